@@ -1,0 +1,79 @@
+import COpenSSL
+
+/// A SHA-256 digest. Block ids, transaction hashes, app hashes and Merkle roots are all `Hash`.
+public struct Hash: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var raw: Bytes32
+
+    public static let zero = Hash(raw: .zero)
+
+    public init(raw: Bytes32) { self.raw = raw }
+
+    public init?(_ bytes: some Collection<UInt8>) {
+        guard let raw = Bytes32(bytes) else { return nil }
+        self.raw = raw
+    }
+
+    public init?(hex: some StringProtocol) {
+        guard let bytes = Hex.decode(hex), let raw = Bytes32(bytes) else { return nil }
+        self.raw = raw
+    }
+
+    public var bytes: [UInt8] { raw.bytes }
+    public var hex: String { Hex.encode(bytes) }
+    public var description: String { hex }
+    /// The first 6 bytes, for log lines.
+    public var short: String { Hex.encode(bytes.prefix(6)) }
+
+    public static func < (lhs: Hash, rhs: Hash) -> Bool { lhs.raw < rhs.raw }
+
+    /// SHA-256 through OpenSSL, which uses the CPU's SHA extensions where present.
+    public static func sha256(_ buffer: UnsafeRawBufferPointer) -> Hash {
+        var digest = Bytes32.zero
+        withUnsafeMutableBytes(of: &digest) { output in
+            _ = SHA256(CPointer.bytes(buffer), buffer.count,
+                       CPointer.mutableBytes(output))
+        }
+        return Hash(raw: digest)
+    }
+
+    public static func sha256(_ bytes: [UInt8]) -> Hash {
+        bytes.withUnsafeBytes { sha256($0) }
+    }
+
+    public static func sha256(_ bytes: ArraySlice<UInt8>) -> Hash {
+        bytes.withUnsafeBytes { sha256($0) }
+    }
+}
+
+/// Merkle root over a list of leaf hashes. RFC 6962 style: leaves and inner nodes are hashed
+/// with distinct one-byte prefixes so a leaf can never be passed off as an inner node; an
+/// odd node is promoted unchanged; the empty list hashes to SHA-256 of nothing.
+public enum MerkleTree {
+    public static func root(leaves: [Hash]) -> Hash {
+        guard !leaves.isEmpty else { return Hash.sha256([]) }
+        var level = leaves.map { leaf in
+            var input: [UInt8] = [0x00]
+            input.reserveCapacity(33)
+            leaf.raw.withUnsafeBytes { input.append(contentsOf: $0) }
+            return Hash.sha256(input)
+        }
+        var input: [UInt8] = []
+        input.reserveCapacity(65)
+        while level.count > 1 {
+            var next: [Hash] = []
+            next.reserveCapacity((level.count + 1) / 2)
+            var index = 0
+            while index + 1 < level.count {
+                input.removeAll(keepingCapacity: true)
+                input.append(0x01)
+                level[index].raw.withUnsafeBytes { input.append(contentsOf: $0) }
+                level[index + 1].raw.withUnsafeBytes { input.append(contentsOf: $0) }
+                next.append(Hash.sha256(input))
+                index += 2
+            }
+            if index < level.count { next.append(level[index]) }
+            level = next
+        }
+        return level[0]
+    }
+}
