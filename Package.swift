@@ -21,6 +21,8 @@ let package = Package(
 
         .target(name: "RatifyCore", dependencies: ["CSodium", "COpenSSL"]),
         .target(name: "RatifyStore", dependencies: ["RatifyCore", "CLMDB"]),
+        // A child process for RatifyStoreTests only (crash and lock tests): never shipped.
+        .executableTarget(name: "RatifyStoreCrashWorker", dependencies: ["RatifyStore", "RatifyCore"]),
 
         .executableTarget(
             name: "ratify",
