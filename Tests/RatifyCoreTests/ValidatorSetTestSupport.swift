@@ -60,17 +60,3 @@ enum ValidatorSetFixtures {
         #expect(set.totalVotingPower == set.validators.reduce(0) { $0 + $1.votingPower }, sourceLocation: sourceLocation)
     }
 }
-
-/// SplitMix64: a seeded generator so that randomized tests replay exactly (the seed is printed
-/// in any failure message that uses it).
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
