@@ -20,6 +20,7 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
         .target(name: "RatifyCore", dependencies: ["CSodium", "COpenSSL"]),
+        .target(name: "RatifyLedger", dependencies: ["RatifyCore"]),
 
         .executableTarget(
             name: "ratify",
@@ -30,5 +31,6 @@ let package = Package(
         ),
 
         .testTarget(name: "RatifyCoreTests", dependencies: ["RatifyCore"]),
+        .testTarget(name: "RatifyLedgerTests", dependencies: ["RatifyLedger", "RatifyCore"]),
     ]
 )
