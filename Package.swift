@@ -20,6 +20,7 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
         .target(name: "RatifyCore", dependencies: ["CSodium", "COpenSSL"]),
+        .target(name: "RatifyLedger", dependencies: ["RatifyCore"]),
         .target(name: "RatifyStore", dependencies: ["RatifyCore", "CLMDB"]),
         // A child process for RatifyStoreTests only (crash and lock tests): never shipped.
         .executableTarget(name: "RatifyStoreCrashWorker", dependencies: ["RatifyStore", "RatifyCore"]),
@@ -33,6 +34,7 @@ let package = Package(
         ),
 
         .testTarget(name: "RatifyCoreTests", dependencies: ["RatifyCore"]),
+        .testTarget(name: "RatifyLedgerTests", dependencies: ["RatifyLedger", "RatifyCore"]),
         .testTarget(name: "RatifyStoreTests", dependencies: ["RatifyStore", "RatifyCore"]),
     ]
 )
