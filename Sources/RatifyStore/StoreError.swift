@@ -32,6 +32,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case heightOutOfOrder(path: String, expected: UInt64, got: UInt64)
     /// A block hash is already stored at another height.
     case duplicateBlockHash(path: String, hash: Hash, height: UInt64)
+    /// A commit handed to `BlockStore.commit(block:commit:...)` is for another block.
+    case commitDoesNotMatchBlock(height: UInt64, blockHash: Hash, commitHeight: UInt64, commitBlockHash: Hash)
     /// A stored record does not decode; the store is damaged or was written by other software.
     case invalidRecord(database: String, reason: String)
     /// A read would return more than its documented cap.
@@ -68,6 +70,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
             return "store at \(path) expects height \(expected) next, was given \(got)"
         case .duplicateBlockHash(let path, let hash, let height):
             return "store at \(path) already holds block \(hash.hex) at height \(height)"
+        case .commitDoesNotMatchBlock(let height, let blockHash, let commitHeight, let commitBlockHash):
+            return "refusing to store block \(blockHash.short) at height \(height) with a commit for block \(commitBlockHash.short) at height \(commitHeight)"
         case .invalidRecord(let database, let reason):
             return "database \(database) holds an invalid record: \(reason); run `ratify store check`"
         case .tooManyRecords(let database, let max):

@@ -98,7 +98,8 @@ public struct BlockStore: Sendable {
     /// Checks, in one consistent snapshot, that every height from 1 through the latest has its
     /// block, commit, hash and app hash; that the height->hash and hash->height indexes agree;
     /// that nothing is stored past the latest height; and, when `hashOfBlock` is given, that
-    /// each block's bytes hash to the indexed hash. Returns what is wrong (empty when healthy),
+    /// each block's bytes hash to the indexed hash (a `hashOfBlock` that throws, e.g. on bytes
+    /// that do not decode, is reported as a problem at that height). Returns what is wrong (empty when healthy),
     /// at most `problemsMax` entries. Reads every block: meant for `ratify store check` and
     /// tests, not for the hot path.
     public func verify(hashOfBlock: ((_ blockBytes: [UInt8]) throws -> Hash)? = nil) throws -> [StoreProblem] {
@@ -163,9 +164,13 @@ public struct BlockStore: Sendable {
             report(height, "the hash->height index maps \(hash.short) to \(indexed.map(String.init) ?? "nothing")")
         }
         if let hashOfBlock, let block {
-            let computed = try hashOfBlock(block)
-            if computed != hash {
-                report(height, "the block hashes to \(computed.short) but the index says \(hash.short)")
+            do {
+                let computed = try hashOfBlock(block)
+                if computed != hash {
+                    report(height, "the block hashes to \(computed.short) but the index says \(hash.short)")
+                }
+            } catch {
+                report(height, "the block's bytes cannot be hashed: \(error)")
             }
         }
     }

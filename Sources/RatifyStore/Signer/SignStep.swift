@@ -1,3 +1,5 @@
+import RatifyCore
+
 /// The consensus step a signature is for. Raw values are stored on disk; their order is the
 /// order of steps within a round.
 public enum SignStep: UInt8, Sendable, Comparable, CustomStringConvertible {
@@ -12,6 +14,16 @@ public enum SignStep: UInt8, Sendable, Comparable, CustomStringConvertible {
         case .proposal: "proposal"
         case .prevote: "prevote"
         case .precommit: "precommit"
+        }
+    }
+}
+
+extension SignStep {
+    /// The step a vote of `type` is signed at.
+    public init(_ type: VoteType) {
+        switch type {
+        case .prevote: self = .prevote
+        case .precommit: self = .precommit
         }
     }
 }

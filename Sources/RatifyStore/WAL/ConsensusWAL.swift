@@ -1,3 +1,5 @@
+import RatifyCore
+
 /// The consensus write-ahead log: opaque records (proposals, votes, timeouts, as the driver
 /// encodes them) appended durably before the driver acts on them, and replayed after a restart
 /// to rebuild the state machine for the height in progress.
@@ -9,8 +11,9 @@ public struct ConsensusWAL: Sendable {
     let environment: LMDBEnvironment
     let database: LMDBDatabase
 
-    /// A record larger than this is refused (a proposal carries a whole block).
-    public static let recordBytesMax = 16 << 20
+    /// A record larger than this is refused: a proposal carries a whole block, plus room for
+    /// the proposal's own fields and the driver's framing.
+    public static let recordBytesMax = CodecLimits.blockBytesMax + (64 << 10)
     /// `records(height:)` refuses to return more than this many records.
     public static let recordsPerHeightMax = 100_000
 
