@@ -1,0 +1,151 @@
+/// What a transaction does. Tags are part of the canonical encoding and never reused.
+public enum TransactionPayload: Hashable, Sendable, CanonicalCodable {
+    /// Move `amount` from the sender's balance to `to`.
+    case transfer(to: Address, amount: UInt64)
+    /// Bond `amount` of the sender's balance to the validator with consensus key `validator`.
+    /// The first self-stake of a new key (sender key == validator key) registers a validator
+    /// under `name`; otherwise `name` must be empty.
+    case stake(validator: PublicKey, amount: UInt64, name: String)
+    /// Start unbonding `amount` of the sender's stake on `validator`.
+    case unstake(validator: PublicKey, amount: UInt64)
+    /// Ask for a jailed validator (the sender's own) to return after its jail period.
+    case unjail(validator: PublicKey)
+    /// Submit evidence of a double vote.
+    case evidence(DuplicateVoteEvidence)
+
+    public var tag: UInt8 {
+        switch self {
+        case .transfer: 1
+        case .stake: 2
+        case .unstake: 3
+        case .unjail: 4
+        case .evidence: 5
+        }
+    }
+
+    public var kindName: String {
+        switch self {
+        case .transfer: "transfer"
+        case .stake: "stake"
+        case .unstake: "unstake"
+        case .unjail: "unjail"
+        case .evidence: "evidence"
+        }
+    }
+
+    public func encode(to writer: inout ByteWriter) {
+        writer.write(tag)
+        switch self {
+        case .transfer(let to, let amount):
+            writer.write(to)
+            writer.write(amount)
+        case .stake(let validator, let amount, let name):
+            writer.write(validator)
+            writer.write(amount)
+            writer.writeString(name)
+        case .unstake(let validator, let amount):
+            writer.write(validator)
+            writer.write(amount)
+        case .unjail(let validator):
+            writer.write(validator)
+        case .evidence(let evidence):
+            writer.write(evidence)
+        }
+    }
+
+    public init(from reader: inout ByteReader) throws(DecodeError) {
+        let start = reader.offset
+        switch try reader.readUInt8("payload.kind") {
+        case 1:
+            self = .transfer(to: try reader.readAddress("transfer.to"), amount: try reader.readUInt64("transfer.amount"))
+        case 2:
+            self = .stake(validator: try reader.readPublicKey("stake.validator"),
+                          amount: try reader.readUInt64("stake.amount"),
+                          name: try reader.readString(max: CodecLimits.nameBytesMax, "stake.name"))
+        case 3:
+            self = .unstake(validator: try reader.readPublicKey("unstake.validator"), amount: try reader.readUInt64("unstake.amount"))
+        case 4:
+            self = .unjail(validator: try reader.readPublicKey("unjail.validator"))
+        case 5:
+            self = .evidence(try DuplicateVoteEvidence(from: &reader))
+        case let tag:
+            throw reader.failure(.unknownTag(UInt64(tag)), "payload.kind", at: start)
+        }
+    }
+}
+
+/// A signed transaction. The sender's address is derived from `sender`; `nonce` is the
+/// sender account's next nonce (replay protection); `fee` is paid whether or not the payload
+/// succeeds. The signature covers `signBytes`: domain tag, chain id and every field but itself.
+public struct Transaction: Hashable, Sendable, CanonicalCodable {
+    public var chainID: String
+    public var sender: PublicKey
+    public var nonce: UInt64
+    public var fee: UInt64
+    public var payload: TransactionPayload
+    public var signature: Signature
+
+    public init(chainID: String, sender: PublicKey, nonce: UInt64, fee: UInt64,
+                payload: TransactionPayload, signature: Signature = .zero) {
+        self.chainID = chainID
+        self.sender = sender
+        self.nonce = nonce
+        self.fee = fee
+        self.payload = payload
+        self.signature = signature
+    }
+
+    /// Builds and signs a transaction with the sender's key pair.
+    public static func signed(chainID: String, sender: KeyPair, nonce: UInt64, fee: UInt64,
+                              payload: TransactionPayload) -> Transaction {
+        var transaction = Transaction(chainID: chainID, sender: sender.publicKey, nonce: nonce, fee: fee, payload: payload)
+        transaction.signature = sender.sign(transaction.signBytes)
+        return transaction
+    }
+
+    public var senderAddress: Address { sender.address }
+
+    public var signBytes: [UInt8] {
+        var writer = ByteWriter(capacity: 160)
+        writer.writeString(SignDomain.transaction)
+        encodeUnsigned(to: &writer)
+        return writer.bytes
+    }
+
+    public var hash: Hash { Hash.sha256(canonicalBytes) }
+
+    public func verifySignature() -> Bool {
+        sender.verify(signature, message: signBytes)
+    }
+
+    private func encodeUnsigned(to writer: inout ByteWriter) {
+        writer.writeString(chainID)
+        writer.write(sender)
+        writer.write(nonce)
+        writer.write(fee)
+        writer.write(payload)
+    }
+
+    public func encode(to writer: inout ByteWriter) {
+        encodeUnsigned(to: &writer)
+        writer.write(signature)
+    }
+
+    public init(from reader: inout ByteReader) throws(DecodeError) {
+        let start = reader.offset
+        chainID = try reader.readString(max: CodecLimits.chainIDBytesMax, "tx.chain_id")
+        sender = try reader.readPublicKey("tx.sender")
+        nonce = try reader.readUInt64("tx.nonce")
+        fee = try reader.readUInt64("tx.fee")
+        payload = try TransactionPayload(from: &reader)
+        signature = try reader.readSignature("tx.signature")
+        let size = reader.offset - start
+        if size > CodecLimits.transactionBytesMax {
+            throw reader.failure(.lengthTooLarge(length: size, max: CodecLimits.transactionBytesMax), "tx", at: start)
+        }
+    }
+
+    /// The smallest possible encoding (a transfer with an empty chain id), used to bound
+    /// list counts against the bytes left before allocating.
+    static let encodedBytesMin = 4 + 32 + 8 + 8 + 1 + 20 + 8 + 64
+}
