@@ -70,12 +70,14 @@ public struct JSONParser {
             guard peek() == UInt8(ascii: "\"") else {
                 throw syntax("unexpected \(found()); expected a quoted key")
             }
-            let keyLine = line, keyColumn = column
+            // Only the position is kept here; the column is counted on error, as counting it
+            // for every key would be quadratic on a long single-line (minified) file.
+            let keyLine = line, keyLineStart = lineStart, keyStart = index
             let key = try parseString()
             let memberPath = path.isEmpty ? key : path + "." + key
             guard seen.insert(key).inserted else {
                 throw FileFormatError(file: file, location: memberPath,
-                                      reason: "duplicate key (again at line \(keyLine), column \(keyColumn)); keep one")
+                                      reason: "duplicate key (again at line \(keyLine), column \(column(from: keyLineStart, to: keyStart))); keep one")
             }
             skipWhitespace()
             guard peek() == UInt8(ascii: ":") else { throw syntax("unexpected \(found()); expected ':' after a key") }
@@ -250,10 +252,12 @@ public struct JSONParser {
     }
 
     /// 1-based column in characters (UTF-8 continuation bytes are not counted).
-    private var column: Int {
+    private var column: Int { column(from: lineStart, to: index) }
+
+    private func column(from start: Int, to end: Int) -> Int {
         var count = 1
-        var position = lineStart
-        while position < index && position < bytes.count {
+        var position = start
+        while position < end && position < bytes.count {
             if bytes[position] & 0xC0 != 0x80 { count += 1 }
             position += 1
         }
