@@ -13,6 +13,10 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        // config.toml. Tried first as the brief asked: resolves from the package mirror and its
+        // first debug build (toml++ C++ included) took 7.7 s on this 2-core machine, so it is
+        // used instead of a hand-written TOML subset.
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
     ],
     targets: [
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
@@ -25,10 +29,16 @@ let package = Package(
         // A child process for RatifyStoreTests only (crash and lock tests): never shipped.
         .executableTarget(name: "RatifyStoreCrashWorker", dependencies: ["RatifyStore", "RatifyCore"]),
 
+        .target(
+            name: "RatifyNode",
+            dependencies: ["RatifyCore", .product(name: "TOMLKit", package: "TOMLKit")]
+        ),
+
         .executableTarget(
             name: "ratify",
             dependencies: [
                 "RatifyCore",
+                "RatifyNode",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -36,5 +46,6 @@ let package = Package(
         .testTarget(name: "RatifyCoreTests", dependencies: ["RatifyCore"]),
         .testTarget(name: "RatifyLedgerTests", dependencies: ["RatifyLedger", "RatifyCore"]),
         .testTarget(name: "RatifyStoreTests", dependencies: ["RatifyStore", "RatifyCore"]),
+        .testTarget(name: "RatifyNodeTests", dependencies: ["RatifyNode"]),
     ]
 )

@@ -12,17 +12,6 @@ public struct Ledger: Sendable {
         self.state = state
     }
 
-    public struct GenesisValidator: Sendable {
-        public var name: String
-        public var publicKey: PublicKey
-        public var stake: UInt64
-        public init(name: String, publicKey: PublicKey, stake: UInt64) {
-            self.name = name
-            self.publicKey = publicKey
-            self.stake = stake
-        }
-    }
-
     /// The state at height 0: funded accounts, and each genesis validator registered with its
     /// stake self-bonded by the account of its own key.
     public static func genesis(parameters: LedgerParameters, accounts: [(address: Address, balance: UInt64)],
@@ -41,6 +30,12 @@ public struct Ledger: Sendable {
         }
         state.setHeight(0)
         return Ledger(parameters: parameters, state: state)
+    }
+
+    /// The state a validated genesis file describes.
+    public static func genesis(_ genesis: Genesis) -> Ledger {
+        Ledger.genesis(parameters: LedgerParameters(genesis: genesis),
+                       accounts: genesis.accounts.map { ($0.address, $0.balance) }, validators: genesis.validators)
     }
 
     // MARK: Validator set
@@ -213,20 +208,20 @@ public struct Ledger: Sendable {
             }
         }
         guard !record.tombstoned else { return .validatorTombstoned(record.publicKey) }
-        slash(&record, ppm: parameters.slashFractionDoubleSignPPM, infractionHeight: evidence.height, state: &state)
+        slash(&record, fraction: parameters.slashFractionDoubleSign, infractionHeight: evidence.height, state: &state)
         record.tombstoned = true
         record.jailedUntil = Height.max
         state.setValidator(record)
         return nil
     }
 
-    /// Burns `ppm` of every delegation to the validator and of its unbonding entries created at
+    /// Burns `fraction` of every delegation to the validator and of its unbonding entries created at
     /// or after the infraction (tokens that were bonded when it misbehaved).
-    static func slash(_ record: inout ValidatorRecord, ppm: UInt64, infractionHeight: Height, state: inout LedgerState) {
+    static func slash(_ record: inout ValidatorRecord, fraction: PartsPerMillion, infractionHeight: Height, state: inout LedgerState) {
         let delegations = state.delegations.filter { $0.key.validator == record.publicKey }.sorted { $0.key < $1.key }
         var bondedTotal: UInt64 = 0
         for (key, amount) in delegations {
-            let remaining = amount - fraction(amount, ppm: ppm)
+            let remaining = amount - fraction.apply(to: amount)
             state.setDelegation(key, remaining)
             bondedTotal += remaining
         }
@@ -234,7 +229,7 @@ public struct Ledger: Sendable {
         for index in state.unbonding.indices.reversed() {
             var entry = state.unbonding[index]
             guard entry.validator == record.publicKey, entry.creationHeight >= infractionHeight else { continue }
-            entry.amount -= fraction(entry.amount, ppm: ppm)
+            entry.amount -= fraction.apply(to: entry.amount)
             state.replaceUnbonding(at: index, with: entry)
         }
         state.setValidator(record)
@@ -255,7 +250,7 @@ public struct Ledger: Sendable {
             if signed { record.missedBits[byte] &= ~bit } else { record.missedBits[byte] |= bit; record.missedCount += 1 }
             record.observedCount += 1
             if record.observedCount >= window && record.missedCount > parameters.missedBlocksMax {
-                Self.slash(&record, ppm: parameters.slashFractionDowntimePPM, infractionHeight: state.height, state: &state)
+                Self.slash(&record, fraction: parameters.slashFractionDowntime, infractionHeight: state.height, state: &state)
                 record.jailedUntil = state.height + parameters.jailBlocks
                 record.missedBits = [UInt8](repeating: 0, count: windowBytes)
                 record.missedCount = 0

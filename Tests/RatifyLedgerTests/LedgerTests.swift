@@ -6,8 +6,9 @@ import RatifyCore
 struct LedgerFixture {
     static let chainID = "ledger-test"
     static let parameters = LedgerParameters(chainID: chainID, powerUnit: 1_000, validatorsMax: 3, unbondingBlocks: 5,
-                                             slashFractionDoubleSignPPM: 50_000, slashFractionDowntimePPM: 10_000,
-                                             downtimeWindowBlocks: 10, minSignedPerWindowPPM: 500_000, jailBlocks: 4,
+                                             slashFractionDoubleSign: PartsPerMillion(clamping: 50_000),
+                                             slashFractionDowntime: PartsPerMillion(clamping: 10_000),
+                                             downtimeWindowBlocks: 10, minSignedPerWindowBlocks: 5, jailBlocks: 4,
                                              evidenceAgeBlocksMax: 20, feeMin: 1)
     static func key(_ byte: UInt8) -> KeyPair {
         KeyPair(seed: [UInt8](repeating: byte, count: 32)) ?? KeyPair.generate()
@@ -330,5 +331,25 @@ struct DeterminismTests {
         let pairs = [(key: [UInt8]([1]) + LedgerFixture.alice.publicKey.address.bytes, value: [UInt8]([1, 2, 3]))]
         #expect(throws: LedgerState.LoadError.self) { try LedgerState.load(from: pairs) }
         #expect(throws: LedgerState.LoadError.badKey([9])) { try LedgerState.load(from: [(key: [9], value: [])]) }
+    }
+}
+
+@Suite("ledger: genesis")
+struct LedgerGenesisTests {
+    @Test("a genesis sets the parameters, funds the accounts and bonds each validator's stake")
+    func fromGenesis() throws {
+        let keys = (1...3).compactMap { KeyPair(seed: [UInt8](repeating: UInt8($0), count: 32)) }
+        var genesis = Genesis(chainID: "from-genesis", genesisTime: try #require(GenesisTime(rfc3339: "2026-01-01T00:00:00Z")))
+        genesis.staking.powerUnit = 1_000
+        genesis.staking.downtimeWindow = 20
+        genesis.staking.minSignedPerWindow = 15
+        genesis.validators = keys.enumerated().map { GenesisValidator(name: "v\($0.offset)", publicKey: $0.element.publicKey, stake: 3_000) }
+        genesis.accounts = [GenesisAccount(address: keys[0].publicKey.address, balance: 77)]
+        let ledger = Ledger.genesis(genesis)
+        #expect(ledger.parameters.chainID == "from-genesis")
+        #expect(ledger.parameters.missedBlocksMax == 5)
+        #expect(ledger.state.account(keys[0].publicKey.address).balance == 77)
+        #expect(ledger.activeValidators().map(\.votingPower) == [3, 3, 3])
+        #expect(ledger.state.delegation(keys[1].publicKey.address, keys[1].publicKey) == 3_000)
     }
 }

@@ -1,26 +1,13 @@
 import COpenSSL
 
 /// A SHA-256 digest. Block ids, transaction hashes, app hashes and Merkle roots are all `Hash`.
-public struct Hash: Hashable, Comparable, Sendable, CustomStringConvertible {
+public struct Hash: FixedSizeBytesValue, Comparable {
     public var raw: Bytes32
 
     public static let zero = Hash(raw: .zero)
 
     public init(raw: Bytes32) { self.raw = raw }
 
-    public init?(_ bytes: some Collection<UInt8>) {
-        guard let raw = Bytes32(bytes) else { return nil }
-        self.raw = raw
-    }
-
-    public init?(hex: some StringProtocol) {
-        guard let bytes = Hex.decode(hex), let raw = Bytes32(bytes) else { return nil }
-        self.raw = raw
-    }
-
-    public var bytes: [UInt8] { raw.bytes }
-    public var hex: String { Hex.encode(bytes) }
-    public var description: String { hex }
     /// The first 6 bytes, for log lines.
     public var short: String { Hex.encode(bytes.prefix(6)) }
 
