@@ -43,6 +43,11 @@ public final class NodeStore: Sendable {
         }
     }
 
+    /// Opens the store for `genesis` (by its `genesisHash`); see `open(dataDirectory:genesisHash:options:)`.
+    public static func open(dataDirectory: String, genesis: Genesis, options: LMDBOptions = LMDBOptions()) throws -> NodeStore {
+        try open(dataDirectory: dataDirectory, genesisHash: genesis.genesisHash, options: options)
+    }
+
     /// Closes the environment and releases the data directory.
     public func close() {
         environment.close()

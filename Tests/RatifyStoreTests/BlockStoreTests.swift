@@ -104,6 +104,20 @@ struct BlockStoreTests {
         again.close()
     }
 
+    @Test("a store opened from a Genesis value records that genesis's hash and refuses a different chain id")
+    func openFromGenesis() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let time = try #require(GenesisTime(unixSeconds: 1_700_000_000, nanos: 0))
+        let genesis = Genesis(chainID: "store-test", genesisTime: time)
+        let store = try NodeStore.open(dataDirectory: directory.path, genesis: genesis)
+        #expect(store.genesisHash == genesis.genesisHash)
+        store.close()
+        var other = genesis
+        other.chainID = "store-test-2"
+        #expect(throws: StoreError.self) { _ = try NodeStore.open(dataDirectory: directory.path, genesis: other) }
+    }
+
     @Test("verify reports a missing block, a disagreeing index and a block whose bytes do not match its hash")
     func verifyFindsProblems() throws {
         let directory = try TemporaryDirectory()
