@@ -20,15 +20,20 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
         .target(name: "RatifyCore", dependencies: ["CSodium", "COpenSSL"]),
+        .target(name: "RatifyConsensus", dependencies: ["RatifyCore"]),
+        .target(name: "RatifySim", dependencies: ["RatifyConsensus", "RatifyCore"]),
 
         .executableTarget(
             name: "ratify",
             dependencies: [
                 "RatifyCore",
+                "RatifySim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         .testTarget(name: "RatifyCoreTests", dependencies: ["RatifyCore"]),
+        .testTarget(name: "RatifyConsensusTests", dependencies: ["RatifyConsensus", "RatifyCore"]),
+        .testTarget(name: "RatifySimTests", dependencies: ["RatifySim", "RatifyConsensus", "RatifyCore"]),
     ]
 )
