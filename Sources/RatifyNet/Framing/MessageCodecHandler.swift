@@ -13,7 +13,12 @@ final class MessageCodecHandler: ChannelDuplexHandler, RemovableChannelHandler {
     let chainID: String
     private var failed = false
 
-    init(chainID: String) { self.chainID = chainID }
+    let metrics: NetMetrics
+
+    init(chainID: String, metrics: NetMetrics) {
+        self.chainID = chainID
+        self.metrics = metrics
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !failed else { return }
@@ -27,6 +32,8 @@ final class MessageCodecHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         switch result {
         case .success(let received):
+            metrics.tcpMessagesReceived.increment()
+            metrics.tcpBytesReceived.increment(by: received.bytes + NetLimits.tagBytes + FrameDecoder.headerBytes)
             switch received.message {
             case .hello, .auth:
                 fail(context, .unexpectedMessage(received.message.kind.label))
@@ -54,6 +61,8 @@ final class MessageCodecHandler: ChannelDuplexHandler, RemovableChannelHandler {
             promise?.fail(PeerError.malformed("outgoing \(message.kind.label) of \(writer.bytes.count) bytes exceeds the frame cap"))
             return
         }
+        metrics.tcpMessagesSent.increment()
+        metrics.tcpBytesSent.increment(by: writer.bytes.count + NetLimits.tagBytes + FrameDecoder.headerBytes)
         var buffer = context.channel.allocator.buffer(capacity: writer.bytes.count)
         buffer.writeBytes(writer.bytes)
         context.write(wrapOutboundOut(buffer), promise: promise)
