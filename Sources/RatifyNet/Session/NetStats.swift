@@ -13,6 +13,7 @@ public struct NetStats: Sendable {
     public var assemblingBytes: Int
     public var handshakeFailures: [String: Int]
     public var disconnects: [String: Int]
+    public var udpRejected: [String: Int]
 }
 
 extension PeerManager {
@@ -22,7 +23,8 @@ extension PeerManager {
                 peers: state.sessions.count, inboundPeers: state.inboundSessions, pendingInbound: state.pendingInbound,
                 openChannels: state.channels.count, seenDigests: state.seen.count, storedVotes: state.votes.count,
                 penalties: state.penalties.count, queuedMessages: 0, assemblingBytes: 0,
-                handshakeFailures: state.handshakeFailures, disconnects: state.disconnects))
+                handshakeFailures: state.handshakeFailures, disconnects: state.disconnects,
+                udpRejected: state.udpRejected))
         }
         var stats = snapshot
         for session in sessions {

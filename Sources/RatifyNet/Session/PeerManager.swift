@@ -63,6 +63,7 @@ public final class PeerManager: Sendable {
         var ticks: UInt64 = 0
         var handshakeFailures: [String: Int] = [:]
         var disconnects: [String: Int] = [:]
+        var udpRejected: [String: Int] = [:]
     }
 
     public init(config: NetConfig, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,

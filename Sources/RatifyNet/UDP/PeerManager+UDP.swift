@@ -21,6 +21,11 @@ extension PeerManager {
             .bind(host: host, port: port).get()
     }
 
+    func rejectDatagram(_ reason: String) {
+        metrics.udpRejected(reason)
+        state.withLock { $0.udpRejected[reason, default: 0] += 1 }
+    }
+
     /// Sends a sealed copy of a vote or proposal if the peer announced a UDP port.
     func sendDatagram(_ message: NetMessage, to session: PeerSession) {
         guard let remote = session.udpRemoteAddress, let channel = state.withLock({ $0.udpChannel }) else { return }
@@ -56,15 +61,15 @@ extension PeerManager {
         metrics.udpBytesReceived.increment(by: datagram.readableBytes)
         guard datagram.readableBytes <= NetLimits.datagramBytesMax,
               datagram.readableBytes >= Self.datagramHeaderBytes + NetLimits.tagBytes + 1 else {
-            return metrics.udpRejected("size")
+            return rejectDatagram("size")
         }
         guard datagram.getInteger(at: datagram.readerIndex, as: UInt8.self) == Self.datagramVersion,
               let tag = datagram.getInteger(at: datagram.readerIndex + 1, as: UInt64.self),
               let counter = datagram.getInteger(at: datagram.readerIndex + 9, as: UInt64.self) else {
-            return metrics.udpRejected("header")
+            return rejectDatagram("header")
         }
-        guard let session = state.withLock({ $0.udpByTag[tag] }) else { return metrics.udpRejected("unknown_session") }
-        guard session.udpReplay.withLock({ $0.accepts(counter) }) else { return metrics.udpRejected("replay") }
+        guard let session = state.withLock({ $0.udpByTag[tag] }) else { return rejectDatagram("unknown_session") }
+        guard session.udpReplay.withLock({ $0.accepts(counter) }) else { return rejectDatagram("replay") }
         let sealedBytes = datagram.readableBytes - Self.datagramHeaderBytes
         var plaintext = [UInt8](repeating: 0, count: sealedBytes - NetLimits.tagBytes)
         let key = session.keys.udpReceive
@@ -80,26 +85,26 @@ extension PeerManager {
                 }
             }
         }
-        guard opened else { return metrics.udpRejected("bad_mac") }
+        guard opened else { return rejectDatagram("bad_mac") }
         // Record only after the MAC verified, and re-check: two copies may race on two threads.
         let first = session.udpReplay.withLock { window -> Bool in
             guard window.accepts(counter) else { return false }
             window.record(counter)
             return true
         }
-        guard first else { return metrics.udpRejected("replay") }
+        guard first else { return rejectDatagram("replay") }
         let message: NetMessage
         do {
             message = try NetMessage.decode(plaintext, chainID: config.chainID)
         } catch {
-            return metrics.udpRejected("malformed")
+            return rejectDatagram("malformed")
         }
         switch message {
         case .vote, .proposal:
             metrics.udpMessagesReceived.increment()
             accept(message, digest: Hash.sha256(plaintext), from: session, transport: .udp)
         default:
-            metrics.udpRejected("kind")
+            rejectDatagram("kind")
         }
     }
 }
