@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -137,4 +138,70 @@ final class RawPeer: Sendable {
     }
 
     func close() async { try? await channel.close() }
+}
+
+extension RawPeer {
+    /// Completes a valid handshake as `key` with the manager at the other end; returns the
+    /// session ciphers so the test can then send sealed frames of its choosing.
+    func handshake(as key: KeyPair, expected: NodeID?) async throws -> (sender: FrameCipher, receiver: FrameCipher) {
+        var handshake = Handshake(role: .dialer, chainID: NetSamples.chainID, nodeKey: key, udpPort: 0, expectedPeer: expected)
+        try await write(RawPeer.frame(NetMessage.hello(handshake.hello).encoded))
+        var iterator = frames.makeAsyncIterator()
+        guard let helloFrame = await iterator.next(),
+              case .hello(let peerHello) = try NetMessage.decode(Array(helloFrame.readableBytesView), chainID: NetSamples.chainID)
+        else { throw HandshakeError.closedEarly }
+        let (auth, keys) = try handshake.receive(peer: peerHello)
+        var sender = FrameCipher(key: keys.tcpSend)
+        var receiver = FrameCipher(key: keys.tcpReceive)
+        try await write(RawPeer.frame(try sender.seal(NetMessage.auth(auth).encoded, aad: RawPeer.aad(65))))
+        guard let authFrame = await iterator.next() else { throw HandshakeError.closedEarly }
+        let opened = try receiver.open(Array(authFrame.readableBytesView), aad: RawPeer.aad(authFrame.readableBytes - NetLimits.tagBytes))
+        guard case .auth(let peerAuth) = try NetMessage.decode(opened, chainID: NetSamples.chainID) else { throw HandshakeError.closedEarly }
+        _ = try handshake.verify(peer: peerAuth)
+        return (sender, receiver)
+    }
+
+    /// The additional data of a TCP frame sealing `plaintextBytes` bytes: its length prefix.
+    static func aad(_ plaintextBytes: Int) -> [UInt8] {
+        withUnsafeBytes(of: UInt32(plaintextBytes + NetLimits.tagBytes).bigEndian) { Array($0) }
+    }
+
+    static func sealedFrame(_ message: NetMessage, _ sender: inout FrameCipher) throws -> [UInt8] {
+        let plaintext = message.encoded
+        return frame(try sender.seal(plaintext, aad: aad(plaintext.count)))
+    }
+}
+
+/// Records every raw byte a channel reads and writes, for the no-plaintext-on-the-wire test.
+final class WireTap: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+
+    final class Capture: Sendable {
+        let bytes = Mutex<[UInt8]>([])
+        var snapshot: [UInt8] { bytes.withLock { $0 } }
+    }
+
+    let capture: Capture
+    init(_ capture: Capture) { self.capture = capture }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        capture.bytes.withLock { $0.append(contentsOf: buffer.readableBytesView) }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let buffer = unwrapOutboundIn(data)
+        capture.bytes.withLock { $0.append(contentsOf: buffer.readableBytesView) }
+        context.write(data, promise: promise)
+    }
+}
+
+/// Resident memory of this process in bytes (Linux /proc).
+func residentBytes() -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+    let fields = text.split(separator: " ")
+    guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
+    return pages * 4096
 }
