@@ -17,6 +17,9 @@ let package = Package(
         // first debug build (toml++ C++ included) took 7.7 s on this 2-core machine, so it is
         // used instead of a hand-written TOML subset.
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
@@ -36,6 +39,18 @@ let package = Package(
         .target(name: "RatifyConsensus", dependencies: ["RatifyCore"]),
         .target(name: "RatifySim", dependencies: ["RatifyConsensus", "RatifyCore"]),
 
+        .target(
+            name: "RatifyNet",
+            dependencies: [
+                "RatifyCore",
+                "CSodium",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+
         .executableTarget(
             name: "ratify",
             dependencies: [
@@ -52,5 +67,16 @@ let package = Package(
         .testTarget(name: "RatifyNodeTests", dependencies: ["RatifyNode"]),
         .testTarget(name: "RatifyConsensusTests", dependencies: ["RatifyConsensus", "RatifyCore"]),
         .testTarget(name: "RatifySimTests", dependencies: ["RatifySim", "RatifyConsensus", "RatifyCore"]),
+        .testTarget(
+            name: "RatifyNetTests",
+            dependencies: [
+                "RatifyNet",
+                "RatifyCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
     ]
 )

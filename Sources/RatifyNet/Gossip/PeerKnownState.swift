@@ -1,0 +1,44 @@
+import RatifyCore
+
+/// What this node believes one peer has: its last announced `PeerState`, the votes it is known
+/// to have (announced, sent to it, or received from it), and what catch-up was last sent.
+/// Bounded: only vote sets of the peer's current and previous height are kept.
+struct PeerKnownState: Sendable {
+    static let voteSetsMax = 64
+
+    private(set) var announced: PeerState?
+    private var votes: [VoteKey: VoteBitmap] = [:]
+    var proposalKnown: (height: Height, round: Round)?
+    var lastCatchUp: (height: Height, nanos: UInt64)?
+
+    mutating func update(_ state: PeerState) {
+        if let previous = announced, previous.height != state.height {
+            votes = votes.filter { $0.key.height + 1 >= state.height }
+        }
+        announced = state
+        for type in VoteType.allCases {
+            let key = VoteKey(height: state.height, round: state.round, type: type)
+            mark(key, state.votes(type))
+        }
+    }
+
+    func knows(_ vote: Vote) -> Bool {
+        votes[VoteKey(vote)]?.contains(Int(vote.validatorIndex)) ?? false
+    }
+
+    mutating func markKnown(_ vote: Vote) {
+        var bitmap = VoteBitmap.empty
+        bitmap.insert(Int(vote.validatorIndex))
+        mark(VoteKey(vote), bitmap)
+    }
+
+    func known(_ key: VoteKey) -> VoteBitmap { votes[key] ?? .empty }
+
+    private mutating func mark(_ key: VoteKey, _ bitmap: VoteBitmap) {
+        if votes[key] == nil, votes.count >= Self.voteSetsMax {
+            // Forget the oldest set; at worst a vote is sent twice.
+            if let oldest = votes.keys.min(by: { ($0.height, $0.round) < ($1.height, $1.round) }) { votes[oldest] = nil }
+        }
+        votes[key, default: .empty].formUnion(bitmap)
+    }
+}

@@ -1,0 +1,231 @@
+import NIOCore
+import RatifyCore
+
+/// Gossip: what the node sends, what arrives from peers, and the periodic catch-up that resends
+/// over TCP whatever a peer's announced state says it is missing.
+extension PeerManager {
+    // MARK: node -> network
+
+    /// Sends a message to every peer. Votes and proposals also go out as UDP datagrams; votes
+    /// and proposals are kept so that peers that miss them get them again over TCP. A block too
+    /// large for one frame is sent in parts.
+    public func broadcast(_ message: NetMessage) {
+        let digest = Hash.sha256(message.encoded)
+        let sessions = state.withLock { state -> [PeerSession] in
+            _ = state.seen.insert(digest)
+            switch message {
+            case .vote(let vote): _ = state.votes.add(vote)
+            case .proposal(let proposal): state.proposal = proposal
+            case .block(let block): if block.height == state.proposal?.height { state.proposalBlock = block }
+            default: break
+            }
+            return Array(state.sessions.values)
+        }
+        for session in sessions { deliver(message, to: session) }
+    }
+
+    /// Sends a message to one peer over TCP; false when the peer is not connected or too slow.
+    @discardableResult
+    public func send(_ message: NetMessage, to peer: NodeID) -> Bool {
+        guard let session = state.withLock({ $0.sessions[peer] }) else { return false }
+        return deliver(message, to: session)
+    }
+
+    /// Tells peers where this node is in consensus. Call on every height, round or step change.
+    public func updateLocalState(height: Height, round: Round, step: RoundStep) {
+        let (announcement, sessions) = state.withLock { state -> (PeerState, [PeerSession]) in
+            if height > state.local.height {
+                state.votes.prune(below: height > 0 ? height - 1 : 0)
+                if let proposal = state.proposal, proposal.height < height {
+                    state.proposal = nil
+                    state.proposalBlock = nil
+                }
+            }
+            state.local = PeerState(height: height, round: round, step: step)
+            return (makeAnnouncement(&state), Array(state.sessions.values))
+        }
+        for session in sessions { session.send(.peerState(announcement)) }
+    }
+
+    func localAnnouncement() -> PeerState {
+        state.withLock { makeAnnouncement(&$0) }
+    }
+
+    func makeAnnouncement(_ state: inout State) -> PeerState {
+        let local = state.local
+        return PeerState(height: local.height, round: local.round, step: local.step,
+                         prevotes: state.votes.bitmap(VoteKey(height: local.height, round: local.round, type: .prevote)),
+                         precommits: state.votes.bitmap(VoteKey(height: local.height, round: local.round, type: .precommit)))
+    }
+
+    /// Sends one message to one session, skipping votes it has, marking what it now has, adding
+    /// the UDP copy of votes and proposals, and splitting large blocks.
+    @discardableResult
+    func deliver(_ message: NetMessage, to session: PeerSession) -> Bool {
+        switch message {
+        case .vote(let vote):
+            let fresh = session.known.withLock { known -> Bool in
+                guard !known.knows(vote) else { return false }
+                known.markKnown(vote)
+                return true
+            }
+            guard fresh else { return true }
+            sendDatagram(message, to: session)
+        case .proposal(let proposal):
+            session.known.withLock { $0.proposalKnown = (proposal.height, proposal.round) }
+            sendDatagram(message, to: session)
+        case .block(let block):
+            return sendBlock(block, to: session)
+        default:
+            break
+        }
+        return session.send(message)
+    }
+
+    func sendBlock(_ block: Block, to session: PeerSession) -> Bool {
+        // One byte of message tag; the rest must fit one frame.
+        if block.canonicalBytes.count + 1 <= NetLimits.messageBytesMax {
+            return session.send(.block(block))
+        }
+        for part in BlockPart.split(block) where !session.send(.blockPart(part)) { return false }
+        return true
+    }
+
+    // MARK: network -> node
+
+    func received(_ received: ReceivedMessage, from session: PeerSession, transport: InboundMessage.Transport) {
+        let message = received.message
+        switch message {
+        case .hello, .auth:
+            session.close(.unexpectedMessage(message.kind.label))
+        case .peerState(let announced):
+            session.known.withLock { $0.update(announced) }
+        case .blockRequest(let height):
+            serveCatchUp(height: height, to: session, force: true)
+        case .blockPart(let part):
+            guard state.withLock({ !$0.seen.contains(received.digest) }) else {
+                metrics.duplicatesDropped.increment()
+                return
+            }
+            switch session.assembler.withLock({ $0.add(part) }) {
+            case .incomplete:
+                return
+            case .invalid(let reason):
+                session.close(.malformed("block parts: \(reason)"))
+            case .complete(let block):
+                let whole = NetMessage.block(block)
+                accept(whole, digest: Hash.sha256(whole.encoded), from: session, transport: transport)
+            }
+        default:
+            accept(message, digest: received.digest, from: session, transport: transport)
+        }
+    }
+
+    /// The gossip path of one message: drop duplicates by digest, verify, remember, deliver, relay.
+    func accept(_ message: NetMessage, digest: Hash, from session: PeerSession, transport: InboundMessage.Transport) {
+        let fresh = state.withLock { $0.seen.insert(digest) }
+        if case .vote(let vote) = message { session.known.withLock { $0.markKnown(vote) } }
+        guard fresh else {
+            metrics.duplicatesDropped.increment()
+            return
+        }
+        guard verifier(message) else {
+            state.withLock { $0.seen.remove(digest) }
+            session.close(.invalidSignature(message.kind.label))
+            return
+        }
+        if case .proposal(let proposal) = message {
+            session.known.withLock { $0.proposalKnown = (proposal.height, proposal.round) }
+        }
+        let others = state.withLock { state -> [PeerSession] in
+            if case .vote(let vote) = message { _ = state.votes.add(vote) }
+            return state.sessions.values.filter { $0 !== session }
+        }
+        switch continuation.yield(InboundMessage(peer: session.nodeID, message: message, transport: transport)) {
+        case .enqueued:
+            break
+        case .dropped:
+            // The node is behind: forget the digest so the copy gossip resends is taken.
+            state.withLock { $0.seen.remove(digest) }
+            metrics.deliveryDropped.increment()
+            return
+        case .terminated:
+            return
+        @unknown default:
+            return
+        }
+        switch message {
+        case .vote, .proposal, .block, .evidence, .transaction:
+            for other in others { deliver(message, to: other) }
+        default:
+            break
+        }
+    }
+
+    // MARK: periodic catch-up
+
+    func gossipTick() {
+        let now = NIODeadline.now().uptimeNanoseconds
+        let perPeer = config.votesPerPeerPerTick
+        struct Plan { let session: PeerSession; var messages: [NetMessage]; var catchUp: Height? }
+        let (plans, announcement) = state.withLock { state -> ([Plan], PeerState?) in
+            state.ticks += 1
+            let local = state.local
+            var plans: [Plan] = []
+            for session in state.sessions.values {
+                var plan = Plan(session: session, messages: [], catchUp: nil)
+                session.known.withLock { known in
+                    guard let peer = known.announced else { return }
+                    if peer.height == local.height {
+                        var rounds = [peer.round]
+                        if local.round != peer.round { rounds.append(local.round) }
+                        for round in rounds {
+                            for type in VoteType.allCases {
+                                let key = VoteKey(height: peer.height, round: round, type: type)
+                                let missing = state.votes.missing(key, known: known.known(key), limit: perPeer - plan.messages.count)
+                                for vote in missing { known.markKnown(vote) }
+                                plan.messages += missing.map(NetMessage.vote)
+                            }
+                        }
+                        if let proposal = state.proposal, proposal.height == peer.height, proposal.round == peer.round,
+                           known.proposalKnown.map({ $0 != (proposal.height, proposal.round) }) ?? true {
+                            known.proposalKnown = (proposal.height, proposal.round)
+                            plan.messages.append(.proposal(proposal))
+                            if let block = state.proposalBlock { plan.messages.append(.block(block)) }
+                        }
+                    } else if peer.height < local.height, state.blockProvider != nil {
+                        let recent = known.lastCatchUp.map { $0.height == peer.height && now &- $0.nanos < 1_000_000_000 } ?? false
+                        if !recent {
+                            known.lastCatchUp = (peer.height, now)
+                            plan.catchUp = peer.height
+                        }
+                    }
+                }
+                if !plan.messages.isEmpty || plan.catchUp != nil { plans.append(plan) }
+            }
+            // Re-announce about once a second so a lost or late announcement heals.
+            let every = UInt64(max(1, 1_000 / max(1, config.gossipIntervalMillis)))
+            return (plans, state.ticks % every == 0 && !state.sessions.isEmpty ? makeAnnouncement(&state) : nil)
+        }
+        for plan in plans {
+            for message in plan.messages {
+                if case .block(let block) = message {
+                    guard sendBlock(block, to: plan.session) else { break }
+                } else {
+                    guard plan.session.send(message) else { break }
+                }
+            }
+            if let height = plan.catchUp { serveCatchUp(height: height, to: plan.session, force: false) }
+        }
+        if let announcement {
+            for session in state.withLock({ Array($0.sessions.values) }) { session.send(.peerState(announcement)) }
+        }
+    }
+
+    /// Sends the decided block and commit at `height` to a peer that is behind or asked.
+    func serveCatchUp(height: Height, to session: PeerSession, force: Bool) {
+        guard let provider = state.withLock({ $0.blockProvider }), let (block, commit) = provider(height) else { return }
+        guard session.send(.commit(commit)) else { return }
+        _ = sendBlock(block, to: session)
+    }
+}

@@ -1,0 +1,171 @@
+import RatifyCore
+
+/// Everything peers say to each other. The encoding is a one-byte tag followed by the case's
+/// canonical encoding (RatifyCore's codec); the whole message must be consumed. A message is
+/// at most `NetLimits.messageBytesMax` bytes; a block larger than that travels as `blockPart`s.
+public enum NetMessage: Hashable, Sendable {
+    /// Handshake, plaintext: chain id, node key, ephemeral X25519 key.
+    case hello(HandshakeHello)
+    /// Handshake, first sealed frame: signature over the transcript.
+    case auth(HandshakeAuth)
+    /// Where the sender is in consensus and which votes it has.
+    case peerState(PeerState)
+    /// A signed proposal; its block follows as `block` or `blockPart`s.
+    case proposal(Proposal)
+    /// One part of a block too large for one frame.
+    case blockPart(BlockPart)
+    /// A whole block: a proposed block that fits a frame, or a decided block for catch-up.
+    case block(Block)
+    /// A signed prevote or precommit.
+    case vote(Vote)
+    /// The commit that finalized a block, sent with the block to a peer that is behind.
+    case commit(Commit)
+    /// Proof of a double vote.
+    case evidence(DuplicateVoteEvidence)
+    /// A signed transaction for the mempool.
+    case transaction(Transaction)
+    /// Asks the peer for the decided block (and its commit) at a height.
+    case blockRequest(height: Height)
+
+    /// The tag byte of each case. New cases take new numbers; numbers are never reused.
+    public enum Kind: UInt8, Sendable, CaseIterable {
+        case hello = 1
+        case auth = 2
+        case peerState = 10
+        case proposal = 11
+        case blockPart = 12
+        case block = 13
+        case vote = 14
+        case commit = 15
+        case evidence = 16
+        case transaction = 17
+        case blockRequest = 18
+
+        /// A label for metrics and logs.
+        public var label: String {
+            switch self {
+            case .hello: "hello"
+            case .auth: "auth"
+            case .peerState: "peer_state"
+            case .proposal: "proposal"
+            case .blockPart: "block_part"
+            case .block: "block"
+            case .vote: "vote"
+            case .commit: "commit"
+            case .evidence: "evidence"
+            case .transaction: "transaction"
+            case .blockRequest: "block_request"
+            }
+        }
+    }
+
+    public var kind: Kind {
+        switch self {
+        case .hello: .hello
+        case .auth: .auth
+        case .peerState: .peerState
+        case .proposal: .proposal
+        case .blockPart: .blockPart
+        case .block: .block
+        case .vote: .vote
+        case .commit: .commit
+        case .evidence: .evidence
+        case .transaction: .transaction
+        case .blockRequest: .blockRequest
+        }
+    }
+
+    /// Why received bytes are not a message this node accepts.
+    public enum DecodingError: Error, Equatable, Sendable, CustomStringConvertible {
+        case malformed(DecodeError)
+        case tooLarge(bytes: Int)
+        /// A message that names a chain other than ours (hello, block header, transaction).
+        case foreignChain(expected: String, got: String)
+
+        public var description: String {
+            switch self {
+            case .malformed(let error): "malformed message: \(error)"
+            case .tooLarge(let bytes): "message of \(bytes) bytes exceeds the maximum \(NetLimits.messageBytesMax)"
+            case .foreignChain(let expected, let got): "message for chain '\(got)', this node is on '\(expected)'"
+            }
+        }
+    }
+
+    public func encode(to writer: inout ByteWriter) {
+        writer.write(kind.rawValue)
+        switch self {
+        case .hello(let value): writer.write(value)
+        case .auth(let value): writer.write(value)
+        case .peerState(let value): writer.write(value)
+        case .proposal(let value): writer.write(value)
+        case .blockPart(let value): writer.write(value)
+        case .block(let value): writer.write(value)
+        case .vote(let value): writer.write(value)
+        case .commit(let value): writer.write(value)
+        case .evidence(let value): writer.write(value)
+        case .transaction(let value): writer.write(value)
+        case .blockRequest(let height): writer.write(height)
+        }
+    }
+
+    public var encoded: [UInt8] {
+        var writer = ByteWriter(capacity: 192)
+        encode(to: &writer)
+        return writer.bytes
+    }
+
+    /// Decodes one whole message and checks every chain id it carries against `chainID`.
+    public static func decode(_ buffer: UnsafeRawBufferPointer, chainID: String) throws(DecodingError) -> NetMessage {
+        guard buffer.count <= NetLimits.messageBytesMax else { throw .tooLarge(bytes: buffer.count) }
+        var reader = ByteReader(buffer)
+        let message: NetMessage
+        do {
+            message = try decodeBody(&reader)
+            try reader.finish("net_message")
+        } catch {
+            throw .malformed(error)
+        }
+        if let foreign = message.chainID, foreign != chainID {
+            throw .foreignChain(expected: chainID, got: foreign)
+        }
+        return message
+    }
+
+    public static func decode(_ bytes: [UInt8], chainID: String) throws(DecodingError) -> NetMessage {
+        let result = bytes.withUnsafeBytes { buffer in
+            Result { () throws(DecodingError) -> NetMessage in try decode(buffer, chainID: chainID) }
+        }
+        return try result.get()
+    }
+
+    /// The chain id the message names, if it names one.
+    public var chainID: String? {
+        switch self {
+        case .hello(let hello): hello.chainID
+        case .block(let block): block.header.chainID
+        case .transaction(let transaction): transaction.chainID
+        default: nil
+        }
+    }
+
+    private static func decodeBody(_ reader: inout ByteReader) throws(DecodeError) -> NetMessage {
+        let start = reader.offset
+        let tag = try reader.readUInt8("net_message.kind")
+        guard let kind = Kind(rawValue: tag) else {
+            throw reader.failure(.unknownTag(UInt64(tag)), "net_message.kind", at: start)
+        }
+        switch kind {
+        case .hello: return .hello(try HandshakeHello(from: &reader))
+        case .auth: return .auth(try HandshakeAuth(from: &reader))
+        case .peerState: return .peerState(try PeerState(from: &reader))
+        case .proposal: return .proposal(try Proposal(from: &reader))
+        case .blockPart: return .blockPart(try BlockPart(from: &reader))
+        case .block: return .block(try Block(from: &reader))
+        case .vote: return .vote(try Vote(from: &reader))
+        case .commit: return .commit(try Commit(from: &reader))
+        case .evidence: return .evidence(try DuplicateVoteEvidence(from: &reader))
+        case .transaction: return .transaction(try Transaction(from: &reader))
+        case .blockRequest: return .blockRequest(height: try reader.readUInt64("block_request.height"))
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import RatifyCore
+
+/// Why a handshake failed. Each case reads as one line naming what is wrong.
+public enum HandshakeError: Error, Equatable, Sendable, CustomStringConvertible {
+    case foreignChain(expected: String, got: String)
+    case wrongNodeID(dialed: NodeID, presented: NodeID)
+    case badSignature(peer: NodeID)
+    case selfConnection
+    case lowOrderKey
+    case malformed(String)
+    case unexpectedMessage(String)
+    case timeout(millis: Int64)
+    case closedEarly
+
+    public var description: String {
+        switch self {
+        case .foreignChain(let expected, let got): "handshake failed: peer is on chain '\(got)', this node is on '\(expected)'"
+        case .wrongNodeID(let dialed, let presented): "handshake failed: dialed node \(dialed) but the peer is \(presented)"
+        case .badSignature(let peer): "handshake failed: invalid transcript signature from node \(peer)"
+        case .selfConnection: "handshake failed: connected to itself (same node key)"
+        case .lowOrderKey: "handshake failed: peer's ephemeral key gives no shared secret"
+        case .malformed(let reason): "handshake failed: malformed handshake frame: \(reason)"
+        case .unexpectedMessage(let kind): "handshake failed: unexpected '\(kind)' during the handshake"
+        case .timeout(let millis): "handshake failed: not completed within \(millis) ms"
+        case .closedEarly: "handshake failed: connection closed before the handshake completed (truncated handshake)"
+        }
+    }
+
+    /// A label for the `reason` dimension of `ratify_p2p_handshake_failures_total`.
+    public var reason: String {
+        switch self {
+        case .foreignChain: "foreign_chain"
+        case .wrongNodeID: "wrong_node_id"
+        case .badSignature: "bad_signature"
+        case .selfConnection: "self"
+        case .lowOrderKey: "low_order_key"
+        case .malformed: "malformed"
+        case .unexpectedMessage: "unexpected_message"
+        case .timeout: "timeout"
+        case .closedEarly: "truncated"
+        }
+    }
+}

@@ -1,0 +1,36 @@
+/// A snapshot of the manager's buffers and counters, for tests, logs and the RPC.
+public struct NetStats: Sendable {
+    public var peers: Int
+    public var inboundPeers: Int
+    public var pendingInbound: Int
+    public var openChannels: Int
+    public var seenDigests: Int
+    public var storedVotes: Int
+    public var penalties: Int
+    /// Messages queued towards peers and not yet written to their sockets, summed.
+    public var queuedMessages: Int
+    /// Bytes held by block-part reassembly, summed over peers.
+    public var assemblingBytes: Int
+    public var handshakeFailures: [String: Int]
+    public var disconnects: [String: Int]
+    public var udpRejected: [String: Int]
+}
+
+extension PeerManager {
+    public var stats: NetStats {
+        let (sessions, snapshot) = state.withLock { state in
+            (Array(state.sessions.values), NetStats(
+                peers: state.sessions.count, inboundPeers: state.inboundSessions, pendingInbound: state.pendingInbound,
+                openChannels: state.channels.count, seenDigests: state.seen.count, storedVotes: state.votes.count,
+                penalties: state.penalties.count, queuedMessages: 0, assemblingBytes: 0,
+                handshakeFailures: state.handshakeFailures, disconnects: state.disconnects,
+                udpRejected: state.udpRejected))
+        }
+        var stats = snapshot
+        for session in sessions {
+            stats.queuedMessages += session.queuedMessages
+            stats.assemblingBytes += session.assembler.withLock { $0.bufferedBytes }
+        }
+        return stats
+    }
+}

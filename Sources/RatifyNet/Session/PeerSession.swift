@@ -1,0 +1,68 @@
+import NIOCore
+import RatifyCore
+import Synchronization
+
+/// One authenticated session with one peer: its channel, what it is known to have, its block
+/// reassembly and its UDP keys. Safe to use from any thread; sending never blocks and never
+/// queues more than `sendQueueMessagesMax` messages: past that the peer is disconnected.
+final class PeerSession: Sendable {
+    let nodeID: NodeID
+    let role: Handshake.Role
+    let channel: any Channel
+    let remoteAddress: SocketAddress?
+    let keys: SessionKeys
+    let udpRemoteAddress: SocketAddress?
+    let sendQueueMessagesMax: Int
+
+    let known = Mutex(PeerKnownState())
+    let assembler = Mutex(BlockAssembler())
+    let udpReplay = Mutex(ReplayWindow())
+    let udpSendCounter = Atomic<UInt64>(0)
+    private let pending = Atomic<Int>(0)
+    private let reason = Mutex<PeerError?>(nil)
+
+    init(nodeID: NodeID, role: Handshake.Role, channel: any Channel, keys: SessionKeys, peerUDPPort: UInt16,
+         sendQueueMessagesMax: Int) {
+        self.nodeID = nodeID
+        self.role = role
+        self.channel = channel
+        self.remoteAddress = channel.remoteAddress
+        self.keys = keys
+        self.sendQueueMessagesMax = sendQueueMessagesMax
+        if peerUDPPort != 0, var address = channel.remoteAddress {
+            address.port = Int(peerUDPPort)
+            udpRemoteAddress = address
+        } else {
+            udpRemoteAddress = nil
+        }
+    }
+
+    /// Who opened the TCP connection: the tie-break between two sessions with the same peer.
+    func dialer(localID: NodeID) -> NodeID { role == .dialer ? localID : nodeID }
+
+    var queuedMessages: Int { pending.load(ordering: .relaxed) }
+
+    /// Queues a message for the peer. False, and the session is closed, when the peer has not
+    /// drained `sendQueueMessagesMax` earlier messages.
+    @discardableResult
+    func send(_ message: NetMessage) -> Bool {
+        let queued = pending.wrappingAdd(1, ordering: .relaxed).newValue
+        guard queued <= sendQueueMessagesMax else {
+            pending.wrappingSubtract(1, ordering: .relaxed)
+            close(.sendQueueFull(messages: queued - 1))
+            return false
+        }
+        let promise = channel.eventLoop.makePromise(of: Void.self)
+        promise.futureResult.whenComplete { _ in self.pending.wrappingSubtract(1, ordering: .relaxed) }
+        channel.writeAndFlush(message, promise: promise)
+        return true
+    }
+
+    /// Closes the session; the first reason given is the one reported.
+    func close(_ why: PeerError) {
+        reason.withLock { if $0 == nil { $0 = why } }
+        channel.close(promise: nil)
+    }
+
+    var closeReason: PeerError { reason.withLock { $0 } ?? .closedByPeer }
+}

@@ -1,0 +1,110 @@
+import NIOCore
+import NIOPosix
+import RatifyCore
+
+/// The UDP fast path: votes and proposals as sealed datagrams, keyed by the TCP session.
+/// Datagram = version (1) || receiver's key tag (8) || counter (8) || sealed message; the 17-byte
+/// header is the AEAD's additional data and the counter its nonce, under a key used for nothing
+/// else. Loss, duplication and reordering are fine: TCP gossip resends whatever is missing.
+extension PeerManager {
+    static let datagramVersion: UInt8 = 1
+    static let datagramHeaderBytes = 17
+
+    func bindUDP(host: String, port: Int) async throws -> any Channel {
+        try await DatagramBootstrap(group: group)
+            .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .channelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(DatagramHandler(manager: self))
+                }
+            }
+            .bind(host: host, port: port).get()
+    }
+
+    func rejectDatagram(_ reason: String) {
+        metrics.udpRejected(reason)
+        state.withLock { $0.udpRejected[reason, default: 0] += 1 }
+    }
+
+    /// Sends a sealed copy of a vote or proposal if the peer announced a UDP port.
+    func sendDatagram(_ message: NetMessage, to session: PeerSession) {
+        guard let remote = session.udpRemoteAddress, let channel = state.withLock({ $0.udpChannel }) else { return }
+        let plaintext = message.encoded
+        let total = Self.datagramHeaderBytes + plaintext.count + NetLimits.tagBytes
+        guard total <= NetLimits.datagramBytesMax else { return }
+        let counter = session.udpSendCounter.wrappingAdd(1, ordering: .relaxed).oldValue
+        guard counter < config.nonceLimit else { return }
+        var buffer = channel.allocator.buffer(capacity: total)
+        buffer.writeInteger(Self.datagramVersion)
+        buffer.writeInteger(session.keys.udpSendTag)
+        buffer.writeInteger(counter)
+        let key = session.keys.udpSend
+        let header = buffer.getBytes(at: buffer.readerIndex, length: Self.datagramHeaderBytes) ?? []
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: plaintext.count + NetLimits.tagBytes) { destination in
+            let sealedBytes = plaintext.count + NetLimits.tagBytes
+            header.withUnsafeBytes { aad in
+                plaintext.withUnsafeBytes { input in
+                    FrameCipher.seal(key: key, counter: counter, input, aad: aad,
+                                     into: UnsafeMutableRawBufferPointer(rebasing: destination[0..<sealedBytes]))
+                }
+            }
+            return sealedBytes
+        }
+        metrics.udpMessagesSent.increment()
+        metrics.udpBytesSent.increment(by: total)
+        channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: buffer), promise: nil)
+    }
+
+    /// Opens one datagram. Anything wrong is dropped and counted, never a disconnect: a datagram's
+    /// source can be forged, so it proves nothing about the session it names.
+    func receivedDatagram(_ datagram: ByteBuffer) {
+        metrics.udpBytesReceived.increment(by: datagram.readableBytes)
+        guard datagram.readableBytes <= NetLimits.datagramBytesMax,
+              datagram.readableBytes >= Self.datagramHeaderBytes + NetLimits.tagBytes + 1 else {
+            return rejectDatagram("size")
+        }
+        guard datagram.getInteger(at: datagram.readerIndex, as: UInt8.self) == Self.datagramVersion,
+              let tag = datagram.getInteger(at: datagram.readerIndex + 1, as: UInt64.self),
+              let counter = datagram.getInteger(at: datagram.readerIndex + 9, as: UInt64.self) else {
+            return rejectDatagram("header")
+        }
+        guard let session = state.withLock({ $0.udpByTag[tag] }) else { return rejectDatagram("unknown_session") }
+        guard session.udpReplay.withLock({ $0.accepts(counter) }) else { return rejectDatagram("replay") }
+        let sealedBytes = datagram.readableBytes - Self.datagramHeaderBytes
+        var plaintext = [UInt8](repeating: 0, count: sealedBytes - NetLimits.tagBytes)
+        let key = session.keys.udpReceive
+        let opened = datagram.withUnsafeReadableBytes { bytes -> Bool in
+            let aad = UnsafeRawBufferPointer(rebasing: bytes[0..<Self.datagramHeaderBytes])
+            let sealed = UnsafeRawBufferPointer(rebasing: bytes[Self.datagramHeaderBytes...])
+            return plaintext.withUnsafeMutableBytes { output in
+                do throws(FrameCipher.Failure) {
+                    try FrameCipher.open(key: key, counter: counter, sealed, aad: aad, into: output)
+                    return true
+                } catch {
+                    return false
+                }
+            }
+        }
+        guard opened else { return rejectDatagram("bad_mac") }
+        // Record only after the MAC verified, and re-check: two copies may race on two threads.
+        let first = session.udpReplay.withLock { window -> Bool in
+            guard window.accepts(counter) else { return false }
+            window.record(counter)
+            return true
+        }
+        guard first else { return rejectDatagram("replay") }
+        let message: NetMessage
+        do {
+            message = try NetMessage.decode(plaintext, chainID: config.chainID)
+        } catch {
+            return rejectDatagram("malformed")
+        }
+        switch message {
+        case .vote, .proposal:
+            metrics.udpMessagesReceived.increment()
+            accept(message, digest: Hash.sha256(plaintext), from: session, transport: .udp)
+        default:
+            rejectDatagram("kind")
+        }
+    }
+}

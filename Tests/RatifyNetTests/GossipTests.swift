@@ -1,0 +1,220 @@
+import NIOCore
+import NIOPosix
+import RatifyCore
+import Testing
+@testable import RatifyNet
+
+/// Checks votes against the test validator keys, as the node's verifier does with its validator set.
+let testVerifier: MessageVerifier = { message in
+    switch message {
+    case .vote(let vote):
+        guard let key = NetSamples.validatorKeys.first(where: { $0.publicKey.address == vote.validatorAddress }) else { return false }
+        return key.publicKey.verify(vote.signature, message: vote.signBytes(chainID: NetSamples.chainID))
+    default:
+        return PeerManager.selfContainedVerifier(message)
+    }
+}
+
+@Suite("gossip, catch-up and UDP", .serialized)
+struct GossipTests {
+    static func pair(_ logs: LogStore, udp: Bool = false, configure: (inout NetConfig) -> Void = { _ in })
+        async throws -> (PeerManager, PeerManager) {
+        var configB = makeConfig(1, udp: udp)
+        configure(&configB)
+        let b = PeerManager(config: configB, group: testGroup, logger: logs.logger(), verifier: testVerifier)
+        try await b.start()
+        let a = PeerManager(config: makeConfig(0, peers: [address(of: b)], udp: udp), group: testGroup,
+                            logger: logs.logger(), verifier: testVerifier)
+        try await a.start()
+        #expect(await Wait.until { a.connectedPeers.count == 1 && b.connectedPeers.count == 1 })
+        return (a, b)
+    }
+
+    @Test("a peer that connects late gets the votes it missed, resent over TCP from its announced state")
+    func lateJoinerCatchesUpVotes() async throws {
+        let logs = LogStore()
+        let a = PeerManager(config: makeConfig(0), group: testGroup, logger: logs.logger(), verifier: testVerifier)
+        try await a.start()
+        a.updateLocalState(height: 7, round: 0, step: .prevote)
+        let votes = (0..<4).map { NetSamples.vote(validator: $0) }
+        for vote in votes { a.broadcast(.vote(vote)) }
+        let b = PeerManager(config: makeConfig(1, peers: [address(of: a)]), group: testGroup, logger: logs.logger(), verifier: testVerifier)
+        b.updateLocalState(height: 7, round: 0, step: .prevote)
+        let inbox = Inbox(b)
+        try await b.start()
+        #expect(await Wait.until { Set(inbox.votes()) == Set(votes) })
+        #expect(inbox.votes().count == 4, "each vote delivered once")
+        await a.shutdown()
+        await b.shutdown()
+    }
+
+    @Test("a peer that is behind gets decided blocks with their commits")
+    func blockCatchUp() async throws {
+        let logs = LogStore()
+        let (a, b) = try await Self.pair(logs)
+        a.setBlockProvider { height in (NetSamples.block(height: height), NetSamples.commit(height: height)) }
+        a.updateLocalState(height: 5, round: 0, step: .propose)
+        let inbox = Inbox(b)
+        b.updateLocalState(height: 3, round: 0, step: .propose)
+        #expect(await Wait.until { inbox.count { if case .block(let block) = $0.message { block.height == 3 } else { false } } >= 1 })
+        #expect(inbox.count { if case .commit(let commit) = $0.message { commit.height == 3 } else { false } } >= 1)
+        #expect(b.send(.blockRequest(height: 4), to: a.nodeID))
+        #expect(await Wait.until { inbox.count { if case .block(let block) = $0.message { block.height == 4 } else { false } } >= 1 })
+        await a.shutdown()
+        await b.shutdown()
+    }
+
+    @Test("a block larger than a frame travels in parts and arrives whole")
+    func largeBlockInParts() async throws {
+        let logs = LogStore()
+        let (a, b) = try await Self.pair(logs)
+        let inbox = Inbox(b)
+        var block = NetSamples.block(transactions: 1)
+        block.transactions = [Transaction](repeating: NetSamples.transaction(), count: 7_000)
+        block = Block.make(chainID: NetSamples.chainID, height: 7, timeMillis: 1, lastBlockID: block.header.lastBlockID,
+                           lastCommit: block.lastCommit, transactions: block.transactions, evidence: [],
+                           validatorsHash: .zero, nextValidatorsHash: .zero, appHash: .zero, proposerAddress: .zero)
+        #expect(block.canonicalBytes.count > NetLimits.messageBytesMax)
+        a.broadcast(.block(block))
+        #expect(await Wait.until { inbox.count { if case .block(let received) = $0.message { received == block } else { false } } == 1 })
+        #expect(b.stats.assemblingBytes == 0)
+        await a.shutdown()
+        await b.shutdown()
+    }
+
+    @Test("duplicates are dropped before verification; an invalid signature disconnects and backs off the peer")
+    func duplicatesAndInvalidSignatures() async throws {
+        let logs = LogStore()
+        let (a, b) = try await Self.pair(logs)
+        let inbox = Inbox(b)
+        let vote = NetSamples.vote(validator: 1)
+        #expect(a.send(.vote(vote), to: b.nodeID))
+        #expect(a.send(.vote(vote), to: b.nodeID))
+        let second = NetSamples.vote(validator: 2)
+        #expect(a.send(.vote(second), to: b.nodeID))
+        #expect(await Wait.until { inbox.votes().count == 2 })
+        #expect(inbox.votes() == [vote, second])
+
+        var forged = NetSamples.vote(validator: 3)
+        forged.round = 9 // the signature no longer matches
+        #expect(a.send(.vote(forged), to: b.nodeID))
+        #expect(await Wait.until { b.stats.disconnects["invalid_signature", default: 0] == 1 })
+        #expect(logs.contains("invalid signature on vote"))
+        #expect(!inbox.votes().contains(forged))
+        #expect(b.stats.penalties == 1)
+        await a.shutdown()
+        await b.shutdown()
+    }
+
+    @Test("votes arrive over UDP; replayed, forged and garbage datagrams are dropped")
+    func udpFastPath() async throws {
+        let logs = LogStore()
+        let (a, b) = try await Self.pair(logs, udp: true)
+        let inbox = Inbox(b)
+        let session = try #require(a.state.withLock { $0.sessions[b.nodeID] })
+        let vote = NetSamples.vote(validator: 0)
+        a.sendDatagram(.vote(vote), to: session)
+        #expect(await Wait.until { inbox.snapshot().contains { $0.transport == .udp && $0.message == .vote(vote) } })
+
+        // Play an attacker on UDP with a datagram sealed under the real key, sent twice, and junk.
+        let raw = try await DatagramBootstrap(group: testGroup).bind(host: "127.0.0.1", port: 0).get()
+        let target = try SocketAddress(ipAddress: "127.0.0.1", port: try #require(b.udpListeningPort))
+        let second = NetSamples.vote(validator: 1)
+        let datagram = Self.datagram(.vote(second), keys: session.keys, counter: 1_000)
+        for bytes in [datagram, datagram, [1] + [UInt8](repeating: 0xAB, count: 80)] {
+            var buffer = raw.allocator.buffer(capacity: bytes.count)
+            buffer.writeBytes(bytes)
+            try await raw.writeAndFlush(AddressedEnvelope(remoteAddress: target, data: buffer)).get()
+        }
+        var tampered = Self.datagram(.vote(NetSamples.vote(validator: 2)), keys: session.keys, counter: 1_001)
+        tampered[tampered.count - 1] ^= 1
+        var buffer = raw.allocator.buffer(capacity: tampered.count)
+        buffer.writeBytes(tampered)
+        try await raw.writeAndFlush(AddressedEnvelope(remoteAddress: target, data: buffer)).get()
+        #expect(await Wait.until {
+            let rejected = b.stats.udpRejected
+            return rejected["replay", default: 0] >= 1 && rejected["bad_mac", default: 0] >= 1 && rejected["unknown_session", default: 0] >= 1
+        })
+        #expect(inbox.votes().filter { $0 == second }.count == 1)
+        #expect(b.connectedPeers == [a.nodeID], "nothing on UDP ends the TCP session")
+        try await raw.close()
+        await a.shutdown()
+        await b.shutdown()
+    }
+
+    static func datagram(_ message: NetMessage, keys: SessionKeys, counter: UInt64) -> [UInt8] {
+        var header: [UInt8] = [PeerManager.datagramVersion]
+        header += withUnsafeBytes(of: keys.udpSendTag.bigEndian) { Array($0) }
+        header += withUnsafeBytes(of: counter.bigEndian) { Array($0) }
+        let plaintext = message.encoded
+        var sealed = [UInt8](repeating: 0, count: plaintext.count + NetLimits.tagBytes)
+        sealed.withUnsafeMutableBytes { output in
+            plaintext.withUnsafeBytes { input in
+                header.withUnsafeBytes { aad in
+                    FrameCipher.seal(key: keys.udpSend, counter: counter, input, aad: aad, into: output)
+                }
+            }
+        }
+        return header + sealed
+    }
+}
+
+@Suite("small parts")
+struct UnitTests {
+    @Test("the replay window accepts each counter once, tolerates reordering and refuses stale counters")
+    func replayWindow() {
+        var window = ReplayWindow()
+        for counter: UInt64 in [5, 3, 9, 4] {
+            #expect(window.accepts(counter))
+            window.record(counter)
+        }
+        #expect(!window.accepts(5) && !window.accepts(9))
+        #expect(window.accepts(6))
+        window.record(5_000)
+        #expect(!window.accepts(9), "far behind the highest counter")
+        #expect(window.accepts(4_999) && !window.accepts(5_000))
+        window.record(4_999)
+        #expect(!window.accepts(4_999))
+    }
+
+    @Test("backoff doubles up to its cap with jitter in [d/2, d], replayable from its seed")
+    func backoff() {
+        var first = Backoff(baseMillis: 100, maxMillis: 1_000, seed: 42)
+        var second = Backoff(baseMillis: 100, maxMillis: 1_000, seed: 42)
+        let delays = (0..<8).map { _ in first.nextDelayMillis() }
+        #expect(delays == (0..<8).map { _ in second.nextDelayMillis() })
+        for (attempt, delay) in delays.enumerated() {
+            let ceiling = min(1_000, 100 << attempt)
+            #expect(delay >= Int64(ceiling / 2) && delay <= Int64(ceiling))
+        }
+        first.reset()
+        #expect(first.nextDelayMillis() <= 100)
+    }
+
+    @Test("the seen set forgets the oldest digest past its capacity")
+    func seenSet() {
+        var seen = SeenSet(capacity: 3)
+        let digests = (0..<5).map { Hash.sha256([UInt8($0)]) }
+        #expect(seen.insert(digests[0]) && !seen.insert(digests[0]))
+        for digest in digests.dropFirst() { _ = seen.insert(digest) }
+        #expect(seen.count == 3 && !seen.contains(digests[0]) && seen.contains(digests[4]))
+    }
+
+    @Test("the token bucket lets a burst through, then makes the taker wait")
+    func tokenBucket() {
+        var bucket = TokenBucket(ratePerSecond: 10, burst: 10, nowNanos: 0)
+        #expect(bucket.take(10, nowNanos: 0) == 0)
+        #expect(bucket.take(5, nowNanos: 0) == 500_000_000)
+        #expect(bucket.take(0, nowNanos: 500_000_000) == 0)
+    }
+
+    @Test("peer addresses parse from config and bad ones fail with a one-line reason")
+    func peerAddresses() throws {
+        let id = NetSamples.nodeKey(1).publicKey.address
+        let peers = try PeerAddress.parseList(" \(id.hex)@127.0.0.1:26656, \(id.hex)@[::1]:7 ,")
+        #expect(peers == [PeerAddress(nodeID: id, host: "127.0.0.1", port: 26656), PeerAddress(nodeID: id, host: "::1", port: 7)])
+        #expect(throws: PeerAddress.ParseError.self) { try PeerAddress(parsing: "abc@host:1") }
+        #expect(throws: PeerAddress.ParseError.self) { try PeerAddress(parsing: "\(id.hex)@host:70000") }
+        #expect(throws: PeerAddress.ParseError.self) { try PeerAddress(parsing: "\(id.hex)host:1") }
+    }
+}
