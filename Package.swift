@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
@@ -34,7 +35,14 @@ let package = Package(
 
         .target(
             name: "RatifyNode",
-            dependencies: ["RatifyCore", .product(name: "TOMLKit", package: "TOMLKit")]
+            dependencies: [
+                "RatifyCore", "RatifyConsensus", "RatifyLedger", "RatifyStore", "RatifyNet",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         .target(name: "RatifyConsensus", dependencies: ["RatifyCore"]),
         .target(name: "RatifySim", dependencies: ["RatifyConsensus", "RatifyCore"]),
@@ -58,6 +66,8 @@ let package = Package(
                 "RatifyNode",
                 "RatifySim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
 

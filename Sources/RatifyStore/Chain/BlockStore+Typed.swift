@@ -6,14 +6,26 @@ extension BlockStore {
     /// Stores a decided block with the commit that finalised it; see
     /// `commit(height:blockBytes:commitBytes:blockHash:stateWrites:appHash:)`. The commit must
     /// be for this block, at this height.
-    public func commit(block: Block, commit: Commit, stateWrites: [StateWrite], appHash: Hash) throws {
+    public func commit(block: Block, commit: Commit, stateWrites: [StateWrite], appHash: Hash,
+                       validatorSets: [(height: Height, set: ValidatorSet)] = []) throws {
         guard commit.height == block.height, commit.blockID == block.id else {
             throw StoreError.commitDoesNotMatchBlock(
                 height: block.height, blockHash: block.id.hash, commitHeight: commit.height, commitBlockHash: commit.blockID.hash)
         }
         try self.commit(
             height: block.height, blockBytes: block.canonicalBytes, commitBytes: commit.canonicalBytes,
-            blockHash: block.id.hash, stateWrites: stateWrites, appHash: appHash)
+            blockHash: block.id.hash, stateWrites: stateWrites, appHash: appHash,
+            validatorSets: validatorSets.map { ($0.height, $0.set.canonicalBytes) })
+    }
+
+    /// The validator set of `height` (the one whose precommits finalise it), if stored.
+    public func validatorSet(height: Height) throws -> ValidatorSet? {
+        guard let bytes = try validatorSetBytes(height: height) else { return nil }
+        do {
+            return try ValidatorSet(canonicalBytes: bytes)
+        } catch {
+            throw StoreError.invalidRecord(database: databases.validatorSets.name, reason: "validator set of height \(height): \(error)")
+        }
     }
 
     public func block(height: Height) throws -> Block? {
