@@ -75,6 +75,8 @@ let package = Package(
         .testTarget(name: "RatifyLedgerTests", dependencies: ["RatifyLedger", "RatifyCore"]),
         .testTarget(name: "RatifyStoreTests", dependencies: ["RatifyStore", "RatifyCore"]),
         .testTarget(name: "RatifyNodeTests", dependencies: ["RatifyNode"]),
+        // Real `ratify start` processes on loopback; needs the `ratify` product built beside it.
+        .testTarget(name: "RatifyIntegrationTests", dependencies: ["RatifyNode", "RatifyStore", "RatifyCore"]),
         .testTarget(name: "RatifyConsensusTests", dependencies: ["RatifyConsensus", "RatifyCore"]),
         .testTarget(name: "RatifySimTests", dependencies: ["RatifySim", "RatifyConsensus", "RatifyCore"]),
         .testTarget(

@@ -31,6 +31,14 @@ extension PeerManager {
         return deliver(message, to: session)
     }
 
+    /// Forgets that `message` was seen, so a later copy (a resend, a catch-up) is delivered
+    /// again. The node calls this for messages it could not use yet, such as a block for a
+    /// height it has not reached: without it, the duplicate filter would drop every copy.
+    public func forget(_ message: NetMessage) {
+        let digest = Hash.sha256(message.encoded)
+        state.withLock { _ = $0.seen.remove(digest) }
+    }
+
     /// Tells peers where this node is in consensus. Call on every height, round or step change.
     public func updateLocalState(height: Height, round: Round, step: RoundStep) {
         let (announcement, sessions) = state.withLock { state -> (PeerState, [PeerSession]) in

@@ -170,12 +170,7 @@ public actor NodeDriver {
 
     /// Writes an input to the WAL, then runs it.
     func deliver(_ input: ConsensusInput, record: WALRecord) {
-        do {
-            _ = try store.wal.append(height: chain.height, record: record.canonicalBytes)
-        } catch {
-            stop(because: "cannot write the consensus WAL: \(error)")
-            return
-        }
+        guard appendToWAL(record) else { return }
         run([input])
     }
 
@@ -248,9 +243,13 @@ public actor NodeDriver {
         }
     }
 
+    /// A vote for the next height (which the core buffers) goes to that height's WAL, so a
+    /// restart there replays it; everything else belongs to the chain tip's height.
     private func appendToWAL(_ record: WALRecord) -> Bool {
+        var height = chain.height
+        if case .vote(let vote) = record { height = max(height, vote.height) }
         do {
-            _ = try store.wal.append(height: chain.height, record: record.canonicalBytes)
+            _ = try store.wal.append(height: height, record: record.canonicalBytes)
             return true
         } catch {
             stop(because: "cannot write the consensus WAL: \(error)")
@@ -290,6 +289,7 @@ public actor NodeDriver {
         }
         if event.kind == .commit { parkedCommitTimeout = nil }
         deliver(.timeout(event), record: .timeout(event))
+        catchUpIfPossible()
         handOverPending()
         announce()
     }
@@ -299,6 +299,7 @@ public actor NodeDriver {
         guard let event = parkedCommitTimeout else { return }
         parkedCommitTimeout = nil
         deliver(.timeout(event), record: .timeout(event))
+        catchUpIfPossible()
         handOverPending()
         announce()
     }
@@ -393,6 +394,10 @@ public actor NodeDriver {
         switch inbound.message {
         case .vote(let vote):
             guard vote.height >= chain.height else { return }
+            guard vote.height <= chain.height + 1 else {
+                peers.forget(inbound.message)
+                return
+            }
             guard let verified = verify(vote) else {
                 if vote.height <= chain.height + 1 {
                     peers.disconnect(inbound.peer, reason: "invalid vote signature", misbehaving: true)
@@ -401,25 +406,31 @@ public actor NodeDriver {
             }
             deliver(.vote(verified), record: .vote(vote))
         case .proposal(let proposal):
-            guard proposal.height == chain.height, pendingProposals.count < settings.pendingBlocksMax else { return }
+            guard proposal.height == chain.height, pendingProposals.count < settings.pendingBlocksMax else {
+                if proposal.height > chain.height { peers.forget(inbound.message) }
+                return
+            }
             pendingProposals[proposal.blockID] = (proposal, inbound.peer)
             handOverPending()
         case .block(let block):
-            guard block.height == chain.height else { return }
-            let id = block.id
-            if let commit = catchUpCommits.removeValue(forKey: id) {
-                catchUp(block, commit)
-            } else if receivedBlocks.count < settings.pendingBlocksMax {
-                receivedBlocks[id] = block
-                handOverPending()
+            // Blocks and commits a little ahead are kept: the network drops repeats of a
+            // message it has delivered once, so one dropped here would never come back.
+            guard (chain.height...chain.height + Self.heightsAheadKept).contains(block.height),
+                  receivedBlocks.count < settings.pendingBlocksMax else {
+                if block.height > chain.height { peers.forget(inbound.message) }
+                return
             }
+            receivedBlocks[block.id] = block
+            catchUpIfPossible()
+            handOverPending()
         case .commit(let commit):
-            guard commit.height == chain.height else { return }
-            if let block = receivedBlocks.removeValue(forKey: commit.blockID) {
-                catchUp(block, commit)
-            } else if catchUpCommits.count < settings.pendingBlocksMax {
-                catchUpCommits[commit.blockID] = commit
+            guard (chain.height...chain.height + Self.heightsAheadKept).contains(commit.height),
+                  catchUpCommits.count < settings.pendingBlocksMax else {
+                if commit.height > chain.height { peers.forget(inbound.message) }
+                return
             }
+            catchUpCommits[commit.blockID] = commit
+            catchUpIfPossible()
         case .transaction(let transaction):
             if mempool.add(transaction, signatureVerified: true, ledger: ledger) == nil { releaseParkedHeight() }
         case .evidence(let evidence):
@@ -432,6 +443,20 @@ public actor NodeDriver {
         announce()
     }
 
+    /// How many heights past the current one blocks and commits are held for.
+    static let heightsAheadKept: Height = 2
+
+    /// Applies held blocks that a held commit proves final, for as many heights as it can.
+    func catchUpIfPossible() {
+        while stopReason == nil,
+              let (id, commit) = catchUpCommits.first(where: { $0.value.height == chain.height }),
+              let block = receivedBlocks[id] {
+            catchUpCommits[id] = nil
+            receivedBlocks[id] = nil
+            guard catchUp(block, commit) else { return }
+        }
+    }
+
     /// Gives the core the held proposals whose blocks are here, and blocks that came without a
     /// proposal (2/3+ precommits may name them), once the core runs the chain tip's height.
     func handOverPending() {
@@ -442,7 +467,7 @@ public actor NodeDriver {
             handleProposal(proposal, block, from: peer)
         }
         for id in receivedBlocks.keys.sorted() where !handedOverBlocks.contains(id) && pendingProposals[id] == nil {
-            guard let block = receivedBlocks[id] else { continue }
+            guard let block = receivedBlocks[id], block.height == chain.height else { continue }
             handedOverBlocks.insert(id)
             let valid = chain.problem(with: block, proposer: block.header.proposerAddress) == nil
             deliver(.block(block, blockIsValid: valid), record: .block(block))
@@ -466,23 +491,25 @@ public actor NodeDriver {
     /// Block sync: a decided block with a commit that proves it final, for the height this
     /// node is still on. It is checked like a proposal and applied without voting; the core
     /// restarts at the next height.
-    private func catchUp(_ block: Block, _ commit: Commit) {
-        guard block.height == chain.height, commit.height == block.height, commit.blockID == block.id else { return }
+    @discardableResult
+    private func catchUp(_ block: Block, _ commit: Commit) -> Bool {
+        guard block.height == chain.height, commit.height == block.height, commit.blockID == block.id else { return false }
         do {
             try commit.verify(chainID: settings.chainID, validators: chain.validators)
         } catch {
             logger.warning("catch-up commit rejected", metadata: ["height": "\(block.height)", "reason": "\(error)"])
-            return
+            return false
         }
         if let problem = chain.problem(with: block, proposer: block.header.proposerAddress) {
             logger.warning("catch-up block rejected", metadata: ["height": "\(block.height)", "reason": "\(problem)"])
-            return
+            return false
         }
-        guard apply(block, commit) != nil else { return }
+        guard apply(block, commit) != nil else { return false }
         consensus = Consensus(parameters: settings.consensus, me: validatorKey?.publicKey.address, height: chain.height,
                               validators: chain.validators, nextValidators: chain.nextValidators)
         run([.start])
         handOverPending()
         announce()
+        return true
     }
 }
