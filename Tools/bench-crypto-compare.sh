@@ -4,7 +4,7 @@
 # (Tools/bench-crypto-baseline.sh) alternately ROUNDS times, then prints, per operation, the
 # median over rounds of each run's p50 in ns/op and the Swift overhead in percent.
 #
-#   Tools/bench-crypto-compare.sh [ROUNDS]      # default 5 rounds, about 3 minutes
+#   Tools/bench-crypto-compare.sh [ROUNDS]      # default 5 rounds, about 4 minutes
 #
 # Other builds on the machine skew both sides: run it at a quiet moment (check `uptime`).
 # Raw outputs stay in Benchmarks/.build/compare/.
