@@ -239,13 +239,12 @@ extension Consensus {
                          _ effects: inout [ConsensusEffect]) {
         precondition(decidedRound == nil && phase == .running, "decided twice at height \(height)")
         assert(validators.hasTwoThirdsMajority(precommits.power(for: entry.id)))
-        let signatures: [CommitSig] = precommits.votes.map { vote in
-            guard let vote else { return .absent }
-            switch vote.blockID {
-            case entry.id: return .commit(vote.signature)
-            case nil: return .nil(vote.signature)
-            default: return .absent // a precommit for another block does not belong in this commit
-            }
+        // Each validator's precommit for the block, else its precommit for nil, else absent (a
+        // precommit for another block does not belong in this commit).
+        let signatures: [CommitSig] = precommits.votes.indices.map { index in
+            if let vote = precommits.vote(of: index, for: entry.id) { return .commit(vote.signature) }
+            if let vote = precommits.vote(of: index, for: nil) { return .nil(vote.signature) }
+            return .absent
         }
         let commit = Commit(height: height, round: decided, blockID: entry.id, signatures: signatures)
         decidedRound = decided

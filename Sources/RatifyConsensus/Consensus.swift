@@ -176,10 +176,11 @@ public struct Consensus: Sendable {
             rounds[position].markSender(index, power: power)
         case .duplicate:
             counters.votesDuplicate += 1
-        case .conflict(let first):
-            // One validator, one height, round and type, two values: report it once; the second
-            // vote is not counted (the tally keeps the first).
+        case .conflict(let first, let counted):
+            // One validator, one height, round and type, two values: report it once. The
+            // second value counts for itself but not again towards "any" (see `VoteTally`).
             counters.votesConflicting += 1
+            if counted { rounds[position].markSender(index, power: power) }
             let fresh: Bool = switch vote.type {
             case .prevote: rounds[position].prevotes.markConflictReported(index)
             case .precommit: rounds[position].precommits.markConflictReported(index)
