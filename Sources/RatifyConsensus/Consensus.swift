@@ -61,7 +61,7 @@ public struct Consensus: Sendable {
     var rounds: RoundBook
     var blocks = BlockPool()
     /// Votes this core asked to sign at this height: (round, type, value).
-    var ownVotes: [(round: Round, type: VoteType, blockID: BlockID?)] = []
+    var ownVotes: [OwnVote] = []
     /// Rounds of this height in which a proposal signed with this validator's key exists.
     var ownProposalRounds: [Round] = []
     /// The round whose `getValue()` answer is awaited.
@@ -170,6 +170,7 @@ public struct Consensus: Sendable {
         case .prevote: addition = rounds[position].prevotes.add(vote, index: index, power: power)
         case .precommit: addition = rounds[position].precommits.add(vote, index: index, power: power)
         }
+        if index == myIndex { adoptOwnVote(vote) }
         switch addition {
         case .added:
             counters.votesAccepted += 1
@@ -204,6 +205,11 @@ public struct Consensus: Sendable {
         }
         // Algorithm 1 only has rules for vr = -1 and 0 <= vr < round (lines 22, 28).
         if let polRound = proposal.polRound, polRound >= proposal.round {
+            counters.proposalsIgnored += 1
+            return
+        }
+        // A gossip duplicate of a proposal already held costs one comparison, not a block hash.
+        if let position = rounds.position(of: proposal.round), let existing = rounds[position].proposal, existing == proposal {
             counters.proposalsIgnored += 1
             return
         }
@@ -348,4 +354,14 @@ public struct Consensus: Sendable {
             receiveVote(vote, &effects)
         }
     }
+}
+
+/// A vote signed with this validator's key at the current height: one this core asked to sign,
+/// or one it learned of (a WAL replay after a crash, or a twin).
+struct OwnVote: Sendable {
+    var round: Round
+    var type: VoteType
+    var blockID: BlockID?
+    /// Learned from a received vote rather than cast by this core instance.
+    var adopted: Bool
 }

@@ -30,7 +30,7 @@ struct VoteTally: Sendable {
     /// Each validator's first vote.
     private(set) var votes: [Vote?]
     /// Later, different votes of equivocating validators, counted for their own values.
-    private(set) var conflicting: [(index: Int, vote: Vote)] = []
+    private(set) var conflicting: [IndexedVote] = []
     /// Power of all validators that voted (each once).
     private(set) var totalPower: Int64 = 0
     /// Power per distinct value; each validator counts at most once per value.
@@ -63,7 +63,7 @@ struct VoteTally: Sendable {
         guard first.blockID != vote.blockID, extraValues < ConsensusLimits.conflictingValuesPerValidatorMax else {
             return .conflict(first, counted: false)
         }
-        conflicting.append((index, vote))
+        conflicting.append(IndexedVote(index: index, vote: vote))
         addPower(power, for: vote.blockID)
         return .conflict(first, counted: true)
     }
@@ -95,4 +95,10 @@ struct VoteTally: Sendable {
         reportedConflicts.append(index)
         return true
     }
+}
+
+/// A vote with the set index of its validator.
+struct IndexedVote: Sendable {
+    var index: Int
+    var vote: Vote
 }

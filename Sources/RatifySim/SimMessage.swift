@@ -19,6 +19,8 @@ struct SimMessage: Sendable {
     let round: Round
     /// Result of the one signature check (ed25519 runs): nil until checked.
     var signatureValid: Bool?
+    /// For proposals: whether the block passed the state-free validity checks (cached).
+    var blockWellFormed: Bool?
     /// Whether an honest node has relayed it to everyone (see `Simulation.relayIfNeeded`).
     var relayed = false
 }

@@ -16,7 +16,7 @@ extension Simulation {
             }
             return
         }
-        nodes[node].signedVotes.append((vote.round, vote.type, vote.blockID))
+        nodes[node].signedVotes.append(SignedRecord(round: vote.round, type: vote.type, value: vote.blockID))
     }
 
     /// The records cover one height: heights only grow for a node, across restarts too.
@@ -35,11 +35,11 @@ extension Simulation {
         if let earlier = nodes[node].signedProposals.first(where: { $0.round == proposal.round }) {
             if earlier.value != proposal.blockID {
                 fail(.doubleSign, height: proposal.height, node: node,
-                     "second proposal at round \(proposal.round): \(proposal.blockID) after \(earlier.value)")
+                     "second proposal at round \(proposal.round): \(proposal.blockID) after \(describe(earlier.value))")
             }
             return
         }
-        nodes[node].signedProposals.append((proposal.round, proposal.blockID))
+        nodes[node].signedProposals.append(SignedRecord(round: proposal.round, type: nil, value: proposal.blockID))
     }
 
     /// Every signed proposal, for the validity check.

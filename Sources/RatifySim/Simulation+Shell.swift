@@ -12,7 +12,7 @@ extension Simulation {
     /// `messageID` names the delivered message, so a message the core could not use yet (a
     /// later height or round) is kept for re-delivery when the core gets there.
     mutating func feed(_ node: Int, _ input: ConsensusInput, log: Bool, messageID: Int? = nil, replaying: Bool = false) {
-        var work: [(input: ConsensusInput, log: Bool)] = [(input, log)]
+        var work: [WorkItem] = [WorkItem(input: input, log: log)]
         var cursor = 0
         var proposalRequests: [(Height, Round)] = []
         while cursor < work.count && violation == nil {
@@ -28,17 +28,26 @@ extension Simulation {
                 nodes[node].wal.append(next.input)
             }
             let droppedBefore = cursor == 1 ? droppedForLater(nodes[node].core.counters) : 0
+            let bufferedBefore = nodes[node].core.counters.futureHeightVotesBuffered
             let effects = nodes[node].core.handle(next.input)
             if cursor == 1, let messageID, droppedForLater(nodes[node].core.counters) > droppedBefore {
                 deferIfLater(messageID, at: node)
             }
+            if next.log && nodes[node].core.counters.futureHeightVotesBuffered > bufferedBefore {
+                nodes[node].walNext.append(next.input)
+            }
+            if nodes[node].core.height != heightBefore {
+                // The WAL of the new height starts with the votes the core buffered for it.
+                nodes[node].wal = nodes[node].walNext
+                nodes[node].walNext = []
+                nodes[node].walHeight = nodes[node].core.height
+            }
             for effect in effects {
                 perform(effect, at: node, replaying: replaying, work: &work, proposalRequests: &proposalRequests)
             }
-            let core = nodes[node].core
-            if core.height != heightBefore {
+            if nodes[node].core.height != heightBefore {
                 enteredHeight(node)
-            } else if core.round != roundBefore {
+            } else if nodes[node].core.round != roundBefore {
                 enteredRound(node)
             }
         }
@@ -64,8 +73,9 @@ extension Simulation {
 
     private mutating func deferIfLater(_ messageID: Int, at node: Int) {
         let message = messages[messageID]
-        let core = nodes[node].core
-        let later = message.height > core.height || (message.height == core.height && message.round > core.round + 1)
+        let height = nodes[node].core.height
+        let round = nodes[node].core.round
+        let later = message.height > height || (message.height == height && message.round > round + 1)
         guard later else { return }
         if nodes[node].deferred.count >= SimNode.deferredMax { nodes[node].deferred.removeFirst() }
         nodes[node].deferred.append(messageID)
@@ -82,13 +92,14 @@ extension Simulation {
 
     private mutating func redeliverDeferred(_ node: Int) {
         guard !nodes[node].deferred.isEmpty else { return }
-        let core = nodes[node].core
+        let height = nodes[node].core.height
+        let round = nodes[node].core.round
         var keep: [Int] = []
         var due: [Int] = []
         for id in nodes[node].deferred {
             let message = messages[id]
-            if message.height < core.height { continue }
-            if message.height == core.height && message.round <= core.round + 1 { due.append(id) } else { keep.append(id) }
+            if message.height < height { continue }
+            if message.height == height && message.round <= round + 1 { due.append(id) } else { keep.append(id) }
         }
         nodes[node].deferred = keep
         for id in due {
@@ -100,7 +111,7 @@ extension Simulation {
     // MARK: - Effects
 
     private mutating func perform(_ effect: ConsensusEffect, at node: Int, replaying: Bool,
-                                  work: inout [(input: ConsensusInput, log: Bool)],
+                                  work: inout [WorkItem],
                                   proposalRequests: inout [(Height, Round)]) {
         switch effect {
         case .signVote(let vote):
@@ -117,7 +128,7 @@ extension Simulation {
             let id = record(.vote(signed), from: node, height: vote.height, round: vote.round)
             if config.trace { let line = "signs \(vote.type) r\(vote.round) \(describe(vote.blockID))"; note(node, vote.height, line) }
             sendVote(id, signed, from: node)
-            work.append((.vote(VerifiedVote(unchecked: signed)), true))
+            work.append(WorkItem(input: .vote(VerifiedVote(unchecked: signed)), log: true))
 
         case .signProposal(let proposal, let block):
             if nodes[node].isHonest { checkOwnProposal(proposal, at: node) }
@@ -134,16 +145,17 @@ extension Simulation {
             let id = record(.proposal(signed, block), from: node, height: proposal.height, round: proposal.round)
             if config.trace { let line = "proposes r\(proposal.round) \(signed.blockID) pol=\(signed.polRound.map(String.init) ?? "-")"; note(node, proposal.height, line) }
             sendProposal(id, signed, block, from: node)
-            work.append((.proposal(VerifiedProposal(unchecked: signed), block: block, blockIsValid: isValid(block, at: node)), true))
+            work.append(WorkItem(input: .proposal(VerifiedProposal(unchecked: signed), block: block,
+                                                  blockIsValid: isValid(block, at: node)), log: true))
 
         case .scheduleTimeout(let event, let afterMillis):
-            timers.append((node, nodes[node].incarnation, event))
+            timers.append(SimTimer(node: node, incarnation: nodes[node].incarnation, event: event))
             queue.push(at: now &+ afterMillis, .timeout, node: node, payload: timers.count - 1)
 
         case .decide(let block, let commit):
             if config.trace { let line = "DECIDES \(block.id) in round \(commit.round)"; note(node, block.height, line) }
             store(block, commit, at: node)
-            work.append((.heightApplied(block.height, validatorsForHeightPlus2: ledger.set(block.height + 2)), false))
+            work.append(WorkItem(input: .heightApplied(block.height, validatorsForHeightPlus2: ledger.set(block.height + 2)), log: false))
 
         case .requestProposalBlock(let height, let round):
             proposalRequests.append((height, round))
@@ -261,7 +273,7 @@ extension Simulation {
             guard signatureValid(id) else { return }
             relayIfNeeded(id, at: node)
             if config.trace { let line = "receives proposal r\(proposal.round) \(proposal.blockID) from n\(messages[id].sender)"; note(node, proposal.height, line) }
-            let valid = proposal.height == nodes[node].core.height && isValid(block, at: node)
+            let valid = proposal.height == nodes[node].core.height && isValid(block, at: node, messageID: id)
             feed(node, .proposal(VerifiedProposal(unchecked: proposal), block: block, blockIsValid: valid), log: true, messageID: id)
         case .decided(let block, _):
             // Block sync: a batch starting at this block's height from the sender's store.
@@ -327,16 +339,28 @@ extension Simulation {
 
     /// valid(v) as the node's state checks would judge it: well formed, on top of this node's
     /// last decided block with a 2/3+ last commit for it, and naming the right validator sets.
-    mutating func isValid(_ block: Block, at node: Int) -> Bool {
+    mutating func isValid(_ block: Block, at node: Int, messageID: Int? = nil) -> Bool {
         let height = block.height
-        guard height >= 1, height == nodes[node].decidedHeight + 1, block.header.chainID == Simulation.chainID else { return false }
+        guard height >= 1, height == nodes[node].decidedHeight + 1 else { return false }
+        let expectedLast = height == 1 ? BlockID.zero : nodes[node].store[Int(height - 2)].block.id
+        guard block.header.lastBlockID == expectedLast else { return false }
+        // The rest depends on the block alone: checked once per message.
+        if let messageID, let known = messages[messageID].blockWellFormed { return known }
+        let wellFormed = isWellFormed(block)
+        if let messageID { messages[messageID].blockWellFormed = wellFormed }
+        return wellFormed
+    }
+
+    /// The state-free part of valid(v): body hashes, chain, validator sets, and a 2/3+ last
+    /// commit for the block it extends.
+    private mutating func isWellFormed(_ block: Block) -> Bool {
+        let height = block.height
+        guard block.header.chainID == Simulation.chainID else { return false }
         do { try block.validateBody() } catch { return false }
         guard block.header.validatorsHash == ledger.hash(height),
               block.header.nextValidatorsHash == ledger.hash(height + 1) else { return false }
         if height == 1 { return block.header.lastBlockID == .zero }
-        let last = nodes[node].store[Int(height - 2)]
-        guard block.header.lastBlockID == last.block.id, let lastCommit = block.lastCommit,
-              lastCommit.blockID == last.block.id else { return false }
+        guard let lastCommit = block.lastCommit, lastCommit.blockID == block.header.lastBlockID else { return false }
         return commitHasQuorum(lastCommit, set: ledger.set(height - 1))
     }
 
@@ -377,11 +401,13 @@ extension Simulation {
         let height = nodes[node].decidedHeight + 1
         if config.trace { let line = "restarts at height \(height), replaying \(nodes[node].walHeight == height ? nodes[node].wal.count : 0) WAL entries"; note(node, height, line) }
         rebuildCore(node, height: height)
-        let wal = nodes[node].walHeight == height ? nodes[node].wal : []
+        let wal = nodes[node].walHeight == height ? nodes[node].wal : nodes[node].walNext
         if nodes[node].walHeight != height {
-            nodes[node].wal = []
+            // Crashed in the commit wait: the next height's WAL is the votes buffered for it.
+            nodes[node].wal = wal
             nodes[node].walHeight = height
         }
+        nodes[node].walNext = []
         pendingAnswers = []
         feed(node, .start, log: false, replaying: true)
         for input in wal where violation == nil {
@@ -402,10 +428,11 @@ extension Simulation {
                                      validators: ledger.set(height), nextValidators: ledger.set(height + 1))
     }
 
-    /// Every peer sends `node` what it signed at `node`'s height.
+    /// Reconnect gossip: every peer at this node's height or later sends what it signed at its
+    /// height (votes for the next height are buffered by the core, anything later is deferred).
     private mutating func peersResend(to node: Int) {
         let height = nodes[node].core.height
-        for peer in nodes.indices where peer != node && !nodes[peer].crashed && nodes[peer].outboxHeight == height {
+        for peer in nodes.indices where peer != node && !nodes[peer].crashed && nodes[peer].outboxHeight >= height {
             for id in nodes[peer].outbox { send(id, from: peer, to: node) }
         }
     }
@@ -450,6 +477,7 @@ extension Simulation {
         if config.trace { let line = "block sync applied \(applied) height(s) from n\(peer); consensus restarts at height \(height)"; note(node, height, line) }
         rebuildCore(node, height: height)
         nodes[node].wal = []
+        nodes[node].walNext = []
         nodes[node].walHeight = height
         enteredHeight(node)
         feed(node, .start, log: false)

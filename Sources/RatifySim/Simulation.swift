@@ -24,7 +24,7 @@ public struct Simulation {
 
     // Tables named by index from events.
     var messages: [SimMessage] = []
-    var timers: [(node: Int, incarnation: UInt32, event: TimeoutEvent)] = []
+    var timers: [SimTimer] = []
     var fetches: [Block] = []
     /// Every block ever proposed, for `requestBlock` (served by "a peer that has it").
     var blockTable: [BlockID: Block] = [:]
@@ -118,7 +118,7 @@ public struct Simulation {
             nodes.append(SimNode(identity: identity, behavior: behaviors[identity], core: core))
         }
         for identity in chosen where behaviors[identity] == .twin {
-            nodes.append(nodes[identity])
+            nodes.append(nodes[identity].twin())
         }
         self.ledger = ledger
         self.nodes = nodes

@@ -196,3 +196,21 @@ struct VoteBookkeepingTests {
         #expect(restarted.handle(.timeout(f.timeout(.propose, round: 0))).isEmpty)
     }
 }
+
+@Suite("own signatures")
+struct OwnSignatureTests {
+    @Test("a vote signed with this validator's key before a crash stands: the core never signs a different one")
+    func adoptedVoteStands() throws {
+        let f = try Fixture()
+        let me = f.nonProposerIndex
+        var core = f.core(me: me)
+        _ = core.handle(.start)
+        // The WAL holds this validator's nil prevote for round 0 (cast after a timeout it lost).
+        _ = core.handle(f.vote(.prevote, round: 0, nil, by: me))
+        // Now a valid proposal arrives: line 22 would prevote it, but a prevote exists.
+        let effects = core.handle(f.proposal(f.block(1), round: 0))
+        #expect(!effects.contains { if case .signVote = $0 { true } else { false } })
+        #expect(core.step == .prevote)
+        #expect(core.counters.votesWithheldForOwnSignature == 1)
+    }
+}
