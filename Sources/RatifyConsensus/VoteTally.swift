@@ -96,9 +96,3 @@ struct VoteTally: Sendable {
         return true
     }
 }
-
-/// A vote with the set index of its validator.
-struct IndexedVote: Sendable {
-    var index: Int
-    var vote: Vote
-}

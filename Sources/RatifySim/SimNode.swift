@@ -61,10 +61,3 @@ final class SimNode {
 
     static let deferredMax = 4_096
 }
-
-/// What an honest node's core asked to sign at one round (the double-sign check's record).
-struct SignedRecord: Sendable {
-    var round: Round
-    var type: VoteType?
-    var value: BlockID?
-}

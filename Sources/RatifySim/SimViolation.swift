@@ -26,39 +26,3 @@ public struct SimViolation: Hashable, Sendable, CustomStringConvertible {
         "\(kind.rawValue) violation at height \(height), t=\(timeMillis)ms, node \(node): \(detail)"
     }
 }
-
-/// One line of a run's trace (recorded only when `SimConfig.trace` is set).
-public struct SimTraceEntry: Hashable, Sendable, CustomStringConvertible {
-    public var timeMillis: UInt64
-    public var node: Int
-    /// The consensus height the entry concerns; 0 for faults that concern every height.
-    public var height: Height
-    public var text: String
-
-    public var description: String {
-        let time = String(timeMillis)
-        let padded = String(repeating: " ", count: max(0, 8 - time.count)) + time
-        return "\(padded)ms  n\(node)  \(height == 0 ? "  " : "h\(height)")  \(text)"
-    }
-}
-
-/// What one run did.
-public struct SimRunResult: Sendable {
-    public var config: SimConfig
-    public var violation: SimViolation?
-    /// Heights every honest validator decided.
-    public var heightsDecided: Int
-    /// The round of the first honest decision at each height.
-    public var decidedRounds: [Round]
-    public var messages: UInt64
-    public var events: UInt64
-    public var simulatedMillis: UInt64
-    public var gstMillis: UInt64
-    public var evidenceReported: UInt64
-    public var byzantineIdentities: [Int]
-    public var byzantineStakeFraction: Double
-    public var validatorUpdates: Int
-    public var trace: [SimTraceEntry]
-    /// A setup problem (e.g. a stake list the validator set refuses), not a violation.
-    public var setupError: String?
-}
