@@ -33,12 +33,15 @@ let package = Package(
             name: "RatifyNode",
             dependencies: ["RatifyCore", .product(name: "TOMLKit", package: "TOMLKit")]
         ),
+        .target(name: "RatifyConsensus", dependencies: ["RatifyCore"]),
+        .target(name: "RatifySim", dependencies: ["RatifyConsensus", "RatifyCore"]),
 
         .executableTarget(
             name: "ratify",
             dependencies: [
                 "RatifyCore",
                 "RatifyNode",
+                "RatifySim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -47,5 +50,7 @@ let package = Package(
         .testTarget(name: "RatifyLedgerTests", dependencies: ["RatifyLedger", "RatifyCore"]),
         .testTarget(name: "RatifyStoreTests", dependencies: ["RatifyStore", "RatifyCore"]),
         .testTarget(name: "RatifyNodeTests", dependencies: ["RatifyNode"]),
+        .testTarget(name: "RatifyConsensusTests", dependencies: ["RatifyConsensus", "RatifyCore"]),
+        .testTarget(name: "RatifySimTests", dependencies: ["RatifySim", "RatifyConsensus", "RatifyCore"]),
     ]
 )
