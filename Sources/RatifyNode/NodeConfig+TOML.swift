@@ -48,9 +48,10 @@ extension NodeConfig {
                 instrumentation.prometheusListenAddress = value
             }
         }
-        if let section = try root.section("mempool", keys: ["size", "max_txs_per_sender"]) {
+        if let section = try root.section("mempool", keys: ["size", "max_txs_per_sender", "max_txs_bytes"]) {
             if let value = try section.uint64("size") { mempool.size = value }
             if let value = try section.uint64("max_txs_per_sender") { mempool.maxTxsPerSender = value }
+            if let value = try section.uint64("max_txs_bytes") { mempool.maxTxsBytes = value }
         }
         try validate(file: file)
     }
@@ -89,6 +90,8 @@ extension NodeConfig {
         # Transactions held in total, and per sender.
         size = \(mempool.size)
         max_txs_per_sender = \(mempool.maxTxsPerSender)
+        # Encoded bytes held in total.
+        max_txs_bytes = \(mempool.maxTxsBytes)
 
         """
     }

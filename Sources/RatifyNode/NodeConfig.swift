@@ -28,6 +28,9 @@ public struct NodeConfig: Hashable, Sendable {
             throw fail("p2p.max_inbound_peers", "\(p2p.maxInboundPeers) exceeds p2p.max_peers \(p2p.maxPeers)")
         }
         if mempool.size < 1 { throw fail("mempool.size", "expected at least 1, got 0") }
+        if mempool.maxTxsBytes < UInt64(CodecLimits.transactionBytesMax) {
+            throw fail("mempool.max_txs_bytes", "expected at least \(CodecLimits.transactionBytesMax) (one transaction), got \(mempool.maxTxsBytes)")
+        }
         if mempool.maxTxsPerSender < 1 || mempool.maxTxsPerSender > mempool.size {
             throw fail("mempool.max_txs_per_sender", "expected 1 to mempool.size (\(mempool.size)), got \(mempool.maxTxsPerSender)")
         }
