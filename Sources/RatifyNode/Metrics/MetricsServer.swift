@@ -10,7 +10,7 @@ public enum MetricsServer {
                                   port: portOverride ?? Int(config.prometheusListenAddress.port),
                                   limits: limits, logger: logger) { request in
             guard request.path == "/metrics" else { return .error(.notFound, "no endpoint \(request.path); metrics are at /metrics") }
-            guard request.method == .GET || request.method == .HEAD else {
+            guard request.method == .GET else {
                 return HTTPResponse.error(.methodNotAllowed, "/metrics takes GET, not \(request.method.rawValue)")
                     .adding(header: ("Allow", "GET"))
             }

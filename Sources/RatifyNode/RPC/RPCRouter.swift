@@ -47,7 +47,7 @@ public struct RPCRouter: Sendable {
         guard let route = Route(path: request.path) else {
             return .error(.notFound, "no endpoint \(request.path); see docs/RPC.md for the list")
         }
-        guard request.method == route.method || (request.method == .HEAD && route.method == .GET) else {
+        guard request.method == route.method else {
             return HTTPResponse.error(.methodNotAllowed, "\(request.path) takes \(route.method.rawValue), not \(request.method.rawValue)",
                                       extra: []).adding(header: ("Allow", route.method.rawValue))
         }
