@@ -17,6 +17,11 @@ let package = Package(
         // first debug build (toml++ C++ included) took 7.7 s on this 2-core machine, so it is
         // used instead of a hand-written TOML subset.
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        // RPC and the metrics endpoint: NIOHTTP1 directly (no Hummingbird) keeps builds short.
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
@@ -31,7 +36,17 @@ let package = Package(
 
         .target(
             name: "RatifyNode",
-            dependencies: ["RatifyCore", .product(name: "TOMLKit", package: "TOMLKit")]
+            dependencies: [
+                "RatifyCore",
+                "RatifyLedger",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
         ),
         .target(name: "RatifyConsensus", dependencies: ["RatifyCore"]),
         .target(name: "RatifySim", dependencies: ["RatifyConsensus", "RatifyCore"]),
@@ -49,8 +64,18 @@ let package = Package(
         .testTarget(name: "RatifyCoreTests", dependencies: ["RatifyCore"]),
         .testTarget(name: "RatifyLedgerTests", dependencies: ["RatifyLedger", "RatifyCore"]),
         .testTarget(name: "RatifyStoreTests", dependencies: ["RatifyStore", "RatifyCore"]),
-        .testTarget(name: "RatifyNodeTests", dependencies: ["RatifyNode"]),
         .testTarget(name: "RatifyConsensusTests", dependencies: ["RatifyConsensus", "RatifyCore"]),
         .testTarget(name: "RatifySimTests", dependencies: ["RatifySim", "RatifyConsensus", "RatifyCore"]),
+        .testTarget(
+            name: "RatifyNodeTests",
+            dependencies: [
+                "RatifyNode",
+                "RatifyLedger",
+                "RatifyCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ]
 )
