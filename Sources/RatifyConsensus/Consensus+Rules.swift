@@ -216,15 +216,26 @@ extension Consensus {
     mutating func castVote(_ type: VoteType, _ blockID: BlockID?, _ effects: inout [ConsensusEffect]) {
         guard let myIndex, let me else { return }
         if let earlier = ownVotes.first(where: { $0.round == round && $0.type == type }) {
-            // The step guards make every vote rule fire at most once per round and type, so a
-            // second request is a bug; a second, different one would be a double sign.
-            precondition(earlier.blockID == blockID, "would sign two different \(type)s at height \(height) round \(round)")
+            // The step guards make every vote rule fire at most once per round and type, so for
+            // a vote this core cast, a second request is a bug and a different one a double
+            // sign. A vote it adopted (signed before a crash) stands: sign nothing new.
+            precondition(earlier.adopted || earlier.blockID == blockID,
+                         "would sign two different \(type)s at height \(height) round \(round)")
+            if earlier.blockID != blockID { counters.votesWithheldForOwnSignature += 1 }
             return
         }
-        ownVotes.append((round, type, blockID))
+        ownVotes.append(OwnVote(round: round, type: type, blockID: blockID, adopted: false))
         let vote = Vote(type: type, height: height, round: round, blockID: blockID,
                         validatorAddress: me, validatorIndex: UInt32(myIndex))
         effects.append(.signVote(vote))
+    }
+
+    /// A vote signed with this validator's key that this core did not cast (the WAL of a
+    /// restarted node holds its own earlier votes): remember it, so the core never signs a
+    /// different value for that round and type.
+    mutating func adoptOwnVote(_ vote: Vote) {
+        guard !ownVotes.contains(where: { $0.round == vote.round && $0.type == vote.type }) else { return }
+        ownVotes.append(OwnVote(round: vote.round, type: vote.type, blockID: vote.blockID, adopted: true))
     }
 
     mutating func requestBlockOnce(_ blockID: BlockID, _ effects: inout [ConsensusEffect]) {
@@ -239,13 +250,12 @@ extension Consensus {
                          _ effects: inout [ConsensusEffect]) {
         precondition(decidedRound == nil && phase == .running, "decided twice at height \(height)")
         assert(validators.hasTwoThirdsMajority(precommits.power(for: entry.id)))
-        let signatures: [CommitSig] = precommits.votes.map { vote in
-            guard let vote else { return .absent }
-            switch vote.blockID {
-            case entry.id: return .commit(vote.signature)
-            case nil: return .nil(vote.signature)
-            default: return .absent // a precommit for another block does not belong in this commit
-            }
+        // Each validator's precommit for the block, else its precommit for nil, else absent (a
+        // precommit for another block does not belong in this commit).
+        let signatures: [CommitSig] = precommits.votes.indices.map { index in
+            if let vote = precommits.vote(of: index, for: entry.id) { return .commit(vote.signature) }
+            if let vote = precommits.vote(of: index, for: nil) { return .nil(vote.signature) }
+            return .absent
         }
         let commit = Commit(height: height, round: decided, blockID: entry.id, signatures: signatures)
         decidedRound = decided

@@ -61,7 +61,7 @@ public struct Consensus: Sendable {
     var rounds: RoundBook
     var blocks = BlockPool()
     /// Votes this core asked to sign at this height: (round, type, value).
-    var ownVotes: [(round: Round, type: VoteType, blockID: BlockID?)] = []
+    var ownVotes: [OwnVote] = []
     /// Rounds of this height in which a proposal signed with this validator's key exists.
     var ownProposalRounds: [Round] = []
     /// The round whose `getValue()` answer is awaited.
@@ -170,16 +170,18 @@ public struct Consensus: Sendable {
         case .prevote: addition = rounds[position].prevotes.add(vote, index: index, power: power)
         case .precommit: addition = rounds[position].precommits.add(vote, index: index, power: power)
         }
+        if index == myIndex { adoptOwnVote(vote) }
         switch addition {
         case .added:
             counters.votesAccepted += 1
             rounds[position].markSender(index, power: power)
         case .duplicate:
             counters.votesDuplicate += 1
-        case .conflict(let first):
-            // One validator, one height, round and type, two values: report it once; the second
-            // vote is not counted (the tally keeps the first).
+        case .conflict(let first, let counted):
+            // One validator, one height, round and type, two values: report it once. The
+            // second value counts for itself but not again towards "any" (see `VoteTally`).
             counters.votesConflicting += 1
+            if counted { rounds[position].markSender(index, power: power) }
             let fresh: Bool = switch vote.type {
             case .prevote: rounds[position].prevotes.markConflictReported(index)
             case .precommit: rounds[position].precommits.markConflictReported(index)
@@ -203,6 +205,11 @@ public struct Consensus: Sendable {
         }
         // Algorithm 1 only has rules for vr = -1 and 0 <= vr < round (lines 22, 28).
         if let polRound = proposal.polRound, polRound >= proposal.round {
+            counters.proposalsIgnored += 1
+            return
+        }
+        // A gossip duplicate of a proposal already held costs one comparison, not a block hash.
+        if let position = rounds.position(of: proposal.round), let existing = rounds[position].proposal, existing == proposal {
             counters.proposalsIgnored += 1
             return
         }

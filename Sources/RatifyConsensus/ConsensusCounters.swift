@@ -28,6 +28,9 @@ public struct ConsensusCounters: Hashable, Sendable {
     public var timeoutsStale: UInt64 = 0
     /// Evidence not reported because `evidenceReportsPerHeightMax` was reached.
     public var evidenceDropped: UInt64 = 0
+    /// Votes a rule called for but not signed, because a different vote with this validator's
+    /// key for that round and type already exists (adopted from a WAL replay or a twin).
+    public var votesWithheldForOwnSignature: UInt64 = 0
     /// Inputs that made no sense in the current phase (a shell bug, or a replay duplicate).
     public var inputsOutOfPhase: UInt64 = 0
 

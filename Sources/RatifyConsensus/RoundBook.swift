@@ -1,16 +1,19 @@
 import RatifyCore
 
-/// The rounds of the current height that the core tracks, in ascending order, with the
-/// per-validator allowance for introducing rounds ahead of the current one
-/// (`ConsensusLimits.futureRoundsPerValidatorMax`).
+/// The rounds of the current height that the core tracks, in ascending order.
+///
+/// Rounds up to `current + 1` are always tracked. A message for a round further ahead may
+/// create that round's record only while the validator that sent it has introduced fewer than
+/// `ConsensusLimits.futureRoundsPerValidatorMax` records that are still that far ahead. Once the
+/// core reaches those rounds (by f+1 round skip or timeouts) they stop counting against the
+/// sender, so honest validators far ahead can always pull a lagging node up, while one
+/// validator can hold at most that many rounds of memory ahead.
 struct RoundBook: Sendable {
     private(set) var records: [RoundRecord] = []
-    private var roundsIntroduced: [UInt8]
     let validatorCount: Int
 
     init(validatorCount: Int) {
         self.validatorCount = validatorCount
-        roundsIntroduced = Array(repeating: 0, count: validatorCount)
     }
 
     func position(of round: Round) -> Int? {
@@ -37,12 +40,15 @@ struct RoundBook: Sendable {
             let ahead = round - current
             if ahead > ConsensusLimits.roundsAheadMax { return nil }
             if ahead > 1 {
-                guard Int(roundsIntroduced[index]) < ConsensusLimits.futureRoundsPerValidatorMax else { return nil }
-                roundsIntroduced[index] += 1
+                var introduced = 0
+                for record in records where record.introducedBy == index && record.round > current + 1 {
+                    introduced += 1
+                }
+                guard introduced < ConsensusLimits.futureRoundsPerValidatorMax else { return nil }
             }
         }
         let insertion = records.firstIndex(where: { $0.round > round }) ?? records.count
-        records.insert(RoundRecord(round: round, validatorCount: validatorCount), at: insertion)
+        records.insert(RoundRecord(round: round, validatorCount: validatorCount, introducedBy: index), at: insertion)
         return insertion
     }
 

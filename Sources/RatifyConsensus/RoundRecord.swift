@@ -5,14 +5,17 @@ import RatifyCore
 /// line 55 counts senders of "any" message from a higher round).
 struct RoundRecord: Sendable {
     let round: Round
+    /// The validator whose message created this record (see `RoundBook`).
+    let introducedBy: Int
     var proposal: Proposal?
     var prevotes: VoteTally
     var precommits: VoteTally
     private(set) var senders: [Bool]
     private(set) var senderPower: Int64 = 0
 
-    init(round: Round, validatorCount: Int) {
+    init(round: Round, validatorCount: Int, introducedBy: Int) {
         self.round = round
+        self.introducedBy = introducedBy
         prevotes = VoteTally(validatorCount: validatorCount)
         precommits = VoteTally(validatorCount: validatorCount)
         senders = Array(repeating: false, count: validatorCount)

@@ -6,6 +6,8 @@ import TOMLKit
 extension NodeConfig {
     static let fileBytesMax = 1024 * 1024
     static let rootKeys = ["moniker", "log_level", "p2p", "rpc", "instrumentation", "mempool"]
+    static let rpcKeys = ["listen_address", "max_open_connections", "max_body_bytes", "max_header_bytes", "read_timeout_ms",
+                          "timeout_broadcast_tx_commit_ms"]
     static let p2pKeys = ["listen_address", "persistent_peers", "udp_listen_address", "max_inbound_peers", "max_peers"]
 
     /// Parses and validates config.toml; every omitted key keeps its default. Errors are one
@@ -40,17 +42,23 @@ extension NodeConfig {
             if let value = try section.uint64("max_inbound_peers") { p2p.maxInboundPeers = value }
             if let value = try section.uint64("max_peers") { p2p.maxPeers = value }
         }
-        if let section = try root.section("rpc", keys: ["listen_address"]) {
+        if let section = try root.section("rpc", keys: Self.rpcKeys) {
             if let value = try section.address("listen_address", { HostPort.parse($0, scheme: "tcp") }) { rpc.listenAddress = value }
+            if let value = try section.uint64("max_open_connections") { rpc.maxOpenConnections = value }
+            if let value = try section.uint64("max_body_bytes") { rpc.maxBodyBytes = value }
+            if let value = try section.uint64("max_header_bytes") { rpc.maxHeaderBytes = value }
+            if let value = try section.uint64("read_timeout_ms") { rpc.readTimeoutMillis = value }
+            if let value = try section.uint64("timeout_broadcast_tx_commit_ms") { rpc.timeoutBroadcastTxCommitMillis = value }
         }
         if let section = try root.section("instrumentation", keys: ["prometheus_listen_address"]) {
             if let value = try section.address("prometheus_listen_address", { HostPort.parse($0) }) {
                 instrumentation.prometheusListenAddress = value
             }
         }
-        if let section = try root.section("mempool", keys: ["size", "max_txs_per_sender"]) {
+        if let section = try root.section("mempool", keys: ["size", "max_txs_per_sender", "max_txs_bytes"]) {
             if let value = try section.uint64("size") { mempool.size = value }
             if let value = try section.uint64("max_txs_per_sender") { mempool.maxTxsPerSender = value }
+            if let value = try section.uint64("max_txs_bytes") { mempool.maxTxsBytes = value }
         }
         try validate(file: file)
     }
@@ -80,6 +88,15 @@ extension NodeConfig {
         [rpc]
         # JSON-RPC listener. Unauthenticated: keep it on loopback unless a proxy guards it.
         listen_address = "tcp://\(rpc.listenAddress)"
+        # Open connections; more are refused.
+        max_open_connections = \(rpc.maxOpenConnections)
+        # Request body and header limits in bytes (413 and 431 beyond them).
+        max_body_bytes = \(rpc.maxBodyBytes)
+        max_header_bytes = \(rpc.maxHeaderBytes)
+        # A connection must send a complete request within this many milliseconds.
+        read_timeout_ms = \(rpc.readTimeoutMillis)
+        # POST /tx?wait=final answers 504 after this many milliseconds.
+        timeout_broadcast_tx_commit_ms = \(rpc.timeoutBroadcastTxCommitMillis)
 
         [instrumentation]
         # Prometheus metrics endpoint (HOST:PORT).
@@ -89,6 +106,8 @@ extension NodeConfig {
         # Transactions held in total, and per sender.
         size = \(mempool.size)
         max_txs_per_sender = \(mempool.maxTxsPerSender)
+        # Encoded bytes held in total.
+        max_txs_bytes = \(mempool.maxTxsBytes)
 
         """
     }

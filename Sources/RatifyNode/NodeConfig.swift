@@ -27,7 +27,15 @@ public struct NodeConfig: Hashable, Sendable {
         if p2p.maxInboundPeers > p2p.maxPeers {
             throw fail("p2p.max_inbound_peers", "\(p2p.maxInboundPeers) exceeds p2p.max_peers \(p2p.maxPeers)")
         }
+        for (key, value) in [("max_open_connections", rpc.maxOpenConnections), ("max_body_bytes", rpc.maxBodyBytes),
+                             ("max_header_bytes", rpc.maxHeaderBytes), ("read_timeout_ms", rpc.readTimeoutMillis),
+                             ("timeout_broadcast_tx_commit_ms", rpc.timeoutBroadcastTxCommitMillis)] where value < 1 {
+            throw fail("rpc.\(key)", "expected at least 1, got 0")
+        }
         if mempool.size < 1 { throw fail("mempool.size", "expected at least 1, got 0") }
+        if mempool.maxTxsBytes < UInt64(CodecLimits.transactionBytesMax) {
+            throw fail("mempool.max_txs_bytes", "expected at least \(CodecLimits.transactionBytesMax) (one transaction), got \(mempool.maxTxsBytes)")
+        }
         if mempool.maxTxsPerSender < 1 || mempool.maxTxsPerSender > mempool.size {
             throw fail("mempool.max_txs_per_sender", "expected 1 to mempool.size (\(mempool.size)), got \(mempool.maxTxsPerSender)")
         }

@@ -5,7 +5,7 @@ import RatifyCore
 /// Vote counting, evidence, caps, observers and crash replay.
 @Suite("vote bookkeeping")
 struct VoteBookkeepingTests {
-    @Test("a second, different vote from one validator yields evidence and is not counted twice")
+    @Test("a second, different vote from one validator yields evidence once and never counts twice towards one quorum")
     func conflictingVoteEvidence() throws {
         let f = try Fixture()
         let me = f.nonProposerIndex
@@ -23,6 +23,25 @@ struct VoteBookkeepingTests {
         #expect(core.counters.votesConflicting == 2 && core.counters.votesAccepted == 1)
         // Power counted once: one more precommit (20 of 40) is not 2/3+ for anything.
         #expect(core.handle(f.vote(.precommit, round: 0, f.block(2).id, by: others[1])).isEmpty)
+    }
+
+    @Test("an equivocator counts for each value it signed, as Algorithm 1 counts messages")
+    func equivocatorCountsPerValue() throws {
+        let f = try Fixture()
+        let me = f.nonProposerIndex
+        var core = f.core(me: me)
+        _ = core.handle(.start)
+        let block = f.block(1)
+        _ = core.handle(f.proposal(block, round: 0))
+        let others = f.others(than: me)
+        // others[0] prevotes nil first, then the block (to someone else, relayed to us).
+        _ = core.handle(f.vote(.prevote, round: 0, nil, by: others[0]))
+        _ = core.handle(f.vote(.prevote, round: 0, block.id, by: others[0]))
+        _ = core.handle(f.vote(.prevote, round: 0, block.id, by: others[1]))
+        // Own prevote for the block makes three distinct validators for it: a polka, so lock.
+        let effects = core.handle(f.vote(.prevote, round: 0, block.id, by: me))
+        #expect(effects == [f.expectedVote(.precommit, round: 0, block.id, by: me)])
+        #expect(core.lockedRound == 0)
     }
 
     @Test("the same vote twice is a duplicate, counted once")
@@ -175,5 +194,23 @@ struct VoteBookkeepingTests {
         #expect(restarted.validRound == live.validRound)
         // The same rules fire again after the timeout, with the same (already signed) votes.
         #expect(restarted.handle(.timeout(f.timeout(.propose, round: 0))).isEmpty)
+    }
+}
+
+@Suite("own signatures")
+struct OwnSignatureTests {
+    @Test("a vote signed with this validator's key before a crash stands: the core never signs a different one")
+    func adoptedVoteStands() throws {
+        let f = try Fixture()
+        let me = f.nonProposerIndex
+        var core = f.core(me: me)
+        _ = core.handle(.start)
+        // The WAL holds this validator's nil prevote for round 0 (cast after a timeout it lost).
+        _ = core.handle(f.vote(.prevote, round: 0, nil, by: me))
+        // Now a valid proposal arrives: line 22 would prevote it, but a prevote exists.
+        let effects = core.handle(f.proposal(f.block(1), round: 0))
+        #expect(!effects.contains { if case .signVote = $0 { true } else { false } })
+        #expect(core.step == .prevote)
+        #expect(core.counters.votesWithheldForOwnSignature == 1)
     }
 }

@@ -23,6 +23,11 @@ struct NodeConfigTests {
                                                   endpoint: HostPort(host: "::1", port: 26656))]
         config.mempool.size = 7
         config.mempool.maxTxsPerSender = 7
+        config.mempool.maxTxsBytes = 1 << 20
+        config.rpc.maxBodyBytes = 4096
+        config.rpc.maxOpenConnections = 3
+        config.rpc.readTimeoutMillis = 250
+        config.rpc.timeoutBroadcastTxCommitMillis = 1_500
         let again = try NodeConfig(toml: config.tomlText)
         #expect(again == config)
         #expect(try NodeConfig(toml: "") == NodeConfig())
@@ -58,6 +63,9 @@ struct NodeConfigTests {
         #expect(error("p2p = 3") == "config.toml: p2p: expected a table [p2p], got 3")
         #expect(error("log_level = \"loud\"")
             == "config.toml: log_level: expected one of trace, debug, info, notice, warning, error, critical, got \"loud\"")
+        #expect(error("[rpc]\nmax_body_bytes = 0") == "config.toml: rpc.max_body_bytes: expected at least 1, got 0")
+        #expect(error("[mempool]\nmax_txs_bytes = 10")
+            == "config.toml: mempool.max_txs_bytes: expected at least 65536 (one transaction), got 10")
         #expect(error("[rpc]\nlisten_address = \"127.0.0.1:26657\"")
             == "config.toml: rpc.listen_address: expected tcp://HOST:PORT, got \"127.0.0.1:26657\"")
         #expect(error("[p2p]\nmax_inbound_peers = 60\nmax_peers = 50")

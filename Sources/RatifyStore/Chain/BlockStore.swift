@@ -62,7 +62,8 @@ public struct BlockStore: Sendable {
     /// the same transaction.
     public func commit(
         height: UInt64, blockBytes: [UInt8], commitBytes: [UInt8], blockHash: Hash,
-        stateWrites: [StateWrite], appHash: Hash, validatorSets: [(height: UInt64, bytes: [UInt8])] = []
+        stateWrites: [StateWrite], appHash: Hash, validatorSets: [(height: UInt64, bytes: [UInt8])] = [],
+        transactions: [(hash: Hash, location: [UInt8])] = []
     ) throws {
         guard stateWrites.count <= Self.stateWritesPerBlockMax else {
             throw StoreError.tooManyRecords(database: databases.state.name, max: Self.stateWritesPerBlockMax)
@@ -96,6 +97,9 @@ public struct BlockStore: Sendable {
             for (setHeight, bytes) in validatorSets {
                 try transaction.put(databases.validatorSets, StoreKey.height(setHeight), bytes)
             }
+            for (hash, location) in transactions {
+                try transaction.put(databases.transactions, hash.bytes, location)
+            }
             try transaction.put(databases.meta, MetaKey.latestHeight, heightKey)
         }
     }
@@ -108,6 +112,11 @@ public struct BlockStore: Sendable {
                 try transaction.put(databases.validatorSets, StoreKey.height(setHeight), bytes)
             }
         }
+    }
+
+    /// The stored location record of a final transaction, if any.
+    public func transactionLocationBytes(hash: Hash) throws -> [UInt8]? {
+        try environment.read { try $0.get(databases.transactions, hash.bytes) }
     }
 
     /// The canonical bytes of the validator set of `height`, if stored.

@@ -23,8 +23,11 @@ struct ChainDatabases: Sendable {
     /// set whose 2/3+ precommits finalise it. Written for H+2 with block H (changes decided in
     /// H take effect at H+2), and for heights 1 and 2 from the genesis.
     let validatorSets: LMDBDatabase
+    /// transaction hash -> height (u64), index in the block (u32), result code (u32), result
+    /// log (length-prefixed string): where a final transaction is and what it did.
+    let transactions: LMDBDatabase
 
-    static let names = ["meta", "blocks", "commits", "block_hashes", "block_heights", "app_hashes", "state", "wal", "signer", "validator_sets"]
+    static let names = ["meta", "blocks", "commits", "block_hashes", "block_heights", "app_hashes", "state", "wal", "signer", "validator_sets", "transactions"]
 
     static func open(in environment: LMDBEnvironment) throws -> ChainDatabases {
         ChainDatabases(
@@ -37,7 +40,8 @@ struct ChainDatabases: Sendable {
             state: try environment.openDatabase(named: "state"),
             wal: try environment.openDatabase(named: "wal"),
             signer: try environment.openDatabase(named: "signer"),
-            validatorSets: try environment.openDatabase(named: "validator_sets"))
+            validatorSets: try environment.openDatabase(named: "validator_sets"),
+            transactions: try environment.openDatabase(named: "transactions"))
     }
 }
 
