@@ -91,4 +91,59 @@ struct StakingProcessTests {
         // All that is gone are three fees: the stake, the failed renaming stake (which bonded nothing) and the unstake.
         #expect(try cli.balance("carol") == 50_000_000 - 3)
     }
+
+    @Test("a validator stopped for longer than the downtime window is jailed and slashed, refused unjail early, and unjails from the CLI after its jail period")
+    func downtimeJailAndUnjail() throws {
+        let jailBlocks: UInt64 = 30
+        let directory = try TemporaryDirectory()
+        let (plan, homes) = try LocalnetProcessTests.makeTestnet(in: directory.path) { genesis in
+            // Jailed after missing more than 10 of the last 20 precommits.
+            genesis.staking.downtimeWindow = 20
+            genesis.staking.minSignedPerWindow = 10
+            genesis.staking.jailBlocks = jailBlocks
+        }
+        let nodes = homes.map(NodeProcess.init)
+        defer { nodes.forEach { $0.kill(SIGKILL) } }
+        for node in nodes { try node.start() }
+        let cli = RatifyCLI(keyring: directory.path + "/keyring", node: "http://\(plan.nodes[0].config.rpc.listenAddress)")
+        #expect(eventually(seconds: 60) { cli.height() >= 3 }, "the localnet must start: heights \(nodes.map(\.height))")
+        let imported = try cli.keys("import", "val3", "--from-file", homes[3] + "/config/validator_key.json")
+        #expect(imported.status == 0, "\(imported)")
+        let key = plan.nodes[3].validatorKey.publicKey.hex
+
+        nodes[3].kill(SIGTERM)
+        var record = JSONValue.null
+        #expect(eventually(seconds: 90) {
+            record = (try? cli.query("validator", "val3", "--json").json) ?? .null
+            return record["jailed"]?.boolValue == true
+        }, "node3 must be jailed for downtime: \(record); heights \(nodes.map(\.height))")
+        let jailedUntil = try #require(record["jailed_until"]?.uint64Value)
+        #expect(record["tombstoned"]?.boolValue == false)
+        #expect(record["voting_power"]?.intValue == 0)
+        // slash_fraction_downtime is 100 ppm of 100,000,000.
+        #expect(record["bonded"]?.uint64Value == 99_990_000)
+        let jailedAt = jailedUntil - jailBlocks
+        #expect(eventually(seconds: 30) { cli.height() >= jailedAt + 2 })
+        #expect(try !cli.validatorKeys(at: jailedAt + 2).contains(key), "out of the set two heights after jailing")
+        #expect(try cli.query("validator", "val3").stdout.contains("jailed:        jailed; unjail accepted from height \(jailedUntil)"))
+
+        // Too early: final, but refused by the ledger (only the fee and nonce move).
+        let early = try cli.tx("unjail", "--from", "val3", "--validator", "val3", "--wait")
+        #expect(early.status == 1)
+        #expect(early.stderr.hasPrefix("still jailed: unjail is accepted from height \(jailedUntil) (transaction "), "\(early)")
+
+        // The three others go on; node3 comes back, catches up, and unjails after its jail period.
+        try nodes[3].start()
+        #expect(eventually(seconds: 90) { cli.height() >= jailedUntil }, "heights \(nodes.map(\.height))")
+        let unjailed = try cli.tx("unjail", "--from", "val3", "--validator", key, "--wait", "--json")
+        #expect(unjailed.status == 0, "\(unjailed)")
+        let unjailHeight = try #require(unjailed.json["height"]?.uint64Value)
+        #expect(eventually(seconds: 60) { cli.height() >= unjailHeight + 2 })
+        let set = try cli.query("validators", "--height", String(unjailHeight + 2), "--json").json
+        let back = (set["validators"]?.arrayValue ?? []).first { $0["pub_key"]?.stringValue == key }
+        #expect(back?["voting_power"]?.intValue == 99, "back in the set from U+2 with its slashed power: \(set)")
+        #expect(try cli.query("validator", "val3", "--json").json["jailed"]?.boolValue == false)
+        let target = cli.height() + 3
+        #expect(eventually(seconds: 60) { nodes.allSatisfy { $0.height >= target } }, "all four finalize again: \(nodes.map(\.height))")
+    }
 }
