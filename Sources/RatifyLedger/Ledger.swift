@@ -190,7 +190,8 @@ public struct Ledger: Sendable {
         }
     }
 
-    static func isValidName(_ name: String) -> Bool {
+    /// A validator name: 1-64 bytes of UTF-8 without control characters (C0 and DEL).
+    public static func isValidName(_ name: String) -> Bool {
         let utf8 = name.utf8
         return !utf8.isEmpty && utf8.count <= CodecLimits.nameBytesMax
             && utf8.allSatisfy { $0 >= 0x20 && $0 != 0x7f }

@@ -8,15 +8,17 @@ import Testing
 @Suite("validator processes", .serialized)
 struct LocalnetProcessTests {
     /// A fresh 4-validator testnet with short timeouts, on ports unlikely to be in use.
-    static func makeTestnet(in directory: String, validators: Int = 4) throws -> (TestnetGenerator.Plan, [String]) {
+    static func makeTestnet(in directory: String, validators: Int = 4, chainID: String = "integration",
+                            configure: (inout Genesis) -> Void = { _ in }) throws -> (TestnetGenerator.Plan, [String]) {
         guard let time = GenesisTime(unixSeconds: Int64(Date().timeIntervalSince1970)) else { throw TestFailure("clock") }
         var options = TestnetGenerator.Options(validatorCount: validators, genesisTime: time)
-        options.chainID = "integration"
+        options.chainID = chainID
         options.basePort = UInt16(31_000 + Int.random(in: 0..<2_000) * 10)
         options.heartbeatMillis = 200
         var plan = try TestnetGenerator.plan(options)
         plan.genesis.consensus.timeoutProposeMillis = 1_000
         plan.genesis.consensus.timeoutCommitMillis = 50
+        configure(&plan.genesis)
         try TestnetGenerator.write(plan, to: directory)
         return (plan, (0..<validators).map { "\(directory)/node\($0)" })
     }

@@ -47,4 +47,57 @@ struct CLITests {
         #expect(again.status == 1)
         #expect(again.stderr == "\(directory.path)/net/node0: cannot create: already exists; choose an empty --output directory or remove it\n")
     }
+
+    @Test("keys add, show and list never print the secret; export prints it only with --unsafe-show-secret")
+    func keysNeverPrintSecrets() throws {
+        let directory = try TemporaryDirectory()
+        let keyring = directory.path + "/keyring"
+        let added = try run(["keys", "add", "alice", "--keyring", keyring])
+        #expect(added.status == 0, "\(added.stderr)")
+        let file = keyring + "/alice.json"
+        let mode = (try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? NSNumber)?.intValue
+        #expect(mode == 0o600)
+        let secretHex = try #require(String(contentsOfFile: file, encoding: .utf8).components(separatedBy: "\"priv_key\": \"").last?.prefix(64))
+        #expect(secretHex.count == 64 && secretHex.allSatisfy(\.isHexDigit))
+        var shown = added.stdout + added.stderr
+        for arguments in [["keys", "show", "alice"], ["keys", "show", "alice", "--json"], ["keys", "list"], ["keys", "list", "--json"]] {
+            let result = try run(arguments + ["--keyring", keyring])
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+            #expect(result.stdout.contains("alice"))
+            shown += result.stdout + result.stderr
+        }
+        let refused = try run(["keys", "export", "alice", "--keyring", keyring])
+        #expect(refused.status == 1)
+        #expect(refused.stdout.isEmpty)
+        #expect(refused.stderr.contains("--unsafe-show-secret"))
+        shown += refused.stderr
+        #expect(!shown.contains(secretHex), "no command printed the secret")
+        let exported = try run(["keys", "export", "alice", "--unsafe-show-secret", "--keyring", keyring])
+        #expect(exported.status == 0)
+        #expect(exported.stdout == secretHex + "\n")
+        // The exported seed imports to the same key.
+        let again = try run(["keys", "import", "alice2", "--seed-hex", String(secretHex), "--json", "--keyring", keyring])
+        let original = try run(["keys", "show", "alice", "--json", "--keyring", keyring])
+        #expect(again.status == 0)
+        #expect(again.stdout.replacingOccurrences(of: "alice2", with: "alice") == original.stdout)
+    }
+
+    @Test("tx and query refuse bad arguments with a one-line error naming the option, before any network use")
+    func clientArgumentErrors() throws {
+        let directory = try TemporaryDirectory()
+        let keyring = directory.path + "/keyring"
+        let badRecipient = try run(["tx", "transfer", "--from", "a", "--to", "b", "--amount", "ten", "--keyring", keyring, "--node", "http://127.0.0.1:1"])
+        #expect(badRecipient.status == 1)
+        #expect(badRecipient.stderr.hasPrefix("--to: expected an address (40 hex digits) or the name of a key in \(keyring), got \"b\""))
+        let noKey = try run(["tx", "unjail", "--from", "nobody", "--validator", String(repeating: "ab", count: 32), "--keyring", keyring,
+                             "--node", "http://127.0.0.1:1"])
+        #expect(noKey.status == 1)
+        #expect(noKey.stderr == "no key named \"nobody\" in keyring \(keyring); see `ratify keys list --keyring \(keyring)` or add it with `ratify keys add nobody`\n")
+        let badHeight = try run(["query", "block", "--height", "0", "--node", "http://127.0.0.1:1"])
+        #expect(badHeight.status == 1)
+        #expect(badHeight.stderr == "--height: heights start at 1, got 0\n")
+        let down = try run(["query", "status", "--node", "http://127.0.0.1:1"])
+        #expect(down.status == 1)
+        #expect(down.stderr.hasPrefix("cannot reach the node at http://127.0.0.1:1: connection refused"))
+    }
 }

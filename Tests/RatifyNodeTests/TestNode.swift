@@ -63,9 +63,12 @@ actor TestNode {
 
     func location(_ hash: Hash) -> TransactionLocation? { index[hash] }
 
+    func stakingValidators() -> [StakingValidatorInfo] { StakingValidatorInfo.all(in: chain.ledger) }
+
     nonisolated var queries: NodeQueries {
         NodeQueries(status: { await self.status() }, block: { await self.block($0) }, commit: { await self.commit($0) },
                     validators: { await self.validators($0) }, account: { await self.account($0) },
+                    stakingValidators: { await self.stakingValidators() },
                     transaction: { await self.location($0) }, submit: NodeQueries.submitting(to: mempool), waiters: waiters)
     }
 }

@@ -120,6 +120,8 @@ public actor NodeDriver {
 
     public func account(_ address: Address) -> AccountInfo { AccountInfo(address: address, state: ledger.state) }
 
+    public func stakingValidators() -> [StakingValidatorInfo] { StakingValidatorInfo.all(in: ledger) }
+
     // MARK: Starting
 
     /// Starts the current height and replays what the WAL holds for it (after a crash).

@@ -145,6 +145,7 @@ public final class ValidatorNode: Service {
             commit: { try? store.blocks.commit(height: $0) },
             validators: { try? store.blocks.validatorSet(height: $0) },
             account: { await driver.account($0) },
+            stakingValidators: { await driver.stakingValidators() },
             transaction: { hash in
                 guard let found = try? store.blocks.transactionLocation(hash: hash) else { return nil }
                 return TransactionLocation(hash: hash, height: found.height, index: found.index, code: found.code, log: found.log)

@@ -13,6 +13,8 @@ public struct NodeQueries: Sendable {
     public var validators: (@Sendable (Height) async -> ValidatorSet?)?
     /// The account at the latest height.
     public var account: (@Sendable (Address) async -> AccountInfo)?
+    /// Every registered validator in the ledger at the latest height (active or not).
+    public var stakingValidators: (@Sendable () async -> [StakingValidatorInfo])?
     /// Where a final transaction is, nil when not (yet) final.
     public var transaction: (@Sendable (Hash) async -> TransactionLocation?)?
     /// Admits an encoded transaction (the mempool's `add`).
@@ -24,6 +26,7 @@ public struct NodeQueries: Sendable {
                 commit: (@Sendable (Height) async -> Commit?)? = nil,
                 validators: (@Sendable (Height) async -> ValidatorSet?)? = nil,
                 account: (@Sendable (Address) async -> AccountInfo)? = nil,
+                stakingValidators: (@Sendable () async -> [StakingValidatorInfo])? = nil,
                 transaction: (@Sendable (Hash) async -> TransactionLocation?)? = nil,
                 submit: (@Sendable ([UInt8]) async -> Result<Hash, MempoolError>)? = nil,
                 waiters: TransactionWaiters? = nil) {
@@ -32,6 +35,7 @@ public struct NodeQueries: Sendable {
         self.commit = commit
         self.validators = validators
         self.account = account
+        self.stakingValidators = stakingValidators
         self.transaction = transaction
         self.submit = submit
         self.waiters = waiters

@@ -127,13 +127,15 @@ enum RPCJSON {
         ])
     }
 
-    static func validators(_ set: ValidatorSet, height: Height) -> JSONValue {
+    /// `names` are the ledger's current names (a validator keeps the name it registered with).
+    static func validators(_ set: ValidatorSet, height: Height, names: [PublicKey: String] = [:]) -> JSONValue {
         .object([
             Member("block_height", number(height)),
             Member("validators", .array(set.validators.map { validator in
                 .object([
                     Member("address", .string(validator.address.hex)),
                     Member("pub_key", .string(validator.publicKey.hex)),
+                    Member("name", names[validator.publicKey].map { .string($0) } ?? .null),
                     Member("voting_power", number(validator.votingPower)),
                     Member("proposer_priority", number(validator.proposerPriority)),
                 ])
@@ -141,6 +143,22 @@ enum RPCJSON {
             Member("count", number(set.count)),
             Member("total", number(set.count)),
             Member("total_voting_power", number(set.totalVotingPower)),
+        ])
+    }
+
+    static func stakingValidator(_ validator: StakingValidatorInfo) -> JSONValue {
+        .object([
+            Member("address", .string(validator.address.hex)),
+            Member("pub_key", .string(validator.publicKey.hex)),
+            Member("name", .string(validator.name)),
+            Member("operator", .string(validator.operatorAddress.hex)),
+            Member("bonded", amount(validator.bondedTotal)),
+            Member("voting_power", number(validator.votingPower)),
+            Member("jailed", .bool(validator.isJailed)),
+            Member("jailed_until", validator.jailedUntil.map { number($0) } ?? .null),
+            Member("tombstoned", .bool(validator.tombstoned)),
+            Member("missed_blocks", number(validator.missedBlocks)),
+            Member("height", number(validator.height)),
         ])
     }
 

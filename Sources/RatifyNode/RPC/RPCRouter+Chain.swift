@@ -1,6 +1,6 @@
 import RatifyCore
 
-/// `/status`, `/block`, `/commit`, `/validators`, `/account/ADDRESS`.
+/// `/status`, `/block`, `/commit`, `/validators`, `/validator/KEY`, `/account/ADDRESS`.
 extension RPCRouter {
     func status() async -> HTTPResponse {
         guard let status = queries.status else { return Self.notWired("status") }
@@ -30,7 +30,24 @@ extension RPCRouter {
         let height: Height
         do { height = try await self.height(request) } catch { return error.response }
         guard let set = await validators(height) else { return await unknown("validator set", height: height) }
-        return .json(RPCJSON.validators(set, height: height))
+        let names = await queries.stakingValidators?() ?? []
+        let byKey = Dictionary(names.map { ($0.publicKey, $0.name) }, uniquingKeysWith: { first, _ in first })
+        return .json(RPCJSON.validators(set, height: height, names: byKey))
+    }
+
+    /// A registered validator by consensus public key (64 hex digits) or address (40).
+    func validator(_ text: String) async -> HTTPResponse {
+        guard let stakingValidators = queries.stakingValidators else { return Self.notWired("validator records") }
+        let publicKey = PublicKey(hex: text)
+        let address = publicKey == nil ? Address(hex: text) : nil
+        guard publicKey != nil || address != nil else {
+            return .error(.badRequest, "validator must be a public key (64 hex digits) or an address (40 hex digits), got \(JSONWriter.quoted(String(text.prefix(80))))")
+        }
+        let all = await stakingValidators()
+        guard let found = all.first(where: { $0.publicKey == publicKey || $0.address == address }) else {
+            return .error(.notFound, "no validator \(text) is registered; a key registers with its first self-stake (docs/STAKING.md)")
+        }
+        return .json(RPCJSON.stakingValidator(found))
     }
 
     func account(_ text: String) async -> HTTPResponse {

@@ -15,7 +15,7 @@ public struct RPCRouter: Sendable {
 
     /// The paths and the one method each accepts, for 404 versus 405.
     enum Route {
-        case health, status, block, commit, validators, account(String), transaction(String), submit
+        case health, status, block, commit, validators, validator(String), account(String), transaction(String), submit
 
         init?(path: String) {
             let trimmed = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
@@ -29,6 +29,8 @@ public struct RPCRouter: Sendable {
             default:
                 if trimmed.hasPrefix("/account/") {
                     self = .account(String(trimmed.dropFirst("/account/".count)))
+                } else if trimmed.hasPrefix("/validator/") {
+                    self = .validator(String(trimmed.dropFirst("/validator/".count)))
                 } else if trimmed.hasPrefix("/tx/") {
                     self = .transaction(String(trimmed.dropFirst("/tx/".count)))
                 } else {
@@ -57,6 +59,7 @@ public struct RPCRouter: Sendable {
         case .block: return await block(request)
         case .commit: return await commit(request)
         case .validators: return await validators(request)
+        case .validator(let text): return await validator(text)
         case .account(let text): return await account(text)
         case .transaction(let text): return await transaction(text)
         case .submit: return await submit(request)

@@ -1,0 +1,120 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import RatifyCore
+
+/// A minimal HTTP/1.1 client for the node's RPC (docs/RPC.md): one request per connection
+/// (`Connection: close`), the whole exchange bounded by a timeout and the answer by a size
+/// limit. SwiftNIO is already the node's HTTP stack, so this adds no dependency.
+public struct RPCClient: Sendable {
+    /// The largest answer read: a full block at the block size limit, rendered as JSON hex.
+    public static let responseBytesMax = 40 * 1024 * 1024
+
+    public let node: NodeURL
+    /// For the whole exchange. `POST /tx?wait=final` waits up to the node's own timeout
+    /// (10 s by default) before answering, so the default leaves room for it.
+    public var timeout: Duration
+
+    public init(node: NodeURL, timeout: Duration = .seconds(30)) {
+        self.node = node
+        self.timeout = timeout
+    }
+
+    public func get(_ target: String) async throws(ClientError) -> RPCReply {
+        try await exchange(method: .GET, target: target, body: [])
+    }
+
+    public func post(_ target: String, body: [UInt8]) async throws(ClientError) -> RPCReply {
+        try await exchange(method: .POST, target: target, body: body)
+    }
+
+    private func exchange(method: HTTPMethod, target: String, body: [UInt8]) async throws(ClientError) -> RPCReply {
+        let (status, bytes): (Int, [UInt8])
+        do {
+            (status, bytes) = try await withThrowingTaskGroup(of: (Int, [UInt8])?.self) { group in
+                group.addTask { try await self.send(method: method, target: target, body: body) }
+                group.addTask {
+                    try await Task.sleep(for: self.timeout)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let answer = first else {
+                    throw ClientError.timedOut(node: node.description, seconds: Int(timeout.components.seconds))
+                }
+                return answer
+            }
+        } catch let error as ClientError {
+            throw error
+        } catch {
+            throw .unreachable(node: node.description, reason: Self.describe(error))
+        }
+        guard status > 0 else { throw .badResponse(node: node.description, reason: "the connection closed before an answer") }
+        let parsed: JSONValue
+        do {
+            parsed = try JSONParser.parse(bytes, file: "\(node)\(target)")
+        } catch {
+            throw .badResponse(node: node.description, reason: "HTTP status \(status) with a body that is not JSON (\(error.reason)); is this a Ratify node?")
+        }
+        return RPCReply(status: status, body: parsed)
+    }
+
+    private func send(method: HTTPMethod, target: String, body: [UInt8]) async throws -> (Int, [UInt8]) {
+        let endpoint = node.endpoint
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(.seconds(5))
+            .connect(host: endpoint.host, port: Int(endpoint.port)) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
+                }
+            }
+        return try await channel.executeThenClose { inbound, outbound in
+            var head = HTTPRequestHead(version: .http1_1, method: method, uri: target)
+            head.headers.add(name: "Host", value: endpoint.description)
+            head.headers.add(name: "Connection", value: "close")
+            head.headers.add(name: "Accept", value: "application/json")
+            if method == .POST {
+                head.headers.add(name: "Content-Type", value: "text/plain")
+                head.headers.add(name: "Content-Length", value: String(body.count))
+            }
+            try await outbound.write(.head(head))
+            if !body.isEmpty { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
+            try await outbound.write(.end(nil))
+            var status = 0
+            var received: [UInt8] = []
+            for try await part in inbound {
+                switch part {
+                case .head(let responseHead):
+                    status = Int(responseHead.status.code)
+                case .body(var buffer):
+                    guard received.count + buffer.readableBytes <= Self.responseBytesMax else {
+                        throw ClientError.badResponse(node: node.description, reason: "the answer is larger than \(Self.responseBytesMax) bytes")
+                    }
+                    received += buffer.readBytes(length: buffer.readableBytes) ?? []
+                case .end:
+                    return (status, received)
+                }
+            }
+            return (status, received)
+        }
+    }
+
+    /// "connection refused" rather than NIO's nested error descriptions.
+    static func describe(_ error: any Error) -> String {
+        if let connection = error as? NIOConnectionError {
+            if let failure = connection.connectionErrors.first {
+                return describe(failure.error)
+            }
+            if let dns = connection.dnsAError ?? connection.dnsAAAAError { return "cannot resolve \(connection.host): \(dns)" }
+            return "cannot connect to \(connection.host):\(connection.port)"
+        }
+        if let io = error as? IOError { return String(cString: strerror(io.errnoCode)).lowercased() }
+        if let channel = error as? ChannelError, case .connectTimeout = channel { return "connection timed out" }
+        return "\(error)"
+    }
+}

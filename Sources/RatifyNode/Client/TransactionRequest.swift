@@ -1,0 +1,78 @@
+import RatifyCore
+
+/// A `ratify tx ...` command line as the CLI parsed it, still as text: this type turns it into
+/// a signed, submitted transaction, so every value's check and message lives here (and is unit
+/// tested) rather than in the CLI.
+public struct TransactionRequest: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        case transfer(to: String, amount: String)
+        /// `name` registers a validator with a first self-stake.
+        case stake(validator: String, amount: String, name: String?)
+        case unstake(validator: String, amount: String)
+        case unjail(validator: String)
+    }
+
+    public var kind: Kind
+    /// The sending key's name in the keyring.
+    public var from: String
+    public var keyringDirectory: String?
+    public var node: String
+    public var fee: String?
+    public var nonce: String?
+    public var chainID: String?
+    public var waitFinal: Bool
+
+    public init(kind: Kind, from: String, keyringDirectory: String? = nil, node: String = NodeURL.defaultText,
+                fee: String? = nil, nonce: String? = nil, chainID: String? = nil, waitFinal: Bool = false) {
+        self.kind = kind
+        self.from = from
+        self.keyringDirectory = keyringDirectory
+        self.node = node
+        self.fee = fee
+        self.nonce = nonce
+        self.chainID = chainID
+        self.waitFinal = waitFinal
+    }
+
+    public var keyring: Keyring { Keyring.at(keyringDirectory) }
+
+    /// The payload, with keys and addresses given as hex or as key names in the keyring.
+    public func payload() throws(ClientError) -> TransactionPayload {
+        let keyring = self.keyring
+        switch kind {
+        case .transfer(let to, let amount):
+            return .transfer(to: try ClientArguments.address(to, option: "--to", keyring: keyring),
+                             amount: try ClientArguments.amount(amount))
+        case .stake(let validator, let amount, let name):
+            return .stake(validator: try ClientArguments.publicKey(validator, option: "--validator", keyring: keyring),
+                          amount: try ClientArguments.amount(amount),
+                          name: try name.map { name throws(ClientError) in try ClientArguments.validatorName(name) } ?? "")
+        case .unstake(let validator, let amount):
+            return .unstake(validator: try ClientArguments.publicKey(validator, option: "--validator", keyring: keyring),
+                            amount: try ClientArguments.amount(amount))
+        case .unjail(let validator):
+            return .unjail(validator: try ClientArguments.publicKey(validator, option: "--validator", keyring: keyring))
+        }
+    }
+
+    public func options() throws(ClientError) -> TransactionOptions {
+        var options = TransactionOptions(waitFinal: waitFinal)
+        if let fee { options.fee = try ClientArguments.unsigned(fee, option: "--fee") }
+        if let nonce { options.nonce = try ClientArguments.unsigned(nonce, option: "--nonce") }
+        if let chainID {
+            if let problem = Genesis.chainIDProblem(chainID) { throw .argument(option: "--chain-id", reason: problem) }
+            options.chainID = chainID
+        }
+        return options
+    }
+
+    /// Checks everything that can be checked offline, then builds, signs and submits.
+    public func send() async throws(ClientError) -> SubmitOutcome {
+        let payload = try payload()
+        let options = try options()
+        let node = try NodeURL.parse(node)
+        let key: KeyPair
+        do { key = try keyring.keyPair(from) } catch { throw .keyring(error) }
+        return try await TransactionSender(client: RPCClient(node: node)).send(payload, from: key, options: options)
+    }
+}

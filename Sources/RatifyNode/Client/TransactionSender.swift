@@ -1,0 +1,61 @@
+import RatifyCore
+
+/// Builds, signs and submits one transaction through a node's RPC (`ratify tx ...`):
+/// the chain id and the nonce come from the node unless given, the sign bytes are
+/// docs/CODEC.md's, and the body of `POST /tx` is the canonical encoding in hex.
+public struct TransactionSender: Sendable {
+    public let client: RPCClient
+
+    public init(client: RPCClient) {
+        self.client = client
+    }
+
+    public func send(_ payload: TransactionPayload, from key: KeyPair, options: TransactionOptions) async throws(ClientError) -> SubmitOutcome {
+        let chainID: String
+        if let given = options.chainID {
+            chainID = given
+        } else {
+            guard let network = try await client.get("/status").success()["node_info"]?["network"]?.stringValue else {
+                throw .badResponse(node: client.node.description, reason: "/status has no node_info.network (the chain id)")
+            }
+            chainID = network
+        }
+        let nonce: UInt64
+        if let given = options.nonce {
+            nonce = given
+        } else {
+            let account = try await client.get("/account/\(key.publicKey.address.hex)").success()
+            guard let next = account["nonce"]?.uint64Value else {
+                throw .badResponse(node: client.node.description, reason: "/account has no nonce")
+            }
+            nonce = next
+        }
+        let transaction = Transaction.signed(chainID: chainID, sender: key, nonce: nonce, fee: options.fee, payload: payload)
+        return try await submit(transaction, waitFinal: options.waitFinal)
+    }
+
+    /// Submits a signed transaction; with `waitFinal`, a final transaction whose payload failed
+    /// is an error (`ClientError.failedInBlock`) carrying the ledger's message.
+    public func submit(_ transaction: Transaction, waitFinal: Bool) async throws(ClientError) -> SubmitOutcome {
+        let hash = transaction.hash
+        let body = Array(Hex.encode(transaction.canonicalBytes).utf8)
+        let answer = try await client.post(waitFinal ? "/tx?wait=final" : "/tx", body: body).success()
+        guard answer["hash"]?.stringValue == hash.hex else {
+            throw .badResponse(node: client.node.description,
+                               reason: "the node reports hash \(answer["hash"]?.cellText ?? "none"), this client computed \(hash.hex)")
+        }
+        var outcome = SubmitOutcome(hash: hash, kind: transaction.payload.kindName, chainID: transaction.chainID,
+                                    nonce: transaction.nonce, fee: transaction.fee)
+        guard waitFinal else { return outcome }
+        guard let height = answer["height"]?.uint64Value, let code = answer["tx_result"]?["code"]?.intValue else {
+            throw .badResponse(node: client.node.description, reason: "POST /tx?wait=final answered without height or tx_result.code")
+        }
+        if code != 0 {
+            throw .failedInBlock(code: code, log: answer["tx_result"]?["log"]?.stringValue ?? "", hash: hash.hex, height: height)
+        }
+        outcome.height = height
+        outcome.index = answer["index"]?.uint64Value
+        outcome.latencyMillis = answer["latency_ms"]?.uint64Value
+        return outcome
+    }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `ratify keys ...`: the account keyring (Sources/RatifyNode/Keyring, docs/STAKING.md).
+struct KeysCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keys",
+        abstract: "Manage account keys in a keyring directory (default ~/.ratify/keyring).",
+        subcommands: [KeysAddCommand.self, KeysListCommand.self, KeysShowCommand.self, KeysExportCommand.self, KeysImportCommand.self]
+    )
+}

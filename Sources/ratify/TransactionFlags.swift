@@ -1,0 +1,43 @@
+import ArgumentParser
+import RatifyCore
+import RatifyNode
+
+/// The options every `ratify tx` command takes. Values stay text: `TransactionRequest` checks
+/// them and says what is wrong.
+struct TransactionFlags: ParsableArguments {
+    @Option(help: "Name of the sending key in the keyring.")
+    var from: String
+
+    @Option(name: .customLong("keyring"), help: "Keyring directory (default: ~/.ratify/keyring).")
+    var keyringDirectory: String?
+
+    @Option(help: "The node's RPC.")
+    var node = NodeURL.defaultText
+
+    @Option(help: "Fee in tokens (default: \(TransactionOptions.feeDefault)).")
+    var fee: String?
+
+    @Option(help: "The sender's nonce (default: the account's next nonce, fetched from the node).")
+    var nonce: String?
+
+    @Option(name: .customLong("chain-id"), help: "Sign for this chain id (default: the node's).")
+    var chainID: String?
+
+    @Flag(help: "Wait until the transaction is final; print its height and the finality latency.")
+    var wait = false
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func request(_ kind: TransactionRequest.Kind) -> TransactionRequest {
+        TransactionRequest(kind: kind, from: from, keyringDirectory: keyringDirectory, node: node, fee: fee, nonce: nonce,
+                           chainID: chainID, waitFinal: wait)
+    }
+
+    /// Sends and prints the outcome; on failure the one-line error on stderr and exit status 1.
+    func send(_ kind: TransactionRequest.Kind) async throws {
+        let outcome: SubmitOutcome
+        do { outcome = try await request(kind).send() } catch { throw StandardError.fail(error) }
+        print(json ? JSONWriter.pretty(outcome.json) : outcome.text)
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import RatifyCore
+import RatifyNode
+
+/// Runs the built `ratify` binary as a user would, for the client commands: `keys`, `tx`,
+/// `query`. Every call passes the test's keyring and node.
+struct RatifyCLI {
+    struct Run: CustomStringConvertible {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+
+        /// stdout parsed as JSON (for `--json` runs); `.null` when it is not JSON.
+        var json: JSONValue { (try? JSONParser.parse(Array(stdout.utf8), file: "stdout")) ?? .null }
+        var description: String { "exit \(status)\nstdout: \(stdout)\nstderr: \(stderr)" }
+    }
+
+    let keyring: String
+    let node: String
+
+    /// `ratify ARGUMENTS...`, nothing added.
+    static func run(_ arguments: [String]) throws -> Run {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: NodeProcess.binary)
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                   stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    func keys(_ arguments: String...) throws -> Run {
+        try Self.run(["keys"] + arguments + ["--keyring", keyring])
+    }
+
+    func tx(_ arguments: String...) throws -> Run {
+        try Self.run(["tx"] + arguments + ["--keyring", keyring, "--node", node])
+    }
+
+    func query(_ arguments: String...) throws -> Run {
+        try Self.run(["query"] + arguments + ["--keyring", keyring, "--node", node])
+    }
+
+    /// The node's latest height through `ratify query status --json`, 0 on failure.
+    func height() -> UInt64 {
+        (try? query("status", "--json").json["sync_info"]?["latest_block_height"]?.uint64Value) ?? 0
+    }
+
+    /// The public keys in the set that decides `height`.
+    func validatorKeys(at height: UInt64) throws -> [String] {
+        let run = try query("validators", "--height", String(height), "--json")
+        return (run.json["validators"]?.arrayValue ?? []).compactMap { $0["pub_key"]?.stringValue }
+    }
+
+    func balance(_ account: String) throws -> UInt64? {
+        try query("account", account, "--json").json["balance"]?.uint64Value
+    }
+}
