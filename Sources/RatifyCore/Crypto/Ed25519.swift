@@ -48,34 +48,35 @@ public struct KeyPair: Sendable, CustomStringConvertible {
     /// libsodium's 64-byte secret key: the 32-byte seed followed by the public key.
     private let secretKey: Bytes64
 
-    /// Derives the key pair from a 32-byte seed (RFC 8032's "private key").
+    /// Derives the key pair from a 32-byte seed (RFC 8032's "private key"); nil for any
+    /// other length.
     public init?(seed: some Collection<UInt8>) {
         guard let seedBytes = Bytes32(seed) else { return nil }
+        self.init(seed: seedBytes)
+    }
+
+    /// Derives the key pair from a seed. libsodium's `crypto_sign_seed_keypair` cannot fail
+    /// on a 32-byte seed (it hashes the seed and multiplies the base point), so neither can this.
+    public init(seed seedBytes: Bytes32) {
         Sodium.ensureReady()
         var publicRaw = Bytes32.zero
         var secretRaw = Bytes64.zero
         let status = withUnsafeMutableBytes(of: &publicRaw) { pk in
             withUnsafeMutableBytes(of: &secretRaw) { sk in
                 seedBytes.withUnsafeBytes { s in
-                    crypto_sign_seed_keypair(
-                        CPointer.mutableBytes(pk),
-                        CPointer.mutableBytes(sk),
-                        CPointer.bytes(s))
+                    crypto_sign_seed_keypair(CPointer.mutableBytes(pk), CPointer.mutableBytes(sk), CPointer.bytes(s))
                 }
             }
         }
-        guard status == 0 else { return nil }
+        assert(status == 0, "crypto_sign_seed_keypair returned \(status)")
         self.publicKey = PublicKey(raw: publicRaw)
         self.secretKey = secretRaw
     }
 
     /// A fresh key pair from the operating system's secure random source.
     public static func generate() -> KeyPair {
-        let seed = SecureRandom.bytes(count: 32)
-        guard let pair = KeyPair(seed: seed) else {
-            preconditionFailure("crypto_sign_seed_keypair failed on a 32-byte seed")
-        }
-        return pair
+        let seed = SecureRandom.bytes(count: 32).withUnsafeBytes { Bytes32(unchecked: $0) }
+        return KeyPair(seed: seed)
     }
 
     /// The 32-byte seed, from which the whole pair can be rebuilt. Handle as a secret.
