@@ -17,13 +17,15 @@ final class NodeProcess {
         self.logPath = home + "/node.log"
     }
 
-    func start() throws {
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+    /// Starts (or restarts, appending to the same log) the node; `environment` is added to ours.
+    func start(environment: [String: String] = [:]) throws {
+        if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
         guard let log = FileHandle(forWritingAtPath: logPath) else { throw TestFailure("cannot open \(logPath)") }
         log.seekToEndOfFile()
         process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = ["start", "--home", home]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
         process.standardOutput = log
         process.standardError = log
         try process.run()

@@ -6,6 +6,15 @@ import RatifyCore
 extension PeerManager {
     // MARK: node -> network
 
+    /// Sends a message to every peer over TCP as it is: no per-peer "already has a vote from
+    /// this validator" filter, no copy kept for resends. That filter is keyed by validator, not
+    /// by content, so a second, conflicting vote would never leave; the node's test-only
+    /// double-sign switch uses this to behave like a byzantine validator.
+    public func broadcastUnfiltered(_ message: NetMessage) {
+        let sessions = state.withLock { Array($0.sessions.values) }
+        for session in sessions { _ = session.send(message) }
+    }
+
     /// Sends a message to every peer. Votes and proposals also go out as UDP datagrams; votes
     /// and proposals are kept so that peers that miss them get them again over TCP. A block too
     /// large for one frame is sent in parts.

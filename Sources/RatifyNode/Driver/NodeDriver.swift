@@ -30,6 +30,10 @@ public actor NodeDriver {
         public var heartbeatMillis: UInt64
         /// Caps on what is held while waiting for its other half (a proposal for its block).
         public var pendingBlocksMax = 64
+        /// TESTS ONLY: with each prevote for a block, also sign and broadcast a conflicting
+        /// prevote for nil, bypassing the double-sign guard, so slashing can be tested end to
+        /// end. Set by the RATIFY_TEST_DOUBLE_SIGN=1 environment variable, never by config.
+        public var doubleSignForTesting = false
 
         public init(chainID: String, consensus: ConsensusParameters, heartbeatMillis: UInt64) {
             self.chainID = chainID
@@ -234,6 +238,12 @@ public actor NodeDriver {
             vote.signature = signature
             guard let verified = verify(vote), appendToWAL(.vote(vote)) else { return [] }
             peers.broadcast(.vote(vote))
+            if settings.doubleSignForTesting, vote.type == .prevote, vote.blockID != nil {
+                var conflicting = vote
+                conflicting.blockID = nil
+                conflicting.signature = key.sign(conflicting.signBytes(chainID: settings.chainID))
+                peers.broadcastUnfiltered(.vote(conflicting))
+            }
             return [.vote(verified)]
 
         case .scheduleTimeout(let event, let afterMillis):

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import RatifyConsensus
 import RatifyCore
@@ -60,8 +61,12 @@ public final class ValidatorNode: Service {
         let store = try NodeStore.open(dataDirectory: home.dataDirectory, genesisHash: genesis.genesisHash)
         do {
             let (ledger, chain, lastCommit) = try recover(genesis: genesis, store: store)
-            let settings = NodeDriver.Settings(chainID: genesis.chainID, consensus: ConsensusParameters(genesis.consensus),
+            var settings = NodeDriver.Settings(chainID: genesis.chainID, consensus: ConsensusParameters(genesis.consensus),
                                                heartbeatMillis: genesis.consensus.heartbeatMillis)
+            if ProcessInfo.processInfo.environment["RATIFY_TEST_DOUBLE_SIGN"] == "1" {
+                settings.doubleSignForTesting = true
+                logger.critical("RATIFY_TEST_DOUBLE_SIGN=1: this validator will double-sign every prevote and be slashed; tests only")
+            }
             var netConfig = NetConfig(chainID: genesis.chainID, nodeKey: nodeKey)
             netConfig.listenHost = config.p2p.listenAddress.host
             netConfig.listenPort = Int(config.p2p.listenAddress.port)
