@@ -222,7 +222,7 @@ public final class FinalityBench: Sendable {
             var windowStarted = false
             while !Task.isCancelled {
                 try? await Task.sleep(nanoseconds: 1_000_000_000)
-                let elapsed = Double(LoadGenerator.nowNanos() &- startNanos) / 1e9
+                let elapsed = Double(LoadGenerator.elapsedNanos(since: startNanos)) / 1e9
                 sampler.sample(windowStarted: elapsed >= options.warmupSeconds && !windowStarted,
                                windowEnded: elapsed >= options.warmupSeconds + options.durationSeconds)
                 if elapsed >= options.warmupSeconds { windowStarted = true }

@@ -43,12 +43,20 @@ final class LoadGenerator: Sendable {
 
     static func nowNanos() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
+    /// Nanoseconds from `start` to now, 0 before `start` (never wraps).
+    static func elapsedNanos(since start: UInt64) -> UInt64 {
+        let now = nowNanos()
+        return now > start ? now - start : 0
+    }
+
     /// Runs the schedule from `startNanos` and waits for every answer; returns the outcomes.
     func run(startNanos: UInt64) async -> [TransactionOutcome] {
+        let early = startNanos > Self.nowNanos() ? startNanos - Self.nowNanos() : 0
+        if early > 0 { try? await Task.sleep(nanoseconds: early) }
         await withDiscardingTaskGroup { group in
             var next = 0
             while next < schedule.count, !Task.isCancelled {
-                let elapsed = Self.nowNanos() &- startNanos
+                let elapsed = Self.elapsedNanos(since: startNanos)
                 let due = schedule.due(from: next, elapsedNanos: elapsed)
                 if due.isEmpty {
                     try? await Task.sleep(nanoseconds: schedule.nanosUntil(next, elapsedNanos: elapsed))
@@ -80,7 +88,7 @@ final class LoadGenerator: Sendable {
         let sender = senders[slot]
         defer { pool.release(slot) }
         let body = sender.nextBody()
-        let sent = Self.nowNanos() &- startNanos
+        let sent = Self.elapsedNanos(since: startNanos)
         counters.withLock { $0.progress.sent += 1 }
         var result: TransactionOutcome.Result
         do {
@@ -89,7 +97,7 @@ final class LoadGenerator: Sendable {
         } catch {
             result = .failed("connection: \(error)")
         }
-        let answered = Self.nowNanos() &- startNanos
+        let answered = Self.elapsedNanos(since: startNanos)
         switch result {
         case .final, .timedOut:
             sender.consumed()
@@ -105,7 +113,7 @@ final class LoadGenerator: Sendable {
         counters.withLock { counters in
             if case .final = result {
                 counters.progress.final += 1
-                counters.recent.record(millis: Double(answered &- intended) / 1e6)
+                counters.recent.record(millis: Double(answered > intended ? answered - intended : 0) / 1e6)
             } else {
                 counters.progress.failed += 1
             }
