@@ -78,10 +78,22 @@ final class BenchLocalnet: Sendable {
     /// Starts the validators and waits until every one has finalized a height.
     func start(timeoutSeconds: Double = 60) async throws {
         let localnet = self.localnet
-        task.withLock { $0 = Task { try await localnet.run() } }
+        let log = self.log
+        task.withLock {
+            $0 = Task {
+                do { return try await localnet.run() } catch {
+                    log.recordError("localnet: \(error)")
+                    throw error
+                }
+            }
+        }
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         while Date() < deadline {
             if log.nodesFinalized(height: 1) >= validators { return }
+            if let failure = log.errors.first(where: { $0.hasPrefix("localnet: ") }) {
+                await stop()
+                throw BenchError("the benchmark localnet stopped: \(failure.dropFirst(10))")
+            }
             try await Task.sleep(nanoseconds: 50_000_000)
         }
         await stop()
