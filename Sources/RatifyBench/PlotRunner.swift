@@ -11,8 +11,8 @@ public enum PlotRunner {
             throw BenchError("--plot: Tools/plot-finality.sh not found; run from the repository root")
         }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = [script, json, png]
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["bash", script, json, png]
         try process.run()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
