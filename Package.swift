@@ -31,6 +31,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // `ratify bench finality`: latency percentiles (HdrHistogram, as the issue asks).
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
@@ -53,10 +55,20 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ] + nio
         ),
+        // `ratify bench finality`: a localnet or running nodes under an open-loop load of
+        // signed transfers, with latency histograms and a JSON report.
+        .target(
+            name: "RatifyBench",
+            dependencies: [
+                "RatifyCore", "RatifyNode",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ] + nio
+        ),
         .executableTarget(
             name: "ratify",
             dependencies: [
-                "RatifyCore", "RatifyNode", "RatifySim",
+                "RatifyCore", "RatifyNode", "RatifySim", "RatifyBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -73,6 +85,7 @@ let package = Package(
         .testTarget(name: "RatifyNetTests", dependencies: ["RatifyNet", "RatifyCore"] + nio),
         .testTarget(name: "RatifyNodeTests", dependencies: ["RatifyNode", "RatifyLedger", "RatifyCore"] + nio),
         // Real `ratify start` processes on loopback; needs the `ratify` product built beside it.
-        .testTarget(name: "RatifyIntegrationTests", dependencies: ["RatifyNode", "RatifyStore", "RatifyCore"]),
+        .testTarget(name: "RatifyBenchTests", dependencies: ["RatifyBench", "RatifyCore"]),
+        .testTarget(name: "RatifyIntegrationTests", dependencies: ["RatifyNode", "RatifyStore", "RatifyCore", "RatifyBench"]),
     ]
 )

@@ -69,7 +69,7 @@ struct LocalnetProcessTests {
         let (_, homesB) = try Self.makeTestnet(in: second.path, validators: 1)
         let node = NodeProcess(home: homesA[0])
         try node.start()
-        #expect(eventually(seconds: 30) { node.height >= 1 })
+        #expect(eventually(seconds: 30) { node.height >= 1 }, "a one-validator chain makes blocks; log:\n\(node.log.suffix(2_000))")
         node.kill(SIGTERM)
         // Give home B the data directory home A made.
         try FileManager.default.removeItem(atPath: homesB[0] + "/data")

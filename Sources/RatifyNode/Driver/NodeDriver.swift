@@ -10,13 +10,17 @@ import RatifyStore
 /// no I/O"). It owns the core, the ledger and the chain tip, and carries out effects in the
 /// order the protocol's safety rests on, written down once here:
 ///
-/// 1. every input except `.start`, `.proposalBlock` and `.heightApplied` is appended to the
-///    WAL (fsynced) before the core sees it;
-/// 2. to sign, the double-sign guard persists the new signer state first, then signs; the
-///    signed message is written to the WAL, then broadcast, then fed back to the core;
+/// 1. every input except `.start`, `.proposalBlock` and `.heightApplied` is logged for the WAL
+///    before the core sees it. Peers' messages and timeouts wait in `walBuffer` (no fsync of
+///    their own, as CometBFT's `Write` for them against `WriteSync` for its own messages);
+///    they become durable with the next signature or decision, before anything leaves the
+///    process. A crash may lose some of them; peers resend what is missing;
+/// 2. to sign, the double-sign guard persists the new signer state, the buffered records and
+///    the signed message's WAL record in one fsynced transaction, then the signature is
+///    broadcast and fed back to the core;
 /// 3. a decided block, its commit, the ledger state it produces, the validator set it decides
-///    for H+2 and its transactions' results are stored in one LMDB transaction before the
-///    core moves on.
+///    for H+2, its transactions' results, the buffered next-height records and the trimmed
+///    WAL are stored in one LMDB transaction before the core moves on.
 ///
 /// An actor: inputs from the network, timers and RPC are serialised through it. Block
 /// validation suspends (it verifies signatures in parallel), so after it the height is
@@ -82,6 +86,10 @@ public actor NodeDriver {
     var handedOverBlocks: Set<BlockID> = []
     var catchUpCommits: [BlockID: Commit] = [:]
     var evidencePool: [DuplicateVoteEvidence] = []
+    /// WAL records not yet durable (peers' messages, timeouts), in arrival order; written with
+    /// the next durable write, or on their own once `walBufferMax` are held.
+    var walBuffer: [(height: Height, bytes: [UInt8])] = []
+    static let walBufferMax = 1_024
     /// A commit-wait timeout held back because the mempool is empty (no empty blocks).
     var parkedCommitTimeout: TimeoutEvent?
     var lastDecisionMillis: Double
@@ -201,9 +209,12 @@ public actor NodeDriver {
         }
     }
 
-    /// Writes an input to the WAL, then runs it.
+    /// Logs an input for the WAL (buffered: see the order at the top), then runs it.
     func deliver(_ input: ConsensusInput, record: WALRecord) {
-        guard appendToWAL(record) else { return }
+        walBuffer.append((walHeight(record), record.canonicalBytes))
+        if walBuffer.count >= Self.walBufferMax {
+            guard flushWAL() else { return }
+        }
         run([input])
     }
 
@@ -218,11 +229,14 @@ public actor NodeDriver {
         case .signProposal(var proposal, let block):
             guard let key = validatorKey else { return [] }
             let signBytes = proposal.signBytes(chainID: settings.chainID)
-            guard let signature = authorize(height: proposal.height, round: proposal.round, step: .proposal,
-                                            signBytes: signBytes, key: key) else { return [] }
+            let unsigned = proposal
+            guard let signature = authorize(height: proposal.height, round: proposal.round, step: .proposal, signBytes: signBytes,
+                                            key: key, record: { var signed = unsigned; signed.signature = $0; return .proposal(signed, block: block) })
+            else { return [] }
             proposal.signature = signature
-            guard let verified = VerifiedProposal(verifying: proposal, chainID: settings.chainID, validators: chain.validators),
-                  appendToWAL(.proposal(proposal, block: block)) else { return [] }
+            guard let verified = VerifiedProposal(verifying: proposal, chainID: settings.chainID, validators: chain.validators) else {
+                return []
+            }
             peers.broadcast(.proposal(proposal))
             peers.broadcast(.block(block))
             metrics?.proposals.increment()
@@ -233,10 +247,12 @@ public actor NodeDriver {
         case .signVote(var vote):
             guard let key = validatorKey else { return [] }
             let signBytes = vote.signBytes(chainID: settings.chainID)
-            guard let signature = authorize(height: vote.height, round: vote.round, step: SignStep(vote.type),
-                                            signBytes: signBytes, key: key) else { return [] }
+            let unsigned = vote
+            guard let signature = authorize(height: vote.height, round: vote.round, step: SignStep(vote.type), signBytes: signBytes,
+                                            key: key, record: { var signed = unsigned; signed.signature = $0; return .vote(signed) })
+            else { return [] }
             vote.signature = signature
-            guard let verified = verify(vote), appendToWAL(.vote(vote)) else { return [] }
+            guard let verified = verify(vote) else { return [] }
             peers.broadcast(.vote(vote))
             if settings.doubleSignForTesting, vote.type == .prevote, vote.blockID != nil {
                 var conflicting = vote
@@ -271,10 +287,21 @@ public actor NodeDriver {
         }
     }
 
-    /// Persist, then sign (the guard fsyncs its new state before returning the signature).
-    private func authorize(height: Height, round: Round, step: SignStep, signBytes: [UInt8], key: KeyPair) -> Signature? {
+    /// Persist, then sign: the guard fsyncs its new state, the buffered WAL records and the
+    /// signed message's record (`record`) in one transaction before returning the signature.
+    private func authorize(height: Height, round: Round, step: SignStep, signBytes: [UInt8], key: KeyPair,
+                           record: (Signature) -> WALRecord) -> Signature? {
+        let buffered = walBuffer
         do {
-            return try store.signer.authorize(height: height, round: round, step: step, signBytes: signBytes) { key.sign($0) }
+            let signature = try store.signer.authorize(
+                height: height, round: round, step: step, signBytes: signBytes, sign: { key.sign($0) },
+                alsoWrite: { transaction, signature in
+                    for entry in buffered { try store.wal.append(height: entry.height, record: entry.bytes, in: transaction) }
+                    let signed = record(signature)
+                    try store.wal.append(height: walHeight(signed), record: signed.canonicalBytes, in: transaction)
+                })
+            walBuffer.removeFirst(buffered.count)
+            return signature
         } catch {
             logger.error("refused to sign", metadata: ["height": "\(height)", "round": "\(round)", "step": "\(step)",
                                                        "reason": "\(error)"])
@@ -284,11 +311,19 @@ public actor NodeDriver {
 
     /// A vote for the next height (which the core buffers) goes to that height's WAL, so a
     /// restart there replays it; everything else belongs to the height being decided.
-    private func appendToWAL(_ record: WALRecord) -> Bool {
-        var height = chain.nextHeight
-        if case .vote(let vote) = record { height = max(height, vote.height) }
+    private func walHeight(_ record: WALRecord) -> Height {
+        if case .vote(let vote) = record { return max(chain.nextHeight, vote.height) }
+        return chain.nextHeight
+    }
+
+    /// Makes the buffered WAL records durable on their own (the buffer is full).
+    private func flushWAL() -> Bool {
+        let buffered = walBuffer
         do {
-            _ = try store.wal.append(height: height, record: record.canonicalBytes)
+            try store.environment.write { transaction in
+                for entry in buffered { try store.wal.append(height: entry.height, record: entry.bytes, in: transaction) }
+            }
+            walBuffer.removeFirst(buffered.count)
             return true
         } catch {
             stop(because: "cannot write the consensus WAL: \(error)")
@@ -362,11 +397,19 @@ public actor NodeDriver {
         let writes = executed.writes.map { StateWrite(key: $0.key, value: $0.value) }
         let locations = TransactionLocation.all(in: block, result: executed.result)
         let storeStarted = Self.nowMillis()
+        // This height's records are trimmed with the block; later heights' buffered ones kept.
+        let buffered = walBuffer.filter { $0.height > height }
         do {
             try store.blocks.commit(block: block, commit: commit, stateWrites: writes, appHash: executed.result.appHash,
                                     validatorSets: [(height + 2, executed.nextState.nextValidators)],
-                                    transactions: locations.map { ($0.hash, $0.index, $0.code, $0.log) })
-            _ = try store.wal.trim(below: height + 1)
+                                    transactions: locations.map { ($0.hash, $0.index, $0.code, $0.log) },
+                                    alsoWrite: { [store] transaction in
+                                        try store.wal.trim(below: height + 1, in: transaction)
+                                        for entry in buffered {
+                                            try store.wal.append(height: entry.height, record: entry.bytes, in: transaction)
+                                        }
+                                    })
+            walBuffer.removeAll()
         } catch {
             stop(because: "cannot store decided block \(height): \(error)")
             return nil

@@ -15,6 +15,10 @@ public final class Localnet: Sendable {
         public var durationSeconds: Double?
         /// The `ratify` binary to start for each node.
         public var binary: String
+        /// Called with every finalized line a node logs (node index second), for benchmarks.
+        public var onFinalized: (@Sendable (FinalizedLine, Int) -> Void)?
+        /// Echo node lines with errors; a benchmark turns this off and reports them itself.
+        public var echoErrors = true
 
         public init(validators: Int, genesisFile: String, homesDirectory: String, fresh: Bool,
                     durationSeconds: Double?, binary: String) {
@@ -164,8 +168,9 @@ public final class Localnet: Sendable {
             return lines
         }
         for line in lines {
-            if line.contains(" error ") || line.contains(" critical ") { print("node\(node): \(line)") }
+            if options.echoErrors, line.contains(" error ") || line.contains(" critical ") { print("node\(node): \(line)") }
             guard let finalized = FinalizedLine(line[...]) else { continue }
+            options.onFinalized?(finalized, node)
             record(finalized, from: node)
         }
     }
@@ -190,6 +195,11 @@ public final class Localnet: Sendable {
                           latencies.last ?? 0, hashes.count > 1 ? "  HASHES DISAGREE" : "")
         }
         if let report { print(report) }
+    }
+
+    /// The running validators' process ids, in node order (for RSS and CPU sampling).
+    public var processIdentifiers: [Int32] {
+        processes.withLock { $0.map(\.processIdentifier) }
     }
 
     /// Stops every validator: SIGTERM, then SIGKILL after 5 seconds.

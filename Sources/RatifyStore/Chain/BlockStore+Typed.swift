@@ -9,7 +9,8 @@ extension BlockStore {
     /// `transactions` are the block's results: (hash, index, code, log) per transaction.
     public func commit(block: Block, commit: Commit, stateWrites: [StateWrite], appHash: Hash,
                        validatorSets: [(height: Height, set: ValidatorSet)] = [],
-                       transactions: [(hash: Hash, index: Int, code: UInt32, log: String)] = []) throws {
+                       transactions: [(hash: Hash, index: Int, code: UInt32, log: String)] = [],
+                       alsoWrite: (LMDBWriteTransaction) throws -> Void = { _ in }) throws {
         guard commit.height == block.height, commit.blockID == block.id else {
             throw StoreError.commitDoesNotMatchBlock(
                 height: block.height, blockHash: block.id.hash, commitHeight: commit.height, commitBlockHash: commit.blockID.hash)
@@ -25,7 +26,8 @@ extension BlockStore {
                 writer.write(item.code)
                 writer.writeString(String(item.log.utf8.prefix(Self.transactionLogBytesMax)) ?? "")
                 return (item.hash, writer.bytes)
-            })
+            },
+            alsoWrite: alsoWrite)
     }
 
     /// Result logs are single lines; longer ones are cut when stored.

@@ -63,7 +63,8 @@ public struct BlockStore: Sendable {
     public func commit(
         height: UInt64, blockBytes: [UInt8], commitBytes: [UInt8], blockHash: Hash,
         stateWrites: [StateWrite], appHash: Hash, validatorSets: [(height: UInt64, bytes: [UInt8])] = [],
-        transactions: [(hash: Hash, location: [UInt8])] = []
+        transactions: [(hash: Hash, location: [UInt8])] = [],
+        alsoWrite: (LMDBWriteTransaction) throws -> Void = { _ in }
     ) throws {
         guard stateWrites.count <= Self.stateWritesPerBlockMax else {
             throw StoreError.tooManyRecords(database: databases.state.name, max: Self.stateWritesPerBlockMax)
@@ -101,6 +102,7 @@ public struct BlockStore: Sendable {
                 try transaction.put(databases.transactions, hash.bytes, location)
             }
             try transaction.put(databases.meta, MetaKey.latestHeight, heightKey)
+            try alsoWrite(transaction)
         }
     }
 

@@ -32,9 +32,13 @@ public struct DoubleSignGuard: Sendable {
     /// - at the last signed position with different bytes: throws `SignerRefusal.conflict`;
     /// - later: calls `sign` once, stores the new position durably, then returns the signature.
     /// If `sign` throws or storing fails, nothing changes and no signature is returned.
+    /// `alsoWrite` runs inside the same transaction with the signature (the driver logs the
+    /// signed message to the WAL there): one fsync for both. It may run more than once (the
+    /// transaction is retried after the map grows); it must not have effects outside it.
     public func authorize(
         height: UInt64, round: UInt32, step: SignStep, signBytes: [UInt8],
-        sign: ([UInt8]) throws -> Signature
+        sign: ([UInt8]) throws -> Signature,
+        alsoWrite: (LMDBWriteTransaction, Signature) throws -> Void = { _, _ in }
     ) throws -> Signature {
         let requested = SignPosition(height: height, round: round, step: step)
         let requestedHash = Hash.sha256(signBytes)
@@ -49,6 +53,7 @@ public struct DoubleSignGuard: Sendable {
                     guard requestedHash == last.signBytesHash else {
                         throw SignerRefusal.conflict(position: requested, signedHash: last.signBytesHash, requestedHash: requestedHash)
                     }
+                    try alsoWrite(transaction, last.signature)
                     return last.signature
                 }
             }
@@ -56,6 +61,7 @@ public struct DoubleSignGuard: Sendable {
             produced = signature
             let state = SignerState(position: requested, signBytesHash: requestedHash, signature: signature)
             try transaction.put(database, Self.stateKey, state.canonicalBytes)
+            try alsoWrite(transaction, signature)
             return signature
         }
     }

@@ -28,11 +28,19 @@ public struct ConsensusWAL: Sendable {
         guard record.count <= Self.recordBytesMax else {
             throw StoreError.valueTooLarge(database: database.name, length: record.count, max: Self.recordBytesMax)
         }
-        return try environment.write { transaction in
-            let sequence = try nextSequence(height: height, transaction)
-            try transaction.put(database, StoreKey.walRecord(height: height, sequence: sequence), record)
-            return sequence
+        return try environment.write { transaction in try append(height: height, record: record, in: transaction) }
+    }
+
+    /// Appends inside a write transaction the caller commits (with the signer state, or with a
+    /// decided block), so one fsync makes both durable.
+    @discardableResult
+    public func append(height: UInt64, record: [UInt8], in transaction: LMDBWriteTransaction) throws -> UInt64 {
+        guard record.count <= Self.recordBytesMax else {
+            throw StoreError.valueTooLarge(database: database.name, length: record.count, max: Self.recordBytesMax)
         }
+        let sequence = try nextSequence(height: height, transaction)
+        try transaction.put(database, StoreKey.walRecord(height: height, sequence: sequence), record)
+        return sequence
     }
 
     /// The records of `height` in the order they were appended.
@@ -57,11 +65,15 @@ public struct ConsensusWAL: Sendable {
     /// Deletes every record of a height below `height`; returns how many were deleted.
     @discardableResult
     public func trim(below height: UInt64) throws -> Int {
-        try environment.write { transaction in
-            try transaction.deleteRange(
-                database, from: StoreKey.walRecord(height: 0, sequence: 0),
-                below: StoreKey.walRecord(height: height, sequence: 0))
-        }
+        try environment.write { transaction in try trim(below: height, in: transaction) }
+    }
+
+    /// `trim` inside a write transaction the caller commits.
+    @discardableResult
+    public func trim(below height: UInt64, in transaction: LMDBWriteTransaction) throws -> Int {
+        try transaction.deleteRange(
+            database, from: StoreKey.walRecord(height: 0, sequence: 0),
+            below: StoreKey.walRecord(height: height, sequence: 0))
     }
 
     /// The lowest and highest heights with records, or nil when the log is empty.

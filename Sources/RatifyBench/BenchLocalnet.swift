@@ -1,0 +1,118 @@
+import Foundation
+import RatifyCore
+import RatifyNode
+import Synchronization
+
+/// A localnet of the benchmark's own: a fresh testnet in a temporary directory, with timeouts
+/// set for latency and the load's sender accounts funded at genesis, run as one `ratify start`
+/// process per validator (durable storage: each node's LMDB commits with fsync, as in
+/// production). Removed when stopped.
+final class BenchLocalnet: Sendable {
+    /// The consensus timing the benchmark's chain uses (genesis `consensus` section).
+    struct Timing: Sendable {
+        /// No wait after a decision: the next height starts at once when transactions wait
+        /// (the driver still holds it back on an empty mempool until the heartbeat).
+        var timeoutCommitMillis: UInt64 = 0
+        var timeoutProposeMillis: UInt64 = 1_000
+        var timeoutVoteMillis: UInt64 = 500
+        var heartbeatMillis: UInt64 = 1_000
+    }
+
+    static let chainID = "ratify-bench"
+    static let senderBalance: UInt64 = 1_000_000_000_000
+
+    let directory: String
+    let validators: Int
+    let timing: Timing
+    let endpoints: [LoadGenerator.Endpoint]
+    let senderKeys: [KeyPair]
+    private let localnet: Localnet
+    private let task: Mutex<Task<Localnet.Summary, Error>?> = Mutex(nil)
+    private let log = LocalnetLog()
+
+    /// Writes the testnet; `start` runs it.
+    init(validators: Int, senders: Int, binary: String, timing: Timing = Timing()) throws {
+        guard let time = GenesisTime(unixSeconds: Int64(Date().timeIntervalSince1970)) else {
+            throw BenchError("the system clock is outside the genesis time range")
+        }
+        var options = TestnetGenerator.Options(validatorCount: validators, genesisTime: time)
+        options.chainID = Self.chainID
+        // Ports away from the localnet's 26656 and from the integration tests' 31000-51000.
+        options.basePort = UInt16(52_000 + Int.random(in: 0..<1_200) * 10)
+        options.heartbeatMillis = timing.heartbeatMillis
+        var plan: TestnetGenerator.Plan
+        do { plan = try TestnetGenerator.plan(options) } catch { throw BenchError("\(error)") }
+        plan.genesis.consensus.timeoutCommitMillis = timing.timeoutCommitMillis
+        plan.genesis.consensus.timeoutProposeMillis = timing.timeoutProposeMillis
+        plan.genesis.consensus.timeoutPrevoteMillis = timing.timeoutVoteMillis
+        plan.genesis.consensus.timeoutPrecommitMillis = timing.timeoutVoteMillis
+        let keys = (0..<senders).map(Self.senderKey)
+        for key in keys {
+            plan.genesis.accounts.append(GenesisAccount(address: key.publicKey.address, balance: Self.senderBalance))
+        }
+        do { try plan.genesis.validate(file: "benchmark genesis") } catch { throw BenchError("\(error)") }
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("ratify-bench-\(UUID().uuidString)").path
+        do { try TestnetGenerator.write(plan, to: directory) } catch { throw BenchError("\(error)") }
+        self.validators = validators
+        self.timing = timing
+        self.senderKeys = keys
+        endpoints = plan.nodes.map { LoadGenerator.Endpoint(host: $0.config.rpc.listenAddress.host, port: Int($0.config.rpc.listenAddress.port)) }
+        var localnetOptions = Localnet.Options(validators: validators, genesisFile: directory + "/genesis.json",
+                                               homesDirectory: directory, fresh: false, durationSeconds: nil, binary: binary)
+        localnetOptions.echoErrors = false
+        let log = self.log
+        localnetOptions.onFinalized = { line, _ in log.record(line) }
+        localnet = Localnet(options: localnetOptions, print: { line in
+            if line.hasPrefix("node") { log.recordError(line) }
+        })
+    }
+
+    /// Deterministic keys, so a run's accounts are the same every time (development only).
+    static func senderKey(_ index: Int) -> KeyPair {
+        var writer = ByteWriter()
+        writer.writeString("ratify/bench-sender/v1")
+        writer.write(UInt32(truncatingIfNeeded: index))
+        return KeyPair(seed: Hash.sha256(writer.bytes).bytes) ?? KeyPair.generate()
+    }
+
+    /// Starts the validators and waits until every one has finalized a height.
+    func start(timeoutSeconds: Double = 60) async throws {
+        let localnet = self.localnet
+        let log = self.log
+        task.withLock {
+            $0 = Task {
+                do { return try await localnet.run() } catch {
+                    log.recordError("localnet: \(error)")
+                    throw error
+                }
+            }
+        }
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        while Date() < deadline {
+            if log.nodesFinalized(height: 1) >= validators { return }
+            if let failure = log.errors.first(where: { $0.hasPrefix("localnet: ") }) {
+                await stop()
+                throw BenchError("the benchmark localnet stopped: \(failure.dropFirst(10))")
+            }
+            try await Task.sleep(nanoseconds: 50_000_000)
+        }
+        await stop()
+        throw BenchError("the benchmark localnet did not finalize its first height within \(Int(timeoutSeconds)) s; node errors: \(log.errors.joined(separator: " | "))")
+    }
+
+    var processIdentifiers: [Int32] { localnet.processIdentifiers }
+    var nodeErrors: [String] { log.errors }
+
+    /// Per height: the round and the median node's header-time-to-decision latency.
+    func loggedBlocks() -> [UInt64: (round: UInt32, latencyMillis: Double)] { log.blocks() }
+
+    /// Stops the validators and deletes the directory.
+    func stop() async {
+        if let running = task.withLock({ $0 }) {
+            running.cancel()
+            _ = try? await running.value
+        }
+        localnet.stopAll()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}

@@ -1,0 +1,15 @@
+/// The nodes a run sends to and the accounts it sends from: a benchmark localnet or
+/// attached nodes.
+struct BenchTarget: Sendable {
+    var endpoints: [LoadGenerator.Endpoint]
+    var senders: [BenchSender]
+    /// Validators in the set (the localnet's), or nil when attached (the endpoint count is used).
+    var validators: Int?
+    var processIdentifiers: @Sendable () -> [Int32]
+    var loggedBlocks: @Sendable () -> [UInt64: (round: UInt32, latencyMillis: Double)]
+    var timing: BenchLocalnet.Timing?
+
+    func close() {
+        for sender in senders { sender.connection?.close() }
+    }
+}

@@ -1,0 +1,277 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import RatifyCore
+import RatifyNode
+import Synchronization
+
+/// `ratify bench finality`: measures how fast a validator set finalizes transfers under a
+/// constant open-loop load, on a localnet of its own or on running nodes.
+///
+/// How "final" is learned: every transfer is sent as `POST /tx?wait=final` on its sender's
+/// keep-alive connection. The node answers when the block holding it is decided (2/3+
+/// precommits known to that node) and stored, so the answer's arrival minus the intended send
+/// time is submit-to-final as a client sees it, loopback included, with no polling delay.
+/// Blocks (header time, transactions, round) are read back with `GET /block` and
+/// `GET /commit` after the timed part, and each node's own header-time-to-decision from its
+/// `finalized` log lines when the benchmark started the nodes.
+public final class FinalityBench: Sendable {
+    public static let finalityMethod =
+        "POST /tx?wait=final per transaction, one sender per keep-alive connection; latency from the intended send time to the answer"
+
+    let options: FinalityBenchOptions
+    let progress: @Sendable (String) -> Void
+    let group: MultiThreadedEventLoopGroup
+
+    public init(options: FinalityBenchOptions, progress: @escaping @Sendable (String) -> Void) {
+        self.options = options
+        self.progress = progress
+        // One thread: the client shares the machine with the validators it measures.
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    }
+
+    deinit { try? group.syncShutdownGracefully() }
+
+    public static var buildMode: String {
+        #if DEBUG
+        "debug"
+        #else
+        "release"
+        #endif
+    }
+
+    static func endpoint(_ url: String) -> LoadGenerator.Endpoint? {
+        var rest = Substring(url)
+        if rest.hasPrefix("http://") { rest = rest.dropFirst(7) }
+        while rest.hasSuffix("/") { rest = rest.dropLast() }
+        guard let colon = rest.lastIndex(of: ":"), let port = Int(rest[rest.index(after: colon)...]), (1...65_535).contains(port),
+              colon > rest.startIndex else { return nil }
+        return LoadGenerator.Endpoint(host: String(rest[..<colon]), port: port)
+    }
+
+    /// Runs what the options ask for: one run, a saturation search or a sweep.
+    public func run() async throws -> BenchDocument {
+        if let problem = options.problem { throw BenchError(problem) }
+        if !options.sweep.isEmpty {
+            var runs: [BenchReport] = []
+            for validators in options.sweep {
+                progress("sweep: \(validators) validators")
+                runs.append(try await withLocalnet(validators: validators) { try await self.measure($0, rate: self.options.ratePerSecond) })
+            }
+            return BenchDocument(mode: "sweep", command: options.command, runs: runs)
+        }
+        if options.saturate {
+            let (runs, saturation) = try await withTarget { try await self.saturate($0) }
+            return BenchDocument(mode: "saturate", command: options.command, runs: runs, saturation: saturation)
+        }
+        let report = try await withTarget { try await self.measure($0, rate: self.options.ratePerSecond) }
+        return BenchDocument(mode: "single", command: options.command, runs: [report])
+    }
+
+    /// Steps the rate up by half each time, from `--rate`, until a step is not sustainable.
+    func saturate(_ target: BenchTarget) async throws -> ([BenchReport], BenchDocument.Saturation) {
+        var runs: [BenchReport] = []
+        var rate = options.ratePerSecond
+        var sustainable: Double?
+        var reason = "reached 1000000 tx/s"
+        while rate <= 1_000_000 {
+            progress(String(format: "saturate: %.0f tx/s", rate))
+            let report = try await measure(target, rate: rate)
+            runs.append(report)
+            if report.isSustainable(p99BoundMillis: options.p99BoundMillis) {
+                sustainable = rate
+            } else {
+                let t = report.throughput
+                reason = t.finalized != t.offered
+                    ? String(format: "at %.0f tx/s, %d of %d offered transactions were final", rate, t.finalized, t.offered)
+                    : String(format: "at %.0f tx/s, p99 %.1f ms exceeds the %.1f ms bound", rate,
+                             report.latencyMillis.submitToFinal.p99, options.p99BoundMillis)
+                break
+            }
+            rate = (rate * 1.5 / 100).rounded(.up) * 100
+        }
+        return (runs, BenchDocument.Saturation(p99BoundMillis: options.p99BoundMillis, sustainableRateTxPerSecond: sustainable,
+                                               stoppedBecause: reason))
+    }
+
+    // MARK: Targets
+
+    func withTarget<T>(_ body: (BenchTarget) async throws -> T) async throws -> T {
+        if options.attach.isEmpty { return try await withLocalnet(validators: options.validators, body) }
+        let target = try await attachedTarget()
+        defer { target.close() }
+        return try await body(target)
+    }
+
+    func withLocalnet<T>(validators: Int, _ body: (BenchTarget) async throws -> T) async throws -> T {
+        let localnet = try BenchLocalnet(validators: validators, senders: options.clients, binary: options.binary)
+        progress("starting \(validators) validators in \(localnet.directory)")
+        do {
+            try await localnet.start()
+            let senders = localnet.senderKeys.enumerated().map { index, key in
+                BenchSender(key: key, node: index % validators, chainID: BenchLocalnet.chainID, nonce: 0, fee: 1,
+                            recipient: localnet.senderKeys[(index + 1) % localnet.senderKeys.count].publicKey.address)
+            }
+            let timing = localnet.timing
+            let target = BenchTarget(endpoints: localnet.endpoints, senders: senders, validators: validators,
+                                     processIdentifiers: { localnet.processIdentifiers }, loggedBlocks: { localnet.loggedBlocks() },
+                                     timing: timing)
+            let result = try await body(target)
+            target.close()
+            await localnet.stop()
+            return result
+        } catch {
+            await localnet.stop()
+            throw error
+        }
+    }
+
+    /// Running nodes: the load's accounts are fresh keys, funded by transfers from the
+    /// validator keys in `--homes` before the timed part.
+    func attachedTarget() async throws -> BenchTarget {
+        let endpoints = options.attach.compactMap(Self.endpoint)
+        let reader = ChainReader(endpoint: endpoints[0], group: group)
+        let (chainID, _) = try await reader.status()
+        var funders: [KeyPair] = []
+        var index = 0
+        while FileManager.default.fileExists(atPath: "\(options.homes)/node\(index)/config/validator_key.json") {
+            do { funders.append(try NodeHome("\(options.homes)/node\(index)").loadValidatorKey()) } catch { throw BenchError("\(error)") }
+            index += 1
+        }
+        guard !funders.isEmpty else {
+            throw BenchError("--homes \(options.homes): no node*/config/validator_key.json to fund the load's accounts from; pass the homes of the attached chain")
+        }
+        let keys = (0..<options.clients).map { _ in KeyPair.generate() }
+        progress("funding \(keys.count) accounts from \(funders.count) validator keys")
+        try await fund(keys, from: funders, chainID: chainID, endpoint: endpoints[0])
+        let senders = keys.enumerated().map { index, key in
+            BenchSender(key: key, node: index % endpoints.count, chainID: chainID, nonce: 0, fee: 1,
+                        recipient: keys[(index + 1) % keys.count].publicKey.address)
+        }
+        return BenchTarget(endpoints: endpoints, senders: senders, validators: nil, processIdentifiers: { [] },
+                           loggedBlocks: { [:] }, timing: nil)
+    }
+
+    /// Transfers to each new account from the funders in turn, at most 90 pending per funder
+    /// (under the mempool's per-sender cap), waiting for the last of each batch to be final.
+    func fund(_ keys: [KeyPair], from funders: [KeyPair], chainID: String, endpoint: LoadGenerator.Endpoint) async throws {
+        let reader = ChainReader(endpoint: endpoint, group: group)
+        let connection = try await HTTPConnection.connect(host: endpoint.host, port: endpoint.port, group: group)
+        defer { connection.close() }
+        var nonces: [UInt64] = []
+        for funder in funders { nonces.append(try await reader.nonce(of: funder.publicKey.address)) }
+        let batch = 90
+        var next = 0
+        while next < keys.count {
+            var used = Set<Int>()
+            for (funderIndex, funder) in funders.enumerated() where next < keys.count {
+                for _ in 0..<batch where next < keys.count {
+                    let transfer = Transaction.signed(chainID: chainID, sender: funder, nonce: nonces[funderIndex], fee: 1,
+                                                      payload: .transfer(to: keys[next].publicKey.address, amount: 1_000_000_000))
+                    let response = try await connection.request(.POST, "/tx", body: BenchSender.body(transfer))
+                    guard response.status == 200 else {
+                        throw BenchError("funding transfer refused by \(endpoint.host):\(endpoint.port): \(response.status) \(response.text.prefix(200))")
+                    }
+                    nonces[funderIndex] += 1
+                    next += 1
+                    used.insert(funderIndex)
+                }
+            }
+            // A funder's transfers are final once a later transaction of its own is (nonces
+            // are sequential): wait on one such probe per funder.
+            for funderIndex in used.sorted() {
+                let funder = funders[funderIndex]
+                let probe = Transaction.signed(chainID: chainID, sender: funder, nonce: nonces[funderIndex], fee: 1,
+                                               payload: .transfer(to: funder.publicKey.address, amount: 1))
+                nonces[funderIndex] += 1
+                let response = try await connection.request(.POST, "/tx?wait=final", body: BenchSender.body(probe))
+                guard response.status == 200 else {
+                    throw BenchError("funding did not become final on \(endpoint.host):\(endpoint.port): \(response.status) \(response.text.prefix(200))")
+                }
+            }
+        }
+    }
+
+    // MARK: One measured run
+
+    func measure(_ target: BenchTarget, rate: Double) async throws -> BenchReport {
+        let schedule = OpenLoopSchedule(ratePerSecond: rate, seconds: options.warmupSeconds + options.durationSeconds)
+        guard schedule.count > 0 else { throw BenchError("--rate x (--warmup + --duration) schedules no transaction") }
+        // Sign ahead: a fair share per sender plus slack, in parallel (not on the clock).
+        let perSender = schedule.count / max(target.senders.count, 1) + 2
+        await withTaskGroup(of: Void.self) { group in
+            let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+            for worker in 0..<workers {
+                group.addTask {
+                    for index in stride(from: worker, to: target.senders.count, by: workers) { target.senders[index].presign(perSender) }
+                }
+            }
+        }
+        let reader = ChainReader(endpoint: target.endpoints[0], group: group)
+        let startHeight = try await reader.status().height
+        var machine = MachineInfo.current()
+        let generator = LoadGenerator(schedule: schedule, senders: target.senders, endpoints: target.endpoints, group: group)
+        let startNanos = LoadGenerator.nowNanos() + 20_000_000
+        let startWallMillis = Date().timeIntervalSince1970 * 1_000 + 20
+        let warmupNanos = UInt64(options.warmupSeconds * 1e9)
+        let endNanos = UInt64((options.warmupSeconds + options.durationSeconds) * 1e9)
+        let sampler = NodeSampler(processIdentifiers: target.processIdentifiers())
+        let clientCPUStart = Self.processCPUSeconds()
+
+        let monitor = Task {
+            var windowStarted = false
+            while !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: 1_000_000_000)
+                let elapsed = Double(LoadGenerator.elapsedNanos(since: startNanos)) / 1e9
+                sampler.sample(windowStarted: elapsed >= options.warmupSeconds && !windowStarted,
+                               windowEnded: elapsed >= options.warmupSeconds + options.durationSeconds)
+                if elapsed >= options.warmupSeconds { windowStarted = true }
+                progress(Self.progressLine(generator.takeProgress(elapsedSeconds: elapsed), rate: rate,
+                                           warmup: options.warmupSeconds, total: options.warmupSeconds + options.durationSeconds))
+            }
+        }
+        let outcomes = await generator.run(startNanos: startNanos)
+        monitor.cancel()
+        sampler.sample(windowStarted: false, windowEnded: true)
+        let clientCPU = Self.processCPUSeconds() - clientCPUStart
+        machine.loadAverageEnd = MachineInfo.loadAverage()
+
+        let endHeight = try await reader.status().height
+        var blocks = try await reader.blocks((startHeight + 1)...max(startHeight + 1, endHeight))
+        let logged = target.loggedBlocks()
+        for index in blocks.indices {
+            if let entry = logged[blocks[index].height] { blocks[index].nodeProposeToFinalMillis = entry.latencyMillis }
+        }
+        let builder = ReportBuilder(startWallMillis: startWallMillis, windowStartNanos: warmupNanos, windowEndNanos: endNanos)
+        let settings = BenchReport.Settings(
+            validators: target.validators ?? target.endpoints.count, rateTxPerSecond: rate, durationSeconds: options.durationSeconds,
+            warmupSeconds: options.warmupSeconds, clients: target.senders.count,
+            attach: options.attach.isEmpty ? nil : options.attach, timeoutProposeMillis: target.timing?.timeoutProposeMillis,
+            timeoutCommitMillis: target.timing?.timeoutCommitMillis, heartbeatMillis: target.timing?.heartbeatMillis,
+            finalityMethod: Self.finalityMethod, buildMode: Self.buildMode, durableStorage: true)
+        let windowSeconds = builder.windowSeconds
+        let nodes = sampler.results().enumerated().map { index, result in
+            BenchReport.Node(name: "node\(index)", rssMaxBytes: result.rssMaxBytes, cpuSeconds: result.windowCPUSeconds,
+                             cpuCoreShare: result.windowCPUSeconds / windowSeconds)
+        }
+        return BenchReport(machine: machine, settings: settings, startedAt: ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: startWallMillis / 1_000)),
+                           windowSeconds: windowSeconds, throughput: builder.throughput(outcomes),
+                           latencyMillis: builder.latencies(outcomes, blocks: blocks), blocks: builder.blocks(blocks, outcomes: outcomes),
+                           nodes: nodes, clientCPUSeconds: clientCPU, samples: builder.samples(outcomes),
+                           blockSeries: builder.blockSeries(blocks))
+    }
+
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+            + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    }
+
+    static func progressLine(_ progress: LoadGenerator.Progress, rate: Double, warmup: Double, total: Double) -> String {
+        let phase = progress.elapsedSeconds < warmup ? "warm-up" : "measuring"
+        return String(format: "[%5.1f/%.0f s %@] %.0f tx/s offered  sent %d  final %d  failed %d  in flight %d  last 1 s: p50 %.1f ms  p99 %.1f ms",
+                      progress.elapsedSeconds, total, phase, rate, progress.sent, progress.final, progress.failed,
+                      progress.inFlight, progress.recent.p50, progress.recent.p99)
+    }
+}

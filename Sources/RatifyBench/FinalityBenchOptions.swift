@@ -1,0 +1,44 @@
+/// What `ratify bench finality` was asked to do (the CLI's options, checked).
+public struct FinalityBenchOptions: Sendable {
+    public var validators = 4
+    public var ratePerSecond = 1_000.0
+    public var durationSeconds = 30.0
+    public var warmupSeconds = 5.0
+    /// Concurrent senders: each its own funded account and its own keep-alive connection,
+    /// one request in flight at a time; the most transactions that can be in flight.
+    public var clients = 256
+    /// RPC addresses of running nodes (`http://127.0.0.1:26657`); empty: start a localnet.
+    public var attach: [String] = []
+    /// With `attach`: the homes whose validator keys fund the load's accounts.
+    public var homes = "Validators"
+    /// The `ratify` binary the localnet runs.
+    public var binary: String
+    public var saturate = false
+    public var p99BoundMillis = 100.0
+    /// Validator counts to sweep over; empty for a single run.
+    public var sweep: [Int] = []
+    /// The command line, recorded in the report.
+    public var command: String
+
+    public init(binary: String, command: String) {
+        self.binary = binary
+        self.command = command
+    }
+
+    /// The first problem with the options, as a one-line message naming the option.
+    public var problem: String? {
+        if !(1...100).contains(validators) { return "--validators must be between 1 and 100, got \(validators)" }
+        if !(ratePerSecond > 0 && ratePerSecond <= 1_000_000) { return "--rate must be between 1 and 1000000 tx/s, got \(ratePerSecond)" }
+        if !(durationSeconds > 0) { return "--duration must be positive, got \(durationSeconds)" }
+        if !(warmupSeconds >= 0) { return "--warmup must be zero or positive, got \(warmupSeconds)" }
+        if !(1...10_000).contains(clients) { return "--clients must be between 1 and 10000, got \(clients)" }
+        if !(p99BoundMillis > 0) { return "--p99-bound-ms must be positive, got \(p99BoundMillis)" }
+        if let bad = sweep.first(where: { !(1...100).contains($0) }) { return "--sweep: validator counts must be between 1 and 100, got \(bad)" }
+        if !sweep.isEmpty && !attach.isEmpty { return "--sweep starts its own localnets; it cannot be combined with --attach" }
+        if !sweep.isEmpty && saturate { return "--sweep and --saturate are separate runs; choose one" }
+        for url in attach where FinalityBench.endpoint(url) == nil {
+            return "--attach: expected http://HOST:PORT, got \"\(url)\""
+        }
+        return nil
+    }
+}

@@ -1,0 +1,53 @@
+/// What became of one scheduled transaction. Times are nanoseconds on the run's monotonic
+/// clock, from the start of the schedule (warm-up included).
+public struct TransactionOutcome: Sendable, Equatable {
+    public enum Result: Sendable, Equatable {
+        /// The node answered that it is final, in block `height`.
+        case final(height: UInt64)
+        /// The node refused it (4xx): the message says why.
+        case rejected(String)
+        /// Admitted, but not final within the node's wait (504).
+        case timedOut
+        /// No answer: the connection failed.
+        case failed(String)
+        /// Never sent (the run was cut short).
+        case unsent
+    }
+
+    public var intendedNanos: UInt64
+    public var sentNanos: UInt64?
+    public var answeredNanos: UInt64?
+    public var result: Result
+
+    public init(intendedNanos: UInt64, sentNanos: UInt64? = nil, answeredNanos: UInt64? = nil, result: Result = .unsent) {
+        self.intendedNanos = intendedNanos
+        self.sentNanos = sentNanos
+        self.answeredNanos = answeredNanos
+        self.result = result
+    }
+
+    /// Intended send to the final answer, in milliseconds; nil unless final.
+    public var finalityMillis: Double? {
+        guard case .final = result, let answeredNanos, answeredNanos >= intendedNanos else { return nil }
+        return Double(answeredNanos - intendedNanos) / 1e6
+    }
+}
+
+/// A block of the run, as read back from a node (and its logs, when the run started it).
+public struct ObservedBlock: Sendable, Equatable {
+    public var height: UInt64
+    /// Header time: when the proposer built it (wall clock, milliseconds since 1970).
+    public var timeMillis: UInt64
+    public var transactions: Int
+    public var round: UInt32
+    /// Header time to decision at the median node, from the nodes' logs; nil when attached.
+    public var nodeProposeToFinalMillis: Double?
+
+    public init(height: UInt64, timeMillis: UInt64, transactions: Int, round: UInt32, nodeProposeToFinalMillis: Double? = nil) {
+        self.height = height
+        self.timeMillis = timeMillis
+        self.transactions = transactions
+        self.round = round
+        self.nodeProposeToFinalMillis = nodeProposeToFinalMillis
+    }
+}

@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import RatifyBench
+
+/// `ratify bench finality`: parses, runs `FinalityBench`, prints its progress and summary,
+/// writes the JSON and the plot.
+struct BenchFinalityCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "finality",
+        abstract: "Send signed transfers open-loop at a constant rate and report how fast they become final.",
+        discussion: """
+            Starts a fresh localnet of --validators `ratify start` processes (timeouts tuned for \
+            latency, durable storage) or attaches to running nodes (--attach), sends transfers at \
+            --rate per second without waiting for answers (latency counts from each send's \
+            intended time), and reports HdrHistogram percentiles of submit -> final, throughput \
+            offered and finalized, blocks per second, transactions per block and rounds. \
+            --saturate steps the rate up by half until a step misses --p99-bound-ms or leaves \
+            transactions unfinalized; --sweep repeats the run per validator count. \
+            docs/PERFORMANCE.md describes the method and the JSON schema.
+            """)
+
+    @Option(help: "Validators of the benchmark's own localnet.")
+    var validators = 4
+    @Option(help: "Transactions per second offered.")
+    var rate = 1_000.0
+    @Option(help: "Seconds measured, after the warm-up.")
+    var duration = 30.0
+    @Option(help: "Seconds sent but not measured, first.")
+    var warmup = 5.0
+    @Option(help: "Concurrent senders (accounts), each with its own connection: the most transactions in flight.")
+    var clients = 256
+    @Option(help: "RPC addresses of running nodes instead of a localnet, comma-separated (http://127.0.0.1:26657,...).")
+    var attach: String?
+    @Option(help: "With --attach: the homes whose validator keys fund the load's accounts.")
+    var homes = "Validators"
+    @Option(help: "Write the report as JSON to this file.")
+    var json: String?
+    @Option(help: "Render latency over time and its distribution to this PNG (Tools/plot-finality.sh, matplotlib).")
+    var plot: String?
+    @Flag(help: "Step the rate up from --rate until p99 exceeds --p99-bound-ms or not every transaction is final.")
+    var saturate = false
+    @Option(name: .customLong("p99-bound-ms"), help: "The p99 bound of --saturate, in milliseconds.")
+    var p99BoundMillis = 100.0
+    @Option(help: "Validator counts to run one after another, comma-separated (4,7,10,16).")
+    var sweep: String?
+
+    func run() async throws {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
+        let resolved = FileManager.default.fileExists(atPath: binary) ? binary : (Bundle.main.executablePath ?? binary)
+        var options = FinalityBenchOptions(binary: resolved, command: (["ratify"] + CommandLine.arguments.dropFirst()).joined(separator: " "))
+        options.validators = validators
+        options.ratePerSecond = rate
+        options.durationSeconds = duration
+        options.warmupSeconds = warmup
+        options.clients = clients
+        options.attach = attach.map { $0.split(separator: ",").map { String($0) } } ?? []
+        options.homes = homes
+        options.saturate = saturate
+        options.p99BoundMillis = p99BoundMillis
+        if let sweep {
+            let counts = sweep.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard counts.allSatisfy({ $0 != nil }), !counts.isEmpty else {
+                throw StandardError.fail("--sweep: expected validator counts such as 4,7,10,16, got \"\(sweep)\"")
+            }
+            options.sweep = counts.compactMap { $0 }
+        }
+        if let problem = options.problem { throw StandardError.fail(problem) }
+
+        let interactive = isatty(STDERR_FILENO) == 1
+        let bench = FinalityBench(options: options) { line in
+            let text = line.hasPrefix("[") && interactive ? "\r\u{1B}[2K" + line : line + "\n"
+            FileHandle.standardError.write(Data(text.utf8))
+        }
+        let document: BenchDocument
+        do {
+            document = try await bench.run()
+        } catch let error as BenchError {
+            throw StandardError.fail(error)
+        }
+        if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
+        print(BenchSummary.text(document))
+        let jsonPath = json ?? plot.map { $0 + ".json" }
+        if let jsonPath {
+            do {
+                try document.jsonData().write(to: URL(fileURLWithPath: jsonPath))
+            } catch {
+                throw StandardError.fail("--json \(jsonPath): cannot write: \(error.localizedDescription)")
+            }
+            print("report: \(jsonPath)")
+        }
+        if let plot, let jsonPath {
+            do { try PlotRunner.plot(json: jsonPath, png: plot) } catch { throw StandardError.fail(error) }
+            print("plot: \(plot)")
+        }
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+@testable import RatifyBench
+import Testing
+
+@Suite("report")
+struct ReportTests {
+    /// 10 sends per second over 3 s; the first second is warm-up.
+    static func outcomes() -> [TransactionOutcome] {
+        (0..<30).map { index in
+            let intended = UInt64(index) * 100_000_000
+            let result: TransactionOutcome.Result = index == 25 ? .rejected("429 mempool full") : (index == 26 ? .timedOut : .final(height: UInt64(index / 10 + 1)))
+            return TransactionOutcome(intendedNanos: intended, sentNanos: intended + 1_000_000,
+                                      answeredNanos: intended + UInt64(index < 10 ? 500 : 5) * 1_000_000, result: result)
+        }
+    }
+
+    static let builder = ReportBuilder(startWallMillis: 1_000_000, windowStartNanos: 1_000_000_000, windowEndNanos: 3_000_000_000)
+
+    @Test("warm-up sends are left out; offered counts every scheduled send of the window, finalized only final answers")
+    func throughput() {
+        let throughput = Self.builder.throughput(Self.outcomes())
+        #expect(throughput.offered == 20)
+        #expect(throughput.finalized == 18)
+        #expect(throughput.rejected == 1 && throughput.timedOut == 1)
+        #expect(throughput.offeredPerSecond == 10 && throughput.finalizedPerSecond == 9)
+        #expect(throughput.failureReasons["429 mempool full"] == 1)
+    }
+
+    @Test("latency counts from the intended send time; the warm-up's 500 ms answers do not show")
+    func latency() {
+        let blocks = (1...3).map { ObservedBlock(height: UInt64($0), timeMillis: 1_000_000 + UInt64($0) * 1_000 - 2, transactions: 10, round: 0) }
+        let latencies = Self.builder.latencies(Self.outcomes(), blocks: blocks)
+        #expect(latencies.submitToFinal.count == 18)
+        #expect(abs(latencies.submitToFinal.max - 5) < 0.01)
+        #expect(abs(latencies.sendLag.p50 - 1) < 0.01)
+        // Height 2's header is at 1998 ms; sends of that height were intended at 1000 ... 1900 ms.
+        #expect(latencies.submitToProposal.max <= 998.5 && latencies.submitToProposal.count == 18)
+    }
+
+    @Test("blocks of the window: rate, transactions per block, rounds above zero, latency from logs")
+    func blocks() {
+        let blocks = [
+            ObservedBlock(height: 1, timeMillis: 1_000_500, transactions: 4, round: 0, nodeProposeToFinalMillis: 3),
+            ObservedBlock(height: 2, timeMillis: 1_001_500, transactions: 6, round: 1, nodeProposeToFinalMillis: 9),
+            ObservedBlock(height: 3, timeMillis: 1_002_500, transactions: 2, round: 0, nodeProposeToFinalMillis: 4),
+        ]
+        let report = Self.builder.blocks(blocks, outcomes: Self.outcomes())
+        #expect(report.count == 2)
+        #expect(report.perSecond == 1)
+        #expect(report.transactionsPerBlockMean == 4 && report.transactionsPerBlockMax == 6)
+        #expect(report.roundsAboveZero == 1)
+        #expect(abs(report.proposeToFinal.max - 9) < 0.01)
+        #expect(report.proposeToFinalMethod.hasPrefix("node logs"))
+    }
+
+    @Test("a run is sustainable only when every offered transaction is final within the p99 bound")
+    func sustainable() throws {
+        var report = try Self.sampleReport()
+        #expect(!report.isSustainable(p99BoundMillis: 100))
+        report.throughput.finalized = report.throughput.offered
+        #expect(report.isSustainable(p99BoundMillis: 100))
+        #expect(!report.isSustainable(p99BoundMillis: 1))
+    }
+
+    static func sampleReport() throws -> BenchReport {
+        let outcomes = outcomes()
+        let blocks = [ObservedBlock(height: 2, timeMillis: 1_001_500, transactions: 10, round: 0)]
+        let settings = BenchReport.Settings(validators: 4, rateTxPerSecond: 10, durationSeconds: 2, warmupSeconds: 1, clients: 8,
+                                            attach: nil, timeoutProposeMillis: 1_000, timeoutCommitMillis: 0, heartbeatMillis: 1_000,
+                                            finalityMethod: FinalityBench.finalityMethod, buildMode: "debug", durableStorage: true)
+        return BenchReport(machine: .current(), settings: settings, startedAt: "2026-11-23T12:00:00Z", windowSeconds: builder.windowSeconds,
+                           throughput: builder.throughput(outcomes), latencyMillis: builder.latencies(outcomes, blocks: blocks),
+                           blocks: builder.blocks(blocks, outcomes: outcomes),
+                           nodes: [BenchReport.Node(name: "node0", rssMaxBytes: 50 << 20, cpuSeconds: 1, cpuCoreShare: 0.5)],
+                           clientCPUSeconds: 0.2, samples: builder.samples(outcomes), blockSeries: builder.blockSeries(blocks))
+    }
+
+    @Test("the JSON has the documented schema: names, nesting and units, and it reads back equal")
+    func jsonSchema() throws {
+        let document = BenchDocument(mode: "single", command: "ratify bench finality", runs: [try Self.sampleReport()])
+        let data = try document.jsonData()
+        #expect(try BenchDocument.decode(data) == document)
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(object["schema"] as? String == "ratify.bench.finality/v1")
+        #expect(object["mode"] as? String == "single")
+        let run = try #require((object["runs"] as? [[String: Any]])?.first)
+        for key in ["machine", "settings", "started_at", "window_s", "throughput", "latency_ms", "blocks", "nodes", "client_cpu_s",
+                    "samples", "block_series"] {
+            #expect(run[key] != nil, "run.\(key)")
+        }
+        let latency = try #require(run["latency_ms"] as? [String: Any])
+        let final = try #require(latency["submit_to_final"] as? [String: Any])
+        #expect(Set(final.keys) == ["count", "p50", "p90", "p99", "p99_9", "max", "mean"])
+        let throughput = try #require(run["throughput"] as? [String: Any])
+        for key in ["offered", "offered_tx_per_s", "finalized", "finalized_tx_per_s", "rejected", "timed_out", "failed", "failure_reasons"] {
+            #expect(throughput[key] != nil, "throughput.\(key)")
+        }
+        let blocks = try #require(run["blocks"] as? [String: Any])
+        for key in ["count", "per_s", "txs_per_block_mean", "txs_per_block_max", "rounds_above_zero", "propose_to_final"] {
+            #expect(blocks[key] != nil, "blocks.\(key)")
+        }
+        let machine = try #require(run["machine"] as? [String: Any])
+        #expect((machine["cores"] as? Int ?? 0) >= 1)
+        let sample = try #require((run["samples"] as? [[String: Any]])?.first)
+        #expect(Set(sample.keys) == ["t", "latency_ms"])
+        #expect(abs((sample["t"] as? Double ?? 0) + 1) < 1e-9, "t counts from the end of the warm-up")
+    }
+
+    @Test("answers are read without a JSON parse: height, and an error's message")
+    func answerParsing() {
+        let final = Array(#"{"hash":"ab","height": 42,"index":0,"latency_ms":3}"#.utf8)
+        #expect(LoadGenerator.classify(.init(status: 200, body: final)) == .final(height: 42))
+        let full = Array(#"{"error":{"code":103,"message":"mempool is full"}}"#.utf8)
+        #expect(LoadGenerator.classify(.init(status: 429, body: full)) == .rejected("429 mempool is full"))
+        #expect(LoadGenerator.classify(.init(status: 504, body: [])) == .timedOut)
+    }
+
+    @Test("options: one-line problems naming the option")
+    func options() {
+        var options = FinalityBenchOptions(binary: "ratify", command: "")
+        #expect(options.problem == nil)
+        options.ratePerSecond = 0
+        #expect(options.problem?.hasPrefix("--rate") == true)
+        options.ratePerSecond = 10
+        options.attach = ["localhost"]
+        #expect(options.problem?.hasPrefix("--attach") == true)
+        options.attach = ["http://127.0.0.1:26657/"]
+        #expect(options.problem == nil)
+        options.sweep = [4, 7]
+        #expect(options.problem?.hasPrefix("--sweep") == true)
+    }
+}

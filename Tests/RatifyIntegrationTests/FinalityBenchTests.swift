@@ -1,0 +1,48 @@
+import Foundation
+import RatifyBench
+import Testing
+
+/// `ratify bench finality` against a real localnet it starts itself (4 `ratify start`
+/// processes). Checks that the report is complete, not how fast anything is: speed is
+/// measured by running the benchmark (docs/PERFORMANCE.md), never asserted in a test.
+@Suite("finality benchmark", .serialized)
+struct FinalityBenchTests {
+    @Test("a short run against a fresh 4-validator localnet finalizes every offered transfer and reports all of it")
+    func shortRun() async throws {
+        var options = FinalityBenchOptions(binary: NodeProcess.binary, command: "ratify bench finality (test)")
+        options.validators = 4
+        options.ratePerSecond = 40
+        options.durationSeconds = 3
+        options.warmupSeconds = 1
+        options.clients = 16
+        let lines = ProgressLines()
+        let document = try await FinalityBench(options: options) { lines.append($0) }.run()
+
+        #expect(document.schema == "ratify.bench.finality/v1" && document.mode == "single")
+        let run = try #require(document.runs.first)
+        #expect(run.throughput.offered == 120)
+        #expect(run.throughput.finalized == run.throughput.offered,
+                "every offered transfer is final: \(run.throughput.failureReasons)")
+        #expect(run.latencyMillis.submitToFinal.count == 120)
+        #expect(run.latencyMillis.submitToFinal.p50 > 0)
+        #expect(run.latencyMillis.submitToFinal.p50 <= run.latencyMillis.submitToFinal.p99)
+        #expect(run.latencyMillis.submitToProposal.count == 120, "each final transfer's block was read back")
+        #expect(run.blocks.count > 0 && run.blocks.transactionsPerBlockMean > 0)
+        #expect(run.blocks.proposeToFinal.count > 0 && run.blocks.proposeToFinalMethod.hasPrefix("node logs"))
+        #expect(run.nodes.count == 4 && run.nodes.allSatisfy { $0.rssMaxBytes > 1 << 20 })
+        #expect(run.settings.timeoutCommitMillis == 0 && run.settings.durableStorage)
+        #expect(!run.samples.isEmpty && !run.blockSeries.isEmpty)
+        #expect(lines.snapshot.contains { $0.contains("measuring") }, "a live progress line while it runs")
+        #expect(try BenchDocument.decode(document.jsonData()) == document)
+        let summary = BenchSummary.text(document)
+        #expect(summary.contains("finality latency") && summary.contains("p99.9"))
+    }
+}
+
+/// Progress lines collected from the benchmark's callback.
+final class ProgressLines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func append(_ line: String) { lock.withLock { lines.append(line) } }
+    var snapshot: [String] { lock.withLock { lines } }
+}
