@@ -39,16 +39,12 @@ struct LocalnetCommand: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data((line + "\n").utf8))
             })
         // Ctrl-C and SIGTERM stop the validators and print the summary instead of killing us.
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        let task = Task { try await localnet.run() }
-        let sources = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { task.cancel() }
-            source.resume()
-            return source
-        }
-        defer { sources.forEach { $0.cancel() } }
+        // Installed only once the validators run: an ignored signal is inherited across exec,
+        // and the validators must keep handling SIGTERM themselves.
+        let signals = SignalSources()
+        let task = Task { try await localnet.run(onLaunched: { signals.install([SIGINT, SIGTERM]) }) }
+        signals.setHandler { task.cancel() }
+        defer { signals.cancel() }
         do {
             let summary = try await task.value
             print(summary)
@@ -56,5 +52,37 @@ struct LocalnetCommand: AsyncParsableCommand {
         } catch let error as Localnet.Failure {
             throw StandardError.fail(error)
         }
+    }
+}
+
+/// Dispatch sources that turn SIGINT/SIGTERM into a call, replacing the default action.
+/// Dispatch sources are not Sendable; this box only touches them under its lock.
+final class SignalSources: @unchecked Sendable {
+    private let lock = NSLock()
+    private var sources: [DispatchSourceSignal] = []
+    private var handler: (@Sendable () -> Void)?
+
+    func setHandler(_ handler: @escaping @Sendable () -> Void) {
+        lock.withLock { self.handler = handler }
+    }
+
+    func install(_ numbers: [Int32]) {
+        lock.withLock {
+            for number in numbers {
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler { [weak self] in self?.fire() }
+                source.resume()
+                sources.append(source)
+            }
+        }
+    }
+
+    private func fire() {
+        lock.withLock { handler }?()
+    }
+
+    func cancel() {
+        lock.withLock { sources.forEach { $0.cancel() } }
     }
 }

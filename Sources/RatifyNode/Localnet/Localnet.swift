@@ -81,13 +81,16 @@ public final class Localnet: Sendable {
         public let description: String
     }
 
-    /// Runs until `stop()` or the duration, and returns the summary.
-    public func run() async throws -> Summary {
+    /// Runs until the task is cancelled or the duration is over, and returns the summary.
+    /// `onLaunched` runs once every validator process has started: a caller that changes its
+    /// own signal handling must do it there, because children inherit ignored signals.
+    public func run(onLaunched: @Sendable () -> Void = {}) async throws -> Summary {
         let homes = try prepareHomes()
         let started = Date()
         for (index, home) in homes.enumerated() {
             try launch(index: index, home: home)
         }
+        onLaunched()
         print("started \(homes.count) validators (\(homes.joined(separator: ", "))); Ctrl-C stops them")
         let deadline = options.durationSeconds.map { started.addingTimeInterval($0) }
         while !Task.isCancelled {
