@@ -37,8 +37,9 @@ extension Commit {
         }
     }
 
-    /// Which validators of the set that finalised this commit's height precommitted anything
-    /// (for the ledger's downtime tracking).
+    /// Which validators of the set that finalised this commit's height precommitted anything,
+    /// for the ledger's downtime tracking: a precommit for nil counts as signed (the validator
+    /// was up), as in CometBFT.
     public func participation(validators: ValidatorSet) -> [(address: Address, signed: Bool)] {
         validators.validators.enumerated().map { index, member in
             let signed = signatures.indices.contains(index) && signatures[index] != .absent

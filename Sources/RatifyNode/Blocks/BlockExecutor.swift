@@ -17,7 +17,7 @@ public enum BlockExecutor {
         var scratch = ledger
         let result = scratch.execute(height: block.height, proposer: block.header.proposerAddress,
                                      transactions: block.transactions, evidence: block.evidence,
-                                     lastCommitParticipation: participation(block.lastCommit, state.lastValidators),
+                                     lastCommitParticipation: lastCommitParticipation(block, state),
                                      verifiedTransactions: verifiedTransactions)
         let updates = scratch.validatorUpdates(from: state.nextValidators.validators)
         let nextValidators: ValidatorSet
@@ -39,13 +39,8 @@ public enum BlockExecutor {
         return ExecutedBlock(result: result, writes: writes, validatorUpdates: updates, nextState: next)
     }
 
-    /// Who of the last set signed the last commit, for downtime tracking: a precommit for nil
-    /// counts as signed (the validator was up), as in CometBFT.
-    static func participation(_ commit: Commit?, _ validators: ValidatorSet?) -> [(address: Address, signed: Bool)] {
-        guard let commit, let validators else { return [] }
-        return validators.validators.enumerated().map { index, validator in
-            let signature = commit.signatures.indices.contains(index) ? commit.signatures[index] : .absent
-            return (validator.address, signature != .absent)
-        }
+    static func lastCommitParticipation(_ block: Block, _ state: ChainState) -> [(address: Address, signed: Bool)] {
+        guard let commit = block.lastCommit, let validators = state.lastValidators else { return [] }
+        return commit.participation(validators: validators)
     }
 }
