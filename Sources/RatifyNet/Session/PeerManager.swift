@@ -182,6 +182,7 @@ public final class PeerManager: Sendable {
             return true
         }
         guard admitted else {
+            state.withLock { $0.handshakeFailures["refused", default: 0] += 1 }
             metrics.handshakeFailure("refused")
             log.warning("accept-refused", "refusing inbound connection: peer or handshake limit reached",
                         metadata: ["remote": "\(channel.remoteAddress.map { "\($0)" } ?? "?")"])
