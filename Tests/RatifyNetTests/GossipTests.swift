@@ -191,6 +191,20 @@ struct UnitTests {
         #expect(first.nextDelayMillis() <= 100)
     }
 
+    @Test("the vote store stays within its vote and set caps, dropping the lowest heights first")
+    func voteStore() {
+        var store = VoteStore(capacity: 100)
+        for height in 0..<200 { _ = store.add(NetSamples.vote(height: Height(height), validator: height % 4)) }
+        #expect(store.count <= 64)
+        #expect(store.bitmap(VoteKey(height: 199, round: 0, type: .prevote)).contains(199 % 4))
+        #expect(store.bitmap(VoteKey(height: 0, round: 0, type: .prevote)).setCount == 0)
+        var full = VoteStore(capacity: 3)
+        for validator in 0..<4 { _ = full.add(NetSamples.vote(validator: validator)) }
+        #expect(full.count == 3)
+        full.prune(below: 8)
+        #expect(full.count == 0)
+    }
+
     @Test("the seen set forgets the oldest digest past its capacity")
     func seenSet() {
         var seen = SeenSet(capacity: 3)

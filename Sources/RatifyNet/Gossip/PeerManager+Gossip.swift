@@ -101,7 +101,14 @@ extension PeerManager {
         case .peerState(let announced):
             session.known.withLock { $0.update(announced) }
         case .blockRequest(let height):
-            serveCatchUp(height: height, to: session, force: true)
+            let now = NIODeadline.now().uptimeNanoseconds
+            let allowed = session.blockRequests.withLock { bucket -> Bool in
+                bucket.refill(nowNanos: now)
+                guard bucket.tokens >= 1 else { return false }
+                _ = bucket.take(1, nowNanos: now)
+                return true
+            }
+            if allowed { serveCatchUp(height: height, to: session) }
         case .blockPart(let part):
             guard state.withLock({ !$0.seen.contains(received.digest) }) else {
                 metrics.duplicatesDropped.increment()
@@ -138,7 +145,10 @@ extension PeerManager {
             session.known.withLock { $0.proposalKnown = (proposal.height, proposal.round) }
         }
         let others = state.withLock { state -> [PeerSession] in
-            if case .vote(let vote) = message { _ = state.votes.add(vote) }
+            // Keep votes near our height only; others are delivered but not re-gossiped.
+            if case .vote(let vote) = message, state.local.height == 0 || (vote.height + 1 >= state.local.height && vote.height <= state.local.height + 1) {
+                _ = state.votes.add(vote)
+            }
             return state.sessions.values.filter { $0 !== session }
         }
         switch continuation.yield(InboundMessage(peer: session.nodeID, message: message, transport: transport)) {
@@ -154,8 +164,10 @@ extension PeerManager {
         @unknown default:
             return
         }
+        // Relay what the verifier vouched for. Blocks are not relayed here: the node validates a
+        // block against its proposal first and then calls `broadcast(.block)` itself.
         switch message {
-        case .vote, .proposal, .block, .evidence, .transaction:
+        case .vote, .proposal, .evidence, .transaction:
             for other in others { deliver(message, to: other) }
         default:
             break
@@ -215,7 +227,7 @@ extension PeerManager {
                     guard plan.session.send(message) else { break }
                 }
             }
-            if let height = plan.catchUp { serveCatchUp(height: height, to: plan.session, force: false) }
+            if let height = plan.catchUp { serveCatchUp(height: height, to: plan.session) }
         }
         if let announcement {
             for session in state.withLock({ Array($0.sessions.values) }) { session.send(.peerState(announcement)) }
@@ -223,7 +235,7 @@ extension PeerManager {
     }
 
     /// Sends the decided block and commit at `height` to a peer that is behind or asked.
-    func serveCatchUp(height: Height, to session: PeerSession, force: Bool) {
+    func serveCatchUp(height: Height, to session: PeerSession) {
         guard let provider = state.withLock({ $0.blockProvider }), let (block, commit) = provider(height) else { return }
         guard session.send(.commit(commit)) else { return }
         _ = sendBlock(block, to: session)
