@@ -7,6 +7,6 @@ struct Ratify: ParsableCommand {
         commandName: "ratify",
         abstract: "A proof-of-stake validator node and BFT consensus engine.",
         version: RatifyVersion.current,
-        subcommands: []
+        subcommands: [TestnetCommand.self, GenesisCommand.self, ProposersCommand.self, SimCommand.self]
     )
 }

@@ -63,6 +63,12 @@ struct CryptoTests {
         #expect(Hash.sha256([]).hex == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         let long = Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)
         #expect(Hash.sha256(long).hex == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        // One million "a": many blocks in one update.
+        let million = [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)
+        #expect(Hash.sha256(million).hex == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        // A slice that does not start at its base hashes only its own bytes.
+        let framed = [UInt8(0xff)] + Array("abc".utf8) + [UInt8(0xff)]
+        #expect(Hash.sha256(framed[1..<4]).hex == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 
     @Test("an address is the first 20 bytes of SHA-256 of the public key")

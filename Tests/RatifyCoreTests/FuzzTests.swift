@@ -16,7 +16,16 @@ struct FuzzTests {
         ("Transaction", Samples.transactions(count: 2)[1].canonicalBytes, reencode(Transaction.self)),
         ("Header", Samples.block().header.canonicalBytes, reencode(Header.self)),
         ("Block", Samples.block(transactions: 3).canonicalBytes, reencode(Block.self)),
+        ("ValidatorSet", validatorSetSeed(), reencode(ValidatorSet.self)),
     ]
+
+    /// Four members after a few rounds, so priorities, powers and the proposer index all vary.
+    static func validatorSetSeed() -> [UInt8] {
+        let validators = Samples.keys.enumerated().map { index, key in
+            Validator(publicKey: key.publicKey, votingPower: Int64(10 * (index + 1)))
+        }
+        return ((try? ValidatorSet(validators: validators))?.copyIncrementingProposerPriority(times: 3))?.canonicalBytes ?? []
+    }
 
     static func reencode<T: CanonicalCodable & Sendable>(_: T.Type) -> @Sendable ([UInt8]) -> [UInt8]? {
         { bytes in (try? T(canonicalBytes: bytes))?.canonicalBytes }

@@ -1,24 +1,11 @@
 import CSodium
 
 /// An Ed25519 public key (32 bytes). Validator consensus keys, node keys and account keys.
-public struct PublicKey: Hashable, Comparable, Sendable, CustomStringConvertible {
+public struct PublicKey: FixedSizeBytesValue, Comparable {
     public var raw: Bytes32
 
     public init(raw: Bytes32) { self.raw = raw }
 
-    public init?(_ bytes: some Collection<UInt8>) {
-        guard let raw = Bytes32(bytes) else { return nil }
-        self.raw = raw
-    }
-
-    public init?(hex: some StringProtocol) {
-        guard let bytes = Hex.decode(hex), let raw = Bytes32(bytes) else { return nil }
-        self.raw = raw
-    }
-
-    public var bytes: [UInt8] { raw.bytes }
-    public var hex: String { Hex.encode(bytes) }
-    public var description: String { hex }
     /// The first 20 bytes of SHA-256 of the key.
     public var address: Address { Address(publicKey: self) }
 
@@ -45,26 +32,13 @@ public struct PublicKey: Hashable, Comparable, Sendable, CustomStringConvertible
 }
 
 /// An Ed25519 signature (64 bytes).
-public struct Signature: Hashable, Sendable, CustomStringConvertible {
+public struct Signature: FixedSizeBytesValue {
     public var raw: Bytes64
 
     public static let zero = Signature(raw: .zero)
 
     public init(raw: Bytes64) { self.raw = raw }
 
-    public init?(_ bytes: some Collection<UInt8>) {
-        guard let raw = Bytes64(bytes) else { return nil }
-        self.raw = raw
-    }
-
-    public init?(hex: some StringProtocol) {
-        guard let bytes = Hex.decode(hex), let raw = Bytes64(bytes) else { return nil }
-        self.raw = raw
-    }
-
-    public var bytes: [UInt8] { raw.bytes }
-    public var hex: String { Hex.encode(bytes) }
-    public var description: String { hex }
 }
 
 /// An Ed25519 key pair. The secret half never appears in `description`, logs or errors;

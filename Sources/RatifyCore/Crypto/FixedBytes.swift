@@ -2,9 +2,51 @@
 /// machine words. The words hold the bytes in memory order; they are never interpreted
 /// as numbers except for ordering, which loads them big-endian so that `<` is
 /// lexicographic byte order.
+public protocol FixedSizeBytes: Hashable, Sendable {
+    static var count: Int { get }
+    static var zero: Self { get }
+    /// Reads `count` bytes from raw memory that the caller has checked holds at least that many.
+    init(unchecked source: UnsafeRawBufferPointer)
+    /// Exactly `count` bytes, never the struct's padding.
+    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R
+}
+
+extension FixedSizeBytes {
+    /// Copies exactly `count` bytes; nil for any other length.
+    public init?(_ bytes: some Collection<UInt8>) {
+        guard bytes.count == Self.count else { return nil }
+        self = Array(bytes).withUnsafeBytes { Self(unchecked: $0) }
+    }
+
+    public var bytes: [UInt8] { withUnsafeBytes { Array($0) } }
+}
+
+/// A value whose whole content is one fixed-size byte string: hashes, keys, signatures,
+/// addresses. They share construction from bytes and hex, and print as lower-case hex.
+public protocol FixedSizeBytesValue: Hashable, Sendable, CustomStringConvertible {
+    associatedtype Raw: FixedSizeBytes
+    var raw: Raw { get }
+    init(raw: Raw)
+}
+
+extension FixedSizeBytesValue {
+    public init?(_ bytes: some Collection<UInt8>) {
+        guard let raw = Raw(bytes) else { return nil }
+        self.init(raw: raw)
+    }
+
+    public init?(hex: some StringProtocol) {
+        guard let bytes = Hex.decode(hex), let raw = Raw(bytes) else { return nil }
+        self.init(raw: raw)
+    }
+
+    public var bytes: [UInt8] { raw.bytes }
+    public var hex: String { Hex.encode(bytes) }
+    public var description: String { hex }
+}
 
 /// 32 inline bytes.
-public struct Bytes32: Hashable, Sendable {
+public struct Bytes32: FixedSizeBytes, Comparable {
     var w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64
 
     public static let count = 32
@@ -14,19 +56,9 @@ public struct Bytes32: Hashable, Sendable {
         self.w0 = w0; self.w1 = w1; self.w2 = w2; self.w3 = w3
     }
 
-    /// Copies exactly 32 bytes; returns nil for any other length.
-    public init?(_ bytes: some Collection<UInt8>) {
-        guard bytes.count == Self.count else { return nil }
-        self = .zero
-        withUnsafeMutableBytes(of: &self) { destination in
-            destination.copyBytes(from: bytes)
-        }
-    }
-
-    /// Reads 32 bytes from raw memory that the caller has checked holds at least 32.
     public init(unchecked source: UnsafeRawBufferPointer) {
         self = .zero
-        withUnsafeMutableBytes(of: &self) { destination in
+        Swift.withUnsafeMutableBytes(of: &self) { destination in
             destination.copyMemory(from: UnsafeRawBufferPointer(rebasing: source.prefix(Self.count)))
         }
     }
@@ -35,19 +67,14 @@ public struct Bytes32: Hashable, Sendable {
         try Swift.withUnsafeBytes(of: self, body)
     }
 
-    public var bytes: [UInt8] { withUnsafeBytes { Array($0) } }
-}
-
-extension Bytes32: Comparable {
     public static func < (lhs: Bytes32, rhs: Bytes32) -> Bool {
-        let l = (lhs.w0.bigEndian, lhs.w1.bigEndian, lhs.w2.bigEndian, lhs.w3.bigEndian)
-        let r = (rhs.w0.bigEndian, rhs.w1.bigEndian, rhs.w2.bigEndian, rhs.w3.bigEndian)
-        return l < r
+        (lhs.w0.bigEndian, lhs.w1.bigEndian, lhs.w2.bigEndian, lhs.w3.bigEndian)
+            < (rhs.w0.bigEndian, rhs.w1.bigEndian, rhs.w2.bigEndian, rhs.w3.bigEndian)
     }
 }
 
 /// 20 inline bytes (addresses).
-public struct Bytes20: Hashable, Sendable {
+public struct Bytes20: FixedSizeBytes, Comparable {
     var w0: UInt64, w1: UInt64, w2: UInt32
 
     public static let count = 20
@@ -57,38 +84,25 @@ public struct Bytes20: Hashable, Sendable {
         self.w0 = w0; self.w1 = w1; self.w2 = w2
     }
 
-    public init?(_ bytes: some Collection<UInt8>) {
-        guard bytes.count == Self.count else { return nil }
-        self = .zero
-        withUnsafeMutableBytes(of: &self) { destination in
-            UnsafeMutableRawBufferPointer(rebasing: destination.prefix(Self.count)).copyBytes(from: bytes)
-        }
-    }
-
     public init(unchecked source: UnsafeRawBufferPointer) {
         self = .zero
-        withUnsafeMutableBytes(of: &self) { destination in
+        Swift.withUnsafeMutableBytes(of: &self) { destination in
             UnsafeMutableRawBufferPointer(rebasing: destination.prefix(Self.count))
                 .copyMemory(from: UnsafeRawBufferPointer(rebasing: source.prefix(Self.count)))
         }
     }
 
-    /// The 20 bytes (the struct's stride may include padding, which is never exposed).
     public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try Swift.withUnsafeBytes(of: self) { try body(UnsafeRawBufferPointer(rebasing: $0.prefix(Self.count))) }
     }
 
-    public var bytes: [UInt8] { withUnsafeBytes { Array($0) } }
-}
-
-extension Bytes20: Comparable {
     public static func < (lhs: Bytes20, rhs: Bytes20) -> Bool {
         (lhs.w0.bigEndian, lhs.w1.bigEndian, lhs.w2.bigEndian) < (rhs.w0.bigEndian, rhs.w1.bigEndian, rhs.w2.bigEndian)
     }
 }
 
 /// 64 inline bytes (signatures).
-public struct Bytes64: Hashable, Sendable {
+public struct Bytes64: FixedSizeBytes {
     var low: Bytes32, high: Bytes32
 
     public static let count = 64
@@ -96,17 +110,9 @@ public struct Bytes64: Hashable, Sendable {
 
     init(low: Bytes32, high: Bytes32) { self.low = low; self.high = high }
 
-    public init?(_ bytes: some Collection<UInt8>) {
-        guard bytes.count == Self.count else { return nil }
-        self = .zero
-        withUnsafeMutableBytes(of: &self) { destination in
-            destination.copyBytes(from: bytes)
-        }
-    }
-
     public init(unchecked source: UnsafeRawBufferPointer) {
         self = .zero
-        withUnsafeMutableBytes(of: &self) { destination in
+        Swift.withUnsafeMutableBytes(of: &self) { destination in
             destination.copyMemory(from: UnsafeRawBufferPointer(rebasing: source.prefix(Self.count)))
         }
     }
@@ -114,6 +120,4 @@ public struct Bytes64: Hashable, Sendable {
     public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try Swift.withUnsafeBytes(of: self, body)
     }
-
-    public var bytes: [UInt8] { withUnsafeBytes { Array($0) } }
 }

@@ -1,0 +1,33 @@
+import RatifyCore
+
+/// A vote whose Ed25519 signature has been checked against the key of the validator it names,
+/// in the validator set of the vote's height. Only verification constructs one, so the core
+/// never sees an unchecked signature (DESIGN.md: signatures are checked in the shell, once, in
+/// parallel, and enter the core as `Verified` values).
+///
+/// The core still checks that index and address name the same member of its own set for that
+/// height, so a vote verified against the wrong set is dropped rather than miscounted.
+public struct VerifiedVote: Hashable, Sendable {
+    public let vote: Vote
+
+    /// Checks that `vote.validatorIndex` is in range, that the member there has
+    /// `vote.validatorAddress`, and that its public key verifies the signature over the vote's
+    /// canonical sign bytes. `validators` must be the set of `vote.height`.
+    public init?(verifying vote: Vote, chainID: String, validators: ValidatorSet) {
+        let members = validators.validators
+        let index = Int(vote.validatorIndex)
+        guard members.indices.contains(index) else { return nil }
+        let member = members[index]
+        guard member.address == vote.validatorAddress,
+              member.publicKey.verify(vote.signature, message: vote.signBytes(chainID: chainID)) else { return nil }
+        self.vote = vote
+    }
+
+    /// For the deterministic simulator only, which models a network of honest signatures and
+    /// decides separately (per run) whether to pay for real Ed25519: see docs/SIMULATOR.md.
+    /// No code that handles bytes from a network, file or user may call this.
+    @_spi(Simulation)
+    public init(unchecked vote: Vote) {
+        self.vote = vote
+    }
+}

@@ -1,0 +1,36 @@
+/// Staking, slashing and jailing rules, read by the ledger. Block counts are heights.
+public struct StakingParams: Hashable, Sendable, CanonicalEncodable {
+    /// Stake units per unit of voting power (power = stake / power_unit, rounded down), like
+    /// Cosmos's power reduction; a validator needs at least one unit of power.
+    public var powerUnit: UInt64 = 1_000_000
+    /// The active set is the `maxValidators` largest stakes.
+    public var maxValidators: UInt64 = 100
+    /// Blocks an unbonding stake stays slashable before it is released.
+    public var unbondingBlocks: UInt64 = 1_000
+    /// Fraction of stake burnt for a proven double sign.
+    public var slashFractionDoubleSign = PartsPerMillion(clamping: 50_000)
+    /// Fraction of stake burnt for missing too many blocks in a window.
+    public var slashFractionDowntime = PartsPerMillion(clamping: 100)
+    /// Window, in blocks, over which signed precommits are counted for downtime.
+    public var downtimeWindow: UInt64 = 100
+    /// Precommits a validator must have in each window, or it is slashed and jailed.
+    public var minSignedPerWindow: UInt64 = 50
+    /// Blocks a jailed validator stays out of the set.
+    public var jailBlocks: UInt64 = 600
+    /// Evidence older than this many blocks is rejected.
+    public var evidenceMaxAgeBlocks: UInt64 = 100_000
+
+    public init() {}
+
+    public func encode(to writer: inout ByteWriter) {
+        writer.write(powerUnit)
+        writer.write(maxValidators)
+        writer.write(unbondingBlocks)
+        writer.write(slashFractionDoubleSign.value)
+        writer.write(slashFractionDowntime.value)
+        writer.write(downtimeWindow)
+        writer.write(minSignedPerWindow)
+        writer.write(jailBlocks)
+        writer.write(evidenceMaxAgeBlocks)
+    }
+}

@@ -1,0 +1,58 @@
+import RatifyCore
+
+/// The staking and fee rules of a chain, from its genesis `staking` section. Fractions are
+/// integers in parts per million so that every node computes the same amounts.
+public struct LedgerParameters: Sendable, Equatable {
+    public var chainID: String
+    /// Bonded tokens per unit of voting power.
+    public var powerUnit: UInt64
+    public var validatorsMax: Int
+    /// Blocks between `unstake` and the tokens' return to the balance.
+    public var unbondingBlocks: UInt64
+    public var slashFractionDoubleSign: PartsPerMillion
+    public var slashFractionDowntime: PartsPerMillion
+    /// Blocks over which a validator's missed precommits are counted.
+    public var downtimeWindowBlocks: UInt64
+    /// Precommits a validator must have in each window to stay unjailed.
+    public var minSignedPerWindowBlocks: UInt64
+    /// Blocks a downtime-jailed validator waits before `unjail` is accepted.
+    public var jailBlocks: UInt64
+    /// Evidence older than this many blocks is rejected.
+    public var evidenceAgeBlocksMax: UInt64
+    /// The smallest fee a transaction may carry.
+    public var feeMin: UInt64
+
+    public init(chainID: String, powerUnit: UInt64 = 1_000_000, validatorsMax: Int = 100, unbondingBlocks: UInt64 = 100,
+                slashFractionDoubleSign: PartsPerMillion = PartsPerMillion(clamping: 50_000),
+                slashFractionDowntime: PartsPerMillion = PartsPerMillion(clamping: 100),
+                downtimeWindowBlocks: UInt64 = 100, minSignedPerWindowBlocks: UInt64 = 50, jailBlocks: UInt64 = 50,
+                evidenceAgeBlocksMax: UInt64 = 1_000, feeMin: UInt64 = 0) {
+        precondition(powerUnit > 0 && validatorsMax > 0 && downtimeWindowBlocks > 0)
+        self.chainID = chainID
+        self.powerUnit = powerUnit
+        self.validatorsMax = validatorsMax
+        self.unbondingBlocks = unbondingBlocks
+        self.slashFractionDoubleSign = slashFractionDoubleSign
+        self.slashFractionDowntime = slashFractionDowntime
+        self.downtimeWindowBlocks = downtimeWindowBlocks
+        self.minSignedPerWindowBlocks = minSignedPerWindowBlocks
+        self.jailBlocks = jailBlocks
+        self.evidenceAgeBlocksMax = evidenceAgeBlocksMax
+        self.feeMin = feeMin
+    }
+
+    /// The parameters a validated genesis sets.
+    public init(genesis: Genesis) {
+        let staking = genesis.staking
+        self.init(chainID: genesis.chainID, powerUnit: max(staking.powerUnit, 1),
+                  validatorsMax: Int(clamping: max(staking.maxValidators, 1)), unbondingBlocks: staking.unbondingBlocks,
+                  slashFractionDoubleSign: staking.slashFractionDoubleSign, slashFractionDowntime: staking.slashFractionDowntime,
+                  downtimeWindowBlocks: max(staking.downtimeWindow, 1), minSignedPerWindowBlocks: staking.minSignedPerWindow,
+                  jailBlocks: staking.jailBlocks, evidenceAgeBlocksMax: staking.evidenceMaxAgeBlocks)
+    }
+
+    /// The most precommits a validator may miss in a window before it is jailed.
+    public var missedBlocksMax: UInt64 {
+        downtimeWindowBlocks - min(minSignedPerWindowBlocks, downtimeWindowBlocks)
+    }
+}

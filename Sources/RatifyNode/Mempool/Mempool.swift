@@ -1,0 +1,145 @@
+import RatifyCore
+import RatifyLedger
+import Synchronization
+
+/// Transactions waiting for a block. Shared by the RPC (submissions), gossip (batches from
+/// peers) and the consensus driver (reap when proposing, update after each block).
+///
+/// Admission, in order (docs/NODE.md, "Mempool"):
+/// 1. size at most `CodecLimits.transactionBytesMax`, then canonical decoding;
+/// 2. duplicates by hash, before any signature work;
+/// 3. chain id, fee minimum, positive amounts;
+/// 4. the signature, once, outside the lock; a batch is verified in parallel across cores;
+/// 5. under the lock: nonce = account nonce + the sender's pending count, balance covers every
+///    pending fee and amount plus this one, then the per-sender and pool limits.
+///
+/// Everything held has a verified signature, so `verifiedHashes(in:)` tells the block
+/// executor which signatures it need not check again.
+public final class Mempool: Sendable {
+    /// The longest batch `add(batch:)` takes; a peer's gossip message is cut to this.
+    public static let batchCountMax = 10_000
+
+    private let pool: Mutex<TransactionPool>
+
+    public init(limits: MempoolLimits, ledger: Ledger) {
+        pool = Mutex(TransactionPool(limits: limits, ledger: ledger))
+    }
+
+    public convenience init(config: MempoolConfig, ledger: Ledger) {
+        self.init(limits: MempoolLimits(config), ledger: ledger)
+    }
+
+    public var count: Int { pool.withLock { $0.count } }
+    public var bytesTotal: Int { pool.withLock { $0.bytesTotal } }
+    public func contains(_ hash: Hash) -> Bool { pool.withLock { $0.contains(hash) } }
+    public func pendingCount(from sender: Address) -> Int { pool.withLock { $0.pendingCount(from: sender) } }
+
+    /// Admits one encoded transaction; returns its hash.
+    public func add(_ bytes: [UInt8]) async throws(MempoolError) -> Hash {
+        let results = await add(batch: [bytes])
+        return try (results.first ?? .failure(Self.unprocessed)).get()
+    }
+
+    /// Admits encoded transactions; `result[i]` is the hash of `batch[i]` or why it was refused.
+    /// Within a batch, each sender's transactions are admitted in nonce order whatever their
+    /// order in the batch, so a sequence n, n+1, ... can arrive together.
+    public func add(batch: [[UInt8]]) async -> [Result<Hash, MempoolError>] {
+        guard batch.count <= Self.batchCountMax else {
+            return batch.map { _ in .failure(.batchTooLarge(count: batch.count, countMax: Self.batchCountMax)) }
+        }
+        var results = [Result<Hash, MempoolError>?](repeating: nil, count: batch.count)
+        var candidates: [(index: Int, transaction: Transaction, hash: Hash)] = []
+        let parameters = pool.withLock { $0.ledger.parameters }
+        var seen: Set<Hash> = []
+        for (index, bytes) in batch.enumerated() {
+            switch Self.decode(bytes, parameters: parameters) {
+            case .failure(let error):
+                results[index] = .failure(error)
+            case .success(let (transaction, hash)):
+                if seen.insert(hash).inserted {
+                    candidates.append((index, transaction, hash))
+                } else {
+                    results[index] = .failure(.duplicate(hash))
+                }
+            }
+        }
+        // Duplicates of what is already held are refused before any signature is checked.
+        candidates = pool.withLock { pool in
+            candidates.filter { candidate in
+                guard pool.contains(candidate.hash) else { return true }
+                results[candidate.index] = .failure(.duplicate(candidate.hash))
+                return false
+            }
+        }
+        let verified = await SignatureBatch.verify(candidates.map(\.transaction))
+        var admissible: [(index: Int, transaction: Transaction, hash: Hash)] = []
+        for (candidate, isValid) in zip(candidates, verified) {
+            if isValid {
+                admissible.append(candidate)
+            } else {
+                results[candidate.index] = .failure(.rejected(.badSignature))
+            }
+        }
+        // Stable: equal nonces keep batch order.
+        admissible = admissible.enumerated()
+            .sorted { ($0.element.transaction.nonce, $0.offset) < ($1.element.transaction.nonce, $1.offset) }
+            .map(\.element)
+        pool.withLock { pool in
+            for candidate in admissible {
+                let bytesCount = batch[candidate.index].count
+                if let error = pool.admit(candidate.transaction, hash: candidate.hash, bytesCount: bytesCount) {
+                    results[candidate.index] = .failure(error)
+                } else {
+                    results[candidate.index] = .success(candidate.hash)
+                }
+            }
+        }
+        return results.map { $0 ?? .failure(Self.unprocessed) }
+    }
+
+    /// Never returned: every path above sets a result. A value rather than a trap, because
+    /// this code is reached from the network.
+    private static let unprocessed = MempoolError.malformed(DecodeError(.invalid("not processed"), field: "tx", offset: 0))
+
+    /// Size check, decoding, hash and the stateless rules: everything before the signature.
+    static func decode(_ bytes: [UInt8], parameters: LedgerParameters) -> Result<(Transaction, Hash), MempoolError> {
+        guard bytes.count <= CodecLimits.transactionBytesMax else {
+            return .failure(.tooLarge(bytes: bytes.count, bytesMax: CodecLimits.transactionBytesMax))
+        }
+        let transaction: Transaction
+        do {
+            transaction = try Transaction(canonicalBytes: bytes)
+        } catch {
+            return .failure(.malformed(error))
+        }
+        // The encoding is canonical, so the input bytes are the transaction's canonical bytes.
+        let hash = Hash.sha256(bytes)
+        if let error = TransactionPool.checkStateless(transaction, parameters: parameters) { return .failure(error) }
+        return .success((transaction, hash))
+    }
+
+    /// Transactions for a proposal: at most `maxCount` whose encodings total at most
+    /// `maxBytes`, nonce order per sender, senders taking turns (see `TransactionPool.reap`).
+    /// They stay in the pool until `update` sees them committed.
+    public func reap(maxBytes: Int, maxCount: Int) -> [Transaction] {
+        pool.withLock { $0.reap(bytesMax: maxBytes, countMax: maxCount) }
+    }
+
+    /// After a block is committed: removes its transactions, adopts the ledger as it is after
+    /// the block, and drops pending transactions that no longer pass against it.
+    @discardableResult
+    public func update(committed transactions: [Transaction], ledger: Ledger) -> MempoolUpdate {
+        let hashes = transactions.map(\.hash)
+        return pool.withLock { $0.update(committed: hashes, ledger: ledger) }
+    }
+
+    /// The hashes among `transactions` whose signatures this mempool verified at admission,
+    /// for `Ledger.execute(verifiedTransactions:)`. Call before `update` removes them.
+    public func verifiedHashes(in transactions: [Transaction]) -> Set<Hash> {
+        let hashes = transactions.map(\.hash)
+        return pool.withLock { pool in Set(hashes.filter { pool.contains($0) }) }
+    }
+
+    /// For tests: nil when every invariant of the pool holds, else the first broken one.
+    func invariantViolation() -> String? { pool.withLock { $0.checkInvariants() } }
+}

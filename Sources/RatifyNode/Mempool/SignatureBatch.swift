@@ -1,0 +1,33 @@
+import Foundation
+import RatifyCore
+
+/// Verifies many signatures across all cores: the items are cut into one chunk per core and
+/// each chunk is checked in a child task. Small batches are checked inline, where a task would
+/// cost more than it saves. Used for mempool batches, block transactions and commits.
+enum SignatureBatch {
+    /// Below this many, verify on the calling task.
+    static let parallelCountMin = 8
+
+    /// `result[i]` is `check(items[i])`.
+    static func verify<Item: Sendable>(_ items: [Item], _ check: @escaping @Sendable (Item) -> Bool) async -> [Bool] {
+        let chunkCount = min(ProcessInfo.processInfo.activeProcessorCount, items.count / parallelCountMin)
+        guard chunkCount > 1 else { return items.map(check) }
+        let chunkSize = (items.count + chunkCount - 1) / chunkCount
+        return await withTaskGroup(of: (Int, [Bool]).self) { group in
+            for start in stride(from: 0, to: items.count, by: chunkSize) {
+                let chunk = Array(items[start..<min(start + chunkSize, items.count)])
+                group.addTask { (start, chunk.map(check)) }
+            }
+            var results = [Bool](repeating: false, count: items.count)
+            for await (start, verified) in group {
+                results.replaceSubrange(start..<start + verified.count, with: verified)
+            }
+            return results
+        }
+    }
+
+    /// Transactions' own signatures.
+    static func verify(_ transactions: [Transaction]) async -> [Bool] {
+        await verify(transactions) { $0.verifySignature() }
+    }
+}

@@ -1,0 +1,114 @@
+import RatifyCore
+import TOMLKit
+
+/// config.toml: parsing with key-path errors (through TOMLKit, which wraps toml++), and
+/// writing with a comment per key.
+extension NodeConfig {
+    static let fileBytesMax = 1024 * 1024
+    static let rootKeys = ["moniker", "log_level", "p2p", "rpc", "instrumentation", "mempool"]
+    static let rpcKeys = ["listen_address", "max_open_connections", "max_body_bytes", "max_header_bytes", "read_timeout_ms",
+                          "timeout_broadcast_tx_commit_ms"]
+    static let p2pKeys = ["listen_address", "persistent_peers", "udp_listen_address", "max_inbound_peers", "max_peers"]
+
+    /// Parses and validates config.toml; every omitted key keeps its default. Errors are one
+    /// line: `config.toml: line 7, column 3: invalid TOML: ...` or `config.toml: p2p.max_peers: ...`.
+    public init(toml text: String, file: String = "config.toml") throws(FileFormatError) {
+        guard text.utf8.count <= Self.fileBytesMax else {
+            throw FileFormatError(file: file, location: "", reason: "larger than \(Self.fileBytesMax) bytes; this is not a config file")
+        }
+        let document: TOMLTable
+        do {
+            document = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            let where_ = "line \(error.source.begin.line), column \(error.source.begin.column)"
+            let reason = error.description.split(whereSeparator: \.isNewline).joined(separator: " ")
+            throw FileFormatError(file: file, location: where_, reason: "invalid TOML: \(reason)")
+        } catch {
+            throw FileFormatError(file: file, location: "", reason: "invalid TOML: \(error)")
+        }
+        let root = try TOMLSection(document, file: file, path: "", keys: Self.rootKeys)
+        self.init()
+        if let value = try root.string("moniker") { moniker = value }
+        if let value = try root.string("log_level") {
+            guard let level = LogLevel(rawValue: value) else {
+                throw root.failure("log_level", "expected one of \(LogLevel.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(value)\"")
+            }
+            logLevel = level
+        }
+        if let section = try root.section("p2p", keys: Self.p2pKeys) {
+            if let value = try section.address("listen_address", { HostPort.parse($0, scheme: "tcp") }) { p2p.listenAddress = value }
+            if let value = try section.address("persistent_peers", PeerAddress.parseList) { p2p.persistentPeers = value }
+            if let value = try section.address("udp_listen_address", { HostPort.parse($0, scheme: "udp") }) { p2p.udpListenAddress = value }
+            if let value = try section.uint64("max_inbound_peers") { p2p.maxInboundPeers = value }
+            if let value = try section.uint64("max_peers") { p2p.maxPeers = value }
+        }
+        if let section = try root.section("rpc", keys: Self.rpcKeys) {
+            if let value = try section.address("listen_address", { HostPort.parse($0, scheme: "tcp") }) { rpc.listenAddress = value }
+            if let value = try section.uint64("max_open_connections") { rpc.maxOpenConnections = value }
+            if let value = try section.uint64("max_body_bytes") { rpc.maxBodyBytes = value }
+            if let value = try section.uint64("max_header_bytes") { rpc.maxHeaderBytes = value }
+            if let value = try section.uint64("read_timeout_ms") { rpc.readTimeoutMillis = value }
+            if let value = try section.uint64("timeout_broadcast_tx_commit_ms") { rpc.timeoutBroadcastTxCommitMillis = value }
+        }
+        if let section = try root.section("instrumentation", keys: ["prometheus_listen_address"]) {
+            if let value = try section.address("prometheus_listen_address", { HostPort.parse($0) }) {
+                instrumentation.prometheusListenAddress = value
+            }
+        }
+        if let section = try root.section("mempool", keys: ["size", "max_txs_per_sender", "max_txs_bytes"]) {
+            if let value = try section.uint64("size") { mempool.size = value }
+            if let value = try section.uint64("max_txs_per_sender") { mempool.maxTxsPerSender = value }
+            if let value = try section.uint64("max_txs_bytes") { mempool.maxTxsBytes = value }
+        }
+        try validate(file: file)
+    }
+
+    /// The file's text, every key written out with a comment saying what it does.
+    public var tomlText: String {
+        let peers = p2p.persistentPeers.map(\.description).joined(separator: ",")
+        return """
+        # Ratify node configuration. Chain rules live in genesis.json; this file is per node.
+        # Reference: docs/GENESIS.md ("config.toml").
+
+        # A human name for this node, shown in logs and to peers.
+        moniker = \(JSONWriter.quoted(moniker))
+        # trace, debug, info, notice, warning, error or critical.
+        log_level = "\(logLevel.rawValue)"
+
+        [p2p]
+        # TCP listener for encrypted peer sessions.
+        listen_address = "tcp://\(p2p.listenAddress)"
+        # Comma-separated nodeid@host:port peers to keep connected to.
+        persistent_peers = "\(peers)"
+        # UDP listener for low-latency vote datagrams.
+        udp_listen_address = "udp://\(p2p.udpListenAddress)"
+        max_inbound_peers = \(p2p.maxInboundPeers)
+        max_peers = \(p2p.maxPeers)
+
+        [rpc]
+        # JSON-RPC listener. Unauthenticated: keep it on loopback unless a proxy guards it.
+        listen_address = "tcp://\(rpc.listenAddress)"
+        # Open connections; more are refused.
+        max_open_connections = \(rpc.maxOpenConnections)
+        # Request body and header limits in bytes (413 and 431 beyond them).
+        max_body_bytes = \(rpc.maxBodyBytes)
+        max_header_bytes = \(rpc.maxHeaderBytes)
+        # A connection must send a complete request within this many milliseconds.
+        read_timeout_ms = \(rpc.readTimeoutMillis)
+        # POST /tx?wait=final answers 504 after this many milliseconds.
+        timeout_broadcast_tx_commit_ms = \(rpc.timeoutBroadcastTxCommitMillis)
+
+        [instrumentation]
+        # Prometheus metrics endpoint (HOST:PORT).
+        prometheus_listen_address = "\(instrumentation.prometheusListenAddress)"
+
+        [mempool]
+        # Transactions held in total, and per sender.
+        size = \(mempool.size)
+        max_txs_per_sender = \(mempool.maxTxsPerSender)
+        # Encoded bytes held in total.
+        max_txs_bytes = \(mempool.maxTxsBytes)
+
+        """
+    }
+}

@@ -1,0 +1,43 @@
+import RatifyCore
+
+/// A node's `config/config.toml`: identity for humans, listeners, peers and limits. Chain
+/// rules live in genesis.json, never here; this file may differ between nodes of one chain.
+/// docs/GENESIS.md lists every key with its default.
+public struct NodeConfig: Hashable, Sendable {
+    /// A human name for logs and peers' dashboards.
+    public var moniker = "ratify-node"
+    public var logLevel = LogLevel.info
+    public var p2p = P2PConfig()
+    public var rpc = RPCConfig()
+    public var instrumentation = InstrumentationConfig()
+    public var mempool = MempoolConfig()
+
+    public init() {}
+
+    /// Rules across keys; `file` names the file in the error.
+    public func validate(file: String = "config.toml") throws(FileFormatError) {
+        func fail(_ key: String, _ reason: String) -> FileFormatError {
+            FileFormatError(file: file, location: key, reason: reason)
+        }
+        if moniker.isEmpty || moniker.utf8.count > CodecLimits.nameBytesMax
+            || moniker.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            throw fail("moniker", "expected 1 to \(CodecLimits.nameBytesMax) bytes without control characters")
+        }
+        if p2p.maxPeers < 1 { throw fail("p2p.max_peers", "expected at least 1, got 0") }
+        if p2p.maxInboundPeers > p2p.maxPeers {
+            throw fail("p2p.max_inbound_peers", "\(p2p.maxInboundPeers) exceeds p2p.max_peers \(p2p.maxPeers)")
+        }
+        for (key, value) in [("max_open_connections", rpc.maxOpenConnections), ("max_body_bytes", rpc.maxBodyBytes),
+                             ("max_header_bytes", rpc.maxHeaderBytes), ("read_timeout_ms", rpc.readTimeoutMillis),
+                             ("timeout_broadcast_tx_commit_ms", rpc.timeoutBroadcastTxCommitMillis)] where value < 1 {
+            throw fail("rpc.\(key)", "expected at least 1, got 0")
+        }
+        if mempool.size < 1 { throw fail("mempool.size", "expected at least 1, got 0") }
+        if mempool.maxTxsBytes < UInt64(CodecLimits.transactionBytesMax) {
+            throw fail("mempool.max_txs_bytes", "expected at least \(CodecLimits.transactionBytesMax) (one transaction), got \(mempool.maxTxsBytes)")
+        }
+        if mempool.maxTxsPerSender < 1 || mempool.maxTxsPerSender > mempool.size {
+            throw fail("mempool.max_txs_per_sender", "expected 1 to mempool.size (\(mempool.size)), got \(mempool.maxTxsPerSender)")
+        }
+    }
+}

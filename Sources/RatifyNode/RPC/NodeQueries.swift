@@ -1,0 +1,46 @@
+import RatifyCore
+
+/// How the RPC reaches the node: one async closure per question, each optional. The consensus
+/// driver fills them from its store, ledger and mempool; tests fill them from an in-memory
+/// chain. An endpoint whose closure is nil answers 503 saying what is not wired.
+public struct NodeQueries: Sendable {
+    public var status: (@Sendable () async -> NodeStatus)?
+    /// The block at a height, nil when there is none (yet).
+    public var block: (@Sendable (Height) async -> Block?)?
+    /// The commit that finalized a height, nil when there is none (yet).
+    public var commit: (@Sendable (Height) async -> Commit?)?
+    /// The validator set that decides a height, nil when unknown.
+    public var validators: (@Sendable (Height) async -> ValidatorSet?)?
+    /// The account at the latest height.
+    public var account: (@Sendable (Address) async -> AccountInfo)?
+    /// Where a final transaction is, nil when not (yet) final.
+    public var transaction: (@Sendable (Hash) async -> TransactionLocation?)?
+    /// Admits an encoded transaction (the mempool's `add`).
+    public var submit: (@Sendable ([UInt8]) async -> Result<Hash, MempoolError>)?
+    /// Tickets for `POST /tx?wait=final`; the driver reports final transactions to it.
+    public var waiters: TransactionWaiters?
+
+    public init(status: (@Sendable () async -> NodeStatus)? = nil, block: (@Sendable (Height) async -> Block?)? = nil,
+                commit: (@Sendable (Height) async -> Commit?)? = nil,
+                validators: (@Sendable (Height) async -> ValidatorSet?)? = nil,
+                account: (@Sendable (Address) async -> AccountInfo)? = nil,
+                transaction: (@Sendable (Hash) async -> TransactionLocation?)? = nil,
+                submit: (@Sendable ([UInt8]) async -> Result<Hash, MempoolError>)? = nil,
+                waiters: TransactionWaiters? = nil) {
+        self.status = status
+        self.block = block
+        self.commit = commit
+        self.validators = validators
+        self.account = account
+        self.transaction = transaction
+        self.submit = submit
+        self.waiters = waiters
+    }
+
+    /// `submit` backed by a mempool.
+    public static func submitting(to mempool: Mempool) -> @Sendable ([UInt8]) async -> Result<Hash, MempoolError> {
+        { bytes in
+            do throws(MempoolError) { return .success(try await mempool.add(bytes)) } catch { return .failure(error) }
+        }
+    }
+}

@@ -1,0 +1,128 @@
+import RatifyCore
+
+/// Builds a local testnet: one genesis and N node homes that dial each other, as
+/// `ratify testnet` writes them. `plan` is pure (keys come from a seed or are passed in
+/// through `KeySource`), `write` only puts the plan on disk, so tests check the plan itself.
+///
+/// Ports: node i uses `basePort + 10*i` (+0 p2p TCP, +1 RPC, +2 UDP votes, +4 Prometheus),
+/// so node0 on base 26656 gets CometBFT's familiar 26656/26657/26660.
+public enum TestnetGenerator {
+    public static let validatorsMax = 100
+    static let portsPerNode = 10
+
+    public struct Options: Sendable {
+        public var validatorCount: Int
+        public var chainID = "ratify-localnet"
+        public var mode = ChainMode.pos
+        public var basePort: UInt16 = 26656
+        public var host = "127.0.0.1"
+        public var genesisTime: GenesisTime
+        /// Deterministic keys for reproducible checked-in files. Development only: anyone
+        /// who knows the seed knows every key.
+        public var seed: [UInt8]? = nil
+        public var stakePerValidator: UInt64 = 100_000_000
+        public var balancePerAccount: UInt64 = 1_000_000_000_000
+
+        public init(validatorCount: Int, genesisTime: GenesisTime) {
+            self.validatorCount = validatorCount
+            self.genesisTime = genesisTime
+        }
+    }
+
+    /// One node of the plan.
+    public struct Node: Sendable {
+        public var name: String
+        public var config: NodeConfig
+        public var validatorKey: KeyPair
+        public var nodeKey: KeyPair
+        public var nodeID: Address { nodeKey.publicKey.address }
+    }
+
+    public struct Plan: Sendable {
+        public var genesis: Genesis
+        public var nodes: [Node]
+    }
+
+    /// A bad option, named as on the command line: `--base-port: ...`.
+    public struct OptionError: Error, Equatable, Sendable, CustomStringConvertible {
+        public var option: String
+        public var reason: String
+        public var description: String { "\(option): \(reason)" }
+    }
+
+    public static func plan(_ options: Options) throws(OptionError) -> Plan {
+        let count = options.validatorCount
+        guard count >= 1, count <= validatorsMax else {
+            throw OptionError(option: "--validators", reason: "expected 1 to \(validatorsMax), got \(count)")
+        }
+        let lastPort = Int(options.basePort) + portsPerNode * (count - 1) + 4
+        guard options.basePort > 0, lastPort <= Int(UInt16.max) else {
+            throw OptionError(option: "--base-port", reason: "\(options.basePort) leaves no room for \(count) nodes of \(portsPerNode) ports each; use at most \(Int(UInt16.max) - portsPerNode * (count - 1) - 4)")
+        }
+        if let problem = Genesis.chainIDProblem(options.chainID) {
+            throw OptionError(option: "--chain-id", reason: problem)
+        }
+        guard case .success = HostPort.parse("\(options.host):1") else {
+            throw OptionError(option: "--host", reason: "expected a host name or IP address, got \"\(options.host)\"")
+        }
+        if let seed = options.seed, seed.count != 32 {
+            throw OptionError(option: "--seed", reason: "expected 32 bytes (64 hex digits), got \(seed.count)")
+        }
+
+        var nodes: [Node] = []
+        var genesis = Genesis(chainID: options.chainID, genesisTime: options.genesisTime)
+        genesis.mode = options.mode
+        for index in 0..<count {
+            let validatorKey = key(options.seed, role: "validator", index: index)
+            let nodeKey = key(options.seed, role: "node", index: index)
+            let base = options.basePort + UInt16(portsPerNode * index)  // in range: checked above
+            var config = NodeConfig()
+            config.moniker = "node\(index)"
+            config.p2p.listenAddress = HostPort(host: options.host, port: base)
+            config.rpc.listenAddress = HostPort(host: options.host, port: base + 1)
+            config.p2p.udpListenAddress = HostPort(host: options.host, port: base + 2)
+            config.instrumentation.prometheusListenAddress = HostPort(host: options.host, port: base + 4)
+            nodes.append(Node(name: "node\(index)", config: config, validatorKey: validatorKey, nodeKey: nodeKey))
+            genesis.validators.append(GenesisValidator(name: "node\(index)", publicKey: validatorKey.publicKey, stake: options.stakePerValidator))
+            genesis.accounts.append(GenesisAccount(address: validatorKey.publicKey.address, balance: options.balancePerAccount))
+        }
+        // Everyone dials everyone else: a full mesh is what a 4-to-10-node localnet wants.
+        for index in nodes.indices {
+            nodes[index].config.p2p.persistentPeers = nodes.enumerated().compactMap { other, node in
+                other == index ? nil : PeerAddress(nodeID: node.nodeID, endpoint: node.config.p2p.listenAddress)
+            }
+        }
+        do {
+            try genesis.validate(file: "generated genesis")
+        } catch {
+            throw OptionError(option: "testnet", reason: error.description)
+        }
+        return Plan(genesis: genesis, nodes: nodes)
+    }
+
+    /// Writes `DIR/genesis.json` and `DIR/node0` ... `DIR/node{N-1}`. Refuses to write into
+    /// an existing node home, so keys are never overwritten.
+    public static func write(_ plan: Plan, to directory: String) throws(FileSystemError) {
+        for node in plan.nodes where FileIO.exists(directory + "/" + node.name) {
+            throw FileSystemError(path: directory + "/" + node.name, operation: "cannot create",
+                                  reason: "already exists; choose an empty --output directory or remove it")
+        }
+        try FileIO.createDirectory(directory, mode: 0o755)
+        try GenesisFile.write(plan.genesis, to: directory + "/genesis.json")
+        for node in plan.nodes {
+            try NodeHome(directory + "/" + node.name).write(
+                config: node.config, genesis: plan.genesis, validatorKey: node.validatorKey, nodeKey: node.nodeKey)
+        }
+    }
+
+    /// A fresh random key, or with a seed SHA-256(tag, seed, role, index) as the key seed.
+    static func key(_ seed: [UInt8]?, role: String, index: Int) -> KeyPair {
+        guard let seed else { return KeyPair.generate() }
+        var writer = ByteWriter()
+        writer.writeString("ratify/testnet-key/v1")
+        writer.writeBytes(seed)
+        writer.writeString(role)
+        writer.write(UInt32(truncatingIfNeeded: index))
+        return KeyPair(seed: Hash.sha256(writer.bytes).bytes) ?? KeyPair.generate()
+    }
+}

@@ -1,0 +1,185 @@
+import RatifyCore
+
+/// Decided blocks, their commits and the indexes between heights and block hashes.
+///
+/// Values are opaque canonical encodings, so the store does not depend on consensus types.
+/// `commit` is the only writer, and it writes a block, its commit, both indexes, the ledger
+/// state changes, the app hash and the new latest height in ONE durable LMDB transaction: after
+/// a crash either all of height H is there or none of it is.
+public struct BlockStore: Sendable {
+    let environment: LMDBEnvironment
+    let databases: ChainDatabases
+
+    /// The first height of every chain this store holds (CometBFT's default initial height).
+    public static let heightFirst: UInt64 = 1
+    /// A block may change at most this many ledger keys (a limit on one transaction's size).
+    public static let stateWritesPerBlockMax = 1_000_000
+    /// `verify` stops collecting after this many problems.
+    public static let problemsMax = 1_000
+
+    init(environment: LMDBEnvironment, databases: ChainDatabases) {
+        self.environment = environment
+        self.databases = databases
+    }
+
+    /// The highest committed height, or 0 when no block has been committed.
+    public func latestHeight() throws -> UInt64 {
+        try environment.read { try Self.latestHeight(in: $0, databases) }
+    }
+
+    public func blockBytes(height: UInt64) throws -> [UInt8]? {
+        try environment.read { try $0.get(databases.blocks, StoreKey.height(height)) }
+    }
+
+    public func commitBytes(height: UInt64) throws -> [UInt8]? {
+        try environment.read { try $0.get(databases.commits, StoreKey.height(height)) }
+    }
+
+    public func blockHash(height: UInt64) throws -> Hash? {
+        try environment.read { transaction in
+            guard let bytes = try transaction.get(databases.blockHashes, StoreKey.height(height)) else { return nil }
+            guard let hash = Hash(bytes) else {
+                throw StoreError.invalidRecord(database: databases.blockHashes.name, reason: "height \(height) holds \(bytes.count) bytes, not a 32-byte hash")
+            }
+            return hash
+        }
+    }
+
+    public func height(blockHash: Hash) throws -> UInt64? {
+        try environment.read { transaction in
+            guard let bytes = try transaction.get(databases.blockHeights, blockHash.bytes) else { return nil }
+            guard let height = StoreKey.decodeHeight(bytes) else {
+                throw StoreError.invalidRecord(database: databases.blockHeights.name, reason: "hash \(blockHash.hex) maps to \(bytes.count) bytes, not an 8-byte height")
+            }
+            return height
+        }
+    }
+
+    /// Stores decided block `height` with everything it produced, atomically and durably.
+    /// `height` must be `latestHeight() + 1`. When this returns, a crash cannot lose any of it;
+    /// when it throws, none of it was stored.
+    public func commit(
+        height: UInt64, blockBytes: [UInt8], commitBytes: [UInt8], blockHash: Hash,
+        stateWrites: [StateWrite], appHash: Hash
+    ) throws {
+        guard stateWrites.count <= Self.stateWritesPerBlockMax else {
+            throw StoreError.tooManyRecords(database: databases.state.name, max: Self.stateWritesPerBlockMax)
+        }
+        let path = environment.path
+        try environment.write { transaction in
+            let latest = try Self.latestHeight(in: transaction, databases)
+            let (expected, overflow) = latest.addingReportingOverflow(1)
+            guard !overflow, height == expected else {
+                throw StoreError.heightOutOfOrder(path: path, expected: expected, got: height)
+            }
+            if let existing = try transaction.get(databases.blockHeights, blockHash.bytes) {
+                throw StoreError.duplicateBlockHash(path: path, hash: blockHash, height: StoreKey.decodeHeight(existing) ?? 0)
+            }
+            let heightKey = StoreKey.height(height)
+            try transaction.put(databases.blocks, heightKey, blockBytes)
+            try transaction.put(databases.commits, heightKey, commitBytes)
+            try transaction.put(databases.blockHashes, heightKey, blockHash.bytes)
+            try transaction.put(databases.blockHeights, blockHash.bytes, heightKey)
+            try transaction.put(databases.appHashes, heightKey, appHash.bytes)
+            for write in stateWrites {
+                guard !write.key.isEmpty, write.key.count <= StateStore.keyBytesMax else {
+                    throw StoreError.invalidKey(database: databases.state.name, length: write.key.count, max: StateStore.keyBytesMax)
+                }
+                if let value = write.value {
+                    try transaction.put(databases.state, write.key, value)
+                } else {
+                    try transaction.delete(databases.state, write.key)
+                }
+            }
+            try transaction.put(databases.meta, MetaKey.latestHeight, heightKey)
+        }
+    }
+
+    /// Checks, in one consistent snapshot, that every height from 1 through the latest has its
+    /// block, commit, hash and app hash; that the height->hash and hash->height indexes agree;
+    /// that nothing is stored past the latest height; and, when `hashOfBlock` is given, that
+    /// each block's bytes hash to the indexed hash (a `hashOfBlock` that throws, e.g. on bytes
+    /// that do not decode, is reported as a problem at that height). Returns what is wrong (empty when healthy),
+    /// at most `problemsMax` entries. Reads every block: meant for `ratify store check` and
+    /// tests, not for the hot path.
+    public func verify(hashOfBlock: ((_ blockBytes: [UInt8]) throws -> Hash)? = nil) throws -> [StoreProblem] {
+        try environment.read { transaction in
+            var problems: [StoreProblem] = []
+            func report(_ height: UInt64?, _ detail: String) {
+                if problems.count < Self.problemsMax { problems.append(StoreProblem(height: height, detail: detail)) }
+            }
+            if try transaction.get(databases.meta, MetaKey.genesisHash)?.count != 32 {
+                report(nil, "the genesis hash is missing or malformed")
+            }
+            let latest: UInt64
+            do {
+                latest = try Self.latestHeight(in: transaction, databases)
+            } catch {
+                report(nil, "the latest height record is malformed: \(error)")
+                return problems
+            }
+            if let last = try transaction.last(databases.blocks) {
+                let lastHeight = StoreKey.decodeHeight(last.key)
+                if lastHeight.map({ $0 > latest }) ?? true {
+                    report(lastHeight, "a block is stored past the latest height \(latest)")
+                }
+            }
+            var height = Self.heightFirst
+            while height <= latest, problems.count < Self.problemsMax {
+                try verifyHeight(height, transaction, hashOfBlock, report)
+                height += 1
+            }
+            let blockCount = try transaction.count(databases.blocks)
+            let indexCount = try transaction.count(databases.blockHeights)
+            if UInt64(blockCount) != latest {
+                report(nil, "\(blockCount) blocks are stored for latest height \(latest)")
+            }
+            if UInt64(indexCount) != latest {
+                report(nil, "\(indexCount) hash->height entries are stored for latest height \(latest)")
+            }
+            return problems
+        }
+    }
+
+    private func verifyHeight(
+        _ height: UInt64, _ transaction: LMDBTransaction,
+        _ hashOfBlock: (([UInt8]) throws -> Hash)?,
+        _ report: (UInt64?, String) -> Void
+    ) throws {
+        let key = StoreKey.height(height)
+        let block = try transaction.get(databases.blocks, key)
+        if block == nil { report(height, "the block is missing") }
+        if try transaction.get(databases.commits, key) == nil { report(height, "the commit is missing") }
+        if try transaction.get(databases.appHashes, key)?.count != 32 { report(height, "the app hash is missing or malformed") }
+        guard let hashBytes = try transaction.get(databases.blockHashes, key) else {
+            report(height, "the block hash is missing from the height->hash index")
+            return
+        }
+        guard let hash = Hash(hashBytes) else {
+            report(height, "the height->hash index holds \(hashBytes.count) bytes, not a hash")
+            return
+        }
+        let indexed = try transaction.get(databases.blockHeights, hash.bytes).flatMap(StoreKey.decodeHeight)
+        if indexed != height {
+            report(height, "the hash->height index maps \(hash.short) to \(indexed.map(String.init) ?? "nothing")")
+        }
+        if let hashOfBlock, let block {
+            do {
+                let computed = try hashOfBlock(block)
+                if computed != hash {
+                    report(height, "the block hashes to \(computed.short) but the index says \(hash.short)")
+                }
+            } catch {
+                report(height, "the block's bytes cannot be hashed: \(error)")
+            }
+        }
+    }
+
+    static func latestHeight(in transaction: LMDBTransaction, _ databases: ChainDatabases) throws -> UInt64 {
+        guard let bytes = try transaction.get(databases.meta, MetaKey.latestHeight) else { return 0 }
+        guard let height = StoreKey.decodeHeight(bytes) else {
+            throw StoreError.invalidRecord(database: databases.meta.name, reason: "latest_height is \(bytes.count) bytes, not 8")
+        }
+        return height
+    }
+}

@@ -1,0 +1,44 @@
+/// The named databases of a node's store, opened once by `NodeStore.open`. Layouts (see
+/// docs/STORAGE.md): heights are 8-byte big-endian keys; hashes are 32 raw bytes.
+struct ChainDatabases: Sendable {
+    /// Single-record facts about the store: `genesis_hash`, `format_version`, `latest_height`.
+    let meta: LMDBDatabase
+    /// height -> canonical block bytes.
+    let blocks: LMDBDatabase
+    /// height -> canonical commit bytes (the 2/3+ precommits that finalised that block).
+    let commits: LMDBDatabase
+    /// height -> block hash (32 bytes).
+    let blockHashes: LMDBDatabase
+    /// block hash -> height (8 bytes big-endian).
+    let blockHeights: LMDBDatabase
+    /// height -> app hash after applying that block (32 bytes).
+    let appHashes: LMDBDatabase
+    /// ledger key -> value, the state after `latest_height`.
+    let state: LMDBDatabase
+    /// (height, sequence) -> consensus WAL record.
+    let wal: LMDBDatabase
+    /// `state` -> the double-sign guard's `SignerState`.
+    let signer: LMDBDatabase
+
+    static let names = ["meta", "blocks", "commits", "block_hashes", "block_heights", "app_hashes", "state", "wal", "signer"]
+
+    static func open(in environment: LMDBEnvironment) throws -> ChainDatabases {
+        ChainDatabases(
+            meta: try environment.openDatabase(named: "meta"),
+            blocks: try environment.openDatabase(named: "blocks"),
+            commits: try environment.openDatabase(named: "commits"),
+            blockHashes: try environment.openDatabase(named: "block_hashes"),
+            blockHeights: try environment.openDatabase(named: "block_heights"),
+            appHashes: try environment.openDatabase(named: "app_hashes"),
+            state: try environment.openDatabase(named: "state"),
+            wal: try environment.openDatabase(named: "wal"),
+            signer: try environment.openDatabase(named: "signer"))
+    }
+}
+
+/// Keys of the `meta` database.
+enum MetaKey {
+    static let genesisHash = Array("genesis_hash".utf8)
+    static let formatVersion = Array("format_version".utf8)
+    static let latestHeight = Array("latest_height".utf8)
+}

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import RatifyCore
+import RatifyNode
+
+/// `ratify testnet`: writes a genesis and N node homes that dial each other.
+struct TestnetCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "testnet",
+        abstract: "Write a genesis and N validator homes for a local testnet.",
+        discussion: """
+            Node i listens on BASE+10*i (p2p), +1 (rpc), +2 (udp votes), +4 (prometheus). \
+            Every node lists all others as persistent peers; each validator gets a funded account.
+            """
+    )
+
+    @Option(name: .customLong("validators"), help: "Number of validators (1-\(TestnetGenerator.validatorsMax)).")
+    var validatorCount: Int
+
+    @Option(help: "Directory to write genesis.json and node0..node{N-1} into.")
+    var output: String
+
+    @Option(name: .customLong("chain-id"), help: "Chain id, 1-50 characters of A-Z a-z 0-9 . _ -.")
+    var chainID = "ratify-localnet"
+
+    @Option(help: "Chain mode: pos, pow or hybrid.")
+    var mode = "pos"
+
+    @Option(name: .customLong("base-port"), help: "First port; node i uses BASE+10*i to BASE+10*i+4.")
+    var basePort: UInt16 = 26656
+
+    @Option(help: "Host every node listens on and is dialled at.")
+    var host = "127.0.0.1"
+
+    @Option(name: .customLong("genesis-time"), help: "RFC 3339 UTC genesis time (default: now).")
+    var genesisTime: String?
+
+    @Option(help: "64 hex digits: derive every key from this seed (INSECURE; reproducible dev files only).")
+    var seed: String?
+
+    func run() throws {
+        guard let chainMode = ChainMode(rawValue: mode) else {
+            throw StandardError.fail("--mode: expected pos, pow or hybrid, got \"\(mode)\"")
+        }
+        let time: GenesisTime
+        if let genesisTime {
+            guard let parsed = GenesisTime(rfc3339: genesisTime) else {
+                throw StandardError.fail("--genesis-time: expected an RFC 3339 UTC time like 2026-01-01T00:00:00Z, got \"\(genesisTime)\"")
+            }
+            time = parsed
+        } else {
+            guard let now = GenesisTime(unixSeconds: Int64(Date().timeIntervalSince1970)) else {
+                throw StandardError.fail("the system clock is outside years 1-9999; pass --genesis-time")
+            }
+            time = now
+        }
+        var options = TestnetGenerator.Options(validatorCount: validatorCount, genesisTime: time)
+        options.chainID = chainID
+        options.mode = chainMode
+        options.basePort = basePort
+        options.host = host
+        if let seed {
+            guard let bytes = Hex.decode(seed) else {
+                throw StandardError.fail("--seed: expected 64 hex digits, got \"\(seed)\"")
+            }
+            options.seed = bytes
+        }
+        do {
+            let plan = try TestnetGenerator.plan(options)
+            try TestnetGenerator.write(plan, to: output)
+            print("wrote \(output)/genesis.json and \(plan.nodes.count) node homes; \(GenesisFile.summary(plan.genesis))")
+        } catch {
+            throw StandardError.fail(error)
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import Testing
+@testable import RatifyCore
+
+/// Pins the worked example in docs/CODEC.md: if the encoding or the sign bytes change, this
+/// fails, and the document must change with them.
+@Suite("golden transaction")
+struct GoldenTransactionTests {
+    static let sender = KeyPair(seed: [UInt8](repeating: 0x01, count: 32))
+
+    static func example() throws -> Transaction {
+        let sender = try #require(Self.sender)
+        return Transaction.signed(chainID: "ratify-localnet", sender: sender, nonce: 0, fee: 1,
+                                  payload: .stake(validator: sender.publicKey, amount: 2_000_000, name: "alice"))
+    }
+
+    @Test("the stake transaction of docs/CODEC.md encodes and signs to the documented bytes")
+    func documentedBytes() throws {
+        let transaction = try Self.example()
+        let dump = """
+        public key  \(transaction.sender.hex)
+        sign bytes  \(Hex.encode(transaction.signBytes))
+        signature   \(transaction.signature.hex)
+        encoded     \(Hex.encode(transaction.canonicalBytes))
+        tx hash     \(transaction.hash.hex)
+        """
+        #expect(dump == Self.documented, "docs/CODEC.md is out of date; the new values are:\n\(dump)")
+    }
+
+    static let documented = """
+    public key  8a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c
+    sign bytes  0000000c7261746966792f74782f76310000000f7261746966792d6c6f63616c6e65748a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c00000000000000000000000000000001028a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c00000000001e848000000005616c696365
+    signature   a7626cc2aec84fb9722bfef75f209e713df0ca2bf3e8ef0cd2584cb1bed6a85a9a040e3f715d96a417b75df111d5e5b33dab63b12a05a1c3dc954d89dc05c403
+    encoded     0000000f7261746966792d6c6f63616c6e65748a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c00000000000000000000000000000001028a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c00000000001e848000000005616c696365a7626cc2aec84fb9722bfef75f209e713df0ca2bf3e8ef0cd2584cb1bed6a85a9a040e3f715d96a417b75df111d5e5b33dab63b12a05a1c3dc954d89dc05c403
+    tx hash     0c34150a6bfd726e91c4ac217ebd7ffaadd9118d755d21ffe78b50d8dc0bf09e
+    """
+}

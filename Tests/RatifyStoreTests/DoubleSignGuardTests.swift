@@ -1,0 +1,125 @@
+import RatifyCore
+import Testing
+@testable import RatifyStore
+
+@Suite("double-sign guard")
+struct DoubleSignGuardTests {
+    static let genesis = Hash.sha256(Array("signer test genesis".utf8))
+    struct SignerDown: Error {}
+
+    /// Counts how often the key was asked to sign.
+    final class CountingKey {
+        let key = KeyPair.generate()
+        var signatures = 0
+        func sign(_ bytes: [UInt8]) -> Signature {
+            signatures += 1
+            return key.sign(bytes)
+        }
+    }
+
+    @Test("the same position and bytes return the stored signature, also after reopening, without signing again")
+    func sameBytesSameSignature() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let key = CountingKey()
+        let bytes = Array("vote h5 r0 prevote block A".utf8)
+        var store = try NodeStore.open(dataDirectory: directory.path, genesisHash: Self.genesis)
+        let first = try store.signer.authorize(height: 5, round: 0, step: .prevote, signBytes: bytes, sign: key.sign)
+        let second = try store.signer.authorize(height: 5, round: 0, step: .prevote, signBytes: bytes, sign: key.sign)
+        #expect(first == second)
+        #expect(key.signatures == 1)
+        store.close()
+
+        store = try NodeStore.open(dataDirectory: directory.path, genesisHash: Self.genesis)
+        defer { store.close() }
+        let third = try store.signer.authorize(height: 5, round: 0, step: .prevote, signBytes: bytes, sign: key.sign)
+        #expect(third == first)
+        #expect(key.signatures == 1)
+        #expect(key.key.publicKey.verify(third, message: bytes))
+        let last = try store.signer.lastSigned()
+        #expect(last?.position == SignPosition(height: 5, round: 0, step: .prevote))
+        #expect(last?.signBytesHash == Hash.sha256(bytes))
+    }
+
+    @Test("different bytes at the last signed position are refused as a conflict, also after reopening")
+    func conflictingBytes() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let key = CountingKey()
+        var store = try NodeStore.open(dataDirectory: directory.path, genesisHash: Self.genesis)
+        _ = try store.signer.authorize(height: 7, round: 2, step: .precommit, signBytes: Array("block A".utf8), sign: key.sign)
+        let position = SignPosition(height: 7, round: 2, step: .precommit)
+        let expected = SignerRefusal.conflict(
+            position: position, signedHash: Hash.sha256(Array("block A".utf8)), requestedHash: Hash.sha256(Array("block B".utf8)))
+        #expect(throws: expected) {
+            _ = try store.signer.authorize(height: 7, round: 2, step: .precommit, signBytes: Array("block B".utf8), sign: key.sign)
+        }
+        store.close()
+        store = try NodeStore.open(dataDirectory: directory.path, genesisHash: Self.genesis)
+        defer { store.close() }
+        #expect(throws: expected) {
+            _ = try store.signer.authorize(height: 7, round: 2, step: .precommit, signBytes: Array("block B".utf8), sign: key.sign)
+        }
+        #expect(key.signatures == 1)
+    }
+
+    @Test("an earlier height, round or step is refused as a regression, also after reopening")
+    func regressions() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let key = CountingKey()
+        var store = try NodeStore.open(dataDirectory: directory.path, genesisHash: Self.genesis)
+        _ = try store.signer.authorize(height: 10, round: 3, step: .prevote, signBytes: [1], sign: key.sign)
+        store.close()
+        store = try NodeStore.open(dataDirectory: directory.path, genesisHash: Self.genesis)
+        defer { store.close() }
+        let last = SignPosition(height: 10, round: 3, step: .prevote)
+        let earlier = [
+            SignPosition(height: 9, round: 9, step: .precommit),
+            SignPosition(height: 10, round: 2, step: .precommit),
+            SignPosition(height: 10, round: 3, step: .proposal),
+        ]
+        for position in earlier {
+            #expect(throws: SignerRefusal.regression(requested: position, lastSigned: last)) {
+                _ = try store.signer.authorize(
+                    height: position.height, round: position.round, step: position.step, signBytes: [1], sign: key.sign)
+            }
+        }
+        #expect(key.signatures == 1)
+        // Forward is fine: the next step, a later round, a later height.
+        _ = try store.signer.authorize(height: 10, round: 3, step: .precommit, signBytes: [2], sign: key.sign)
+        _ = try store.signer.authorize(height: 10, round: 4, step: .proposal, signBytes: [3], sign: key.sign)
+        _ = try store.signer.authorize(height: 11, round: 0, step: .proposal, signBytes: [4], sign: key.sign)
+        #expect(key.signatures == 4)
+        #expect(try store.signer.lastSigned()?.position == SignPosition(height: 11, round: 0, step: .proposal))
+    }
+
+    @Test("when signing fails nothing is recorded and the position can still be signed")
+    func failedSignLeavesNoRecord() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try NodeStore.open(dataDirectory: directory.path, genesisHash: Self.genesis)
+        defer { store.close() }
+        #expect(throws: SignerDown.self) {
+            _ = try store.signer.authorize(height: 1, round: 0, step: .prevote, signBytes: [1]) { _ in throw SignerDown() }
+        }
+        #expect(try store.signer.lastSigned() == nil)
+        let key = CountingKey()
+        _ = try store.signer.authorize(height: 1, round: 0, step: .prevote, signBytes: [1], sign: key.sign)
+        #expect(key.signatures == 1)
+    }
+
+    @Test("the signer state encoding round-trips and rejects an unknown step")
+    func encoding() throws {
+        let state = SignerState(
+            position: SignPosition(height: 1 << 40, round: 7, step: .precommit),
+            signBytesHash: Hash.sha256([1, 2, 3]), signature: KeyPair.generate().sign([1]))
+        let bytes = state.canonicalBytes
+        #expect(bytes.count == 110)
+        #expect(try SignerState(canonicalBytes: bytes) == state)
+        var badStep = bytes
+        badStep[13] = 9
+        #expect(throws: DecodeError.self) { _ = try SignerState(canonicalBytes: badStep) }
+        #expect(throws: DecodeError.self) { _ = try SignerState(canonicalBytes: Array(bytes.dropLast())) }
+    }
+}
