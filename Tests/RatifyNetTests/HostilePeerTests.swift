@@ -29,7 +29,7 @@ struct HostilePeerTests {
         for index in 0..<4 {
             var config = makeConfig(index, peers: managers.map(address(of:)))
             config.maxPendingHandshakes = 16
-            config.handshakeTimeoutMillis = 500
+            config.handshakeTimeoutMillis = 1_000
             config.seenSetMax = 4_096
             let manager = PeerManager(config: config, group: testGroup, logger: logs.logger(), verifier: testVerifier)
             try await manager.start()
@@ -91,7 +91,7 @@ struct HostilePeerTests {
                     try? await raw.write([0, 0, 0, 80, 1, 0])
                     stalled.append(raw)
                 }
-                try await Task.sleep(for: .milliseconds(700))
+                try await Task.sleep(for: .milliseconds(1_200))
                 for raw in stalled { await raw.close() }
             }
             try await group.waitForAll()
