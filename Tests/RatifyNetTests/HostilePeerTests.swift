@@ -11,7 +11,7 @@ struct HostilePeerTests {
     final class Box: Sendable {
         let maxima = Mutex(NetStats(peers: 0, inboundPeers: 0, pendingInbound: 0, openChannels: 0, seenDigests: 0,
                                     storedVotes: 0, penalties: 0, queuedMessages: 0, assemblingBytes: 0,
-                                    handshakeFailures: [:], disconnects: [:], udpRejected: [:]))
+                                    handshakeFailures: [:], disconnects: [:], udpRejected: [:], deliveryDropped: 0))
         let framesSent = Mutex(0)
     }
 

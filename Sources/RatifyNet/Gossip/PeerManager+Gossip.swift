@@ -144,25 +144,30 @@ extension PeerManager {
         if case .proposal(let proposal) = message {
             session.known.withLock { $0.proposalKnown = (proposal.height, proposal.round) }
         }
-        let others = state.withLock { state -> [PeerSession] in
-            // Keep votes near our height only; others are delivered but not re-gossiped.
-            if case .vote(let vote) = message, state.local.height == 0 || (vote.height + 1 >= state.local.height && vote.height <= state.local.height + 1) {
-                _ = state.votes.add(vote)
-            }
-            return state.sessions.values.filter { $0 !== session }
-        }
         switch continuation.yield(InboundMessage(peer: session.nodeID, message: message, transport: transport)) {
         case .enqueued:
             break
         case .dropped:
-            // The node is behind: forget the digest so the copy gossip resends is taken.
-            state.withLock { $0.seen.remove(digest) }
+            // The node is behind: forget the digest so the copy gossip resends is taken, and keep
+            // the vote out of the store so our announcements say we still miss it.
+            state.withLock {
+                $0.seen.remove(digest)
+                $0.deliveryDropped += 1
+            }
             metrics.deliveryDropped.increment()
             return
         case .terminated:
             return
         @unknown default:
             return
+        }
+        let others = state.withLock { state -> [PeerSession] in
+            // Keep votes near our height only; others are delivered but not re-gossiped.
+            if case .vote(let vote) = message,
+               state.local.height == 0 || (vote.height + 1 >= state.local.height && vote.height <= state.local.height + 1) {
+                _ = state.votes.add(vote)
+            }
+            return state.sessions.values.filter { $0 !== session }
         }
         // Relay what the verifier vouched for. Blocks are not relayed here: the node validates a
         // block against its proposal first and then calls `broadcast(.block)` itself.

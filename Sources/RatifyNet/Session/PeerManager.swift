@@ -64,6 +64,7 @@ public final class PeerManager: Sendable {
         var handshakeFailures: [String: Int] = [:]
         var disconnects: [String: Int] = [:]
         var udpRejected: [String: Int] = [:]
+        var deliveryDropped = 0
     }
 
     public init(config: NetConfig, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
