@@ -4,6 +4,13 @@ import PackageDescription
 // Arrows point down only (see DESIGN.md):
 // ratify -> RatifyNode -> {RatifyNet, RatifyStore, RatifyConsensus, RatifyLedger, RatifyPoW}
 //        -> RatifyCore -> C shims. RatifySim uses Consensus, Ledger and Core only.
+let nio: [Target.Dependency] = [
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOPosix", package: "swift-nio"),
+    .product(name: "Logging", package: "swift-log"),
+    .product(name: "Metrics", package: "swift-metrics"),
+]
+
 let package = Package(
     name: "Ratify",
     platforms: [.macOS(.v15)],
@@ -17,11 +24,13 @@ let package = Package(
         // first debug build (toml++ C++ included) took 7.7 s on this 2-core machine, so it is
         // used instead of a hand-written TOML subset.
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
-        // RPC and the metrics endpoint: NIOHTTP1 directly (no Hummingbird) keeps builds short.
+        // Sockets, RPC and the metrics endpoint: SwiftNIO (NIOHTTP1 directly, no Hummingbird,
+        // keeps builds short).
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
@@ -29,77 +38,44 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
         .target(name: "RatifyCore", dependencies: ["CSodium", "COpenSSL"]),
+        .target(name: "RatifyConsensus", dependencies: ["RatifyCore"]),
         .target(name: "RatifyLedger", dependencies: ["RatifyCore"]),
+        .target(name: "RatifySim", dependencies: ["RatifyConsensus", "RatifyCore"]),
         .target(name: "RatifyStore", dependencies: ["RatifyCore", "CLMDB"]),
-        // A child process for RatifyStoreTests only (crash and lock tests): never shipped.
-        .executableTarget(name: "RatifyStoreCrashWorker", dependencies: ["RatifyStore", "RatifyCore"]),
-
+        .target(name: "RatifyNet", dependencies: ["RatifyCore", "CSodium"] + nio),
         .target(
             name: "RatifyNode",
             dependencies: [
-                "RatifyCore",
-                "RatifyLedger",
+                "RatifyCore", "RatifyConsensus", "RatifyLedger", "RatifyStore", "RatifyNet",
                 .product(name: "TOMLKit", package: "TOMLKit"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ]
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ] + nio
         ),
-        .target(name: "RatifyConsensus", dependencies: ["RatifyCore"]),
-        .target(name: "RatifySim", dependencies: ["RatifyConsensus", "RatifyCore"]),
-
-        .target(
-            name: "RatifyNet",
-            dependencies: [
-                "RatifyCore",
-                "CSodium",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-            ]
-        ),
-
         .executableTarget(
             name: "ratify",
             dependencies: [
-                "RatifyCore",
-                "RatifyNode",
-                "RatifySim",
+                "RatifyCore", "RatifyNode", "RatifySim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // A child process for RatifyStoreTests only (crash and lock tests): never shipped.
+        .executableTarget(name: "RatifyStoreCrashWorker", dependencies: ["RatifyStore", "RatifyCore"]),
 
         .testTarget(name: "RatifyCoreTests", dependencies: ["RatifyCore"]),
-        .testTarget(name: "RatifyLedgerTests", dependencies: ["RatifyLedger", "RatifyCore"]),
-        .testTarget(name: "RatifyStoreTests", dependencies: ["RatifyStore", "RatifyCore"]),
         .testTarget(name: "RatifyConsensusTests", dependencies: ["RatifyConsensus", "RatifyCore"]),
+        .testTarget(name: "RatifyLedgerTests", dependencies: ["RatifyLedger", "RatifyCore"]),
         .testTarget(name: "RatifySimTests", dependencies: ["RatifySim", "RatifyConsensus", "RatifyCore"]),
-        .testTarget(
-            name: "RatifyNodeTests",
-            dependencies: [
-                "RatifyNode",
-                "RatifyLedger",
-                "RatifyCore",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
-        ),
+        .testTarget(name: "RatifyStoreTests", dependencies: ["RatifyStore", "RatifyCore"]),
         .testTarget(
             name: "RatifyNetTests",
-            dependencies: [
-                "RatifyNet",
-                "RatifyCore",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOEmbedded", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-            ]
+            dependencies: ["RatifyNet", "RatifyCore", .product(name: "NIOEmbedded", package: "swift-nio")] + nio
         ),
+        .testTarget(name: "RatifyNodeTests", dependencies: ["RatifyNode", "RatifyLedger", "RatifyCore"] + nio),
+        // Real `ratify start` processes on loopback; needs the `ratify` product built beside it.
+        .testTarget(name: "RatifyIntegrationTests", dependencies: ["RatifyNode", "RatifyStore", "RatifyCore"]),
     ]
 )

@@ -81,6 +81,12 @@ public struct Ledger: Sendable {
         return scratch.deliver(transaction, signatureVerified: signatureVerified, proposer: nil)
     }
 
+    /// Applies one transaction outside a block, as a proposer does on a scratch copy to pick
+    /// transactions that are valid in sequence. Fees go nowhere. Returns nil on success.
+    public mutating func apply(_ transaction: Transaction, signatureVerified: Bool) -> TransactionError? {
+        deliver(transaction, signatureVerified: signatureVerified, proposer: nil)
+    }
+
     /// Applies one transaction. Envelope errors change nothing; payload errors charge the fee
     /// and advance the nonce only. Returns nil on success.
     mutating func deliver(_ transaction: Transaction, signatureVerified: Bool, proposer: Address?) -> TransactionError? {

@@ -22,6 +22,9 @@ public enum TestnetGenerator {
         public var seed: [UInt8]? = nil
         public var stakePerValidator: UInt64 = 100_000_000
         public var balancePerAccount: UInt64 = 1_000_000_000_000
+        /// The empty-block interval. Shorter than a production chain's, so an idle local
+        /// testnet still shows a block a second.
+        public var heartbeatMillis: UInt64 = 1_000
 
         public init(validatorCount: Int, genesisTime: GenesisTime) {
             self.validatorCount = validatorCount
@@ -71,6 +74,7 @@ public enum TestnetGenerator {
 
         var nodes: [Node] = []
         var genesis = Genesis(chainID: options.chainID, genesisTime: options.genesisTime)
+        genesis.consensus.heartbeatMillis = options.heartbeatMillis
         genesis.mode = options.mode
         for index in 0..<count {
             let validatorKey = key(options.seed, role: "validator", index: index)

@@ -2,11 +2,12 @@ import ArgumentParser
 import RatifyCore
 
 @main
-struct Ratify: ParsableCommand {
+struct Ratify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ratify",
         abstract: "A proof-of-stake validator node and BFT consensus engine.",
         version: RatifyVersion.current,
-        subcommands: [TestnetCommand.self, GenesisCommand.self, ProposersCommand.self, SimCommand.self]
+        subcommands: [StartCommand.self, LocalnetCommand.self, TestnetCommand.self, GenesisCommand.self,
+                      ProposersCommand.self, SimCommand.self, StoreCommand.self]
     )
 }

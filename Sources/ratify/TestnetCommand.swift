@@ -38,6 +38,9 @@ struct TestnetCommand: ParsableCommand {
     @Option(help: "64 hex digits: derive every key from this seed (INSECURE; reproducible dev files only).")
     var seed: String?
 
+    @Option(name: .customLong("heartbeat-ms"), help: "Empty-block interval in milliseconds (consensus.heartbeat_ms).")
+    var heartbeatMillis: UInt64 = 1_000
+
     func run() throws {
         guard let chainMode = ChainMode(rawValue: mode) else {
             throw StandardError.fail("--mode: expected pos, pow or hybrid, got \"\(mode)\"")
@@ -59,6 +62,8 @@ struct TestnetCommand: ParsableCommand {
         options.mode = chainMode
         options.basePort = basePort
         options.host = host
+        guard heartbeatMillis > 0 else { throw StandardError.fail("--heartbeat-ms must be positive") }
+        options.heartbeatMillis = heartbeatMillis
         if let seed {
             guard let bytes = Hex.decode(seed) else {
                 throw StandardError.fail("--seed: expected 64 hex digits, got \"\(seed)\"")

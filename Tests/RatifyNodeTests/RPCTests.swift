@@ -276,7 +276,7 @@ struct RPCTests {
     @Test("connections over the limit are closed, and idle or slow connections time out")
     func connectionLimits() async throws {
         let node = try TestNode()
-        let limits = HTTPServerLimits(connectionsMax: 2, readTimeoutMillis: 300)
+        let limits = HTTPServerLimits(connectionsMax: 2, readTimeoutMillis: 2_000)
         try await withRPC(node.queries, limits: limits) { client in
             let started = ContinuousClock.now
             // A slow client sends half a request and stops: closed after the read timeout.
@@ -290,7 +290,7 @@ struct RPCTests {
             let thirdStarted = ContinuousClock.now
             let third = try await client.exchange(Array("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8))
             #expect(third.closedWithoutResponse)
-            #expect(ContinuousClock.now - thirdStarted < .milliseconds(290), "refused at once, not by the timeout")
+            #expect(ContinuousClock.now - thirdStarted < .milliseconds(1_500), "refused at once, not by the 2 s read timeout")
             _ = try await (first, second)
             #expect(try await client.get("/health").status == 200, "slots free up again")
         }

@@ -23,15 +23,27 @@ struct RawHTTPClient {
                 }
             }
         return try await channel.executeThenClose { inbound, outbound in
-            if !request.isEmpty { try await outbound.write(ByteBuffer(bytes: request)) }
+            // A server that refuses the connection may reset it before or while we write:
+            // for the caller that is a connection closed without a response.
+            do {
+                if !request.isEmpty { try await outbound.write(ByteBuffer(bytes: request)) }
+            } catch is ChannelError {
+                return Self.parse([])
+            } catch is IOError {
+                return Self.parse([])
+            }
             var received: [UInt8] = []
             let deadline = ContinuousClock.now + readTimeout
             return try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
                 group.addTask {
                     var bytes: [UInt8] = []
-                    for try await buffer in inbound {
-                        bytes.append(contentsOf: buffer.readableBytesView)
-                        if Self.isComplete(bytes) { break }
+                    do {
+                        for try await buffer in inbound {
+                            bytes.append(contentsOf: buffer.readableBytesView)
+                            if Self.isComplete(bytes) { break }
+                        }
+                    } catch is IOError {
+                        // Reset by the server: what arrived before the reset is the answer.
                     }
                     return bytes
                 }

@@ -31,6 +31,14 @@ extension PeerManager {
         return deliver(message, to: session)
     }
 
+    /// Forgets that `message` was seen, so a later copy (a resend, a catch-up) is delivered
+    /// again. The node calls this for messages it could not use yet, such as a block for a
+    /// height it has not reached: without it, the duplicate filter would drop every copy.
+    public func forget(_ message: NetMessage) {
+        let digest = Hash.sha256(message.encoded)
+        state.withLock { _ = $0.seen.remove(digest) }
+    }
+
     /// Tells peers where this node is in consensus. Call on every height, round or step change.
     public func updateLocalState(height: Height, round: Round, step: RoundStep) {
         let (announcement, sessions) = state.withLock { state -> (PeerState, [PeerSession]) in
@@ -161,18 +169,31 @@ extension PeerManager {
         @unknown default:
             return
         }
-        let others = state.withLock { state -> [PeerSession] in
-            // Keep votes near our height only; others are delivered but not re-gossiped.
-            if case .vote(let vote) = message,
-               state.local.height == 0 || (vote.height + 1 >= state.local.height && vote.height <= state.local.height + 1) {
-                _ = state.votes.add(vote)
+        let (others, relayBlock) = state.withLock { state -> ([PeerSession], Bool) in
+            var relayBlock = false
+            switch message {
+            case .vote(let vote):
+                // Keep votes near our height only; others are delivered but not re-gossiped.
+                if state.local.height == 0 || (vote.height + 1 >= state.local.height && vote.height <= state.local.height + 1) {
+                    _ = state.votes.add(vote)
+                }
+            case .proposal(let proposal):
+                state.proposedBlockIDs.append(proposal.blockID)
+                if state.proposedBlockIDs.count > 16 { state.proposedBlockIDs.removeFirst() }
+            case .block(let block):
+                let id = block.id
+                relayBlock = state.proposedBlockIDs.contains(id)
+                if relayBlock, let proposal = state.proposal, proposal.blockID == id { state.proposalBlock = block }
+            default:
+                break
             }
-            return state.sessions.values.filter { $0 !== session }
+            return (state.sessions.values.filter { $0 !== session }, relayBlock)
         }
-        // Relay what the verifier vouched for. Blocks are not relayed here: the node validates a
-        // block against its proposal first and then calls `broadcast(.block)` itself.
+        // Relay what the verifier vouched for; a block only when a verified proposal names it.
         switch message {
         case .vote, .proposal, .evidence, .transaction:
+            for other in others { deliver(message, to: other) }
+        case .block where relayBlock:
             for other in others { deliver(message, to: other) }
         default:
             break

@@ -65,6 +65,9 @@ public final class PeerManager: Sendable {
         var disconnects: [String: Int] = [:]
         var udpRejected: [String: Int] = [:]
         var deliveryDropped = 0
+        /// Block ids of the last proposals that passed the verifier: a received block is relayed
+        /// only when a signed proposal names it, so junk blocks are not amplified.
+        var proposedBlockIDs: [BlockID] = []
     }
 
     public init(config: NetConfig, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,

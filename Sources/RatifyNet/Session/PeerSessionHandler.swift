@@ -18,7 +18,15 @@ final class PeerSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        session.close(error as? PeerError ?? .malformed("\(error)"))
+        if let peerError = error as? PeerError {
+            session.close(peerError)
+        } else if error is IOError || error is ChannelError {
+            // A reset or refused socket (a peer that crashed or restarted) is a lost
+            // connection, not misbehaviour: the peer must be free to reconnect at once.
+            session.close(.closedByPeer)
+        } else {
+            session.close(.malformed("\(error)"))
+        }
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -6,14 +6,60 @@ extension BlockStore {
     /// Stores a decided block with the commit that finalised it; see
     /// `commit(height:blockBytes:commitBytes:blockHash:stateWrites:appHash:)`. The commit must
     /// be for this block, at this height.
-    public func commit(block: Block, commit: Commit, stateWrites: [StateWrite], appHash: Hash) throws {
+    /// `transactions` are the block's results: (hash, index, code, log) per transaction.
+    public func commit(block: Block, commit: Commit, stateWrites: [StateWrite], appHash: Hash,
+                       validatorSets: [(height: Height, set: ValidatorSet)] = [],
+                       transactions: [(hash: Hash, index: Int, code: UInt32, log: String)] = []) throws {
         guard commit.height == block.height, commit.blockID == block.id else {
             throw StoreError.commitDoesNotMatchBlock(
                 height: block.height, blockHash: block.id.hash, commitHeight: commit.height, commitBlockHash: commit.blockID.hash)
         }
         try self.commit(
             height: block.height, blockBytes: block.canonicalBytes, commitBytes: commit.canonicalBytes,
-            blockHash: block.id.hash, stateWrites: stateWrites, appHash: appHash)
+            blockHash: block.id.hash, stateWrites: stateWrites, appHash: appHash,
+            validatorSets: validatorSets.map { ($0.height, $0.set.canonicalBytes) },
+            transactions: transactions.map { item in
+                var writer = ByteWriter(capacity: 32 + item.log.utf8.count)
+                writer.write(block.height)
+                writer.write(UInt32(truncatingIfNeeded: item.index))
+                writer.write(item.code)
+                writer.writeString(String(item.log.utf8.prefix(Self.transactionLogBytesMax)) ?? "")
+                return (item.hash, writer.bytes)
+            })
+    }
+
+    /// Result logs are single lines; longer ones are cut when stored.
+    public static let transactionLogBytesMax = 1_024
+
+    /// Where a final transaction is: height, index in its block, result code and log.
+    public func transactionLocation(hash: Hash) throws -> (height: Height, index: Int, code: UInt32, log: String)? {
+        guard let bytes = try transactionLocationBytes(hash: hash) else { return nil }
+        let decoded: Result<(Height, Int, UInt32, String), DecodeError> = bytes.withUnsafeBytes { buffer in
+            var reader = ByteReader(buffer)
+            return Result { () throws(DecodeError) in
+                let height = try reader.readUInt64("tx.height")
+                let index = Int(try reader.readUInt32("tx.index"))
+                let code = try reader.readUInt32("tx.code")
+                let log = try reader.readString(max: Self.transactionLogBytesMax, "tx.log")
+                try reader.finish("tx")
+                return (height, index, code, log)
+            }
+        }
+        switch decoded {
+        case .success(let location): return location
+        case .failure(let error):
+            throw StoreError.invalidRecord(database: databases.transactions.name, reason: "transaction \(hash): \(error)")
+        }
+    }
+
+    /// The validator set of `height` (the one whose precommits finalise it), if stored.
+    public func validatorSet(height: Height) throws -> ValidatorSet? {
+        guard let bytes = try validatorSetBytes(height: height) else { return nil }
+        do {
+            return try ValidatorSet(canonicalBytes: bytes)
+        } catch {
+            throw StoreError.invalidRecord(database: databases.validatorSets.name, reason: "validator set of height \(height): \(error)")
+        }
     }
 
     public func block(height: Height) throws -> Block? {

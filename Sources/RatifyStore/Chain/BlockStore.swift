@@ -58,9 +58,12 @@ public struct BlockStore: Sendable {
     /// Stores decided block `height` with everything it produced, atomically and durably.
     /// `height` must be `latestHeight() + 1`. When this returns, a crash cannot lose any of it;
     /// when it throws, none of it was stored.
+    /// `validatorSets` are (height, canonical set bytes) pairs decided by this block, stored in
+    /// the same transaction.
     public func commit(
         height: UInt64, blockBytes: [UInt8], commitBytes: [UInt8], blockHash: Hash,
-        stateWrites: [StateWrite], appHash: Hash
+        stateWrites: [StateWrite], appHash: Hash, validatorSets: [(height: UInt64, bytes: [UInt8])] = [],
+        transactions: [(hash: Hash, location: [UInt8])] = []
     ) throws {
         guard stateWrites.count <= Self.stateWritesPerBlockMax else {
             throw StoreError.tooManyRecords(database: databases.state.name, max: Self.stateWritesPerBlockMax)
@@ -91,8 +94,34 @@ public struct BlockStore: Sendable {
                     try transaction.delete(databases.state, write.key)
                 }
             }
+            for (setHeight, bytes) in validatorSets {
+                try transaction.put(databases.validatorSets, StoreKey.height(setHeight), bytes)
+            }
+            for (hash, location) in transactions {
+                try transaction.put(databases.transactions, hash.bytes, location)
+            }
             try transaction.put(databases.meta, MetaKey.latestHeight, heightKey)
         }
+    }
+
+    /// Stores validator sets outside a block commit: the genesis sets of heights 1 and 2,
+    /// written once when a node first starts. Existing heights are never overwritten.
+    public func storeValidatorSets(_ validatorSets: [(height: UInt64, bytes: [UInt8])]) throws {
+        try environment.write { transaction in
+            for (setHeight, bytes) in validatorSets where try transaction.get(databases.validatorSets, StoreKey.height(setHeight)) == nil {
+                try transaction.put(databases.validatorSets, StoreKey.height(setHeight), bytes)
+            }
+        }
+    }
+
+    /// The stored location record of a final transaction, if any.
+    public func transactionLocationBytes(hash: Hash) throws -> [UInt8]? {
+        try environment.read { try $0.get(databases.transactions, hash.bytes) }
+    }
+
+    /// The canonical bytes of the validator set of `height`, if stored.
+    public func validatorSetBytes(height: UInt64) throws -> [UInt8]? {
+        try environment.read { try $0.get(databases.validatorSets, StoreKey.height(height)) }
     }
 
     /// Checks, in one consistent snapshot, that every height from 1 through the latest has its

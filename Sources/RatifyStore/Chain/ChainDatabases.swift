@@ -19,8 +19,15 @@ struct ChainDatabases: Sendable {
     let wal: LMDBDatabase
     /// `state` -> the double-sign guard's `SignerState`.
     let signer: LMDBDatabase
+    /// height -> canonical `ValidatorSet` bytes of that height (with proposer priorities), the
+    /// set whose 2/3+ precommits finalise it. Written for H+2 with block H (changes decided in
+    /// H take effect at H+2), and for heights 1 and 2 from the genesis.
+    let validatorSets: LMDBDatabase
+    /// transaction hash -> height (u64), index in the block (u32), result code (u32), result
+    /// log (length-prefixed string): where a final transaction is and what it did.
+    let transactions: LMDBDatabase
 
-    static let names = ["meta", "blocks", "commits", "block_hashes", "block_heights", "app_hashes", "state", "wal", "signer"]
+    static let names = ["meta", "blocks", "commits", "block_hashes", "block_heights", "app_hashes", "state", "wal", "signer", "validator_sets", "transactions"]
 
     static func open(in environment: LMDBEnvironment) throws -> ChainDatabases {
         ChainDatabases(
@@ -32,7 +39,9 @@ struct ChainDatabases: Sendable {
             appHashes: try environment.openDatabase(named: "app_hashes"),
             state: try environment.openDatabase(named: "state"),
             wal: try environment.openDatabase(named: "wal"),
-            signer: try environment.openDatabase(named: "signer"))
+            signer: try environment.openDatabase(named: "signer"),
+            validatorSets: try environment.openDatabase(named: "validator_sets"),
+            transactions: try environment.openDatabase(named: "transactions"))
     }
 }
 

@@ -39,6 +39,19 @@ public struct StateStore: Sendable {
         }
     }
 
+    /// Every stored key-value pair in key order, in one read snapshot: the node loads its
+    /// whole ledger state this way at start-up.
+    public func allEntries() throws -> [LMDBEntry] {
+        try environment.read { transaction in
+            var found: [LMDBEntry] = []
+            try transaction.forEach(databases.state, from: nil) { entry in
+                found.append(entry)
+                return true
+            }
+            return found
+        }
+    }
+
     /// The app hash after applying block `height`.
     public func appHash(height: UInt64) throws -> Hash? {
         try environment.read { transaction in

@@ -1,0 +1,212 @@
+import Logging
+import RatifyConsensus
+import RatifyCore
+import RatifyLedger
+import RatifyNet
+import RatifyStore
+import Prometheus
+import ServiceLifecycle
+
+/// Why a node home cannot be started. One line each, naming what and where.
+public struct NodeStartError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A node assembled from its home: config, genesis, keys, store, peers, the driver, the RPC
+/// and the metrics endpoint. `ratify start` runs one; integration tests run several as
+/// child processes.
+public final class ValidatorNode: Service {
+    public let home: NodeHome
+    public let driver: NodeDriver
+    let config: NodeConfig
+    let peers: PeerManager
+    let store: NodeStore
+    let mempool: Mempool
+    let waiters: TransactionWaiters
+    let metricsRegistry: PrometheusCollectorRegistry
+    let nodeID: Address
+    let validatorKey: KeyPair
+    let logger: Logger
+
+    private init(home: NodeHome, config: NodeConfig, driver: NodeDriver, peers: PeerManager, store: NodeStore, mempool: Mempool,
+                 waiters: TransactionWaiters, metricsRegistry: PrometheusCollectorRegistry, nodeID: Address,
+                 validatorKey: KeyPair, logger: Logger) {
+        self.home = home
+        self.config = config
+        self.driver = driver
+        self.peers = peers
+        self.store = store
+        self.mempool = mempool
+        self.waiters = waiters
+        self.metricsRegistry = metricsRegistry
+        self.nodeID = nodeID
+        self.validatorKey = validatorKey
+        self.logger = logger
+    }
+
+    /// Loads and checks everything in `home`, opens the store (refusing one made from another
+    /// genesis, in use by another process, or damaged) and recovers the chain tip.
+    public static func open(home: NodeHome, logger: Logger) throws -> ValidatorNode {
+        let config: NodeConfig, genesis: Genesis, validatorKey: KeyPair, nodeKey: KeyPair
+        do {
+            config = try home.loadConfig()
+            genesis = try home.loadGenesis()
+            validatorKey = try home.loadValidatorKey()
+            nodeKey = try home.loadNodeKey()
+        } catch {
+            throw NodeStartError("\(error)")
+        }
+        let store = try NodeStore.open(dataDirectory: home.dataDirectory, genesisHash: genesis.genesisHash)
+        do {
+            let (ledger, chain, lastCommit) = try recover(genesis: genesis, store: store)
+            let settings = NodeDriver.Settings(chainID: genesis.chainID, consensus: ConsensusParameters(genesis.consensus),
+                                               heartbeatMillis: genesis.consensus.heartbeatMillis)
+            var netConfig = NetConfig(chainID: genesis.chainID, nodeKey: nodeKey)
+            netConfig.listenHost = config.p2p.listenAddress.host
+            netConfig.listenPort = Int(config.p2p.listenAddress.port)
+            netConfig.udpListenPort = Int(config.p2p.udpListenAddress.port)
+            netConfig.persistentPeers = config.p2p.persistentPeers.map {
+                RatifyNet.PeerAddress(nodeID: $0.nodeID, host: $0.endpoint.host, port: Int($0.endpoint.port))
+            }
+            netConfig.maxInboundPeers = Int(clamping: config.p2p.maxInboundPeers)
+            netConfig.maxPeers = Int(clamping: max(config.p2p.maxPeers, 1))
+            netConfig.jitterSeed = UInt64(truncatingIfNeeded: nodeKey.publicKey.raw.hashValue)
+            // Transactions are verified by the mempool, in parallel batches, once; votes and
+            // proposals by the driver against the validator set of their height.
+            let peers = PeerManager(config: netConfig, logger: logger, verifier: { _ in true })
+            let mempool = Mempool(limits: MempoolLimits(config.mempool), ledger: ledger)
+            let waiters = TransactionWaiters(waitersMax: 10_000)
+            let (metrics, registry) = NodeMetrics.prometheus()
+            let driver = NodeDriver(settings: settings, store: store, peers: peers, mempool: mempool, waiters: waiters,
+                                    metrics: metrics, validatorKey: validatorKey, ledger: ledger, chain: chain,
+                                    lastCommit: lastCommit, logger: logger)
+            logger.info("node ready", metadata: [
+                "moniker": "\(config.moniker)", "node_id": "\(nodeKey.publicKey.address.hex)", "chain_id": "\(genesis.chainID)",
+                "height": "\(chain.nextHeight)", "validator": "\(chain.validators.contains(validatorKey.publicKey.address))",
+                "home": "\(home.root)",
+            ])
+            return ValidatorNode(home: home, config: config, driver: driver, peers: peers, store: store, mempool: mempool,
+                                 waiters: waiters, metricsRegistry: registry, nodeID: nodeKey.publicKey.address,
+                                 validatorKey: validatorKey, logger: logger)
+        } catch {
+            store.close()
+            throw error
+        }
+    }
+
+    /// The ledger, chain tip and last commit after the last stored block (or the genesis).
+    /// The stored state must hash to the stored app hash, or the data directory is damaged.
+    static func recover(genesis: Genesis, store: NodeStore) throws -> (Ledger, ChainState, Commit?) {
+        let latest = try store.blocks.latestHeight()
+        let damaged = "the data directory is damaged: restore it from a backup, or delete it and let the node sync again"
+        if latest == 0 {
+            let ledger = Ledger.genesis(genesis)
+            let chain = try ChainState.genesis(genesis, ledger: ledger)
+            try store.blocks.storeValidatorSets([(1, chain.validators.canonicalBytes), (2, chain.nextValidators.canonicalBytes)])
+            return (ledger, chain, nil)
+        }
+        let state: LedgerState
+        do {
+            state = try LedgerState.load(from: store.state.allEntries().map { (key: $0.key, value: $0.value) })
+        } catch {
+            throw NodeStartError("\(store.environment.path): \(error); \(damaged)")
+        }
+        guard state.height == latest, let storedAppHash = try store.state.appHash(height: latest), storedAppHash == state.appHash else {
+            throw NodeStartError("\(store.environment.path): the stored ledger state does not match block \(latest)'s app hash; \(damaged)")
+        }
+        guard let block = try store.blocks.block(height: latest), let commit = try store.blocks.commit(height: latest),
+              let previous = try store.blocks.validatorSet(height: latest),
+              let current = try store.blocks.validatorSet(height: latest + 1),
+              let next = try store.blocks.validatorSet(height: latest + 2) else {
+            throw NodeStartError("\(store.environment.path): block \(latest), its commit or the validator sets after it are missing; \(damaged)")
+        }
+        let ledger = Ledger(parameters: LedgerParameters(genesis: genesis), state: state)
+        let chain = ChainState(chainID: genesis.chainID, lastBlockHeight: latest, lastBlockID: block.id,
+                               lastBlockTimeMillis: block.header.timeMillis, appHash: state.appHash, validators: current,
+                               nextValidators: next, lastValidators: previous, blockParams: genesis.block)
+        return (ledger, chain, commit)
+    }
+
+    /// What the RPC answers from: the store for history, the driver for the tip and the ledger.
+    func queries() -> NodeQueries {
+        let store = self.store, driver = self.driver, mempool = self.mempool, peers = self.peers
+        let nodeID = self.nodeID, moniker = config.moniker, validatorKey = self.validatorKey
+        return NodeQueries(
+            status: {
+                let chain = await driver.chain
+                let power = chain.validators.validator(at: validatorKey.publicKey.address)?.votingPower ?? 0
+                return NodeStatus(nodeID: nodeID, moniker: moniker, chainID: chain.chainID, latestHeight: chain.lastBlockHeight,
+                                  latestBlockHash: chain.lastBlockHeight > 0 ? chain.lastBlockID.hash : nil,
+                                  latestAppHash: chain.appHash, latestBlockTimeMillis: chain.lastBlockTimeMillis,
+                                  catchingUp: false, validatorPublicKey: validatorKey.publicKey, votingPower: power)
+            },
+            block: { try? store.blocks.block(height: $0) },
+            commit: { try? store.blocks.commit(height: $0) },
+            validators: { try? store.blocks.validatorSet(height: $0) },
+            account: { await driver.account($0) },
+            transaction: { hash in
+                guard let found = try? store.blocks.transactionLocation(hash: hash) else { return nil }
+                return TransactionLocation(hash: hash, height: found.height, index: found.index, code: found.code, log: found.log)
+            },
+            submit: { bytes in
+                let result: Result<Hash, MempoolError>
+                do throws(MempoolError) { result = .success(try await mempool.add(bytes)) } catch { result = .failure(error) }
+                if case .success = result, let transaction = try? Transaction(canonicalBytes: bytes) {
+                    peers.broadcast(.transaction(transaction))
+                    await driver.transactionAdded()
+                }
+                return result
+            },
+            waiters: waiters)
+    }
+
+    /// Runs until a graceful shutdown (SIGINT/SIGTERM through the service group) or a fatal
+    /// store error, then stops the servers and the network and closes the store, which
+    /// reopens cleanly.
+    public func run() async throws {
+        let rpc = try await RPCServer.bind(config: config.rpc, queries: queries(), logger: logger)
+        let metricsServer = try await MetricsServer.bind(config: config.instrumentation, registry: metricsRegistry, logger: logger)
+        logger.info("serving", metadata: ["rpc": "\(config.rpc.listenAddress)",
+                                          "metrics": "\(config.instrumentation.prometheusListenAddress)"])
+        try await peers.start()
+        try await driver.start()
+        let inbound = peers.inbound
+        let driver = self.driver
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await rpc.run() }
+                group.addTask { await metricsServer.run() }
+                group.addTask {
+                    for await message in inbound {
+                        await driver.receive(message)
+                        if await driver.stopReason != nil { return }
+                    }
+                }
+                await group.next()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.logger.info("shutting down")
+            // Closing the network ends the inbound stream, which ends the loop above.
+            let peers = self.peers
+            Task { await peers.shutdown() }
+        }
+        await rpc.close()
+        await metricsServer.close()
+        await peers.shutdown()
+        store.close()
+        if let reason = await driver.stopReason { throw NodeStartError(reason) }
+        logger.info("stopped cleanly")
+    }
+}
+
+extension ConsensusParameters {
+    /// The core's timeouts from the genesis `consensus` section.
+    public init(_ genesis: ConsensusParams) {
+        self.init(timeoutProposeBaseMillis: genesis.timeoutProposeMillis, timeoutProposeDeltaMillis: genesis.timeoutProposeDeltaMillis,
+                  timeoutPrevoteBaseMillis: genesis.timeoutPrevoteMillis, timeoutPrevoteDeltaMillis: genesis.timeoutPrevoteDeltaMillis,
+                  timeoutPrecommitBaseMillis: genesis.timeoutPrecommitMillis,
+                  timeoutPrecommitDeltaMillis: genesis.timeoutPrecommitDeltaMillis, commitWaitMillis: genesis.timeoutCommitMillis)
+    }
+}

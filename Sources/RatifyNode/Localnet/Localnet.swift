@@ -1,0 +1,203 @@
+import Foundation
+import RatifyCore
+import Synchronization
+
+/// `ratify localnet`: runs each validator home as its own `ratify start` process, follows
+/// their finalized heights, prints one line per height that every validator has finalized,
+/// and on stop (Ctrl-C, SIGTERM or `durationSeconds`) stops them and sums up.
+public final class Localnet: Sendable {
+    public struct Options: Sendable {
+        public var validators: Int
+        public var genesisFile: String
+        public var homesDirectory: String
+        /// Copy the homes to a temporary directory first, so the originals stay clean.
+        public var fresh: Bool
+        public var durationSeconds: Double?
+        /// The `ratify` binary to start for each node.
+        public var binary: String
+
+        public init(validators: Int, genesisFile: String, homesDirectory: String, fresh: Bool,
+                    durationSeconds: Double?, binary: String) {
+            self.validators = validators
+            self.genesisFile = genesisFile
+            self.homesDirectory = homesDirectory
+            self.fresh = fresh
+            self.durationSeconds = durationSeconds
+            self.binary = binary
+        }
+    }
+
+    public struct Summary: Sendable, CustomStringConvertible {
+        public var heights: Int
+        public var seconds: Double
+        public var latenciesMillis: [Double]
+        public var roundsAboveZero: Int
+        public var transactions: Int
+        /// Heights at which two nodes logged different block hashes (must be empty).
+        public var disagreements: [UInt64]
+
+        public var description: String {
+            let sorted = latenciesMillis.sorted()
+            func percentile(_ p: Double) -> String {
+                guard !sorted.isEmpty else { return "-" }
+                let index = min(sorted.count - 1, Int((p * Double(sorted.count - 1)).rounded(.up)))
+                return String(format: "%.1f ms", sorted[index])
+            }
+            let rate = seconds > 0 ? Double(heights) / seconds : 0
+            return """
+                heights finalized by every validator: \(heights) in \(String(format: "%.1f", seconds)) s \
+                (\(String(format: "%.2f", rate)) blocks/s), transactions: \(transactions), heights needing more than one round: \(roundsAboveZero)
+                finality latency (proposal time to decision, per node): p50 \(percentile(0.5)), p99 \(percentile(0.99)), max \(percentile(1))
+                block hashes: \(disagreements.isEmpty ? "identical on every node at every height" : "DISAGREE at heights \(disagreements)")
+                """
+        }
+    }
+
+    struct Progress {
+        var perHeight: [UInt64: [Int: FinalizedLine]] = [:]
+        var reported: UInt64 = 0
+        var latencies: [Double] = []
+        var roundsAboveZero = 0
+        var transactions = 0
+        var disagreements: [UInt64] = []
+        var partialLines: [Int: [UInt8]] = [:]
+    }
+
+    let options: Options
+    let print: @Sendable (String) -> Void
+    let progress = Mutex(Progress())
+    let processes = Mutex<[Process]>([])
+
+    public init(options: Options, print: @escaping @Sendable (String) -> Void) {
+        self.options = options
+        self.print = print
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Runs until `stop()` or the duration, and returns the summary.
+    public func run() async throws -> Summary {
+        let homes = try prepareHomes()
+        let started = Date()
+        for (index, home) in homes.enumerated() {
+            try launch(index: index, home: home)
+        }
+        print("started \(homes.count) validators (\(homes.joined(separator: ", "))); Ctrl-C stops them")
+        let deadline = options.durationSeconds.map { started.addingTimeInterval($0) }
+        while !Task.isCancelled {
+            if let deadline, Date() >= deadline { break }
+            let exited = processes.withLock { $0.filter { !$0.isRunning } }
+            if !exited.isEmpty {
+                stopAll()
+                throw Failure(description: "a validator exited unexpectedly (status \(exited[0].terminationStatus)); see its log above")
+            }
+            try? await Task.sleep(nanoseconds: 200_000_000)
+        }
+        stopAll()
+        let seconds = Date().timeIntervalSince(started)
+        return progress.withLock { progress in
+            Summary(heights: Int(progress.reported), seconds: seconds, latenciesMillis: progress.latencies,
+                    roundsAboveZero: progress.roundsAboveZero, transactions: progress.transactions,
+                    disagreements: progress.disagreements)
+        }
+    }
+
+    /// Checks the homes against the genesis and, with `fresh`, copies them somewhere new.
+    func prepareHomes() throws -> [String] {
+        let genesis: Genesis
+        do { genesis = try GenesisFile.load(options.genesisFile) } catch { throw Failure(description: "\(error)") }
+        let files = FileManager.default
+        var homes: [String] = []
+        let destination = options.fresh ? files.temporaryDirectory.appendingPathComponent("ratify-localnet-\(UUID().uuidString)").path : nil
+        for index in 0..<options.validators {
+            var home = "\(options.homesDirectory)/node\(index)"
+            let homeGenesis: Genesis
+            do { homeGenesis = try NodeHome(home).loadGenesis() } catch { throw Failure(description: "\(error)") }
+            guard homeGenesis.genesisHash == genesis.genesisHash else {
+                throw Failure(description: "\(home)/config/genesis.json differs from \(options.genesisFile); regenerate the homes (Tools/make-localnet-files.sh) or pass --genesis")
+            }
+            if let destination {
+                let copy = "\(destination)/node\(index)"
+                try files.createDirectory(atPath: copy, withIntermediateDirectories: true)
+                try files.copyItem(atPath: "\(home)/config", toPath: "\(copy)/config")
+                home = copy
+            }
+            homes.append(home)
+        }
+        return homes
+    }
+
+    func launch(index: Int, home: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: options.binary)
+        process.arguments = ["start", "--home", home]
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = pipe
+        pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            guard !data.isEmpty else {
+                handle.readabilityHandler = nil
+                return
+            }
+            self?.consume(Array(data), from: index)
+        }
+        do {
+            try process.run()
+        } catch {
+            throw Failure(description: "cannot start \(options.binary): \(error)")
+        }
+        processes.withLock { $0.append(process) }
+    }
+
+    func consume(_ bytes: [UInt8], from node: Int) {
+        let lines: [String] = progress.withLock { progress in
+            var buffer = progress.partialLines[node, default: []] + bytes
+            var lines: [String] = []
+            while let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                lines.append(String(decoding: buffer[..<newline], as: UTF8.self))
+                buffer.removeSubrange(...newline)
+            }
+            progress.partialLines[node] = buffer
+            return lines
+        }
+        for line in lines {
+            if line.contains(" error ") || line.contains(" critical ") { print("node\(node): \(line)") }
+            guard let finalized = FinalizedLine(line[...]) else { continue }
+            record(finalized, from: node)
+        }
+    }
+
+    func record(_ line: FinalizedLine, from node: Int) {
+        let report: String? = progress.withLock { progress in
+            progress.perHeight[line.height, default: [:]][node] = line
+            progress.latencies.append(line.latencyMillis)
+            let next = progress.reported + 1
+            guard let lines = progress.perHeight[next], lines.count == options.validators else { return nil }
+            progress.reported = next
+            progress.perHeight[next] = nil
+            let hashes = Set(lines.values.map(\.blockHash))
+            if hashes.count > 1 { progress.disagreements.append(next) }
+            let first = lines.values.first
+            if (first?.round ?? 0) > 0 { progress.roundsAboveZero += 1 }
+            progress.transactions += first?.transactions ?? 0
+            let latencies = lines.values.map(\.latencyMillis).sorted()
+            let median = latencies[latencies.count / 2]
+            return String(format: "height %llu  round %u  txs %d  hash %@  finality %.1f ms (median of %d nodes, max %.1f ms)%@",
+                          next, first?.round ?? 0, first?.transactions ?? 0, first?.blockHash ?? "-", median, latencies.count,
+                          latencies.last ?? 0, hashes.count > 1 ? "  HASHES DISAGREE" : "")
+        }
+        if let report { print(report) }
+    }
+
+    /// Stops every validator: SIGTERM, then SIGKILL after 5 seconds.
+    public func stopAll() {
+        let running = processes.withLock { $0 }
+        for process in running where process.isRunning { process.terminate() }
+        let deadline = Date().addingTimeInterval(5)
+        while running.contains(where: \.isRunning), Date() < deadline { usleep(50_000) }
+        for process in running where process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+}

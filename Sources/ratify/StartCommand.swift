@@ -1,0 +1,48 @@
+import ArgumentParser
+import Foundation
+import Logging
+import RatifyNode
+import ServiceLifecycle
+
+struct StartCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "start",
+        abstract: "Run a validator (or full) node from its home directory.",
+        discussion: """
+            Loads HOME/config/config.toml, genesis.json and the keys, opens HOME/data, joins the
+            persistent peers and takes part in consensus. Logs one line per finalized height.
+            Stops cleanly on SIGINT or SIGTERM.
+            """)
+
+    @Option(name: .long, help: "The node's home directory (made by `ratify testnet`).")
+    var home: String
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical (overrides config.toml).")
+    var logLevel: String?
+
+    func run() async throws {
+        let nodeHome = NodeHome(home)
+        let configured = (try? nodeHome.loadConfig())?.logLevel.rawValue ?? "info"
+        guard let level = Logger.Level(rawValue: logLevel ?? configured) else {
+            throw ValidationError("--log-level: unknown level '\(logLevel ?? configured)'")
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "ratify")
+        let node: ValidatorNode
+        do {
+            node = try ValidatorNode.open(home: nodeHome, logger: logger)
+        } catch {
+            throw StandardError.fail(error)
+        }
+        let group = ServiceGroup(configuration: .init(services: [node], gracefulShutdownSignals: [.sigint, .sigterm], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            throw StandardError.fail(error)
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import RatifyNode
+
+/// `ratify start --home HOME` as a child process, its output in a log file the test polls.
+final class NodeProcess {
+    let home: String
+    let logPath: String
+    private(set) var process = Process()
+
+    /// `swift test` builds every product into the directory that holds the test bundle.
+    static var binary: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("ratify").path
+    }
+
+    init(home: String) {
+        self.home = home
+        self.logPath = home + "/node.log"
+    }
+
+    func start() throws {
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        guard let log = FileHandle(forWritingAtPath: logPath) else { throw TestFailure("cannot open \(logPath)") }
+        log.seekToEndOfFile()
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["start", "--home", home]
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+    }
+
+    var isRunning: Bool { process.isRunning }
+
+    func kill(_ signal: Int32) {
+        guard process.isRunning else { return }
+        Foundation.kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// The finalized lines logged so far, by height (the last one logged for a height).
+    var finalized: [UInt64: FinalizedLine] {
+        var lines: [UInt64: FinalizedLine] = [:]
+        for line in log.split(separator: "\n") {
+            if let parsed = FinalizedLine(line) { lines[parsed.height] = parsed }
+        }
+        return lines
+    }
+
+    var height: UInt64 { finalized.keys.max() ?? 0 }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Polls `condition` every 50 ms for at most `seconds`.
+func eventually(seconds: Double, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if condition() { return true }
+        usleep(50_000)
+    }
+    return condition()
+}

@@ -1,0 +1,78 @@
+import Foundation
+import RatifyCore
+import RatifyNode
+import RatifyStore
+import Testing
+
+/// Transactions through the RPC of a real 4-validator network, and a late non-validator.
+@Suite("transactions and a late follower", .serialized)
+struct TransactionFlowTests {
+    @Test("200 transfers submitted over RPC all become final; a late non-validator syncs the whole chain; all stores agree")
+    func transfersAndLateFollower() async throws {
+        let directory = try TemporaryDirectory()
+        guard let time = GenesisTime(unixSeconds: Int64(Date().timeIntervalSince1970)) else { throw TestFailure("clock") }
+        var options = TestnetGenerator.Options(validatorCount: 5, genesisTime: time)
+        options.chainID = "transactions"
+        options.basePort = UInt16(33_000 + Int.random(in: 0..<1_500) * 10)
+        options.heartbeatMillis = 200
+        var plan = try TestnetGenerator.plan(options)
+        plan.genesis.consensus.timeoutProposeMillis = 1_000
+        plan.genesis.consensus.timeoutCommitMillis = 50
+        // node4 is not in the validator set: it follows the chain without voting.
+        plan.genesis.validators.removeLast()
+        try TestnetGenerator.write(plan, to: directory.path)
+        let nodes = (0..<5).map { NodeProcess(home: "\(directory.path)/node\($0)") }
+        defer { nodes.forEach { $0.kill(SIGKILL) } }
+        for node in nodes.prefix(4) { try node.start() }
+        #expect(eventually(seconds: 60) { nodes.prefix(4).allSatisfy { $0.height >= 2 } })
+
+        // 50 transfers from each validator's funded account, each sender through its own node's RPC.
+        let recipient = KeyPair.generate().publicKey.address
+        var hashes: [Hash] = []
+        for sender in 0..<4 {
+            let key = try NodeHome(nodes[sender].home).loadValidatorKey()
+            for nonce in 0..<50 {
+                let transaction = Transaction.signed(chainID: plan.genesis.chainID, sender: key, nonce: UInt64(nonce), fee: 1,
+                                                     payload: .transfer(to: recipient, amount: 10))
+                let rpc = plan.nodes[sender].config.rpc.listenAddress  // one sender, one node: nonces stay in order
+                let reply = try await HTTP.request("http://\(rpc.host):\(rpc.port)/tx", method: "POST",
+                                                   body: Hex.encode(transaction.canonicalBytes))
+                #expect(reply.status == 200, "submission \(sender)/\(nonce): \(reply.body)")
+                hashes.append(transaction.hash)
+            }
+        }
+        let rpc0 = plan.nodes[0].config.rpc.listenAddress
+        var unfinished = hashes
+        let deadline = Date().addingTimeInterval(60)
+        while !unfinished.isEmpty, Date() < deadline {
+            var still: [Hash] = []
+            for hash in unfinished {
+                let reply = try await HTTP.request("http://\(rpc0.host):\(rpc0.port)/tx/\(hash.hex)")
+                if reply.status != 200 { still.append(hash) } else { #expect(reply.body.contains("\"code\" : 0") || reply.body.contains("\"code\": 0"), "\(reply.body)") }
+            }
+            unfinished = still
+            if !unfinished.isEmpty { try await Task.sleep(nanoseconds: 200_000_000) }
+        }
+        #expect(unfinished.isEmpty, "\(unfinished.count) of 200 transfers never became final")
+        let account = try await HTTP.request("http://\(rpc0.host):\(rpc0.port)/account/\(recipient.hex)")
+        #expect(account.body.contains("\"2000\""), "the recipient holds 200 × 10: \(account.body)")
+
+        // The follower starts late, syncs every block from its peers and then follows.
+        try nodes[4].start()
+        #expect(eventually(seconds: 90) { nodes[4].height >= nodes[0].height && nodes[4].height > 0 },
+                "the late follower syncs: \(nodes.map(\.height)); its log ends:\n\(nodes[4].log.suffix(2_000))")
+        let followed = nodes[0].height + 3
+        #expect(eventually(seconds: 60) { nodes[4].height >= followed }, "and then follows new blocks")
+
+        for node in nodes { node.kill(SIGTERM) }
+        let stores = try nodes.map { try NodeStore.open(dataDirectory: $0.home + "/data", genesisHash: plan.genesis.genesisHash) }
+        defer { stores.forEach { $0.close() } }
+        let common = try stores.map { try $0.blocks.latestHeight() }.min() ?? 0
+        #expect(common >= followed)
+        for height in 1...max(common, 1) {
+            let hashes = try Set(stores.map { try $0.blocks.blockHash(height: height) })
+            let appHashes = try Set(stores.map { try $0.state.appHash(height: height) })
+            #expect(hashes.count == 1 && appHashes.count == 1, "stores disagree at height \(height)")
+        }
+    }
+}
