@@ -71,6 +71,8 @@ let package = Package(
                 "RatifyCore", "RatifyNode", "RatifySim", "RatifyBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -82,7 +84,10 @@ let package = Package(
         .testTarget(name: "RatifyLedgerTests", dependencies: ["RatifyLedger", "RatifyCore"]),
         .testTarget(name: "RatifySimTests", dependencies: ["RatifySim", "RatifyConsensus", "RatifyCore"]),
         .testTarget(name: "RatifyStoreTests", dependencies: ["RatifyStore", "RatifyCore"]),
-        .testTarget(name: "RatifyNetTests", dependencies: ["RatifyNet", "RatifyCore"] + nio),
+        .testTarget(
+            name: "RatifyNetTests",
+            dependencies: ["RatifyNet", "RatifyCore", .product(name: "NIOEmbedded", package: "swift-nio")] + nio
+        ),
         .testTarget(name: "RatifyNodeTests", dependencies: ["RatifyNode", "RatifyLedger", "RatifyCore"] + nio),
         // Real `ratify start` processes on loopback; needs the `ratify` product built beside it.
         .testTarget(name: "RatifyBenchTests", dependencies: ["RatifyBench", "RatifyCore"]),

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 import RatifyNode
 import ServiceLifecycle
 
@@ -32,9 +34,13 @@ struct StartCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "ratify")
+        // One registry for the process: the node's own metrics and, through swift-metrics'
+        // global system, the network's (ratify_p2p_*).
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let node: ValidatorNode
         do {
-            node = try ValidatorNode.open(home: nodeHome, logger: logger)
+            node = try ValidatorNode.open(home: nodeHome, logger: logger, metricsRegistry: registry)
         } catch {
             throw StandardError.fail(error)
         }

@@ -48,6 +48,21 @@ struct GossipTests {
         await b.shutdown()
     }
 
+    @Test("votes dropped because the node's delivery queue was full are sent again by gossip")
+    func droppedDeliveriesAreResent() async throws {
+        let logs = LogStore()
+        let (a, b) = try await Self.pair(logs) { $0.deliveryBufferMax = 2 }
+        a.updateLocalState(height: 7, round: 0, step: .prevote)
+        b.updateLocalState(height: 7, round: 0, step: .prevote)
+        let votes = (0..<4).map { NetSamples.vote(validator: $0) }
+        for vote in votes { a.broadcast(.vote(vote)) }
+        #expect(await Wait.until { b.stats.deliveryDropped >= 2 })
+        let inbox = Inbox(b) // the node starts reading: the two queued votes, then the resent ones
+        #expect(await Wait.until { Set(inbox.votes()) == Set(votes) })
+        await a.shutdown()
+        await b.shutdown()
+    }
+
     @Test("a peer that is behind gets decided blocks with their commits")
     func blockCatchUp() async throws {
         let logs = LogStore()
@@ -189,6 +204,30 @@ struct UnitTests {
         }
         first.reset()
         #expect(first.nextDelayMillis() <= 100)
+    }
+
+    @Test("the vote store stays within its vote and set caps, dropping the lowest heights first")
+    func voteStore() {
+        var store = VoteStore(capacity: 100)
+        for height in 0..<200 { _ = store.add(NetSamples.vote(height: Height(height), validator: height % 4)) }
+        #expect(store.count <= 64)
+        #expect(store.bitmap(VoteKey(height: 199, round: 0, type: .prevote)).contains(199 % 4))
+        #expect(store.bitmap(VoteKey(height: 0, round: 0, type: .prevote)).setCount == 0)
+        var full = VoteStore(capacity: 3)
+        for validator in 0..<4 { _ = full.add(NetSamples.vote(validator: validator)) }
+        #expect(full.count == 3)
+        full.prune(below: 8)
+        #expect(full.count == 0)
+    }
+
+    @Test("a repeated warning about one peer is logged once per interval")
+    func rateLimitedLog() {
+        let logs = LogStore()
+        let log = RateLimitedLog(logger: logs.logger(), intervalMillis: 60_000)
+        #expect(log.warning("peer-a", "bad frame"))
+        #expect(!log.warning("peer-a", "bad frame"))
+        #expect(log.warning("peer-b", "bad frame"))
+        #expect(logs.all.count == 2)
     }
 
     @Test("the seen set forgets the oldest digest past its capacity")

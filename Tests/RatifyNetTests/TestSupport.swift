@@ -37,7 +37,7 @@ struct CapturingLogHandler: LogHandler {
 
 enum Wait {
     /// Polls `condition` every 20 ms until it holds or `seconds` pass; returns whether it held.
-    static func until(seconds: Double = 10, _ condition: () -> Bool) async -> Bool {
+    static func until(seconds: Double = 20, _ condition: () -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         while ContinuousClock.now < deadline {
             if condition() { return true }
@@ -57,7 +57,7 @@ func makeConfig(_ index: Int, chainID: String = NetSamples.chainID, peers: [Peer
     config.listenPort = port
     config.udpListenPort = udp ? 0 : nil
     config.persistentPeers = peers
-    config.handshakeTimeoutMillis = 2_000
+    config.handshakeTimeoutMillis = 5_000
     config.dialBackoffBaseMillis = 50
     config.dialBackoffMaxMillis = 400
     config.misbehaviourBackoffMillis = 300

@@ -16,8 +16,11 @@ struct PeerKnownState: Sendable {
             votes = votes.filter { $0.key.height + 1 >= state.height }
         }
         announced = state
+        // The announcement is the peer's word on what it has: it replaces what we assumed from
+        // our own sends, so a vote the peer dropped (its delivery queue was full) is sent again.
         for type in VoteType.allCases {
             let key = VoteKey(height: state.height, round: state.round, type: type)
+            votes[key] = nil
             mark(key, state.votes(type))
         }
     }

@@ -118,7 +118,14 @@ extension PeerManager {
         case .peerState(let announced):
             session.known.withLock { $0.update(announced) }
         case .blockRequest(let height):
-            serveCatchUp(height: height, to: session, force: true)
+            let now = NIODeadline.now().uptimeNanoseconds
+            let allowed = session.blockRequests.withLock { bucket -> Bool in
+                bucket.refill(nowNanos: now)
+                guard bucket.tokens >= 1 else { return false }
+                _ = bucket.take(1, nowNanos: now)
+                return true
+            }
+            if allowed { serveCatchUp(height: height, to: session) }
         case .blockPart(let part):
             guard state.withLock({ !$0.seen.contains(received.digest) }) else {
                 metrics.duplicatesDropped.increment()
@@ -154,16 +161,16 @@ extension PeerManager {
         if case .proposal(let proposal) = message {
             session.known.withLock { $0.proposalKnown = (proposal.height, proposal.round) }
         }
-        let others = state.withLock { state -> [PeerSession] in
-            if case .vote(let vote) = message { _ = state.votes.add(vote) }
-            return state.sessions.values.filter { $0 !== session }
-        }
         switch continuation.yield(InboundMessage(peer: session.nodeID, message: message, transport: transport)) {
         case .enqueued:
             break
         case .dropped:
-            // The node is behind: forget the digest so the copy gossip resends is taken.
-            state.withLock { $0.seen.remove(digest) }
+            // The node is behind: forget the digest so the copy gossip resends is taken, and keep
+            // the vote out of the store so our announcements say we still miss it.
+            state.withLock {
+                $0.seen.remove(digest)
+                $0.deliveryDropped += 1
+            }
             metrics.deliveryDropped.increment()
             return
         case .terminated:
@@ -171,8 +178,31 @@ extension PeerManager {
         @unknown default:
             return
         }
+        let (others, relayBlock) = state.withLock { state -> ([PeerSession], Bool) in
+            var relayBlock = false
+            switch message {
+            case .vote(let vote):
+                // Keep votes near our height only; others are delivered but not re-gossiped.
+                if state.local.height == 0 || (vote.height + 1 >= state.local.height && vote.height <= state.local.height + 1) {
+                    _ = state.votes.add(vote)
+                }
+            case .proposal(let proposal):
+                state.proposedBlockIDs.append(proposal.blockID)
+                if state.proposedBlockIDs.count > 16 { state.proposedBlockIDs.removeFirst() }
+            case .block(let block):
+                let id = block.id
+                relayBlock = state.proposedBlockIDs.contains(id)
+                if relayBlock, let proposal = state.proposal, proposal.blockID == id { state.proposalBlock = block }
+            default:
+                break
+            }
+            return (state.sessions.values.filter { $0 !== session }, relayBlock)
+        }
+        // Relay what the verifier vouched for; a block only when a verified proposal names it.
         switch message {
-        case .vote, .proposal, .block, .evidence, .transaction:
+        case .vote, .proposal, .evidence, .transaction:
+            for other in others { deliver(message, to: other) }
+        case .block where relayBlock:
             for other in others { deliver(message, to: other) }
         default:
             break
@@ -232,7 +262,7 @@ extension PeerManager {
                     guard plan.session.send(message) else { break }
                 }
             }
-            if let height = plan.catchUp { serveCatchUp(height: height, to: plan.session, force: false) }
+            if let height = plan.catchUp { serveCatchUp(height: height, to: plan.session) }
         }
         if let announcement {
             for session in state.withLock({ Array($0.sessions.values) }) { session.send(.peerState(announcement)) }
@@ -240,7 +270,7 @@ extension PeerManager {
     }
 
     /// Sends the decided block and commit at `height` to a peer that is behind or asked.
-    func serveCatchUp(height: Height, to session: PeerSession, force: Bool) {
+    func serveCatchUp(height: Height, to session: PeerSession) {
         guard let provider = state.withLock({ $0.blockProvider }), let (block, commit) = provider(height) else { return }
         guard session.send(.commit(commit)) else { return }
         _ = sendBlock(block, to: session)

@@ -1,9 +1,11 @@
 import RatifyCore
 
 /// Verified votes kept for re-sending to peers that miss them, by (height, round, type) and
-/// validator index. Bounded by `capacity` votes: when full, the lowest (height, round) set is
-/// dropped first; `prune(below:)` forgets heights the node has moved past.
+/// validator index. Bounded by `capacity` votes and `setsMax` sets: when full, the lowest
+/// (height, round) set is dropped first; `prune(below:)` forgets heights the node has moved past.
 struct VoteStore: Sendable {
+    static let setsMax = 64
+
     let capacity: Int
     private var sets: [VoteKey: [UInt32: Vote]] = [:]
     private(set) var count = 0
@@ -15,11 +17,16 @@ struct VoteStore: Sendable {
         guard Int(vote.validatorIndex) < NetLimits.voteBitmapBitsMax else { return false }
         let key = VoteKey(vote)
         if sets[key]?[vote.validatorIndex] != nil { return false }
-        while count >= capacity, let oldest = sets.keys.min(by: { ($0.height, $0.round) < ($1.height, $1.round) }) {
+        while sets[key] == nil, sets.count >= Self.setsMax || count >= capacity, let oldest = sets.keys.min(by: { ($0.height, $0.round) < ($1.height, $1.round) }) {
             if oldest.height > key.height || (oldest.height == key.height && oldest.round > key.round) { return false }
             count -= sets[oldest]?.count ?? 0
             sets[oldest] = nil
         }
+        while count >= capacity, let oldest = sets.keys.min(by: { ($0.height, $0.round) < ($1.height, $1.round) }), oldest != key {
+            count -= sets[oldest]?.count ?? 0
+            sets[oldest] = nil
+        }
+        guard count < capacity else { return false }
         sets[key, default: [:]][vote.validatorIndex] = vote
         count += 1
         return true

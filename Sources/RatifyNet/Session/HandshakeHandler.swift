@@ -152,8 +152,12 @@ final class HandshakeHandler: ChannelInboundHandler, RemovableChannelHandler {
         default:
             if let peerError = error as? PeerError, case .frameTooLarge(let length, let max) = peerError {
                 fail(context, .malformed("handshake frame length \(length) exceeds the maximum \(max)"))
-            } else {
+            } else if error is PeerError || error is ByteToMessageDecoderError {
                 fail(context, .malformed("\(error)"))
+            } else {
+                // A socket error (reset, broken pipe) before the handshake finished: the peer went
+                // away mid-handshake, which is not evidence of misbehaviour.
+                fail(context, .closedEarly)
             }
         }
     }

@@ -14,6 +14,8 @@ public struct NetStats: Sendable {
     public var handshakeFailures: [String: Int]
     public var disconnects: [String: Int]
     public var udpRejected: [String: Int]
+    /// Messages dropped because `inbound` was full (gossip sends them again).
+    public var deliveryDropped: Int
 }
 
 extension PeerManager {
@@ -24,7 +26,7 @@ extension PeerManager {
                 openChannels: state.channels.count, seenDigests: state.seen.count, storedVotes: state.votes.count,
                 penalties: state.penalties.count, queuedMessages: 0, assemblingBytes: 0,
                 handshakeFailures: state.handshakeFailures, disconnects: state.disconnects,
-                udpRejected: state.udpRejected))
+                udpRejected: state.udpRejected, deliveryDropped: state.deliveryDropped))
         }
         var stats = snapshot
         for session in sessions {

@@ -64,6 +64,10 @@ public final class PeerManager: Sendable {
         var handshakeFailures: [String: Int] = [:]
         var disconnects: [String: Int] = [:]
         var udpRejected: [String: Int] = [:]
+        var deliveryDropped = 0
+        /// Block ids of the last proposals that passed the verifier: a received block is relayed
+        /// only when a signed proposal names it, so junk blocks are not amplified.
+        var proposedBlockIDs: [BlockID] = []
     }
 
     public init(config: NetConfig, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
@@ -182,6 +186,7 @@ public final class PeerManager: Sendable {
             return true
         }
         guard admitted else {
+            state.withLock { $0.handshakeFailures["refused", default: 0] += 1 }
             metrics.handshakeFailure("refused")
             log.warning("accept-refused", "refusing inbound connection: peer or handshake limit reached",
                         metadata: ["remote": "\(channel.remoteAddress.map { "\($0)" } ?? "?")"])

@@ -18,6 +18,9 @@ final class PeerSession: Sendable {
     let assembler = Mutex(BlockAssembler())
     let udpReplay = Mutex(ReplayWindow())
     let udpSendCounter = Atomic<UInt64>(0)
+    /// Block requests this peer may make: 10 per second, bursts of 20. Each answer can be a
+    /// 16 MiB block, so requests beyond this are ignored rather than queued.
+    let blockRequests = Mutex(TokenBucket(ratePerSecond: 10, burst: 20, nowNanos: NIODeadline.now().uptimeNanoseconds))
     private let pending = Atomic<Int>(0)
     private let reason = Mutex<PeerError?>(nil)
 

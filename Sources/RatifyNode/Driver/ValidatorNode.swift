@@ -48,7 +48,10 @@ public final class ValidatorNode: Service {
 
     /// Loads and checks everything in `home`, opens the store (refusing one made from another
     /// genesis, in use by another process, or damaged) and recovers the chain tip.
-    public static func open(home: NodeHome, logger: Logger) throws -> ValidatorNode {
+    /// `metricsRegistry` is what the metrics endpoint serves; `ratify start` also bootstraps
+    /// swift-metrics' global system over it, which is how RatifyNet reports.
+    public static func open(home: NodeHome, logger: Logger,
+                            metricsRegistry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) throws -> ValidatorNode {
         let config: NodeConfig, genesis: Genesis, validatorKey: KeyPair, nodeKey: KeyPair
         do {
             config = try home.loadConfig()
@@ -82,7 +85,7 @@ public final class ValidatorNode: Service {
             let peers = PeerManager(config: netConfig, logger: logger, verifier: { _ in true })
             let mempool = Mempool(limits: MempoolLimits(config.mempool), ledger: ledger)
             let waiters = TransactionWaiters(waitersMax: 10_000)
-            let (metrics, registry) = NodeMetrics.prometheus()
+            let (metrics, registry) = NodeMetrics.prometheus(registry: metricsRegistry)
             let driver = NodeDriver(settings: settings, store: store, peers: peers, mempool: mempool, waiters: waiters,
                                     metrics: metrics, validatorKey: validatorKey, ledger: ledger, chain: chain,
                                     lastCommit: lastCommit, logger: logger)

@@ -57,8 +57,8 @@ public final class NodeMetrics: Sendable {
 
     /// A Prometheus registry and metrics writing to it, with histogram buckets suited to each
     /// latency (block times of about a second, store commits of milliseconds).
-    public static func prometheus() -> (metrics: NodeMetrics, registry: PrometheusCollectorRegistry) {
-        let registry = PrometheusCollectorRegistry()
+    public static func prometheus(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry())
+        -> (metrics: NodeMetrics, registry: PrometheusCollectorRegistry) {
         var factory = PrometheusMetricsFactory(registry: registry)
         let blockBuckets: [Duration] = [.milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
                                         .milliseconds(1_500), .seconds(2), .seconds(3), .seconds(5), .seconds(10), .seconds(30)]
