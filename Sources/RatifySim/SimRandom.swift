@@ -1,25 +1,21 @@
+import RatifyCore
+
 /// The simulator's only source of randomness: SplitMix64 (Steele, Lea, Flood 2014), seeded.
 /// Each concern (network, faults, ledger, byzantine choices) draws from its own stream derived
 /// from the run's seed, so turning one fault kind off does not change the draws of the others;
 /// the shrinker relies on that.
 public struct SimRandom: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    private var generator: SplitMix64
 
-    public init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { generator = SplitMix64(seed: seed) }
 
     /// An independent stream for `purpose`, derived from `seed`.
     public init(seed: UInt64, stream purpose: UInt64) {
-        var mixer = SimRandom(seed: seed ^ (purpose &* 0x9E37_79B9_7F4A_7C15))
-        state = mixer.next()
+        var mixer = SplitMix64(seed: seed ^ (purpose &* 0x9E37_79B9_7F4A_7C15))
+        generator = SplitMix64(seed: mixer.next())
     }
 
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    public mutating func next() -> UInt64 { generator.next() }
 
     /// Uniform in `0..<bound`; 0 when `bound` is 0.
     public mutating func below(_ bound: UInt64) -> UInt64 {

@@ -1,16 +1,17 @@
+import RatifyCore
 /// Capped exponential backoff with "equal jitter": attempt n waits a uniformly random time in
 /// [d/2, d], d = min(max, base * 2^n). The jitter comes from a seeded generator.
 public struct Backoff: Sendable {
     public let baseMillis: Int64
     public let maxMillis: Int64
     public private(set) var attempts: Int = 0
-    private var random: JitterRandom
+    private var random: SplitMix64
 
     public init(baseMillis: Int64, maxMillis: Int64, seed: UInt64) {
         precondition(baseMillis > 0 && maxMillis >= baseMillis)
         self.baseMillis = baseMillis
         self.maxMillis = maxMillis
-        self.random = JitterRandom(seed: seed)
+        self.random = SplitMix64(seed: seed)
     }
 
     public mutating func nextDelayMillis() -> Int64 {
