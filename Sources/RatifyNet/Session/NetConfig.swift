@@ -25,6 +25,11 @@ public struct NetConfig: Sendable {
     /// Messages queued towards one peer and not yet written to its socket; over this, the peer is
     /// disconnected as too slow.
     public var sendQueueMessagesMax: Int = 4_096
+    /// Block requests (catch-up) one peer may make per second, and in a burst. A node that is
+    /// behind pipelines requests to sync at block-store speed; beyond this they are ignored
+    /// rather than queued (an answer can be a whole block).
+    public var blockRequestsPerSecond: Double = 1_000
+    public var blockRequestsBurst: Double = 128
     /// Inbound frames and bytes per second from one peer (token buckets, burst = one second).
     public var inboundFramesPerSecond: Double = 5_000
     public var inboundBytesPerSecond: Double = 32 * 1024 * 1024

@@ -316,7 +316,8 @@ public final class PeerManager: Sendable {
 
     func established(_ channel: any Channel, _ result: Handshake.Result, sender: FrameCipher, receiver: FrameCipher) {
         let session = PeerSession(nodeID: result.peerNodeID, role: result.role, channel: channel, keys: result.keys,
-                                  peerUDPPort: result.peerUDPPort, sendQueueMessagesMax: config.sendQueueMessagesMax)
+                                  peerUDPPort: result.peerUDPPort, sendQueueMessagesMax: config.sendQueueMessagesMax,
+                                  blockRequestsPerSecond: config.blockRequestsPerSecond, blockRequestsBurst: config.blockRequestsBurst)
         let localID = nodeID
         enum Decision { case accept(replacing: PeerSession?), reject(PeerError) }
         let decision = state.withLock { state -> Decision in

@@ -18,14 +18,16 @@ final class PeerSession: Sendable {
     let assembler = Mutex(BlockAssembler())
     let udpReplay = Mutex(ReplayWindow())
     let udpSendCounter = Atomic<UInt64>(0)
-    /// Block requests this peer may make: 10 per second, bursts of 20. Each answer can be a
-    /// 16 MiB block, so requests beyond this are ignored rather than queued.
-    let blockRequests = Mutex(TokenBucket(ratePerSecond: 10, burst: 20, nowNanos: NIODeadline.now().uptimeNanoseconds))
+    /// Block requests this peer may make (`NetConfig.blockRequestsPerSecond` and burst).
+    /// Requests beyond this are ignored rather than queued: each answer can be a whole block.
+    let blockRequests: Mutex<TokenBucket>
     private let pending = Atomic<Int>(0)
     private let reason = Mutex<PeerError?>(nil)
 
     init(nodeID: NodeID, role: Handshake.Role, channel: any Channel, keys: SessionKeys, peerUDPPort: UInt16,
-         sendQueueMessagesMax: Int) {
+         sendQueueMessagesMax: Int, blockRequestsPerSecond: Double, blockRequestsBurst: Double) {
+        self.blockRequests = Mutex(TokenBucket(ratePerSecond: blockRequestsPerSecond, burst: blockRequestsBurst,
+                                               nowNanos: NIODeadline.now().uptimeNanoseconds))
         self.nodeID = nodeID
         self.role = role
         self.channel = channel

@@ -32,8 +32,9 @@ public actor NodeDriver {
         /// With an empty mempool, the next height starts only after this long (DESIGN.md:
         /// no empty blocks except on a heartbeat).
         public var heartbeatMillis: UInt64
-        /// Caps on what is held while waiting for its other half (a proposal for its block).
-        public var pendingBlocksMax = 64
+        /// Caps on what is held while waiting for its other half (a proposal for its block, a
+        /// commit for its block); at least twice the block-sync window.
+        public var pendingBlocksMax = 96
         /// TESTS ONLY: with each prevote for a block, also sign and broadcast a conflicting
         /// prevote for nil, bypassing the double-sign guard, so slashing can be tested end to
         /// end. Set by the RATIFY_TEST_DOUBLE_SIGN=1 environment variable, never by config.
@@ -59,8 +60,9 @@ public actor NodeDriver {
         public var intervalMillis: Double
     }
 
-    /// How many heights past the current one blocks and commits are held for.
-    static let heightsAheadKept: Height = 2
+    /// How many heights past the current one blocks and commits are held for: the window a
+    /// node that is behind keeps requested from the peer that serves it (block sync).
+    static let heightsAheadKept: Height = 32
 
     let settings: Settings
     let store: NodeStore
@@ -85,6 +87,10 @@ public actor NodeDriver {
     var receivedBlocks: [BlockID: Block] = [:]
     var handedOverBlocks: Set<BlockID> = []
     var catchUpCommits: [BlockID: Commit] = [:]
+    /// Block sync: the peer that served the last catch-up commit, and the highest height
+    /// requested from it.
+    var syncPeer: NodeID?
+    var requestedThrough: Height = 0
     var evidencePool: [DuplicateVoteEvidence] = []
     /// WAL records not yet durable (peers' messages, timeouts), in arrival order; written with
     /// the next durable write, or on their own once `walBufferMax` are held.
@@ -525,6 +531,7 @@ public actor NodeDriver {
                 return
             }
             catchUpCommits[commit.blockID] = commit
+            syncPeer = inbound.peer
             await catchUpIfPossible()
         case .transaction(let transaction):
             do {
@@ -614,6 +621,26 @@ public actor NodeDriver {
         run([.start])
         handOverPending()
         announce()
+        requestAhead()
         return true
+    }
+
+    /// Block sync: having caught up one height, this node is behind; keep the next
+    /// `heightsAheadKept` heights requested from the peer that served it, so blocks arrive
+    /// back to back instead of one per gossip round.
+    private func requestAhead() {
+        guard let peer = syncPeer else { return }
+        let last = chain.nextHeight + Self.heightsAheadKept - 1
+        // The height needed next is asked again unless its commit is here (a request to a
+        // peer that went away is otherwise lost); later ones once each.
+        if !catchUpCommits.values.contains(where: { $0.height == chain.nextHeight }) {
+            peers.send(.blockRequest(height: chain.nextHeight), to: peer)
+        }
+        var next = max(requestedThrough + 1, chain.nextHeight + 1)
+        while next <= last {
+            peers.send(.blockRequest(height: next), to: peer)
+            next += 1
+        }
+        requestedThrough = last
     }
 }
