@@ -18,6 +18,9 @@
  *     10,000 accounts, 1,000 transaction index entries, a validator set, the latest height),
  *     with the same key and value sizes as Benchmarks/Benchmarks/RatifyStorage. The bytes are
  *     pseudo-random, not Ratify's encodings: this is the LMDB cost of that transaction alone.
+ *     Built up in steps (the block and its small records; + the account writes; + the
+ *     transaction index) to show what each part costs.
+ * Beside each: the bytes handed to write(2)/pwrite(2) per commit (/proc/self/io, wchar).
  *
  * Build and run: Tools/bench-store-baseline.sh [DIR] [SCALE]
  *   (gcc -O2 lmdb_baseline.c $(pkg-config --cflags --libs lmdb))
@@ -35,7 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Keep equal to StoreFixtures in Benchmarks/Benchmarks/RatifyStorage/StoreFixtures.swift. */
+/* Keep equal to Benchmarks/Benchmarks/RatifyStorage/BenchChain.swift and RatifyStorage.swift. */
 #define BLOCK_VALUE_BYTES 160486
 #define COMMIT_VALUE_BYTES 300
 #define TRANSACTIONS_PER_BLOCK 1000
@@ -81,6 +84,19 @@ static void big_endian(uint64_t value, unsigned char out[8]) {
     for (int i = 7; i >= 0; i--) { out[i] = (unsigned char)value; value >>= 8; }
 }
 
+/* Bytes this process has handed to write system calls so far (/proc/self/io "wchar"): per
+ * commit, that is what LMDB wrote (dirty pages and the meta page). 0 when unavailable. */
+static uint64_t written_bytes(void) {
+    FILE *io = fopen("/proc/self/io", "r");
+    if (io == NULL) return 0;
+    char line[128];
+    unsigned long long value = 0;
+    while (fgets(line, sizeof line, io) != NULL)
+        if (sscanf(line, "wchar: %llu", &value) == 1) break;
+    fclose(io);
+    return value;
+}
+
 static int compare_u64(const void *a, const void *b) {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return (x > y) - (x < y);
@@ -94,13 +110,14 @@ static uint64_t percentile(const uint64_t *sorted, size_t count, double p) {
     return sorted[rank - 1];
 }
 
-static void report(const char *name, uint64_t *samples, size_t count) {
+static void report(const char *name, uint64_t *samples, size_t count, uint64_t bytes_written) {
     qsort(samples, count, sizeof *samples, compare_u64);
     double sum = 0;
     for (size_t i = 0; i < count; i++) sum += (double)samples[i];
-    printf("%-44s p50 %9.1f us   p99 %9.1f us   min %9.1f   max %9.1f   mean %9.1f   (%zu samples)\n",
+    printf("%-48s p50 %9.1f us   p99 %9.1f us   min %9.1f   max %9.1f   mean %9.1f   written %8.1f KiB/op   (%zu samples)\n",
            name, percentile(samples, count, 50) / 1e3, percentile(samples, count, 99) / 1e3,
-           samples[0] / 1e3, samples[count - 1] / 1e3, sum / (double)count / 1e3, count);
+           samples[0] / 1e3, samples[count - 1] / 1e3, sum / (double)count / 1e3,
+           (double)bytes_written / (double)count / 1024.0, count);
     fflush(stdout);
 }
 
@@ -142,8 +159,9 @@ static void measure_value(const char *name, size_t size, size_t warmup, size_t s
     if (value == NULL || ns == NULL) { fprintf(stderr, "lmdb_baseline: out of memory\n"); exit(1); }
     fill_random(value, size);
     for (size_t i = 0; i < warmup; i++) commit_one_value(value, size);
+    uint64_t written = written_bytes();
     for (size_t i = 0; i < samples; i++) ns[i] = commit_one_value(value, size);
-    report(name, ns, samples);
+    report(name, ns, samples, written_bytes() - written);
     free(ns);
     free(value);
 }
@@ -162,9 +180,13 @@ static int compare_account_key(const void *a, const void *b) {
     return memcmp(account_keys[*(const size_t *)a], account_keys[*(const size_t *)b], ACCOUNT_KEY_BYTES);
 }
 
+/* What a block transaction includes beyond the block, its commit, the indexes and the meta
+ * records: the ledger's state writes and the transaction index. */
+enum block_parts { PARTS_BLOCK_ONLY = 0, PARTS_STATE = 1, PARTS_TRANSACTIONS = 2, PARTS_ALL = 3 };
+
 /* Every put of BlockStore.commit for block `height`, in the order RatifyStore makes them. */
-static uint64_t commit_block(uint64_t height, const unsigned char *block, const unsigned char *commit,
-                             const unsigned char *validator_set, size_t *state_writes) {
+static uint64_t commit_block(uint64_t height, enum block_parts parts, const unsigned char *block,
+                             const unsigned char *commit, const unsigned char *validator_set, size_t *state_writes) {
     size_t accounts[2 * TRANSACTIONS_PER_BLOCK];
     size_t touched = touched_accounts(accounts);
     qsort(accounts, touched, sizeof accounts[0], compare_account_key); /* the ledger writes in key order */
@@ -196,17 +218,22 @@ static uint64_t commit_block(uint64_t height, const unsigned char *block, const 
     put(txn, hashes_db, key, 8, block_hash, 32);
     put(txn, heights_db, block_hash, 32, key, 8);
     put(txn, app_hashes_db, key, 8, app_hash, 32);
-    for (size_t i = 0; i < touched; i++)
-        put(txn, state_db, account_keys[accounts[i]], ACCOUNT_KEY_BYTES, account_value, ACCOUNT_VALUE_BYTES);
+    if (parts & PARTS_STATE)
+        for (size_t i = 0; i < touched; i++)
+            put(txn, state_db, account_keys[accounts[i]], ACCOUNT_KEY_BYTES, account_value, ACCOUNT_VALUE_BYTES);
     put(txn, state_db, meta_key, 1, meta_value, sizeof meta_value);
     put(txn, validator_sets_db, set_key, 8, validator_set, VALIDATOR_SET_BYTES);
-    for (size_t i = 0; i < TRANSACTIONS_PER_BLOCK; i++) put(txn, transactions_db, tx_hashes[i], 32, location, LOCATION_VALUE_BYTES);
+    if (parts & PARTS_TRANSACTIONS)
+        for (size_t i = 0; i < TRANSACTIONS_PER_BLOCK; i++)
+            put(txn, transactions_db, tx_hashes[i], 32, location, LOCATION_VALUE_BYTES);
     put(txn, meta_db, latest_key, sizeof latest_key - 1, key, 8);
     check(mdb_txn_commit(txn), "mdb_txn_commit");
     return now_ns() - start;
 }
 
-static void measure_blocks(size_t warmup, size_t samples) {
+static uint64_t block_height = 1;
+
+static void measure_blocks(const char *name, enum block_parts parts, size_t warmup, size_t samples) {
     unsigned char *block = malloc(BLOCK_VALUE_BYTES);
     unsigned char commit[COMMIT_VALUE_BYTES], validator_set[VALIDATOR_SET_BYTES];
     uint64_t *ns = malloc(samples * sizeof *ns);
@@ -214,30 +241,33 @@ static void measure_blocks(size_t warmup, size_t samples) {
     fill_random(block, BLOCK_VALUE_BYTES);
     fill_random(commit, sizeof commit);
     fill_random(validator_set, sizeof validator_set);
+
+    size_t writes = 0;
+    for (size_t i = 0; i < warmup; i++) commit_block(block_height++, parts, block, commit, validator_set, &writes);
+    uint64_t written = written_bytes();
+    uint64_t total_start = now_ns();
+    for (size_t i = 0; i < samples; i++) ns[i] = commit_block(block_height++, parts, block, commit, validator_set, &writes);
+    double seconds = (double)(now_ns() - total_start) / 1e9;
+    uint64_t written_total = written_bytes() - written;
+    report(name, ns, samples, written_total);
+    if (parts == PARTS_ALL)
+        printf("%-48s %9.1f blocks/s back to back (%zu blocks in %.2f s; %zu state writes in the last)\n",
+               "Ratify-shaped block, back to back", (double)samples / seconds, samples, seconds, writes);
+    free(ns);
+    free(block);
+}
+
+/* The accounts exist before the first block, as after genesis. */
+static void create_accounts(void) {
     for (size_t a = 0; a < ACCOUNT_COUNT; a++) {
         account_keys[a][0] = 1;
         fill_random(account_keys[a] + 1, ACCOUNT_KEY_BYTES - 1);
     }
-    /* The accounts exist before the first block, as after genesis. */
     MDB_txn *txn;
     unsigned char value[ACCOUNT_VALUE_BYTES] = {0};
     check(mdb_txn_begin(env, NULL, 0, &txn), "mdb_txn_begin");
     for (size_t a = 0; a < ACCOUNT_COUNT; a++) put(txn, state_db, account_keys[a], ACCOUNT_KEY_BYTES, value, sizeof value);
     check(mdb_txn_commit(txn), "mdb_txn_commit");
-
-    size_t writes = 0;
-    uint64_t height = 1;
-    for (size_t i = 0; i < warmup; i++) commit_block(height++, block, commit, validator_set, &writes);
-    uint64_t total_start = now_ns();
-    for (size_t i = 0; i < samples; i++) ns[i] = commit_block(height++, block, commit, validator_set, &writes);
-    double seconds = (double)(now_ns() - total_start) / 1e9;
-    char name[96];
-    snprintf(name, sizeof name, "Ratify-shaped block, 1,000 tx (%zu state)", writes);
-    report(name, ns, samples);
-    printf("%-44s %9.1f blocks/s back to back (%zu blocks in %.2f s)\n", "Ratify-shaped block, back to back",
-           (double)samples / seconds, samples, seconds);
-    free(ns);
-    free(block);
 }
 
 static void measure_fdatasync(const char *directory, size_t warmup, size_t samples) {
@@ -258,7 +288,7 @@ static void measure_fdatasync(const char *directory, size_t warmup, size_t sampl
         }
         if (i >= warmup) ns[i - warmup] = now_ns() - start;
     }
-    report("File system: pwrite 4 KiB + fdatasync", ns, samples);
+    report("File system: pwrite 4 KiB + fdatasync", ns, samples, (uint64_t)samples * sizeof page);
     close(fd);
     unlink(path);
     free(ns);
@@ -318,7 +348,12 @@ int main(int argc, char **argv) {
     check(mdb_env_set_flags(env, MDB_NOSYNC, 1), "mdb_env_set_flags");
     measure_value("MDB_NOSYNC commit, 4 KiB value", 4096, warmup, samples);
     check(mdb_env_set_flags(env, MDB_NOSYNC, 0), "mdb_env_set_flags");
-    measure_blocks(warmup, block_samples);
+    create_accounts();
+    /* The same transaction built up, to see what each part costs; the full one last, so that the
+     * transaction index it grows is not there for the others. */
+    measure_blocks("Block txn: block, commit, indexes, meta", PARTS_BLOCK_ONLY, warmup, block_samples);
+    measure_blocks("Block txn: + ~1,800 account writes", PARTS_STATE, warmup, block_samples);
+    measure_blocks("Ratify-shaped block, 1,000 tx (full txn)", PARTS_ALL, warmup, block_samples);
 
     mdb_env_close(env);
     return 0;
