@@ -21,7 +21,8 @@
  *     pseudo-random, not Ratify's encodings: this is the LMDB cost of that transaction alone.
  *     Built up in steps (the block and its small records; + the account writes; + the
  *     transaction index) to show what each part costs.
- * Beside each: the bytes handed to write(2)/pwrite(2) per commit (/proc/self/io, wchar).
+ * Beside each: the bytes handed to write(2)/pwrite(2) per commit (/proc/self/io, wchar) and the
+ * p50 of the thread's CPU time per commit (CLOCK_THREAD_CPUTIME_ID: user + system, no waiting).
  *
  * Build and run: Tools/bench-store-baseline.sh [DIR] [SCALE]
  *   (gcc -O2 lmdb_baseline.c $(pkg-config --cflags --libs lmdb))
@@ -54,6 +55,17 @@ static uint64_t now_ns(void) {
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
+
+/* CPU time of this thread (user + system): what a commit costs the processor, without the time
+ * spent waiting for the disk, so less disturbed by other users of the disk than wall time. */
+static uint64_t cpu_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The CPU time of the last commit_one_value or commit_block. */
+static uint64_t last_cpu_ns;
 
 static void check(int status, const char *what) {
     if (status != 0) {
@@ -111,14 +123,15 @@ static uint64_t percentile(const uint64_t *sorted, size_t count, double p) {
     return sorted[rank - 1];
 }
 
-static void report(const char *name, uint64_t *samples, size_t count, uint64_t bytes_written) {
+static void report(const char *name, uint64_t *samples, uint64_t *cpu, size_t count, uint64_t bytes_written) {
     qsort(samples, count, sizeof *samples, compare_u64);
+    qsort(cpu, count, sizeof *cpu, compare_u64);
     double sum = 0;
     for (size_t i = 0; i < count; i++) sum += (double)samples[i];
-    printf("%-48s p50 %9.1f us   p99 %9.1f us   min %9.1f   max %9.1f   mean %9.1f   written %8.1f KiB/op   (%zu samples)\n",
+    printf("%-48s p50 %9.1f us   p99 %9.1f us   min %9.1f   max %9.1f   mean %9.1f   written %8.1f KiB/op   cpu p50 %8.1f us   (%zu samples)\n",
            name, percentile(samples, count, 50) / 1e3, percentile(samples, count, 99) / 1e3,
            samples[0] / 1e3, samples[count - 1] / 1e3, sum / (double)count / 1e3,
-           (double)bytes_written / (double)count / 1024.0, count);
+           (double)bytes_written / (double)count / 1024.0, percentile(cpu, count, 50) / 1e3, count);
     fflush(stdout);
 }
 
@@ -146,23 +159,29 @@ static void put(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t key_size, con
 static uint64_t commit_one_value(const unsigned char *value, size_t size) {
     unsigned char key[8];
     big_endian(next_key++, key);
-    uint64_t start = now_ns();
+    uint64_t cpu_start = cpu_ns(), start = now_ns();
     MDB_txn *txn;
     check(mdb_txn_begin(env, NULL, 0, &txn), "mdb_txn_begin");
     put(txn, values_db, key, sizeof key, value, size);
     check(mdb_txn_commit(txn), "mdb_txn_commit");
-    return now_ns() - start;
+    uint64_t elapsed = now_ns() - start;
+    last_cpu_ns = cpu_ns() - cpu_start;
+    return elapsed;
 }
 
 static void measure_value(const char *name, size_t size, size_t warmup, size_t samples) {
     unsigned char *value = malloc(size);
-    uint64_t *ns = malloc(samples * sizeof *ns);
-    if (value == NULL || ns == NULL) { fprintf(stderr, "lmdb_baseline: out of memory\n"); exit(1); }
+    uint64_t *ns = malloc(samples * sizeof *ns), *cpu = malloc(samples * sizeof *cpu);
+    if (value == NULL || ns == NULL || cpu == NULL) { fprintf(stderr, "lmdb_baseline: out of memory\n"); exit(1); }
     fill_random(value, size);
     for (size_t i = 0; i < warmup; i++) commit_one_value(value, size);
     uint64_t written = written_bytes();
-    for (size_t i = 0; i < samples; i++) ns[i] = commit_one_value(value, size);
-    report(name, ns, samples, written_bytes() - written);
+    for (size_t i = 0; i < samples; i++) {
+        ns[i] = commit_one_value(value, size);
+        cpu[i] = last_cpu_ns;
+    }
+    report(name, ns, cpu, samples, written_bytes() - written);
+    free(cpu);
     free(ns);
     free(value);
 }
@@ -206,7 +225,7 @@ static uint64_t commit_block(uint64_t height, enum block_parts parts, const unsi
     static const unsigned char meta_key[1] = {5};
     static const char latest_key[] = "latest_height";
 
-    uint64_t start = now_ns();
+    uint64_t cpu_start = cpu_ns(), start = now_ns();
     MDB_txn *txn;
     check(mdb_txn_begin(env, NULL, 0, &txn), "mdb_txn_begin");
     MDB_val latest_k = {sizeof latest_key - 1, (void *)latest_key}, latest_v, hash_k = {32, block_hash}, found;
@@ -229,7 +248,9 @@ static uint64_t commit_block(uint64_t height, enum block_parts parts, const unsi
             put(txn, transactions_db, tx_hashes[i], 32, location, LOCATION_VALUE_BYTES);
     put(txn, meta_db, latest_key, sizeof latest_key - 1, key, 8);
     check(mdb_txn_commit(txn), "mdb_txn_commit");
-    return now_ns() - start;
+    uint64_t elapsed = now_ns() - start;
+    last_cpu_ns = cpu_ns() - cpu_start;
+    return elapsed;
 }
 
 static uint64_t block_height = 1;
@@ -237,8 +258,8 @@ static uint64_t block_height = 1;
 static void measure_blocks(const char *name, enum block_parts parts, size_t warmup, size_t samples) {
     unsigned char *block = malloc(BLOCK_VALUE_BYTES);
     unsigned char commit[COMMIT_VALUE_BYTES], validator_set[VALIDATOR_SET_BYTES];
-    uint64_t *ns = malloc(samples * sizeof *ns);
-    if (block == NULL || ns == NULL) { fprintf(stderr, "lmdb_baseline: out of memory\n"); exit(1); }
+    uint64_t *ns = malloc(samples * sizeof *ns), *cpu = malloc(samples * sizeof *cpu);
+    if (block == NULL || ns == NULL || cpu == NULL) { fprintf(stderr, "lmdb_baseline: out of memory\n"); exit(1); }
     fill_random(block, BLOCK_VALUE_BYTES);
     fill_random(commit, sizeof commit);
     fill_random(validator_set, sizeof validator_set);
@@ -247,13 +268,17 @@ static void measure_blocks(const char *name, enum block_parts parts, size_t warm
     for (size_t i = 0; i < warmup; i++) commit_block(block_height++, parts, block, commit, validator_set, &writes);
     uint64_t written = written_bytes();
     uint64_t total_start = now_ns();
-    for (size_t i = 0; i < samples; i++) ns[i] = commit_block(block_height++, parts, block, commit, validator_set, &writes);
+    for (size_t i = 0; i < samples; i++) {
+        ns[i] = commit_block(block_height++, parts, block, commit, validator_set, &writes);
+        cpu[i] = last_cpu_ns;
+    }
     double seconds = (double)(now_ns() - total_start) / 1e9;
     uint64_t written_total = written_bytes() - written;
-    report(name, ns, samples, written_total);
+    report(name, ns, cpu, samples, written_total);
     if (parts == PARTS_ALL)
         printf("%-48s %9.1f blocks/s back to back (%zu blocks in %.2f s; %zu state writes in the last)\n",
                "Ratify-shaped block, back to back", (double)samples / seconds, samples, seconds, writes);
+    free(cpu);
     free(ns);
     free(block);
 }
@@ -278,20 +303,24 @@ static void measure_fdatasync(const char *directory, size_t warmup, size_t sampl
     if (fd < 0) { fprintf(stderr, "lmdb_baseline: open %s: %s\n", path, strerror(errno)); exit(1); }
     unsigned char page[4096];
     fill_random(page, sizeof page);
-    uint64_t *ns = malloc(samples * sizeof *ns);
-    if (ns == NULL) { fprintf(stderr, "lmdb_baseline: out of memory\n"); exit(1); }
+    uint64_t *ns = malloc(samples * sizeof *ns), *cpu = malloc(samples * sizeof *cpu);
+    if (ns == NULL || cpu == NULL) { fprintf(stderr, "lmdb_baseline: out of memory\n"); exit(1); }
     for (size_t i = 0; i < warmup + samples; i++) {
-        uint64_t start = now_ns();
+        uint64_t cpu_start = cpu_ns(), start = now_ns();
         /* A new page at the end each time, as LMDB appends pages to a growing file. */
         if (pwrite(fd, page, sizeof page, (off_t)(i * sizeof page)) != (ssize_t)sizeof page || fdatasync(fd) != 0) {
             fprintf(stderr, "lmdb_baseline: write %s: %s\n", path, strerror(errno));
             exit(1);
         }
-        if (i >= warmup) ns[i - warmup] = now_ns() - start;
+        if (i >= warmup) {
+            ns[i - warmup] = now_ns() - start;
+            cpu[i - warmup] = cpu_ns() - cpu_start;
+        }
     }
-    report("File system: pwrite 4 KiB + fdatasync", ns, samples, (uint64_t)samples * sizeof page);
+    report("File system: pwrite 4 KiB + fdatasync", ns, cpu, samples, (uint64_t)samples * sizeof page);
     close(fd);
     unlink(path);
+    free(cpu);
     free(ns);
 }
 
