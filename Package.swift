@@ -17,6 +17,8 @@ let package = Package(
     products: [
         .executable(name: "ratify", targets: ["ratify"]),
         .library(name: "RatifyCore", targets: ["RatifyCore"]),
+        // For Benchmarks/ (the RatifyStorage suite), which depends on this package by path.
+        .library(name: "RatifyStore", targets: ["RatifyStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),

@@ -39,5 +39,16 @@ let package = Package(
             path: "Benchmarks/RatifyCodec",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // Named RatifyStorage, not RatifyStore: target names are unique across the package graph.
+        .executableTarget(
+            name: "RatifyStorage",
+            dependencies: [
+                .product(name: "RatifyCore", package: rootPackage),
+                .product(name: "RatifyStore", package: rootPackage),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/RatifyStorage",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )
