@@ -42,6 +42,7 @@ let package = Package(
         .target(name: "RatifyLedger", dependencies: ["RatifyCore"]),
         .target(name: "RatifySim", dependencies: ["RatifyConsensus", "RatifyCore"]),
         .target(name: "RatifyStore", dependencies: ["RatifyCore", "CLMDB"]),
+        .target(name: "RatifyPoW", dependencies: ["RatifyCore", "COpenSSL"]),
         .target(name: "RatifyNet", dependencies: ["RatifyCore", "CSodium"] + nio),
         .target(
             name: "RatifyNode",
@@ -56,7 +57,7 @@ let package = Package(
         .executableTarget(
             name: "ratify",
             dependencies: [
-                "RatifyCore", "RatifyNode", "RatifySim",
+                "RatifyCore", "RatifyNode", "RatifySim", "RatifyPoW",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -69,6 +70,7 @@ let package = Package(
         .testTarget(name: "RatifyConsensusTests", dependencies: ["RatifyConsensus", "RatifyCore"]),
         .testTarget(name: "RatifyLedgerTests", dependencies: ["RatifyLedger", "RatifyCore"]),
         .testTarget(name: "RatifySimTests", dependencies: ["RatifySim", "RatifyConsensus", "RatifyCore"]),
+        .testTarget(name: "RatifyPoWTests", dependencies: ["RatifyPoW", "RatifyCore"]),
         .testTarget(name: "RatifyStoreTests", dependencies: ["RatifyStore", "RatifyCore"]),
         .testTarget(name: "RatifyNetTests", dependencies: ["RatifyNet", "RatifyCore"] + nio),
         .testTarget(name: "RatifyNodeTests", dependencies: ["RatifyNode", "RatifyLedger", "RatifyCore"] + nio),
