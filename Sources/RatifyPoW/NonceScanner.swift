@@ -72,6 +72,9 @@ final class NonceScanner {
     /// the target, or nil; `hashed` is how many nonces were hashed.
     func scan(lower: UInt32, upper: UInt32) -> (nonce: UInt32?, hashed: UInt64) {
         guard lower <= upper else { return (nil, 0) }
+        // Locals, so the loop keeps them in registers across the opaque C calls.
+        let context = context, state = state, midstate = midstate, initial = initial
+        let third = third, targetTop = targetTop
         let secondBytes = UnsafeRawPointer(second).assumingMemoryBound(to: UInt8.self)
         let thirdBytes = UnsafeRawPointer(third).assumingMemoryBound(to: UInt8.self)
         let nonceWord = second + 3  // header byte 76 is byte 12 of block 2

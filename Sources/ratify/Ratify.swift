@@ -8,6 +8,6 @@ struct Ratify: AsyncParsableCommand {
         abstract: "A proof-of-stake validator node and BFT consensus engine.",
         version: RatifyVersion.current,
         subcommands: [StartCommand.self, LocalnetCommand.self, TestnetCommand.self, GenesisCommand.self,
-                      ProposersCommand.self, SimCommand.self]
+                      ProposersCommand.self, SimCommand.self, PoWCommand.self]
     )
 }
