@@ -5,7 +5,11 @@
 // nonce ranges, each checking a stop flag every 4096 nonces. Built and run by
 // Tools/bench-pow.sh with gcc -O2.
 //
-//   pow_reference THREADS SECONDS
+// With CORE = sha-ni-x2 the loop calls RatifyPoW's other core instead, the same C function
+// Swift calls (Sources/CSHA256D, compiled in), two nonces per call: the reference for the
+// Swift loop around that core.
+//
+//   pow_reference THREADS SECONDS [openssl|sha-ni-x2]
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 #include <openssl/sha.h>
 #include <pthread.h>
@@ -16,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "csha256d.h"
 
 enum { BATCH = 4096, THREADS_MAX = 256 };
 
@@ -30,6 +36,7 @@ static const char header_hex[] =
 
 static uint8_t header[80];
 static atomic_bool stop;
+static bool use_pairs;
 // The target's top 32 bits. Zero, as in the Swift bench (nothing meets it); a global so the
 // compiler cannot fold the comparison away.
 uint32_t target_top = 0;
@@ -69,6 +76,24 @@ static void *work(void *argument) {
 
     uint32_t nonce = worker->first_nonce;
     uint64_t hashes = 0;
+    if (use_pairs) {
+        uint32_t words[16], out0[8], out1[8];
+        for (int w = 0; w < 16; w++) {
+            uint32_t value;
+            memcpy(&value, second + 4 * w, 4);
+            words[w] = __builtin_bswap32(value);
+        }
+        while (!atomic_load_explicit(&stop, memory_order_acquire)) {
+            for (int i = 0; i < BATCH; i += 2, nonce += 2) {
+                ratify_sha256d_ni_x2(midstate, words, nonce, nonce + 1, out0, out1);
+                if (__builtin_bswap32(out0[7]) <= target_top) worker->found++;
+                if (__builtin_bswap32(out1[7]) <= target_top) worker->found++;
+            }
+            hashes += BATCH;
+        }
+        worker->hashes = hashes;
+        return NULL;
+    }
     while (!atomic_load_explicit(&stop, memory_order_acquire)) {
         for (int i = 0; i < BATCH; i++, nonce++) {
             memcpy(second + 12, &nonce, 4);  // little-endian host
@@ -94,9 +119,21 @@ static double now_seconds(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 3) {
-        fprintf(stderr, "usage: pow_reference THREADS SECONDS\n");
+    if (argc != 3 && argc != 4) {
+        fprintf(stderr, "usage: pow_reference THREADS SECONDS [openssl|sha-ni-x2]\n");
         return 2;
+    }
+    if (argc == 4) {
+        if (strcmp(argv[3], "sha-ni-x2") == 0) {
+            if (!ratify_sha256d_ni_available()) {
+                fprintf(stderr, "pow_reference: this CPU has no SHA extensions\n");
+                return 2;
+            }
+            use_pairs = true;
+        } else if (strcmp(argv[3], "openssl") != 0) {
+            fprintf(stderr, "pow_reference: CORE is openssl or sha-ni-x2\n");
+            return 2;
+        }
     }
     int threads = atoi(argv[1]);
     double seconds = atof(argv[2]);
@@ -132,6 +169,7 @@ int main(int argc, char **argv) {
         total += workers[i].hashes;
     }
     double elapsed = now_seconds() - started;
+    printf("core         %s\n", use_pairs ? "sha-ni-x2" : "openssl");
     printf("threads      %d\n", threads);
     printf("seconds      %.2f\n", elapsed);
     for (int i = 0; i < threads; i++) printf("thread %-4d  %.2f MH/s\n", i, workers[i].hashes / elapsed / 1e6);

@@ -8,6 +8,7 @@ import Synchronization
 public struct HashRateBenchmark: Sendable {
     public struct Result: Sendable {
         public var threadCount: Int
+        public var core: HashingCore
         public var elapsedSeconds: Double
         public var hashesPerThread: [UInt64]
         /// Flag set → search returned, one sample per trial, sorted.
@@ -29,15 +30,17 @@ public struct HashRateBenchmark: Sendable {
     public var threadCount: Int
     public var seconds: Double
     public var cancelTrials: Int
+    public var core: HashingCore
 
-    public init(threadCount: Int, seconds: Double, cancelTrials: Int = 20) {
+    public init(threadCount: Int, seconds: Double, cancelTrials: Int = 20, core: HashingCore = .fastest) {
         self.threadCount = threadCount
         self.seconds = seconds
         self.cancelTrials = cancelTrials
+        self.core = core
     }
 
     public func run() -> Result {
-        let miner = ParallelMiner(threadCount: threadCount)
+        let miner = ParallelMiner(threadCount: threadCount, core: core)
         var template = Self.header
         template.nonce = 0
         // Target zero: no hash meets it, so the threads hash until the timer stops them.
@@ -60,7 +63,7 @@ public struct HashRateBenchmark: Sendable {
             let returned = DispatchTime.now().uptimeNanoseconds
             latencies.append(Double(returned - setAt.withLock { $0 }) / 1e6)
         }
-        return Result(threadCount: threadCount, elapsedSeconds: elapsed, hashesPerThread: outcome.hashesPerThread,
+        return Result(threadCount: threadCount, core: miner.core, elapsedSeconds: elapsed, hashesPerThread: outcome.hashesPerThread,
                       cancelLatenciesMillis: latencies.sorted())
     }
 }

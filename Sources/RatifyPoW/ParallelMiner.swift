@@ -19,12 +19,15 @@ public struct ParallelMiner: Sendable {
 
     public let threadCount: Int
     public let batchNonces: UInt32
+    /// The compression code; an unavailable one falls back to OpenSSL's.
+    public let core: HashingCore
 
-    public init(threadCount: Int, batchNonces: UInt32 = Self.batchNoncesDefault) {
+    public init(threadCount: Int, batchNonces: UInt32 = Self.batchNoncesDefault, core: HashingCore = .fastest) {
         precondition((1...Self.threadCountMax).contains(threadCount), "callers validate the thread count")
         precondition(batchNonces > 0, "a batch holds at least one nonce")
         self.threadCount = threadCount
         self.batchNonces = batchNonces
+        self.core = core.isAvailable ? core : .openSSL
     }
 
     /// State the threads of one search share.
@@ -56,11 +59,12 @@ public struct ParallelMiner: Sendable {
         let span = UInt64(nonces.upperBound - nonces.lowerBound) + 1
         let lower = nonces.lowerBound
         let batch = UInt64(batchNonces)
+        let core = core
         let group = DispatchGroup()
         for index in 0..<threadCount {
             group.enter()
             let thread = Thread {
-                let scanner = NonceScanner(header: header, target: target)
+                let scanner = NonceScanner(header: header, target: target, core: core)
                 var hashed: UInt64 = 0
                 while !cancel.isCancelled {
                     let start = shared.nextOffset.wrappingAdd(batch, ordering: .relaxed).oldValue

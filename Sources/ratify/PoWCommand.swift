@@ -128,6 +128,9 @@ struct PoWBenchCommand: ParsableCommand {
     @Option(help: "Cancellation trials after the timed run (0...1000).")
     var cancelTrials: Int = 20
 
+    @Option(help: "Compression code: sha-ni-x2 (two nonces interleaved, the default where the CPU has SHA-NI) or openssl (SHA256_Transform).")
+    var core: HashingCore = .fastest
+
     func validate() throws {
         if let threads, !(1...ParallelMiner.threadCountMax).contains(threads) {
             throw ValidationError("--threads \(threads) is outside 1...\(ParallelMiner.threadCountMax)")
@@ -141,7 +144,9 @@ struct PoWBenchCommand: ParsableCommand {
         #if DEBUG
         print("warning: debug build; measure with swift build -c release")
         #endif
-        let result = HashRateBenchmark(threadCount: threadCount, seconds: seconds, cancelTrials: cancelTrials).run()
+        guard core.isAvailable else { throw StandardError.fail("pow bench: --core \(core.rawValue) needs a CPU with the SHA extensions; use --core openssl") }
+        let result = HashRateBenchmark(threadCount: threadCount, seconds: seconds, cancelTrials: cancelTrials, core: core).run()
+        print("core         \(result.core.rawValue)")
         print("threads      \(threadCount)")
         print(String(format: "seconds      %.2f", result.elapsedSeconds))
         for (index, rate) in result.hashesPerSecondPerThread.enumerated() {
@@ -160,3 +165,5 @@ struct PoWBenchCommand: ParsableCommand {
 private extension String {
     var trimmingWhitespace: String { trimmingCharacters(in: .whitespacesAndNewlines) }
 }
+
+extension HashingCore: ExpressibleByArgument {}

@@ -25,10 +25,10 @@ struct ParallelMinerTests {
         return nil
     }
 
-    @Test("finds the lowest valid nonce for an easy target, and its hash meets the target")
-    func findsValidNonce() throws {
+    @Test("finds the lowest valid nonce for an easy target, and its hash meets the target", arguments: HashingCore.allCases)
+    func findsValidNonce(core: HashingCore) throws {
         let target = Self.target(oneIn: 10)
-        let outcome = ParallelMiner(threadCount: 2).search(header: Self.template, target: target,
+        let outcome = ParallelMiner(threadCount: 2, core: core).search(header: Self.template, target: target,
                                                            nonces: 0...200_000, cancel: CancellationFlag())
         let solution = try #require(outcome.solution)
         #expect(solution.hash == solution.header.hash)
@@ -49,34 +49,60 @@ struct ParallelMinerTests {
         #expect(outcome.headersTried == 1)
     }
 
-    @Test("every thread count and batch size gives the same winner for a fixed range",
-          arguments: [(1, 4096), (2, 4096), (2, 7), (3, 64), (4, 1), (8, 256), (16, 33)] as [(Int, UInt32)])
-    func deterministicWinner(threads: Int, batch: UInt32) throws {
-        let target = Self.target(oneIn: 13)
-        let range: ClosedRange<UInt32> = 1_000...60_000
-        let expected = try #require(Self.referenceSolution(Self.template, target, range))
-        let miner = ParallelMiner(threadCount: threads, batchNonces: batch)
-        let outcome = miner.search(header: Self.template, target: target, nonces: range, cancel: CancellationFlag())
-        #expect(outcome.solution?.header.nonce == expected, "\(threads) threads, batches of \(batch)")
-        #expect(outcome.hashesPerThread.count == threads)
+    static let winnerCases: [(Int, UInt32)] = [(1, 4096), (2, 4096), (2, 7), (3, 64), (4, 1), (8, 256), (16, 33)]
+
+    @Test("every thread count and batch size gives the same winner for a fixed range, with either core",
+          arguments: HashingCore.allCases, winnerCases.indices)
+    func deterministicWinner(core: HashingCore, caseIndex: Int) throws {
+        let (threads, batch) = Self.winnerCases[caseIndex]
+        // Several targets, so winners fall on odd and even nonces and at batch edges.
+        for (bits, range) in [(13, 1_000...60_000), (9, 1...3_000), (6, 17...400)] as [(Int, ClosedRange<UInt32>)] {
+            let target = Self.target(oneIn: bits)
+            let expected = try #require(Self.referenceSolution(Self.template, target, range))
+            let miner = ParallelMiner(threadCount: threads, batchNonces: batch, core: core)
+            let outcome = miner.search(header: Self.template, target: target, nonces: range, cancel: CancellationFlag())
+            #expect(outcome.solution?.header.nonce == expected, "\(core), \(threads) threads, batches of \(batch), 1 in 2^\(bits)")
+            #expect(outcome.hashesPerThread.count == threads)
+        }
     }
 
-    @Test("an exhausted range reports no solution and hashes every nonce exactly once")
-    func exhaustedRange() {
+    @Test("the two cores compute the same hashes: every nonce of a range, scanned one by one with target = its own hash")
+    func coresAgree() throws {
+        try #require(HashingCore.shaNIx2.isAvailable, "this CPU has no SHA extensions; only OpenSSL's core runs here")
+        var header = Self.template
+        for nonce: UInt32 in [0, 1, 2, 3, 1_000, 99_999, UInt32.max - 1, UInt32.max] {
+            header.nonce = nonce
+            let target = header.hash.value  // met by this nonce's hash exactly, by almost no other
+            for core in HashingCore.allCases {
+                let scanner = NonceScanner(header: Self.template, target: target, core: core)
+                let single = scanner.scan(lower: nonce, upper: nonce)
+                #expect(single.nonce == nonce && single.hashed == 1, "\(core), nonce \(nonce)")
+                if nonce > 0 {
+                    let below = NonceScanner(header: Self.template, target: target.subtractingReportingOverflow(.one).partialValue, core: core)
+                    #expect(below.scan(lower: nonce, upper: nonce).nonce == nil, "\(core), nonce \(nonce): one below its hash")
+                }
+            }
+        }
+    }
+
+    @Test("an exhausted range reports no solution and hashes every nonce exactly once", arguments: HashingCore.allCases)
+    func exhaustedRange(core: HashingCore) {
         // One hash in 2^64 meets this target: none will in 50,001 nonces.
-        let outcome = ParallelMiner(threadCount: 3, batchNonces: 1000)
+        let outcome = ParallelMiner(threadCount: 3, batchNonces: 1000, core: core)
             .search(header: Self.template, target: Self.target(oneIn: 64), nonces: 0...50_000, cancel: CancellationFlag())
         #expect(outcome.solution == nil)
         #expect(!outcome.cancelled)
         #expect(outcome.hashes == 50_001)
     }
 
-    @Test("the top of the nonce space: ranges ending at UInt32.max terminate")
-    func topOfRange() {
-        let outcome = ParallelMiner(threadCount: 2, batchNonces: 100)
-            .search(header: Self.template, target: Self.target(oneIn: 64), nonces: (UInt32.max - 999)...UInt32.max,
-                    cancel: CancellationFlag())
-        #expect(outcome.hashes == 1000)
+    @Test("the top of the nonce space: ranges ending at UInt32.max terminate, odd counts included", arguments: HashingCore.allCases)
+    func topOfRange(core: HashingCore) {
+        for (count, batch): (UInt32, UInt32) in [(1000, 100), (999, 100), (1, 1), (7, 3)] {
+            let outcome = ParallelMiner(threadCount: 2, batchNonces: batch, core: core)
+                .search(header: Self.template, target: Self.target(oneIn: 64), nonces: (UInt32.max - (count - 1))...UInt32.max,
+                        cancel: CancellationFlag())
+            #expect(outcome.hashes == UInt64(count), "\(core), \(count) nonces")
+        }
     }
 
     @Test("cancellation stops every thread: the search returns, flagged, long before the range ends")
