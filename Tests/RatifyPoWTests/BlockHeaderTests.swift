@@ -74,4 +74,28 @@ struct BlockHeaderTests {
             #expect(try BlockHeader80(bytes: bytes).bytes == bytes, "seed 0x80, iteration \(iteration)")
         }
     }
+
+    @Test("random and mutated hex never traps: a header or a ParseError, and accepted text re-encodes")
+    func fuzzHex() {
+        var random = SplitMix64(seed: 0x4E7)
+        let seed = Array(BitcoinHeaders.all[7].hex.utf8)
+        let alphabet = Array("0123456789abcdefABCDEFxz \n-".utf8)
+        var accepted = 0
+        for iteration in 0..<20_000 {
+            var text = seed
+            for _ in 0..<Int.random(in: 0...4, using: &random) {
+                switch Int.random(in: 0...2, using: &random) {
+                case 0 where !text.isEmpty: text[Int.random(in: 0..<text.count, using: &random)] = alphabet.randomElement(using: &random) ?? 0
+                case 1 where !text.isEmpty: text.remove(at: Int.random(in: 0..<text.count, using: &random))
+                default: text.insert(alphabet.randomElement(using: &random) ?? 0, at: Int.random(in: 0...text.count, using: &random))
+                }
+            }
+            let string = String(decoding: text, as: UTF8.self)
+            if let header = try? BlockHeader80(hex: string) {
+                accepted += 1
+                #expect(header.hex == string.lowercased(), "seed 0x4E7, iteration \(iteration)")
+            }
+        }
+        #expect(accepted > 0 && accepted < 20_000)
+    }
 }
