@@ -1,7 +1,8 @@
 /// How a search ended: a solution, the range exhausted, or cancelled; and the work it took.
 public struct SearchOutcome: Hashable, Sendable {
     /// The lowest nonce in the searched range (of the last header tried, after rolls) that
-    /// meets the target: the same whatever the thread count.
+    /// meets the target: the same whatever the thread count. If the search was cancelled after
+    /// a thread found one, that solution is kept (valid, though a lower nonce may be unsearched).
     public var solution: PoWSolution?
     /// Whether the search stopped because its `CancellationFlag` was set.
     public var cancelled: Bool

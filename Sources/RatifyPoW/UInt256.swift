@@ -77,31 +77,40 @@ public struct UInt256: Hashable, Sendable, Comparable, CustomStringConvertible {
 
     // MARK: - Shifts (any distance; bits shifted past either end are gone)
 
-    public func shiftedLeft(by distance: Int) -> UInt256 {
-        guard distance > 0 else { return distance == 0 ? self : shiftedRight(by: -distance) }
-        guard distance < 256 else { return .zero }
-        var limbs = [limb0, limb1, limb2, limb3]
-        let whole = distance / 64, part = distance % 64
-        var result = [UInt64](repeating: 0, count: 4)
-        for index in stride(from: 3, through: whole, by: -1) {
-            result[index] = limbs[index - whole] << part
-            if part > 0, index - whole - 1 >= 0 { result[index] |= limbs[index - whole - 1] >> (64 - part) }
+    /// Limb `index`, zero outside 0...3, so shifts can read past either end. No allocation
+    /// anywhere in this type's arithmetic: headers are checked with it.
+    @inline(__always)
+    private func limb(_ index: Int) -> UInt64 {
+        switch index {
+        case 0: limb0
+        case 1: limb1
+        case 2: limb2
+        case 3: limb3
+        default: 0
         }
-        limbs = result
-        return UInt256(limb0: limbs[0], limb1: limbs[1], limb2: limbs[2], limb3: limbs[3])
+    }
+
+    public func shiftedLeft(by distance: Int) -> UInt256 {
+        guard distance > 0 else { return distance == 0 ? self : shiftedRight(by: distance == .min ? .max : -distance) }
+        guard distance < 256 else { return .zero }
+        let whole = distance / 64, part = UInt64(distance % 64)
+        func result(_ index: Int) -> UInt64 {
+            let source = index - whole
+            guard source >= 0 else { return 0 }
+            return part == 0 ? limb(source) : limb(source) << part | limb(source - 1) >> (64 - part)
+        }
+        return UInt256(limb0: result(0), limb1: result(1), limb2: result(2), limb3: result(3))
     }
 
     public func shiftedRight(by distance: Int) -> UInt256 {
-        guard distance > 0 else { return distance == 0 ? self : shiftedLeft(by: -distance) }
+        guard distance > 0 else { return distance == 0 ? self : shiftedLeft(by: distance == .min ? .max : -distance) }
         guard distance < 256 else { return .zero }
-        let limbs = [limb0, limb1, limb2, limb3]
-        let whole = distance / 64, part = distance % 64
-        var result = [UInt64](repeating: 0, count: 4)
-        for index in 0..<(4 - whole) {
-            result[index] = limbs[index + whole] >> part
-            if part > 0, index + whole + 1 < 4 { result[index] |= limbs[index + whole + 1] << (64 - part) }
+        let whole = distance / 64, part = UInt64(distance % 64)
+        func result(_ index: Int) -> UInt64 {
+            let source = index + whole
+            return part == 0 ? limb(source) : limb(source) >> part | limb(source + 1) << (64 - part)
         }
-        return UInt256(limb0: result[0], limb1: result[1], limb2: result[2], limb3: result[3])
+        return UInt256(limb0: result(0), limb1: result(1), limb2: result(2), limb3: result(3))
     }
 
     // MARK: - Arithmetic
@@ -131,16 +140,15 @@ public struct UInt256: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// The full product with a word: the low 256 bits and the 64 bits above them.
     public func multipliedFullWidth(by word: UInt64) -> (high: UInt64, low: UInt256) {
         var carry: UInt64 = 0
-        var out: [UInt64] = []
-        out.reserveCapacity(4)
-        for limb in [limb0, limb1, limb2, limb3] {
+        func step(_ limb: UInt64) -> UInt64 {
             let product = limb.multipliedFullWidth(by: word)
             let (sum, overflow) = product.low.addingReportingOverflow(carry)
-            out.append(sum)
             // high <= 2^64 - 2 whenever low can carry, so this addition never overflows.
             carry = product.high &+ (overflow ? 1 : 0)
+            return sum
         }
-        return (carry, UInt256(limb0: out[0], limb1: out[1], limb2: out[2], limb3: out[3]))
+        let low = UInt256(limb0: step(limb0), limb1: step(limb1), limb2: step(limb2), limb3: step(limb3))
+        return (carry, low)
     }
 
     public func multipliedReportingOverflow(by word: UInt64) -> (partialValue: UInt256, overflow: Bool) {
@@ -168,8 +176,7 @@ public struct UInt256: Hashable, Sendable, Comparable, CustomStringConvertible {
 
     public func testBit(_ bit: Int) -> Bool {
         guard (0..<256).contains(bit) else { return false }
-        let limb = [limb0, limb1, limb2, limb3][bit / 64]
-        return (limb >> UInt64(bit % 64)) & 1 == 1
+        return (limb(bit / 64) >> UInt64(bit % 64)) & 1 == 1
     }
 
     public mutating func setBit(_ bit: Int) {
