@@ -9,6 +9,6 @@ struct Ratify: AsyncParsableCommand {
         version: RatifyVersion.current,
         subcommands: [StartCommand.self, LocalnetCommand.self, TestnetCommand.self, GenesisCommand.self,
                       ProposersCommand.self, SimCommand.self, StoreCommand.self,
-                      KeysCommand.self, TxCommand.self, QueryCommand.self, BenchCommand.self]
+                      KeysCommand.self, TxCommand.self, QueryCommand.self, BenchCommand.self, PoWCommand.self]
     )
 }

@@ -1,0 +1,169 @@
+import ArgumentParser
+import Foundation
+import RatifyCore
+import RatifyPoW
+
+/// `ratify pow`: proof-of-work tools (docs/POW.md). Parsing and printing only; the work is in
+/// RatifyPoW.
+struct PoWCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pow",
+        abstract: "Proof-of-work tools: hash a header, decode bits, retarget, benchmark the hashing core.",
+        subcommands: [PoWHashCommand.self, PoWTargetCommand.self, PoWRetargetCommand.self, PoWBenchCommand.self]
+    )
+}
+
+/// `ratify pow hash HEADER_HEX`
+struct PoWHashCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hash",
+        abstract: "Print an 80-byte header's hash (display order) and whether it meets its own bits.",
+        discussion: """
+            HEADER_HEX is 160 hex digits, as `bitcoin-cli getblockheader HASH false` prints. \
+            Exits 1 when the header does not meet its target.
+            """
+    )
+
+    @Argument(help: "The header, 160 hex digits.")
+    var headerHex: String
+
+    func run() throws {
+        let header: BlockHeader80
+        do {
+            header = try BlockHeader80(hex: headerHex.trimmingWhitespace)
+        } catch {
+            throw StandardError.fail("pow hash: \(error)")
+        }
+        let hash = header.hash
+        print("hash    \(hash.displayHex)")
+        print("bits    \(header.bits.hex)")
+        guard let target = header.bits.target else {
+            print("target  none: \(PoWParams.compactBitsProblem(header.bits.bits) ?? "the target is zero")")
+            print("valid   no")
+            throw ExitCode.failure
+        }
+        print("target  \(target.hex)")
+        print("work    \(header.bits.work.hex)")
+        let valid = hash.value <= target
+        print("valid   \(valid ? "yes: the hash is at or below the target" : "no: the hash is above the target")")
+        if !valid { throw ExitCode.failure }
+    }
+}
+
+/// `ratify pow target BITS`
+struct PoWTargetCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "target",
+        abstract: "Print the 256-bit target and chain work that compact BITS encode.",
+        discussion: "BITS is 8 hex digits with or without 0x, e.g. 1d00ffff. Exits 1 for bits no header can meet."
+    )
+
+    @Argument(help: "Compact bits, e.g. 1d00ffff.")
+    var bits: String
+
+    func run() throws {
+        guard let compact = CompactTarget(hex: bits.trimmingWhitespace) else {
+            throw StandardError.fail("pow target: \"\(bits)\" is not compact bits; expected up to 8 hex digits such as 1d00ffff")
+        }
+        guard let target = compact.target else {
+            let problem = PoWParams.compactBitsProblem(compact.bits) ?? "the target is zero"
+            throw StandardError.fail("pow target: \(compact.hex) is not a usable target: \(problem)")
+        }
+        print("bits    \(compact.hex)")
+        print("target  \(target.hex)")
+        print("work    \(compact.work.hex)")
+        let canonical = CompactTarget(target: target)
+        if canonical != compact { print("note    the shortest encoding of this target is \(canonical.hex)") }
+    }
+}
+
+/// `ratify pow retarget --bits BITS --timespan SECONDS`
+struct PoWRetargetCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retarget",
+        abstract: "Print the next bits under Bitcoin mainnet's rule (2016 blocks, two weeks, ×4 clamp, limit 1d00ffff).",
+        discussion: """
+            --timespan is the last interval's actual time: the time of its last block minus the \
+            time of its first, in seconds. Example (Bitcoin's first adjustment, block 32256): \
+            ratify pow retarget --bits 1d00ffff --timespan 1022578 prints 1d00d86a.
+            """
+    )
+
+    @Option(help: "The last block's compact bits, e.g. 1d00ffff.")
+    var bits: String
+
+    @Option(help: "The interval's actual duration in seconds (clamped to 302400...4838400).")
+    var timespan: Int64
+
+    func run() throws {
+        guard let compact = CompactTarget(hex: bits.trimmingWhitespace) else {
+            throw StandardError.fail("pow retarget: --bits \"\(bits)\" is not compact bits; expected up to 8 hex digits such as 1d00ffff")
+        }
+        let rule = BitcoinRetarget.bitcoinMainnet
+        let next = rule.nextBits(lastBits: compact, actualTimespan: timespan)
+        let clamped = rule.clampedTimespan(timespan)
+        print("bits      \(next.hex)")
+        print("target    \(next.decoded.target.hex)")
+        if clamped != timespan { print("timespan  \(timespan) s clamped to \(clamped) s") }
+    }
+}
+
+/// `ratify pow bench [--threads N] [--seconds S]`
+struct PoWBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure the hashing core: hashes per second per thread and in total, and cancellation latency.",
+        discussion: """
+            Build in release mode first (swift build -c release); Tools/bench-pow.sh runs this \
+            beside the C reference loop and prints both (docs/PERFORMANCE.md, "Proof of work").
+            """
+    )
+
+    @Option(help: "Hashing threads (1...\(ParallelMiner.threadCountMax)); default: one per core.")
+    var threads: Int?
+
+    @Option(help: "How long to hash, in seconds (0.1...3600).")
+    var seconds: Double = 5
+
+    @Option(help: "Cancellation trials after the timed run (0...1000).")
+    var cancelTrials: Int = 20
+
+    @Option(help: "Compression code: sha-ni-x2 (two nonces interleaved, the default where the CPU has SHA-NI) or openssl (SHA256_Transform).")
+    var core: HashingCore = .fastest
+
+    func validate() throws {
+        if let threads, !(1...ParallelMiner.threadCountMax).contains(threads) {
+            throw ValidationError("--threads \(threads) is outside 1...\(ParallelMiner.threadCountMax)")
+        }
+        guard (0.1...3600).contains(seconds) else { throw ValidationError("--seconds \(seconds) is outside 0.1...3600") }
+        guard (0...1000).contains(cancelTrials) else { throw ValidationError("--cancel-trials \(cancelTrials) is outside 0...1000") }
+    }
+
+    func run() throws {
+        let threadCount = threads ?? max(1, min(ParallelMiner.threadCountMax, ProcessInfo.processInfo.activeProcessorCount))
+        #if DEBUG
+        print("warning: debug build; measure with swift build -c release")
+        #endif
+        guard core.isAvailable else { throw StandardError.fail("pow bench: --core \(core.rawValue) needs a CPU with the SHA extensions; use --core openssl") }
+        let result = HashRateBenchmark(threadCount: threadCount, seconds: seconds, cancelTrials: cancelTrials, core: core).run()
+        print("core         \(result.core.rawValue)")
+        print("threads      \(threadCount)")
+        print(String(format: "seconds      %.2f", result.elapsedSeconds))
+        for (index, rate) in result.hashesPerSecondPerThread.enumerated() {
+            print(String(format: "thread %-4d  %.2f MH/s", index, rate / 1e6))
+        }
+        print(String(format: "per-thread   %.2f MH/s (mean)", result.hashesPerSecond / Double(threadCount) / 1e6))
+        print(String(format: "total        %.2f MH/s", result.hashesPerSecond / 1e6))
+        if let maxLatency = result.cancelLatenciesMillis.last {
+            let median = result.cancelLatenciesMillis[result.cancelLatenciesMillis.count / 2]
+            print(String(format: "cancel       median %.3f ms, max %.3f ms over %d trials", median, maxLatency,
+                         result.cancelLatenciesMillis.count))
+        }
+    }
+}
+
+private extension String {
+    var trimmingWhitespace: String { trimmingCharacters(in: .whitespacesAndNewlines) }
+}
+
+extension HashingCore: ExpressibleByArgument {}
