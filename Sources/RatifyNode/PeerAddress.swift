@@ -23,11 +23,13 @@ public struct PeerAddress: Hashable, Sendable, CustomStringConvertible {
         return HostPort.parse(String(parts[1])).map { PeerAddress(nodeID: nodeID, endpoint: $0) }
     }
 
-    /// Parses CometBFT's comma-separated list; blanks around entries are ignored.
+    /// Parses CometBFT's comma-separated list; blanks around entries, and blank entries, are
+    /// ignored. Entries are numbered as written, for errors.
     public static func parseList(_ text: String) -> Result<[PeerAddress], AddressProblem> {
         var peers: [PeerAddress] = []
         for (index, entry) in text.split(separator: ",").enumerated() {
             let trimmed = entry.trimmed(of: " \t")
+            if trimmed.isEmpty { continue }
             switch parse(trimmed) {
             case .success(let peer): peers.append(peer)
             case .failure(let problem): return .failure(AddressProblem("entry \(index + 1): \(problem.reason)"))

@@ -246,14 +246,4 @@ struct UnitTests {
         #expect(bucket.take(5, nowNanos: 0) == 500_000_000)
         #expect(bucket.take(0, nowNanos: 500_000_000) == 0)
     }
-
-    @Test("peer addresses parse from config and bad ones fail with a one-line reason")
-    func peerAddresses() throws {
-        let id = NetSamples.nodeKey(1).publicKey.address
-        let peers = try PeerAddress.parseList(" \(id.hex)@127.0.0.1:26656, \(id.hex)@[::1]:7 ,")
-        #expect(peers == [PeerAddress(nodeID: id, host: "127.0.0.1", port: 26656), PeerAddress(nodeID: id, host: "::1", port: 7)])
-        #expect(throws: PeerAddress.ParseError.self) { try PeerAddress(parsing: "abc@host:1") }
-        #expect(throws: PeerAddress.ParseError.self) { try PeerAddress(parsing: "\(id.hex)@host:70000") }
-        #expect(throws: PeerAddress.ParseError.self) { try PeerAddress(parsing: "\(id.hex)host:1") }
-    }
 }
