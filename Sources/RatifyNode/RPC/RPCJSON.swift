@@ -94,6 +94,10 @@ enum RPCJSON {
         case .evidence(let evidence):
             payload += [Member("validator_address", .string(evidence.validatorAddress.hex)),
                         Member("height", number(evidence.height))]
+        case .ffgEvidence(let evidence):
+            payload += [Member("validator_address", .string(evidence.validatorAddress.hex)),
+                        Member("kind", .string(evidence.kind.rawValue)),
+                        Member("target_epoch", number(evidence.targetEpochMax))]
         }
         return .object([
             Member("hash", hex(transaction.hash)),
