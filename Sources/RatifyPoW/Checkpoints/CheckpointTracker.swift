@@ -107,7 +107,8 @@ public struct CheckpointTracker: Sendable {
     // MARK: Votes
 
     /// Counts one verified vote. `ancestry` answers where its checkpoints are in the block tree:
-    /// the target must be its epoch's boundary block and the source its ancestor.
+    /// the target must be its epoch's boundary block and the source its ancestor. Only such
+    /// votes are held; one that conflicts with a held vote is evidence whatever its link.
     public mutating func add(_ verified: VerifiedCheckpointVote, ancestry: some CheckpointAncestry) -> CheckpointVoteOutcome {
         let vote = verified.vote
         guard vote.isWellFormed else {
@@ -155,10 +156,8 @@ public struct CheckpointTracker: Sendable {
               let sourceHeight = Checkpoint.height(ofEpoch: vote.source.epoch, epochLengthBlocks: epochLengthBlocks) else {
             return .rejected(.targetNotAtItsEpoch(vote.target))
         }
-        guard let atTargetHeight = ancestry.ancestorHash(of: vote.target.blockHash, atHeight: targetHeight) else {
-            return .awaitingBlocks
-        }
-        guard atTargetHeight == vote.target.blockHash else { return .rejected(.targetNotAtItsEpoch(vote.target)) }
+        guard let height = ancestry.height(of: vote.target.blockHash) else { return .awaitingBlocks }
+        guard height == targetHeight else { return .rejected(.targetNotAtItsEpoch(vote.target)) }
         guard ancestry.ancestorHash(of: vote.target.blockHash, atHeight: sourceHeight) == vote.source.blockHash else {
             return .rejected(.sourceNotAncestorOfTarget(source: vote.source, target: vote.target))
         }

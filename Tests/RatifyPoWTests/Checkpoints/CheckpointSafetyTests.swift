@@ -1,0 +1,115 @@
+import Testing
+import RatifyCore
+@testable import RatifyPoW
+
+/// Accountable safety, randomized: honest validators follow the guarded voting rule on
+/// branches that change under them, validators with less than 1/3 of the stake sign anything,
+/// and nodes hear all the votes in different orders. No two conflicting checkpoints may ever
+/// both be finalized, by one node or across nodes.
+@Suite("checkpoint finality: randomized safety")
+struct CheckpointSafetyTests {
+    static let epochLength: UInt64 = 2
+    static let epochs: UInt64 = 12
+    static let honest = 0..<5, byzantine = 5..<7
+
+    @Test("with less than 1/3 of the stake misbehaving, no two conflicting checkpoints are both finalized (30 seeds)")
+    func noConflictingFinality() throws {
+        var progressed = 0
+        for seed: UInt64 in 1...30 where try Self.run(seed: seed) { progressed += 1 }
+        // Most runs must finalize past genesis, or the check above would hold vacuously.
+        #expect(progressed >= 15, "only \(progressed) of 30 runs finalized a checkpoint past genesis")
+    }
+
+    /// One seeded run; true when some node finalized a checkpoint past genesis.
+    static func run(seed: UInt64) throws -> Bool {
+        var random = SplitMix64(seed: 0xFF6_0000 + seed)
+        let fixture = try CheckpointFixture(powers: [Int64](repeating: 10, count: 7))
+        var tree = TestBlockTree()
+        let blocksPerBranch = Int(Self.epochs * Self.epochLength)
+        let main = tree.extend(TestBlockTree.genesis, by: blocksPerBranch, salt: 1)
+        let forkHeight = Int.random(in: 0..<8, using: &random)
+        let second = tree.extend(forkHeight == 0 ? TestBlockTree.genesis : main[forkHeight - 1], by: blocksPerBranch, salt: 2)
+        let third = tree.extend(second[Int.random(in: 4..<12, using: &random)], by: blocksPerBranch, salt: 3)
+        let branches = [main.last, second.last, third.last].compactMap { $0 }
+
+        func newTracker() -> CheckpointTracker {
+            CheckpointTracker(genesisHash: TestBlockTree.genesis, epochLengthBlocks: Self.epochLength, validators: fixture.validators)
+        }
+        var live = newTracker()
+        var voters = Self.honest.map { CheckpointVoter(validatorAddress: fixture.keys[$0].publicKey.address, epochLengthBlocks: Self.epochLength) }
+        var votes: [VerifiedCheckpointVote] = []
+        var finalized: Set<Checkpoint> = [live.latestFinalized]
+        var evidence: [FFGSlashingEvidence] = []
+
+        func record(_ outcome: CheckpointVoteOutcome) {
+            finalized.formUnion(outcome.finalized)
+            if case .conflicting(let found) = outcome.status { evidence.append(found) }
+        }
+
+        for epoch in 1...Self.epochs {
+            // Most honest validators usually agree on a branch; some see another one.
+            let preferred = branches[Int.random(in: 0..<branches.count, using: &random)]
+            for index in Self.honest {
+                let branch = Int.random(in: 0..<10, using: &random) < 7 ? preferred : branches[Int.random(in: 0..<branches.count, using: &random)]
+                let height = epoch * Self.epochLength + UInt64.random(in: 0..<Self.epochLength, using: &random)
+                guard let tipHash = tree.ancestorHash(of: branch, atHeight: height),
+                      let tip = live.bestTip(among: [tree.tip(tipHash, work: height)], ancestry: tree),
+                      case .success(let vote) = voters[index].nextVote(tip: tip, latestJustified: live.latestJustified, ancestry: tree),
+                      let verified = fixture.vote(index, vote.source, vote.target) else { continue }
+                votes.append(verified)
+                record(live.add(verified, ancestry: tree))
+            }
+            for index in Self.byzantine {
+                for _ in 0..<3 {
+                    let targetEpoch = UInt64.random(in: 1...epoch, using: &random)
+                    let sourceEpoch = UInt64.random(in: 0..<targetEpoch, using: &random)
+                    let targetBranch = branches[Int.random(in: 0..<branches.count, using: &random)]
+                    let sourceBranch = Bool.random(using: &random) ? targetBranch : branches[Int.random(in: 0..<branches.count, using: &random)]
+                    guard let verified = fixture.vote(index, tree.checkpoint(sourceEpoch, on: sourceBranch, epochLengthBlocks: Self.epochLength),
+                                                      tree.checkpoint(targetEpoch, on: targetBranch, epochLengthBlocks: Self.epochLength)) else { continue }
+                    votes.append(verified)
+                    record(live.add(verified, ancestry: tree))
+                }
+            }
+        }
+
+        // Two more nodes hear every vote, each in its own order.
+        for _ in 0..<2 {
+            var node = newTracker()
+            for vote in votes.shuffled(using: &random) { record(node.add(vote, ancestry: tree)) }
+        }
+
+        let ordered = finalized.sorted { $0.epoch < $1.epoch }
+        for (index, lower) in ordered.enumerated() {
+            for higher in ordered[(index + 1)...] {
+                let consistent = lower.epoch == higher.epoch
+                    ? lower == higher
+                    : tree.branch(endingAt: higher.blockHash, contains: lower, epochLengthBlocks: Self.epochLength)
+                #expect(consistent, "seed \(seed): finalized \(lower) and \(higher) conflict")
+            }
+        }
+        let byzantineAddresses = Set(Self.byzantine.map { fixture.keys[$0].publicKey.address })
+        #expect(evidence.allSatisfy { byzantineAddresses.contains($0.validatorAddress) }, "seed \(seed): evidence against an honest validator")
+        return ordered.count > 1
+    }
+
+    @Test("five of seven honest validators voting by the rule justify every epoch and finalize all but the last")
+    func runsMakeProgress() throws {
+        let fixture = try CheckpointFixture(powers: [Int64](repeating: 10, count: 7))
+        var tree = TestBlockTree()
+        let main = tree.extend(TestBlockTree.genesis, by: 8, salt: 1)
+        var tracker = CheckpointTracker(genesisHash: TestBlockTree.genesis, epochLengthBlocks: Self.epochLength, validators: fixture.validators)
+        var voters = Self.honest.map { CheckpointVoter(validatorAddress: fixture.keys[$0].publicKey.address, epochLengthBlocks: Self.epochLength) }
+        for epoch in UInt64(1)...4 {
+            for index in Self.honest {
+                let tip = tree.tip(main[Int(epoch * Self.epochLength) - 1], work: epoch)
+                guard case .success(let vote) = voters[index].nextVote(tip: tip, latestJustified: tracker.latestJustified, ancestry: tree),
+                      let verified = fixture.vote(index, vote.source, vote.target) else { continue }
+                _ = tracker.add(verified, ancestry: tree)
+            }
+        }
+        // Five of seven (50 of 70 > 2/3) vote every epoch: epochs 1-4 justified, 1-3 finalized.
+        #expect(tracker.latestJustified.epoch == 4)
+        #expect(tracker.latestFinalized.epoch == 3)
+    }
+}
