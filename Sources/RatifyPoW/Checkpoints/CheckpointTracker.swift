@@ -7,7 +7,10 @@ import RatifyCore
 /// - A checkpoint is the block at height `epoch × epochLengthBlocks` of a branch; the genesis
 ///   block is checkpoint 0, justified and finalized from the start.
 /// - A **supermajority link** `s → t` is a set of votes with that source and target from
-///   validators holding more than 2/3 of the target epoch's stake (never a count).
+///   validators holding more than 2/3 of the stake (never a count) of both the target epoch's
+///   validator set and the set of the epoch before it: EIP-1011's current and previous
+///   dynasties, so that a change of validators cannot let two disjoint 2/3 sets finalize
+///   conflicting checkpoints without 1/3 of one of them being slashable.
 /// - `t` is **justified** when such a link comes from a justified `s` (paper, definition 2.1).
 /// - `s` is **finalized** when it is justified and its direct child checkpoint,
 ///   `t.epoch == s.epoch + 1`, is justified by a link from it (the k = 1 rule of the paper).
@@ -37,6 +40,12 @@ public struct CheckpointTracker: Sendable {
         var target: Checkpoint
     }
 
+    /// A link's stake in the target epoch's set (current dynasty) and in the set before it.
+    struct LinkStake: Sendable {
+        var current: Int64 = 0
+        var previous: Int64 = 0
+    }
+
     public let epochLengthBlocks: UInt64
     public let limits: Limits
     public private(set) var latestJustified: Checkpoint
@@ -49,7 +58,7 @@ public struct CheckpointTracker: Sendable {
     /// Counted votes per validator, one per target epoch.
     private var votesByValidator: [Address: [CheckpointVote]] = [:]
     private var voteCountByEpoch: [UInt64: Int] = [:]
-    private var linkStake: [Link: Int64] = [:]
+    private var linkStake: [Link: LinkStake] = [:]
     /// Targets of links that have their supermajority but wait for their source's justification.
     private var quorumTargetsBySource: [Checkpoint: [Checkpoint]] = [:]
 
@@ -82,7 +91,7 @@ public struct CheckpointTracker: Sendable {
         if validatorSets.count > limits.epochsHeldMax { validatorSets.removeFirst() }
     }
 
-    /// The set that weighs votes for `epoch`.
+    /// The set that weighs votes whose target is `epoch` (with the set of `epoch - 1`).
     public func validators(forEpoch epoch: UInt64) -> ValidatorSet {
         validatorSets.last { $0.fromEpoch <= epoch }?.set ?? validatorSets[0].set
     }
@@ -95,9 +104,14 @@ public struct CheckpointTracker: Sendable {
     /// True for the latest finalized checkpoint and those finalized since it became the floor.
     public func isFinalized(_ checkpoint: Checkpoint) -> Bool { finalized.contains(checkpoint) }
 
-    /// Stake counted for the link `source → target`.
+    /// Stake counted for the link `source → target` in the target epoch's validator set.
     public func stake(source: Checkpoint, target: Checkpoint) -> Int64 {
-        linkStake[Link(source: source, target: target)] ?? 0
+        linkStake[Link(source: source, target: target)]?.current ?? 0
+    }
+
+    /// Stake counted for the link `source → target` in the set of the epoch before the target.
+    public func previousSetStake(source: Checkpoint, target: Checkpoint) -> Int64 {
+        linkStake[Link(source: source, target: target)]?.previous ?? 0
     }
 
     /// Votes held, over all epochs.
@@ -117,8 +131,11 @@ public struct CheckpointTracker: Sendable {
         guard vote.source.epoch >= latestFinalized.epoch else {
             return CheckpointVoteOutcome(.rejected(.sourceBelowFinalized(source: vote.source.epoch, finalized: latestFinalized.epoch)))
         }
-        let set = validators(forEpoch: vote.target.epoch)
-        guard let power = set.validator(at: vote.validatorAddress)?.votingPower else {
+        // Well formed, so the target epoch is at least 1.
+        let current = validators(forEpoch: vote.target.epoch), previous = validators(forEpoch: vote.target.epoch - 1)
+        let currentPower = current.validator(at: vote.validatorAddress)?.votingPower
+        let previousPower = previous.validator(at: vote.validatorAddress)?.votingPower
+        guard currentPower != nil || previousPower != nil else {
             return CheckpointVoteOutcome(.rejected(.notAValidator(vote.validatorAddress)))
         }
 
@@ -141,12 +158,16 @@ public struct CheckpointTracker: Sendable {
         votesByValidator[vote.validatorAddress, default: []].append(vote)
         voteCountByEpoch[vote.target.epoch] = heldInEpoch + 1
         let link = Link(source: vote.source, target: vote.target)
-        // Powers are at most Int64.max / 8 in total (ValidatorSet), and one validator counts once per link.
-        let stake = (linkStake[link] ?? 0) + power
+        // A set's powers sum to at most Int64.max / 8 (ValidatorSet), and a validator counts once per link.
+        var stake = linkStake[link] ?? LinkStake()
+        stake.current += currentPower ?? 0
+        stake.previous += previousPower ?? 0
         linkStake[link] = stake
 
         var outcome = CheckpointVoteOutcome(.counted)
-        if set.hasTwoThirdsMajority(stake) { supermajority(link, outcome: &outcome) }
+        if current.hasTwoThirdsMajority(stake.current) && previous.hasTwoThirdsMajority(stake.previous) {
+            supermajority(link, outcome: &outcome)
+        }
         return outcome
     }
 

@@ -37,7 +37,7 @@ public enum CheckpointVoteRejection: Error, Equatable, Sendable, CustomStringCon
         switch self {
         case .sourceNotBeforeTarget(let source, let target): "source epoch \(source) is not below target epoch \(target)"
         case .sourceBelowFinalized(let source, let finalized): "source epoch \(source) is below the finalized epoch \(finalized)"
-        case .notAValidator(let address): "\(address.hex) is not a validator of the target epoch"
+        case .notAValidator(let address): "\(address.hex) is not a validator of the target epoch or the one before"
         case .targetNotAtItsEpoch(let target): "target block \(target.blockHash.short) is not at epoch \(target.epoch)'s boundary height"
         case .sourceNotAncestorOfTarget(let source, let target): "source \(source) is not an ancestor of target \(target)"
         case .epochFull(let epoch, let votesMax): "epoch \(epoch) already holds \(votesMax) votes"

@@ -149,22 +149,35 @@ struct CheckpointJustificationTests {
         #expect(stale.map(\.status) == [.rejected(.sourceBelowFinalized(source: 0, finalized: 1))])
     }
 
-    @Test("a vote is weighed by the validator set of its target epoch")
+    @Test("while the validator set changes, a link needs more than 2/3 of both the outgoing and the incoming set")
     func validatorSetChange() throws {
-        var scenario = try TrackerScenario()
-        let fixture = scenario.fixture
-        // From epoch 2 validator 0 holds most of the stake.
-        let heavier = try ValidatorSet(validators: fixture.keys.enumerated().map {
-            Validator(publicKey: $1.publicKey, votingPower: $0 == 0 ? 100 : 10)
-        })
-        scenario.tracker.setValidators(heavier, fromEpoch: 2)
+        // Validators 0-3 until epoch 1; from epoch 2, validator 4 replaces validator 3.
+        var scenario = try TrackerScenario(powers: [10, 10, 10, 10, 10])
+        let keys = scenario.fixture.keys
+        let outgoing = try ValidatorSet(validators: keys[0...3].map { Validator(publicKey: $0.publicKey, votingPower: 10) })
+        let incoming = try ValidatorSet(validators: [0, 1, 2, 4].map { Validator(publicKey: keys[$0].publicKey, votingPower: 10) })
+        scenario.tracker.setValidators(outgoing, fromEpoch: 0)
+        scenario.tracker.setValidators(incoming, fromEpoch: 2)
+        #expect(scenario.tracker.validators(forEpoch: 1) == outgoing)
+        #expect(scenario.tracker.validators(forEpoch: 5) == incoming)
         let one = scenario.checkpoint(1), two = scenario.checkpoint(2)
-        scenario.votes([0, 1, 2], scenario.genesis, one)
+        func vote(_ validator: Int, _ source: Checkpoint, _ target: Checkpoint, _ set: ValidatorSet) throws -> CheckpointVoteOutcome {
+            let signed = CheckpointVote.signed(chainID: CheckpointFixture.chainID, key: keys[validator], source: source, target: target)
+            return scenario.tracker.add(try #require(VerifiedCheckpointVote(verifying: signed, chainID: CheckpointFixture.chainID,
+                                                                            validators: set)), ancestry: scenario.tree)
+        }
+        for validator in [0, 1, 2] { _ = try vote(validator, scenario.genesis, one, outgoing) }
         #expect(scenario.tracker.isJustified(one))
-        let verified = try #require(VerifiedCheckpointVote(
-            verifying: CheckpointVote.signed(chainID: CheckpointFixture.chainID, key: fixture.keys[0], source: one, target: two),
-            chainID: CheckpointFixture.chainID, validators: heavier))
-        #expect(scenario.tracker.add(verified, ancestry: scenario.tree).finalized == [one])
+        _ = try vote(0, one, two, incoming)
+        _ = try vote(1, one, two, incoming)
+        _ = try vote(4, one, two, incoming)
+        // 30 of 40 in the incoming set, only 20 of 40 in the outgoing one.
+        #expect(scenario.tracker.stake(source: one, target: two) == 30)
+        #expect(scenario.tracker.previousSetStake(source: one, target: two) == 20)
+        #expect(!scenario.tracker.isJustified(two))
+        // Validator 3 is leaving but still weighs in the outgoing set.
+        #expect(try vote(3, one, two, outgoing).finalized == [one])
+        #expect(scenario.tracker.isJustified(two))
     }
 
     @Test("votes are capped per epoch, and past the epoch cap the oldest epoch is dropped")
