@@ -25,6 +25,9 @@ struct CheckpointVoteTests {
         #expect(Hex.encode(vote.signature.raw.bytes) == "388d7e728ab29f293e11dd7d1660dd080a507b8bbce0b7a9a6a31d5bd53d3ab9"
             + "30450cf43ea25b483b12dec6830c228d4e435a5a1c3af57e57db98631567170f")
         #expect(vote.canonicalBytes.count == CheckpointVote.encodedBytes)
+        // The encoding: validator address (SHA-256 of the key, first 20 bytes), source, target, signature.
+        #expect(Hex.encode(vote.canonicalBytes) == "34750f98bd59fcfc946da45aaabe933be154a4b5" + expected.dropFirst(2 * (4 + 18 + 4 + 13))
+            + Hex.encode(vote.signature.raw.bytes))
         #expect(vote.verifySignature(chainID: "ratify-hybrid", key: key.publicKey))
         #expect(!vote.verifySignature(chainID: "ratify-other", key: key.publicKey))
         #expect(!vote.verifySignature(chainID: "ratify-hybrid", key: Samples.keys[1].publicKey))
