@@ -143,9 +143,7 @@ public struct CheckpointTracker: Sendable {
         // unknown or its link is invalid, since the validator signed it all the same.
         for held in votesByValidator[vote.validatorAddress] ?? [] {
             if held.source == vote.source && held.target == vote.target { return CheckpointVoteOutcome(.duplicate) }
-            if FFGSlashingEvidence.conflict(held, vote) != nil, let evidence = try? FFGSlashingEvidence(held, vote) {
-                return CheckpointVoteOutcome(.conflicting(evidence))
-            }
+            if let evidence = try? FFGSlashingEvidence(held, vote) { return CheckpointVoteOutcome(.conflicting(evidence)) }
         }
 
         if let problem = linkProblem(vote, ancestry: ancestry) { return CheckpointVoteOutcome(problem) }
