@@ -14,14 +14,20 @@ struct CheckpointSafetyTests {
 
     @Test("with less than 1/3 of the stake misbehaving, no two conflicting checkpoints are both finalized (30 seeds)")
     func noConflictingFinality() throws {
-        var progressed = 0
-        for seed: UInt64 in 1...30 where try Self.run(seed: seed) { progressed += 1 }
-        // Most runs must finalize past genesis, or the check above would hold vacuously.
+        var progressed = 0, evidenceFound = 0
+        for seed: UInt64 in 1...30 {
+            let run = try Self.run(seed: seed)
+            if run.finalizedPastGenesis { progressed += 1 }
+            evidenceFound += run.evidenceCount
+        }
+        // Most runs must finalize past genesis and catch equivocation, or the checks hold vacuously.
         #expect(progressed >= 15, "only \(progressed) of 30 runs finalized a checkpoint past genesis")
+        #expect(evidenceFound > 0, "no run produced evidence against the misbehaving validators")
     }
 
-    /// One seeded run; true when some node finalized a checkpoint past genesis.
-    static func run(seed: UInt64) throws -> Bool {
+    /// One seeded run: whether some node finalized a checkpoint past genesis, and how much
+    /// evidence the nodes produced.
+    static func run(seed: UInt64) throws -> (finalizedPastGenesis: Bool, evidenceCount: Int) {
         var random = SplitMix64(seed: 0xFF6_0000 + seed)
         let fixture = try CheckpointFixture(powers: [Int64](repeating: 10, count: 7))
         var tree = TestBlockTree()
@@ -90,7 +96,7 @@ struct CheckpointSafetyTests {
         }
         let byzantineAddresses = Set(Self.byzantine.map { fixture.keys[$0].publicKey.address })
         #expect(evidence.allSatisfy { byzantineAddresses.contains($0.validatorAddress) }, "seed \(seed): evidence against an honest validator")
-        return ordered.count > 1
+        return (ordered.count > 1, evidence.count)
     }
 
     @Test("five of seven honest validators voting by the rule justify every epoch and finalize all but the last")
