@@ -19,6 +19,8 @@ let package = Package(
         .library(name: "RatifyCore", targets: ["RatifyCore"]),
         // For Benchmarks/ (the RatifyStorage suite), which depends on this package by path.
         .library(name: "RatifyStore", targets: ["RatifyStore"]),
+        // For Benchmarks/ (the RatifyCheckpoints suite).
+        .library(name: "RatifyPoW", targets: ["RatifyPoW"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
