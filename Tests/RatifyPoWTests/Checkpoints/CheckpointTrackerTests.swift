@@ -111,6 +111,34 @@ struct CheckpointJustificationTests {
         #expect(scenario.tracker.latestFinalized == two)
     }
 
+    @Test("when half the validators go offline nothing is justified; when they return finality resumes")
+    func finalityResumes() throws {
+        var scenario = try TrackerScenario()
+        let later = scenario.tree.extend(scenario.main[15], by: 8, salt: 6)
+        let tips = scenario.main + later
+        var voters = scenario.fixture.keys.map { CheckpointVoter(validatorAddress: $0.publicKey.address, epochLengthBlocks: 4) }
+        func epoch(_ epoch: Int, online: [Int]) {
+            let tip = scenario.tree.tip(tips[epoch * 4 - 1], work: UInt64(epoch * 4))
+            for index in online {
+                guard case .success(let vote) = voters[index].nextVote(tip: tip, latestJustified: scenario.tracker.latestJustified,
+                                                                       ancestry: scenario.tree) else { continue }
+                _ = scenario.fixture.add([index], vote.source, vote.target, to: &scenario.tracker, tree: scenario.tree)
+            }
+        }
+        epoch(1, online: [0, 1, 2, 3])
+        #expect(scenario.tracker.latestJustified.epoch == 1)
+        epoch(2, online: [0, 1])
+        epoch(3, online: [0, 1])
+        #expect(scenario.tracker.latestJustified.epoch == 1)
+        #expect(scenario.tracker.latestFinalized.epoch == 0)
+        // Back online: everyone votes 1 → 4, then 4 → 5.
+        epoch(4, online: [0, 1, 2, 3])
+        #expect(scenario.tracker.latestJustified == scenario.tree.checkpoint(4, on: tips[15], epochLengthBlocks: 4))
+        epoch(5, online: [0, 1, 2, 3])
+        #expect(scenario.tracker.latestJustified.epoch == 5)
+        #expect(scenario.tracker.latestFinalized == scenario.tree.checkpoint(4, on: tips[15], epochLengthBlocks: 4))
+    }
+
     @Test("the same vote twice counts once")
     func duplicate() throws {
         var scenario = try TrackerScenario()
