@@ -348,6 +348,23 @@ public actor NodeDriver {
         }
     }
 
+    /// A precommit for the block this node has just decided, arriving after the decision. The
+    /// decision froze the commit at the first 2/3+ of the power, so without this a validator
+    /// whose precommit came a moment later would be absent from the next block's last_commit
+    /// and counted as missing for downtime (docs/LEDGER.md) although it signed in time. Until
+    /// the next height is decided, such a precommit fills its absent slot in the commit this
+    /// node proposes as last_commit, as CometBFT's LastCommit keeps collecting through
+    /// timeout_commit. The commit stored with the block stays as decided.
+    private func addLatePrecommit(_ vote: Vote) {
+        guard vote.type == .precommit, var commit = lastCommit, vote.height == commit.height, vote.round == commit.round,
+              vote.blockID == commit.blockID, let validators = chain.lastValidators else { return }
+        let index = Int(vote.validatorIndex)
+        guard commit.signatures.indices.contains(index), commit.signatures[index] == .absent,
+              VerifiedVote(verifying: vote, chainID: settings.chainID, validators: validators) != nil else { return }
+        commit.signatures[index] = .commit(vote.signature)
+        lastCommit = commit
+    }
+
     func verify(_ vote: Vote) -> VerifiedVote? {
         if vote.height == chain.nextHeight {
             return VerifiedVote(verifying: vote, chainID: settings.chainID, validators: chain.validators)
@@ -598,6 +615,10 @@ public actor NodeDriver {
         let height = chain.nextHeight
         switch inbound.message {
         case .vote(let vote):
+            if vote.height == chain.lastBlockHeight {
+                addLatePrecommit(vote)
+                return
+            }
             guard vote.height >= height else { return }
             guard vote.height <= height + 1 else {
                 peers.forget(inbound.message)
