@@ -94,6 +94,10 @@ public actor NodeDriver {
     /// Set while block sync's store transaction runs off the actor (`storeSynced`).
     var syncStoreInFlight = false
     var evidencePool: [DuplicateVoteEvidence] = []
+    /// Precommits of the current and last height whose signatures this node checked: the next
+    /// proposal's last commit repeats them, and they are not checked again there.
+    var verifiedPrecommits: Set<Vote> = []
+    static let verifiedPrecommitsMax = 20_000
     /// WAL records not yet durable (peers' messages, timeouts), in arrival order; written with
     /// the next durable write, or on their own once `walBufferMax` are held.
     var walBuffer: [(height: Height, bytes: [UInt8])] = []
@@ -202,7 +206,8 @@ public actor NodeDriver {
     private func validate(_ block: Block, after state: ChainState) async -> Result<Set<Hash>, BlockValidationError> {
         do {
             let validated = try await validator.validate(block, state: state, nowMillis: UInt64(Self.nowMillis()),
-                                                         alreadyVerified: mempool.verifiedHashes(in: block.transactions))
+                                                         alreadyVerified: mempool.verifiedHashes(in: block.transactions),
+                                                         verifiedPrecommits: verifiedPrecommits)
             return .success(validated.verifiedTransactions)
         } catch {
             return .failure(error)
@@ -349,13 +354,17 @@ public actor NodeDriver {
     }
 
     func verify(_ vote: Vote) -> VerifiedVote? {
-        if vote.height == chain.nextHeight {
-            return VerifiedVote(verifying: vote, chainID: settings.chainID, validators: chain.validators)
+        let verified: VerifiedVote? = if vote.height == chain.nextHeight {
+            VerifiedVote(verifying: vote, chainID: settings.chainID, validators: chain.validators)
+        } else if vote.height == chain.nextHeight + 1 {
+            VerifiedVote(verifying: vote, chainID: settings.chainID, validators: chain.nextValidators)
+        } else {
+            nil
         }
-        if vote.height == chain.nextHeight + 1 {
-            return VerifiedVote(verifying: vote, chainID: settings.chainID, validators: chain.nextValidators)
+        if verified != nil, vote.type == .precommit, verifiedPrecommits.count < Self.verifiedPrecommitsMax {
+            verifiedPrecommits.insert(vote)
         }
-        return nil
+        return verified
     }
 
     // MARK: Timers
@@ -535,6 +544,7 @@ public actor NodeDriver {
         pendingProposals = pendingProposals.filter { $0.value.proposal.height > height }
         receivedBlocks = receivedBlocks.filter { $0.value.height > height }
         catchUpCommits = catchUpCommits.filter { $0.value.height > height }
+        verifiedPrecommits = verifiedPrecommits.filter { $0.height >= height }
         handedOverBlocks = []
     }
 
