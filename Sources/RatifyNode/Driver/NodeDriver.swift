@@ -380,6 +380,8 @@ public actor NodeDriver {
               VerifiedVote(verifying: vote, chainID: settings.chainID, validators: validators) != nil else { return }
         commit.signatures[index] = .commit(vote.signature)
         lastCommit = commit
+        // Another proposer's last_commit may repeat it: checked once is enough.
+        if verifiedPrecommits.count < Self.verifiedPrecommitsMax { verifiedPrecommits.insert(vote) }
     }
 
     func verify(_ vote: Vote) -> VerifiedVote? {
