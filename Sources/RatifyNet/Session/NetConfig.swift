@@ -43,6 +43,12 @@ public struct NetConfig: Sendable {
     /// Verified votes kept for re-sending to peers that miss them.
     public var voteStoreMax: Int = 20_000
     public var gossipIntervalMillis: Int64 = 100
+    /// A session on which nothing has arrived for this long is closed and the peer redialled.
+    /// Every peer announces its state about once a second, so silence means the path is down;
+    /// without this, a session across a partition that healed waits out TCP's retransmission
+    /// backoff (up to two minutes per retry) before anything flows again. Keep it well above
+    /// the one-second announcement interval.
+    public var peerSilenceTimeoutMillis: Int64 = 10_000
     /// Votes re-sent to one peer per gossip tick.
     public var votesPerPeerPerTick: Int = 256
     /// A repeated log line about one peer is written at most once per this interval.
