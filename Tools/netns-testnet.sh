@@ -3,7 +3,8 @@
 # (Tools/netns.sh) with its own address, every p2p, UDP, RPC and metrics listener on that
 # address, and peers dialled by it. Waits until every validator has finalized --height blocks,
 # printing each node's height as its RPC reports it to a client in a fifth namespace, checks
-# that all report the same block hash at one shared height, and removes everything on exit.
+# that all report the same block hash at one shared height and that each received votes over
+# UDP (its metrics endpoint, with curl), and removes everything on exit.
 # With --partition-seconds S it then cuts the last validator off for S seconds (Tools/netns.sh
 # partition), heals, and reports how long that validator took to catch up.
 #
@@ -124,6 +125,21 @@ if ((distinct != 1)) || [[ -z ${hashes[0]} ]]; then
     exit 1
 fi
 echo "ok: $validators validators in separate namespaces finalized height $target_height with block ${hashes[0]:0:16}...; heights ${heights[*]}"
+
+# Votes also travel as UDP datagrams, addressed from the peers' TCP addresses: each validator's
+# Prometheus endpoint (on its own address too) must count some.
+if command -v curl >/dev/null; then
+    datagrams=()
+    for ((index = 0; index < validators; index++)); do
+        count=$(Tools/netns.sh exec client curl -s -m 5 "http://$SUBNET_PREFIX.$((10 + index)):$((BASE_PORT + 4))/metrics" |
+            awk '/^ratify_p2p_messages_received_total\{channel="udp"\}/ { print $2 }')
+        datagrams+=("${count:-0}")
+        ((${count:-0} > 0)) || { echo "netns-testnet: validator $index received no UDP datagrams (metrics: '${count:-unreachable}')" >&2; exit 1; }
+    done
+    echo "ok: UDP messages received per validator: ${datagrams[*]}"
+else
+    echo "curl not installed: skipped the UDP check through the metrics endpoints"
+fi
 
 ((partition_seconds > 0)) || exit 0
 last=$((validators - 1))
