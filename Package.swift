@@ -54,7 +54,7 @@ let package = Package(
         .target(
             name: "RatifyNode",
             dependencies: [
-                "RatifyCore", "RatifyConsensus", "RatifyLedger", "RatifyStore", "RatifyNet",
+                "RatifyCore", "RatifyConsensus", "RatifyLedger", "RatifyStore", "RatifyNet", "RatifyPoW",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
