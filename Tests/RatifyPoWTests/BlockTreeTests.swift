@@ -10,10 +10,10 @@ struct TreeFixture {
     var tree: BlockTree
     var salt: UInt8 = 0
 
-    init(futureLimitSeconds: UInt32 = 60) {
+    init(futureLimitSeconds: UInt32 = 60, targetBlockMillis: UInt64 = 1_000) {
         var params = PoWParams()
         params.initialBits = 0x207f_ffff
-        params.targetBlockMillis = 1_000
+        params.targetBlockMillis = targetBlockMillis
         let schedule = DifficultySchedule(params: params, genesisTimeMillis: Int64(Self.genesisTime) * 1000)
         tree = BlockTree(genesisHash: Self.genesisHash, genesisTimeSeconds: Self.genesisTime,
                          genesisBits: CompactTarget(bits: params.initialBits),
@@ -161,10 +161,11 @@ struct BlockTreeTests {
 
     @Test("blocks faster than the schedule raise the difficulty the next header must carry")
     func difficultyFollowsSchedule() throws {
-        var fixture = TreeFixture()
+        // One-second blocks on a ten-second schedule.
+        var fixture = TreeFixture(targetBlockMillis: 10_000)
         var tip = TreeFixture.genesisHash
         for _ in 0..<20 {
-            let header = fixture.header(on: tip, after: 0)
+            let header = fixture.header(on: tip, after: 1)
             tip = try fixture.tree.insert(header, nowSeconds: .max - 100).hash
         }
         let node = try #require(fixture.tree[tip])

@@ -384,13 +384,19 @@ public actor PoWDriver {
         let returning = outcome.disconnected.reversed().flatMap(\.transactions).filter { !stillIncluded.contains($0.hash) }
         if !returning.isEmpty {
             let batch = returning.map(\.canonicalBytes)
-            Task { [mempool] in
+            Task { [mempool, peers] in
                 let results = await mempool.add(batch: batch)
-                let readmitted = results.filter { if case .success = $0 { true } else { false } }.count
+                var readmitted = 0
+                // Peers that never saw them (they were on this node's side of a partition) get them too.
+                for (transaction, result) in zip(returning, results) {
+                    guard case .success = result else { continue }
+                    readmitted += 1
+                    peers.broadcast(.transaction(transaction))
+                }
                 self.logger.info("returned disconnected transactions to the mempool", metadata: [
                     "transactions": "\(batch.count)", "readmitted": "\(readmitted)",
                 ])
-                await self.transactionAdded()
+                self.transactionAdded()
             }
         }
         reportFinal()
