@@ -88,6 +88,7 @@ public final class Localnet: Sendable {
         var reorgs = 0
         var reorgDepthMax = 0
         var tipTransactions: [UInt64: Int] = [:]
+        var firstTips: [UInt64: (line: PoWTipLine, seen: Date)] = [:]
     }
 
     let options: Options
@@ -241,25 +242,32 @@ public final class Localnet: Sendable {
         if let report { print(report) }
     }
 
-    /// Proof-of-work chains: one line each time the highest tip any node has grows, with how
-    /// many nodes are on it and the final height (k confirmations).
+    /// Proof-of-work chains: one line per height once every node's tip has reached it (with
+    /// the first tip logged at that height, and how long the last node took to get there),
+    /// and one per reorganization.
     func recordTip(_ line: PoWTipLine, from node: Int) {
-        let report: String? = progress.withLock { progress in
+        let now = Date()
+        let reports: [String] = progress.withLock { progress in
             progress.tips[node] = line
             progress.tipTransactions[line.height] = line.transactions
+            if progress.firstTips[line.height] == nil { progress.firstTips[line.height] = (line, now) }
+            var reports: [String] = []
             if line.reorgDepth > 0 {
                 progress.reorgs += 1
                 progress.reorgDepthMax = max(progress.reorgDepthMax, line.reorgDepth)
+                reports.append("node\(node) reorganized: \(line.reorgDepth) block(s) replaced, new tip \(line.height) \(line.blockHash.prefix(16))")
             }
-            guard line.height > progress.reportedTip || line.reorgDepth > 0 else { return nil }
-            progress.reportedTip = max(progress.reportedTip, line.height)
-            let onTip = progress.tips.values.filter { $0.blockHash == line.blockHash }.count
-            return String(format: "tip %llu  hash %@  txs %d  interval %.1f s  final %llu  nodes on tip %d/%d%@",
-                          line.height, String(line.blockHash.prefix(16)), line.transactions, line.intervalMillis / 1_000,
-                          line.finalHeight, onTip, options.validators,
-                          line.reorgDepth > 0 ? "  node\(node) reorganized \(line.reorgDepth) block(s)" : "")
+            guard progress.tips.count == options.validators, let common = progress.tips.values.map(\.height).min() else { return reports }
+            while progress.reportedTip < common {
+                progress.reportedTip += 1
+                guard let (first, seen) = progress.firstTips.removeValue(forKey: progress.reportedTip) else { continue }
+                reports.append(String(format: "tip %llu  hash %@  txs %d  interval %.1f s  final %llu  on every node after %.0f ms",
+                                      first.height, String(first.blockHash.prefix(16)), first.transactions,
+                                      first.intervalMillis / 1_000, first.finalHeight, now.timeIntervalSince(seen) * 1_000))
+            }
+            return reports
         }
-        if let report { print(report) }
+        for report in reports { print(report) }
     }
 
     /// The running validators' process ids, in node order (for RSS and CPU sampling).
