@@ -95,7 +95,7 @@ let package = Package(
             name: "RatifyNetTests",
             dependencies: ["RatifyNet", "RatifyCore", .product(name: "NIOEmbedded", package: "swift-nio")] + nio
         ),
-        .testTarget(name: "RatifyNodeTests", dependencies: ["RatifyNode", "RatifyLedger", "RatifyCore"] + nio),
+        .testTarget(name: "RatifyNodeTests", dependencies: ["RatifyNode", "RatifyLedger", "RatifyPoW", "RatifyCore"] + nio),
         // Real `ratify start` processes on loopback; needs the `ratify` product built beside it.
         .testTarget(name: "RatifyBenchTests", dependencies: ["RatifyBench", "RatifyCore"]),
         .testTarget(name: "RatifyIntegrationTests", dependencies: ["RatifyNode", "RatifyStore", "RatifyCore", "RatifyBench"]),
