@@ -40,7 +40,7 @@ extension Ledger {
             if let error, error.isEnvelopeError { return .failure(.transaction(index: index, error)) }
             errors.append(error)
         }
-        return .success(BlockResult(transactionErrors: errors, evidenceErrors: [], appHash: state.appHash,
+        return .success(BlockResult(transactionErrors: errors, evidenceErrors: [], appHash: state.updateAppHash(),
                                     validators: activeValidators()))
     }
 }

@@ -297,7 +297,7 @@ public struct Ledger: Sendable {
             deliver(transaction, signatureVerified: verifiedTransactions.contains(transaction.hash), proposer: proposerOperator)
         }
         return BlockResult(transactionErrors: transactionErrors, evidenceErrors: evidenceErrors,
-                           appHash: state.appHash, validators: activeValidators())
+                           appHash: state.updateAppHash(), validators: activeValidators())
     }
 
     mutating func releaseUnbonding(upTo height: Height) {

@@ -45,7 +45,7 @@ extension PeerManager {
     /// height it has not reached: without it, the duplicate filter would drop every copy.
     public func forget(_ message: NetMessage) {
         let digest = Hash.sha256(message.encoded)
-        state.withLock { _ = $0.seen.remove(digest) }
+        state.withLock { $0.seen.remove(digest) }
     }
 
     /// Tells peers where this node is in consensus. Call on every height, round or step change.
@@ -59,7 +59,10 @@ extension PeerManager {
                 }
             }
             state.local = PeerState(height: height, round: round, step: step)
-            return (makeAnnouncement(&state), Array(state.sessions.values))
+            let announcement = makeAnnouncement(&state)
+            guard announcement != state.lastAnnounced else { return (announcement, []) }
+            state.lastAnnounced = announcement
+            return (announcement, Array(state.sessions.values))
         }
         for session in sessions { session.send(.peerState(announcement)) }
     }

@@ -27,9 +27,10 @@ public struct NetConfig: Sendable {
     public var sendQueueMessagesMax: Int = 4_096
     /// Block requests (catch-up) one peer may make per second, and in a burst. A node that is
     /// behind pipelines requests to sync at block-store speed; beyond this they are ignored
-    /// rather than queued (an answer can be a whole block).
-    public var blockRequestsPerSecond: Double = 1_000
-    public var blockRequestsBurst: Double = 128
+    /// rather than queued (an answer can be a whole block). Above the 1,000 blocks/s a node
+    /// must sync at, so the serving side never sets the pace.
+    public var blockRequestsPerSecond: Double = 4_000
+    public var blockRequestsBurst: Double = 256
     /// Inbound frames and bytes per second from one peer (token buckets, burst = one second).
     public var inboundFramesPerSecond: Double = 5_000
     public var inboundBytesPerSecond: Double = 32 * 1024 * 1024

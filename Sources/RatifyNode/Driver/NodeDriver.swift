@@ -91,6 +91,8 @@ public actor NodeDriver {
     /// requested from it.
     var syncPeer: NodeID?
     var requestedThrough: Height = 0
+    /// Set while block sync's store transaction runs off the actor (`storeSynced`).
+    var syncStoreInFlight = false
     var evidencePool: [DuplicateVoteEvidence] = []
     /// WAL records not yet durable (peers' messages, timeouts), in arrival order; written with
     /// the next durable write, or on their own once `walBufferMax` are held.
@@ -189,12 +191,21 @@ public actor NodeDriver {
 
     /// Tendermint's `valid(v)` for a block at the current height (nil when valid).
     private func problem(with block: Block) async -> BlockValidationError? {
+        switch await validate(block, after: chain) {
+        case .success: nil
+        case .failure(let error): error
+        }
+    }
+
+    /// Checks a block against the chain state it would follow; on success, the hashes of its
+    /// transactions whose signatures are now known good (the executor does not check them again).
+    private func validate(_ block: Block, after state: ChainState) async -> Result<Set<Hash>, BlockValidationError> {
         do {
-            _ = try await validator.validate(block, state: chain, nowMillis: UInt64(Self.nowMillis()),
-                                             alreadyVerified: mempool.verifiedHashes(in: block.transactions))
-            return nil
+            let validated = try await validator.validate(block, state: state, nowMillis: UInt64(Self.nowMillis()),
+                                                         alreadyVerified: mempool.verifiedHashes(in: block.transactions))
+            return .success(validated.verifiedTransactions)
         } catch {
-            return error
+            return .failure(error)
         }
     }
 
@@ -381,71 +392,163 @@ public actor NodeDriver {
 
     /// After the core may have changed height: use what is held, and tell peers.
     private func afterProgress() {
-        Task { await self.catchUpIfPossible() }
+        catchUpLater()
         handOverPending()
         announce()
     }
 
     // MARK: Deciding
 
-    /// Executes and stores a decided block (from the core, or from catch-up), and moves the
-    /// chain tip. Returns the validator set it decided for height + 2.
+    /// A decided block run through the ledger in memory, waiting to be stored.
+    struct ExecutedDecision {
+        var block: Block
+        var commit: Commit
+        var executed: ExecutedBlock
+        var locations: [TransactionLocation]
+    }
+
+    /// Executes and stores a block the core decided, and moves the chain tip. Returns the
+    /// validator set it decided for height + 2.
     func apply(_ block: Block, _ commit: Commit) -> ValidatorSet? {
-        let height = block.height
-        let verified = mempool.verifiedHashes(in: block.transactions)
-        let executed: ExecutedBlock
+        // Block sync is storing this height (and more) right now; the core restarts after it.
+        guard !syncStoreInFlight else { return nil }
+        // In place: nothing suspends between executing and storing, and a block that cannot
+        // be executed or stored stops the node.
+        guard let decision = execute(block, commit, after: chain, ledger: &ledger,
+                                     verified: mempool.verifiedHashes(in: block.transactions)),
+              let storeMillis = store([decision]) else { return nil }
+        advance(past: [decision], storeMillis: storeMillis)
+        return decision.executed.nextState.nextValidators
+    }
+
+    /// Runs a decided block through `ledger`, which must be at `state`. A block that cannot be
+    /// executed stops the node (every correct node fails on it the same way); `ledger` is then
+    /// part-way through it and must be discarded.
+    private func execute(_ block: Block, _ commit: Commit, after state: ChainState, ledger: inout Ledger,
+                         verified: Set<Hash>) -> ExecutedDecision? {
         do {
-            executed = try BlockExecutor.execute(block, state: chain, ledger: &ledger, verifiedTransactions: verified)
+            let executed = try BlockExecutor.execute(block, state: state, ledger: &ledger, verifiedTransactions: verified)
+            return ExecutedDecision(block: block, commit: commit, executed: executed,
+                                    locations: TransactionLocation.all(in: block, result: executed.result))
         } catch {
-            stop(because: "cannot execute decided block \(height): \(error)")
+            stop(because: "cannot execute decided block \(block.height): \(error)")
             return nil
         }
-        let writes = executed.writes.map { StateWrite(key: $0.key, value: $0.value) }
-        let locations = TransactionLocation.all(in: block, result: executed.result)
-        let storeStarted = Self.nowMillis()
-        // This height's records are trimmed with the block; later heights' buffered ones kept.
-        let buffered = walBuffer.filter { $0.height > height }
+    }
+
+    /// Stores executed decisions of consecutive heights, from `chain.nextHeight` on, in one
+    /// LMDB transaction with the WAL trimmed past them. Returns the commit's duration, or nil
+    /// (and the node stops) if the store refused it.
+    private func store(_ decisions: [ExecutedDecision]) -> Double? {
+        guard let commit = storeCommit(for: decisions) else { return nil }
+        let started = Self.nowMillis()
+        return finishStore(commit, result: Result { try commit.run() }, started: started)
+    }
+
+    /// `store(_:)` for block sync: the transaction runs on another thread, so the blocks and
+    /// commits that arrive during its device sync are taken in and stored together by the next
+    /// one (group commit), and the actor stays responsive. `syncStoreInFlight` keeps the core and
+    /// other catch-ups from storing meanwhile.
+    private func storeSynced(_ decisions: [ExecutedDecision]) async -> Double? {
+        guard let commit = storeCommit(for: decisions) else { return nil }
+        syncStoreInFlight = true
+        defer { syncStoreInFlight = false }
+        let started = Self.nowMillis()
+        let result = await withCheckedContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async { continuation.resume(returning: Result { try commit.run() }) }
+        }
+        return finishStore(commit, result: result, started: started)
+    }
+
+    /// One store transaction prepared from executed decisions.
+    private struct StoreCommit: Sendable {
+        var lastHeight: Height
+        var blocks: [DecidedBlockWrite]
+        var walRecords: [(height: Height, bytes: [UInt8])]
+        var store: NodeStore
+
+        func run() throws {
+            try store.blocks.commit(blocks, alsoWrite: { [store, walRecords, lastHeight] transaction in
+                try store.wal.trim(below: lastHeight + 1, in: transaction)
+                for entry in walRecords {
+                    try store.wal.append(height: entry.height, record: entry.bytes, in: transaction)
+                }
+            })
+        }
+    }
+
+    private func storeCommit(for decisions: [ExecutedDecision]) -> StoreCommit? {
+        guard let last = decisions.last?.block.height else { return nil }
         do {
-            try store.blocks.commit(block: block, commit: commit, stateWrites: writes, appHash: executed.result.appHash,
-                                    validatorSets: [(height + 2, executed.nextState.nextValidators)],
-                                    transactions: locations.map { ($0.hash, $0.index, $0.code, $0.log) },
-                                    alsoWrite: { [store] transaction in
-                                        try store.wal.trim(below: height + 1, in: transaction)
-                                        for entry in buffered {
-                                            try store.wal.append(height: entry.height, record: entry.bytes, in: transaction)
-                                        }
-                                    })
-            walBuffer.removeAll()
+            let blocks = try decisions.map { decision in
+                try BlockStore.decidedWrite(
+                    block: decision.block, commit: decision.commit,
+                    stateWrites: decision.executed.writes.map { StateWrite(key: $0.key, value: $0.value) },
+                    appHash: decision.executed.result.appHash,
+                    validatorSets: [(decision.block.height + 2, decision.executed.nextState.nextValidators)],
+                    transactions: decision.locations.map { ($0.hash, $0.index, $0.code, $0.log) })
+            }
+            // The stored heights' WAL records are trimmed with them; the buffered records of
+            // later heights are written now, and leave the buffer once stored.
+            return StoreCommit(lastHeight: last, blocks: blocks, walRecords: walBuffer.filter { $0.height > last }, store: store)
         } catch {
-            stop(because: "cannot store decided block \(height): \(error)")
+            stop(because: "cannot store decided block \(last): \(error)")
             return nil
         }
-        let now = Self.nowMillis()
-        let finalized = Finalized(height: height, round: commit.round, blockID: block.id, appHash: executed.result.appHash,
-                                  transactionCount: block.transactions.count,
-                                  latencyMillis: max(0, now - Double(block.header.timeMillis)),
-                                  intervalMillis: now - lastDecisionMillis)
-        lastDecisionMillis = now
-        chain = executed.nextState
-        lastCommit = commit
-        mempool.update(committed: block.transactions, ledger: ledger)
-        waiters.finalized(locations)
-        evidencePool.removeAll { block.evidence.contains($0) || $0.height + 1 < height }
+    }
+
+    private func finishStore(_ commit: StoreCommit, result: Result<Void, any Error>, started: Double) -> Double? {
+        switch result {
+        case .success:
+            // Records buffered while an off-actor commit ran are not in it; keep those.
+            let written = Set(commit.walRecords.map(\.bytes))
+            walBuffer.removeAll { $0.height <= commit.lastHeight || written.contains($0.bytes) }
+            return Self.nowMillis() - started
+        case .failure(let error):
+            stop(because: "cannot store decided block\(commit.blocks.count > 1 ? "s up to" : "") \(commit.lastHeight): \(error)")
+            return nil
+        }
+    }
+
+    /// Moves the chain tip past stored decisions (`ledger` already after the last of them):
+    /// answers waiting clients, prunes what those heights held, logs and reports each height.
+    private func advance(past decisions: [ExecutedDecision], storeMillis: Double) {
+        guard let last = decisions.last else { return }
+        for decision in decisions {
+            let block = decision.block
+            let now = Self.nowMillis()
+            let finalized = Finalized(height: block.height, round: decision.commit.round, blockID: block.id,
+                                      appHash: decision.executed.result.appHash, transactionCount: block.transactions.count,
+                                      latencyMillis: max(0, now - Double(block.header.timeMillis)),
+                                      intervalMillis: now - lastDecisionMillis)
+            lastDecisionMillis = now
+            chain = decision.executed.nextState
+            lastCommit = decision.commit
+            waiters.finalized(decision.locations)
+            record(finalized, commit: decision.commit, storeMillis: storeMillis, storedWith: decisions.count)
+        }
+        let height = last.block.height
+        mempool.update(committed: decisions.flatMap(\.block.transactions), ledger: ledger)
+        evidencePool.removeAll { evidence in
+            decisions.contains { $0.block.evidence.contains(evidence) } || evidence.height + 1 < height
+        }
         pendingProposals = pendingProposals.filter { $0.value.proposal.height > height }
         receivedBlocks = receivedBlocks.filter { $0.value.height > height }
         catchUpCommits = catchUpCommits.filter { $0.value.height > height }
         handedOverBlocks = []
-        record(finalized, commit: commit, storeMillis: now - storeStarted)
-        return executed.nextState.nextValidators
     }
 
-    private func record(_ finalized: Finalized, commit: Commit, storeMillis: Double) {
-        logger.info("finalized", metadata: [
+    /// `storeMillis`: the store transaction that held this height and `storedWith - 1` others
+    /// (block sync stores a run of heights at once).
+    private func record(_ finalized: Finalized, commit: Commit, storeMillis: Double, storedWith: Int) {
+        var metadata: Logger.Metadata = [
             "height": "\(finalized.height)", "round": "\(finalized.round)", "txs": "\(finalized.transactionCount)",
             "interval_ms": "\(Int(finalized.intervalMillis))", "latency_ms": "\(String(format: "%.1f", finalized.latencyMillis))",
             "store_ms": "\(String(format: "%.1f", storeMillis))", "hash": "\(finalized.blockID.hash.short)",
             "app_hash": "\(finalized.appHash.short)",
-        ])
+        ]
+        if storedWith > 1 { metadata["stored_with"] = "\(storedWith)" }
+        logger.info("finalized", metadata: metadata)
         if let metrics {
             metrics.height.record(Double(finalized.height))
             metrics.rounds.record(Double(finalized.round) + 1)
@@ -522,7 +625,7 @@ public actor NodeDriver {
                 return
             }
             receivedBlocks[block.id] = block
-            await catchUpIfPossible()
+            catchUpLater()
             handOverPending()
         case .commit(let commit):
             guard (height...height + Self.heightsAheadKept).contains(commit.height),
@@ -532,7 +635,7 @@ public actor NodeDriver {
             }
             catchUpCommits[commit.blockID] = commit
             syncPeer = inbound.peer
-            await catchUpIfPossible()
+            catchUpLater()
         case .transaction(let transaction):
             do {
                 _ = try await mempool.add(transaction.canonicalBytes)
@@ -561,7 +664,9 @@ public actor NodeDriver {
             handedOverBlocks.insert(id)
             Task { await self.handleProposal(proposal, block, from: peer) }
         }
-        for id in receivedBlocks.keys.sorted() where !handedOverBlocks.contains(id) && pendingProposals[id] == nil {
+        // A block whose commit is here is block sync's to apply, not the core's to vote on.
+        for id in receivedBlocks.keys.sorted() where !handedOverBlocks.contains(id) && pendingProposals[id] == nil
+            && catchUpCommits[id] == nil {
             guard let block = receivedBlocks[id], block.height == chain.nextHeight else { continue }
             handedOverBlocks.insert(id)
             Task { await self.handleBlock(block) }
@@ -591,38 +696,75 @@ public actor NodeDriver {
         announce()
     }
 
+    /// Block sync runs in a task of its own, not inside `receive`: the node's inbound loop waits
+    /// for each `receive`, and must keep delivering blocks and commits while a sync store
+    /// transaction is in flight, so they can be stored together by the next one.
+    private func catchUpLater() {
+        Task { await self.catchUpIfPossible() }
+    }
+
     /// Block sync: applies held blocks that a held commit proves final, for as many heights
     /// as it can, without voting; the core restarts at the next height.
     func catchUpIfPossible() async {
-        while stopReason == nil,
-              let (id, commit) = catchUpCommits.first(where: { $0.value.height == chain.nextHeight }),
-              let block = receivedBlocks[id] {
-            catchUpCommits[id] = nil
-            receivedBlocks[id] = nil
-            guard await catchUp(block, commit) else { return }
+        while stopReason == nil, !syncStoreInFlight {
+            // The run of consecutive heights whose block and commit are both here. Taken out of
+            // the holding maps first, so a call that starts while this one is suspended does
+            // not apply them again.
+            var run: [(block: Block, commit: Commit)] = []
+            var height = chain.nextHeight
+            while run.count < Int(Self.heightsAheadKept),
+                  let (id, commit) = catchUpCommits.first(where: { $0.value.height == height }),
+                  let block = receivedBlocks[id] {
+                catchUpCommits[id] = nil
+                receivedBlocks[id] = nil
+                run.append((block, commit))
+                height += 1
+            }
+            guard !run.isEmpty, await catchUp(run) else { return }
         }
     }
 
-    private func catchUp(_ block: Block, _ commit: Commit) async -> Bool {
-        guard block.height == chain.nextHeight, commit.height == block.height, commit.blockID == block.id else { return false }
-        do {
-            try commit.verify(chainID: settings.chainID, validators: chain.validators)
-        } catch {
-            logger.warning("catch-up commit rejected", metadata: ["height": "\(block.height)", "reason": "\(error)"])
-            return false
+    /// Checks each block of the run against the state the previous one leaves (its commit
+    /// against its height's validator set, then the block itself), executes it on a copy of
+    /// the ledger, and stores all that pass in one transaction: one device sync for the run
+    /// instead of one per block. From the first block that fails, the rest are dropped (they
+    /// are requested again). Returns whether the whole run was applied.
+    private func catchUp(_ blocks: [(block: Block, commit: Commit)]) async -> Bool {
+        let startHeight = chain.nextHeight
+        var state = chain, runLedger = ledger
+        var decisions: [ExecutedDecision] = []
+        checks: for (block, commit) in blocks {
+            guard block.height == state.nextHeight, commit.height == block.height, commit.blockID == block.id else { break }
+            do {
+                try commit.verify(chainID: settings.chainID, validators: state.validators)
+            } catch {
+                logger.warning("catch-up commit rejected", metadata: ["height": "\(block.height)", "reason": "\(error)"])
+                break checks
+            }
+            let verified: Set<Hash>
+            switch await validate(block, after: state) {
+            case .success(let hashes):
+                verified = hashes
+            case .failure(let problem):
+                logger.warning("catch-up block rejected", metadata: ["height": "\(block.height)", "reason": "\(problem)"])
+                break checks
+            }
+            guard let decision = execute(block, commit, after: state, ledger: &runLedger, verified: verified) else { return false }
+            state = decision.executed.nextState
+            decisions.append(decision)
         }
-        if let problem = await problem(with: block) {
-            logger.warning("catch-up block rejected", metadata: ["height": "\(block.height)", "reason": "\(problem)"])
-            return false
-        }
-        guard block.height == chain.nextHeight, apply(block, commit) != nil else { return false }
+        // The core may have decided the first height itself while validation was suspended.
+        guard !decisions.isEmpty, chain.nextHeight == startHeight, stopReason == nil,
+              let storeMillis = await storeSynced(decisions) else { return false }
+        ledger = runLedger
+        advance(past: decisions, storeMillis: storeMillis)
         consensus = Consensus(parameters: settings.consensus, me: validatorKey?.publicKey.address, height: chain.nextHeight,
                               validators: chain.validators, nextValidators: chain.nextValidators)
         run([.start])
         handOverPending()
         announce()
         requestAhead()
-        return true
+        return decisions.count == blocks.count
     }
 
     /// Block sync: having caught up one height, this node is behind; keep the next

@@ -11,18 +11,27 @@ extension BlockStore {
                        validatorSets: [(height: Height, set: ValidatorSet)] = [],
                        transactions: [(hash: Hash, index: Int, code: UInt32, log: String)] = [],
                        alsoWrite: (LMDBWriteTransaction) throws -> Void = { _ in }) throws {
+        try self.commit([Self.decidedWrite(block: block, commit: commit, stateWrites: stateWrites, appHash: appHash,
+                                           validatorSets: validatorSets, transactions: transactions)],
+                        alsoWrite: alsoWrite)
+    }
+
+    /// A decided block in the form `commit(_:alsoWrite:)` stores, for several blocks in one
+    /// transaction; the commit must be for this block, at this height.
+    public static func decidedWrite(block: Block, commit: Commit, stateWrites: [StateWrite], appHash: Hash,
+                                    validatorSets: [(height: Height, set: ValidatorSet)] = [],
+                                    transactions: [(hash: Hash, index: Int, code: UInt32, log: String)] = []) throws -> DecidedBlockWrite {
         guard commit.height == block.height, commit.blockID == block.id else {
             throw StoreError.commitDoesNotMatchBlock(
                 height: block.height, blockHash: block.id.hash, commitHeight: commit.height, commitBlockHash: commit.blockID.hash)
         }
-        try self.commit(
+        return DecidedBlockWrite(
             height: block.height, blockBytes: block.canonicalBytes, commitBytes: commit.canonicalBytes,
             blockHash: block.id.hash, stateWrites: stateWrites, appHash: appHash,
             validatorSets: validatorSets.map { ($0.height, $0.set.canonicalBytes) },
             transactions: transactions.map { item in
                 (item.hash, Self.transactionLocationBytes(height: block.height, index: item.index, code: item.code, log: item.log))
-            },
-            alsoWrite: alsoWrite)
+            })
     }
 
     /// Result logs are single lines; longer ones are cut when stored.

@@ -166,16 +166,7 @@ public struct PoWChainStore: Sendable {
         guard writes.count <= BlockStore.stateWritesPerBlockMax else {
             throw StoreError.tooManyRecords(database: databases.state.name, max: BlockStore.stateWritesPerBlockMax)
         }
-        for write in writes {
-            guard !write.key.isEmpty, write.key.count <= StateStore.keyBytesMax else {
-                throw StoreError.invalidKey(database: databases.state.name, length: write.key.count, max: StateStore.keyBytesMax)
-            }
-            if let value = write.value {
-                try transaction.put(databases.state, write.key, value)
-            } else {
-                _ = try transaction.delete(databases.state, write.key)
-            }
-        }
+        try StateStore.apply(writes, to: databases.state, in: transaction)
     }
 
     func encodeUndo(_ writes: [StateWrite]) -> [UInt8] {
