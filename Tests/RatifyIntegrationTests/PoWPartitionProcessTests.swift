@@ -39,7 +39,7 @@ struct PoWPartitionProcessTests {
                                body: Hex.encode(transaction.canonicalBytes))
     }
 
-    @Test("partitioned, A and B+C mine competing forks; healed, all three converge on the most-work tip and one ledger state, and the losing fork's transactions return to the mempool and end up in the chain",
+    @Test("partitioned, A and B+C mine competing forks; healed, all three converge on the most-work tip and one ledger state, and the losing fork's transactions return to the mempool and end up in the chain; a SIGKILLed node recovers",
           .timeLimit(.minutes(3)))
     func partitionAndHeal() async throws {
         let directory = try TemporaryDirectory()
@@ -131,6 +131,15 @@ struct PoWPartitionProcessTests {
             let now = await Self.tip(rpcs[2])
             #expect((now?.finalHeight ?? 0) > converged.finalHeight)
         }
+
+        // SIGKILL mid-mining: B reopens on a consistent tip and state, and rejoins.
+        let beforeKill = await Self.tip(rpcs[1])
+        nodes[1].kill(SIGKILL)
+        try nodes[1].start()
+        #expect(await Self.eventually(seconds: 30) {
+            guard let b = await Self.tip(rpcs[1]), let c = await Self.tip(rpcs[2]) else { return false }
+            return b == c && b.height > (beforeKill?.height ?? 0)
+        }, "B recovers after SIGKILL and follows C again; its log ends:\n\(nodes[1].log.suffix(1_500))")
         for node in nodes { node.kill(SIGTERM) }
     }
 }

@@ -131,9 +131,9 @@ public actor PoWDriver {
             "height": "\(tip.height)", "hash": "\(tip.hash)", "blocks_known": "\(tree.count)",
             "mining_threads": "\(settings.miningThreads)", "confirmations": "\(settings.confirmations)",
         ])
-        peers.setBlockProvider(nil)
         updateTip()
-        if tip.height == tree.bestTip().height { startMining() }
+        // A tip change already started the miner.
+        if miningCancel == nil { startMining() }
         Task { [weak self] in await self?.announceTipPeriodically() }
     }
 
