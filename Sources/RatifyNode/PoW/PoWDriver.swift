@@ -35,6 +35,13 @@ public actor PoWDriver {
         /// How often the tip is re-announced to every peer, so a peer that (re)connects or
         /// missed it catches up by walking back through `powBlockRequest`.
         public var tipAnnounceMillis: UInt64 = 1_000
+        /// A `powBlockRequest` is answered with the block and up to this many of its
+        /// ancestors, oldest first, so a node that is far behind walks back 32 blocks per
+        /// round trip and the blocks connect as they arrive.
+        public var ancestorsPerRequestMax = 32
+        /// The same missing block is not requested again within this long (orphans arriving
+        /// one after another all name it).
+        public var requestRepeatMillis: Double = 2_000
 
         public init(chainID: String, confirmations: UInt64, blockBytesMax: Int, blockTransactionsMax: Int, miningThreads: Int) {
             self.chainID = chainID
@@ -77,6 +84,9 @@ public actor PoWDriver {
     /// Whether the block being mined carries transactions (a new transaction restarts an
     /// empty template, so it is not held back a whole block interval).
     var miningWithTransactions = false
+    /// Missing blocks asked for, and when (bounded: entries older than `requestRepeatMillis`
+    /// are dropped on every request).
+    var requested: [PoWHash: Double] = [:]
     public private(set) var stopReason: String?
 
     init(settings: Settings, store: NodeStore, peers: PeerManager, mempool: Mempool, waiters: TransactionWaiters,
@@ -173,8 +183,15 @@ public actor PoWDriver {
             }
             accept(block, bytes: wrapped.bytes, from: inbound.peer, message: inbound.message)
         case .powBlockRequest(let hash):
-            if let bytes = try? store.pow.blockBytes(hash: hash) {
-                peers.send(.powBlock(PoWBlockBytes(bytes)), to: inbound.peer)
+            var answer: [[UInt8]] = []
+            var next = hash
+            while answer.count <= settings.ancestorsPerRequestMax, let bytes = try? store.pow.blockBytes(hash: next),
+                  let block = try? PoWBlock(canonicalBytes: bytes) {
+                answer.append(bytes)
+                next = Hash(raw: block.header.previousHash.raw)
+            }
+            for bytes in answer.reversed() {
+                guard peers.send(.powBlock(PoWBlockBytes(bytes)), to: inbound.peer) else { break }
             }
         case .transaction(let transaction):
             let bytes = transaction.canonicalBytes
@@ -223,9 +240,7 @@ public actor PoWDriver {
             // Its chain is not connected yet: hold it and ask for the oldest missing ancestor.
             orphans.add(block)
             if let message { peers.forget(message) }
-            if let peer, let missing = orphans.missingParent(of: hash) {
-                peers.send(.powBlockRequest(hash: Hash(raw: missing.raw)), to: peer)
-            }
+            if let peer, let missing = orphans.missingParent(of: hash) { request(missing, from: peer) }
             return
         }
         var pending = [(block, bytes)]
@@ -238,6 +253,14 @@ public actor PoWDriver {
             }
         }
         if added > 0 { updateTip() }
+    }
+
+    private func request(_ hash: PoWHash, from peer: NodeID) {
+        let now = Self.nowMillis()
+        requested = requested.filter { now - $0.value < settings.requestRepeatMillis }
+        guard requested[hash] == nil else { return }
+        requested[hash] = now
+        peers.send(.powBlockRequest(hash: Hash(raw: hash.raw)), to: peer)
     }
 
     /// Checks a block's header against the tree, stores it and relays it. False when refused.
