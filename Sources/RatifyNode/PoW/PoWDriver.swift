@@ -439,6 +439,8 @@ public actor PoWDriver {
         logger.info("new tip", metadata: metadata)
         if let metrics {
             metrics.height.record(Double(tip.height))
+            metrics.powFinalHeight.record(Double(Self.finalHeight(tip: tip.height, confirmations: settings.confirmations)))
+            if plan.depth > 0 { metrics.powReorgs.increment() }
             metrics.blockInterval.recordNanoseconds(Int64(interval * 1_000_000))
             metrics.mempoolSize.record(Double(mempool.count))
             metrics.peers.record(Double(peers.connectedPeers.count))
@@ -505,12 +507,15 @@ public actor PoWDriver {
     }
 
     private func mined(_ outcome: SearchOutcome, template: PoWBlock, cancel: CancellationFlag) {
+        // Cancelled searches spent their hashes too.
+        metrics?.powHashes.increment(by: Int64(clamping: outcome.hashes))
         guard cancel === miningCancel, let solution = outcome.solution, template.header.previousHash == tip.hash else { return }
         var block = template
         block.header = solution.header
         logger.debug("mined", metadata: ["hash": "\(solution.hash)", "height": "\(block.height)", "hashes": "\(outcome.hashes)"])
         miningCancel = nil
         accept(block, bytes: block.canonicalBytes, from: nil, message: nil)
+        if tip.hash == solution.hash { metrics?.powBlocksMined.increment() }
         // A block that did not become the tip (refused, or a tie lost) leaves the miner idle.
         if miningCancel == nil { startMining() }
     }
