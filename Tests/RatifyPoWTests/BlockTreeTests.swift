@@ -228,3 +228,46 @@ struct OrphanPoolTests {
         }
     }
 }
+
+@Suite("block decoder fuzzing")
+struct PoWBlockFuzzTests {
+    @Test("mutated and random blocks never trap, and what decodes re-encodes to the same bytes")
+    func fuzz() throws {
+        let key = try #require(KeyPair(seed: [UInt8](repeating: 5, count: 32)))
+        let transactions = (0..<3).map { nonce in
+            Transaction.signed(chainID: "pow-fuzz", sender: key, nonce: UInt64(nonce), fee: 1, payload: .transfer(to: Address(raw: .zero), amount: 1))
+        }
+        let seed = OrphanPoolTests.block(parent: .zero, salt: 9, transactions: transactions).canonicalBytes
+        let rngSeed: UInt64 = 0x90_F0_22
+        var random = SplitMix64(seed: rngSeed)
+        var rejected = 0
+        for iteration in 0..<30_000 {
+            var bytes = seed
+            if iteration % 5 == 0 {
+                bytes = (0..<Int.random(in: 0...400, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
+            } else {
+                for _ in 0..<Int.random(in: 1...3, using: &random) {
+                    guard !bytes.isEmpty else { break }
+                    let index = Int.random(in: 0..<bytes.count, using: &random)
+                    switch Int.random(in: 0..<4, using: &random) {
+                    case 0: bytes[index] ^= UInt8(1) << UInt8.random(in: 0...7, using: &random)
+                    case 1: bytes.removeLast(Int.random(in: 1...bytes.count, using: &random))
+                    case 2: bytes.insert(UInt8.random(in: 0...255, using: &random), at: index)
+                    default:
+                        // A would-be length or count made huge.
+                        if index + 4 <= bytes.count { bytes.replaceSubrange(index..<(index + 4), with: [0xff, 0xff, 0xff, 0xff]) }
+                    }
+                }
+            }
+            guard let block = try? PoWBlock(canonicalBytes: bytes) else {
+                rejected += 1
+                continue
+            }
+            if block.canonicalBytes != bytes {
+                Issue.record("accepted input re-encodes differently (seed \(rngSeed), iteration \(iteration))")
+                return
+            }
+        }
+        #expect(rejected > 10_000, "most mutations outside the header are refused")
+    }
+}
