@@ -104,7 +104,7 @@ final class BenchLocalnet: Sendable {
     var nodeErrors: [String] { log.errors }
 
     /// Per height: the round and the median node's header-time-to-decision latency.
-    func loggedBlocks() -> [UInt64: (round: UInt32, latencyMillis: Double)] { log.blocks() }
+    func loggedBlocks() -> [UInt64: LocalnetLog.LoggedBlock] { log.blocks() }
 
     /// Stops the validators and deletes the directory.
     func stop() async {

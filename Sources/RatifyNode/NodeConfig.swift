@@ -15,6 +15,22 @@ public struct NodeConfig: Hashable, Sendable {
 
     public init() {}
 
+    /// The listeners `ratify testnet` and `ratify init` write: every listener on `host`, TCP
+    /// p2p on `basePort`, RPC on +1, UDP votes on +2, Prometheus on +4 (so base 26656 gives
+    /// CometBFT's familiar 26656/26657/26660). The caller checks `basePort <= basePortMax`.
+    public init(moniker: String, host: String, basePort: UInt16) {
+        precondition(basePort <= Self.basePortMax, "base port \(basePort) leaves no room for its listeners")
+        self.moniker = moniker
+        p2p.listenAddress = HostPort(host: host, port: basePort)
+        rpc.listenAddress = HostPort(host: host, port: basePort + 1)
+        p2p.udpListenAddress = HostPort(host: host, port: basePort + 2)
+        instrumentation.prometheusListenAddress = HostPort(host: host, port: basePort + Self.basePortSpan)
+    }
+
+    /// The highest port `init(moniker:host:basePort:)` uses is `basePort + basePortSpan`.
+    public static let basePortSpan: UInt16 = 4
+    public static let basePortMax = UInt16.max - basePortSpan
+
     /// Rules across keys; `file` names the file in the error.
     public func validate(file: String = "config.toml") throws(FileFormatError) {
         func fail(_ key: String, _ reason: String) -> FileFormatError {

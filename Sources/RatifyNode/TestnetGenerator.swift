@@ -4,8 +4,8 @@ import RatifyCore
 /// `ratify testnet` writes them. `plan` is pure (keys come from a seed or are passed in
 /// through `KeySource`), `write` only puts the plan on disk, so tests check the plan itself.
 ///
-/// Ports: node i uses `basePort + 10*i` (+0 p2p TCP, +1 RPC, +2 UDP votes, +4 Prometheus),
-/// so node0 on base 26656 gets CometBFT's familiar 26656/26657/26660.
+/// Ports: node i's base is `basePort + 10*i`, laid out by `NodeConfig(moniker:host:basePort:)`
+/// (+0 p2p TCP, +1 RPC, +2 UDP votes, +4 Prometheus).
 public enum TestnetGenerator {
     public static let validatorsMax = 100
     static let portsPerNode = 10
@@ -72,9 +72,9 @@ public enum TestnetGenerator {
         guard count >= 1, count <= validatorsMax else {
             throw OptionError(option: "--validators", reason: "expected 1 to \(validatorsMax), got \(count)")
         }
-        let lastPort = Int(options.basePort) + portsPerNode * (count - 1) + 4
-        guard options.basePort > 0, lastPort <= Int(UInt16.max) else {
-            throw OptionError(option: "--base-port", reason: "\(options.basePort) leaves no room for \(count) nodes of \(portsPerNode) ports each; use at most \(Int(UInt16.max) - portsPerNode * (count - 1) - 4)")
+        let lastBase = Int(options.basePort) + portsPerNode * (count - 1)
+        guard options.basePort > 0, lastBase <= Int(NodeConfig.basePortMax) else {
+            throw OptionError(option: "--base-port", reason: "\(options.basePort) leaves no room for \(count) nodes of \(portsPerNode) ports each; use at most \(Int(NodeConfig.basePortMax) - portsPerNode * (count - 1))")
         }
         if let problem = Genesis.chainIDProblem(options.chainID) {
             throw OptionError(option: "--chain-id", reason: problem)
@@ -95,12 +95,7 @@ public enum TestnetGenerator {
             let validatorKey = key(options.seed, role: "validator", index: index)
             let nodeKey = key(options.seed, role: "node", index: index)
             let base = options.basePort + UInt16(portsPerNode * index)  // in range: checked above
-            var config = NodeConfig()
-            config.moniker = "node\(index)"
-            config.p2p.listenAddress = HostPort(host: options.host, port: base)
-            config.rpc.listenAddress = HostPort(host: options.host, port: base + 1)
-            config.p2p.udpListenAddress = HostPort(host: options.host, port: base + 2)
-            config.instrumentation.prometheusListenAddress = HostPort(host: options.host, port: base + 4)
+            let config = NodeConfig(moniker: "node\(index)", host: options.host, basePort: base)
             nodes.append(Node(name: "node\(index)", config: config, validatorKey: validatorKey, nodeKey: nodeKey))
             genesis.validators.append(GenesisValidator(name: "node\(index)", publicKey: validatorKey.publicKey, stake: options.stakePerValidator))
             genesis.accounts.append(GenesisAccount(address: validatorKey.publicKey.address, balance: options.balancePerAccount))

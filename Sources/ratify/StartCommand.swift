@@ -18,7 +18,7 @@ struct StartCommand: AsyncParsableCommand {
             Stops cleanly on SIGINT or SIGTERM.
             """)
 
-    @Option(name: .long, help: "The node's home directory (made by `ratify testnet`).")
+    @Option(name: .long, help: "The node's home directory (made by `ratify init` or `ratify testnet`).")
     var home: String
 
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical (overrides config.toml).")

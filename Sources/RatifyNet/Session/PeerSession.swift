@@ -22,6 +22,11 @@ final class PeerSession: Sendable {
     /// Requests beyond this are ignored rather than queued: each answer can be a whole block.
     let blockRequests: Mutex<TokenBucket>
     private let pending = Atomic<Int>(0)
+    /// Messages handed to `send` and not yet given to the channel. One event-loop task takes
+    /// all of them and flushes once, so a burst (a block's parts, a vote to every peer,
+    /// gossiped transactions) costs one wake-up of the event loop and one write system call
+    /// instead of one of each per message.
+    private let outbox = Mutex<[NetMessage]>([])
     private let reason = Mutex<PeerError?>(nil)
 
     init(nodeID: NodeID, role: Handshake.Role, channel: any Channel, keys: SessionKeys, peerUDPPort: UInt16,
@@ -57,10 +62,27 @@ final class PeerSession: Sendable {
             close(.sendQueueFull(messages: queued - 1))
             return false
         }
-        let promise = channel.eventLoop.makePromise(of: Void.self)
-        promise.futureResult.whenComplete { _ in self.pending.wrappingSubtract(1, ordering: .relaxed) }
-        channel.writeAndFlush(message, promise: promise)
+        let drainNeeded = outbox.withLock { outbox in
+            outbox.append(message)
+            return outbox.count == 1
+        }
+        if drainNeeded { channel.eventLoop.execute { self.drainOutbox() } }
         return true
+    }
+
+    private func drainOutbox() {
+        let messages = outbox.withLock { outbox in
+            let taken = outbox
+            outbox.removeAll(keepingCapacity: true)
+            return taken
+        }
+        guard let last = messages.last else { return }
+        // Writes complete in order, and all fail together if the channel does: the last one's
+        // promise accounts for the whole batch.
+        let promise = channel.eventLoop.makePromise(of: Void.self)
+        promise.futureResult.whenComplete { _ in self.pending.wrappingSubtract(messages.count, ordering: .relaxed) }
+        for message in messages.dropLast() { channel.write(message, promise: nil) }
+        channel.writeAndFlush(last, promise: promise)
     }
 
     /// Closes the session; the first reason given is the one reported.

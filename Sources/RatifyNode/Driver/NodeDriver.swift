@@ -94,6 +94,10 @@ public actor NodeDriver {
     /// Set while block sync's store transaction runs off the actor (`storeSynced`).
     var syncStoreInFlight = false
     var evidencePool: [DuplicateVoteEvidence] = []
+    /// Precommits of the current and last height whose signatures this node checked: the next
+    /// proposal's last commit repeats them, and they are not checked again there.
+    var verifiedPrecommits: Set<Vote> = []
+    static let verifiedPrecommitsMax = 20_000
     /// WAL records not yet durable (peers' messages, timeouts), in arrival order; written with
     /// the next durable write, or on their own once `walBufferMax` are held.
     var walBuffer: [(height: Height, bytes: [UInt8])] = []
@@ -101,6 +105,8 @@ public actor NodeDriver {
     /// A commit-wait timeout held back because the mempool is empty (no empty blocks).
     var parkedCommitTimeout: TimeoutEvent?
     var lastDecisionMillis: Double
+    /// The current height's steps on this node, for the breakdown in its finalized line.
+    var timeline: HeightTimeline
     var finalizedObservers: [UUID: AsyncStream<Finalized>.Continuation] = [:]
     /// Set when the store refused a write: the node must stop, it cannot go on safely.
     public private(set) var stopReason: String?
@@ -121,6 +127,7 @@ public actor NodeDriver {
         self.consensus = Consensus(parameters: settings.consensus, me: validatorKey?.publicKey.address,
                                    height: chain.nextHeight, validators: chain.validators, nextValidators: chain.nextValidators)
         self.lastDecisionMillis = Self.nowMillis()
+        self.timeline = HeightTimeline(startedMillis: lastDecisionMillis)
     }
 
     static func nowMillis() -> Double { Date().timeIntervalSince1970 * 1_000 }
@@ -202,7 +209,8 @@ public actor NodeDriver {
     private func validate(_ block: Block, after state: ChainState) async -> Result<Set<Hash>, BlockValidationError> {
         do {
             let validated = try await validator.validate(block, state: state, nowMillis: UInt64(Self.nowMillis()),
-                                                         alreadyVerified: mempool.verifiedHashes(in: block.transactions))
+                                                         alreadyVerified: mempool.verifiedHashes(in: block.transactions),
+                                                         verifiedPrecommits: verifiedPrecommits)
             return .success(validated.verifiedTransactions)
         } catch {
             return .failure(error)
@@ -254,6 +262,7 @@ public actor NodeDriver {
             guard let verified = VerifiedProposal(verifying: proposal, chainID: settings.chainID, validators: chain.validators) else {
                 return []
             }
+            noteProposal(proposal)
             peers.broadcast(.proposal(proposal))
             peers.broadcast(.block(block))
             metrics?.proposals.increment()
@@ -270,6 +279,12 @@ public actor NodeDriver {
             else { return [] }
             vote.signature = signature
             guard let verified = verify(vote) else { return [] }
+            if vote.height == chain.nextHeight, vote.round == 0 {
+                switch vote.type {
+                case .prevote: timeline.prevoteMillis = timeline.prevoteMillis ?? Self.nowMillis()
+                case .precommit: timeline.precommitMillis = timeline.precommitMillis ?? Self.nowMillis()
+                }
+            }
             peers.broadcast(.vote(vote))
             if settings.doubleSignForTesting, vote.type == .prevote, vote.blockID != nil {
                 var conflicting = vote
@@ -309,6 +324,8 @@ public actor NodeDriver {
     private func authorize(height: Height, round: Round, step: SignStep, signBytes: [UInt8], key: KeyPair,
                            record: (Signature) -> WALRecord) -> Signature? {
         let buffered = walBuffer
+        let started = Self.nowMillis()
+        defer { timeline.signMillis += Self.nowMillis() - started }
         do {
             let signature = try store.signer.authorize(
                 height: height, round: round, step: step, signBytes: signBytes, sign: { key.sign($0) },
@@ -348,14 +365,37 @@ public actor NodeDriver {
         }
     }
 
+    /// A precommit for the block this node has just decided, arriving after the decision. The
+    /// decision froze the commit at the first 2/3+ of the power, so without this a validator
+    /// whose precommit came a moment later would be absent from the next block's last_commit
+    /// and counted as missing for downtime (docs/LEDGER.md) although it signed in time. Until
+    /// the next height is decided, such a precommit fills its absent slot in the commit this
+    /// node proposes as last_commit, as CometBFT's LastCommit keeps collecting through
+    /// timeout_commit. The commit stored with the block stays as decided.
+    private func addLatePrecommit(_ vote: Vote) {
+        guard vote.type == .precommit, var commit = lastCommit, vote.height == commit.height, vote.round == commit.round,
+              vote.blockID == commit.blockID, let validators = chain.lastValidators else { return }
+        let index = Int(vote.validatorIndex)
+        guard commit.signatures.indices.contains(index), commit.signatures[index] == .absent,
+              VerifiedVote(verifying: vote, chainID: settings.chainID, validators: validators) != nil else { return }
+        commit.signatures[index] = .commit(vote.signature)
+        lastCommit = commit
+        // Another proposer's last_commit may repeat it: checked once is enough.
+        if verifiedPrecommits.count < Self.verifiedPrecommitsMax { verifiedPrecommits.insert(vote) }
+    }
+
     func verify(_ vote: Vote) -> VerifiedVote? {
-        if vote.height == chain.nextHeight {
-            return VerifiedVote(verifying: vote, chainID: settings.chainID, validators: chain.validators)
+        let verified: VerifiedVote? = if vote.height == chain.nextHeight {
+            VerifiedVote(verifying: vote, chainID: settings.chainID, validators: chain.validators)
+        } else if vote.height == chain.nextHeight + 1 {
+            VerifiedVote(verifying: vote, chainID: settings.chainID, validators: chain.nextValidators)
+        } else {
+            nil
         }
-        if vote.height == chain.nextHeight + 1 {
-            return VerifiedVote(verifying: vote, chainID: settings.chainID, validators: chain.nextValidators)
+        if verified != nil, vote.type == .precommit, verifiedPrecommits.count < Self.verifiedPrecommitsMax {
+            verifiedPrecommits.insert(vote)
         }
-        return nil
+        return verified
     }
 
     // MARK: Timers
@@ -377,7 +417,10 @@ public actor NodeDriver {
             schedule(event, afterMillis: UInt64(max(remaining, 1)))
             return
         }
-        if event.kind == .commit { parkedCommitTimeout = nil }
+        if event.kind == .commit {
+            parkedCommitTimeout = nil
+            timeline = HeightTimeline(startedMillis: Self.nowMillis())
+        }
         deliver(.timeout(event), record: .timeout(event))
         afterProgress()
     }
@@ -386,6 +429,7 @@ public actor NodeDriver {
     public func transactionAdded() {
         guard let event = parkedCommitTimeout else { return }
         parkedCommitTimeout = nil
+        timeline = HeightTimeline(startedMillis: Self.nowMillis())
         deliver(.timeout(event), record: .timeout(event))
         afterProgress()
     }
@@ -417,7 +461,8 @@ public actor NodeDriver {
         guard let decision = execute(block, commit, after: chain, ledger: &ledger,
                                      verified: mempool.verifiedHashes(in: block.transactions)),
               let storeMillis = store([decision]) else { return nil }
-        advance(past: [decision], storeMillis: storeMillis)
+        let steps = commit.round == 0 ? timeline.steps(decidedMillis: Self.nowMillis() - storeMillis) : nil
+        advance(past: [decision], storeMillis: storeMillis, steps: steps)
         return decision.executed.nextState.nextValidators
     }
 
@@ -512,7 +557,8 @@ public actor NodeDriver {
 
     /// Moves the chain tip past stored decisions (`ledger` already after the last of them):
     /// answers waiting clients, prunes what those heights held, logs and reports each height.
-    private func advance(past decisions: [ExecutedDecision], storeMillis: Double) {
+    /// `steps`: the breakdown of a single height the core decided here.
+    private func advance(past decisions: [ExecutedDecision], storeMillis: Double, steps: HeightSteps?) {
         guard let last = decisions.last else { return }
         for decision in decisions {
             let block = decision.block
@@ -525,7 +571,7 @@ public actor NodeDriver {
             chain = decision.executed.nextState
             lastCommit = decision.commit
             waiters.finalized(decision.locations)
-            record(finalized, commit: decision.commit, storeMillis: storeMillis, storedWith: decisions.count)
+            record(finalized, commit: decision.commit, storeMillis: storeMillis, storedWith: decisions.count, steps: steps)
         }
         let height = last.block.height
         mempool.update(committed: decisions.flatMap(\.block.transactions), ledger: ledger)
@@ -535,12 +581,15 @@ public actor NodeDriver {
         pendingProposals = pendingProposals.filter { $0.value.proposal.height > height }
         receivedBlocks = receivedBlocks.filter { $0.value.height > height }
         catchUpCommits = catchUpCommits.filter { $0.value.height > height }
+        verifiedPrecommits = verifiedPrecommits.filter { $0.height >= height }
         handedOverBlocks = []
+        // The next height starts now, or when a commit wait ends (which starts it again).
+        timeline = HeightTimeline(startedMillis: Self.nowMillis())
     }
 
     /// `storeMillis`: the store transaction that held this height and `storedWith - 1` others
     /// (block sync stores a run of heights at once).
-    private func record(_ finalized: Finalized, commit: Commit, storeMillis: Double, storedWith: Int) {
+    private func record(_ finalized: Finalized, commit: Commit, storeMillis: Double, storedWith: Int, steps: HeightSteps?) {
         var metadata: Logger.Metadata = [
             "height": "\(finalized.height)", "round": "\(finalized.round)", "txs": "\(finalized.transactionCount)",
             "interval_ms": "\(Int(finalized.intervalMillis))", "latency_ms": "\(String(format: "%.1f", finalized.latencyMillis))",
@@ -548,6 +597,14 @@ public actor NodeDriver {
             "app_hash": "\(finalized.appHash.short)",
         ]
         if storedWith > 1 { metadata["stored_with"] = "\(storedWith)" }
+        if let steps {
+            let names = HeightSteps.fieldNames
+            for (name, millis) in [(names.propose, steps.proposeMillis), (names.prevote, steps.prevoteMillis),
+                                   (names.precommit, steps.precommitMillis), (names.commit, steps.commitMillis),
+                                   (names.sign, steps.signMillis)] {
+                metadata[name] = "\(String(format: "%.2f", millis))"
+            }
+        }
         logger.info("finalized", metadata: metadata)
         if let metrics {
             metrics.height.record(Double(finalized.height))
@@ -598,6 +655,10 @@ public actor NodeDriver {
         let height = chain.nextHeight
         switch inbound.message {
         case .vote(let vote):
+            if vote.height == chain.lastBlockHeight {
+                addLatePrecommit(vote)
+                return
+            }
             guard vote.height >= height else { return }
             guard vote.height <= height + 1 else {
                 peers.forget(inbound.message)
@@ -685,8 +746,17 @@ public actor NodeDriver {
             logger.warning("invalid proposal", metadata: ["height": "\(proposal.height)", "round": "\(proposal.round)",
                                                           "reason": "\(problem)"])
         }
+        noteProposal(proposal)
         deliver(.proposal(verified, block: block, blockIsValid: problem == nil), record: .proposal(proposal, block: block))
         announce()
+    }
+
+    /// The first round-0 proposal of the current height, built here or received, ends the
+    /// height's propose step.
+    private func noteProposal(_ proposal: Proposal) {
+        if proposal.height == chain.nextHeight, proposal.round == 0, timeline.proposalMillis == nil {
+            timeline.proposalMillis = Self.nowMillis()
+        }
     }
 
     private func handleBlock(_ block: Block) async {
@@ -757,7 +827,7 @@ public actor NodeDriver {
         guard !decisions.isEmpty, chain.nextHeight == startHeight, stopReason == nil,
               let storeMillis = await storeSynced(decisions) else { return false }
         ledger = runLedger
-        advance(past: decisions, storeMillis: storeMillis)
+        advance(past: decisions, storeMillis: storeMillis, steps: nil)
         consensus = Consensus(parameters: settings.consensus, me: validatorKey?.publicKey.address, height: chain.nextHeight,
                               validators: chain.validators, nextValidators: chain.nextValidators)
         run([.start])
