@@ -88,6 +88,8 @@ public actor PoWDriver {
     /// are dropped on every request).
     var requested: [PoWHash: Double] = [:]
     public private(set) var stopReason: String?
+    /// Set by `shutdown`: the tip announcements and the miner end.
+    var isShutDown = false
 
     init(settings: Settings, store: NodeStore, peers: PeerManager, mempool: Mempool, waiters: TransactionWaiters,
          metrics: NodeMetrics?, minerAddress: Address, tree: BlockTree, ledger: Ledger, tip: BlockTree.Node, logger: Logger) {
@@ -148,7 +150,7 @@ public actor PoWDriver {
     }
 
     private func announceTipPeriodically() async {
-        while stopReason == nil, !Task.isCancelled {
+        while stopReason == nil, !isShutDown {
             try? await Task.sleep(nanoseconds: settings.tipAnnounceMillis * 1_000_000)
             guard tip.height > 0, let bytes = try? store.pow.blockBytes(hash: Hash(raw: tip.hash.raw)) else { continue }
             peers.broadcastUnfiltered(.powBlock(PoWBlockBytes(bytes)))
@@ -162,8 +164,9 @@ public actor PoWDriver {
         logger.critical("stopping: \(reason)")
     }
 
-    /// Stops the miner (shutdown).
+    /// Stops the miner and the tip announcements (shutdown).
     func shutdown() {
+        isShutDown = true
         miningCancel?.cancel()
         miningCancel = nil
     }
@@ -485,7 +488,7 @@ public actor PoWDriver {
     func startMining() {
         miningCancel?.cancel()
         miningCancel = nil
-        guard settings.miningThreads > 0, stopReason == nil else { return }
+        guard settings.miningThreads > 0, stopReason == nil, !isShutDown else { return }
         let template = PoWBlockTemplate.make(
             parent: tip, tree: tree, ledger: ledger, miner: minerAddress, nowSeconds: Self.nowSeconds(),
             bytesMax: settings.blockBytesMax, transactionsMax: settings.blockTransactionsMax,
