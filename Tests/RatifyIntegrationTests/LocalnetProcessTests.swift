@@ -6,12 +6,14 @@ import Testing
 /// Real validators as separate processes on loopback, from a fresh testnet.
 @Suite("validator processes", .serialized)
 struct LocalnetProcessTests {
-    /// A fresh 4-validator testnet with short timeouts, on ports unlikely to be in use.
-    static func makeTestnet(in directory: String, validators: Int = 4, chainID: String = "integration",
+    /// A fresh 4-validator testnet with short timeouts, on ports unlikely to be in use; `hosts`
+    /// gives each validator its own address (see `TestnetGenerator.Options.hosts`).
+    static func makeTestnet(in directory: String, validators: Int = 4, chainID: String = "integration", hosts: [String]? = nil,
                             configure: (inout Genesis) -> Void = { _ in }) throws -> (TestnetGenerator.Plan, [String]) {
         guard let time = GenesisTime(unixSeconds: Int64(Date().timeIntervalSince1970)) else { throw TestFailure("clock") }
         var options = TestnetGenerator.Options(validatorCount: validators, genesisTime: time)
         options.chainID = chainID
+        options.hosts = hosts
         options.basePort = UInt16(31_000 + Int.random(in: 0..<2_000) * 10)
         options.heartbeatMillis = 200
         var plan = try TestnetGenerator.plan(options)
@@ -46,9 +48,14 @@ struct LocalnetProcessTests {
         for node in nodes { node.kill(SIGTERM) }
         #expect(nodes.allSatisfy { $0.log.contains("stopped cleanly") }, "every node stops cleanly on SIGTERM")
 
-        // Every store reopens cleanly and holds the same blocks and app hashes at every height.
+        try Self.expectStoresAgree(plan: plan, homes: homes, commonHeightAtLeast: target - 1)
+    }
+
+    /// Every stopped node's store reopens cleanly, verifies, and holds the same blocks and app
+    /// hashes at every height they share, which is at least `commonHeightAtLeast`.
+    static func expectStoresAgree(plan: TestnetGenerator.Plan, homes: [String], commonHeightAtLeast: UInt64) throws {
         let agreement = try StoreAgreement(homes: homes, genesisHash: plan.genesis.genesisHash)
-        #expect(agreement.commonHeight >= target - 1)
+        #expect(agreement.commonHeight >= commonHeightAtLeast)
         #expect(agreement.disagreements.isEmpty, "stores disagree at heights \(agreement.disagreements)")
         #expect(agreement.blockProblems.allSatisfy { $0 == 0 }, "problems per store: \(agreement.blockProblems)")
     }

@@ -228,11 +228,19 @@ extension PeerManager {
         let now = NIODeadline.now().uptimeNanoseconds
         let perPeer = config.votesPerPeerPerTick
         struct Plan { let session: PeerSession; var messages: [NetMessage]; var catchUp: Height? }
+        let silenceNanos = UInt64(max(0, config.peerSilenceTimeoutMillis)) * 1_000_000
+        var silent: [PeerSession] = []
         let (plans, announcement) = state.withLock { state -> ([Plan], PeerState?) in
             state.ticks += 1
             let local = state.local
             var plans: [Plan] = []
             for session in state.sessions.values {
+                // A message may land after `now` was read; that session is anything but silent.
+                let lastReceived = session.lastReceivedNanos.load(ordering: .relaxed)
+                if lastReceived < now, now - lastReceived > silenceNanos {
+                    silent.append(session)
+                    continue
+                }
                 var plan = Plan(session: session, messages: [], catchUp: nil)
                 session.known.withLock { known in
                     guard let peer = known.announced else { return }
@@ -267,6 +275,7 @@ extension PeerManager {
             let every = UInt64(max(1, 1_000 / max(1, config.gossipIntervalMillis)))
             return (plans, state.ticks % every == 0 && !state.sessions.isEmpty ? makeAnnouncement(&state) : nil)
         }
+        for session in silent { session.close(.silent(millis: config.peerSilenceTimeoutMillis)) }
         for plan in plans {
             for message in plan.messages {
                 if case .block(let block) = message {

@@ -10,6 +10,8 @@ public struct NetConfig: Sendable {
     public var listenPort: Int = 26656
     /// `[p2p] udp_listen_address` port; nil disables the UDP fast path, 0 picks an ephemeral port.
     public var udpListenPort: Int? = nil
+    /// `[p2p] udp_listen_address` host; nil binds UDP on `listenHost`.
+    public var udpListenHost: String? = nil
     public var persistentPeers: [PeerAddress] = []
     public var maxInboundPeers: Int = 40
     public var maxPeers: Int = 50
@@ -42,6 +44,12 @@ public struct NetConfig: Sendable {
     /// Verified votes kept for re-sending to peers that miss them.
     public var voteStoreMax: Int = 20_000
     public var gossipIntervalMillis: Int64 = 100
+    /// A session on which nothing has arrived for this long is closed and the peer redialled.
+    /// Every peer announces its state about once a second, so silence means the path is down;
+    /// without this, a session across a partition that healed waits out TCP's retransmission
+    /// backoff (up to two minutes per retry) before anything flows again. Keep it well above
+    /// the one-second announcement interval.
+    public var peerSilenceTimeoutMillis: Int64 = 10_000
     /// Votes re-sent to one peer per gossip tick.
     public var votesPerPeerPerTick: Int = 256
     /// A repeated log line about one peer is written at most once per this interval.

@@ -18,6 +18,9 @@ final class PeerSession: Sendable {
     let assembler = Mutex(BlockAssembler())
     let udpReplay = Mutex(ReplayWindow())
     let udpSendCounter = Atomic<UInt64>(0)
+    /// When the last message arrived over TCP (`NIODeadline` nanoseconds); see
+    /// `NetConfig.peerSilenceTimeoutMillis`.
+    let lastReceivedNanos: Atomic<UInt64>
     /// Block requests this peer may make (`NetConfig.blockRequestsPerSecond` and burst).
     /// Requests beyond this are ignored rather than queued: each answer can be a whole block.
     let blockRequests: Mutex<TokenBucket>
@@ -39,6 +42,7 @@ final class PeerSession: Sendable {
         self.remoteAddress = channel.remoteAddress
         self.keys = keys
         self.sendQueueMessagesMax = sendQueueMessagesMax
+        self.lastReceivedNanos = Atomic(NIODeadline.now().uptimeNanoseconds)
         if peerUDPPort != 0, var address = channel.remoteAddress {
             address.port = Int(peerUDPPort)
             udpRemoteAddress = address
