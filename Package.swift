@@ -56,7 +56,7 @@ let package = Package(
         .target(
             name: "RatifyNode",
             dependencies: [
-                "RatifyCore", "RatifyConsensus", "RatifyLedger", "RatifyStore", "RatifyNet",
+                "RatifyCore", "RatifyConsensus", "RatifyLedger", "RatifyStore", "RatifyNet", "RatifyPoW",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -97,7 +97,7 @@ let package = Package(
             name: "RatifyNetTests",
             dependencies: ["RatifyNet", "RatifyCore", .product(name: "NIOEmbedded", package: "swift-nio")] + nio
         ),
-        .testTarget(name: "RatifyNodeTests", dependencies: ["RatifyNode", "RatifyLedger", "RatifyCore"] + nio),
+        .testTarget(name: "RatifyNodeTests", dependencies: ["RatifyNode", "RatifyLedger", "RatifyPoW", "RatifyCore"] + nio),
         // Real `ratify start` processes on loopback; needs the `ratify` product built beside it.
         .testTarget(name: "RatifyBenchTests", dependencies: ["RatifyBench", "RatifyCore"]),
         .testTarget(name: "RatifyIntegrationTests", dependencies: ["RatifyNode", "RatifyStore", "RatifyCore", "RatifyBench"]),

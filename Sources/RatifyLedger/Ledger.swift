@@ -5,7 +5,7 @@ import RatifyCore
 /// the same blocks gets the same state and app hash (docs/LEDGER.md).
 public struct Ledger: Sendable {
     public let parameters: LedgerParameters
-    public private(set) var state: LedgerState
+    public internal(set) var state: LedgerState
 
     public init(parameters: LedgerParameters, state: LedgerState) {
         self.parameters = parameters
@@ -110,7 +110,7 @@ public struct Ledger: Sendable {
                           parameters: parameters, state: &state)
     }
 
-    private mutating func credit(_ address: Address, _ amount: UInt64) {
+    mutating func credit(_ address: Address, _ amount: UInt64) {
         var account = state.account(address)
         account.balance = account.balance.addingReportingOverflow(amount).overflow ? UInt64.max : account.balance + amount
         state.setAccount(address, account)

@@ -102,8 +102,9 @@ public struct LedgerState: Sendable, Equatable {
     static func unbondingKey(_ id: UInt64) -> [UInt8] { withUnsafeBytes(of: id.bigEndian) { key(.unbonding, Array($0)) } }
     static let metaKey: [UInt8] = [Table.meta.rawValue]
 
-    /// The current value stored under `key`, or nil if the key is absent.
-    func value(forKey key: [UInt8]) -> [UInt8]? {
+    /// The current value stored under `key`, or nil if the key is absent (a proof-of-work
+    /// node records these before a block as the block's undo data).
+    public func value(forKey key: [UInt8]) -> [UInt8]? {
         guard let first = key.first, let table = Table(rawValue: first) else { return nil }
         let suffix = key.dropFirst()
         switch table {

@@ -11,6 +11,7 @@ public struct NodeConfig: Hashable, Sendable {
     public var rpc = RPCConfig()
     public var instrumentation = InstrumentationConfig()
     public var mempool = MempoolConfig()
+    public var pow = PoWConfig()
 
     public init() {}
 
@@ -47,6 +48,9 @@ public struct NodeConfig: Hashable, Sendable {
                              ("max_header_bytes", rpc.maxHeaderBytes), ("read_timeout_ms", rpc.readTimeoutMillis),
                              ("timeout_broadcast_tx_commit_ms", rpc.timeoutBroadcastTxCommitMillis)] where value < 1 {
             throw fail("rpc.\(key)", "expected at least 1, got 0")
+        }
+        if pow.miningThreads > PoWConfig.miningThreadsMax {
+            throw fail("pow.mining_threads", "expected 0 (not mining) to \(PoWConfig.miningThreadsMax), got \(pow.miningThreads)")
         }
         if mempool.size < 1 { throw fail("mempool.size", "expected at least 1, got 0") }
         if mempool.maxTxsBytes < UInt64(CodecLimits.transactionBytesMax) {

@@ -13,6 +13,18 @@ public enum TestnetGenerator {
     public static let validatorsMax = 100
     static let portsPerNode = 10
 
+    /// A local PoW testnet's difficulty (docs/POW.md, "Difficulty of the local testnet"):
+    /// `1e007000` asks for about 38 million hashes per block, 1.5 s for four miners sharing
+    /// two cores in a release build; ASERT (half-life two minutes) follows from there, and the
+    /// genesis bits are also the easiest it may go.
+    public static let localnetPoW: PoWParams = {
+        var pow = PoWParams()
+        pow.initialBits = 0x1e00_7000
+        pow.targetBlockMillis = 1_500
+        pow.asertHalfLifeSeconds = 120
+        return pow
+    }()
+
     public struct Options: Sendable {
         public var validatorCount: Int
         public var chainID = "ratify-localnet"
@@ -31,6 +43,8 @@ public enum TestnetGenerator {
         /// The empty-block interval. Shorter than a production chain's, so an idle local
         /// testnet still shows a block a second.
         public var heartbeatMillis: UInt64 = 1_000
+        /// The `pow` section of a `pow` chain: `localnetPoW` unless set.
+        public var pow = TestnetGenerator.localnetPoW
 
         public init(validatorCount: Int, genesisTime: GenesisTime) {
             self.validatorCount = validatorCount
@@ -88,6 +102,7 @@ public enum TestnetGenerator {
         var genesis = Genesis(chainID: options.chainID, genesisTime: options.genesisTime)
         genesis.consensus.heartbeatMillis = options.heartbeatMillis
         genesis.mode = options.mode
+        if options.mode == .pow { genesis.pow = options.pow }
         for index in 0..<count {
             let validatorKey = key(options.seed, role: "validator", index: index)
             let nodeKey = key(options.seed, role: "node", index: index)

@@ -155,5 +155,5 @@ public struct Transaction: Hashable, Sendable, CanonicalCodable {
 
     /// The smallest possible encoding (a transfer with an empty chain id), used to bound
     /// list counts against the bytes left before allocating.
-    static let encodedBytesMin = 4 + 32 + 8 + 8 + 1 + 20 + 8 + 64
+    public static let encodedBytesMin = 4 + 32 + 8 + 8 + 1 + 20 + 8 + 64
 }

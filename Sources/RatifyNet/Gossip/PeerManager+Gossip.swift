@@ -121,14 +121,12 @@ extension PeerManager {
         case .peerState(let announced):
             session.known.withLock { $0.update(announced) }
         case .blockRequest(let height):
-            let now = NIODeadline.now().uptimeNanoseconds
-            let allowed = session.blockRequests.withLock { bucket -> Bool in
-                bucket.refill(nowNanos: now)
-                guard bucket.tokens >= 1 else { return false }
-                _ = bucket.take(1, nowNanos: now)
-                return true
-            }
-            if allowed { serveCatchUp(height: height, to: session) }
+            if takeBlockRequestToken(session) { serveCatchUp(height: height, to: session) }
+        case .powBlockRequest:
+            // The node answers from its store. Not through the duplicate filter: two peers may
+            // ask for the same block, and a peer may ask again.
+            guard takeBlockRequestToken(session) else { return }
+            _ = continuation.yield(InboundMessage(peer: session.nodeID, message: message, transport: transport))
         case .blockPart(let part):
             guard state.withLock({ !$0.seen.contains(received.digest) }) else {
                 metrics.duplicatesDropped.increment()
@@ -145,6 +143,18 @@ extension PeerManager {
             }
         default:
             accept(message, digest: received.digest, from: session, transport: transport)
+        }
+    }
+
+    /// Spends one of the session's block-request tokens (`NetConfig.blockRequestsPerSecond`);
+    /// false when it has none left and the request is to be dropped.
+    func takeBlockRequestToken(_ session: PeerSession) -> Bool {
+        let now = NIODeadline.now().uptimeNanoseconds
+        return session.blockRequests.withLock { bucket -> Bool in
+            bucket.refill(nowNanos: now)
+            guard bucket.tokens >= 1 else { return false }
+            _ = bucket.take(1, nowNanos: now)
+            return true
         }
     }
 

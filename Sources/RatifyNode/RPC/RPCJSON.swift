@@ -38,7 +38,17 @@ enum RPCJSON {
                 Member("pub_key", status.validatorPublicKey.map { .string($0.hex) } ?? .null),
                 Member("voting_power", number(status.votingPower)),
             ])),
-        ])
+        ] + (status.pow.map { pow in
+            [Member("pow", .object([
+                Member("tip_height", number(status.latestHeight)),
+                Member("tip_hash", .string(pow.tipHash)),
+                Member("chain_work", .string(pow.chainWorkHex)),
+                Member("bits", .string(pow.bitsHex)),
+                Member("final_height", number(pow.finalHeight)),
+                Member("confirmations", number(pow.confirmations)),
+                Member("mining_threads", number(pow.miningThreads)),
+            ]))]
+        } ?? []))
     }
 
     static func header(_ header: Header) -> JSONValue {

@@ -30,17 +30,22 @@ extension BlockStore {
             blockHash: block.id.hash, stateWrites: stateWrites, appHash: appHash,
             validatorSets: validatorSets.map { ($0.height, $0.set.canonicalBytes) },
             transactions: transactions.map { item in
-                var writer = ByteWriter(capacity: 32 + item.log.utf8.count)
-                writer.write(block.height)
-                writer.write(UInt32(truncatingIfNeeded: item.index))
-                writer.write(item.code)
-                writer.writeString(String(item.log.utf8.prefix(Self.transactionLogBytesMax)) ?? "")
-                return (item.hash, writer.bytes)
+                (item.hash, Self.transactionLocationBytes(height: block.height, index: item.index, code: item.code, log: item.log))
             })
     }
 
     /// Result logs are single lines; longer ones are cut when stored.
     public static let transactionLogBytesMax = 1_024
+
+    /// The `transactions` record of one transaction: height, index, result code and log.
+    public static func transactionLocationBytes(height: Height, index: Int, code: UInt32, log: String) -> [UInt8] {
+        var writer = ByteWriter(capacity: 32 + log.utf8.count)
+        writer.write(height)
+        writer.write(UInt32(truncatingIfNeeded: index))
+        writer.write(code)
+        writer.writeString(String(log.utf8.prefix(transactionLogBytesMax)) ?? "")
+        return writer.bytes
+    }
 
     /// Where a final transaction is: height, index in its block, result code and log.
     public func transactionLocation(hash: Hash) throws -> (height: Height, index: Int, code: UInt32, log: String)? {

@@ -104,16 +104,7 @@ public struct BlockStore: Sendable {
         try transaction.put(databases.blockHashes, heightKey, block.blockHash.bytes)
         try transaction.put(databases.blockHeights, block.blockHash.bytes, heightKey)
         try transaction.put(databases.appHashes, heightKey, block.appHash.bytes)
-        for write in block.stateWrites {
-            guard !write.key.isEmpty, write.key.count <= StateStore.keyBytesMax else {
-                throw StoreError.invalidKey(database: databases.state.name, length: write.key.count, max: StateStore.keyBytesMax)
-            }
-            if let value = write.value {
-                try transaction.put(databases.state, write.key, value)
-            } else {
-                try transaction.delete(databases.state, write.key)
-            }
-        }
+        try StateStore.apply(block.stateWrites, to: databases.state, in: transaction)
         for (setHeight, bytes) in block.validatorSets {
             try transaction.put(databases.validatorSets, StoreKey.height(setHeight), bytes)
         }
