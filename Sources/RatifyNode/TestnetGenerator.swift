@@ -25,6 +25,10 @@ public enum TestnetGenerator {
         return pow
     }()
 
+    /// A hybrid localnet's `pow.epoch_length`: a checkpoint every 4 blocks, so checkpoints
+    /// finalize within a minute at `localnetPoW`'s block rate.
+    public static let localnetHybridEpochLength: UInt64 = 4
+
     public struct Options: Sendable {
         public var validatorCount: Int
         public var chainID = "ratify-localnet"
@@ -102,7 +106,7 @@ public enum TestnetGenerator {
         var genesis = Genesis(chainID: options.chainID, genesisTime: options.genesisTime)
         genesis.consensus.heartbeatMillis = options.heartbeatMillis
         genesis.mode = options.mode
-        if options.mode == .pow { genesis.pow = options.pow }
+        if options.mode != .pos { genesis.pow = options.pow }
         for index in 0..<count {
             let validatorKey = key(options.seed, role: "validator", index: index)
             let nodeKey = key(options.seed, role: "node", index: index)

@@ -17,6 +17,7 @@ public final class NodeStore: Sendable {
     public let state: StateStore
     public let wal: ConsensusWAL
     public let signer: DoubleSignGuard
+    public let checkpointSigner: CheckpointSignerStore
     public let pow: PoWChainStore
     let databases: ChainDatabases
 
@@ -28,6 +29,7 @@ public final class NodeStore: Sendable {
         self.state = StateStore(environment: environment, databases: databases)
         self.wal = ConsensusWAL(environment: environment, database: databases.wal)
         self.signer = DoubleSignGuard(environment: environment, database: databases.signer)
+        self.checkpointSigner = CheckpointSignerStore(environment: environment, database: databases.signer)
         self.pow = PoWChainStore(environment: environment, databases: databases)
     }
 

@@ -40,10 +40,11 @@ struct StartCommand: AsyncParsableCommand {
         // global system, the network's (ratify_p2p_*).
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        // A `pow` genesis runs a proof-of-work node (docs/POW.md); every other mode a validator.
+        // A `pow` or `hybrid` genesis runs a proof-of-work node (docs/POW.md; hybrid adds the
+        // checkpoint voter); `pos` a validator.
         let node: any Service
         do {
-            if (try? nodeHome.loadGenesis())?.mode == .pow {
+            if let mode = (try? nodeHome.loadGenesis())?.mode, mode != .pos {
                 node = try PoWNode.open(home: nodeHome, logger: logger, metricsRegistry: registry)
             } else {
                 node = try ValidatorNode.open(home: nodeHome, logger: logger, metricsRegistry: registry)

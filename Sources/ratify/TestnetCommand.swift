@@ -53,6 +53,9 @@ struct TestnetCommand: ParsableCommand {
     @Option(name: .customLong("target-block-ms"), help: "pow: the block interval the difficulty aims for (default 1500).")
     var targetBlockMillis: UInt64?
 
+    @Option(name: .customLong("epoch-length"), help: "hybrid: blocks per checkpoint epoch (default 4).")
+    var epochLength: UInt64?
+
     func run() throws {
         guard let chainMode = ChainMode(rawValue: mode) else {
             throw StandardError.fail("--mode: expected pos, pow or hybrid, got \"\(mode)\"")
@@ -95,6 +98,10 @@ struct TestnetCommand: ParsableCommand {
             guard targetBlockMillis > 0 else { throw StandardError.fail("--target-block-ms must be positive") }
             options.pow.targetBlockMillis = targetBlockMillis
         }
+        if let epochLength {
+            guard epochLength > 0 else { throw StandardError.fail("--epoch-length must be positive") }
+        }
+        if chainMode == .hybrid { options.pow.epochLength = epochLength ?? TestnetGenerator.localnetHybridEpochLength }
         options.heartbeatMillis = heartbeatMillis
         if let seed {
             guard let bytes = Hex.decode(seed) else {

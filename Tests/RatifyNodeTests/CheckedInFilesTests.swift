@@ -36,8 +36,9 @@ struct CheckedInFilesTests {
             let genesis = try GenesisFile.load(Self.root + "/Genesis/" + file)
             #expect(genesis.mode == mode)
             #expect(genesis.validators == localnet.validators)
-            // pow.json: the generator's localnet difficulty (docs/POW.md); hybrid.json: regtest's.
-            #expect(genesis.pow.initialBits == (mode == .pow ? TestnetGenerator.localnetPoW.initialBits : 0x207f_ffff))
+            // The generator's localnet difficulty (docs/POW.md); hybrid.json checkpoints every 4 blocks.
+            #expect(genesis.pow.initialBits == TestnetGenerator.localnetPoW.initialBits)
+            #expect(genesis.pow.epochLength == (mode == .pow ? 32 : TestnetGenerator.localnetHybridEpochLength))
             #expect(genesis.pow.retarget == .asert)
             #expect(genesis.chainID != localnet.chainID)
         }

@@ -32,6 +32,9 @@ public enum NetMessage: Hashable, Sendable {
     case powBlock(PoWBlockBytes)
     /// Proof-of-work chains: asks the peer for the block with this hash (a missing parent).
     case powBlockRequest(hash: Hash)
+    /// Hybrid chains: a validator's signed Casper FFG checkpoint vote, relayed by the node
+    /// once its signature checks out against the validator set.
+    case checkpointVote(CheckpointVote)
 
     /// The tag byte of each case. New cases take new numbers; numbers are never reused.
     public enum Kind: UInt8, Sendable, CaseIterable {
@@ -48,6 +51,7 @@ public enum NetMessage: Hashable, Sendable {
         case blockRequest = 18
         case powBlock = 19
         case powBlockRequest = 20
+        case checkpointVote = 21
 
         /// A label for metrics and logs.
         public var label: String {
@@ -65,6 +69,7 @@ public enum NetMessage: Hashable, Sendable {
             case .blockRequest: "block_request"
             case .powBlock: "pow_block"
             case .powBlockRequest: "pow_block_request"
+            case .checkpointVote: "checkpoint_vote"
             }
         }
     }
@@ -84,6 +89,7 @@ public enum NetMessage: Hashable, Sendable {
         case .blockRequest: .blockRequest
         case .powBlock: .powBlock
         case .powBlockRequest: .powBlockRequest
+        case .checkpointVote: .checkpointVote
         }
     }
 
@@ -119,6 +125,7 @@ public enum NetMessage: Hashable, Sendable {
         case .blockRequest(let height): writer.write(height)
         case .powBlock(let block): writer.write(block)
         case .powBlockRequest(let hash): writer.write(hash)
+        case .checkpointVote(let vote): writer.write(vote)
         }
     }
 
@@ -182,6 +189,7 @@ public enum NetMessage: Hashable, Sendable {
         case .blockRequest: return .blockRequest(height: try reader.readUInt64("block_request.height"))
         case .powBlock: return .powBlock(try PoWBlockBytes(from: &reader))
         case .powBlockRequest: return .powBlockRequest(hash: try reader.readHash("pow_block_request.hash"))
+        case .checkpointVote: return .checkpointVote(try CheckpointVote(from: &reader))
         }
     }
 }

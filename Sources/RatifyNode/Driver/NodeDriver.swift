@@ -710,7 +710,7 @@ public actor NodeDriver {
             if evidencePool.count < CodecLimits.evidencePerBlockMax, !evidencePool.contains(evidence) {
                 evidencePool.append(evidence)
             }
-        case .hello, .auth, .peerState, .blockPart, .blockRequest, .powBlock, .powBlockRequest:
+        case .hello, .auth, .peerState, .blockPart, .blockRequest, .powBlock, .powBlockRequest, .checkpointVote:
             break
         }
         announce()

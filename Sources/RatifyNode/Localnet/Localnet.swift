@@ -154,9 +154,9 @@ public final class Localnet: Sendable {
             var home = "\(options.homesDirectory)/node\(index)"
             let homeGenesis: Genesis
             do { homeGenesis = try NodeHome(home).loadGenesis() } catch { throw Failure(description: "\(error)") }
-            // A proof-of-work chain needs no validator set, so the same homes (their keys and
-            // ports) can run a pow genesis: on copies, with that genesis written in.
-            let adoptGenesis = homeGenesis.genesisHash != genesis.genesisHash && genesis.mode == .pow
+            // A proof-of-work or hybrid chain runs on the same homes (their keys and ports; a
+            // hybrid genesis names the same validator keys): on copies, with that genesis written in.
+            let adoptGenesis = homeGenesis.genesisHash != genesis.genesisHash && genesis.mode != .pos
             guard homeGenesis.genesisHash == genesis.genesisHash || adoptGenesis else {
                 throw Failure(description: "\(home)/config/genesis.json differs from \(options.genesisFile); regenerate the homes (Tools/make-localnet-files.sh) or pass --genesis")
             }

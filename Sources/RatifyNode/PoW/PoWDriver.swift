@@ -87,12 +87,15 @@ public actor PoWDriver {
     /// Missing blocks asked for, and when (bounded: entries older than `requestRepeatMillis`
     /// are dropped on every request).
     var requested: [PoWHash: Double] = [:]
+    /// Checkpoint finality, on a hybrid chain only.
+    var finality: CheckpointFinality?
     public private(set) var stopReason: String?
     /// Set by `shutdown`: the tip announcements and the miner end.
     var isShutDown = false
 
     init(settings: Settings, store: NodeStore, peers: PeerManager, mempool: Mempool, waiters: TransactionWaiters,
-         metrics: NodeMetrics?, minerAddress: Address, tree: BlockTree, ledger: Ledger, tip: BlockTree.Node, logger: Logger) {
+         metrics: NodeMetrics?, minerAddress: Address, tree: BlockTree, ledger: Ledger, tip: BlockTree.Node,
+         finality: CheckpointFinality? = nil, logger: Logger) {
         self.settings = settings
         self.store = store
         self.peers = peers
@@ -104,7 +107,9 @@ public actor PoWDriver {
         self.orphans = OrphanPool(capacity: settings.orphansMax)
         self.ledger = ledger
         self.tip = tip
-        self.reportedFinalHeight = Self.finalHeight(tip: tip.height, confirmations: settings.confirmations)
+        self.finality = finality
+        // A hybrid chain's tracker starts at the genesis (votes are not stored): nothing final yet.
+        self.reportedFinalHeight = finality == nil ? Self.finalHeight(tip: tip.height, confirmations: settings.confirmations) : 0
         self.lastTipMillis = Self.nowMillis()
         self.logger = logger
     }
@@ -118,10 +123,11 @@ public actor PoWDriver {
 
     public var tipInfo: TipInfo {
         TipInfo(height: tip.height, hash: tip.hash, chainWork: tip.chainWork, timeSeconds: tip.timeSeconds, bits: tip.bits,
-                appHash: ledger.state.appHash, finalHeight: Self.finalHeight(tip: tip.height, confirmations: settings.confirmations))
+                appHash: ledger.state.appHash, finalHeight: currentFinalHeight())
     }
 
     public func account(_ address: Address) -> AccountInfo { AccountInfo(address: address, state: ledger.state) }
+    public func stakingValidators() -> [StakingValidatorInfo] { StakingValidatorInfo.all(in: ledger) }
 
     /// The best chain's block at `height`, from the store.
     func block(height: UInt64) -> PoWBlock? {
@@ -208,6 +214,8 @@ public actor PoWDriver {
                     // Duplicates, spent nonces, a full pool: expected under gossip.
                 }
             }
+        case .checkpointVote(let vote):
+            receive(vote, from: inbound.peer)
         case .hello, .auth, .peerState, .proposal, .blockPart, .block, .vote, .commit, .evidence, .blockRequest:
             // Proof-of-stake messages: a PoW peer never sends them; nothing to do.
             break
@@ -304,14 +312,28 @@ public actor PoWDriver {
 
     // MARK: The tip
 
-    /// Follows the fork choice: while the most-work valid tip is not ours, executes the reorg
-    /// plan to it (marking blocks that fail invalid and choosing again) and stores it.
+    /// Follows the fork choice; on a hybrid chain, then counts the votes that waited for the
+    /// new blocks and votes, and follows the fork choice again if that justified a checkpoint.
     func updateTip() {
+        followForkChoice()
+        while stopReason == nil, checkpointsAfterTipChange() { followForkChoice() }
+    }
+
+    /// While the fork choice's tip (`forkChoiceTip`) is not ours, executes the reorg plan to it
+    /// (marking blocks that fail invalid and choosing again) and stores it.
+    private func followForkChoice() {
         while stopReason == nil {
-            let best = tree.bestTip()
+            let best = forkChoiceTip()
             guard best.hash != tip.hash else { return }
             guard let plan = tree.reorgPlan(from: tip.hash, to: best.hash) else {
                 stop(because: "the block tree has no path from \(tip.hash) to \(best.hash)")
+                return
+            }
+            // The fork choice keeps the finalized checkpoint; this guards against a bug there.
+            guard !revertsFinalized(plan) else {
+                logger.error("refusing a reorganization below the latest finalized checkpoint", metadata: [
+                    "fork_height": "\(plan.forkPoint.height)", "to": "\(best.hash)",
+                ])
                 return
             }
             switch execute(plan) {
@@ -432,7 +454,7 @@ public actor PoWDriver {
         lastTipMillis = now
         var metadata: Logger.Metadata = [
             "height": "\(tip.height)", "hash": "\(tip.hash)", "txs": "\(outcome.connected.last?.block.transactions.count ?? 0)",
-            "interval_ms": "\(Int(interval))", "final_height": "\(Self.finalHeight(tip: tip.height, confirmations: settings.confirmations))",
+            "interval_ms": "\(Int(interval))", "final_height": "\(currentFinalHeight())",
             "miner": "\(outcome.connected.last?.block.coinbase.miner.hex.prefix(8) ?? "-")",
         ]
         if plan.depth > 0 {
@@ -442,7 +464,7 @@ public actor PoWDriver {
         logger.info("new tip", metadata: metadata)
         if let metrics {
             metrics.height.record(Double(tip.height))
-            metrics.powFinalHeight.record(Double(Self.finalHeight(tip: tip.height, confirmations: settings.confirmations)))
+            metrics.powFinalHeight.record(Double(currentFinalHeight()))
             if plan.depth > 0 { metrics.powReorgs.increment() }
             metrics.blockInterval.recordNanoseconds(Int64(interval * 1_000_000))
             metrics.mempoolSize.record(Double(mempool.count))
@@ -452,8 +474,8 @@ public actor PoWDriver {
     }
 
     /// Tells the waiters about transactions in blocks that have just become final.
-    private func reportFinal() {
-        let final = Self.finalHeight(tip: tip.height, confirmations: settings.confirmations)
+    func reportFinal() {
+        let final = currentFinalHeight()
         if final < reportedFinalHeight {
             logger.warning("a reorg replaced blocks that had \(settings.confirmations) confirmations", metadata: [
                 "final_height_before": "\(reportedFinalHeight)", "final_height": "\(final)",

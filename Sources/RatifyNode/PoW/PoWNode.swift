@@ -8,9 +8,11 @@ import RatifyPoW
 import RatifyStore
 import ServiceLifecycle
 
-/// A node of a `mode: "pow"` chain, assembled from its home like `ValidatorNode`: config,
-/// genesis, keys, store, peers, the `PoWDriver`, the RPC and the metrics endpoint. The
-/// validator key's address receives the rewards of the blocks this node mines.
+/// A node of a `mode: "pow"` or `mode: "hybrid"` chain, assembled from its home like
+/// `ValidatorNode`: config, genesis, keys, store, peers, the `PoWDriver`, the RPC and the
+/// metrics endpoint. The validator key's address receives the rewards of the blocks this node
+/// mines; on a hybrid chain the same key casts checkpoint votes while it is in the staking
+/// ledger's active set.
 public final class PoWNode: Service {
     public let home: NodeHome
     public let driver: PoWDriver
@@ -60,7 +62,7 @@ public final class PoWNode: Service {
         } catch {
             throw NodeStartError("\(error)")
         }
-        guard genesis.mode == .pow else { throw NodeStartError("\(home.genesisFile): mode is \(genesis.mode.rawValue), not pow") }
+        guard genesis.mode != .pos else { throw NodeStartError("\(home.genesisFile): mode is pos, not pow or hybrid") }
         let store = try NodeStore.open(dataDirectory: home.dataDirectory, genesisHash: genesis.genesisHash)
         do {
             let (tree, ledger, tip) = try recover(genesis: genesis, store: store, logger: logger)
@@ -84,12 +86,14 @@ public final class PoWNode: Service {
                 blockBytesMax: Int(clamping: min(genesis.block.maxBytes, UInt64(PoWBlock.encodedBytesMax))),
                 blockTransactionsMax: Int(clamping: min(genesis.block.maxTxs, UInt64(CodecLimits.transactionsPerBlockMax))),
                 miningThreads: Int(config.pow.miningThreads))
+            let finality = genesis.mode == .hybrid
+                ? try checkpointFinality(genesis: genesis, ledger: ledger, store: store, validatorKey: minerKey, logger: logger) : nil
             let driver = PoWDriver(settings: settings, store: store, peers: peers, mempool: mempool, waiters: waiters,
                                    metrics: metrics, minerAddress: minerKey.publicKey.address, tree: tree, ledger: ledger, tip: tip,
-                                   logger: logger)
+                                   finality: finality, logger: logger)
             logger.info("node ready", metadata: [
                 "moniker": "\(config.moniker)", "node_id": "\(nodeKey.publicKey.address.hex)", "chain_id": "\(genesis.chainID)",
-                "mode": "pow", "height": "\(tip.height)", "miner": "\(minerKey.publicKey.address.hex)", "home": "\(home.root)",
+                "mode": "\(genesis.mode.rawValue)", "height": "\(tip.height)", "miner": "\(minerKey.publicKey.address.hex)", "home": "\(home.root)",
             ])
             return PoWNode(home: home, config: config, driver: driver, peers: peers, store: store, mempool: mempool,
                            waiters: waiters, metricsRegistry: registry, nodeID: nodeKey.publicKey.address, minerKey: minerKey,
@@ -98,6 +102,30 @@ public final class PoWNode: Service {
             store.close()
             throw error
         }
+    }
+
+    /// The hybrid chain's checkpoint tracker and voter. The voter resumes from the signer state
+    /// stored before its last vote; the tracker starts at the genesis (votes are not stored).
+    static func checkpointFinality(genesis: Genesis, ledger: Ledger, store: NodeStore, validatorKey: KeyPair,
+                                   logger: Logger) throws -> CheckpointFinality {
+        let validators: ValidatorSet
+        do {
+            validators = try ValidatorSet(validators: ledger.activeValidators())
+        } catch {
+            throw NodeStartError("the hybrid chain has no usable validator set: \(error)")
+        }
+        let signed: CheckpointSignerState?
+        do {
+            signed = try store.checkpointSigner.lastSigned().map { CheckpointSignerState(sourceEpoch: $0.sourceEpoch, targetEpoch: $0.targetEpoch) }
+        } catch {
+            throw NodeStartError("\(store.environment.path): \(error)")
+        }
+        let surround = ProcessInfo.processInfo.environment["RATIFY_TEST_FFG_SURROUND_VOTE"] == "1"
+        if surround {
+            logger.critical("RATIFY_TEST_FFG_SURROUND_VOTE=1: this validator will cast a surround vote and be slashed; tests only")
+        }
+        return CheckpointFinality(chainID: genesis.chainID, epochLengthBlocks: genesis.pow.epochLength, genesisHash: genesis.genesisHash,
+                                  validators: validators, validatorKey: validatorKey, signed: signed, castsSurroundVote: surround)
     }
 
     /// The block tree from every stored block, and the ledger and tip the store last recorded.
@@ -164,6 +192,10 @@ public final class PoWNode: Service {
                 status.pow = PoWStatus(tipHash: tip.hash.displayHex, chainWorkHex: tip.chainWork.hex, bitsHex: tip.bits.hex,
                                        finalHeight: tip.finalHeight, confirmations: driver.settings.confirmations,
                                        miningThreads: miningThreads)
+                if let checkpoints = await driver.checkpoints {
+                    status.pow?.latestJustified = checkpoints.justified
+                    status.pow?.latestFinalized = checkpoints.finalized
+                }
                 return status
             },
             account: { await driver.account($0) },
@@ -182,6 +214,7 @@ public final class PoWNode: Service {
             },
             waiters: waiters)
         queries.blockJSON = { height in await driver.block(height: height).map(RPCJSON.powBlock) }
+        queries.stakingValidators = { await driver.stakingValidators() }
         return queries
     }
 

@@ -44,6 +44,9 @@ public struct PoWStatus: Sendable, Equatable {
     public var finalHeight: UInt64
     public var confirmations: UInt64
     public var miningThreads: Int
+    /// Hybrid chains: the latest justified and finalized checkpoints.
+    public var latestJustified: PoWDriver.CheckpointInfo?
+    public var latestFinalized: PoWDriver.CheckpointInfo?
 
     public init(tipHash: String, chainWorkHex: String, bitsHex: String, finalHeight: UInt64, confirmations: UInt64, miningThreads: Int) {
         self.tipHash = tipHash

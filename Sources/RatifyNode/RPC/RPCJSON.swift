@@ -47,7 +47,11 @@ enum RPCJSON {
                 Member("final_height", number(pow.finalHeight)),
                 Member("confirmations", number(pow.confirmations)),
                 Member("mining_threads", number(pow.miningThreads)),
-            ]))]
+            ] + [("latest_justified", pow.latestJustified), ("latest_finalized", pow.latestFinalized)].compactMap { name, checkpoint in
+                checkpoint.map { Member(name, .object([
+                    Member("epoch", number($0.epoch)), Member("height", number($0.height)), Member("hash", .string($0.hash.displayHex)),
+                ])) }
+            }))]
         } ?? []))
     }
 

@@ -128,9 +128,6 @@ public struct CheckpointTracker: Sendable {
         guard vote.isWellFormed else {
             return CheckpointVoteOutcome(.rejected(.sourceNotBeforeTarget(source: vote.source.epoch, target: vote.target.epoch)))
         }
-        guard vote.source.epoch >= latestFinalized.epoch else {
-            return CheckpointVoteOutcome(.rejected(.sourceBelowFinalized(source: vote.source.epoch, finalized: latestFinalized.epoch)))
-        }
         // Well formed, so the target epoch is at least 1.
         let current = validators(forEpoch: vote.target.epoch), previous = validators(forEpoch: vote.target.epoch - 1)
         let currentPower = current.validator(at: vote.validatorAddress)?.votingPower
@@ -144,6 +141,11 @@ public struct CheckpointTracker: Sendable {
         for held in votesByValidator[vote.validatorAddress] ?? [] {
             if held.source == vote.source && held.target == vote.target { return CheckpointVoteOutcome(.duplicate) }
             if let evidence = try? FFGSlashingEvidence(held, vote) { return CheckpointVoteOutcome(.conflicting(evidence)) }
+        }
+        // After the slashing check: a surround vote reaching back below the finalized checkpoint
+        // is still evidence against a vote held here, though it counts for nothing.
+        guard vote.source.epoch >= latestFinalized.epoch else {
+            return CheckpointVoteOutcome(.rejected(.sourceBelowFinalized(source: vote.source.epoch, finalized: latestFinalized.epoch)))
         }
 
         if let problem = linkProblem(vote, ancestry: ancestry) { return CheckpointVoteOutcome(problem) }

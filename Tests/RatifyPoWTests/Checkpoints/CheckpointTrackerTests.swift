@@ -278,6 +278,18 @@ struct CheckpointSlashingTests {
         #expect(a.verifySignatures(chainID: CheckpointFixture.chainID, key: outerFirst.fixture.keys[1].publicKey))
     }
 
+    @Test("a surround vote whose source is below the finalized checkpoint is still evidence against a held vote, and counts for nothing")
+    func surroundBelowFinalized() throws {
+        var scenario = try TrackerScenario()
+        let one = scenario.checkpoint(1), two = scenario.checkpoint(2), three = scenario.checkpoint(3)
+        scenario.votes([0, 1, 2], scenario.genesis, one)
+        scenario.votes([0, 1, 2, 3], one, two)
+        #expect(scenario.tracker.latestFinalized == one)
+        let outer = scenario.votes([3], scenario.genesis, three)
+        #expect(Self.evidence(outer)?.kind == .surroundVote)
+        #expect(scenario.tracker.stake(source: scenario.genesis, target: three) == 0)
+    }
+
     @Test("conflicting votes are evidence even when the conflicting vote's blocks are unknown")
     func evidenceBeforeBlocks() throws {
         var scenario = try TrackerScenario()

@@ -1,0 +1,64 @@
+import RatifyCore
+import RatifyPoW
+
+/// The hybrid half of a `PoWDriver` (`mode: hybrid`, docs/POW.md "Running a hybrid chain"):
+/// the Casper FFG tracker fed with verified checkpoint votes, this node's voter, and the
+/// votes waiting for their blocks. The driver owns it and does the I/O.
+struct CheckpointFinality: Sendable {
+    let chainID: String
+    let epochLengthBlocks: UInt64
+    var tracker: CheckpointTracker
+    /// Signs with the home's validator key whenever that key is in the set of the epoch voted on.
+    var voter: CheckpointVoter
+    let validatorKey: KeyPair
+    /// The checkpoint a vote targets is the block this many blocks below the tip, so a tie for
+    /// the boundary block (two miners at once) is usually settled before anyone votes on it.
+    let voteDepthBlocks: UInt64 = 1
+    /// Votes whose checkpoint blocks are not in the tree yet, added again after each new block.
+    var awaiting: [VerifiedCheckpointVote] = []
+    let awaitingMax = 4_096
+    /// The last epoch whose validator set was taken from the ledger (sets only move forward).
+    var validatorSetEpoch: UInt64 = 0
+    /// Validators whose evidence this node has already submitted.
+    var accused: Set<Address> = []
+    /// Tests only (RATIFY_TEST_FFG_SURROUND_VOTE=1): once, at target epoch 3 or later, the vote
+    /// takes the genesis as its source instead, surrounding the vote of the epochs before.
+    let castsSurroundVote: Bool
+    var surroundVoteCast = false
+
+    init(chainID: String, epochLengthBlocks: UInt64, genesisHash: Hash, validators: ValidatorSet, validatorKey: KeyPair,
+         signed: CheckpointSignerState?, castsSurroundVote: Bool) {
+        self.chainID = chainID
+        self.epochLengthBlocks = max(epochLengthBlocks, 1)
+        tracker = CheckpointTracker(genesisHash: genesisHash, epochLengthBlocks: self.epochLengthBlocks, validators: validators)
+        voter = CheckpointVoter(validatorAddress: validatorKey.publicKey.address, epochLengthBlocks: self.epochLengthBlocks,
+                                signed: signed)
+        self.validatorKey = validatorKey
+        self.castsSurroundVote = castsSurroundVote
+    }
+
+    /// The block height of a checkpoint (the tracker only holds checkpoints whose height fits).
+    func height(of checkpoint: Checkpoint) -> UInt64 {
+        Checkpoint.height(ofEpoch: checkpoint.epoch, epochLengthBlocks: epochLengthBlocks) ?? 0
+    }
+
+    /// Checks a vote's signature with the set that weighs its target epoch, or the epoch
+    /// before's. Nil, with whether the signer is a known validator, when it does not verify.
+    func verify(_ vote: CheckpointVote) -> (verified: VerifiedCheckpointVote?, knownValidator: Bool) {
+        var known = false
+        for epoch in Set([vote.target.epoch, vote.target.epoch > 0 ? vote.target.epoch - 1 : 0]) {
+            let set = tracker.validators(forEpoch: epoch)
+            guard set.validator(at: vote.validatorAddress) != nil else { continue }
+            known = true
+            if let verified = VerifiedCheckpointVote(verifying: vote, chainID: chainID, validators: set) { return (verified, true) }
+        }
+        return (nil, known)
+    }
+
+    /// Holds a vote until its blocks arrive; the oldest is dropped when full.
+    mutating func hold(_ vote: VerifiedCheckpointVote) {
+        guard !awaiting.contains(vote) else { return }
+        if awaiting.count >= awaitingMax { awaiting.removeFirst() }
+        awaiting.append(vote)
+    }
+}

@@ -1,0 +1,184 @@
+import Foundation
+import Logging
+import RatifyCore
+import RatifyLedger
+import RatifyNet
+import RatifyPoW
+
+/// Checkpoint finality on a hybrid chain (docs/POW.md, "Running a hybrid chain"): the driver's
+/// fork choice keeps the latest justified checkpoint, its validator votes at each epoch
+/// boundary, and received votes are verified, counted, relayed, and turned into evidence.
+extension PoWDriver {
+    /// A justified or finalized checkpoint as `/status` shows it.
+    public struct CheckpointInfo: Sendable, Equatable {
+        public var epoch: UInt64
+        public var height: UInt64
+        public var hash: PoWHash
+    }
+
+    /// The latest justified and finalized checkpoints; nil on a `pow` chain.
+    public var checkpoints: (justified: CheckpointInfo, finalized: CheckpointInfo)? {
+        guard let finality else { return nil }
+        func info(_ checkpoint: Checkpoint) -> CheckpointInfo {
+            CheckpointInfo(epoch: checkpoint.epoch, height: finality.height(of: checkpoint), hash: PoWHash(raw: checkpoint.blockHash.raw))
+        }
+        return (info(finality.tracker.latestJustified), info(finality.tracker.latestFinalized))
+    }
+
+    /// The tip to follow: the most work; on a hybrid chain the most work among branches that
+    /// contain the latest justified checkpoint (or, while its block is unknown here, the
+    /// latest finalized one, which the tracker only holds once its block is in the tree).
+    func forkChoiceTip() -> BlockTree.Node {
+        guard let finality else { return tree.bestTip() }
+        let justified = PoWHash(raw: finality.tracker.latestJustified.blockHash.raw)
+        let finalized = PoWHash(raw: finality.tracker.latestFinalized.blockHash.raw)
+        return tree.bestTip(containing: tree.contains(justified) ? justified : finalized)
+    }
+
+    /// Whether moving to a plan's branch would revert the latest finalized checkpoint.
+    func revertsFinalized(_ plan: BlockTree.ReorgPlan) -> Bool {
+        guard let finality else { return false }
+        return plan.forkPoint.height < finality.height(of: finality.tracker.latestFinalized)
+    }
+
+    /// The final height: k confirmations on a `pow` chain; on a hybrid chain the latest
+    /// finalized checkpoint's height.
+    func currentFinalHeight() -> UInt64 {
+        guard let finality else { return Self.finalHeight(tip: tip.height, confirmations: settings.confirmations) }
+        return min(finality.height(of: finality.tracker.latestFinalized), tip.height)
+    }
+
+    /// After the tip moved: the new epoch's validator set, the votes that waited for blocks,
+    /// and this node's vote. True when the latest justified checkpoint moved (the fork choice
+    /// must run again).
+    func checkpointsAfterTipChange() -> Bool {
+        guard var finality else { return false }
+        let justifiedBefore = finality.tracker.latestJustified
+        let tipEpoch = tip.height / finality.epochLengthBlocks
+        if tipEpoch > finality.validatorSetEpoch {
+            finality.validatorSetEpoch = tipEpoch
+            if let set = try? ValidatorSet(validators: ledger.activeValidators()) {
+                finality.tracker.setValidators(set, fromEpoch: tipEpoch)
+            }
+        }
+        self.finality = finality
+        let waiting = finality.awaiting
+        self.finality?.awaiting = []
+        for verified in waiting { count(verified, relay: false) }
+        castVote()
+        return self.finality?.tracker.latestJustified != justifiedBefore
+    }
+
+    /// Signs this node's vote for the epoch the chosen branch has reached, if its validator is
+    /// in that epoch's set and the voter's guard allows it. The signing record is stored
+    /// durably before the signature is made.
+    private func castVote() {
+        guard var finality, tip.height >= finality.voteDepthBlocks,
+              let node = tree.ancestor(of: tip.hash, atHeight: tip.height - finality.voteDepthBlocks) else { return }
+        let address = finality.validatorKey.publicKey.address
+        let tipEpoch = node.height / finality.epochLengthBlocks
+        guard finality.tracker.validators(forEpoch: tipEpoch).validator(at: address) != nil else { return }
+        let votingTip = ForkChoiceTip(blockHash: Hash(raw: node.hash.raw), height: node.height, work: node.chainWork)
+        guard case .success(let unsigned) = finality.voter.nextVote(tip: votingTip, latestJustified: finality.tracker.latestJustified,
+                                                                       ancestry: tree) else { return }
+        // Tests only: after this honest vote J → t (J ≥ 1), a vote genesis → t+1 surrounds it.
+        let surround = finality.castsSurroundVote && !finality.surroundVoteCast && unsigned.source.epoch >= 1
+        if surround { finality.surroundVoteCast = true }
+        do {
+            try store.checkpointSigner.record(sourceEpoch: unsigned.source.epoch, targetEpoch: unsigned.target.epoch)
+        } catch {
+            stop(because: "cannot store the checkpoint signer state: \(error)")
+            return
+        }
+        self.finality = finality
+        var votes = [CheckpointVote.signed(chainID: finality.chainID, key: finality.validatorKey, source: unsigned.source,
+                                           target: unsigned.target)]
+        if surround {
+            let genesis = Checkpoint(epoch: 0, blockHash: Hash(raw: tree.genesis.hash.raw))
+            let outer = Checkpoint(epoch: unsigned.target.epoch + 1, blockHash: unsigned.target.blockHash)
+            logger.critical("RATIFY_TEST_FFG_SURROUND_VOTE=1: casting a surround vote, to be slashed; tests only", metadata: [
+                "source": "\(genesis)", "target": "\(outer)", "surrounds": "\(unsigned.source)->\(unsigned.target)",
+            ])
+            votes.append(CheckpointVote.signed(chainID: finality.chainID, key: finality.validatorKey, source: genesis, target: outer))
+        }
+        for vote in votes {
+            logger.debug("checkpoint vote", metadata: ["source": "\(vote.source)", "target": "\(vote.target)"])
+            peers.broadcast(.checkpointVote(vote))
+            if let verified = finality.verify(vote).verified { count(verified, relay: false) }
+        }
+    }
+
+    /// A vote from a peer: verified against the validator set, counted, relayed when valid.
+    func receive(_ vote: CheckpointVote, from peer: NodeID) {
+        guard let finality else { return }
+        let (verified, knownValidator) = finality.verify(vote)
+        guard let verified else {
+            // A validator of a set this node has not reached yet is no misbehaviour; a bad
+            // signature from a known one is.
+            if knownValidator { peers.disconnect(peer, reason: "checkpoint vote with an invalid signature", misbehaving: true) }
+            return
+        }
+        let justifiedBefore = finality.tracker.latestJustified
+        count(verified, relay: true)
+        if self.finality?.tracker.latestJustified != justifiedBefore { updateTip() }
+    }
+
+    /// Adds a vote to the tracker and acts on the outcome: logs, final-height waiters,
+    /// held votes, evidence.
+    private func count(_ verified: VerifiedCheckpointVote, relay: Bool) {
+        guard var finality else { return }
+        let vote = verified.vote
+        let outcome = finality.tracker.add(verified, ancestry: tree)
+        switch outcome.status {
+        case .counted:
+            if relay { peers.broadcast(.checkpointVote(vote)) }
+        case .awaitingBlocks:
+            finality.hold(verified)
+            if relay { peers.broadcast(.checkpointVote(vote)) }
+        case .conflicting(let evidence):
+            if relay { peers.broadcast(.checkpointVote(vote)) }
+            if finality.accused.insert(vote.validatorAddress).inserted { submit(evidence) }
+        case .duplicate:
+            break
+        case .rejected(let reason):
+            logger.debug("checkpoint vote refused", metadata: ["validator": "\(vote.validatorAddress.hex)", "reason": "\(reason)"])
+        }
+        self.finality = finality
+        for checkpoint in outcome.justified {
+            logger.info("checkpoint justified", metadata: [
+                "epoch": "\(checkpoint.epoch)", "height": "\(finality.height(of: checkpoint))",
+                "hash": "\(PoWHash(raw: checkpoint.blockHash.raw))",
+            ])
+        }
+        for checkpoint in outcome.finalized {
+            logger.info("checkpoint finalized", metadata: [
+                "epoch": "\(checkpoint.epoch)", "height": "\(finality.height(of: checkpoint))",
+                "hash": "\(PoWHash(raw: checkpoint.blockHash.raw))",
+            ])
+        }
+        if !outcome.finalized.isEmpty { reportFinal() }
+    }
+
+    /// Puts FFG slashing evidence into the mempool as an `ffg-evidence` transaction from this
+    /// node's validator account, for a miner to include and the ledger to slash.
+    private func submit(_ evidence: FFGSlashingEvidence) {
+        guard let finality else { return }
+        let key = finality.validatorKey
+        let nonce = ledger.state.account(key.publicKey.address).nonce + UInt64(mempool.pendingCount(from: key.publicKey.address))
+        let transaction = Transaction.signed(chainID: finality.chainID, sender: key, nonce: nonce, fee: ledger.parameters.feeMin,
+                                             payload: .ffgEvidence(evidence))
+        logger.warning("checkpoint slashing evidence", metadata: [
+            "validator": "\(evidence.voteA.validatorAddress.hex)", "vote_a": "\(evidence.voteA.source)->\(evidence.voteA.target)",
+            "vote_b": "\(evidence.voteB.source)->\(evidence.voteB.target)", "tx": "\(transaction.hash)",
+        ])
+        Task { [mempool, peers] in
+            do throws(MempoolError) {
+                _ = try await mempool.add(transaction.canonicalBytes)
+                peers.broadcast(.transaction(transaction))
+                self.transactionAdded()
+            } catch {
+                self.logger.warning("slashing evidence refused by the mempool", metadata: ["reason": "\(error)"])
+            }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import RatifyCore
+import RatifyNode
+import Testing
+
+/// A 4-node hybrid network of real `ratify start` processes: miners extend the chain, the
+/// staking ledger's validators finalize it with Casper FFG checkpoint votes.
+@Suite("hybrid localnet", .serialized)
+struct HybridProcessTests {
+    /// A checkpoint as `/status` shows it.
+    struct CheckpointStatus: Equatable {
+        var epoch: UInt64
+        var height: UInt64
+        var hash: String
+    }
+
+    static func latestFinalized(_ rpc: HostPort) async -> CheckpointStatus? {
+        guard let reply = try? await HTTP.request("http://\(rpc.host):\(rpc.port)/status"), reply.status == 200,
+              let object = try? JSONSerialization.jsonObject(with: Data(reply.body.utf8)) as? [String: Any],
+              let pow = object["pow"] as? [String: Any], let finalized = pow["latest_finalized"] as? [String: Any],
+              let epoch = (finalized["epoch"] as? NSNumber)?.uint64Value, let height = (finalized["height"] as? NSNumber)?.uint64Value,
+              let hash = finalized["hash"] as? String else { return nil }
+        return CheckpointStatus(epoch: epoch, height: height, hash: hash)
+    }
+
+    /// The best chain's block hash at `height` on the node behind `rpc` (display order).
+    static func blockHash(_ rpc: HostPort, height: UInt64) async -> String? {
+        guard let reply = try? await HTTP.request("http://\(rpc.host):\(rpc.port)/block?height=\(height)"), reply.status == 200,
+              let object = try? JSONSerialization.jsonObject(with: Data(reply.body.utf8)) as? [String: Any],
+              let id = object["block_id"] as? [String: Any] else { return nil }
+        return id["hash"] as? String
+    }
+
+    @Test("four validators mine and finalize checkpoints every node agrees on; wait=final answers at a finalized checkpoint; a validator made to cast a surround vote is slashed and tombstoned through the ledger",
+          .timeLimit(.minutes(4)))
+    func finalizeAgreeAndSlash() async throws {
+        let directory = try TemporaryDirectory()
+        guard let time = GenesisTime(unixSeconds: Int64(Date().timeIntervalSince1970)) else { throw TestFailure("clock") }
+        var options = TestnetGenerator.Options(validatorCount: 4, genesisTime: time)
+        options.chainID = "hybrid-finality"
+        options.mode = .hybrid
+        options.basePort = UInt16(34_500 + Int.random(in: 0..<1_000) * 10)
+        // About 1.2 million hashes a block, as in PoWPartitionProcessTests: fast on debug-build miners.
+        options.pow.initialBits = 0x1f00_0e00
+        options.pow.targetBlockMillis = 500
+        options.pow.asertHalfLifeSeconds = 60
+        options.pow.epochLength = 4
+        let plan = try TestnetGenerator.plan(options)
+        try TestnetGenerator.write(plan, to: directory.path)
+        let nodes = plan.nodes.indices.map { NodeProcess(home: "\(directory.path)/node\($0)") }
+        defer { nodes.forEach { $0.kill(SIGKILL) } }
+        let rpcs = plan.nodes.map(\.config.rpc.listenAddress)
+        for node in nodes.prefix(3) { try node.start() }
+        try nodes[3].start(environment: ["RATIFY_TEST_FFG_SURROUND_VOTE": "1"])
+
+        // Two checkpoints finalized (epoch 2 and later), on node 0 first.
+        var finalized: CheckpointStatus?
+        #expect(await PoWPartitionProcessTests.eventually(seconds: 120) {
+            finalized = await Self.latestFinalized(rpcs[0])
+            return (finalized?.epoch ?? 0) >= 2
+        }, "node 0 finalizes two checkpoints; its log ends:\n\(nodes[0].log.suffix(2_000))")
+        let checkpoint = try #require(finalized)
+        #expect(checkpoint.height == checkpoint.epoch * 4)
+
+        // Every node finalizes it too, and holds the same block there.
+        for (index, rpc) in rpcs.enumerated() {
+            #expect(await PoWPartitionProcessTests.eventually(seconds: 60) {
+                guard let theirs = await Self.latestFinalized(rpc), theirs.epoch >= checkpoint.epoch else { return false }
+                return await Self.blockHash(rpc, height: checkpoint.height) == checkpoint.hash
+            }, "node \(index) finalizes epoch \(checkpoint.epoch) at \(checkpoint.hash); its log ends:\n\(nodes[index].log.suffix(1_500))")
+        }
+        for node in nodes { #expect(node.log.contains("checkpoint finalized")) }
+
+        // Node 3's surround vote becomes evidence, a miner includes it, the ledger tombstones node 3.
+        let cheater = plan.nodes[3].validatorKey.publicKey
+        #expect(nodes[3].log.contains("casting a surround vote"))
+        #expect(await PoWPartitionProcessTests.eventually(seconds: 60) {
+            guard let reply = try? await HTTP.request("http://\(rpcs[0].host):\(rpcs[0].port)/validator/\(cheater.hex)") else { return false }
+            return reply.body.contains("\"tombstoned\":true") || reply.body.contains("\"tombstoned\": true")
+        }, "node 3 is tombstoned; node 0's log ends:\n\(nodes[0].log.suffix(1_500))")
+        #expect(nodes.contains { $0.log.contains("checkpoint slashing evidence") })
+
+        // wait=final answers once the transfer's block is at or below a finalized checkpoint.
+        let key = try NodeHome(nodes[0].home).loadValidatorKey()
+        let recipient = KeyPair.generate().publicKey.address
+        // Node 0's account may also have sent slashing evidence: take the nonce the ledger expects,
+        // again while an evidence transaction of its own is still pending.
+        var reply = (status: 0, body: "")
+        for _ in 0..<10 {
+            let account = try await HTTP.request("http://\(rpcs[0].host):\(rpcs[0].port)/account/\(key.publicKey.address.hex)")
+            let object = try JSONSerialization.jsonObject(with: Data(account.body.utf8)) as? [String: Any]
+            let nonce = (object?["nonce"] as? NSNumber)?.uint64Value ?? 0
+            let transfer = Transaction.signed(chainID: plan.genesis.chainID, sender: key, nonce: nonce, fee: 1,
+                                              payload: .transfer(to: recipient, amount: 7))
+            reply = try await PoWPartitionProcessTests.submit(transfer, to: rpcs[1], waitFinal: true)
+            guard reply.body.contains("bad nonce") else { break }
+            try await Task.sleep(nanoseconds: 1_000_000_000)
+        }
+        #expect(reply.status == 200 && reply.body.contains("latency_ms"), "wait=final: \(reply.body)")
+        if let object = try? JSONSerialization.jsonObject(with: Data(reply.body.utf8)) as? [String: Any],
+           let height = (object["height"] as? NSNumber)?.uint64Value {
+            let now = await Self.latestFinalized(rpcs[1])
+            #expect(height <= now?.height ?? 0, "the transfer at height \(height) is at or below the finalized checkpoint \(String(describing: now))")
+        } else {
+            Issue.record("wait=final reply without a height: \(reply.body)")
+        }
+
+        // Finality goes on with the three honest validators.
+        let afterSlash = await Self.latestFinalized(rpcs[0])
+        #expect(await PoWPartitionProcessTests.eventually(seconds: 60) {
+            (await Self.latestFinalized(rpcs[0]))?.epoch ?? 0 > (afterSlash?.epoch ?? 0)
+        }, "finality resumes without node 3")
+        for node in nodes { node.kill(SIGTERM) }
+    }
+}
