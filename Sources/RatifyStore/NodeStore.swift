@@ -18,6 +18,7 @@ public final class NodeStore: Sendable {
     public let wal: ConsensusWAL
     public let signer: DoubleSignGuard
     public let checkpointSigner: CheckpointSignerStore
+    public let checkpointVotes: CheckpointVoteStore
     public let pow: PoWChainStore
     let databases: ChainDatabases
 
@@ -30,6 +31,7 @@ public final class NodeStore: Sendable {
         self.wal = ConsensusWAL(environment: environment, database: databases.wal)
         self.signer = DoubleSignGuard(environment: environment, database: databases.signer)
         self.checkpointSigner = CheckpointSignerStore(environment: environment, database: databases.signer)
+        self.checkpointVotes = CheckpointVoteStore(environment: environment, database: databases.ffgVotes)
         self.pow = PoWChainStore(environment: environment, databases: databases)
     }
 

@@ -31,7 +31,7 @@ struct HybridProcessTests {
         return id["hash"] as? String
     }
 
-    @Test("four validators mine and finalize checkpoints every node agrees on; wait=final answers at a finalized checkpoint; a validator made to cast a surround vote is slashed and tombstoned through the ledger",
+    @Test("four validators mine and finalize checkpoints every node agrees on; wait=final answers at a finalized checkpoint; a validator made to cast a surround vote is slashed and tombstoned through the ledger; a SIGKILLed node resumes finality from its stored votes",
           .timeLimit(.minutes(4)))
     func finalizeAgreeAndSlash() async throws {
         let directory = try TemporaryDirectory()
@@ -110,6 +110,17 @@ struct HybridProcessTests {
         #expect(await PoWPartitionProcessTests.eventually(seconds: 60) {
             (await Self.latestFinalized(rpcs[0]))?.epoch ?? 0 > (afterSlash?.epoch ?? 0)
         }, "finality resumes without node 3")
+
+        // SIGKILL node 1: it counts its stored votes again, comes back at its finalized
+        // checkpoint, and finalizes later ones with the others.
+        let beforeKill = try #require(await Self.latestFinalized(rpcs[1]))
+        nodes[1].kill(SIGKILL)
+        try nodes[1].start()
+        #expect(await PoWPartitionProcessTests.eventually(seconds: 60) {
+            guard let now = await Self.latestFinalized(rpcs[1]), now.epoch > beforeKill.epoch else { return false }
+            return await Self.blockHash(rpcs[0], height: now.height) == now.hash
+        }, "node 1 finalizes past epoch \(beforeKill.epoch) after a restart; its log ends:\n\(nodes[1].log.suffix(1_500))")
+        #expect(nodes[1].log.contains("checkpoint votes counted again"))
         for node in nodes { node.kill(SIGTERM) }
     }
 }

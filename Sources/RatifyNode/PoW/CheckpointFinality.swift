@@ -19,6 +19,11 @@ struct CheckpointFinality: Sendable {
     let awaitingMax = 4_096
     /// The last epoch whose validator set was taken from the ledger (sets only move forward).
     var validatorSetEpoch: UInt64 = 0
+    /// Stored votes are kept this many epochs below the latest finalized one, and re-announced
+    /// to peers, so a node that missed up to this many epochs of votes (a restart) catches up.
+    let votesKeptBelowFinalizedEpochs: UInt64 = 8
+    /// At most this many stored votes are re-announced each time.
+    let votesAnnouncedMax = 2_048
     /// Validators whose evidence this node has already submitted.
     var accused: Set<Address> = []
     /// Tests only (RATIFY_TEST_FFG_SURROUND_VOTE=1): once, at target epoch 3 or later, the vote

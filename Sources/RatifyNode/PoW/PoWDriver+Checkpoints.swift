@@ -132,6 +132,11 @@ extension PoWDriver {
         switch outcome.status {
         case .counted:
             if relay { peers.broadcast(.checkpointVote(vote)) }
+            do {
+                try store.checkpointVotes.put(vote)
+            } catch {
+                logger.warning("cannot store a checkpoint vote; a restart will not count it", metadata: ["reason": "\(error)"])
+            }
         case .awaitingBlocks:
             finality.hold(verified)
             if relay { peers.broadcast(.checkpointVote(vote)) }
@@ -156,7 +161,45 @@ extension PoWDriver {
                 "hash": "\(PoWHash(raw: checkpoint.blockHash.raw))",
             ])
         }
-        if !outcome.finalized.isEmpty { reportFinal() }
+        if !outcome.finalized.isEmpty {
+            reportFinal()
+            let finalizedEpoch = finality.tracker.latestFinalized.epoch
+            if finalizedEpoch > finality.votesKeptBelowFinalizedEpochs {
+                do {
+                    try store.checkpointVotes.prune(targetEpochBelow: finalizedEpoch - finality.votesKeptBelowFinalizedEpochs)
+                } catch {
+                    logger.warning("cannot prune stored checkpoint votes", metadata: ["reason": "\(error)"])
+                }
+            }
+        }
+    }
+
+    /// Counts the stored votes again (start-up): the tracker comes back to where it was.
+    func replayStoredVotes() {
+        guard finality != nil else { return }
+        let votes: [CheckpointVote]
+        do {
+            votes = try store.checkpointVotes.all()
+        } catch {
+            logger.warning("cannot read the stored checkpoint votes; finality starts from the genesis", metadata: ["reason": "\(error)"])
+            return
+        }
+        for vote in votes {
+            if let verified = finality?.verify(vote).verified { count(verified, relay: false) }
+        }
+        if let checkpoints {
+            logger.info("checkpoint votes counted again", metadata: [
+                "votes": "\(votes.count)", "justified_epoch": "\(checkpoints.justified.epoch)",
+                "finalized_epoch": "\(checkpoints.finalized.epoch)",
+            ])
+        }
+    }
+
+    /// Sends peers the stored votes (newest first, bounded), so a peer that missed some — it
+    /// restarted, or was cut off — counts them; peers that have them drop them as duplicates.
+    func announceStoredVotes() {
+        guard let finality, let votes = try? store.checkpointVotes.all() else { return }
+        for vote in votes.suffix(finality.votesAnnouncedMax).reversed() { peers.broadcastUnfiltered(.checkpointVote(vote)) }
     }
 
     /// Puts FFG slashing evidence into the mempool as an `ffg-evidence` transaction from this

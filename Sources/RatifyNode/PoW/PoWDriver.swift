@@ -149,6 +149,7 @@ public actor PoWDriver {
             "height": "\(tip.height)", "hash": "\(tip.hash)", "blocks_known": "\(tree.count)",
             "mining_threads": "\(settings.miningThreads)", "confirmations": "\(settings.confirmations)",
         ])
+        replayStoredVotes()
         updateTip()
         // A tip change already started the miner.
         if miningCancel == nil { startMining() }
@@ -160,6 +161,7 @@ public actor PoWDriver {
             try? await Task.sleep(nanoseconds: settings.tipAnnounceMillis * 1_000_000)
             guard tip.height > 0, let bytes = try? store.pow.blockBytes(hash: Hash(raw: tip.hash.raw)) else { continue }
             peers.broadcastUnfiltered(.powBlock(PoWBlockBytes(bytes)))
+            announceStoredVotes()
         }
     }
 

@@ -33,9 +33,12 @@ struct ChainDatabases: Sendable {
     let powUndo: LMDBDatabase
     /// height -> block hash of the best chain, heights 1 through the tip.
     let powBest: LMDBDatabase
+    /// Hybrid chains (`CheckpointVoteStore`): target epoch `u64` ‖ validator address (20 bytes)
+    /// -> canonical `CheckpointVote` bytes, the votes the checkpoint tracker counted.
+    let ffgVotes: LMDBDatabase
 
     static let names = ["meta", "blocks", "commits", "block_hashes", "block_heights", "app_hashes", "state", "wal", "signer",
-                        "validator_sets", "transactions", "pow_blocks", "pow_undo", "pow_best"]
+                        "validator_sets", "transactions", "pow_blocks", "pow_undo", "pow_best", "ffg_votes"]
 
     static func open(in environment: LMDBEnvironment) throws -> ChainDatabases {
         ChainDatabases(
@@ -52,7 +55,8 @@ struct ChainDatabases: Sendable {
             transactions: try environment.openDatabase(named: "transactions"),
             powBlocks: try environment.openDatabase(named: "pow_blocks"),
             powUndo: try environment.openDatabase(named: "pow_undo"),
-            powBest: try environment.openDatabase(named: "pow_best"))
+            powBest: try environment.openDatabase(named: "pow_best"),
+            ffgVotes: try environment.openDatabase(named: "ffg_votes"))
     }
 }
 
