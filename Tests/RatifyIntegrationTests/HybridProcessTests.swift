@@ -3,8 +3,8 @@ import RatifyCore
 import RatifyNode
 import Testing
 
-/// A 4-node hybrid network of real `ratify start` processes: miners extend the chain, the
-/// staking ledger's validators finalize it with Casper FFG checkpoint votes.
+/// Hybrid networks of real `ratify start` processes: miners extend the chain, the staking
+/// ledger's validators finalize it with Casper FFG checkpoint votes.
 @Suite("hybrid localnet", .serialized)
 struct HybridProcessTests {
     /// A checkpoint as `/status` shows it.
@@ -31,12 +31,14 @@ struct HybridProcessTests {
         return id["hash"] as? String
     }
 
-    @Test("four validators mine and finalize checkpoints every node agrees on; wait=final answers at a finalized checkpoint; a validator made to cast a surround vote is slashed and tombstoned through the ledger; a SIGKILLed node resumes finality from its stored votes",
+    @Test("five validators finalize checkpoints every node agrees on; wait=final answers at a finalized checkpoint; a validator made to cast a surround vote is slashed and tombstoned through the ledger; a SIGKILLed node resumes finality from its stored votes",
           .timeLimit(.minutes(4)))
     func finalizeAgreeAndSlash() async throws {
         let directory = try TemporaryDirectory()
         guard let time = GenesisTime(unixSeconds: Int64(Date().timeIntervalSince1970)) else { throw TestFailure("clock") }
-        var options = TestnetGenerator.Options(validatorCount: 4, genesisTime: time)
+        // Five, so that with the surround voter slashed and one more node restarting, three of
+        // the four left still hold more than 2/3 of the stake.
+        var options = TestnetGenerator.Options(validatorCount: 5, genesisTime: time)
         options.chainID = "hybrid-finality"
         options.mode = .hybrid
         options.basePort = UInt16(34_500 + Int.random(in: 0..<1_000) * 10)
@@ -45,13 +47,15 @@ struct HybridProcessTests {
         options.pow.targetBlockMillis = 500
         options.pow.asertHalfLifeSeconds = 60
         options.pow.epochLength = 4
-        let plan = try TestnetGenerator.plan(options)
+        var plan = try TestnetGenerator.plan(options)
+        // Four miners are enough for this machine's two cores; the surround voter only votes.
+        plan.nodes[4].config.pow.miningThreads = 0
         try TestnetGenerator.write(plan, to: directory.path)
         let nodes = plan.nodes.indices.map { NodeProcess(home: "\(directory.path)/node\($0)") }
         defer { nodes.forEach { $0.kill(SIGKILL) } }
         let rpcs = plan.nodes.map(\.config.rpc.listenAddress)
-        for node in nodes.prefix(3) { try node.start() }
-        try nodes[3].start(environment: ["RATIFY_TEST_FFG_SURROUND_VOTE": "1"])
+        for node in nodes.prefix(4) { try node.start() }
+        try nodes[4].start(environment: ["RATIFY_TEST_FFG_SURROUND_VOTE": "1"])
 
         // Two checkpoints finalized (epoch 2 and later), on node 0 first.
         var finalized: CheckpointStatus?
@@ -71,13 +75,13 @@ struct HybridProcessTests {
         }
         for node in nodes { #expect(node.log.contains("checkpoint finalized")) }
 
-        // Node 3's surround vote becomes evidence, a miner includes it, the ledger tombstones node 3.
-        let cheater = plan.nodes[3].validatorKey.publicKey
-        #expect(nodes[3].log.contains("casting a surround vote"))
+        // Node 4's surround vote becomes evidence, a miner includes it, the ledger tombstones node 4.
+        let cheater = plan.nodes[4].validatorKey.publicKey
+        #expect(nodes[4].log.contains("casting a surround vote"))
         #expect(await PoWPartitionProcessTests.eventually(seconds: 60) {
             guard let reply = try? await HTTP.request("http://\(rpcs[0].host):\(rpcs[0].port)/validator/\(cheater.hex)") else { return false }
             return reply.body.contains("\"tombstoned\":true") || reply.body.contains("\"tombstoned\": true")
-        }, "node 3 is tombstoned; node 0's log ends:\n\(nodes[0].log.suffix(1_500))")
+        }, "node 4 is tombstoned; node 0's log ends:\n\(nodes[0].log.suffix(1_500))")
         #expect(nodes.contains { $0.log.contains("checkpoint slashing evidence") })
 
         // wait=final answers once the transfer's block is at or below a finalized checkpoint.
@@ -109,7 +113,7 @@ struct HybridProcessTests {
         let afterSlash = await Self.latestFinalized(rpcs[0])
         #expect(await PoWPartitionProcessTests.eventually(seconds: 60) {
             (await Self.latestFinalized(rpcs[0]))?.epoch ?? 0 > (afterSlash?.epoch ?? 0)
-        }, "finality resumes without node 3")
+        }, "finality resumes without node 4")
 
         // SIGKILL node 1: it counts its stored votes again, comes back at its finalized
         // checkpoint, and finalizes later ones with the others.
@@ -121,6 +125,75 @@ struct HybridProcessTests {
             return await Self.blockHash(rpcs[0], height: now.height) == now.hash
         }, "node 1 finalizes past epoch \(beforeKill.epoch) after a restart; its log ends:\n\(nodes[1].log.suffix(1_500))")
         #expect(nodes[1].log.contains("checkpoint votes counted again"))
+        for node in nodes { node.kill(SIGTERM) }
+    }
+
+    /// The best chain's cumulative work on the node behind `rpc` (64 hex digits: they compare as strings).
+    static func chainWork(_ rpc: HostPort) async -> String? {
+        guard let reply = try? await HTTP.request("http://\(rpc.host):\(rpc.port)/status"), reply.status == 200,
+              let object = try? JSONSerialization.jsonObject(with: Data(reply.body.utf8)) as? [String: Any],
+              let pow = object["pow"] as? [String: Any] else { return nil }
+        return pow["chain_work"] as? String
+    }
+
+    @Test("partitioned, one validator mining twice as fast builds a fork with more work; the three others finalize checkpoints and, healed, never leave them, and the minority follows them",
+          .timeLimit(.minutes(4)))
+    func minorityForkWithMoreWork() async throws {
+        let directory = try TemporaryDirectory()
+        guard let time = GenesisTime(unixSeconds: Int64(Date().timeIntervalSince1970)) else { throw TestFailure("clock") }
+        var options = TestnetGenerator.Options(validatorCount: 4, genesisTime: time)
+        options.chainID = "hybrid-partition"
+        options.mode = .hybrid
+        options.basePort = UInt16(34_500 + Int.random(in: 0..<1_000) * 10)
+        options.pow.initialBits = 0x1f00_0e00
+        options.pow.targetBlockMillis = 500
+        options.pow.asertHalfLifeSeconds = 60
+        options.pow.epochLength = 4
+        var plan = try TestnetGenerator.plan(options)
+        // The minority (node 0) mines on two threads alone; of the majority only node 1 mines, on one.
+        let everyone = plan.nodes.map { PeerAddress(nodeID: $0.nodeID, endpoint: $0.config.p2p.listenAddress) }
+        plan.nodes[0].config.p2p.persistentPeers = []
+        plan.nodes[0].config.pow.miningThreads = 2
+        for index in 1...3 {
+            plan.nodes[index].config.p2p.persistentPeers = everyone.enumerated().filter { $0.offset != 0 && $0.offset != index }.map(\.element)
+            plan.nodes[index].config.pow.miningThreads = index == 1 ? 1 : 0
+        }
+        try TestnetGenerator.write(plan, to: directory.path)
+        let nodes = plan.nodes.indices.map { NodeProcess(home: "\(directory.path)/node\($0)") }
+        defer { nodes.forEach { $0.kill(SIGKILL) } }
+        let rpcs = plan.nodes.map(\.config.rpc.listenAddress)
+        for node in nodes { try node.start() }
+
+        // The majority finalizes; the minority's fork carries more work and finalizes nothing.
+        var finalized: CheckpointStatus?
+        #expect(await PoWPartitionProcessTests.eventually(seconds: 120) {
+            guard let majority = await Self.latestFinalized(rpcs[1]), majority.epoch >= 2,
+                  let minorityWork = await Self.chainWork(rpcs[0]), let majorityWork = await Self.chainWork(rpcs[1]) else { return false }
+            finalized = majority
+            return minorityWork > majorityWork
+        }, "the majority finalizes epoch 2 and the minority's fork has more work; node 1's log ends:\n\(nodes[1].log.suffix(1_500))")
+        let checkpoint = try #require(finalized)
+        #expect((await Self.latestFinalized(rpcs[0]))?.epoch == 0, "one validator of four finalizes nothing")
+        #expect(await Self.blockHash(rpcs[0], height: checkpoint.height) != checkpoint.hash, "the minority is on another fork")
+
+        // Heal: node 0 restarts knowing the others.
+        nodes[0].kill(SIGTERM)
+        var healed = plan.nodes[0].config
+        healed.p2p.persistentPeers = Array(everyone.dropFirst())
+        try healed.tomlText.write(toFile: NodeHome(nodes[0].home).configFile, atomically: true, encoding: .utf8)
+        try nodes[0].start()
+
+        // Node 0 learns the votes and blocks, leaves its heavier fork for the finalized checkpoint.
+        #expect(await PoWPartitionProcessTests.eventually(seconds: 90) {
+            guard let theirs = await Self.latestFinalized(rpcs[0]), theirs.epoch >= checkpoint.epoch else { return false }
+            return await Self.blockHash(rpcs[0], height: checkpoint.height) == checkpoint.hash
+        }, "node 0 finalizes the majority's checkpoint; its log ends:\n\(nodes[0].log.suffix(2_000))")
+        #expect(nodes[0].log.contains("reorg_depth="), "node 0 left its fork")
+        // The majority never left its finalized checkpoint, whatever work node 0's fork carried.
+        for index in 1...3 {
+            #expect(await Self.blockHash(rpcs[index], height: checkpoint.height) == checkpoint.hash)
+            #expect(!nodes[index].log.contains("refusing a reorganization below the latest finalized checkpoint"))
+        }
         for node in nodes { node.kill(SIGTERM) }
     }
 }
