@@ -39,6 +39,10 @@ public actor NodeDriver {
         /// prevote for nil, bypassing the double-sign guard, so slashing can be tested end to
         /// end. Set by the RATIFY_TEST_DOUBLE_SIGN=1 environment variable, never by config.
         public var doubleSignForTesting = false
+        /// FAULT INJECTION: added to this node's wall clock wherever it reads it (proposal
+        /// times, the too-far-ahead check, the heartbeat), to run one node with a skewed clock.
+        /// Set by the RATIFY_CLOCK_OFFSET_MS environment variable (`ratify chaos`), never by config.
+        public var clockOffsetMillis: Int64 = 0
 
         public init(chainID: String, consensus: ConsensusParameters, heartbeatMillis: UInt64) {
             self.chainID = chainID
@@ -118,10 +122,11 @@ public actor NodeDriver {
         self.logger = logger
         self.consensus = Consensus(parameters: settings.consensus, me: validatorKey?.publicKey.address,
                                    height: chain.nextHeight, validators: chain.validators, nextValidators: chain.nextValidators)
-        self.lastDecisionMillis = Self.nowMillis()
+        self.lastDecisionMillis = Date().timeIntervalSince1970 * 1_000 + Double(settings.clockOffsetMillis)
     }
 
-    static func nowMillis() -> Double { Date().timeIntervalSince1970 * 1_000 }
+    /// This node's wall clock in milliseconds since 1970, shifted by `clockOffsetMillis`.
+    func nowMillis() -> Double { Date().timeIntervalSince1970 * 1_000 + Double(settings.clockOffsetMillis) }
 
     /// Decided heights from now on, for the localnet status and benchmarks.
     public func finalizedStream() -> AsyncStream<Finalized> {
@@ -190,7 +195,7 @@ public actor NodeDriver {
     /// Tendermint's `valid(v)` for a block at the current height (nil when valid).
     private func problem(with block: Block) async -> BlockValidationError? {
         do {
-            _ = try await validator.validate(block, state: chain, nowMillis: UInt64(Self.nowMillis()),
+            _ = try await validator.validate(block, state: chain, nowMillis: UInt64(nowMillis()),
                                              alreadyVerified: mempool.verifiedHashes(in: block.transactions))
             return nil
         } catch {
@@ -228,7 +233,7 @@ public actor NodeDriver {
         switch effect {
         case .requestProposalBlock(let height, let round):
             guard height == chain.nextHeight, let key = validatorKey else { return [] }
-            let block = BlockBuilder.proposal(state: chain, proposer: key.publicKey.address, timeMillis: UInt64(Self.nowMillis()),
+            let block = BlockBuilder.proposal(state: chain, proposer: key.publicKey.address, timeMillis: UInt64(nowMillis()),
                                               lastCommit: lastCommit, evidence: evidencePool, mempool: mempool)
             return [.proposalBlock(block, height: height, round: round)]
 
@@ -359,10 +364,10 @@ public actor NodeDriver {
     func timerFired(_ event: TimeoutEvent) {
         // A commit wait belongs to the height just decided, which the chain has already left.
         guard event.height == chain.nextHeight || (event.kind == .commit && event.height == chain.lastBlockHeight) else { return }
-        if event.kind == .commit, mempool.count == 0, Self.nowMillis() - lastDecisionMillis < Double(settings.heartbeatMillis) {
+        if event.kind == .commit, mempool.count == 0, nowMillis() - lastDecisionMillis < Double(settings.heartbeatMillis) {
             // No transactions: hold the next height until one arrives or the heartbeat is due.
             parkedCommitTimeout = event
-            let remaining = Double(settings.heartbeatMillis) - (Self.nowMillis() - lastDecisionMillis)
+            let remaining = Double(settings.heartbeatMillis) - (nowMillis() - lastDecisionMillis)
             schedule(event, afterMillis: UInt64(max(remaining, 1)))
             return
         }
@@ -402,7 +407,7 @@ public actor NodeDriver {
         }
         let writes = executed.writes.map { StateWrite(key: $0.key, value: $0.value) }
         let locations = TransactionLocation.all(in: block, result: executed.result)
-        let storeStarted = Self.nowMillis()
+        let storeStarted = nowMillis()
         // This height's records are trimmed with the block; later heights' buffered ones kept.
         let buffered = walBuffer.filter { $0.height > height }
         do {
@@ -420,7 +425,7 @@ public actor NodeDriver {
             stop(because: "cannot store decided block \(height): \(error)")
             return nil
         }
-        let now = Self.nowMillis()
+        let now = nowMillis()
         let finalized = Finalized(height: height, round: commit.round, blockID: block.id, appHash: executed.result.appHash,
                                   transactionCount: block.transactions.count,
                                   latencyMillis: max(0, now - Double(block.header.timeMillis)),
