@@ -70,7 +70,9 @@ public final class Localnet: Sendable {
     let options: Options
     let print: @Sendable (String) -> Void
     let progress = Mutex(Progress())
+    /// In node order; a node that is relaunched gets its slot back.
     let processes = Mutex<[Process]>([])
+    let homes = Mutex<[String]>([])
 
     public init(options: Options, print: @escaping @Sendable (String) -> Void) {
         self.options = options
@@ -85,11 +87,8 @@ public final class Localnet: Sendable {
     /// `onLaunched` runs once every validator process has started: a caller that changes its
     /// own signal handling must do it there, because children inherit ignored signals.
     public func run(onLaunched: @Sendable () -> Void = {}) async throws -> Summary {
-        let homes = try prepareHomes()
+        let homes = try launchAll()
         let started = Date()
-        for (index, home) in homes.enumerated() {
-            try launch(index: index, home: home)
-        }
         onLaunched()
         print("started \(homes.count) validators (\(homes.joined(separator: ", "))); Ctrl-C stops them")
         let deadline = options.durationSeconds.map { started.addingTimeInterval($0) }
@@ -136,10 +135,58 @@ public final class Localnet: Sendable {
         return homes
     }
 
-    func launch(index: Int, home: String) throws {
+    /// Prepares the homes and starts one `ratify start` per validator; returns the homes.
+    /// `run` supervises them; a caller that perturbs nodes (`ratify chaos`) uses this and the
+    /// per-node controls below instead, since a node it kills must not end the localnet.
+    @discardableResult
+    public func launchAll() throws -> [String] {
+        let prepared = try prepareHomes()
+        homes.withLock { $0 = prepared }
+        for (index, home) in prepared.enumerated() {
+            try launch(index: index, home: home)
+        }
+        return prepared
+    }
+
+    /// The home directory of node `index` (after `launchAll`).
+    public func home(of index: Int) -> String? {
+        homes.withLock { $0.indices.contains(index) ? $0[index] : nil }
+    }
+
+    /// Sends `signal` to node `index`'s process, if it is running.
+    public func signal(node index: Int, _ signal: Int32) {
+        let process = processes.withLock { $0.indices.contains(index) ? $0[index] : nil }
+        if let process, process.isRunning { kill(process.processIdentifier, signal) }
+    }
+
+    /// Whether node `index`'s process is running (a stopped, SIGSTOPped one counts as running).
+    public func isRunning(node index: Int) -> Bool {
+        processes.withLock { $0.indices.contains(index) && $0[index].isRunning }
+    }
+
+    /// Waits up to `timeoutSeconds` for node `index`'s process to exit; true when it has.
+    public func waitForExit(node index: Int, timeoutSeconds: Double) async -> Bool {
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        while isRunning(node: index), Date() < deadline { try? await Task.sleep(nanoseconds: 20_000_000) }
+        return !isRunning(node: index)
+    }
+
+    /// Starts node `index` again on its home (its previous process must have exited), with
+    /// `environment` added to this process's environment (fault injection switches).
+    public func relaunch(node index: Int, environment: [String: String] = [:]) throws {
+        guard let home = home(of: index) else { throw Failure(description: "node\(index) was never launched") }
+        guard !isRunning(node: index) else { throw Failure(description: "node\(index) is still running; stop it before relaunching") }
+        progress.withLock { $0.partialLines[index] = nil }
+        try launch(index: index, home: home, environment: environment)
+    }
+
+    func launch(index: Int, home: String, environment: [String: String] = [:]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: options.binary)
         process.arguments = ["start", "--home", home]
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
+        }
         let pipe = Pipe()
         process.standardError = pipe
         process.standardOutput = pipe
@@ -156,7 +203,9 @@ public final class Localnet: Sendable {
         } catch {
             throw Failure(description: "cannot start \(options.binary): \(error)")
         }
-        processes.withLock { $0.append(process) }
+        processes.withLock { processes in
+            if processes.indices.contains(index) { processes[index] = process } else { processes.append(process) }
+        }
     }
 
     func consume(_ bytes: [UInt8], from node: Int) {

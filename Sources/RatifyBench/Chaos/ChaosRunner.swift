@@ -1,0 +1,343 @@
+import Foundation
+import NIOPosix
+import RatifyCore
+import RatifyNode
+import Synchronization
+
+/// `ratify chaos`: a fresh localnet under an open-loop load of signed transfers, with the
+/// faults of a seeded `ChaosPlanner` plan applied while the load runs; then every node is
+/// stopped, their stores are compared by `HistoryCheck` against the transactions the RPC
+/// acknowledged as final, and a `ChaosReport` says what happened.
+///
+/// Child processes: the validators are `ratify start` children of this process (through
+/// `Localnet`); every path out of `run` (the end, an error, cancellation by Ctrl-C) resumes
+/// paused ones and stops them all.
+public final class ChaosRunner: Sendable {
+    /// The environment variable that shifts a node's wall clock (see `NodeDriver.Settings`).
+    public static let clockOffsetVariable = "RATIFY_CLOCK_OFFSET_MS"
+
+    struct State {
+        var applied: [ChaosReport.Applied] = []
+        /// Heals whose resumption is not seen yet: plan index, when, the height to pass.
+        var pendingHeals: [(index: Int, atNanos: UInt64, aboveHeight: UInt64)] = []
+        var active: Set<Int> = []
+    }
+
+    let options: ChaosOptions
+    let progress: @Sendable (String) -> Void
+    let group: MultiThreadedEventLoopGroup
+    let state = Mutex(State())
+
+    public init(options: ChaosOptions, progress: @escaping @Sendable (String) -> Void) {
+        self.options = options
+        self.progress = progress
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    }
+
+    deinit { try? group.syncShutdownGracefully() }
+
+    /// The faults this run's seed lays out (equal stake per validator, as the localnet has).
+    public var plan: [Perturbation] {
+        ChaosPlanner(votingPowers: Array(repeating: 1, count: options.validators), durationSeconds: options.durationSeconds,
+                     seed: options.seed).plan()
+    }
+
+    public func run() async throws -> ChaosReport {
+        if let problem = options.problem { throw BenchError(problem) }
+        let plan = self.plan
+        state.withLock { $0.applied = plan.map { ChaosReport.Applied(perturbation: $0, status: "skipped", detail: "the run ended first") } }
+        let networkProblem = networkNamespacesProblem()
+        let localnet = try BenchLocalnet(validators: options.validators, senders: options.clients, binary: options.binary,
+                                         basePort: options.basePort)
+        progress("chaos: seed \(options.seed), \(plan.count) faults planned; starting \(options.validators) validators in \(localnet.directory)")
+        do {
+            try await localnet.start(supervised: false)
+        } catch {
+            await localnet.stop(keepDirectory: true)
+            throw error
+        }
+        let outcomes = await runLoad(localnet: localnet, plan: plan, networkProblem: networkProblem)
+        let finalHeights = await settle(localnet)
+        await stopNodes(localnet)
+
+        let acknowledged = outcomes.compactMap { outcome -> HistoryCheck.Acknowledged? in
+            guard case .final(let height) = outcome.result, let hash = outcome.transactionHash else { return nil }
+            return HistoryCheck.Acknowledged(hash: hash, height: height)
+        }
+        let acknowledgedFile = localnet.directory + "/acknowledged.txt"
+        try? Data(HistoryCheck.acknowledgedText(acknowledged).utf8).write(to: URL(fileURLWithPath: acknowledgedFile))
+        let homes = (0..<options.validators).map { "\(localnet.directory)/node\($0)" }
+        progress("checking the history of \(homes.count) stores against \(acknowledged.count) acknowledged transactions")
+        let histories = try homes.enumerated().map { index, home in try NodeHistory.load(home: NodeHome(home), name: "node\(index)") }
+        let history = HistoryCheck.check(histories, acknowledged: acknowledged)
+        let report = makeReport(outcomes: outcomes, history: history, latestHeights: finalHeights, homes: localnet.directory,
+                                nodeErrors: localnet.nodeErrors)
+        if report.passed, !options.keepHomes { try? FileManager.default.removeItem(atPath: localnet.directory) }
+        return report
+    }
+
+    // MARK: The loaded part: load, faults, progress
+
+    func runLoad(localnet: BenchLocalnet, plan: [Perturbation], networkProblem: String?) async -> [TransactionOutcome] {
+        let schedule = OpenLoopSchedule(ratePerSecond: options.ratePerSecond, seconds: options.durationSeconds)
+        let generator = LoadGenerator(schedule: schedule, senders: localnet.makeSenders(), endpoints: localnet.endpoints, group: group,
+                                      resyncNonces: true)
+        let startNanos = LoadGenerator.nowNanos() + 20_000_000
+        let monitor = Task { await self.monitor(localnet: localnet, generator: generator, plan: plan, startNanos: startNanos) }
+        let outcomes: [TransactionOutcome] = await withTaskGroup(of: [TransactionOutcome].self) { tasks in
+            for (index, fault) in plan.enumerated() {
+                tasks.addTask {
+                    await self.execute(index, fault, localnet: localnet, startNanos: startNanos, networkProblem: networkProblem)
+                    return []
+                }
+            }
+            tasks.addTask { await generator.run(startNanos: startNanos) }
+            var all: [TransactionOutcome] = []
+            for await part in tasks { all += part }
+            return all
+        }
+        // Heals at the very end still get their chance to be seen resuming.
+        let deadline = LoadGenerator.nowNanos() + UInt64(options.resumeBoundSeconds * 1e9)
+        while state.withLock({ !$0.pendingHeals.isEmpty }), LoadGenerator.nowNanos() < deadline, !Task.isCancelled {
+            try? await Task.sleep(nanoseconds: 200_000_000)
+        }
+        monitor.cancel()
+        _ = await monitor.value
+        return outcomes
+    }
+
+    /// Every 200 ms: notes heals every node has resumed after; every second: the progress line.
+    func monitor(localnet: BenchLocalnet, generator: LoadGenerator, plan: [Perturbation], startNanos: UInt64) async {
+        var lastLineNanos: UInt64 = 0
+        while !Task.isCancelled {
+            try? await Task.sleep(nanoseconds: 200_000_000)
+            let now = LoadGenerator.nowNanos()
+            let heights = localnet.latestHeights
+            let lowest = heights.min() ?? 0
+            let (active, applied, skipped) = state.withLock { state in
+                state.pendingHeals.removeAll { heal in
+                    guard lowest > heal.aboveHeight else { return false }
+                    state.applied[heal.index].resumeSeconds = Double(now - heal.atNanos) / 1e9
+                    return true
+                }
+                return (state.active.sorted(), state.applied.filter { $0.status == "applied" }.count,
+                        state.applied.filter { $0.status == "skipped" && $0.detail != "the run ended first" }.count)
+            }
+            guard now - lastLineNanos >= 1_000_000_000 else { continue }
+            lastLineNanos = now
+            let elapsed = Double(LoadGenerator.elapsedNanos(since: startNanos)) / 1e9
+            let load = generator.takeProgress(elapsedSeconds: elapsed)
+            let faults = active.map { index in
+                String(format: "%@ (%.0f s left)", plan[index].summary, max(0, plan[index].endSeconds - elapsed))
+            }
+            progress(String(format: "[%6.1f/%.0f s] heights %@  sent %d  final %d  failed %d  faults: %@  applied %d skipped %d",
+                            elapsed, options.durationSeconds, heights.map(String.init).joined(separator: "/"), load.sent, load.final,
+                            load.failed, faults.isEmpty ? "none" : faults.joined(separator: ", "), applied, skipped))
+        }
+    }
+
+    /// Applies fault `index` at its start, heals it at its end, and queues its resumption.
+    func execute(_ index: Int, _ fault: Perturbation, localnet: BenchLocalnet, startNanos: UInt64, networkProblem: String?) async {
+        await sleep(until: fault.startSeconds, from: startNanos)
+        guard !Task.isCancelled else { return }
+        if fault.kind.needsNetworkNamespaces, let networkProblem {
+            record(index, status: "skipped", detail: networkProblem)
+            return
+        }
+        let detail: String?
+        do {
+            detail = try await apply(fault, localnet: localnet)
+        } catch {
+            record(index, status: "skipped", detail: "could not apply: \(error)")
+            return
+        }
+        record(index, status: "applied", detail: detail)
+        state.withLock { _ = $0.active.insert(index) }
+        // Cancelled (Ctrl-C): heal at once, so nothing is left paused or cut off.
+        await sleep(until: fault.endSeconds, from: startNanos)
+        var healNote: String?
+        do {
+            healNote = try await heal(fault, localnet: localnet)
+        } catch {
+            healNote = "heal failed: \(error)"
+        }
+        if let healNote { record(index, status: "applied", detail: [detail, healNote].compactMap { $0 }.joined(separator: "; ")) }
+        let highest = localnet.latestHeights.max() ?? 0
+        state.withLock { state in
+            state.active.remove(index)
+            state.pendingHeals.append((index, LoadGenerator.nowNanos(), highest))
+        }
+    }
+
+    func record(_ index: Int, status: String, detail: String?) {
+        state.withLock { state in
+            state.applied[index].status = status
+            state.applied[index].detail = detail
+        }
+    }
+
+    func sleep(until seconds: Double, from startNanos: UInt64) async {
+        let due = startNanos + UInt64(max(0, seconds) * 1e9)
+        let now = LoadGenerator.nowNanos()
+        if due > now { try? await Task.sleep(nanoseconds: due - now) }
+    }
+
+    // MARK: Faults
+
+    /// Does what `fault` says; returns what it did worth reporting.
+    func apply(_ fault: Perturbation, localnet: BenchLocalnet) async throws -> String? {
+        let nodes = localnet.localnet
+        switch fault.kind {
+        case .kill:
+            for node in fault.nodes { try await stop(node, signal: SIGKILL, nodes) }
+            return nil
+        case .pause:
+            for node in fault.nodes { nodes.signal(node: node, SIGSTOP) }
+            return nil
+        case .truncateWAL:
+            var deleted: [String] = []
+            for node in fault.nodes {
+                try await stop(node, signal: SIGKILL, nodes)
+                guard let home = nodes.home(of: node) else { throw BenchError("node\(node) has no home") }
+                let result = try WALTruncation.run(home: NodeHome(home), records: fault.walRecords ?? 1)
+                deleted.append("node\(node): deleted \(result.deleted), \(result.remaining) remain")
+            }
+            return deleted.joined(separator: "; ")
+        case .clockOffset:
+            let offset = fault.clockOffsetMillis ?? 0
+            var notes: [String] = []
+            for node in fault.nodes {
+                if let note = try await stop(node, signal: SIGTERM, nodes) { notes.append(note) }
+                try nodes.relaunch(node: node, environment: [Self.clockOffsetVariable: String(offset)])
+            }
+            return notes.isEmpty ? nil : notes.joined(separator: "; ")
+        case .isolate:
+            let others = (0..<options.validators).filter { !fault.nodes.contains($0) }
+            try netns(["partition", [others, fault.nodes].map { $0.map(String.init).joined(separator: ",") }.joined(separator: "|")])
+            return nil
+        case .split:
+            let half = options.validators / 2
+            try netns(["partition", "\((0..<half).map(String.init).joined(separator: ","))|\((half..<options.validators).map(String.init).joined(separator: ","))"])
+            return nil
+        case .shape:
+            guard let shaping = fault.shaping else { return nil }
+            for node in fault.nodes {
+                try netns(["shape", String(node), "--delay-ms", String(shaping.delayMillis), "--jitter-ms", String(shaping.jitterMillis),
+                           "--loss-pct", String(shaping.lossPercent)])
+            }
+            return nil
+        }
+    }
+
+    /// Undoes what `apply` did; returns a note worth reporting, if any.
+    func heal(_ fault: Perturbation, localnet: BenchLocalnet) async throws -> String? {
+        let nodes = localnet.localnet
+        var notes: [String] = []
+        switch fault.kind {
+        case .kill, .truncateWAL:
+            for node in fault.nodes { try nodes.relaunch(node: node) }
+        case .pause:
+            for node in fault.nodes { nodes.signal(node: node, SIGCONT) }
+        case .clockOffset:
+            for node in fault.nodes {
+                if let note = try await stop(node, signal: SIGTERM, nodes) { notes.append(note) }
+                try nodes.relaunch(node: node)
+            }
+        case .isolate, .split:
+            try netns(["heal"])
+        case .shape:
+            for node in fault.nodes { try netns(["unshape", String(node)]) }
+        }
+        return notes.isEmpty ? nil : notes.joined(separator: "; ")
+    }
+
+    /// A node given SIGTERM that has not exited after this long gets SIGKILL. A node stops
+    /// in well under a second when idle; open keep-alive RPC connections of the load can hold
+    /// its shutdown for up to the RPC's `wait=final` timeout.
+    static let gracefulStopSeconds = 3.0
+
+    /// Sends `signal` and waits for the node to exit (SIGKILL after `gracefulStopSeconds`);
+    /// returns a note when SIGKILL was needed.
+    @discardableResult
+    func stop(_ node: Int, signal: Int32, _ nodes: Localnet) async throws -> String? {
+        nodes.signal(node: node, signal)
+        if await nodes.waitForExit(node: node, timeoutSeconds: signal == SIGKILL ? 10 : Self.gracefulStopSeconds) { return nil }
+        nodes.signal(node: node, SIGKILL)
+        guard await nodes.waitForExit(node: node, timeoutSeconds: 10) else { throw BenchError("node\(node) did not exit after SIGKILL") }
+        return "node\(node) did not stop within \(Int(Self.gracefulStopSeconds)) s of SIGTERM; killed"
+    }
+
+    // MARK: Network namespaces
+
+    /// Nil when network faults can be injected; otherwise why they are skipped.
+    func networkNamespacesProblem() -> String? {
+        guard options.networkNamespaces else { return "needs --netns (validators in network namespaces, Tools/netns.sh)" }
+        return "--netns: running the validators inside namespaces is not wired into ratify chaos yet"
+    }
+
+    /// Runs `Tools/netns.sh ARGS`; exit 4 (no netem) and other failures throw with its message.
+    func netns(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: options.netnsScript)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let message = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        switch process.terminationStatus {
+        case 0: return
+        case 4: throw BenchError("netem unavailable in this kernel (Tools/netns.sh exit 4)")
+        case let status: throw BenchError("Tools/netns.sh \(arguments.first ?? "") exited \(status): \(message.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+    }
+
+    // MARK: The end
+
+    /// Waits (up to the resume bound) until every node has the height the highest had when
+    /// the load ended; returns each node's latest height.
+    func settle(_ localnet: BenchLocalnet) async -> [UInt64] {
+        let target = localnet.latestHeights.max() ?? 0
+        let deadline = Date().addingTimeInterval(options.resumeBoundSeconds)
+        while (localnet.latestHeights.min() ?? 0) < target, Date() < deadline, !Task.isCancelled {
+            try? await Task.sleep(nanoseconds: 200_000_000)
+        }
+        return localnet.latestHeights
+    }
+
+    /// Resumes paused nodes, heals the network, and stops every node (SIGTERM, then SIGKILL).
+    func stopNodes(_ localnet: BenchLocalnet) async {
+        for node in 0..<options.validators { localnet.localnet.signal(node: node, SIGCONT) }
+        if networkNamespacesProblem() == nil { try? netns(["heal"]) }
+        await localnet.stop(keepDirectory: true)
+    }
+
+    func makeReport(outcomes: [TransactionOutcome], history: HistoryCheck.Report, latestHeights: [UInt64], homes: String,
+                    nodeErrors: [String]) -> ChaosReport {
+        var transactions = ChaosReport.Transactions(scheduled: outcomes.count, acknowledged: 0, rejected: 0, timedOut: 0, failed: 0,
+                                                    unsent: 0, lost: history.lostCount, duplicated: history.duplicatedCount)
+        for outcome in outcomes {
+            switch outcome.result {
+            case .final: transactions.acknowledged += 1
+            case .rejected: transactions.rejected += 1
+            case .timedOut: transactions.timedOut += 1
+            case .failed: transactions.failed += 1
+            case .unsent: transactions.unsent += 1
+            }
+        }
+        let applied = state.withLock { $0.applied }
+        let resumes = applied.compactMap(\.resumeSeconds).sorted()
+        // The last heal: the applied fault that ended last.
+        let lastHealed = applied.filter { $0.status == "applied" }.max { $0.perturbation.endSeconds < $1.perturbation.endSeconds }
+        let lastResumed = lastHealed.map { ($0.resumeSeconds ?? .infinity) <= options.resumeBoundSeconds } ?? true
+        let resume = ChaosReport.Resume(heals: resumes.count, p50Seconds: resumes.isEmpty ? nil : resumes[resumes.count / 2],
+                                        maxSeconds: resumes.last, boundSeconds: options.resumeBoundSeconds,
+                                        lastHealResumedWithinBound: lastResumed)
+        let settings = ChaosReport.Settings(validators: options.validators, durationSeconds: options.durationSeconds, seed: options.seed,
+                                            rateTxPerSecond: options.ratePerSecond, networkNamespaces: options.networkNamespaces,
+                                            buildMode: FinalityBench.buildMode, command: options.command, homes: homes)
+        return ChaosReport(settings: settings, perturbations: applied, latestHeights: latestHeights, transactions: transactions,
+                           doubleSigns: history.doubleSigns.count, resume: resume, history: history, nodeErrors: nodeErrors)
+    }
+}
