@@ -4,8 +4,10 @@ import RatifyCore
 /// `ratify testnet` writes them. `plan` is pure (keys come from a seed or are passed in
 /// through `KeySource`), `write` only puts the plan on disk, so tests check the plan itself.
 ///
-/// Ports: node i uses `basePort + 10*i` (+0 p2p TCP, +1 RPC, +2 UDP votes, +4 Prometheus),
-/// so node0 on base 26656 gets CometBFT's familiar 26656/26657/26660.
+/// Ports: a node uses `basePort + 10*k` (+0 p2p TCP, +1 RPC, +2 UDP votes, +4 Prometheus), where
+/// k counts the nodes before it on the same host: on one host node i gets `basePort + 10*i`, so
+/// node0 on base 26656 gets CometBFT's familiar 26656/26657/26660; with one host per node
+/// (`hosts`) every node gets the base ports on its own address.
 public enum TestnetGenerator {
     public static let validatorsMax = 100
     static let portsPerNode = 10
@@ -16,6 +18,9 @@ public enum TestnetGenerator {
         public var mode = ChainMode.pos
         public var basePort: UInt16 = 26656
         public var host = "127.0.0.1"
+        /// One host per node, in node order, for validators on separate machines: each node
+        /// listens on (and is dialled at) its own host. Nil: every node on `host`.
+        public var hosts: [String]? = nil
         public var genesisTime: GenesisTime
         /// Deterministic keys for reproducible checked-in files. Development only: anyone
         /// who knows the seed knows every key.
@@ -58,15 +63,21 @@ public enum TestnetGenerator {
         guard count >= 1, count <= validatorsMax else {
             throw OptionError(option: "--validators", reason: "expected 1 to \(validatorsMax), got \(count)")
         }
-        let lastPort = Int(options.basePort) + portsPerNode * (count - 1) + 4
+        let hosts = try nodeHosts(options)
+        // Each node's slot on its host: how many nodes before it share that host.
+        var slots: [Int] = []
+        var nodesPerHost: [String: Int] = [:]
+        for host in hosts {
+            slots.append(nodesPerHost[host, default: 0])
+            nodesPerHost[host, default: 0] += 1
+        }
+        let nodesOnBusiestHost = nodesPerHost.values.max() ?? 1
+        let lastPort = Int(options.basePort) + portsPerNode * (nodesOnBusiestHost - 1) + 4
         guard options.basePort > 0, lastPort <= Int(UInt16.max) else {
-            throw OptionError(option: "--base-port", reason: "\(options.basePort) leaves no room for \(count) nodes of \(portsPerNode) ports each; use at most \(Int(UInt16.max) - portsPerNode * (count - 1) - 4)")
+            throw OptionError(option: "--base-port", reason: "\(options.basePort) leaves no room for \(nodesOnBusiestHost) nodes of \(portsPerNode) ports each on one host; use at most \(Int(UInt16.max) - portsPerNode * (nodesOnBusiestHost - 1) - 4)")
         }
         if let problem = Genesis.chainIDProblem(options.chainID) {
             throw OptionError(option: "--chain-id", reason: problem)
-        }
-        guard case .success = HostPort.parse("\(options.host):1") else {
-            throw OptionError(option: "--host", reason: "expected a host name or IP address, got \"\(options.host)\"")
         }
         if let seed = options.seed, seed.count != 32 {
             throw OptionError(option: "--seed", reason: "expected 32 bytes (64 hex digits), got \(seed.count)")
@@ -79,13 +90,14 @@ public enum TestnetGenerator {
         for index in 0..<count {
             let validatorKey = key(options.seed, role: "validator", index: index)
             let nodeKey = key(options.seed, role: "node", index: index)
-            let base = options.basePort + UInt16(portsPerNode * index)  // in range: checked above
+            let base = options.basePort + UInt16(portsPerNode * slots[index])  // in range: checked above
+            let host = hosts[index]
             var config = NodeConfig()
             config.moniker = "node\(index)"
-            config.p2p.listenAddress = HostPort(host: options.host, port: base)
-            config.rpc.listenAddress = HostPort(host: options.host, port: base + 1)
-            config.p2p.udpListenAddress = HostPort(host: options.host, port: base + 2)
-            config.instrumentation.prometheusListenAddress = HostPort(host: options.host, port: base + 4)
+            config.p2p.listenAddress = HostPort(host: host, port: base)
+            config.rpc.listenAddress = HostPort(host: host, port: base + 1)
+            config.p2p.udpListenAddress = HostPort(host: host, port: base + 2)
+            config.instrumentation.prometheusListenAddress = HostPort(host: host, port: base + 4)
             nodes.append(Node(name: "node\(index)", config: config, validatorKey: validatorKey, nodeKey: nodeKey))
             genesis.validators.append(GenesisValidator(name: "node\(index)", publicKey: validatorKey.publicKey, stake: options.stakePerValidator))
             genesis.accounts.append(GenesisAccount(address: validatorKey.publicKey.address, balance: options.balancePerAccount))
@@ -102,6 +114,25 @@ public enum TestnetGenerator {
             throw OptionError(option: "testnet", reason: error.description)
         }
         return Plan(genesis: genesis, nodes: nodes)
+    }
+
+    /// The host of each node: `hosts` (one per node) or `host` for all, each a valid host.
+    static func nodeHosts(_ options: Options) throws(OptionError) -> [String] {
+        guard let hosts = options.hosts else {
+            guard case .success = HostPort.parse("\(options.host):1") else {
+                throw OptionError(option: "--host", reason: "expected a host name or IP address, got \"\(options.host)\"")
+            }
+            return Array(repeating: options.host, count: options.validatorCount)
+        }
+        guard hosts.count == options.validatorCount else {
+            throw OptionError(option: "--hosts", reason: "expected one host per validator (\(options.validatorCount)), got \(hosts.count)")
+        }
+        for host in hosts {
+            guard case .success = HostPort.parse("\(host):1") else {
+                throw OptionError(option: "--hosts", reason: "expected host names or IP addresses, got \"\(host)\"")
+            }
+        }
+        return hosts
     }
 
     /// Writes `DIR/genesis.json` and `DIR/node0` ... `DIR/node{N-1}`. Refuses to write into

@@ -10,7 +10,10 @@ struct TestnetCommand: ParsableCommand {
         abstract: "Write a genesis and N validator homes for a local testnet.",
         discussion: """
             Node i listens on BASE+10*i (p2p), +1 (rpc), +2 (udp votes), +4 (prometheus). \
-            Every node lists all others as persistent peers; each validator gets a funded account.
+            With --hosts (one address per validator, for separate machines) each node listens on \
+            its own address at BASE, +1, +2, +4 instead; nodes listed on the same host still get \
+            BASE+10*k. Every node lists all others as persistent peers; each validator gets a \
+            funded account.
             """
     )
 
@@ -26,11 +29,14 @@ struct TestnetCommand: ParsableCommand {
     @Option(help: "Chain mode: pos, pow or hybrid.")
     var mode = "pos"
 
-    @Option(name: .customLong("base-port"), help: "First port; node i uses BASE+10*i to BASE+10*i+4.")
+    @Option(name: .customLong("base-port"), help: "First port; node i uses BASE+10*i to BASE+10*i+4 (with --hosts, BASE to BASE+4 on its own host).")
     var basePort: UInt16 = 26656
 
-    @Option(help: "Host every node listens on and is dialled at.")
-    var host = "127.0.0.1"
+    @Option(help: "Host every node listens on and is dialled at (default 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "Comma-separated host of each validator in order (10.0.0.1,10.0.0.2,...), for validators on separate machines.")
+    var hosts: String?
 
     @Option(name: .customLong("genesis-time"), help: "RFC 3339 UTC genesis time (default: now).")
     var genesisTime: String?
@@ -61,7 +67,17 @@ struct TestnetCommand: ParsableCommand {
         options.chainID = chainID
         options.mode = chainMode
         options.basePort = basePort
-        options.host = host
+        switch (host, hosts) {
+        case (.some, .some):
+            throw StandardError.fail("--host and --hosts: give one or the other")
+        case (let host?, nil):
+            options.host = host
+        case (nil, let hosts?):
+            options.hosts = hosts.split(separator: ",", omittingEmptySubsequences: false)
+                .map { $0.trimmingCharacters(in: .whitespaces) }
+        case (nil, nil):
+            break
+        }
         guard heartbeatMillis > 0 else { throw StandardError.fail("--heartbeat-ms must be positive") }
         options.heartbeatMillis = heartbeatMillis
         if let seed {

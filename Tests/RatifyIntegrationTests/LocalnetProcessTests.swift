@@ -7,12 +7,14 @@ import Testing
 /// Real validators as separate processes on loopback, from a fresh testnet.
 @Suite("validator processes", .serialized)
 struct LocalnetProcessTests {
-    /// A fresh 4-validator testnet with short timeouts, on ports unlikely to be in use.
-    static func makeTestnet(in directory: String, validators: Int = 4, chainID: String = "integration",
+    /// A fresh 4-validator testnet with short timeouts, on ports unlikely to be in use; `hosts`
+    /// gives each validator its own address (see `TestnetGenerator.Options.hosts`).
+    static func makeTestnet(in directory: String, validators: Int = 4, chainID: String = "integration", hosts: [String]? = nil,
                             configure: (inout Genesis) -> Void = { _ in }) throws -> (TestnetGenerator.Plan, [String]) {
         guard let time = GenesisTime(unixSeconds: Int64(Date().timeIntervalSince1970)) else { throw TestFailure("clock") }
         var options = TestnetGenerator.Options(validatorCount: validators, genesisTime: time)
         options.chainID = chainID
+        options.hosts = hosts
         options.basePort = UInt16(31_000 + Int.random(in: 0..<2_000) * 10)
         options.heartbeatMillis = 200
         var plan = try TestnetGenerator.plan(options)
@@ -47,11 +49,16 @@ struct LocalnetProcessTests {
         for node in nodes { node.kill(SIGTERM) }
         #expect(nodes.allSatisfy { $0.log.contains("stopped cleanly") }, "every node stops cleanly on SIGTERM")
 
-        // Every store reopens cleanly and holds the same blocks and app hashes at every height.
+        try Self.expectStoresAgree(plan: plan, homes: homes, commonHeightAtLeast: target - 1)
+    }
+
+    /// Every stopped node's store reopens cleanly, verifies, and holds the same blocks and app
+    /// hashes at every height they share, which is at least `commonHeightAtLeast`.
+    static func expectStoresAgree(plan: TestnetGenerator.Plan, homes: [String], commonHeightAtLeast: UInt64) throws {
         let stores = try homes.map { try NodeStore.open(dataDirectory: $0 + "/data", genesisHash: plan.genesis.genesisHash) }
         defer { stores.forEach { $0.close() } }
         let common = try stores.map { try $0.blocks.latestHeight() }.min() ?? 0
-        #expect(common >= target - 1)
+        #expect(common >= commonHeightAtLeast)
         for height in 1...max(common, 1) {
             let hashes = try Set(stores.map { try $0.blocks.blockHash(height: height) })
             let appHashes = try Set(stores.map { try $0.state.appHash(height: height) })

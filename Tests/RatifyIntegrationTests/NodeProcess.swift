@@ -5,6 +5,9 @@ import RatifyNode
 final class NodeProcess {
     let home: String
     let logPath: String
+    /// A command that runs the rest of its arguments, such as `Tools/netns.sh exec 0`; it must
+    /// exec them so that signals to the process reach the node. Empty: run `ratify` directly.
+    let launcher: [String]
     private(set) var process = Process()
 
     /// `swift test` builds every product into the directory that holds the test bundle.
@@ -12,10 +15,13 @@ final class NodeProcess {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("ratify").path
     }
 
-    init(home: String) {
+    init(home: String, launcher: [String]) {
         self.home = home
         self.logPath = home + "/node.log"
+        self.launcher = launcher
     }
+
+    convenience init(home: String) { self.init(home: home, launcher: []) }
 
     /// Starts (or restarts, appending to the same log) the node; `environment` is added to ours.
     func start(environment: [String: String] = [:]) throws {
@@ -23,8 +29,9 @@ final class NodeProcess {
         guard let log = FileHandle(forWritingAtPath: logPath) else { throw TestFailure("cannot open \(logPath)") }
         log.seekToEndOfFile()
         process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["start", "--home", home]
+        let command = launcher + [Self.binary, "start", "--home", home]
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
         process.standardOutput = log
         process.standardError = log

@@ -20,9 +20,14 @@ struct RatifyCLI {
 
     /// `ratify ARGUMENTS...`, nothing added.
     static func run(_ arguments: [String]) throws -> Run {
+        try run(command: [NodeProcess.binary] + arguments)
+    }
+
+    /// Any command, such as `ratify` behind `Tools/netns.sh exec client`.
+    static func run(command: [String]) throws -> Run {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: NodeProcess.binary)
-        process.arguments = arguments
+        process.executableURL = URL(fileURLWithPath: command.first ?? NodeProcess.binary)
+        process.arguments = Array(command.dropFirst())
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

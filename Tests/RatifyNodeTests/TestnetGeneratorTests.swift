@@ -59,6 +59,32 @@ struct TestnetGeneratorTests {
         #expect(throws: FileSystemError.self) { try TestnetGenerator.write(plan, to: directory.path) }
     }
 
+    @Test("with one host per validator, each node listens on its own address at the base ports and is dialled there")
+    func separateHosts() throws {
+        var options = try options(4)
+        options.hosts = ["10.77.0.10", "10.77.0.11", "node2.example", "10.77.0.10"]
+        let plan = try TestnetGenerator.plan(options)
+        let p2p = plan.nodes.map(\.config.p2p.listenAddress)
+        #expect(p2p == [HostPort(host: "10.77.0.10", port: 26656), HostPort(host: "10.77.0.11", port: 26656),
+                        HostPort(host: "node2.example", port: 26656), HostPort(host: "10.77.0.10", port: 26666)])
+        for node in plan.nodes {
+            let host = node.config.p2p.listenAddress.host
+            #expect(node.config.rpc.listenAddress == HostPort(host: host, port: node.config.p2p.listenAddress.port + 1))
+            #expect(node.config.p2p.udpListenAddress == HostPort(host: host, port: node.config.p2p.listenAddress.port + 2))
+            #expect(node.config.instrumentation.prometheusListenAddress.host == host)
+        }
+        #expect(plan.nodes[0].config.p2p.persistentPeers.map(\.endpoint) == Array(p2p[1...]))
+
+        options.hosts = ["10.77.0.10", "10.77.0.11"]
+        #expect(throws: TestnetGenerator.OptionError(option: "--hosts", reason: "expected one host per validator (4), got 2")) {
+            try TestnetGenerator.plan(options)
+        }
+        options.hosts = ["10.77.0.10", "", "10.77.0.12", "10.77.0.13"]
+        #expect(throws: TestnetGenerator.OptionError(option: "--hosts", reason: "expected host names or IP addresses, got \"\"")) {
+            try TestnetGenerator.plan(options)
+        }
+    }
+
     @Test("options out of range are one-line errors naming the flag")
     func badOptions() throws {
         #expect(throws: TestnetGenerator.OptionError(option: "--validators", reason: "expected 1 to 100, got 0")) {
@@ -67,7 +93,7 @@ struct TestnetGeneratorTests {
         var high = try options(4)
         high.basePort = 65530
         #expect(throws: TestnetGenerator.OptionError(option: "--base-port",
-                                                     reason: "65530 leaves no room for 4 nodes of 10 ports each; use at most 65501")) {
+                                                     reason: "65530 leaves no room for 4 nodes of 10 ports each on one host; use at most 65501")) {
             try TestnetGenerator.plan(high)
         }
         var badChain = try options(1)

@@ -10,6 +10,8 @@ public struct NetConfig: Sendable {
     public var listenPort: Int = 26656
     /// `[p2p] udp_listen_address` port; nil disables the UDP fast path, 0 picks an ephemeral port.
     public var udpListenPort: Int? = nil
+    /// `[p2p] udp_listen_address` host; nil binds UDP on `listenHost`.
+    public var udpListenHost: String? = nil
     public var persistentPeers: [PeerAddress] = []
     public var maxInboundPeers: Int = 40
     public var maxPeers: Int = 50

@@ -114,7 +114,7 @@ public final class PeerManager: Sendable {
         var udp: (any Channel)?
         if let udpPort = config.udpListenPort {
             do {
-                udp = try await bindUDP(host: config.listenHost, port: udpPort)
+                udp = try await bindUDP(host: config.udpListenHost ?? config.listenHost, port: udpPort)
             } catch {
                 try? await server.close()
                 throw error

@@ -84,6 +84,7 @@ public final class ValidatorNode: Service {
             netConfig.listenHost = config.p2p.listenAddress.host
             netConfig.listenPort = Int(config.p2p.listenAddress.port)
             netConfig.udpListenPort = Int(config.p2p.udpListenAddress.port)
+            netConfig.udpListenHost = config.p2p.udpListenAddress.host
             netConfig.persistentPeers = config.p2p.persistentPeers.map {
                 RatifyNet.PeerAddress(nodeID: $0.nodeID, host: $0.endpoint.host, port: Int($0.endpoint.port))
             }
