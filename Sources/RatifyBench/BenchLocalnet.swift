@@ -34,7 +34,10 @@ final class BenchLocalnet: Sendable {
     /// Writes the testnet; `start` runs it.
     /// `basePort`: the first of the nodes' ports (each node takes 10 from there); nil picks
     /// one at random in 52000-63999.
-    init(validators: Int, senders: Int, binary: String, timing: Timing = Timing(), basePort: UInt16? = nil) throws {
+    /// `hosts`: one address per node (each listens and is dialled there, e.g. in its own
+    /// network namespace), with `launchPrefix` to start it there; nil: all on 127.0.0.1.
+    init(validators: Int, senders: Int, binary: String, timing: Timing = Timing(), basePort: UInt16? = nil,
+         hosts: [String]? = nil, launchPrefix: (@Sendable (Int) -> [String])? = nil) throws {
         guard let time = GenesisTime(unixSeconds: Int64(Date().timeIntervalSince1970)) else {
             throw BenchError("the system clock is outside the genesis time range")
         }
@@ -43,6 +46,7 @@ final class BenchLocalnet: Sendable {
         // Ports away from the localnet's 26656 and from the integration tests' 31000-51000.
         options.basePort = basePort ?? UInt16(52_000 + Int.random(in: 0..<1_200) * 10)
         options.heartbeatMillis = timing.heartbeatMillis
+        options.hosts = hosts
         var plan: TestnetGenerator.Plan
         do { plan = try TestnetGenerator.plan(options) } catch { throw BenchError("\(error)") }
         plan.genesis.consensus.timeoutCommitMillis = timing.timeoutCommitMillis
@@ -63,6 +67,7 @@ final class BenchLocalnet: Sendable {
         var localnetOptions = Localnet.Options(validators: validators, genesisFile: directory + "/genesis.json",
                                                homesDirectory: directory, fresh: false, durationSeconds: nil, binary: binary)
         localnetOptions.echoErrors = false
+        localnetOptions.launchPrefix = launchPrefix
         let log = self.log
         localnetOptions.onFinalized = { line, node in log.record(line, node: node) }
         localnet = Localnet(options: localnetOptions, print: { line in

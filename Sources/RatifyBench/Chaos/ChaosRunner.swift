@@ -47,8 +47,16 @@ public final class ChaosRunner: Sendable {
         let plan = self.plan
         state.withLock { $0.applied = plan.map { ChaosReport.Applied(perturbation: $0, status: "skipped", detail: "the run ended first") } }
         let networkProblem = networkNamespacesProblem()
+        let inNamespaces = networkProblem == nil
+        let script = options.netnsScript
+        var hosts: [String]?
+        var launchPrefix: (@Sendable (Int) -> [String])?
+        if inNamespaces {
+            hosts = (0..<options.validators).map(Self.namespaceHost)
+            launchPrefix = { node in [script, "exec", String(node)] }
+        }
         let localnet = try BenchLocalnet(validators: options.validators, senders: options.clients, binary: options.binary,
-                                         basePort: options.basePort)
+                                         basePort: options.basePort, hosts: hosts, launchPrefix: launchPrefix)
         progress("chaos: seed \(options.seed), \(plan.count) faults planned; starting \(options.validators) validators in \(localnet.directory)")
         do {
             try await localnet.start(supervised: false)
@@ -58,7 +66,7 @@ public final class ChaosRunner: Sendable {
         }
         let outcomes = await runLoad(localnet: localnet, plan: plan, networkProblem: networkProblem)
         let finalHeights = await settle(localnet)
-        await stopNodes(localnet)
+        await stopNodes(localnet, inNamespaces: inNamespaces)
 
         let acknowledged = outcomes.compactMap { outcome -> HistoryCheck.Acknowledged? in
             guard case .final(let height) = outcome.result, let hash = outcome.transactionHash else { return nil }
@@ -71,7 +79,7 @@ public final class ChaosRunner: Sendable {
         let histories = try homes.enumerated().map { index, home in try NodeHistory.load(home: NodeHome(home), name: "node\(index)") }
         let history = HistoryCheck.check(histories, acknowledged: acknowledged)
         let report = makeReport(outcomes: outcomes, history: history, latestHeights: finalHeights, homes: localnet.directory,
-                                nodeErrors: localnet.nodeErrors)
+                                nodeErrors: localnet.nodeErrors, inNamespaces: inNamespaces)
         if report.passed, !options.keepHomes { try? FileManager.default.removeItem(atPath: localnet.directory) }
         return report
     }
@@ -269,10 +277,26 @@ public final class ChaosRunner: Sendable {
 
     // MARK: Network namespaces
 
-    /// Nil when network faults can be injected; otherwise why they are skipped.
+    /// Validator i's address in its namespace (Tools/netns.sh's fixed layout).
+    static func namespaceHost(_ index: Int) -> String { "10.77.0.\(10 + index)" }
+
+    /// Nil when the validators run in network namespaces and network faults can be injected;
+    /// otherwise why those faults are skipped (the run then stays on loopback).
+    /// With --netns the namespaces must be up and this process inside `ratify-client`
+    /// (Tools/chaos-netns.sh does both): `Tools/netns.sh check` exits 3 where they cannot be made.
     func networkNamespacesProblem() -> String? {
         guard options.networkNamespaces else { return "needs --netns (validators in network namespaces, Tools/netns.sh)" }
-        return "--netns: running the validators inside namespaces is not wired into ratify chaos yet"
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: options.netnsScript)
+        check.arguments = ["check"]
+        let pipe = Pipe()
+        check.standardOutput = pipe
+        check.standardError = pipe
+        do { try check.run() } catch { return "--netns: cannot run \(options.netnsScript): \(error)" }
+        let message = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        check.waitUntilExit()
+        return check.terminationStatus == 0 ? nil : "--netns: \(message) (Tools/netns.sh check exited \(check.terminationStatus))"
     }
 
     /// Runs `Tools/netns.sh ARGS`; exit 4 (no netem) and other failures throw with its message.
@@ -307,14 +331,14 @@ public final class ChaosRunner: Sendable {
     }
 
     /// Resumes paused nodes, heals the network, and stops every node (SIGTERM, then SIGKILL).
-    func stopNodes(_ localnet: BenchLocalnet) async {
+    func stopNodes(_ localnet: BenchLocalnet, inNamespaces: Bool) async {
         for node in 0..<options.validators { localnet.localnet.signal(node: node, SIGCONT) }
-        if networkNamespacesProblem() == nil { try? netns(["heal"]) }
+        if inNamespaces { try? netns(["heal"]) }
         await localnet.stop(keepDirectory: true)
     }
 
     func makeReport(outcomes: [TransactionOutcome], history: HistoryCheck.Report, latestHeights: [UInt64], homes: String,
-                    nodeErrors: [String]) -> ChaosReport {
+                    nodeErrors: [String], inNamespaces: Bool) -> ChaosReport {
         var transactions = ChaosReport.Transactions(scheduled: outcomes.count, acknowledged: 0, rejected: 0, timedOut: 0, failed: 0,
                                                     unsent: 0, lost: history.lostCount, duplicated: history.duplicatedCount)
         for outcome in outcomes {
@@ -335,7 +359,7 @@ public final class ChaosRunner: Sendable {
                                         maxSeconds: resumes.last, boundSeconds: options.resumeBoundSeconds,
                                         lastHealResumedWithinBound: lastResumed)
         let settings = ChaosReport.Settings(validators: options.validators, durationSeconds: options.durationSeconds, seed: options.seed,
-                                            rateTxPerSecond: options.ratePerSecond, networkNamespaces: options.networkNamespaces,
+                                            rateTxPerSecond: options.ratePerSecond, networkNamespaces: inNamespaces,
                                             buildMode: FinalityBench.buildMode, command: options.command, homes: homes)
         return ChaosReport(settings: settings, perturbations: applied, latestHeights: latestHeights, transactions: transactions,
                            doubleSigns: history.doubleSigns.count, resume: resume, history: history, nodeErrors: nodeErrors)

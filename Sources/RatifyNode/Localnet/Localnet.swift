@@ -19,6 +19,10 @@ public final class Localnet: Sendable {
         public var onFinalized: (@Sendable (FinalizedLine, Int) -> Void)?
         /// Echo node lines with errors; a benchmark turns this off and reports them itself.
         public var echoErrors = true
+        /// Words put before `binary start --home H` for node i, e.g. `Tools/netns.sh exec i` to
+        /// run it in its network namespace. The wrapper must exec the node, so that its
+        /// process id is the node's (signals go to it).
+        public var launchPrefix: (@Sendable (Int) -> [String])?
 
         public init(validators: Int, genesisFile: String, homesDirectory: String, fresh: Bool,
                     durationSeconds: Double?, binary: String) {
@@ -182,8 +186,9 @@ public final class Localnet: Sendable {
 
     func launch(index: Int, home: String, environment: [String: String] = [:]) throws {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: options.binary)
-        process.arguments = ["start", "--home", home]
+        let command = (options.launchPrefix?(index) ?? []) + [options.binary, "start", "--home", home]
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
         }
