@@ -38,3 +38,25 @@ struct ChaosRunTests {
         #expect(report.json.contains("\"lost\" : 0"))
     }
 }
+
+/// In the namespace suite, so it never runs beside its other tests (the namespaces are global).
+extension NamespaceTestnetTests {
+    @Test("a CI-sized chaos run in network namespaces also partitions (minority and split) and heals, with the same guarantees",
+          .enabled("network namespaces can be made here (Tools/netns.sh check)") { NamespaceNetwork.available })
+    func chaosWithPartitions() throws {
+        let directory = try TemporaryDirectory()
+        let script = URL(fileURLWithPath: NamespaceNetwork.script).deletingLastPathComponent().appendingPathComponent("chaos-netns.sh").path
+        let json = directory.path + "/chaos.json"
+        let run = try RatifyCLI.run(command: [script, "--binary", NodeProcess.binary, "--seed", String(ChaosRunTests.seed),
+                                              "--duration", String(Int(ChaosRunTests.durationSeconds)), "--json", json])
+        #expect(run.status == 0, "\(run)")
+        let report = try JSONParser.parse(Array(Data(contentsOf: URL(fileURLWithPath: json))), file: json)
+        #expect(report["settings"]?["network_namespaces"] == .bool(true))
+        #expect(report["transactions"]?["lost"] == .number("0") && report["double_signs"] == .number("0"))
+        #expect(report["resume"]?["last_heal_resumed_within_bound"] == .bool(true))
+        let applied = (report["perturbations"]?.arrayValue ?? []).filter { $0["status"] == .string("applied") }
+        let kinds = Set(applied.compactMap { $0["perturbation"]?["kind"]?.stringValue })
+        #expect(kinds.isSuperset(of: ["isolate", "split", "kill", "pause"]), "\(run.stdout)")
+        #expect(run.stdout.contains("RESULT: PASS"))
+    }
+}

@@ -60,7 +60,8 @@ struct HistoryCheckProcessTests {
         let stoppedAt = NodeProcess(home: home).height
         let truncated = try Self.ratify(["store", "truncate-wal", "--home", home, "--records", "5"])
         #expect(truncated.status == 0, "\(truncated.output)")
-        #expect(truncated.output.contains("deleted the newest"), "\(truncated.output)")
+        let deleted = truncated.output.split(separator: " ").drop { $0 != "newest" }.dropFirst().first.flatMap { Int($0) }
+        #expect((deleted ?? 0) > 0, "a stopped node has WAL records of its height in progress: \(truncated.output)")
         let refused = try Self.ratify(["store", "truncate-wal", "--home", home, "--records", "0"])
         #expect(refused.status == 1 && refused.output.contains("--records must be positive"))
 
