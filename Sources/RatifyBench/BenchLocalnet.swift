@@ -37,7 +37,7 @@ final class BenchLocalnet: Sendable {
     /// `hosts`: one address per node (each listens and is dialled there, e.g. in its own
     /// network namespace), with `launchPrefix` to start it there; nil: all on 127.0.0.1.
     init(validators: Int, senders: Int, binary: String, timing: Timing = Timing(), basePort: UInt16? = nil,
-         hosts: [String]? = nil, launchPrefix: (@Sendable (Int) -> [String])? = nil) throws {
+         hosts: [String]? = nil, launchPrefix: (@Sendable (Int) -> [String])? = nil, downtimeJailing: Bool = true) throws {
         guard let time = GenesisTime(unixSeconds: Int64(Date().timeIntervalSince1970)) else {
             throw BenchError("the system clock is outside the genesis time range")
         }
@@ -53,6 +53,11 @@ final class BenchLocalnet: Sendable {
         plan.genesis.consensus.timeoutProposeMillis = timing.timeoutProposeMillis
         plan.genesis.consensus.timeoutPrevoteMillis = timing.timeoutVoteMillis
         plan.genesis.consensus.timeoutPrecommitMillis = timing.timeoutVoteMillis
+        if !downtimeJailing {
+            // No precommit is required per window (missed blocks never exceed it): validators
+            // that are down on purpose are not jailed. Double-sign slashing stays on.
+            plan.genesis.staking.minSignedPerWindow = 0
+        }
         let keys = (0..<senders).map(Self.senderKey)
         for key in keys {
             plan.genesis.accounts.append(GenesisAccount(address: key.publicKey.address, balance: Self.senderBalance))
@@ -68,6 +73,7 @@ final class BenchLocalnet: Sendable {
                                                homesDirectory: directory, fresh: false, durationSeconds: nil, binary: binary)
         localnetOptions.echoErrors = false
         localnetOptions.launchPrefix = launchPrefix
+        localnetOptions.logFileName = "node.log"
         let log = self.log
         localnetOptions.onFinalized = { line, node in log.record(line, node: node) }
         localnet = Localnet(options: localnetOptions, print: { line in

@@ -57,11 +57,14 @@ public struct ChaosReport: Sendable, Codable {
     public var doubleSigns: Int
     public var resume: Resume
     public var history: HistoryCheck.Report
+    /// Nodes that exited when the run had not stopped them (goal: none).
+    public var unexpectedExits: [String]
     /// Node error lines seen (the first few), for the reader's diagnosis.
     public var nodeErrors: [String]
 
     public var passed: Bool {
         history.isClean && transactions.lost == 0 && transactions.duplicated == 0 && doubleSigns == 0 && resume.lastHealResumedWithinBound
+            && unexpectedExits.isEmpty
     }
 
     public var text: String {
@@ -83,6 +86,7 @@ public struct ChaosReport: Sendable, Codable {
         let p50 = resume.p50Seconds.map { String(format: "%.1f s", $0) } ?? "-"
         let max = resume.maxSeconds.map { String(format: "%.1f s", $0) } ?? "-"
         lines.append("resume after heal: \(resume.heals) heals, p50 \(p50), max \(max); after the last heal within \(Int(resume.boundSeconds)) s: \(resume.lastHealResumedWithinBound ? "yes" : "NO")")
+        lines.append("nodes that exited by themselves: \(unexpectedExits.isEmpty ? "none" : unexpectedExits.joined(separator: "; "))")
         lines.append(history.text.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
         lines.append(passed ? "RESULT: PASS" : "RESULT: FAIL (homes kept in \(settings.homes))")
         return lines.joined(separator: "\n")

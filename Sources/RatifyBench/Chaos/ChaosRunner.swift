@@ -21,6 +21,10 @@ public final class ChaosRunner: Sendable {
         /// Heals whose resumption is not seen yet: plan index, when, the height to pass.
         var pendingHeals: [(index: Int, atNanos: UInt64, aboveHeight: UInt64)] = []
         var active: Set<Int> = []
+        /// Nodes the runner has stopped on purpose and not started again yet.
+        var stopped: Set<Int> = []
+        /// Nodes that exited when nothing stopped them (a crash: the run fails).
+        var unexpectedExits: [Int: String] = [:]
     }
 
     let options: ChaosOptions
@@ -56,7 +60,7 @@ public final class ChaosRunner: Sendable {
             launchPrefix = { node in [script, "exec", String(node)] }
         }
         let localnet = try BenchLocalnet(validators: options.validators, senders: options.clients, binary: options.binary,
-                                         basePort: options.basePort, hosts: hosts, launchPrefix: launchPrefix)
+                                         basePort: options.basePort, hosts: hosts, launchPrefix: launchPrefix, downtimeJailing: false)
         progress("chaos: seed \(options.seed), \(plan.count) faults planned; starting \(options.validators) validators in \(localnet.directory)")
         do {
             try await localnet.start(supervised: false)
@@ -99,7 +103,14 @@ public final class ChaosRunner: Sendable {
                     return []
                 }
             }
-            tasks.addTask { await generator.run(startNanos: startNanos) }
+            tasks.addTask {
+                // Open loop: sends that fell behind (the chain stalled) are not caught up after
+                // the end; they stay unsent, so the run ends on time.
+                let load = Task { await generator.run(startNanos: startNanos) }
+                await self.sleep(until: self.options.durationSeconds, from: startNanos)
+                load.cancel()
+                return await load.value
+            }
             var all: [TransactionOutcome] = []
             for await part in tasks { all += part }
             return all
@@ -122,6 +133,14 @@ public final class ChaosRunner: Sendable {
             let now = LoadGenerator.nowNanos()
             let heights = localnet.latestHeights
             let lowest = heights.min() ?? 0
+            for node in 0..<options.validators where !localnet.localnet.isRunning(node: node) {
+                let elapsed = Double(LoadGenerator.elapsedNanos(since: startNanos)) / 1e9
+                state.withLock { state in
+                    if !state.stopped.contains(node), state.unexpectedExits[node] == nil {
+                        state.unexpectedExits[node] = String(format: "node%d exited by itself at %.1f s (see its node.log)", node, elapsed)
+                    }
+                }
+            }
             let (active, applied, skipped) = state.withLock { state in
                 state.pendingHeals.removeAll { heal in
                     guard lowest > heal.aboveHeight else { return false }
@@ -216,7 +235,7 @@ public final class ChaosRunner: Sendable {
             var notes: [String] = []
             for node in fault.nodes {
                 if let note = try await stop(node, signal: SIGTERM, nodes) { notes.append(note) }
-                try nodes.relaunch(node: node, environment: [Self.clockOffsetVariable: String(offset)])
+                try restart(node, nodes, environment: [Self.clockOffsetVariable: String(offset)])
             }
             return notes.isEmpty ? nil : notes.joined(separator: "; ")
         case .isolate:
@@ -243,13 +262,13 @@ public final class ChaosRunner: Sendable {
         var notes: [String] = []
         switch fault.kind {
         case .kill, .truncateWAL:
-            for node in fault.nodes { try nodes.relaunch(node: node) }
+            for node in fault.nodes { try restart(node, nodes) }
         case .pause:
             for node in fault.nodes { nodes.signal(node: node, SIGCONT) }
         case .clockOffset:
             for node in fault.nodes {
                 if let note = try await stop(node, signal: SIGTERM, nodes) { notes.append(note) }
-                try nodes.relaunch(node: node)
+                try restart(node, nodes)
             }
         case .isolate, .split:
             try netns(["heal"])
@@ -268,11 +287,18 @@ public final class ChaosRunner: Sendable {
     /// returns a note when SIGKILL was needed.
     @discardableResult
     func stop(_ node: Int, signal: Int32, _ nodes: Localnet) async throws -> String? {
+        state.withLock { _ = $0.stopped.insert(node) }
         nodes.signal(node: node, signal)
         if await nodes.waitForExit(node: node, timeoutSeconds: signal == SIGKILL ? 10 : Self.gracefulStopSeconds) { return nil }
         nodes.signal(node: node, SIGKILL)
         guard await nodes.waitForExit(node: node, timeoutSeconds: 10) else { throw BenchError("node\(node) did not exit after SIGKILL") }
         return "node\(node) did not stop within \(Int(Self.gracefulStopSeconds)) s of SIGTERM; killed"
+    }
+
+    /// Starts a node this run stopped, with `environment` added.
+    func restart(_ node: Int, _ nodes: Localnet, environment: [String: String] = [:]) throws {
+        try nodes.relaunch(node: node, environment: environment)
+        state.withLock { _ = $0.stopped.remove(node) }
     }
 
     // MARK: Network namespaces
@@ -361,7 +387,9 @@ public final class ChaosRunner: Sendable {
         let settings = ChaosReport.Settings(validators: options.validators, durationSeconds: options.durationSeconds, seed: options.seed,
                                             rateTxPerSecond: options.ratePerSecond, networkNamespaces: inNamespaces,
                                             buildMode: FinalityBench.buildMode, command: options.command, homes: homes)
+        let exits = state.withLock { $0.unexpectedExits.sorted { $0.key < $1.key }.map(\.value) }
         return ChaosReport(settings: settings, perturbations: applied, latestHeights: latestHeights, transactions: transactions,
-                           doubleSigns: history.doubleSigns.count, resume: resume, history: history, nodeErrors: nodeErrors)
+                           doubleSigns: history.doubleSigns.count, resume: resume, history: history, unexpectedExits: exits,
+                           nodeErrors: nodeErrors)
     }
 }

@@ -23,6 +23,9 @@ public final class Localnet: Sendable {
         /// run it in its network namespace. The wrapper must exec the node, so that its
         /// process id is the node's (signals go to it).
         public var launchPrefix: (@Sendable (Int) -> [String])?
+        /// Also append everything node i prints to `<home>/<logFileName>` (kept across
+        /// relaunches), for a post-mortem; nil keeps no log.
+        public var logFileName: String?
 
         public init(validators: Int, genesisFile: String, homesDirectory: String, fresh: Bool,
                     durationSeconds: Double?, binary: String) {
@@ -195,12 +198,15 @@ public final class Localnet: Sendable {
         let pipe = Pipe()
         process.standardError = pipe
         process.standardOutput = pipe
+        let log = options.logFileName.flatMap { name in Self.openLog(home + "/" + name) }
         pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
             let data = handle.availableData
             guard !data.isEmpty else {
                 handle.readabilityHandler = nil
+                try? log?.close()
                 return
             }
+            log?.write(data)
             self?.consume(Array(data), from: index)
         }
         do {
@@ -211,6 +217,14 @@ public final class Localnet: Sendable {
         processes.withLock { processes in
             if processes.indices.contains(index) { processes[index] = process } else { processes.append(process) }
         }
+    }
+
+    /// A log file opened for appending (created if missing); nil when it cannot be.
+    static func openLog(_ path: String) -> FileHandle? {
+        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        let handle = FileHandle(forWritingAtPath: path)
+        handle?.seekToEndOfFile()
+        return handle
     }
 
     func consume(_ bytes: [UInt8], from node: Int) {
