@@ -1,5 +1,7 @@
 import Foundation
 import RatifyBench
+import RatifyCore
+import RatifyNode
 import Testing
 
 /// `ratify chaos` at CI size: 4 real `ratify start` processes under load, a fixed seed whose
