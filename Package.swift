@@ -19,6 +19,8 @@ let package = Package(
         .library(name: "RatifyCore", targets: ["RatifyCore"]),
         // For Benchmarks/ (the RatifyStorage suite), which depends on this package by path.
         .library(name: "RatifyStore", targets: ["RatifyStore"]),
+        // For Benchmarks/ (the RatifyCheckpoints suite).
+        .library(name: "RatifyPoW", targets: ["RatifyPoW"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -54,7 +56,7 @@ let package = Package(
         .target(
             name: "RatifyNode",
             dependencies: [
-                "RatifyCore", "RatifyConsensus", "RatifyLedger", "RatifyStore", "RatifyNet",
+                "RatifyCore", "RatifyConsensus", "RatifyLedger", "RatifyStore", "RatifyNet", "RatifyPoW",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -95,7 +97,7 @@ let package = Package(
             name: "RatifyNetTests",
             dependencies: ["RatifyNet", "RatifyCore", .product(name: "NIOEmbedded", package: "swift-nio")] + nio
         ),
-        .testTarget(name: "RatifyNodeTests", dependencies: ["RatifyNode", "RatifyLedger", "RatifyCore"] + nio),
+        .testTarget(name: "RatifyNodeTests", dependencies: ["RatifyNode", "RatifyLedger", "RatifyPoW", "RatifyCore"] + nio),
         // Real `ratify start` processes on loopback; needs the `ratify` product built beside it.
         .testTarget(name: "RatifyBenchTests", dependencies: ["RatifyBench", "RatifyCore"]),
         .testTarget(name: "RatifyIntegrationTests", dependencies: ["RatifyNode", "RatifyStore", "RatifyCore", "RatifyBench"]),

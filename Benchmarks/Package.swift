@@ -50,5 +50,15 @@ let package = Package(
             path: "Benchmarks/RatifyStorage",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "RatifyCheckpoints",
+            dependencies: [
+                .product(name: "RatifyCore", package: rootPackage),
+                .product(name: "RatifyPoW", package: rootPackage),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/RatifyCheckpoints",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

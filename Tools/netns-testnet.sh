@@ -3,9 +3,13 @@
 # (Tools/netns.sh) with its own address, every p2p, UDP, RPC and metrics listener on that
 # address, and peers dialled by it. Waits until every validator has finalized --height blocks,
 # printing each node's height as its RPC reports it to a client in a fifth namespace, checks
-# that all report the same block hash at one shared height, and removes everything on exit.
+# that all report the same block hash at one shared height and that each received votes over
+# UDP (its metrics endpoint, with curl), and removes everything on exit.
+# With --partition-seconds S it then cuts the last validator off for S seconds (Tools/netns.sh
+# partition), heals, and reports how long that validator took to catch up.
 #
 #   Tools/netns-testnet.sh [--validators 4] [--seconds 60] [--height 10] [--binary PATH]
+#                          [--partition-seconds S]
 #                          [--keep]   leave the node homes and logs in place after the run
 #
 # Uses .build/release/ratify (or .build/debug/ratify) if built, else builds release. Needs root;
@@ -14,7 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-validators=4 seconds=60 target_height=10 binary="" keep=0
+validators=4 seconds=60 target_height=10 binary="" keep=0 partition_seconds=0
 readonly BASE_PORT=38000 SUBNET_PREFIX=10.77.0 CHAIN_ID=netns-testnet
 while (($#)); do
     case $1 in
@@ -22,6 +26,7 @@ while (($#)); do
         --seconds) seconds=${2:-}; shift 2 ;;
         --height) target_height=${2:-}; shift 2 ;;
         --binary) binary=${2:-}; shift 2 ;;
+        --partition-seconds) partition_seconds=${2:-}; shift 2 ;;
         --keep) keep=1; shift ;;
         -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "netns-testnet: unknown option '$1'; see --help" >&2; exit 2 ;;
@@ -30,6 +35,9 @@ done
 for value in "$validators" "$seconds" "$target_height"; do
     [[ $value =~ ^[1-9][0-9]*$ ]] || { echo "netns-testnet: expected positive whole numbers, got '$value'" >&2; exit 2; }
 done
+[[ $partition_seconds =~ ^[0-9]+$ ]] || { echo "netns-testnet: --partition-seconds: expected whole seconds, got '$partition_seconds'" >&2; exit 2; }
+((partition_seconds == 0 || validators >= 4)) ||
+    { echo "netns-testnet: --partition-seconds needs at least 4 validators, so the rest keep a quorum" >&2; exit 2; }
 
 Tools/netns.sh check >/dev/null || exit $?
 
@@ -79,14 +87,20 @@ query() {
         grep -o "\"$field\": *[\"0-9a-f]*" | head -1 | sed 's/.*: *//; s/"//g' || true
 }
 
-deadline=$((SECONDS + seconds))
-heights=()
-while :; do
+# heights[i]: validator i's latest height from its RPC, 0 when it does not answer.
+read_heights() {
     heights=()
+    local url height
     for url in "${rpc[@]}"; do
         height=$(query "$url" latest_block_height status)
         heights+=("${height:-0}")
     done
+}
+
+deadline=$((SECONDS + seconds))
+heights=()
+while :; do
+    read_heights
     echo "heights: ${heights[*]}"
     lowest=$(printf '%s\n' "${heights[@]}" | sort -n | head -1)
     ((lowest >= target_height)) && break
@@ -111,3 +125,42 @@ if ((distinct != 1)) || [[ -z ${hashes[0]} ]]; then
     exit 1
 fi
 echo "ok: $validators validators in separate namespaces finalized height $target_height with block ${hashes[0]:0:16}...; heights ${heights[*]}"
+
+# Votes also travel as UDP datagrams, addressed from the peers' TCP addresses: each validator's
+# Prometheus endpoint (on its own address too) must count some.
+if command -v curl >/dev/null; then
+    datagrams=()
+    for ((index = 0; index < validators; index++)); do
+        count=$(Tools/netns.sh exec client curl -s -m 5 "http://$SUBNET_PREFIX.$((10 + index)):$((BASE_PORT + 4))/metrics" |
+            awk '/^ratify_p2p_messages_received_total\{channel="udp"\}/ { print $2 }')
+        datagrams+=("${count:-0}")
+        ((${count:-0} > 0)) || { echo "netns-testnet: validator $index received no UDP datagrams (metrics: '${count:-unreachable}')" >&2; exit 1; }
+    done
+    echo "ok: UDP messages received per validator: ${datagrams[*]}"
+else
+    echo "curl not installed: skipped the UDP check through the metrics endpoints"
+fi
+
+((partition_seconds > 0)) || exit 0
+last=$((validators - 1))
+Tools/netns.sh partition "$(seq -s, 0 $((last - 1)))|$last" >/dev/null
+read_heights
+echo "cut validator $last off for ${partition_seconds}s at heights ${heights[*]}"
+sleep "$partition_seconds"
+read_heights
+cut_height=${heights[$last]}
+target=$(printf '%s\n' "${heights[@]:0:$last}" | sort -n | tail -1)
+Tools/netns.sh heal >/dev/null
+healed=$EPOCHREALTIME heal_deadline=$((SECONDS + 120))
+echo "healed at heights ${heights[*]}"
+while :; do
+    read_heights
+    ((heights[last] >= target)) && break
+    if ((SECONDS >= heal_deadline)); then
+        echo "netns-testnet: validator $last did not catch up to $target within 120 s of the heal (at ${heights[$last]})" >&2
+        exit 1
+    fi
+    sleep 0.2
+done
+elapsed=$(awk -v now="$EPOCHREALTIME" -v then="$healed" 'BEGIN { printf "%.1f", now - then }')
+echo "ok: validator $last caught up from $cut_height to $target in ${elapsed}s after a ${partition_seconds}s partition"

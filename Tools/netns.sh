@@ -173,10 +173,15 @@ command_exec() {
     exec ip netns exec "$namespace" "$@"
 }
 
+# The addresses namespace $1 is cut off from.
+cut_addresses() {
+    ip -n "$1" neigh show dev eth0 | awk -v mac="$CUT_MAC" '$3 == mac { print $1 }'
+}
+
 # Deletes every cut neighbour entry in validator namespace $1.
 heal_namespace() {
     local address
-    for address in $(ip -n "$1" neigh show dev eth0 | awk -v mac="$CUT_MAC" '$3 == mac { print $1 }'); do
+    for address in $(cut_addresses "$1"); do
         ip -n "$1" neigh del "$address" dev eth0
     done
 }
@@ -218,14 +223,21 @@ command_partition() {
 
     local -A address=()
     for index in "${indices[@]}"; do address[$index]=$(address_of "$VALIDATOR_PREFIX$index"); done
+    # Cut the new links before restoring the ones the previous partition cut and this one does
+    # not, so replacing a partition never opens every link for a moment.
     local source target cut=0
     for source in "${indices[@]}"; do
-        heal_namespace "$VALIDATOR_PREFIX$source"
+        local -A keep=()
         for target in "${indices[@]}"; do
             [[ ${group[$source]} == "${group[$target]}" ]] && continue
             ip -n "$VALIDATOR_PREFIX$source" neigh replace "${address[$target]}" lladdr "$CUT_MAC" nud permanent dev eth0
+            keep[${address[$target]}]=1
             cut=$((cut + 1))
         done
+        for target in $(cut_addresses "$VALIDATOR_PREFIX$source"); do
+            [[ -n ${keep[$target]:-} ]] || ip -n "$VALIDATOR_PREFIX$source" neigh del "$target" dev eth0
+        done
+        unset keep
     done
     echo "partition: $1 ($((cut / 2)) links cut; the client reaches all)"
 }
@@ -281,7 +293,7 @@ command_status() {
     for namespace in "$CLIENT" $(for index in $(validator_indices); do echo "$VALIDATOR_PREFIX$index"; done); do
         exists "$namespace" || continue
         local cut qdisc
-        cut=$(ip -n "$namespace" neigh show dev eth0 | awk -v mac="$CUT_MAC" '$3 == mac { print $1 }' | paste -sd, -)
+        cut=$(cut_addresses "$namespace" | paste -sd, -)
         qdisc=$(ip netns exec "$namespace" tc qdisc show dev eth0 | awk '$2 == "netem" { $1 = $2 = $3 = $4 = ""; print }' | xargs)
         echo "$namespace $(address_of "$namespace")${cut:+ cut-from=$cut}${qdisc:+ netem=$qdisc}"
     done

@@ -36,8 +36,10 @@ final class BenchLocalnet: Sendable {
     /// one at random in 52000-63999.
     /// `hosts`: one address per node (each listens and is dialled there, e.g. in its own
     /// network namespace), with `launchPrefix` to start it there; nil: all on 127.0.0.1.
+    /// `nodeLogs`: keep each node's output in `<home>/node.log`.
     init(validators: Int, senders: Int, binary: String, timing: Timing = Timing(), basePort: UInt16? = nil,
-         hosts: [String]? = nil, launchPrefix: (@Sendable (Int) -> [String])? = nil, downtimeJailing: Bool = true) throws {
+         hosts: [String]? = nil, launchPrefix: (@Sendable (Int) -> [String])? = nil, downtimeJailing: Bool = true,
+         nodeLogs: Bool = false) throws {
         guard let time = GenesisTime(unixSeconds: Int64(Date().timeIntervalSince1970)) else {
             throw BenchError("the system clock is outside the genesis time range")
         }
@@ -73,7 +75,8 @@ final class BenchLocalnet: Sendable {
                                                homesDirectory: directory, fresh: false, durationSeconds: nil, binary: binary)
         localnetOptions.echoErrors = false
         localnetOptions.launchPrefix = launchPrefix
-        localnetOptions.logFileName = "node.log"
+        // Off for benchmarks: a log write per height is I/O the measurement would carry.
+        localnetOptions.logFileName = nodeLogs ? "node.log" : nil
         let log = self.log
         localnetOptions.onFinalized = { line, node in log.record(line, node: node) }
         localnet = Localnet(options: localnetOptions, print: { line in
@@ -133,7 +136,7 @@ final class BenchLocalnet: Sendable {
     var nodeErrors: [String] { log.errors }
 
     /// Per height: the round and the median node's header-time-to-decision latency.
-    func loggedBlocks() -> [UInt64: (round: UInt32, latencyMillis: Double)] { log.blocks() }
+    func loggedBlocks() -> [UInt64: LocalnetLog.LoggedBlock] { log.blocks() }
 
     /// Stops the validators and deletes the directory (unless `keepDirectory`: the chaos run
     /// reads the stopped stores afterwards).

@@ -70,12 +70,28 @@ public struct BenchReport: Sendable, Codable, Equatable {
         /// to the first client answer for a transaction in the block (attached).
         public var proposeToFinal: LatencySummary
         public var proposeToFinalMethod: String
+        /// Where a height's time goes on a validator (own localnet only; nil when attached).
+        public var steps: Steps?
 
         enum CodingKeys: String, CodingKey {
             case count, perSecond = "per_s", transactionsPerBlockMean = "txs_per_block_mean"
             case transactionsPerBlockMax = "txs_per_block_max", roundsAboveZero = "rounds_above_zero"
             case proposeToFinal = "propose_to_final", proposeToFinalMethod = "propose_to_final_method"
+            case steps = "steps_ms"
         }
+    }
+
+    /// A height's steps on the median validator, over the measured blocks decided in round 0
+    /// (docs/NODE.md, "Log line and metrics"): round start → proposal here → own prevote → own
+    /// precommit → decision → stored; `sign` is the part of all of them spent in the
+    /// double-sign guard's durable writes.
+    public struct Steps: Sendable, Codable, Equatable {
+        public var propose: LatencySummary
+        public var prevote: LatencySummary
+        public var precommit: LatencySummary
+        public var commit: LatencySummary
+        public var store: LatencySummary
+        public var sign: LatencySummary
     }
 
     public struct Node: Sendable, Codable, Equatable {

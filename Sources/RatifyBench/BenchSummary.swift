@@ -56,6 +56,14 @@ public enum BenchSummary {
         lines.append(String(format: "blocks: %d (%.1f/s), %.1f tx/block (max %d), rounds > 0: %d", b.count, b.perSecond,
                             b.transactionsPerBlockMean, b.transactionsPerBlockMax, b.roundsAboveZero))
         lines.append("block propose -> final (ms):               \(row(b.proposeToFinal))  [\(b.proposeToFinalMethod)]")
+        if let steps = b.steps {
+            lines.append("height steps, median validator (ms):")
+            for (name, summary) in [("round start -> proposal here", steps.propose), ("-> own prevote signed", steps.prevote),
+                                    ("-> own precommit signed", steps.precommit), ("-> decided (2/3+ precommits)", steps.commit),
+                                    ("-> stored", steps.store), ("  of which signing (durable)", steps.sign)] {
+                lines.append("  " + name.padding(toLength: 40, withPad: " ", startingAt: 0) + row(summary))
+            }
+        }
         for node in run.nodes {
             lines.append(String(format: "%@: RSS max %.1f MB, CPU %.2f cores", node.name, Double(node.rssMaxBytes) / 1_048_576, node.cpuCoreShare))
         }

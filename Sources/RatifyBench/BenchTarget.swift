@@ -6,7 +6,7 @@ struct BenchTarget: Sendable {
     /// Validators in the set (the localnet's), or nil when attached (the endpoint count is used).
     var validators: Int?
     var processIdentifiers: @Sendable () -> [Int32]
-    var loggedBlocks: @Sendable () -> [UInt64: (round: UInt32, latencyMillis: Double)]
+    var loggedBlocks: @Sendable () -> [UInt64: LocalnetLog.LoggedBlock]
     var timing: BenchLocalnet.Timing?
 
     func close() {

@@ -237,7 +237,11 @@ public final class FinalityBench: Sendable {
         var blocks = try await reader.blocks((startHeight + 1)...max(startHeight + 1, endHeight))
         let logged = target.loggedBlocks()
         for index in blocks.indices {
-            if let entry = logged[blocks[index].height] { blocks[index].nodeProposeToFinalMillis = entry.latencyMillis }
+            if let entry = logged[blocks[index].height] {
+                blocks[index].nodeProposeToFinalMillis = entry.latencyMillis
+                blocks[index].nodeStoreMillis = entry.storeMillis
+                blocks[index].nodeSteps = entry.steps
+            }
         }
         let builder = ReportBuilder(startWallMillis: startWallMillis, windowStartNanos: warmupNanos, windowEndNanos: endNanos)
         let settings = BenchReport.Settings(

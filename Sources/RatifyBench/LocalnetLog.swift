@@ -1,17 +1,26 @@
 import RatifyNode
 import Synchronization
 
-/// What the benchmark localnet's nodes logged: each node's header-time-to-decision per
-/// height (their `finalized` lines) and the first node errors.
+/// What the benchmark localnet's nodes logged: each node's header-time-to-decision, store
+/// commit and per-step breakdown per height (their `finalized` lines), and the first node errors.
 final class LocalnetLog: Sendable {
-    private let heights = Mutex<[UInt64: (round: UInt32, latencies: [Double])]>([:])
+    /// One height as the nodes logged it: the median node's figures.
+    struct LoggedBlock: Sendable {
+        var round: UInt32
+        var latencyMillis: Double
+        var storeMillis: Double?
+        /// Each step's median over the validators that logged one.
+        var steps: HeightSteps?
+    }
+
+    private let heights = Mutex<[UInt64: [FinalizedLine]]>([:])
     private let errorLines = Mutex<[String]>([])
     /// Node index -> the highest height it logged as finalized.
     private let latest = Mutex<[Int: UInt64]>([:])
     static let errorsKept = 20
 
     func record(_ line: FinalizedLine, node: Int) {
-        heights.withLock { $0[line.height, default: (line.round, [])].latencies.append(line.latencyMillis) }
+        heights.withLock { $0[line.height, default: []].append(line) }
         latest.withLock { $0[node] = max($0[node] ?? 0, line.height) }
     }
 
@@ -26,15 +35,28 @@ final class LocalnetLog: Sendable {
 
     var errors: [String] { errorLines.withLock { $0 } }
 
-    func nodesFinalized(height: UInt64) -> Int { heights.withLock { $0[height]?.latencies.count ?? 0 } }
+    func nodesFinalized(height: UInt64) -> Int { heights.withLock { $0[height]?.count ?? 0 } }
 
-    /// Per height: the round and the median node's latency.
-    func blocks() -> [UInt64: (round: UInt32, latencyMillis: Double)] {
+    func blocks() -> [UInt64: LoggedBlock] {
         heights.withLock { heights in
-            heights.mapValues { entry in
-                let sorted = entry.latencies.sorted()
-                return (entry.round, sorted[sorted.count / 2])
+            heights.compactMapValues { lines in
+                guard let first = lines.first else { return nil }
+                let steps = lines.compactMap(\.steps)
+                return LoggedBlock(
+                    round: first.round, latencyMillis: Self.median(lines.map(\.latencyMillis)) ?? 0,
+                    storeMillis: Self.median(lines.compactMap(\.storeMillis)),
+                    steps: steps.isEmpty ? nil : HeightSteps(
+                        proposeMillis: Self.median(steps.map(\.proposeMillis)) ?? 0,
+                        prevoteMillis: Self.median(steps.map(\.prevoteMillis)) ?? 0,
+                        precommitMillis: Self.median(steps.map(\.precommitMillis)) ?? 0,
+                        commitMillis: Self.median(steps.map(\.commitMillis)) ?? 0,
+                        signMillis: Self.median(steps.map(\.signMillis)) ?? 0))
             }
         }
+    }
+
+    static func median(_ values: [Double]) -> Double? {
+        let sorted = values.sorted()
+        return sorted.isEmpty ? nil : sorted[sorted.count / 2]
     }
 }

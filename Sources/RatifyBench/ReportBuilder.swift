@@ -86,13 +86,18 @@ public struct ReportBuilder: Sendable {
             }
         }
         let transactions = measured.map(\.transactions)
+        let steps = measured.compactMap(\.nodeSteps)
         return BenchReport.Blocks(
             count: measured.count, perSecond: Double(measured.count) / windowSeconds,
             transactionsPerBlockMean: transactions.isEmpty ? 0 : Double(transactions.reduce(0, +)) / Double(transactions.count),
             transactionsPerBlockMax: transactions.max() ?? 0, roundsAboveZero: measured.filter { $0.round > 0 }.count,
             proposeToFinal: recorder.summary,
             proposeToFinalMethod: fromLogs ? "node logs: header time to decision, median node"
-                                           : "client: header time to the first final answer for a transaction in the block")
+                                           : "client: header time to the first final answer for a transaction in the block",
+            steps: steps.isEmpty ? nil : BenchReport.Steps(
+                propose: LatencySummary(millis: steps.map(\.proposeMillis)), prevote: LatencySummary(millis: steps.map(\.prevoteMillis)),
+                precommit: LatencySummary(millis: steps.map(\.precommitMillis)), commit: LatencySummary(millis: steps.map(\.commitMillis)),
+                store: LatencySummary(millis: measured.compactMap(\.nodeStoreMillis)), sign: LatencySummary(millis: steps.map(\.signMillis))))
     }
 
     /// At most `BenchReport.samplesMax` transactions, evenly spaced through the run.

@@ -1,4 +1,5 @@
 import RatifyCore
+import RatifyNode
 
 /// What became of one scheduled transaction. Times are nanoseconds on the run's monotonic
 /// clock, from the start of the schedule (warm-up included).
@@ -48,6 +49,9 @@ public struct ObservedBlock: Sendable, Equatable {
     public var round: UInt32
     /// Header time to decision at the median node, from the nodes' logs; nil when attached.
     public var nodeProposeToFinalMillis: Double?
+    /// The median node's store transaction and per-step breakdown, from the nodes' logs.
+    public var nodeStoreMillis: Double?
+    public var nodeSteps: HeightSteps?
 
     public init(height: UInt64, timeMillis: UInt64, transactions: Int, round: UInt32, nodeProposeToFinalMillis: Double? = nil) {
         self.height = height

@@ -5,7 +5,7 @@ import RatifyCore
 /// the same blocks gets the same state and app hash (docs/LEDGER.md).
 public struct Ledger: Sendable {
     public let parameters: LedgerParameters
-    public private(set) var state: LedgerState
+    public internal(set) var state: LedgerState
 
     public init(parameters: LedgerParameters, state: LedgerState) {
         self.parameters = parameters
@@ -110,7 +110,7 @@ public struct Ledger: Sendable {
                           parameters: parameters, state: &state)
     }
 
-    private mutating func credit(_ address: Address, _ amount: UInt64) {
+    mutating func credit(_ address: Address, _ amount: UInt64) {
         var account = state.account(address)
         account.balance = account.balance.addingReportingOverflow(amount).overflow ? UInt64.max : account.balance + amount
         state.setAccount(address, account)
@@ -187,6 +187,9 @@ public struct Ledger: Sendable {
 
         case .evidence(let evidence):
             return applyEvidence(evidence, parameters: parameters, state: &state)
+
+        case .ffgEvidence(let evidence):
+            return applyFFGEvidence(evidence, parameters: parameters, state: &state)
         }
     }
 
@@ -203,19 +206,49 @@ public struct Ledger: Sendable {
     /// tombstones it. Tombstoning also makes the same evidence unusable twice.
     static func applyEvidence(_ evidence: DuplicateVoteEvidence, parameters: LedgerParameters,
                               state: inout LedgerState) -> TransactionError? {
-        guard var record = state.validator(address: evidence.validatorAddress) else {
+        guard let record = state.validator(address: evidence.validatorAddress) else {
             return .invalidEvidence("no validator has address \(evidence.validatorAddress.hex)")
         }
         guard evidence.height <= state.height else { return .invalidEvidence("height \(evidence.height) is in the future") }
-        let oldestAllowed = state.height > parameters.evidenceAgeBlocksMax ? state.height - parameters.evidenceAgeBlocksMax : 0
-        guard evidence.height >= oldestAllowed else { return .evidenceTooOld(height: evidence.height, oldestAllowed: oldestAllowed) }
+        if let tooOld = checkAge(infractionHeight: evidence.height, parameters: parameters, state: state) { return tooOld }
         for vote in [evidence.voteA, evidence.voteB] {
             guard record.publicKey.verify(vote.signature, message: vote.signBytes(chainID: parameters.chainID)) else {
                 return .invalidEvidence("a vote's signature does not verify with the validator's key")
             }
         }
+        return punishDoubleSign(record, infractionHeight: evidence.height, parameters: parameters, state: &state)
+    }
+
+    /// Verifies Casper FFG evidence (a double or surround checkpoint vote, docs/POW.md) and
+    /// punishes it as a double sign. The infraction is dated at the later target checkpoint's
+    /// height (`epoch × epoch_length`), capped at the current height: a vote for a future
+    /// checkpoint is as slashable as any other, and is recent.
+    static func applyFFGEvidence(_ evidence: FFGSlashingEvidence, parameters: LedgerParameters,
+                                 state: inout LedgerState) -> TransactionError? {
+        guard let record = state.validator(address: evidence.validatorAddress) else {
+            return .invalidEvidence("no validator has address \(evidence.validatorAddress.hex)")
+        }
+        let targetHeight = Checkpoint.height(ofEpoch: evidence.targetEpochMax,
+                                             epochLengthBlocks: parameters.checkpointEpochLengthBlocks) ?? Height.max
+        let infractionHeight = min(targetHeight, state.height)
+        if let tooOld = checkAge(infractionHeight: infractionHeight, parameters: parameters, state: state) { return tooOld }
+        guard evidence.verifySignatures(chainID: parameters.chainID, key: record.publicKey) else {
+            return .invalidEvidence("a checkpoint vote's signature does not verify with the validator's key")
+        }
+        return punishDoubleSign(record, infractionHeight: infractionHeight, parameters: parameters, state: &state)
+    }
+
+    private static func checkAge(infractionHeight: Height, parameters: LedgerParameters, state: LedgerState) -> TransactionError? {
+        let oldestAllowed = state.height > parameters.evidenceAgeBlocksMax ? state.height - parameters.evidenceAgeBlocksMax : 0
+        return infractionHeight >= oldestAllowed ? nil : .evidenceTooOld(height: infractionHeight, oldestAllowed: oldestAllowed)
+    }
+
+    /// Slashes `slashFractionDoubleSign`, jails and tombstones a verified double signer.
+    private static func punishDoubleSign(_ record: ValidatorRecord, infractionHeight: Height, parameters: LedgerParameters,
+                                         state: inout LedgerState) -> TransactionError? {
         guard !record.tombstoned else { return .validatorTombstoned(record.publicKey) }
-        slash(&record, fraction: parameters.slashFractionDoubleSign, infractionHeight: evidence.height, state: &state)
+        var record = record
+        slash(&record, fraction: parameters.slashFractionDoubleSign, infractionHeight: infractionHeight, state: &state)
         record.tombstoned = true
         record.jailedUntil = Height.max
         state.setValidator(record)
@@ -297,7 +330,7 @@ public struct Ledger: Sendable {
             deliver(transaction, signatureVerified: verifiedTransactions.contains(transaction.hash), proposer: proposerOperator)
         }
         return BlockResult(transactionErrors: transactionErrors, evidenceErrors: evidenceErrors,
-                           appHash: state.appHash, validators: activeValidators())
+                           appHash: state.updateAppHash(), validators: activeValidators())
     }
 
     mutating func releaseUnbonding(upTo height: Height) {

@@ -21,13 +21,16 @@ public struct LedgerParameters: Sendable, Equatable {
     public var evidenceAgeBlocksMax: UInt64
     /// The smallest fee a transaction may carry.
     public var feeMin: UInt64
+    /// Hybrid chains: blocks per Casper FFG epoch (genesis `pow.epoch_length`). FFG evidence
+    /// dates its infraction at the height of its later target checkpoint.
+    public var checkpointEpochLengthBlocks: UInt64
 
     public init(chainID: String, powerUnit: UInt64 = 1_000_000, validatorsMax: Int = 100, unbondingBlocks: UInt64 = 100,
                 slashFractionDoubleSign: PartsPerMillion = PartsPerMillion(clamping: 50_000),
                 slashFractionDowntime: PartsPerMillion = PartsPerMillion(clamping: 100),
                 downtimeWindowBlocks: UInt64 = 100, minSignedPerWindowBlocks: UInt64 = 50, jailBlocks: UInt64 = 50,
-                evidenceAgeBlocksMax: UInt64 = 1_000, feeMin: UInt64 = 0) {
-        precondition(powerUnit > 0 && validatorsMax > 0 && downtimeWindowBlocks > 0)
+                evidenceAgeBlocksMax: UInt64 = 1_000, feeMin: UInt64 = 0, checkpointEpochLengthBlocks: UInt64 = 32) {
+        precondition(powerUnit > 0 && validatorsMax > 0 && downtimeWindowBlocks > 0 && checkpointEpochLengthBlocks > 0)
         self.chainID = chainID
         self.powerUnit = powerUnit
         self.validatorsMax = validatorsMax
@@ -39,6 +42,7 @@ public struct LedgerParameters: Sendable, Equatable {
         self.jailBlocks = jailBlocks
         self.evidenceAgeBlocksMax = evidenceAgeBlocksMax
         self.feeMin = feeMin
+        self.checkpointEpochLengthBlocks = checkpointEpochLengthBlocks
     }
 
     /// The parameters a validated genesis sets.
@@ -48,7 +52,8 @@ public struct LedgerParameters: Sendable, Equatable {
                   validatorsMax: Int(clamping: max(staking.maxValidators, 1)), unbondingBlocks: staking.unbondingBlocks,
                   slashFractionDoubleSign: staking.slashFractionDoubleSign, slashFractionDowntime: staking.slashFractionDowntime,
                   downtimeWindowBlocks: max(staking.downtimeWindow, 1), minSignedPerWindowBlocks: staking.minSignedPerWindow,
-                  jailBlocks: staking.jailBlocks, evidenceAgeBlocksMax: staking.evidenceMaxAgeBlocks)
+                  jailBlocks: staking.jailBlocks, evidenceAgeBlocksMax: staking.evidenceMaxAgeBlocks,
+                  checkpointEpochLengthBlocks: max(genesis.pow.epochLength, 1))
     }
 
     /// The most precommits a validator may miss in a window before it is jailed.

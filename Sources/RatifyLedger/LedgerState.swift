@@ -28,6 +28,10 @@ public struct LedgerState: Sendable, Equatable {
 
     /// Keys changed since the last `takeWrites()`.
     var dirtyKeys: Set<[UInt8]> = []
+    /// The app hash's leaves as of the last `updateAppHash()` (nil until the first), and the
+    /// keys changed since.
+    private var hashLeaves: AppHashLeaves?
+    private var staleHashKeys: Set<[UInt8]> = []
 
     public init() {
         height = 0
@@ -58,33 +62,38 @@ public struct LedgerState: Sendable, Equatable {
 
     mutating func setAccount(_ address: Address, _ account: Account) {
         accounts[address] = account
-        dirtyKeys.insert(Self.key(.account, address.bytes))
+        markChanged(Self.key(.account, address.bytes))
     }
 
     mutating func setValidator(_ record: ValidatorRecord) {
         validators[record.publicKey] = record
-        dirtyKeys.insert(Self.key(.validator, record.publicKey.bytes))
+        markChanged(Self.key(.validator, record.publicKey.bytes))
     }
 
     mutating func setDelegation(_ key: DelegationKey, _ amount: UInt64) {
         delegations[key] = amount == 0 ? nil : amount
-        dirtyKeys.insert(Self.key(.delegation, key.delegator.bytes + key.validator.bytes))
+        markChanged(Self.key(.delegation, key.delegator.bytes + key.validator.bytes))
     }
 
     mutating func addUnbonding(_ entry: UnbondingEntry) {
         let index = unbonding.firstIndex { ($0.releaseHeight, $0.id) > (entry.releaseHeight, entry.id) } ?? unbonding.endIndex
         unbonding.insert(entry, at: index)
-        dirtyKeys.insert(Self.unbondingKey(entry.id))
+        markChanged(Self.unbondingKey(entry.id))
     }
 
     mutating func replaceUnbonding(at index: Int, with entry: UnbondingEntry?) {
-        dirtyKeys.insert(Self.unbondingKey(unbonding[index].id))
+        markChanged(Self.unbondingKey(unbonding[index].id))
         if let entry { unbonding[index] = entry } else { unbonding.remove(at: index) }
     }
 
     mutating func setHeight(_ newHeight: Height) {
         height = newHeight
-        dirtyKeys.insert(Self.metaKey)
+        markChanged(Self.metaKey)
+    }
+
+    private mutating func markChanged(_ key: [UInt8]) {
+        dirtyKeys.insert(key)
+        staleHashKeys.insert(key)
     }
 
     // MARK: Persistence
@@ -93,8 +102,9 @@ public struct LedgerState: Sendable, Equatable {
     static func unbondingKey(_ id: UInt64) -> [UInt8] { withUnsafeBytes(of: id.bigEndian) { key(.unbonding, Array($0)) } }
     static let metaKey: [UInt8] = [Table.meta.rawValue]
 
-    /// The current value stored under `key`, or nil if the key is absent.
-    func value(forKey key: [UInt8]) -> [UInt8]? {
+    /// The current value stored under `key`, or nil if the key is absent (a proof-of-work
+    /// node records these before a block as the block's undo data).
+    public func value(forKey key: [UInt8]) -> [UInt8]? {
         guard let first = key.first, let table = Table(rawValue: first) else { return nil }
         let suffix = key.dropFirst()
         switch table {
@@ -138,15 +148,24 @@ public struct LedgerState: Sendable, Equatable {
         return keys.map { ($0, value(forKey: $0)) }
     }
 
+    /// The Merkle root of SHA-256(key ‖ value) over every pair, computed from scratch.
     public var appHash: Hash {
-        var leaf = ByteWriter(capacity: 256)
-        let leaves = keyValues().map { pair -> Hash in
-            leaf = ByteWriter(capacity: pair.key.count + pair.value.count + 8)
-            leaf.writeBytes(pair.key)
-            leaf.writeBytes(pair.value)
-            return Hash.sha256(leaf.bytes)
+        AppHashLeaves(pairs: keyValues()).root
+    }
+
+    /// The same value as `appHash`, rehashing only the pairs changed since the last call.
+    public mutating func updateAppHash() -> Hash {
+        guard var leaves = hashLeaves else {
+            let built = AppHashLeaves(pairs: keyValues())
+            hashLeaves = built
+            staleHashKeys.removeAll(keepingCapacity: true)
+            return built.root
         }
-        return MerkleTree.root(leaves: leaves)
+        hashLeaves = nil  // keeps `leaves` uniquely referenced while it changes
+        for key in staleHashKeys { leaves.set(key, value: value(forKey: key)) }
+        staleHashKeys.removeAll(keepingCapacity: true)
+        hashLeaves = leaves
+        return leaves.root
     }
 
     public enum LoadError: Error, Equatable, CustomStringConvertible {

@@ -5,7 +5,7 @@ import TOMLKit
 /// writing with a comment per key.
 extension NodeConfig {
     static let fileBytesMax = 1024 * 1024
-    static let rootKeys = ["moniker", "log_level", "p2p", "rpc", "instrumentation", "mempool"]
+    static let rootKeys = ["moniker", "log_level", "p2p", "rpc", "instrumentation", "mempool", "pow"]
     static let rpcKeys = ["listen_address", "max_open_connections", "max_body_bytes", "max_header_bytes", "read_timeout_ms",
                           "timeout_broadcast_tx_commit_ms"]
     static let p2pKeys = ["listen_address", "persistent_peers", "udp_listen_address", "max_inbound_peers", "max_peers"]
@@ -60,6 +60,9 @@ extension NodeConfig {
             if let value = try section.uint64("max_txs_per_sender") { mempool.maxTxsPerSender = value }
             if let value = try section.uint64("max_txs_bytes") { mempool.maxTxsBytes = value }
         }
+        if let section = try root.section("pow", keys: ["mining_threads"]) {
+            if let value = try section.uint64("mining_threads") { pow.miningThreads = value }
+        }
         try validate(file: file)
     }
 
@@ -108,6 +111,10 @@ extension NodeConfig {
         max_txs_per_sender = \(mempool.maxTxsPerSender)
         # Encoded bytes held in total.
         max_txs_bytes = \(mempool.maxTxsBytes)
+
+        [pow]
+        # Proof-of-work chains only: hashing threads mining blocks; 0 = do not mine.
+        mining_threads = \(pow.miningThreads)
 
         """
     }

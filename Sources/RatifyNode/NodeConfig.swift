@@ -11,8 +11,25 @@ public struct NodeConfig: Hashable, Sendable {
     public var rpc = RPCConfig()
     public var instrumentation = InstrumentationConfig()
     public var mempool = MempoolConfig()
+    public var pow = PoWConfig()
 
     public init() {}
+
+    /// The listeners `ratify testnet` and `ratify init` write: every listener on `host`, TCP
+    /// p2p on `basePort`, RPC on +1, UDP votes on +2, Prometheus on +4 (so base 26656 gives
+    /// CometBFT's familiar 26656/26657/26660). The caller checks `basePort <= basePortMax`.
+    public init(moniker: String, host: String, basePort: UInt16) {
+        precondition(basePort <= Self.basePortMax, "base port \(basePort) leaves no room for its listeners")
+        self.moniker = moniker
+        p2p.listenAddress = HostPort(host: host, port: basePort)
+        rpc.listenAddress = HostPort(host: host, port: basePort + 1)
+        p2p.udpListenAddress = HostPort(host: host, port: basePort + 2)
+        instrumentation.prometheusListenAddress = HostPort(host: host, port: basePort + Self.basePortSpan)
+    }
+
+    /// The highest port `init(moniker:host:basePort:)` uses is `basePort + basePortSpan`.
+    public static let basePortSpan: UInt16 = 4
+    public static let basePortMax = UInt16.max - basePortSpan
 
     /// Rules across keys; `file` names the file in the error.
     public func validate(file: String = "config.toml") throws(FileFormatError) {
@@ -31,6 +48,9 @@ public struct NodeConfig: Hashable, Sendable {
                              ("max_header_bytes", rpc.maxHeaderBytes), ("read_timeout_ms", rpc.readTimeoutMillis),
                              ("timeout_broadcast_tx_commit_ms", rpc.timeoutBroadcastTxCommitMillis)] where value < 1 {
             throw fail("rpc.\(key)", "expected at least 1, got 0")
+        }
+        if pow.miningThreads > PoWConfig.miningThreadsMax {
+            throw fail("pow.mining_threads", "expected 0 (not mining) to \(PoWConfig.miningThreadsMax), got \(pow.miningThreads)")
         }
         if mempool.size < 1 { throw fail("mempool.size", "expected at least 1, got 0") }
         if mempool.maxTxsBytes < UInt64(CodecLimits.transactionBytesMax) {

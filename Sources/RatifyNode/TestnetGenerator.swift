@@ -4,13 +4,26 @@ import RatifyCore
 /// `ratify testnet` writes them. `plan` is pure (keys come from a seed or are passed in
 /// through `KeySource`), `write` only puts the plan on disk, so tests check the plan itself.
 ///
-/// Ports: a node uses `basePort + 10*k` (+0 p2p TCP, +1 RPC, +2 UDP votes, +4 Prometheus), where
-/// k counts the nodes before it on the same host: on one host node i gets `basePort + 10*i`, so
-/// node0 on base 26656 gets CometBFT's familiar 26656/26657/26660; with one host per node
-/// (`hosts`) every node gets the base ports on its own address.
+/// Ports: a node uses `basePort + 10*k`, laid out by `NodeConfig(moniker:host:basePort:)` (+0 p2p
+/// TCP, +1 RPC, +2 UDP votes, +4 Prometheus), where k counts the nodes before it on the same
+/// host: on one host node i gets `basePort + 10*i`, so node0 on base 26656 gets CometBFT's
+/// familiar 26656/26657/26660; with one host per node (`hosts`) every node gets the base ports
+/// on its own address.
 public enum TestnetGenerator {
     public static let validatorsMax = 100
     static let portsPerNode = 10
+
+    /// A local PoW testnet's difficulty (docs/POW.md, "Difficulty of the local testnet"):
+    /// `1e007000` asks for about 38 million hashes per block, 1.5 s for four miners sharing
+    /// two cores in a release build; ASERT (half-life two minutes) follows from there, and the
+    /// genesis bits are also the easiest it may go.
+    public static let localnetPoW: PoWParams = {
+        var pow = PoWParams()
+        pow.initialBits = 0x1e00_7000
+        pow.targetBlockMillis = 1_500
+        pow.asertHalfLifeSeconds = 120
+        return pow
+    }()
 
     public struct Options: Sendable {
         public var validatorCount: Int
@@ -30,6 +43,8 @@ public enum TestnetGenerator {
         /// The empty-block interval. Shorter than a production chain's, so an idle local
         /// testnet still shows a block a second.
         public var heartbeatMillis: UInt64 = 1_000
+        /// The `pow` section of a `pow` chain: `localnetPoW` unless set.
+        public var pow = TestnetGenerator.localnetPoW
 
         public init(validatorCount: Int, genesisTime: GenesisTime) {
             self.validatorCount = validatorCount
@@ -72,9 +87,9 @@ public enum TestnetGenerator {
             nodesPerHost[host, default: 0] += 1
         }
         let nodesOnBusiestHost = nodesPerHost.values.max() ?? 1
-        let lastPort = Int(options.basePort) + portsPerNode * (nodesOnBusiestHost - 1) + 4
-        guard options.basePort > 0, lastPort <= Int(UInt16.max) else {
-            throw OptionError(option: "--base-port", reason: "\(options.basePort) leaves no room for \(nodesOnBusiestHost) nodes of \(portsPerNode) ports each on one host; use at most \(Int(UInt16.max) - portsPerNode * (nodesOnBusiestHost - 1) - 4)")
+        let lastBase = Int(options.basePort) + portsPerNode * (nodesOnBusiestHost - 1)
+        guard options.basePort > 0, lastBase <= Int(NodeConfig.basePortMax) else {
+            throw OptionError(option: "--base-port", reason: "\(options.basePort) leaves no room for \(nodesOnBusiestHost) nodes of \(portsPerNode) ports each on one host; use at most \(Int(NodeConfig.basePortMax) - portsPerNode * (nodesOnBusiestHost - 1))")
         }
         if let problem = Genesis.chainIDProblem(options.chainID) {
             throw OptionError(option: "--chain-id", reason: problem)
@@ -87,17 +102,12 @@ public enum TestnetGenerator {
         var genesis = Genesis(chainID: options.chainID, genesisTime: options.genesisTime)
         genesis.consensus.heartbeatMillis = options.heartbeatMillis
         genesis.mode = options.mode
+        if options.mode == .pow { genesis.pow = options.pow }
         for index in 0..<count {
             let validatorKey = key(options.seed, role: "validator", index: index)
             let nodeKey = key(options.seed, role: "node", index: index)
             let base = options.basePort + UInt16(portsPerNode * slots[index])  // in range: checked above
-            let host = hosts[index]
-            var config = NodeConfig()
-            config.moniker = "node\(index)"
-            config.p2p.listenAddress = HostPort(host: host, port: base)
-            config.rpc.listenAddress = HostPort(host: host, port: base + 1)
-            config.p2p.udpListenAddress = HostPort(host: host, port: base + 2)
-            config.instrumentation.prometheusListenAddress = HostPort(host: host, port: base + 4)
+            let config = NodeConfig(moniker: "node\(index)", host: hosts[index], basePort: base)
             nodes.append(Node(name: "node\(index)", config: config, validatorKey: validatorKey, nodeKey: nodeKey))
             genesis.validators.append(GenesisValidator(name: "node\(index)", publicKey: validatorKey.publicKey, stake: options.stakePerValidator))
             genesis.accounts.append(GenesisAccount(address: validatorKey.publicKey.address, balance: options.balancePerAccount))

@@ -17,6 +17,7 @@ public final class NodeStore: Sendable {
     public let state: StateStore
     public let wal: ConsensusWAL
     public let signer: DoubleSignGuard
+    public let pow: PoWChainStore
     let databases: ChainDatabases
 
     private init(environment: LMDBEnvironment, databases: ChainDatabases, genesisHash: Hash) {
@@ -27,6 +28,7 @@ public final class NodeStore: Sendable {
         self.state = StateStore(environment: environment, databases: databases)
         self.wal = ConsensusWAL(environment: environment, database: databases.wal)
         self.signer = DoubleSignGuard(environment: environment, database: databases.signer)
+        self.pow = PoWChainStore(environment: environment, databases: databases)
     }
 
     /// Opens the store in `dataDirectory` (normally `<home>/data`), creating it for

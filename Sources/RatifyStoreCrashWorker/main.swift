@@ -4,6 +4,7 @@
 //
 //   RatifyStoreCrashWorker hold  <data-dir>               open, print "ready", wait to be killed
 //   RatifyStoreCrashWorker churn <data-dir> <heights>     commit/sign heights until killed
+//   RatifyStoreCrashWorker powchurn <data-dir>            reorganize a proof-of-work tip until killed
 //
 // In churn mode each line is printed only AFTER the durable write it reports has returned:
 // "wal H" after `ConsensusWAL.append`, "signed H R S" after `authorize`, "committed H" after
@@ -88,6 +89,8 @@ do {
     case "churn":
         guard arguments.count >= 4, let heights = UInt64(arguments[3]) else { CrashWorker.fail("churn needs a height count") }
         try CrashWorker.churn(dataDirectory: arguments[2], heights: heights)
+    case "powchurn":
+        try CrashWorker.powChurn(dataDirectory: arguments[2])
     default:
         CrashWorker.fail("unknown mode \(arguments[1])")
     }

@@ -11,12 +11,15 @@ struct LocalnetCommand: AsyncParsableCommand {
             Validators/ by default), prints a line for every height all of them have finalized
             with its finality latency, and on Ctrl-C (or after --duration) stops them and prints
             a summary. --fresh runs on copies so the homes' data directories stay untouched.
+            With a `pow` genesis it runs a proof-of-work localnet (docs/POW.md): one line per
+            tip every node has reached, with the final height (k confirmations), and a line per
+            reorganization; homes made for another genesis run on copies with it written in.
             """)
 
     @Option(name: .long, help: "How many validators to run (homes node0 ... node{N-1}).")
     var validators = 4
-    @Option(name: .long, help: "The genesis every home must share.")
-    var genesis = "Genesis/localnet.json"
+    @Option(name: .long, help: "The genesis every home must share (default: HOMES/genesis.json when it exists, else Genesis/localnet.json).")
+    var genesis: String?
     @Option(name: .long, help: "The directory holding the validator homes.")
     var homes = "Validators"
     @Flag(name: .long, help: "Run on temporary copies of the homes, starting from the genesis.")
@@ -29,11 +32,18 @@ struct LocalnetCommand: AsyncParsableCommand {
         if let duration, !(duration > 0) { throw ValidationError("--duration must be positive, got \(duration)") }
     }
 
+    /// `ratify testnet --output DIR` writes DIR/genesis.json beside the homes.
+    var genesisFile: String {
+        if let genesis { return genesis }
+        let beside = homes + "/genesis.json"
+        return FileManager.default.fileExists(atPath: beside) ? beside : "Genesis/localnet.json"
+    }
+
     func run() async throws {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
         let resolved = FileManager.default.fileExists(atPath: binary) ? binary : (Bundle.main.executablePath ?? binary)
         let localnet = Localnet(
-            options: .init(validators: validators, genesisFile: genesis, homesDirectory: homes, fresh: fresh,
+            options: .init(validators: validators, genesisFile: genesisFile, homesDirectory: homes, fresh: fresh,
                            durationSeconds: duration, binary: resolved),
             print: { line in
                 FileHandle.standardOutput.write(Data((line + "\n").utf8))

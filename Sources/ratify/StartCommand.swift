@@ -13,10 +13,12 @@ struct StartCommand: AsyncParsableCommand {
         discussion: """
             Loads HOME/config/config.toml, genesis.json and the keys, opens HOME/data, joins the
             persistent peers and takes part in consensus. Logs one line per finalized height.
+            With a `pow` genesis it runs a proof-of-work node instead: it follows the most-work
+            chain, mines on [pow] mining_threads threads and logs one line per new tip.
             Stops cleanly on SIGINT or SIGTERM.
             """)
 
-    @Option(name: .long, help: "The node's home directory (made by `ratify testnet`).")
+    @Option(name: .long, help: "The node's home directory (made by `ratify init` or `ratify testnet`).")
     var home: String
 
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical (overrides config.toml).")
@@ -38,9 +40,14 @@ struct StartCommand: AsyncParsableCommand {
         // global system, the network's (ratify_p2p_*).
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        let node: ValidatorNode
+        // A `pow` genesis runs a proof-of-work node (docs/POW.md); every other mode a validator.
+        let node: any Service
         do {
-            node = try ValidatorNode.open(home: nodeHome, logger: logger, metricsRegistry: registry)
+            if (try? nodeHome.loadGenesis())?.mode == .pow {
+                node = try PoWNode.open(home: nodeHome, logger: logger, metricsRegistry: registry)
+            } else {
+                node = try ValidatorNode.open(home: nodeHome, logger: logger, metricsRegistry: registry)
+            }
         } catch {
             throw StandardError.fail(error)
         }

@@ -47,6 +47,12 @@ struct TestnetCommand: ParsableCommand {
     @Option(name: .customLong("heartbeat-ms"), help: "Empty-block interval in milliseconds (consensus.heartbeat_ms).")
     var heartbeatMillis: UInt64 = 1_000
 
+    @Option(name: .customLong("pow-initial-bits"), help: "pow: the first and easiest difficulty, 8 hex digits of compact bits (default 1e007000).")
+    var powInitialBits: String?
+
+    @Option(name: .customLong("target-block-ms"), help: "pow: the block interval the difficulty aims for (default 1500).")
+    var targetBlockMillis: UInt64?
+
     func run() throws {
         guard let chainMode = ChainMode(rawValue: mode) else {
             throw StandardError.fail("--mode: expected pos, pow or hybrid, got \"\(mode)\"")
@@ -79,6 +85,16 @@ struct TestnetCommand: ParsableCommand {
             break
         }
         guard heartbeatMillis > 0 else { throw StandardError.fail("--heartbeat-ms must be positive") }
+        if let powInitialBits {
+            guard powInitialBits.count == 8, let bits = UInt32(powInitialBits, radix: 16) else {
+                throw StandardError.fail("--pow-initial-bits: expected 8 hex digits such as 1e007000, got \"\(powInitialBits)\"")
+            }
+            options.pow.initialBits = bits
+        }
+        if let targetBlockMillis {
+            guard targetBlockMillis > 0 else { throw StandardError.fail("--target-block-ms must be positive") }
+            options.pow.targetBlockMillis = targetBlockMillis
+        }
         options.heartbeatMillis = heartbeatMillis
         if let seed {
             guard let bytes = Hex.decode(seed) else {

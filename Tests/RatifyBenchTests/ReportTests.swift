@@ -1,5 +1,6 @@
 import Foundation
 @testable import RatifyBench
+import RatifyNode
 import Testing
 
 @Suite("report")
@@ -51,6 +52,37 @@ struct ReportTests {
         #expect(report.roundsAboveZero == 1)
         #expect(abs(report.proposeToFinal.max - 9) < 0.01)
         #expect(report.proposeToFinalMethod.hasPrefix("node logs"))
+    }
+
+    @Test("height steps: each node's finalized line is read, the median validator's steps are taken per height and summarized over the window")
+    func heightSteps() throws {
+        let log = LocalnetLog()
+        // Height 2 as three validators and one follower (no steps) logged it.
+        for (node, propose) in [(0, 1.0), (1, 2.0), (2, 9.0)] {
+            let line = "2026-11-23T14:00:00+0000 info ratify: app_hash=aa commit_ms=0.70 hash=bb height=2 interval_ms=4 latency_ms=\(3 + node) "
+                + "precommit_ms=0.60 prevote_ms=0.50 propose_ms=\(propose) round=0 sign_ms=0.90 store_ms=0.4 txs=6 [RatifyNode] finalized"
+            log.record(try #require(FinalizedLine(line[...])), node: node)
+        }
+        log.record(try #require(FinalizedLine("info ratify: hash=bb height=2 latency_ms=8 round=0 store_ms=0.8 txs=6 [RatifyNode] finalized")), node: 3)
+        let logged = try #require(log.blocks()[2])
+        #expect(logged.latencyMillis == 5)
+        #expect(logged.storeMillis == 0.4)
+        #expect(logged.steps == HeightSteps(proposeMillis: 2, prevoteMillis: 0.5, precommitMillis: 0.6, commitMillis: 0.7, signMillis: 0.9))
+        #expect(log.latestHeights(nodes: 5) == [2, 2, 2, 2, 0])
+
+        // Both in the window (the first second is warm-up).
+        var blocks = [ObservedBlock(height: 1, timeMillis: 1_001_200, transactions: 4, round: 0),
+                      ObservedBlock(height: 2, timeMillis: 1_001_500, transactions: 6, round: 0)]
+        blocks[0].nodeSteps = HeightSteps(proposeMillis: 4, prevoteMillis: 1, precommitMillis: 1, commitMillis: 1, signMillis: 1)
+        blocks[0].nodeStoreMillis = 0.6
+        blocks[1].nodeSteps = logged.steps
+        blocks[1].nodeStoreMillis = logged.storeMillis
+        let steps = try #require(Self.builder.blocks(blocks, outcomes: Self.outcomes()).steps)
+        #expect(steps.propose.count == 2)
+        #expect(abs(steps.propose.max - 4) < 0.01 && abs(steps.prevote.max - 1) < 0.01)
+        #expect(abs(steps.store.max - 0.6) < 0.01)
+        #expect(Self.builder.blocks([ObservedBlock(height: 1, timeMillis: 1_001_200, transactions: 4, round: 0)],
+                                    outcomes: Self.outcomes()).steps == nil, "no steps when no node logged them (attached)")
     }
 
     @Test("a run is sustainable only when every offered transaction is final within the p99 bound")

@@ -17,6 +17,11 @@ struct FuzzTests {
         ("Header", Samples.block().header.canonicalBytes, reencode(Header.self)),
         ("Block", Samples.block(transactions: 3).canonicalBytes, reencode(Block.self)),
         ("ValidatorSet", validatorSetSeed(), reencode(ValidatorSet.self)),
+        ("CheckpointVote", Samples.checkpointVote().canonicalBytes, reencode(CheckpointVote.self)),
+        ("FFGSlashingEvidence", Samples.ffgEvidence().canonicalBytes, reencode(FFGSlashingEvidence.self)),
+        ("Transaction(ffg-evidence)", Transaction.signed(chainID: Samples.chainID, sender: Samples.keys[1], nonce: 3, fee: 1,
+                                                         payload: .ffgEvidence(Samples.ffgEvidence())).canonicalBytes,
+         reencode(Transaction.self)),
     ]
 
     /// Four members after a few rounds, so priorities, powers and the proposer index all vary.

@@ -19,6 +19,17 @@ enum Samples {
         try! DuplicateVoteEvidence(vote(blockID: BlockID(hash: Hash.sha256([9]))), vote(blockID: nil))
     }
 
+    static func checkpointVote(source: UInt64 = 1, target: UInt64 = 3, validator: Int = 0) -> CheckpointVote {
+        CheckpointVote.signed(chainID: chainID, key: keys[validator],
+                              source: Checkpoint(epoch: source, blockHash: Hash.sha256([UInt8(truncatingIfNeeded: source)])),
+                              target: Checkpoint(epoch: target, blockHash: Hash.sha256([UInt8(truncatingIfNeeded: target)])))
+    }
+
+    static func ffgEvidence() -> FFGSlashingEvidence {
+        // 0 → 4 surrounds 1 → 3: the init cannot fail for this pair.
+        try! FFGSlashingEvidence(checkpointVote(source: 0, target: 4), checkpointVote(source: 1, target: 3))
+    }
+
     static func transactions(count: Int) -> [Transaction] {
         (0..<count).map { index in
             let payload: TransactionPayload = switch index % 5 {

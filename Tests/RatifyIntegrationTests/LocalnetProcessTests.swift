@@ -1,7 +1,6 @@
 import Foundation
 import RatifyCore
 import RatifyNode
-import RatifyStore
 import Testing
 
 /// Real validators as separate processes on loopback, from a fresh testnet.
@@ -55,18 +54,10 @@ struct LocalnetProcessTests {
     /// Every stopped node's store reopens cleanly, verifies, and holds the same blocks and app
     /// hashes at every height they share, which is at least `commonHeightAtLeast`.
     static func expectStoresAgree(plan: TestnetGenerator.Plan, homes: [String], commonHeightAtLeast: UInt64) throws {
-        let stores = try homes.map { try NodeStore.open(dataDirectory: $0 + "/data", genesisHash: plan.genesis.genesisHash) }
-        defer { stores.forEach { $0.close() } }
-        let common = try stores.map { try $0.blocks.latestHeight() }.min() ?? 0
-        #expect(common >= commonHeightAtLeast)
-        for height in 1...max(common, 1) {
-            let hashes = try Set(stores.map { try $0.blocks.blockHash(height: height) })
-            let appHashes = try Set(stores.map { try $0.state.appHash(height: height) })
-            #expect(hashes.count == 1 && appHashes.count == 1, "stores disagree at height \(height)")
-        }
-        for store in stores {
-            #expect(try store.blocks.verifyBlocks().isEmpty)
-        }
+        let agreement = try StoreAgreement(homes: homes, genesisHash: plan.genesis.genesisHash)
+        #expect(agreement.commonHeight >= commonHeightAtLeast)
+        #expect(agreement.disagreements.isEmpty, "stores disagree at heights \(agreement.disagreements)")
+        #expect(agreement.blockProblems.allSatisfy { $0 == 0 }, "problems per store: \(agreement.blockProblems)")
     }
 
     @Test("a node refuses to start on a data directory made from another genesis")

@@ -59,4 +59,36 @@ struct NamespaceTestnetTests {
         #expect(nodes.allSatisfy { $0.log.contains("stopped cleanly") }, "every node stops cleanly on SIGTERM")
         try LocalnetProcessTests.expectStoresAgree(plan: plan, homes: homes, commonHeightAtLeast: target)
     }
+
+    /// The chaos runner drives the script by these exit codes: 1 failed, 2 usage, 4 no netem.
+    @Test("netns.sh: a second up, bad groups and unknown validators are one-line errors; shape works or exits 4 naming netem; down is idempotent",
+          .enabled("network namespaces can be made here (Tools/netns.sh check)") { NamespaceNetwork.available })
+    func scriptInterface() throws {
+        let up = try NamespaceNetwork.run("up", "2")
+        try #require(up.status == 0, "netns.sh up: \(up)")
+        defer { _ = try? NamespaceNetwork.run("down") }
+        #expect(up.output.contains("ratify-v1 \(NamespaceNetwork.validatorAddress(1))"), "\(up)")
+
+        let again = try NamespaceNetwork.run("up", "2")
+        #expect(again.status == 1 && again.output.contains("already up"), "\(again)")
+        let badGroups = try NamespaceNetwork.run("partition", "0,|1")
+        #expect(badGroups.status == 2 && badGroups.output.contains("expected groups of validator indices"), "\(badGroups)")
+        let unknown = try NamespaceNetwork.run("partition", "0|5")
+        #expect(unknown.status == 1 && unknown.output.contains("validator 5 has no namespace"), "\(unknown)")
+
+        let partition = try NamespaceNetwork.run("partition", "0|1")
+        #expect(partition.status == 0, "\(partition)")
+        let cut = try NamespaceNetwork.run("status")
+        #expect(cut.output.contains("ratify-v0 \(NamespaceNetwork.validatorAddress(0)) cut-from=\(NamespaceNetwork.validatorAddress(1))"), "\(cut)")
+        try NamespaceNetwork.run("heal")
+        #expect(try !NamespaceNetwork.run("status").output.contains("cut-from"))
+
+        let shape = try NamespaceNetwork.run("shape", "1", "--delay-ms", "20", "--jitter-ms", "5", "--loss-pct", "0.5")
+        #expect(shape.status == 0 || (shape.status == 4 && shape.output.contains("no netem")), "\(shape)")
+        #expect(try NamespaceNetwork.run("unshape", "1").status == 0)
+
+        #expect(try NamespaceNetwork.run("down").status == 0)
+        let downAgain = try NamespaceNetwork.run("down")
+        #expect(downAgain.status == 0 && downAgain.output.contains("nothing to remove"), "\(downAgain)")
+    }
 }

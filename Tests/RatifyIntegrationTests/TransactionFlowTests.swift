@@ -1,7 +1,6 @@
 import Foundation
 import RatifyCore
 import RatifyNode
-import RatifyStore
 import Testing
 
 /// Transactions through the RPC of a real 4-validator network, and a late non-validator.
@@ -65,14 +64,8 @@ struct TransactionFlowTests {
         #expect(eventually(seconds: 60) { nodes[4].height >= followed }, "and then follows new blocks")
 
         for node in nodes { node.kill(SIGTERM) }
-        let stores = try nodes.map { try NodeStore.open(dataDirectory: $0.home + "/data", genesisHash: plan.genesis.genesisHash) }
-        defer { stores.forEach { $0.close() } }
-        let common = try stores.map { try $0.blocks.latestHeight() }.min() ?? 0
-        #expect(common >= followed)
-        for height in 1...max(common, 1) {
-            let hashes = try Set(stores.map { try $0.blocks.blockHash(height: height) })
-            let appHashes = try Set(stores.map { try $0.state.appHash(height: height) })
-            #expect(hashes.count == 1 && appHashes.count == 1, "stores disagree at height \(height)")
-        }
+        let agreement = try StoreAgreement(homes: nodes.map(\.home), genesisHash: plan.genesis.genesisHash)
+        #expect(agreement.commonHeight >= followed)
+        #expect(agreement.disagreements.isEmpty, "stores disagree at heights \(agreement.disagreements)")
     }
 }

@@ -326,6 +326,25 @@ struct DeterminismTests {
         #expect(stored == expected)
     }
 
+    @Test("the app hash kept between blocks equals the one computed from scratch, through every kind of change")
+    func incrementalAppHash() {
+        var chain = LedgerFixture()
+        let alice = LedgerFixture.alice, bob = LedgerFixture.bob
+        func check(_ result: Ledger.BlockResult, _ what: String) {
+            #expect(result.appHash == chain.ledger.state.appHash, "after \(what)")
+            #expect(result.appHash == (try? LedgerState.load(from: chain.ledger.state.keyValues()))?.appHash, "after \(what), reloaded")
+        }
+        // New accounts appear between existing keys, stake adds validator and delegation keys,
+        // unstake adds an unbonding entry that a later block removes again.
+        let newcomers = (10...40).map { LedgerFixture.key(UInt8($0)) }
+        check(chain.block(newcomers.map { chain.transaction(alice, .transfer(to: $0.publicKey.address, amount: 50)) }), "new accounts")
+        check(chain.block([chain.transaction(bob, .stake(validator: bob.publicKey, amount: 3_000, name: "bob"))]), "a stake")
+        check(chain.block([chain.transaction(bob, .unstake(validator: bob.publicKey, amount: 3_000))]), "an unstake")
+        chain.emptyBlocks(6)
+        check(chain.block([chain.transaction(newcomers[3], .transfer(to: bob.publicKey.address, amount: 10))]), "the release")
+        #expect(chain.ledger.state.unbonding.isEmpty)
+    }
+
     @Test("a corrupt stored value is reported with its key")
     func corruptValue() {
         let pairs = [(key: [UInt8]([1]) + LedgerFixture.alice.publicKey.address.bytes, value: [UInt8]([1, 2, 3]))]

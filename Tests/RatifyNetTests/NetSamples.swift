@@ -68,6 +68,8 @@ enum NetSamples {
             .commit(commit()),
             .transaction(transaction()),
             .blockRequest(height: 42),
+            .powBlock(PoWBlockBytes([UInt8](repeating: 7, count: 200))),
+            .powBlockRequest(hash: Hash.sha256([1, 2, 3])),
         ]
         if let evidence = evidence() { messages.append(.evidence(evidence)) }
         return messages

@@ -23,6 +23,31 @@ struct SessionTests {
         await b.shutdown()
     }
 
+    @Test("a session on which nothing arrives for the silence timeout is closed as silent; one that hears announcements is kept")
+    func silentPeer() async throws {
+        let logs = LogStore()
+        var quiet = makeConfig(1)
+        quiet.gossipIntervalMillis = 3_600_000  // never announces: after the handshake, silence
+        let b = PeerManager(config: quiet, group: testGroup, logger: logs.logger())
+        let c = PeerManager(config: makeConfig(2), group: testGroup, logger: logs.logger())
+        try await b.start()
+        try await c.start()
+        var config = makeConfig(0, peers: [address(of: b), address(of: c)])
+        config.peerSilenceTimeoutMillis = 1_500  // above the 1 s announcement interval
+        let a = PeerManager(config: config, group: testGroup, logger: logs.logger())
+        try await a.start()
+        #expect(await Wait.until { a.stats.disconnects["silent", default: 0] >= 1 })
+        #expect(logs.contains("nothing received for 1500 ms; the path to the peer is down"))
+        // c announces about once a second, so its session outlives several timeouts.
+        try await Task.sleep(for: .milliseconds(4_000))
+        #expect(a.connectedPeers.contains(c.nodeID))
+        #expect(c.connectedPeers == [a.nodeID])
+        #expect(c.stats.disconnects.isEmpty, "\(c.stats.disconnects)")
+        await a.shutdown()
+        await b.shutdown()
+        await c.shutdown()
+    }
+
     @Test("the dialer refuses a peer that is not the node id it dialed, with a clear log line")
     func wrongNodeID() async throws {
         let logs = LogStore()

@@ -19,9 +19,10 @@ struct BlockTests {
     }
 
     private func rejection(_ block: Block, _ state: ChainState, expectedProposer: Address? = nil,
-                           nowMillis: UInt64? = nil) async -> BlockValidationError? {
+                           nowMillis: UInt64? = nil, verifiedPrecommits: Set<Vote> = []) async -> BlockValidationError? {
         do {
-            _ = try await BlockValidator().validate(block, state: state, expectedProposer: expectedProposer, nowMillis: nowMillis)
+            _ = try await BlockValidator().validate(block, state: state, expectedProposer: expectedProposer, nowMillis: nowMillis,
+                                                    verifiedPrecommits: verifiedPrecommits)
             return nil
         } catch {
             return error
@@ -102,6 +103,15 @@ struct BlockTests {
         var badSignature = threeOfFour
         badSignature.signatures[2] = .commit(ChainFixture.alice.sign([1]))
         #expect(await rejection(rebuilt(lastCommit: .some(badSignature)), state) == .lastCommitSignature(index: 2))
+        // A precommit the node verified itself is taken as it is; only that exact vote: the
+        // trusted set here holds a forged one, to show the check is skipped for it and kept
+        // for every other entry.
+        let forgedVote = try #require(badSignature.vote(at: 2, address: lastSet.validators[2].address))
+        #expect(await rejection(rebuilt(lastCommit: .some(badSignature)), state, verifiedPrecommits: [forgedVote]) == nil)
+        var twoBad = badSignature
+        twoBad.signatures[1] = .commit(ChainFixture.alice.sign([2]))
+        #expect(await rejection(rebuilt(lastCommit: .some(twoBad)), state, verifiedPrecommits: [forgedVote])
+            == .lastCommitSignature(index: 1))
         var wrongBlock = threeOfFour
         wrongBlock.blockID = BlockID(hash: Hash.sha256([9]))
         #expect(await rejection(rebuilt(lastCommit: .some(wrongBlock)), state)

@@ -48,6 +48,35 @@ struct CLITests {
         #expect(again.stderr == "\(directory.path)/net/node0: cannot create: already exists; choose an empty --output directory or remove it\n")
     }
 
+    @Test("init writes a home for a keyring key and prints its peer address; bad peers, a missing key and an existing home are one-line errors")
+    func initHome() throws {
+        let directory = try TemporaryDirectory()
+        let keyring = directory.path + "/keyring"
+        #expect(try run(["testnet", "--validators", "1", "--output", directory.path + "/net", "--base-port", "30100"]).status == 0)
+        let added = try run(["keys", "add", "carol", "--keyring", keyring])
+        #expect(added.status == 0, "\(added.stderr)")
+        let arguments = ["init", "--home", directory.path + "/carol", "--genesis", directory.path + "/net/genesis.json",
+                         "--base-port", "30200", "--key-from-keyring", "carol", "--keyring", keyring]
+        let badPeers = try run(arguments + ["--peers", "nobody@127.0.0.1:1"])
+        #expect(badPeers.status == 1)
+        #expect(badPeers.stderr == "--peers: entry 1: node id in \"nobody@127.0.0.1:1\" must be 40 hex digits (the node key's address), got 6 characters\n")
+        let missingKey = try run(["init", "--home", directory.path + "/carol", "--genesis", directory.path + "/net/genesis.json",
+                                  "--key-from-keyring", "dave", "--keyring", keyring])
+        #expect(missingKey.status == 1)
+        #expect(missingKey.stderr.hasPrefix("no key named \"dave\" in keyring "))
+        #expect(!FileManager.default.fileExists(atPath: directory.path + "/carol"))
+
+        let made = try run(arguments)
+        #expect(made.status == 0, "\(made.stderr)")
+        let shown = try run(["keys", "show", "carol", "--keyring", keyring])
+        let pubKey = try #require(shown.stdout.components(separatedBy: "pub_key: ").last?.prefix(64))
+        #expect(made.stdout.contains("validator_pub_key: \(pubKey)"), "\(made.stdout)")
+        #expect(made.stdout.contains("@127.0.0.1:30200\n"), "\(made.stdout)")
+        let again = try run(arguments)
+        #expect(again.status == 1)
+        #expect(again.stderr == "--home: \(directory.path)/carol already exists; `ratify init` never overwrites a home (its keys); choose another directory or remove it\n")
+    }
+
     @Test("keys add, show and list never print the secret; export prints it only with --unsafe-show-secret")
     func keysNeverPrintSecrets() throws {
         let directory = try TemporaryDirectory()

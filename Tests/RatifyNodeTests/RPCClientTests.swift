@@ -74,6 +74,28 @@ struct RPCClientTests {
         }
     }
 
+    @Test("the default nonce is the committed one: a second transaction while the first is pending is refused, --nonce continues the sequence")
+    func defaultNonceIgnoresPending() async throws {
+        let node = try TestNode()
+        try await withRPC(node.queries) { raw in
+            let sender = TransactionSender(client: Self.client(raw))
+            let to = ChainFixture.carol.publicKey.address
+            let first = try await sender.send(.transfer(to: to, amount: 1), from: ChainFixture.alice, options: TransactionOptions())
+            #expect(first.nonce == 0)
+            do throws(ClientError) {
+                _ = try await sender.send(.transfer(to: to, amount: 2), from: ChainFixture.alice, options: TransactionOptions())
+                Issue.record("a second default-nonce transaction must be refused while the first is pending")
+            } catch {
+                #expect(error == .rejected(status: 400, code: 3, message: "bad nonce: expected 1, got 0"))
+            }
+            let second = try await sender.send(.transfer(to: to, amount: 2), from: ChainFixture.alice, options: TransactionOptions(nonce: 1))
+            #expect(node.mempool.count == 2)
+            try await node.finalizeBlock()
+            let third = try await sender.send(.transfer(to: to, amount: 3), from: ChainFixture.alice, options: TransactionOptions())
+            #expect(third.nonce == 2, "once both are final the default is right again (second: \(second.nonce))")
+        }
+    }
+
     @Test("with --wait, a final transaction whose payload failed is an error carrying the ledger's message and code")
     func failedInBlock() async throws {
         let node = try TestNode()

@@ -86,6 +86,57 @@ struct BlockStoreTests {
         #expect(try store.blocks.verify().isEmpty)
     }
 
+    static func write(_ height: UInt64, stateWrites: [StateWrite] = []) -> DecidedBlockWrite {
+        let block = Array("block \(height)".utf8)
+        return DecidedBlockWrite(height: height, blockBytes: block, commitBytes: Array("commit \(height)".utf8),
+                                 blockHash: Hash.sha256(block), stateWrites: stateWrites,
+                                 appHash: Hash.sha256(Array("app \(height)".utf8)))
+    }
+
+    @Test("a run of consecutive blocks is stored in one transaction, later writes over earlier ones")
+    func batchCommit() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try NodeStore.open(dataDirectory: directory.path, genesisHash: Self.genesis)
+        defer { store.close() }
+        try Self.commitHeight(store, 1)
+        try store.blocks.commit([Self.write(2, stateWrites: [.set([1], [2]), .set([2], [2])]),
+                                 Self.write(3, stateWrites: [.set([1], [3]), .delete([2])]),
+                                 Self.write(4)])
+        #expect(try store.blocks.latestHeight() == 4)
+        #expect(try store.blocks.blockBytes(height: 3) == Array("block 3".utf8))
+        #expect(try store.blocks.height(blockHash: Hash.sha256(Array("block 4".utf8))) == 4)
+        #expect(try store.state.appHash(height: 2) == Hash.sha256(Array("app 2".utf8)))
+        #expect(try store.state.value(forKey: [1]) == [3])
+        #expect(try store.state.value(forKey: [2]) == nil)
+        #expect(try store.blocks.verify(hashOfBlock: Hash.sha256).isEmpty)
+    }
+
+    @Test("a run with a gap, a repeated block or a bad write stores none of its blocks")
+    func batchAllOrNothing() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try NodeStore.open(dataDirectory: directory.path, genesisHash: Self.genesis)
+        defer { store.close() }
+        try Self.commitHeight(store, 1, stateWrites: [.set([1], [1])])
+        let path = store.environment.path
+        #expect(throws: StoreError.heightOutOfOrder(path: path, expected: 4, got: 5)) {
+            try store.blocks.commit([Self.write(2, stateWrites: [.set([1], [2])]), Self.write(3), Self.write(5)])
+        }
+        var repeated = Self.write(3)
+        repeated.blockHash = Self.write(2).blockHash
+        #expect(throws: StoreError.duplicateBlockHash(path: path, hash: repeated.blockHash, height: 2)) {
+            try store.blocks.commit([Self.write(2), repeated])
+        }
+        #expect(throws: StoreError.invalidKey(database: "state", length: 600, max: StateStore.keyBytesMax)) {
+            try store.blocks.commit([Self.write(2), Self.write(3, stateWrites: [.set([UInt8](repeating: 1, count: 600), [0])])])
+        }
+        #expect(try store.blocks.latestHeight() == 1)
+        #expect(try store.blocks.blockBytes(height: 2) == nil)
+        #expect(try store.state.value(forKey: [1]) == [1])
+        #expect(try store.blocks.verify().isEmpty)
+    }
+
     @Test("a store made from one genesis refuses to open for another")
     func genesisMismatch() throws {
         let directory = try TemporaryDirectory()

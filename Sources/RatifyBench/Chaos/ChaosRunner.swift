@@ -60,7 +60,8 @@ public final class ChaosRunner: Sendable {
             launchPrefix = { node in [script, "exec", String(node)] }
         }
         let localnet = try BenchLocalnet(validators: options.validators, senders: options.clients, binary: options.binary,
-                                         basePort: options.basePort, hosts: hosts, launchPrefix: launchPrefix, downtimeJailing: false)
+                                         basePort: options.basePort, hosts: hosts, launchPrefix: launchPrefix, downtimeJailing: false,
+                                         nodeLogs: true)
         progress("chaos: seed \(options.seed), \(plan.count) faults planned; starting \(options.validators) validators in \(localnet.directory)")
         do {
             try await localnet.start(supervised: false)

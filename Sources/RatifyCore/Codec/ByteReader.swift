@@ -103,6 +103,15 @@ public struct ByteReader {
         return value
     }
 
+    /// Exactly `count` bytes with no length prefix (a fixed-size field such as an 80-byte
+    /// proof-of-work header).
+    public mutating func readRaw(count: Int, _ field: StaticString) throws(DecodeError) -> [UInt8] {
+        try require(count, field)
+        let value = Array(UnsafeRawBufferPointer(rebasing: buffer[offset..<(offset + count)]))
+        offset += count
+        return value
+    }
+
     /// A length-prefixed UTF-8 string of at most `max` bytes; invalid UTF-8 is rejected.
     public mutating func readString(max: Int, _ field: StaticString) throws(DecodeError) -> String {
         let start = offset

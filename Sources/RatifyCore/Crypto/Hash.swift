@@ -45,13 +45,22 @@ public struct Hash: FixedSizeBytesValue, Comparable {
 /// odd node is promoted unchanged; the empty list hashes to SHA-256 of nothing.
 public enum MerkleTree {
     public static func root(leaves: [Hash]) -> Hash {
-        guard !leaves.isEmpty else { return Hash.sha256([]) }
-        var level = leaves.map { leaf in
-            var input: [UInt8] = [0x00]
-            input.reserveCapacity(33)
-            leaf.raw.withUnsafeBytes { input.append(contentsOf: $0) }
-            return Hash.sha256(input)
-        }
+        root(leafNodes: leaves.map(leafNode))
+    }
+
+    /// A leaf as the tree's bottom level holds it: SHA-256(0x00 ‖ leaf). Callers that keep the
+    /// bottom level between calls (the ledger's app hash) hash each leaf once.
+    public static func leafNode(_ leaf: Hash) -> Hash {
+        var input: [UInt8] = [0x00]
+        input.reserveCapacity(33)
+        leaf.raw.withUnsafeBytes { input.append(contentsOf: $0) }
+        return Hash.sha256(input)
+    }
+
+    /// The root over a bottom level made by `leafNode`.
+    public static func root(leafNodes: [Hash]) -> Hash {
+        guard !leafNodes.isEmpty else { return Hash.sha256([]) }
+        var level = leafNodes
         var input: [UInt8] = []
         input.reserveCapacity(65)
         while level.count > 1 {

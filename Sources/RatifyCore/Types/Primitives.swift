@@ -9,5 +9,6 @@ public enum SignDomain {
     public static let vote = "ratify/vote/v1"
     public static let proposal = "ratify/proposal/v1"
     public static let transaction = "ratify/tx/v1"
-    public static let checkpointVote = "ratify/checkpoint-vote/v1"
+    /// Casper FFG checkpoint votes of hybrid chains (docs/POW.md, "Hybrid chains: checkpoint finality").
+    public static let ffgVote = "ratify/ffg-vote/v1"
 }

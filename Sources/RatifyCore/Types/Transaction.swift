@@ -12,6 +12,8 @@ public enum TransactionPayload: Hashable, Sendable, CanonicalCodable {
     case unjail(validator: PublicKey)
     /// Submit evidence of a double vote.
     case evidence(DuplicateVoteEvidence)
+    /// Submit evidence of a Casper FFG double or surround vote on a hybrid chain.
+    case ffgEvidence(FFGSlashingEvidence)
 
     public var tag: UInt8 {
         switch self {
@@ -20,6 +22,7 @@ public enum TransactionPayload: Hashable, Sendable, CanonicalCodable {
         case .unstake: 3
         case .unjail: 4
         case .evidence: 5
+        case .ffgEvidence: 6
         }
     }
 
@@ -30,6 +33,7 @@ public enum TransactionPayload: Hashable, Sendable, CanonicalCodable {
         case .unstake: "unstake"
         case .unjail: "unjail"
         case .evidence: "evidence"
+        case .ffgEvidence: "ffg-evidence"
         }
     }
 
@@ -50,6 +54,8 @@ public enum TransactionPayload: Hashable, Sendable, CanonicalCodable {
             writer.write(validator)
         case .evidence(let evidence):
             writer.write(evidence)
+        case .ffgEvidence(let evidence):
+            writer.write(evidence)
         }
     }
 
@@ -68,6 +74,8 @@ public enum TransactionPayload: Hashable, Sendable, CanonicalCodable {
             self = .unjail(validator: try reader.readPublicKey("unjail.validator"))
         case 5:
             self = .evidence(try DuplicateVoteEvidence(from: &reader))
+        case 6:
+            self = .ffgEvidence(try FFGSlashingEvidence(from: &reader))
         case let tag:
             throw reader.failure(.unknownTag(UInt64(tag)), "payload.kind", at: start)
         }
@@ -147,5 +155,5 @@ public struct Transaction: Hashable, Sendable, CanonicalCodable {
 
     /// The smallest possible encoding (a transfer with an empty chain id), used to bound
     /// list counts against the bytes left before allocating.
-    static let encodedBytesMin = 4 + 32 + 8 + 8 + 1 + 20 + 8 + 64
+    public static let encodedBytesMin = 4 + 32 + 8 + 8 + 1 + 20 + 8 + 64
 }

@@ -45,7 +45,7 @@ extension PeerManager {
     /// height it has not reached: without it, the duplicate filter would drop every copy.
     public func forget(_ message: NetMessage) {
         let digest = Hash.sha256(message.encoded)
-        state.withLock { _ = $0.seen.remove(digest) }
+        state.withLock { $0.seen.remove(digest) }
     }
 
     /// Tells peers where this node is in consensus. Call on every height, round or step change.
@@ -59,7 +59,10 @@ extension PeerManager {
                 }
             }
             state.local = PeerState(height: height, round: round, step: step)
-            return (makeAnnouncement(&state), Array(state.sessions.values))
+            let announcement = makeAnnouncement(&state)
+            guard announcement != state.lastAnnounced else { return (announcement, []) }
+            state.lastAnnounced = announcement
+            return (announcement, Array(state.sessions.values))
         }
         for session in sessions { session.send(.peerState(announcement)) }
     }
@@ -118,14 +121,12 @@ extension PeerManager {
         case .peerState(let announced):
             session.known.withLock { $0.update(announced) }
         case .blockRequest(let height):
-            let now = NIODeadline.now().uptimeNanoseconds
-            let allowed = session.blockRequests.withLock { bucket -> Bool in
-                bucket.refill(nowNanos: now)
-                guard bucket.tokens >= 1 else { return false }
-                _ = bucket.take(1, nowNanos: now)
-                return true
-            }
-            if allowed { serveCatchUp(height: height, to: session) }
+            if takeBlockRequestToken(session) { serveCatchUp(height: height, to: session) }
+        case .powBlockRequest:
+            // The node answers from its store. Not through the duplicate filter: two peers may
+            // ask for the same block, and a peer may ask again.
+            guard takeBlockRequestToken(session) else { return }
+            _ = continuation.yield(InboundMessage(peer: session.nodeID, message: message, transport: transport))
         case .blockPart(let part):
             guard state.withLock({ !$0.seen.contains(received.digest) }) else {
                 metrics.duplicatesDropped.increment()
@@ -142,6 +143,18 @@ extension PeerManager {
             }
         default:
             accept(message, digest: received.digest, from: session, transport: transport)
+        }
+    }
+
+    /// Spends one of the session's block-request tokens (`NetConfig.blockRequestsPerSecond`);
+    /// false when it has none left and the request is to be dropped.
+    func takeBlockRequestToken(_ session: PeerSession) -> Bool {
+        let now = NIODeadline.now().uptimeNanoseconds
+        return session.blockRequests.withLock { bucket -> Bool in
+            bucket.refill(nowNanos: now)
+            guard bucket.tokens >= 1 else { return false }
+            _ = bucket.take(1, nowNanos: now)
+            return true
         }
     }
 
@@ -215,11 +228,19 @@ extension PeerManager {
         let now = NIODeadline.now().uptimeNanoseconds
         let perPeer = config.votesPerPeerPerTick
         struct Plan { let session: PeerSession; var messages: [NetMessage]; var catchUp: Height? }
+        let silenceNanos = UInt64(max(0, config.peerSilenceTimeoutMillis)) * 1_000_000
+        var silent: [PeerSession] = []
         let (plans, announcement) = state.withLock { state -> ([Plan], PeerState?) in
             state.ticks += 1
             let local = state.local
             var plans: [Plan] = []
             for session in state.sessions.values {
+                // A message may land after `now` was read; that session is anything but silent.
+                let lastReceived = session.lastReceivedNanos.load(ordering: .relaxed)
+                if lastReceived < now, now - lastReceived > silenceNanos {
+                    silent.append(session)
+                    continue
+                }
                 var plan = Plan(session: session, messages: [], catchUp: nil)
                 session.known.withLock { known in
                     guard let peer = known.announced else { return }
@@ -254,6 +275,7 @@ extension PeerManager {
             let every = UInt64(max(1, 1_000 / max(1, config.gossipIntervalMillis)))
             return (plans, state.ticks % every == 0 && !state.sessions.isEmpty ? makeAnnouncement(&state) : nil)
         }
+        for session in silent { session.close(.silent(millis: config.peerSilenceTimeoutMillis)) }
         for plan in plans {
             for message in plan.messages {
                 if case .block(let block) = message {

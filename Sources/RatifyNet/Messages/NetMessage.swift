@@ -26,6 +26,12 @@ public enum NetMessage: Hashable, Sendable {
     case transaction(Transaction)
     /// Asks the peer for the decided block (and its commit) at a height.
     case blockRequest(height: Height)
+    /// Proof-of-work chains: a mined block (a canonical `PoWBlock`, which RatifyNet does not
+    /// decode: the node checks it), announced when found and relayed once its header checks
+    /// out, or sent in answer to `powBlockRequest`.
+    case powBlock(PoWBlockBytes)
+    /// Proof-of-work chains: asks the peer for the block with this hash (a missing parent).
+    case powBlockRequest(hash: Hash)
 
     /// The tag byte of each case. New cases take new numbers; numbers are never reused.
     public enum Kind: UInt8, Sendable, CaseIterable {
@@ -40,6 +46,8 @@ public enum NetMessage: Hashable, Sendable {
         case evidence = 16
         case transaction = 17
         case blockRequest = 18
+        case powBlock = 19
+        case powBlockRequest = 20
 
         /// A label for metrics and logs.
         public var label: String {
@@ -55,6 +63,8 @@ public enum NetMessage: Hashable, Sendable {
             case .evidence: "evidence"
             case .transaction: "transaction"
             case .blockRequest: "block_request"
+            case .powBlock: "pow_block"
+            case .powBlockRequest: "pow_block_request"
             }
         }
     }
@@ -72,6 +82,8 @@ public enum NetMessage: Hashable, Sendable {
         case .evidence: .evidence
         case .transaction: .transaction
         case .blockRequest: .blockRequest
+        case .powBlock: .powBlock
+        case .powBlockRequest: .powBlockRequest
         }
     }
 
@@ -105,6 +117,8 @@ public enum NetMessage: Hashable, Sendable {
         case .evidence(let value): writer.write(value)
         case .transaction(let value): writer.write(value)
         case .blockRequest(let height): writer.write(height)
+        case .powBlock(let block): writer.write(block)
+        case .powBlockRequest(let hash): writer.write(hash)
         }
     }
 
@@ -166,6 +180,8 @@ public enum NetMessage: Hashable, Sendable {
         case .evidence: return .evidence(try DuplicateVoteEvidence(from: &reader))
         case .transaction: return .transaction(try Transaction(from: &reader))
         case .blockRequest: return .blockRequest(height: try reader.readUInt64("block_request.height"))
+        case .powBlock: return .powBlock(try PoWBlockBytes(from: &reader))
+        case .powBlockRequest: return .powBlockRequest(hash: try reader.readHash("pow_block_request.hash"))
         }
     }
 }

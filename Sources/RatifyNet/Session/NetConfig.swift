@@ -29,9 +29,10 @@ public struct NetConfig: Sendable {
     public var sendQueueMessagesMax: Int = 4_096
     /// Block requests (catch-up) one peer may make per second, and in a burst. A node that is
     /// behind pipelines requests to sync at block-store speed; beyond this they are ignored
-    /// rather than queued (an answer can be a whole block).
-    public var blockRequestsPerSecond: Double = 1_000
-    public var blockRequestsBurst: Double = 128
+    /// rather than queued (an answer can be a whole block). Above the 1,000 blocks/s a node
+    /// must sync at, so the serving side never sets the pace.
+    public var blockRequestsPerSecond: Double = 4_000
+    public var blockRequestsBurst: Double = 256
     /// Inbound frames and bytes per second from one peer (token buckets, burst = one second).
     public var inboundFramesPerSecond: Double = 5_000
     public var inboundBytesPerSecond: Double = 32 * 1024 * 1024
@@ -43,6 +44,12 @@ public struct NetConfig: Sendable {
     /// Verified votes kept for re-sending to peers that miss them.
     public var voteStoreMax: Int = 20_000
     public var gossipIntervalMillis: Int64 = 100
+    /// A session on which nothing has arrived for this long is closed and the peer redialled.
+    /// Every peer announces its state about once a second, so silence means the path is down;
+    /// without this, a session across a partition that healed waits out TCP's retransmission
+    /// backoff (up to two minutes per retry) before anything flows again. Keep it well above
+    /// the one-second announcement interval.
+    public var peerSilenceTimeoutMillis: Int64 = 10_000
     /// Votes re-sent to one peer per gossip tick.
     public var votesPerPeerPerTick: Int = 256
     /// A repeated log line about one peer is written at most once per this interval.

@@ -15,6 +15,9 @@ public enum PeerError: Error, Equatable, Sendable, CustomStringConvertible {
     case duplicate
     case peerLimit(String)
     case closedByPeer
+    /// Nothing arrived on the session for this long although peers announce their state about
+    /// once a second: the path is gone (a partition, a vanished host) while TCP keeps retrying.
+    case silent(millis: Int64)
     case shutdown
     case requested(String)
 
@@ -32,6 +35,7 @@ public enum PeerError: Error, Equatable, Sendable, CustomStringConvertible {
         case .duplicate: "duplicate session for the same node id"
         case .peerLimit(let which): "peer limit reached (\(which))"
         case .closedByPeer: "connection closed by the peer"
+        case .silent(let millis): "nothing received for \(millis) ms; the path to the peer is down"
         case .shutdown: "node shutting down"
         case .requested(let why): "disconnected by the node: \(why)"
         }
@@ -51,6 +55,7 @@ public enum PeerError: Error, Equatable, Sendable, CustomStringConvertible {
         case .duplicate: "duplicate"
         case .peerLimit: "peer_limit"
         case .closedByPeer: "closed_by_peer"
+        case .silent: "silent"
         case .shutdown: "shutdown"
         case .requested: "requested"
         }

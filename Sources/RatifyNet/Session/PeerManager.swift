@@ -55,6 +55,10 @@ public final class PeerManager: Sendable {
         var penalties: [NodeID: UInt64] = [:]
         var udpByTag: [UInt64: PeerSession] = [:]
         var local = PeerState(height: 0, round: 0, step: .newHeight)
+        /// What `updateLocalState` last sent to every peer: the node calls it after each message
+        /// it handles, and an unchanged announcement is not sent again (the gossip tick repeats
+        /// it anyway).
+        var lastAnnounced: PeerState?
         var votes: VoteStore
         var proposal: Proposal?
         var proposalBlock: Block?

@@ -14,6 +14,7 @@ final class PeerSessionHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        session.lastReceivedNanos.store(NIODeadline.now().uptimeNanoseconds, ordering: .relaxed)
         manager.received(unwrapInboundIn(data), from: session, transport: .tcp)
     }
 

@@ -6,7 +6,9 @@ import RatifyLedger
 /// the validator sets shift so that changes decided at H take effect at H+2.
 public enum BlockExecutor {
     /// - Parameters:
-    ///   - ledger: at `state.lastBlockHeight`; on success, at the block's height.
+    ///   - ledger: at `state.lastBlockHeight`; on success, at the block's height. Executed in
+    ///     place (a copy would duplicate the whole state every block): after an error it may be
+    ///     part-way through the block and must be discarded.
     ///   - verifiedTransactions: hashes whose signatures were already checked (the mempool's,
     ///     or `ValidatedBlock.verifiedTransactions`); the ledger does not check them again.
     public static func execute(_ block: Block, state: ChainState, ledger: inout Ledger,
@@ -14,20 +16,18 @@ public enum BlockExecutor {
         guard block.height == state.nextHeight, ledger.state.height == state.lastBlockHeight else {
             throw .height(ledgerHeight: ledger.state.height, stateHeight: state.lastBlockHeight, blockHeight: block.height)
         }
-        var scratch = ledger
-        let result = scratch.execute(height: block.height, proposer: block.header.proposerAddress,
+        let result = ledger.execute(height: block.height, proposer: block.header.proposerAddress,
                                      transactions: block.transactions, evidence: block.evidence,
                                      lastCommitParticipation: lastCommitParticipation(block, state),
                                      verifiedTransactions: verifiedTransactions)
-        let updates = scratch.validatorUpdates(from: state.nextValidators.validators)
+        let updates = ledger.validatorUpdates(from: state.nextValidators.validators)
         let nextValidators: ValidatorSet
         do {
             nextValidators = try state.nextValidators.updating(with: updates).copyIncrementingProposerPriority(times: 1)
         } catch {
             throw .validatorSet(error)
         }
-        let writes = scratch.takeWrites()
-        ledger = scratch
+        let writes = ledger.takeWrites()
         var next = state
         next.lastBlockHeight = block.height
         next.lastBlockID = block.id

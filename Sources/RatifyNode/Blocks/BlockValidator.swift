@@ -20,8 +20,11 @@ public struct BlockValidator: Sendable {
     ///     re-proposed in a later round (Algorithm 1, valid value) keeps its first proposer.
     ///   - nowMillis: this node's clock, to refuse times too far ahead; nil when syncing.
     ///   - alreadyVerified: transaction hashes whose signatures were checked before (the mempool's).
+    ///   - verifiedPrecommits: precommits whose signatures were checked before, against the
+    ///     validator set of their height (the node's own vote verification); an identical entry
+    ///     of the last commit is not checked again.
     public func validate(_ block: Block, state: ChainState, expectedProposer: Address? = nil, nowMillis: UInt64? = nil,
-                         alreadyVerified: Set<Hash> = []) async throws(BlockValidationError) -> ValidatedBlock {
+                         alreadyVerified: Set<Hash> = [], verifiedPrecommits: Set<Vote> = []) async throws(BlockValidationError) -> ValidatedBlock {
         try validateHeader(block.header, state: state, expectedProposer: expectedProposer, nowMillis: nowMillis)
         do { try block.validateBody() } catch { throw .body(error) }
         let bytesCount = block.canonicalBytes.count
@@ -32,7 +35,7 @@ public struct BlockValidator: Sendable {
             throw .tooManyTransactions(count: block.transactions.count, countMax: state.blockParams.maxTxs)
         }
         if let lastCommit = block.lastCommit {
-            try await validateLastCommit(lastCommit, state: state)
+            try await validateLastCommit(lastCommit, state: state, verifiedPrecommits: verifiedPrecommits)
         }
         let hashes = block.transactions.map(\.hash)
         let unverified = block.transactions.indices.filter { !alreadyVerified.contains(hashes[$0]) }
@@ -72,7 +75,8 @@ public struct BlockValidator: Sendable {
 
     /// The last commit: for the last block, one entry per member of the last set, every
     /// signature valid, and the precommits for the block worth more than 2/3 of the power.
-    func validateLastCommit(_ commit: Commit, state: ChainState) async throws(BlockValidationError) {
+    func validateLastCommit(_ commit: Commit, state: ChainState,
+                            verifiedPrecommits: Set<Vote> = []) async throws(BlockValidationError) {
         guard commit.blockID == state.lastBlockID else { throw .lastCommitBlockID(expected: state.lastBlockID, got: commit.blockID) }
         guard let lastValidators = state.lastValidators else { throw .body(.lastCommitPresence(height: state.nextHeight)) }
         guard commit.signatures.count == lastValidators.count else {
@@ -84,14 +88,14 @@ public struct BlockValidator: Sendable {
                 guard let vote = commit.vote(at: index, address: validator.address) else { return nil }
                 return (index, vote, validator.publicKey, validator.votingPower, vote.blockID != nil)
             }
-        let results = await SignatureBatch.verify(signed) { entry in
+        let unchecked = signed.filter { !verifiedPrecommits.contains($0.vote) }
+        let results = unchecked.isEmpty ? [] : await SignatureBatch.verify(unchecked) { entry in
             entry.key.verify(entry.vote.signature, message: entry.vote.signBytes(chainID: chainID))
         }
-        var power: Int64 = 0
-        for (entry, isValid) in zip(signed, results) {
-            guard isValid else { throw .lastCommitSignature(index: entry.index) }
-            if entry.forBlock { power += entry.power }
+        for (entry, isValid) in zip(unchecked, results) where !isValid {
+            throw .lastCommitSignature(index: entry.index)
         }
+        let power = signed.reduce(Int64(0)) { $1.forBlock ? $0 + $1.power : $0 }
         guard lastValidators.hasTwoThirdsMajority(power) else {
             throw .lastCommitPower(signed: power, total: lastValidators.totalVotingPower)
         }

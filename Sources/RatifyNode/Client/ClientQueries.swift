@@ -119,6 +119,7 @@ public struct ClientQueries: Sendable {
                     + (payload?["name"]?.stringValue.flatMap { $0.isEmpty ? nil : " name \($0)" } ?? "")
                 case "unjail": "validator \(Self.short(payload?["validator"]?.cellText))"
                 case "evidence": "against \(payload?["validator_address"]?.cellText ?? "-") at height \(payload?["height"]?.cellText ?? "-")"
+                case "ffg-evidence": "\(payload?["kind"]?.cellText ?? "-") by \(payload?["validator_address"]?.cellText ?? "-") up to epoch \(payload?["target_epoch"]?.cellText ?? "-")"
                 default: "-"
                 }
                 return [Self.short(transaction["hash"]?.cellText), payload?["type"]?.cellText ?? "-", transaction["sender"]?.cellText ?? "-",

@@ -95,7 +95,13 @@ public actor NodeDriver {
     /// requested from it.
     var syncPeer: NodeID?
     var requestedThrough: Height = 0
+    /// Set while block sync's store transaction runs off the actor (`storeSynced`).
+    var syncStoreInFlight = false
     var evidencePool: [DuplicateVoteEvidence] = []
+    /// Precommits of the current and last height whose signatures this node checked: the next
+    /// proposal's last commit repeats them, and they are not checked again there.
+    var verifiedPrecommits: Set<Vote> = []
+    static let verifiedPrecommitsMax = 20_000
     /// WAL records not yet durable (peers' messages, timeouts), in arrival order; written with
     /// the next durable write, or on their own once `walBufferMax` are held.
     var walBuffer: [(height: Height, bytes: [UInt8])] = []
@@ -103,6 +109,8 @@ public actor NodeDriver {
     /// A commit-wait timeout held back because the mempool is empty (no empty blocks).
     var parkedCommitTimeout: TimeoutEvent?
     var lastDecisionMillis: Double
+    /// The current height's steps on this node, for the breakdown in its finalized line.
+    var timeline: HeightTimeline
     var finalizedObservers: [UUID: AsyncStream<Finalized>.Continuation] = [:]
     /// Set when the store refused a write: the node must stop, it cannot go on safely.
     public private(set) var stopReason: String?
@@ -123,6 +131,7 @@ public actor NodeDriver {
         self.consensus = Consensus(parameters: settings.consensus, me: validatorKey?.publicKey.address,
                                    height: chain.nextHeight, validators: chain.validators, nextValidators: chain.nextValidators)
         self.lastDecisionMillis = Date().timeIntervalSince1970 * 1_000 + Double(settings.clockOffsetMillis)
+        self.timeline = HeightTimeline(startedMillis: lastDecisionMillis)
     }
 
     /// This node's wall clock in milliseconds since 1970, shifted by `clockOffsetMillis`.
@@ -194,12 +203,22 @@ public actor NodeDriver {
 
     /// Tendermint's `valid(v)` for a block at the current height (nil when valid).
     private func problem(with block: Block) async -> BlockValidationError? {
+        switch await validate(block, after: chain) {
+        case .success: nil
+        case .failure(let error): error
+        }
+    }
+
+    /// Checks a block against the chain state it would follow; on success, the hashes of its
+    /// transactions whose signatures are now known good (the executor does not check them again).
+    private func validate(_ block: Block, after state: ChainState) async -> Result<Set<Hash>, BlockValidationError> {
         do {
-            _ = try await validator.validate(block, state: chain, nowMillis: UInt64(nowMillis()),
-                                             alreadyVerified: mempool.verifiedHashes(in: block.transactions))
-            return nil
+            let validated = try await validator.validate(block, state: state, nowMillis: UInt64(nowMillis()),
+                                                         alreadyVerified: mempool.verifiedHashes(in: block.transactions),
+                                                         verifiedPrecommits: verifiedPrecommits)
+            return .success(validated.verifiedTransactions)
         } catch {
-            return error
+            return .failure(error)
         }
     }
 
@@ -248,6 +267,7 @@ public actor NodeDriver {
             guard let verified = VerifiedProposal(verifying: proposal, chainID: settings.chainID, validators: chain.validators) else {
                 return []
             }
+            noteProposal(proposal)
             peers.broadcast(.proposal(proposal))
             peers.broadcast(.block(block))
             metrics?.proposals.increment()
@@ -264,6 +284,12 @@ public actor NodeDriver {
             else { return [] }
             vote.signature = signature
             guard let verified = verify(vote) else { return [] }
+            if vote.height == chain.nextHeight, vote.round == 0 {
+                switch vote.type {
+                case .prevote: timeline.prevoteMillis = timeline.prevoteMillis ?? nowMillis()
+                case .precommit: timeline.precommitMillis = timeline.precommitMillis ?? nowMillis()
+                }
+            }
             peers.broadcast(.vote(vote))
             if settings.doubleSignForTesting, vote.type == .prevote, vote.blockID != nil {
                 var conflicting = vote
@@ -303,6 +329,8 @@ public actor NodeDriver {
     private func authorize(height: Height, round: Round, step: SignStep, signBytes: [UInt8], key: KeyPair,
                            record: (Signature) -> WALRecord) -> Signature? {
         let buffered = walBuffer
+        let started = nowMillis()
+        defer { timeline.signMillis += nowMillis() - started }
         do {
             let signature = try store.signer.authorize(
                 height: height, round: round, step: step, signBytes: signBytes, sign: { key.sign($0) },
@@ -342,14 +370,37 @@ public actor NodeDriver {
         }
     }
 
+    /// A precommit for the block this node has just decided, arriving after the decision. The
+    /// decision froze the commit at the first 2/3+ of the power, so without this a validator
+    /// whose precommit came a moment later would be absent from the next block's last_commit
+    /// and counted as missing for downtime (docs/LEDGER.md) although it signed in time. Until
+    /// the next height is decided, such a precommit fills its absent slot in the commit this
+    /// node proposes as last_commit, as CometBFT's LastCommit keeps collecting through
+    /// timeout_commit. The commit stored with the block stays as decided.
+    private func addLatePrecommit(_ vote: Vote) {
+        guard vote.type == .precommit, var commit = lastCommit, vote.height == commit.height, vote.round == commit.round,
+              vote.blockID == commit.blockID, let validators = chain.lastValidators else { return }
+        let index = Int(vote.validatorIndex)
+        guard commit.signatures.indices.contains(index), commit.signatures[index] == .absent,
+              VerifiedVote(verifying: vote, chainID: settings.chainID, validators: validators) != nil else { return }
+        commit.signatures[index] = .commit(vote.signature)
+        lastCommit = commit
+        // Another proposer's last_commit may repeat it: checked once is enough.
+        if verifiedPrecommits.count < Self.verifiedPrecommitsMax { verifiedPrecommits.insert(vote) }
+    }
+
     func verify(_ vote: Vote) -> VerifiedVote? {
-        if vote.height == chain.nextHeight {
-            return VerifiedVote(verifying: vote, chainID: settings.chainID, validators: chain.validators)
+        let verified: VerifiedVote? = if vote.height == chain.nextHeight {
+            VerifiedVote(verifying: vote, chainID: settings.chainID, validators: chain.validators)
+        } else if vote.height == chain.nextHeight + 1 {
+            VerifiedVote(verifying: vote, chainID: settings.chainID, validators: chain.nextValidators)
+        } else {
+            nil
         }
-        if vote.height == chain.nextHeight + 1 {
-            return VerifiedVote(verifying: vote, chainID: settings.chainID, validators: chain.nextValidators)
+        if verified != nil, vote.type == .precommit, verifiedPrecommits.count < Self.verifiedPrecommitsMax {
+            verifiedPrecommits.insert(vote)
         }
-        return nil
+        return verified
     }
 
     // MARK: Timers
@@ -371,7 +422,10 @@ public actor NodeDriver {
             schedule(event, afterMillis: UInt64(max(remaining, 1)))
             return
         }
-        if event.kind == .commit { parkedCommitTimeout = nil }
+        if event.kind == .commit {
+            parkedCommitTimeout = nil
+            timeline = HeightTimeline(startedMillis: nowMillis())
+        }
         deliver(.timeout(event), record: .timeout(event))
         afterProgress()
     }
@@ -380,77 +434,183 @@ public actor NodeDriver {
     public func transactionAdded() {
         guard let event = parkedCommitTimeout else { return }
         parkedCommitTimeout = nil
+        timeline = HeightTimeline(startedMillis: nowMillis())
         deliver(.timeout(event), record: .timeout(event))
         afterProgress()
     }
 
     /// After the core may have changed height: use what is held, and tell peers.
     private func afterProgress() {
-        Task { await self.catchUpIfPossible() }
+        catchUpLater()
         handOverPending()
         announce()
     }
 
     // MARK: Deciding
 
-    /// Executes and stores a decided block (from the core, or from catch-up), and moves the
-    /// chain tip. Returns the validator set it decided for height + 2.
+    /// A decided block run through the ledger in memory, waiting to be stored.
+    struct ExecutedDecision {
+        var block: Block
+        var commit: Commit
+        var executed: ExecutedBlock
+        var locations: [TransactionLocation]
+    }
+
+    /// Executes and stores a block the core decided, and moves the chain tip. Returns the
+    /// validator set it decided for height + 2.
     func apply(_ block: Block, _ commit: Commit) -> ValidatorSet? {
-        let height = block.height
-        let verified = mempool.verifiedHashes(in: block.transactions)
-        let executed: ExecutedBlock
+        // Block sync is storing this height (and more) right now; the core restarts after it.
+        guard !syncStoreInFlight else { return nil }
+        // In place: nothing suspends between executing and storing, and a block that cannot
+        // be executed or stored stops the node.
+        guard let decision = execute(block, commit, after: chain, ledger: &ledger,
+                                     verified: mempool.verifiedHashes(in: block.transactions)),
+              let storeMillis = store([decision]) else { return nil }
+        let steps = commit.round == 0 ? timeline.steps(decidedMillis: nowMillis() - storeMillis) : nil
+        advance(past: [decision], storeMillis: storeMillis, steps: steps)
+        return decision.executed.nextState.nextValidators
+    }
+
+    /// Runs a decided block through `ledger`, which must be at `state`. A block that cannot be
+    /// executed stops the node (every correct node fails on it the same way); `ledger` is then
+    /// part-way through it and must be discarded.
+    private func execute(_ block: Block, _ commit: Commit, after state: ChainState, ledger: inout Ledger,
+                         verified: Set<Hash>) -> ExecutedDecision? {
         do {
-            executed = try BlockExecutor.execute(block, state: chain, ledger: &ledger, verifiedTransactions: verified)
+            let executed = try BlockExecutor.execute(block, state: state, ledger: &ledger, verifiedTransactions: verified)
+            return ExecutedDecision(block: block, commit: commit, executed: executed,
+                                    locations: TransactionLocation.all(in: block, result: executed.result))
         } catch {
-            stop(because: "cannot execute decided block \(height): \(error)")
+            stop(because: "cannot execute decided block \(block.height): \(error)")
             return nil
         }
-        let writes = executed.writes.map { StateWrite(key: $0.key, value: $0.value) }
-        let locations = TransactionLocation.all(in: block, result: executed.result)
-        let storeStarted = nowMillis()
-        // This height's records are trimmed with the block; later heights' buffered ones kept.
-        let buffered = walBuffer.filter { $0.height > height }
+    }
+
+    /// Stores executed decisions of consecutive heights, from `chain.nextHeight` on, in one
+    /// LMDB transaction with the WAL trimmed past them. Returns the commit's duration, or nil
+    /// (and the node stops) if the store refused it.
+    private func store(_ decisions: [ExecutedDecision]) -> Double? {
+        guard let commit = storeCommit(for: decisions) else { return nil }
+        let started = nowMillis()
+        return finishStore(commit, result: Result { try commit.run() }, started: started)
+    }
+
+    /// `store(_:)` for block sync: the transaction runs on another thread, so the blocks and
+    /// commits that arrive during its device sync are taken in and stored together by the next
+    /// one (group commit), and the actor stays responsive. `syncStoreInFlight` keeps the core and
+    /// other catch-ups from storing meanwhile.
+    private func storeSynced(_ decisions: [ExecutedDecision]) async -> Double? {
+        guard let commit = storeCommit(for: decisions) else { return nil }
+        syncStoreInFlight = true
+        defer { syncStoreInFlight = false }
+        let started = nowMillis()
+        let result = await withCheckedContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async { continuation.resume(returning: Result { try commit.run() }) }
+        }
+        return finishStore(commit, result: result, started: started)
+    }
+
+    /// One store transaction prepared from executed decisions.
+    private struct StoreCommit: Sendable {
+        var lastHeight: Height
+        var blocks: [DecidedBlockWrite]
+        var walRecords: [(height: Height, bytes: [UInt8])]
+        var store: NodeStore
+
+        func run() throws {
+            try store.blocks.commit(blocks, alsoWrite: { [store, walRecords, lastHeight] transaction in
+                try store.wal.trim(below: lastHeight + 1, in: transaction)
+                for entry in walRecords {
+                    try store.wal.append(height: entry.height, record: entry.bytes, in: transaction)
+                }
+            })
+        }
+    }
+
+    private func storeCommit(for decisions: [ExecutedDecision]) -> StoreCommit? {
+        guard let last = decisions.last?.block.height else { return nil }
         do {
-            try store.blocks.commit(block: block, commit: commit, stateWrites: writes, appHash: executed.result.appHash,
-                                    validatorSets: [(height + 2, executed.nextState.nextValidators)],
-                                    transactions: locations.map { ($0.hash, $0.index, $0.code, $0.log) },
-                                    alsoWrite: { [store] transaction in
-                                        try store.wal.trim(below: height + 1, in: transaction)
-                                        for entry in buffered {
-                                            try store.wal.append(height: entry.height, record: entry.bytes, in: transaction)
-                                        }
-                                    })
-            walBuffer.removeAll()
+            let blocks = try decisions.map { decision in
+                try BlockStore.decidedWrite(
+                    block: decision.block, commit: decision.commit,
+                    stateWrites: decision.executed.writes.map { StateWrite(key: $0.key, value: $0.value) },
+                    appHash: decision.executed.result.appHash,
+                    validatorSets: [(decision.block.height + 2, decision.executed.nextState.nextValidators)],
+                    transactions: decision.locations.map { ($0.hash, $0.index, $0.code, $0.log) })
+            }
+            // The stored heights' WAL records are trimmed with them; the buffered records of
+            // later heights are written now, and leave the buffer once stored.
+            return StoreCommit(lastHeight: last, blocks: blocks, walRecords: walBuffer.filter { $0.height > last }, store: store)
         } catch {
-            stop(because: "cannot store decided block \(height): \(error)")
+            stop(because: "cannot store decided block \(last): \(error)")
             return nil
         }
-        let now = nowMillis()
-        let finalized = Finalized(height: height, round: commit.round, blockID: block.id, appHash: executed.result.appHash,
-                                  transactionCount: block.transactions.count,
-                                  latencyMillis: max(0, now - Double(block.header.timeMillis)),
-                                  intervalMillis: now - lastDecisionMillis)
-        lastDecisionMillis = now
-        chain = executed.nextState
-        lastCommit = commit
-        mempool.update(committed: block.transactions, ledger: ledger)
-        waiters.finalized(locations)
-        evidencePool.removeAll { block.evidence.contains($0) || $0.height + 1 < height }
+    }
+
+    private func finishStore(_ commit: StoreCommit, result: Result<Void, any Error>, started: Double) -> Double? {
+        switch result {
+        case .success:
+            // Records buffered while an off-actor commit ran are not in it; keep those.
+            let written = Set(commit.walRecords.map(\.bytes))
+            walBuffer.removeAll { $0.height <= commit.lastHeight || written.contains($0.bytes) }
+            return nowMillis() - started
+        case .failure(let error):
+            stop(because: "cannot store decided block\(commit.blocks.count > 1 ? "s up to" : "") \(commit.lastHeight): \(error)")
+            return nil
+        }
+    }
+
+    /// Moves the chain tip past stored decisions (`ledger` already after the last of them):
+    /// answers waiting clients, prunes what those heights held, logs and reports each height.
+    /// `steps`: the breakdown of a single height the core decided here.
+    private func advance(past decisions: [ExecutedDecision], storeMillis: Double, steps: HeightSteps?) {
+        guard let last = decisions.last else { return }
+        for decision in decisions {
+            let block = decision.block
+            let now = nowMillis()
+            let finalized = Finalized(height: block.height, round: decision.commit.round, blockID: block.id,
+                                      appHash: decision.executed.result.appHash, transactionCount: block.transactions.count,
+                                      latencyMillis: max(0, now - Double(block.header.timeMillis)),
+                                      intervalMillis: now - lastDecisionMillis)
+            lastDecisionMillis = now
+            chain = decision.executed.nextState
+            lastCommit = decision.commit
+            waiters.finalized(decision.locations)
+            record(finalized, commit: decision.commit, storeMillis: storeMillis, storedWith: decisions.count, steps: steps)
+        }
+        let height = last.block.height
+        mempool.update(committed: decisions.flatMap(\.block.transactions), ledger: ledger)
+        evidencePool.removeAll { evidence in
+            decisions.contains { $0.block.evidence.contains(evidence) } || evidence.height + 1 < height
+        }
         pendingProposals = pendingProposals.filter { $0.value.proposal.height > height }
         receivedBlocks = receivedBlocks.filter { $0.value.height > height }
         catchUpCommits = catchUpCommits.filter { $0.value.height > height }
+        verifiedPrecommits = verifiedPrecommits.filter { $0.height >= height }
         handedOverBlocks = []
-        record(finalized, commit: commit, storeMillis: now - storeStarted)
-        return executed.nextState.nextValidators
+        // The next height starts now, or when a commit wait ends (which starts it again).
+        timeline = HeightTimeline(startedMillis: nowMillis())
     }
 
-    private func record(_ finalized: Finalized, commit: Commit, storeMillis: Double) {
-        logger.info("finalized", metadata: [
+    /// `storeMillis`: the store transaction that held this height and `storedWith - 1` others
+    /// (block sync stores a run of heights at once).
+    private func record(_ finalized: Finalized, commit: Commit, storeMillis: Double, storedWith: Int, steps: HeightSteps?) {
+        var metadata: Logger.Metadata = [
             "height": "\(finalized.height)", "round": "\(finalized.round)", "txs": "\(finalized.transactionCount)",
             "interval_ms": "\(Int(finalized.intervalMillis))", "latency_ms": "\(String(format: "%.1f", finalized.latencyMillis))",
             "store_ms": "\(String(format: "%.1f", storeMillis))", "hash": "\(finalized.blockID.hash.short)",
             "app_hash": "\(finalized.appHash.short)",
-        ])
+        ]
+        if storedWith > 1 { metadata["stored_with"] = "\(storedWith)" }
+        if let steps {
+            let names = HeightSteps.fieldNames
+            for (name, millis) in [(names.propose, steps.proposeMillis), (names.prevote, steps.prevoteMillis),
+                                   (names.precommit, steps.precommitMillis), (names.commit, steps.commitMillis),
+                                   (names.sign, steps.signMillis)] {
+                metadata[name] = "\(String(format: "%.2f", millis))"
+            }
+        }
+        logger.info("finalized", metadata: metadata)
         if let metrics {
             metrics.height.record(Double(finalized.height))
             metrics.rounds.record(Double(finalized.round) + 1)
@@ -500,6 +660,10 @@ public actor NodeDriver {
         let height = chain.nextHeight
         switch inbound.message {
         case .vote(let vote):
+            if vote.height == chain.lastBlockHeight {
+                addLatePrecommit(vote)
+                return
+            }
             guard vote.height >= height else { return }
             guard vote.height <= height + 1 else {
                 peers.forget(inbound.message)
@@ -527,7 +691,7 @@ public actor NodeDriver {
                 return
             }
             receivedBlocks[block.id] = block
-            await catchUpIfPossible()
+            catchUpLater()
             handOverPending()
         case .commit(let commit):
             guard (height...height + Self.heightsAheadKept).contains(commit.height),
@@ -537,7 +701,7 @@ public actor NodeDriver {
             }
             catchUpCommits[commit.blockID] = commit
             syncPeer = inbound.peer
-            await catchUpIfPossible()
+            catchUpLater()
         case .transaction(let transaction):
             do {
                 _ = try await mempool.add(transaction.canonicalBytes)
@@ -551,7 +715,7 @@ public actor NodeDriver {
             if evidencePool.count < CodecLimits.evidencePerBlockMax, !evidencePool.contains(evidence) {
                 evidencePool.append(evidence)
             }
-        case .hello, .auth, .peerState, .blockPart, .blockRequest:
+        case .hello, .auth, .peerState, .blockPart, .blockRequest, .powBlock, .powBlockRequest:
             break
         }
         announce()
@@ -566,7 +730,9 @@ public actor NodeDriver {
             handedOverBlocks.insert(id)
             Task { await self.handleProposal(proposal, block, from: peer) }
         }
-        for id in receivedBlocks.keys.sorted() where !handedOverBlocks.contains(id) && pendingProposals[id] == nil {
+        // A block whose commit is here is block sync's to apply, not the core's to vote on.
+        for id in receivedBlocks.keys.sorted() where !handedOverBlocks.contains(id) && pendingProposals[id] == nil
+            && catchUpCommits[id] == nil {
             guard let block = receivedBlocks[id], block.height == chain.nextHeight else { continue }
             handedOverBlocks.insert(id)
             Task { await self.handleBlock(block) }
@@ -585,8 +751,17 @@ public actor NodeDriver {
             logger.warning("invalid proposal", metadata: ["height": "\(proposal.height)", "round": "\(proposal.round)",
                                                           "reason": "\(problem)"])
         }
+        noteProposal(proposal)
         deliver(.proposal(verified, block: block, blockIsValid: problem == nil), record: .proposal(proposal, block: block))
         announce()
+    }
+
+    /// The first round-0 proposal of the current height, built here or received, ends the
+    /// height's propose step.
+    private func noteProposal(_ proposal: Proposal) {
+        if proposal.height == chain.nextHeight, proposal.round == 0, timeline.proposalMillis == nil {
+            timeline.proposalMillis = nowMillis()
+        }
     }
 
     private func handleBlock(_ block: Block) async {
@@ -596,38 +771,75 @@ public actor NodeDriver {
         announce()
     }
 
+    /// Block sync runs in a task of its own, not inside `receive`: the node's inbound loop waits
+    /// for each `receive`, and must keep delivering blocks and commits while a sync store
+    /// transaction is in flight, so they can be stored together by the next one.
+    private func catchUpLater() {
+        Task { await self.catchUpIfPossible() }
+    }
+
     /// Block sync: applies held blocks that a held commit proves final, for as many heights
     /// as it can, without voting; the core restarts at the next height.
     func catchUpIfPossible() async {
-        while stopReason == nil,
-              let (id, commit) = catchUpCommits.first(where: { $0.value.height == chain.nextHeight }),
-              let block = receivedBlocks[id] {
-            catchUpCommits[id] = nil
-            receivedBlocks[id] = nil
-            guard await catchUp(block, commit) else { return }
+        while stopReason == nil, !syncStoreInFlight {
+            // The run of consecutive heights whose block and commit are both here. Taken out of
+            // the holding maps first, so a call that starts while this one is suspended does
+            // not apply them again.
+            var run: [(block: Block, commit: Commit)] = []
+            var height = chain.nextHeight
+            while run.count < Int(Self.heightsAheadKept),
+                  let (id, commit) = catchUpCommits.first(where: { $0.value.height == height }),
+                  let block = receivedBlocks[id] {
+                catchUpCommits[id] = nil
+                receivedBlocks[id] = nil
+                run.append((block, commit))
+                height += 1
+            }
+            guard !run.isEmpty, await catchUp(run) else { return }
         }
     }
 
-    private func catchUp(_ block: Block, _ commit: Commit) async -> Bool {
-        guard block.height == chain.nextHeight, commit.height == block.height, commit.blockID == block.id else { return false }
-        do {
-            try commit.verify(chainID: settings.chainID, validators: chain.validators)
-        } catch {
-            logger.warning("catch-up commit rejected", metadata: ["height": "\(block.height)", "reason": "\(error)"])
-            return false
+    /// Checks each block of the run against the state the previous one leaves (its commit
+    /// against its height's validator set, then the block itself), executes it on a copy of
+    /// the ledger, and stores all that pass in one transaction: one device sync for the run
+    /// instead of one per block. From the first block that fails, the rest are dropped (they
+    /// are requested again). Returns whether the whole run was applied.
+    private func catchUp(_ blocks: [(block: Block, commit: Commit)]) async -> Bool {
+        let startHeight = chain.nextHeight
+        var state = chain, runLedger = ledger
+        var decisions: [ExecutedDecision] = []
+        checks: for (block, commit) in blocks {
+            guard block.height == state.nextHeight, commit.height == block.height, commit.blockID == block.id else { break }
+            do {
+                try commit.verify(chainID: settings.chainID, validators: state.validators)
+            } catch {
+                logger.warning("catch-up commit rejected", metadata: ["height": "\(block.height)", "reason": "\(error)"])
+                break checks
+            }
+            let verified: Set<Hash>
+            switch await validate(block, after: state) {
+            case .success(let hashes):
+                verified = hashes
+            case .failure(let problem):
+                logger.warning("catch-up block rejected", metadata: ["height": "\(block.height)", "reason": "\(problem)"])
+                break checks
+            }
+            guard let decision = execute(block, commit, after: state, ledger: &runLedger, verified: verified) else { return false }
+            state = decision.executed.nextState
+            decisions.append(decision)
         }
-        if let problem = await problem(with: block) {
-            logger.warning("catch-up block rejected", metadata: ["height": "\(block.height)", "reason": "\(problem)"])
-            return false
-        }
-        guard block.height == chain.nextHeight, apply(block, commit) != nil else { return false }
+        // The core may have decided the first height itself while validation was suspended.
+        guard !decisions.isEmpty, chain.nextHeight == startHeight, stopReason == nil,
+              let storeMillis = await storeSynced(decisions) else { return false }
+        ledger = runLedger
+        advance(past: decisions, storeMillis: storeMillis, steps: nil)
         consensus = Consensus(parameters: settings.consensus, me: validatorKey?.publicKey.address, height: chain.nextHeight,
                               validators: chain.validators, nextValidators: chain.nextValidators)
         run([.start])
         handOverPending()
         announce()
         requestAhead()
-        return true
+        return decisions.count == blocks.count
     }
 
     /// Block sync: having caught up one height, this node is behind; keep the next

@@ -6,6 +6,10 @@ public struct FinalizedLine: Sendable, Equatable {
     public var transactions: Int
     public var latencyMillis: Double
     public var blockHash: String
+    /// The block's store transaction (`store_ms`), if the line has it.
+    public var storeMillis: Double?
+    /// The per-step breakdown, on a validator's lines for heights it decided in round 0.
+    public var steps: HeightSteps?
 
     /// Nil for any line that is not a well-formed finalized line.
     public init?(_ line: Substring) {
@@ -23,5 +27,7 @@ public struct FinalizedLine: Sendable, Equatable {
         self.transactions = transactions
         self.latencyMillis = latency
         self.blockHash = String(hash)
+        self.storeMillis = fields["store_ms"].flatMap { Double($0) }
+        self.steps = HeightSteps(fields: fields)
     }
 }

@@ -39,6 +39,15 @@ public final class Localnet: Sendable {
     }
 
     public struct Summary: Sendable, CustomStringConvertible {
+        /// Proof-of-work chains: the tips every node reached and the reorganizations they made.
+        public struct PoW: Sendable {
+            public var tipHeight: UInt64
+            public var finalHeight: UInt64
+            public var reorgs: Int
+            public var reorgDepthMax: Int
+            public var transactions: Int
+        }
+        public var pow: PoW?
         public var heights: Int
         public var seconds: Double
         public var latenciesMillis: [Double]
@@ -48,6 +57,14 @@ public final class Localnet: Sendable {
         public var disagreements: [UInt64]
 
         public var description: String {
+            if let pow {
+                let rate = seconds > 0 ? Double(pow.tipHeight) / seconds : 0
+                return """
+                    tip height reached by every node: \(pow.tipHeight) in \(String(format: "%.1f", seconds)) s \
+                    (\(String(format: "%.2f", rate)) blocks/s), final height \(pow.finalHeight), transactions: \(pow.transactions)
+                    reorganizations: \(pow.reorgs) (deepest \(pow.reorgDepthMax) blocks)
+                    """
+            }
             let sorted = latenciesMillis.sorted()
             func percentile(_ p: Double) -> String {
                 guard !sorted.isEmpty else { return "-" }
@@ -72,6 +89,13 @@ public final class Localnet: Sendable {
         var transactions = 0
         var disagreements: [UInt64] = []
         var partialLines: [Int: [UInt8]] = [:]
+        /// Proof-of-work chains: each node's latest tip, the highest tip reported, reorgs seen.
+        var tips: [Int: PoWTipLine] = [:]
+        var reportedTip: UInt64 = 0
+        var reorgs = 0
+        var reorgDepthMax = 0
+        var tipTransactions: [UInt64: Int] = [:]
+        var firstTips: [UInt64: (line: PoWTipLine, seen: Date)] = [:]
     }
 
     let options: Options
@@ -111,9 +135,16 @@ public final class Localnet: Sendable {
         stopAll()
         let seconds = Date().timeIntervalSince(started)
         return progress.withLock { progress in
-            Summary(heights: Int(progress.reported), seconds: seconds, latenciesMillis: progress.latencies,
-                    roundsAboveZero: progress.roundsAboveZero, transactions: progress.transactions,
-                    disagreements: progress.disagreements)
+            var summary = Summary(heights: Int(progress.reported), seconds: seconds, latenciesMillis: progress.latencies,
+                                  roundsAboveZero: progress.roundsAboveZero, transactions: progress.transactions,
+                                  disagreements: progress.disagreements)
+            if !progress.tips.isEmpty {
+                let common = progress.tips.count == options.validators ? progress.tips.values.map(\.height).min() ?? 0 : 0
+                summary.pow = Summary.PoW(tipHeight: common, finalHeight: progress.tips.values.map(\.finalHeight).min() ?? 0,
+                                          reorgs: progress.reorgs, reorgDepthMax: progress.reorgDepthMax,
+                                          transactions: progress.tipTransactions.filter { $0.key <= common }.values.reduce(0, +))
+            }
+            return summary
         }
     }
 
@@ -124,17 +155,24 @@ public final class Localnet: Sendable {
         let files = FileManager.default
         var homes: [String] = []
         let destination = options.fresh ? files.temporaryDirectory.appendingPathComponent("ratify-localnet-\(UUID().uuidString)").path : nil
+        let powDestination = files.temporaryDirectory.appendingPathComponent("ratify-localnet-pow-\(UUID().uuidString)").path
         for index in 0..<options.validators {
             var home = "\(options.homesDirectory)/node\(index)"
             let homeGenesis: Genesis
             do { homeGenesis = try NodeHome(home).loadGenesis() } catch { throw Failure(description: "\(error)") }
-            guard homeGenesis.genesisHash == genesis.genesisHash else {
+            // A proof-of-work chain needs no validator set, so the same homes (their keys and
+            // ports) can run a pow genesis: on copies, with that genesis written in.
+            let adoptGenesis = homeGenesis.genesisHash != genesis.genesisHash && genesis.mode == .pow
+            guard homeGenesis.genesisHash == genesis.genesisHash || adoptGenesis else {
                 throw Failure(description: "\(home)/config/genesis.json differs from \(options.genesisFile); regenerate the homes (Tools/make-localnet-files.sh) or pass --genesis")
             }
-            if let destination {
-                let copy = "\(destination)/node\(index)"
+            if let target = destination ?? (adoptGenesis ? powDestination : nil) {
+                let copy = "\(target)/node\(index)"
                 try files.createDirectory(atPath: copy, withIntermediateDirectories: true)
                 try files.copyItem(atPath: "\(home)/config", toPath: "\(copy)/config")
+                if adoptGenesis {
+                    do { try GenesisFile.write(genesis, to: NodeHome(copy).genesisFile) } catch { throw Failure(description: "\(error)") }
+                }
                 home = copy
             }
             homes.append(home)
@@ -240,6 +278,10 @@ public final class Localnet: Sendable {
         }
         for line in lines {
             if options.echoErrors, line.contains(" error ") || line.contains(" critical ") { print("node\(node): \(line)") }
+            if let tip = PoWTipLine(line[...]) {
+                recordTip(tip, from: node)
+                continue
+            }
             guard let finalized = FinalizedLine(line[...]) else { continue }
             options.onFinalized?(finalized, node)
             record(finalized, from: node)
@@ -266,6 +308,34 @@ public final class Localnet: Sendable {
                           latencies.last ?? 0, hashes.count > 1 ? "  HASHES DISAGREE" : "")
         }
         if let report { print(report) }
+    }
+
+    /// Proof-of-work chains: one line per height once every node's tip has reached it (with
+    /// the first tip logged at that height, and how long the last node took to get there),
+    /// and one per reorganization.
+    func recordTip(_ line: PoWTipLine, from node: Int) {
+        let now = Date()
+        let reports: [String] = progress.withLock { progress in
+            progress.tips[node] = line
+            progress.tipTransactions[line.height] = line.transactions
+            if progress.firstTips[line.height] == nil { progress.firstTips[line.height] = (line, now) }
+            var reports: [String] = []
+            if line.reorgDepth > 0 {
+                progress.reorgs += 1
+                progress.reorgDepthMax = max(progress.reorgDepthMax, line.reorgDepth)
+                reports.append("node\(node) reorganized: \(line.reorgDepth) block(s) replaced, new tip \(line.height) \(line.blockHash.prefix(16))")
+            }
+            guard progress.tips.count == options.validators, let common = progress.tips.values.map(\.height).min() else { return reports }
+            while progress.reportedTip < common {
+                progress.reportedTip += 1
+                guard let (first, seen) = progress.firstTips.removeValue(forKey: progress.reportedTip) else { continue }
+                reports.append(String(format: "tip %llu  hash %@  txs %d  interval %.1f s  final %llu  on every node after %.0f ms",
+                                      first.height, String(first.blockHash.prefix(16)), first.transactions,
+                                      first.intervalMillis / 1_000, first.finalHeight, now.timeIntervalSince(seen) * 1_000))
+            }
+            return reports
+        }
+        for report in reports { print(report) }
     }
 
     /// The running validators' process ids, in node order (for RSS and CPU sampling).

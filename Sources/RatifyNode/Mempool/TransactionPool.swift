@@ -49,7 +49,7 @@ struct TransactionPool: Sendable {
     static func spend(of payload: TransactionPayload) -> UInt64 {
         switch payload {
         case .transfer(_, let amount), .stake(_, let amount, _): amount
-        case .unstake, .unjail, .evidence: 0
+        case .unstake, .unjail, .evidence, .ffgEvidence: 0
         }
     }
 
@@ -64,7 +64,7 @@ struct TransactionPool: Sendable {
         switch transaction.payload {
         case .transfer(_, let amount), .stake(_, let amount, _), .unstake(_, let amount):
             if amount == 0 { return .rejected(.zeroAmount) }
-        case .unjail, .evidence:
+        case .unjail, .evidence, .ffgEvidence:
             break
         }
         return nil

@@ -23,6 +23,14 @@ public final class NodeMetrics: Sendable {
     public let peers: CoreMetrics.Gauge
     /// Time to write a decided block, its commit and state in one store transaction (histogram).
     public let storeCommitLatency: CoreMetrics.Timer
+    /// Proof-of-work chains: hashes this node's miner computed.
+    public let powHashes: CoreMetrics.Counter
+    /// Proof-of-work chains: blocks this node mined that became its tip.
+    public let powBlocksMined: CoreMetrics.Counter
+    /// Proof-of-work chains: tip changes that disconnected blocks.
+    public let powReorgs: CoreMetrics.Counter
+    /// Proof-of-work chains: the highest block with k confirmations.
+    public let powFinalHeight: CoreMetrics.Gauge
 
     private let factory: any MetricsFactory
     private let missedVotes = Mutex<[Address: CoreMetrics.Counter]>([:])
@@ -39,7 +47,11 @@ public final class NodeMetrics: Sendable {
         missedVotes: "ratify_consensus_missed_votes_total",
         mempoolSize: "ratify_mempool_size",
         peers: "ratify_p2p_peers",
-        storeCommitLatency: "ratify_store_commit_latency_seconds"
+        storeCommitLatency: "ratify_store_commit_latency_seconds",
+        powHashes: "ratify_pow_hashes_total",
+        powBlocksMined: "ratify_pow_blocks_mined_total",
+        powReorgs: "ratify_pow_reorgs_total",
+        powFinalHeight: "ratify_pow_final_height"
     )
 
     public init(factory: any MetricsFactory) {
@@ -53,6 +65,10 @@ public final class NodeMetrics: Sendable {
         mempoolSize = CoreMetrics.Gauge(label: names.mempoolSize, factory: factory)
         peers = CoreMetrics.Gauge(label: names.peers, factory: factory)
         storeCommitLatency = CoreMetrics.Timer(label: names.storeCommitLatency, factory: factory)
+        powHashes = CoreMetrics.Counter(label: names.powHashes, factory: factory)
+        powBlocksMined = CoreMetrics.Counter(label: names.powBlocksMined, factory: factory)
+        powReorgs = CoreMetrics.Counter(label: names.powReorgs, factory: factory)
+        powFinalHeight = CoreMetrics.Gauge(label: names.powFinalHeight, factory: factory)
     }
 
     /// A Prometheus registry and metrics writing to it, with histogram buckets suited to each

@@ -7,6 +7,9 @@ public struct NodeQueries: Sendable {
     public var status: (@Sendable () async -> NodeStatus)?
     /// The block at a height, nil when there is none (yet).
     public var block: (@Sendable (Height) async -> Block?)?
+    /// Proof-of-work chains: the best chain's block at a height, already rendered (`/block`
+    /// answers with it instead of `block`).
+    public var blockJSON: (@Sendable (Height) async -> JSONValue?)?
     /// The commit that finalized a height, nil when there is none (yet).
     public var commit: (@Sendable (Height) async -> Commit?)?
     /// The validator set that decides a height, nil when unknown.

@@ -14,6 +14,8 @@ public struct NodeStatus: Sendable, Equatable {
     /// This node's validator key, if it has one; `votingPower` is 0 when not in the current set.
     public var validatorPublicKey: PublicKey?
     public var votingPower: Int64
+    /// Proof-of-work chains: the tip's work and the k-confirmation final height.
+    public var pow: PoWStatus?
 
     public init(nodeID: Address, moniker: String, chainID: String, latestHeight: Height, latestBlockHash: Hash?,
                 latestAppHash: Hash, latestBlockTimeMillis: UInt64, catchingUp: Bool, validatorPublicKey: PublicKey?,
@@ -28,5 +30,27 @@ public struct NodeStatus: Sendable, Equatable {
         self.catchingUp = catchingUp
         self.validatorPublicKey = validatorPublicKey
         self.votingPower = votingPower
+    }
+}
+
+/// The proof-of-work part of `GET /status` (docs/RPC.md): the best chain's tip and what is final.
+public struct PoWStatus: Sendable, Equatable {
+    /// The tip's hash in display order (as `latest_block_hash`).
+    public var tipHash: String
+    /// Cumulative work of the best chain, 64 hex digits.
+    public var chainWorkHex: String
+    public var bitsHex: String
+    /// The highest block with `confirmations` blocks on top (0: none yet).
+    public var finalHeight: UInt64
+    public var confirmations: UInt64
+    public var miningThreads: Int
+
+    public init(tipHash: String, chainWorkHex: String, bitsHex: String, finalHeight: UInt64, confirmations: UInt64, miningThreads: Int) {
+        self.tipHash = tipHash
+        self.chainWorkHex = chainWorkHex
+        self.bitsHex = bitsHex
+        self.finalHeight = finalHeight
+        self.confirmations = confirmations
+        self.miningThreads = miningThreads
     }
 }

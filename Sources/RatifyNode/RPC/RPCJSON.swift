@@ -38,7 +38,17 @@ enum RPCJSON {
                 Member("pub_key", status.validatorPublicKey.map { .string($0.hex) } ?? .null),
                 Member("voting_power", number(status.votingPower)),
             ])),
-        ])
+        ] + (status.pow.map { pow in
+            [Member("pow", .object([
+                Member("tip_height", number(status.latestHeight)),
+                Member("tip_hash", .string(pow.tipHash)),
+                Member("chain_work", .string(pow.chainWorkHex)),
+                Member("bits", .string(pow.bitsHex)),
+                Member("final_height", number(pow.finalHeight)),
+                Member("confirmations", number(pow.confirmations)),
+                Member("mining_threads", number(pow.miningThreads)),
+            ]))]
+        } ?? []))
     }
 
     static func header(_ header: Header) -> JSONValue {
@@ -94,6 +104,10 @@ enum RPCJSON {
         case .evidence(let evidence):
             payload += [Member("validator_address", .string(evidence.validatorAddress.hex)),
                         Member("height", number(evidence.height))]
+        case .ffgEvidence(let evidence):
+            payload += [Member("validator_address", .string(evidence.validatorAddress.hex)),
+                        Member("kind", .string(evidence.kind.rawValue)),
+                        Member("target_epoch", number(evidence.targetEpochMax))]
         }
         return .object([
             Member("hash", hex(transaction.hash)),

@@ -8,6 +8,12 @@ extension RPCRouter {
     }
 
     func block(_ request: HTTPRequest) async -> HTTPResponse {
+        if let blockJSON = queries.blockJSON {
+            let height: Height
+            do { height = try await self.height(request) } catch { return error.response }
+            guard let found = await blockJSON(height) else { return await unknown("block", height: height) }
+            return .json(found)
+        }
         guard let block = queries.block else { return Self.notWired("block lookup") }
         let height: Height
         do { height = try await self.height(request) } catch { return error.response }

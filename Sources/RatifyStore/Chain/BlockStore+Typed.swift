@@ -11,27 +11,41 @@ extension BlockStore {
                        validatorSets: [(height: Height, set: ValidatorSet)] = [],
                        transactions: [(hash: Hash, index: Int, code: UInt32, log: String)] = [],
                        alsoWrite: (LMDBWriteTransaction) throws -> Void = { _ in }) throws {
+        try self.commit([Self.decidedWrite(block: block, commit: commit, stateWrites: stateWrites, appHash: appHash,
+                                           validatorSets: validatorSets, transactions: transactions)],
+                        alsoWrite: alsoWrite)
+    }
+
+    /// A decided block in the form `commit(_:alsoWrite:)` stores, for several blocks in one
+    /// transaction; the commit must be for this block, at this height.
+    public static func decidedWrite(block: Block, commit: Commit, stateWrites: [StateWrite], appHash: Hash,
+                                    validatorSets: [(height: Height, set: ValidatorSet)] = [],
+                                    transactions: [(hash: Hash, index: Int, code: UInt32, log: String)] = []) throws -> DecidedBlockWrite {
         guard commit.height == block.height, commit.blockID == block.id else {
             throw StoreError.commitDoesNotMatchBlock(
                 height: block.height, blockHash: block.id.hash, commitHeight: commit.height, commitBlockHash: commit.blockID.hash)
         }
-        try self.commit(
+        return DecidedBlockWrite(
             height: block.height, blockBytes: block.canonicalBytes, commitBytes: commit.canonicalBytes,
             blockHash: block.id.hash, stateWrites: stateWrites, appHash: appHash,
             validatorSets: validatorSets.map { ($0.height, $0.set.canonicalBytes) },
             transactions: transactions.map { item in
-                var writer = ByteWriter(capacity: 32 + item.log.utf8.count)
-                writer.write(block.height)
-                writer.write(UInt32(truncatingIfNeeded: item.index))
-                writer.write(item.code)
-                writer.writeString(String(item.log.utf8.prefix(Self.transactionLogBytesMax)) ?? "")
-                return (item.hash, writer.bytes)
-            },
-            alsoWrite: alsoWrite)
+                (item.hash, Self.transactionLocationBytes(height: block.height, index: item.index, code: item.code, log: item.log))
+            })
     }
 
     /// Result logs are single lines; longer ones are cut when stored.
     public static let transactionLogBytesMax = 1_024
+
+    /// The `transactions` record of one transaction: height, index, result code and log.
+    public static func transactionLocationBytes(height: Height, index: Int, code: UInt32, log: String) -> [UInt8] {
+        var writer = ByteWriter(capacity: 32 + log.utf8.count)
+        writer.write(height)
+        writer.write(UInt32(truncatingIfNeeded: index))
+        writer.write(code)
+        writer.writeString(String(log.utf8.prefix(transactionLogBytesMax)) ?? "")
+        return writer.bytes
+    }
 
     /// Where a final transaction is: height, index in its block, result code and log.
     public func transactionLocation(hash: Hash) throws -> (height: Height, index: Int, code: UInt32, log: String)? {

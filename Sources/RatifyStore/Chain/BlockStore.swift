@@ -66,44 +66,52 @@ public struct BlockStore: Sendable {
         transactions: [(hash: Hash, location: [UInt8])] = [],
         alsoWrite: (LMDBWriteTransaction) throws -> Void = { _ in }
     ) throws {
-        guard stateWrites.count <= Self.stateWritesPerBlockMax else {
+        try commit([DecidedBlockWrite(height: height, blockBytes: blockBytes, commitBytes: commitBytes, blockHash: blockHash,
+                                      stateWrites: stateWrites, appHash: appHash, validatorSets: validatorSets,
+                                      transactions: transactions)],
+                   alsoWrite: alsoWrite)
+    }
+
+    /// Stores consecutive decided blocks, the first at `latestHeight() + 1`, in one atomic and
+    /// durable write transaction: block sync applies a run of blocks with one device sync
+    /// instead of one per block. All or none of them are stored.
+    public func commit(_ blocks: [DecidedBlockWrite], alsoWrite: (LMDBWriteTransaction) throws -> Void = { _ in }) throws {
+        for block in blocks where block.stateWrites.count > Self.stateWritesPerBlockMax {
             throw StoreError.tooManyRecords(database: databases.state.name, max: Self.stateWritesPerBlockMax)
         }
         let path = environment.path
         try environment.write { transaction in
-            let latest = try Self.latestHeight(in: transaction, databases)
-            let (expected, overflow) = latest.addingReportingOverflow(1)
-            guard !overflow, height == expected else {
-                throw StoreError.heightOutOfOrder(path: path, expected: expected, got: height)
-            }
-            if let existing = try transaction.get(databases.blockHeights, blockHash.bytes) {
-                throw StoreError.duplicateBlockHash(path: path, hash: blockHash, height: StoreKey.decodeHeight(existing) ?? 0)
-            }
-            let heightKey = StoreKey.height(height)
-            try transaction.put(databases.blocks, heightKey, blockBytes)
-            try transaction.put(databases.commits, heightKey, commitBytes)
-            try transaction.put(databases.blockHashes, heightKey, blockHash.bytes)
-            try transaction.put(databases.blockHeights, blockHash.bytes, heightKey)
-            try transaction.put(databases.appHashes, heightKey, appHash.bytes)
-            for write in stateWrites {
-                guard !write.key.isEmpty, write.key.count <= StateStore.keyBytesMax else {
-                    throw StoreError.invalidKey(database: databases.state.name, length: write.key.count, max: StateStore.keyBytesMax)
+            var latest = try Self.latestHeight(in: transaction, databases)
+            for block in blocks {
+                let (expected, overflow) = latest.addingReportingOverflow(1)
+                guard !overflow, block.height == expected else {
+                    throw StoreError.heightOutOfOrder(path: path, expected: expected, got: block.height)
                 }
-                if let value = write.value {
-                    try transaction.put(databases.state, write.key, value)
-                } else {
-                    try transaction.delete(databases.state, write.key)
-                }
+                try put(block, in: transaction)
+                latest = block.height
             }
-            for (setHeight, bytes) in validatorSets {
-                try transaction.put(databases.validatorSets, StoreKey.height(setHeight), bytes)
-            }
-            for (hash, location) in transactions {
-                try transaction.put(databases.transactions, hash.bytes, location)
-            }
-            try transaction.put(databases.meta, MetaKey.latestHeight, heightKey)
             try alsoWrite(transaction)
         }
+    }
+
+    private func put(_ block: DecidedBlockWrite, in transaction: LMDBWriteTransaction) throws {
+        if let existing = try transaction.get(databases.blockHeights, block.blockHash.bytes) {
+            throw StoreError.duplicateBlockHash(path: environment.path, hash: block.blockHash, height: StoreKey.decodeHeight(existing) ?? 0)
+        }
+        let heightKey = StoreKey.height(block.height)
+        try transaction.put(databases.blocks, heightKey, block.blockBytes)
+        try transaction.put(databases.commits, heightKey, block.commitBytes)
+        try transaction.put(databases.blockHashes, heightKey, block.blockHash.bytes)
+        try transaction.put(databases.blockHeights, block.blockHash.bytes, heightKey)
+        try transaction.put(databases.appHashes, heightKey, block.appHash.bytes)
+        try StateStore.apply(block.stateWrites, to: databases.state, in: transaction)
+        for (setHeight, bytes) in block.validatorSets {
+            try transaction.put(databases.validatorSets, StoreKey.height(setHeight), bytes)
+        }
+        for (hash, location) in block.transactions {
+            try transaction.put(databases.transactions, hash.bytes, location)
+        }
+        try transaction.put(databases.meta, MetaKey.latestHeight, heightKey)
     }
 
     /// Stores validator sets outside a block commit: the genesis sets of heights 1 and 2,

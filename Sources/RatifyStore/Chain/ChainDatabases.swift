@@ -26,8 +26,16 @@ struct ChainDatabases: Sendable {
     /// transaction hash -> height (u64), index in the block (u32), result code (u32), result
     /// log (length-prefixed string): where a final transaction is and what it did.
     let transactions: LMDBDatabase
+    /// Proof-of-work chains (`PoWChainStore`): block hash -> canonical `PoWBlock` bytes, every
+    /// block whose header was accepted, on the best chain or not.
+    let powBlocks: LMDBDatabase
+    /// block hash -> the block's undo data: the ledger keys it changed with their values before it.
+    let powUndo: LMDBDatabase
+    /// height -> block hash of the best chain, heights 1 through the tip.
+    let powBest: LMDBDatabase
 
-    static let names = ["meta", "blocks", "commits", "block_hashes", "block_heights", "app_hashes", "state", "wal", "signer", "validator_sets", "transactions"]
+    static let names = ["meta", "blocks", "commits", "block_hashes", "block_heights", "app_hashes", "state", "wal", "signer",
+                        "validator_sets", "transactions", "pow_blocks", "pow_undo", "pow_best"]
 
     static func open(in environment: LMDBEnvironment) throws -> ChainDatabases {
         ChainDatabases(
@@ -41,7 +49,10 @@ struct ChainDatabases: Sendable {
             wal: try environment.openDatabase(named: "wal"),
             signer: try environment.openDatabase(named: "signer"),
             validatorSets: try environment.openDatabase(named: "validator_sets"),
-            transactions: try environment.openDatabase(named: "transactions"))
+            transactions: try environment.openDatabase(named: "transactions"),
+            powBlocks: try environment.openDatabase(named: "pow_blocks"),
+            powUndo: try environment.openDatabase(named: "pow_undo"),
+            powBest: try environment.openDatabase(named: "pow_best"))
     }
 }
 
@@ -50,4 +61,6 @@ enum MetaKey {
     static let genesisHash = Array("genesis_hash".utf8)
     static let formatVersion = Array("format_version".utf8)
     static let latestHeight = Array("latest_height".utf8)
+    /// Proof-of-work chains: the best chain's tip, height (8 bytes) ‖ block hash ‖ app hash.
+    static let powTip = Array("pow_tip".utf8)
 }

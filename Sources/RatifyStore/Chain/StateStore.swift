@@ -52,6 +52,21 @@ public struct StateStore: Sendable {
         }
     }
 
+    /// Writes ledger changes (nil value: delete) into `database` inside a write transaction:
+    /// a decided block's, or a proof-of-work reorg's undo data and new blocks'.
+    static func apply(_ writes: [StateWrite], to database: LMDBDatabase, in transaction: LMDBWriteTransaction) throws {
+        for write in writes {
+            guard !write.key.isEmpty, write.key.count <= keyBytesMax else {
+                throw StoreError.invalidKey(database: database.name, length: write.key.count, max: keyBytesMax)
+            }
+            if let value = write.value {
+                try transaction.put(database, write.key, value)
+            } else {
+                _ = try transaction.delete(database, write.key)
+            }
+        }
+    }
+
     /// The app hash after applying block `height`.
     public func appHash(height: UInt64) throws -> Hash? {
         try environment.read { transaction in

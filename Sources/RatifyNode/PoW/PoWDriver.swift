@@ -1,0 +1,525 @@
+import Foundation
+import Logging
+import RatifyCore
+import RatifyLedger
+import RatifyNet
+import RatifyPoW
+import RatifyStore
+
+/// Drives a proof-of-work chain (docs/POW.md, "Running a PoW chain"): the only owner of the
+/// block tree, the tip's ledger state and the miner. An actor, so blocks from peers, blocks
+/// this node mines and transactions from the RPC are serialised through it.
+///
+/// The order, written down once here:
+/// 1. a received block is decoded and checked without state (Merkle root, coinbase height,
+///    size and count limits), then its header against the tree (`BlockTree.check`: parent,
+///    bits from the difficulty schedule, proof of work, median-time-past, future limit);
+///    a block whose parent is unknown waits in the orphan pool and its missing ancestor is
+///    requested from the peer that sent it;
+/// 2. an accepted block is stored by hash, added to the tree and relayed;
+/// 3. when the tree's most-work tip differs from ours, the reorg plan is executed on a copy
+///    of the ledger (undo data back to the fork point, then each new block's transactions
+///    against its parent's state; a block that fails is marked invalid and the fork choice
+///    runs again), and the whole tip change is stored in one LMDB transaction (`moveTip`)
+///    before memory, mempool, waiters and the miner move on.
+public actor PoWDriver {
+    public struct Settings: Sendable {
+        public var chainID: String
+        /// k: a block is final when this many blocks are on top of it.
+        public var confirmations: UInt64
+        public var blockBytesMax: Int
+        public var blockTransactionsMax: Int
+        public var miningThreads: Int
+        /// Orphans held while their ancestors are fetched.
+        public var orphansMax = 512
+        /// How often the tip is re-announced to every peer, so a peer that (re)connects or
+        /// missed it catches up by walking back through `powBlockRequest`.
+        public var tipAnnounceMillis: UInt64 = 1_000
+        /// A `powBlockRequest` is answered with the block and up to this many of its
+        /// ancestors, oldest first, so a node that is far behind walks back 32 blocks per
+        /// round trip and the blocks connect as they arrive.
+        public var ancestorsPerRequestMax = 32
+        /// The same missing block is not requested again within this long (orphans arriving
+        /// one after another all name it).
+        public var requestRepeatMillis: Double = 2_000
+
+        public init(chainID: String, confirmations: UInt64, blockBytesMax: Int, blockTransactionsMax: Int, miningThreads: Int) {
+            self.chainID = chainID
+            self.confirmations = confirmations
+            self.blockBytesMax = blockBytesMax
+            self.blockTransactionsMax = blockTransactionsMax
+            self.miningThreads = miningThreads
+        }
+    }
+
+    /// The best chain's tip as observers see it (RPC `/status`, the localnet).
+    public struct TipInfo: Sendable, Equatable {
+        public var height: UInt64
+        public var hash: PoWHash
+        public var chainWork: UInt256
+        public var timeSeconds: UInt32
+        public var bits: CompactTarget
+        public var appHash: Hash
+        /// The highest block with at least `confirmations` blocks on top (0: none yet).
+        public var finalHeight: UInt64
+    }
+
+    let settings: Settings
+    let store: NodeStore
+    let peers: PeerManager
+    let mempool: Mempool
+    let waiters: TransactionWaiters
+    let metrics: NodeMetrics?
+    let minerAddress: Address
+    let logger: Logger
+
+    var tree: BlockTree
+    var orphans: OrphanPool
+    var ledger: Ledger
+    var tip: BlockTree.Node
+    /// Final heights already reported to the waiters.
+    var reportedFinalHeight: UInt64
+    var lastTipMillis: Double
+    var miningCancel: CancellationFlag?
+    /// Whether the block being mined carries transactions (a new transaction restarts an
+    /// empty template, so it is not held back a whole block interval).
+    var miningWithTransactions = false
+    /// Missing blocks asked for, and when (bounded: entries older than `requestRepeatMillis`
+    /// are dropped on every request).
+    var requested: [PoWHash: Double] = [:]
+    public private(set) var stopReason: String?
+    /// Set by `shutdown`: the tip announcements and the miner end.
+    var isShutDown = false
+
+    init(settings: Settings, store: NodeStore, peers: PeerManager, mempool: Mempool, waiters: TransactionWaiters,
+         metrics: NodeMetrics?, minerAddress: Address, tree: BlockTree, ledger: Ledger, tip: BlockTree.Node, logger: Logger) {
+        self.settings = settings
+        self.store = store
+        self.peers = peers
+        self.mempool = mempool
+        self.waiters = waiters
+        self.metrics = metrics
+        self.minerAddress = minerAddress
+        self.tree = tree
+        self.orphans = OrphanPool(capacity: settings.orphansMax)
+        self.ledger = ledger
+        self.tip = tip
+        self.reportedFinalHeight = Self.finalHeight(tip: tip.height, confirmations: settings.confirmations)
+        self.lastTipMillis = Self.nowMillis()
+        self.logger = logger
+    }
+
+    static func nowMillis() -> Double { Date().timeIntervalSince1970 * 1_000 }
+    static func nowSeconds() -> UInt32 { UInt32(clamping: Int64(Date().timeIntervalSince1970)) }
+
+    static func finalHeight(tip: UInt64, confirmations: UInt64) -> UInt64 {
+        tip >= confirmations ? tip - confirmations : 0
+    }
+
+    public var tipInfo: TipInfo {
+        TipInfo(height: tip.height, hash: tip.hash, chainWork: tip.chainWork, timeSeconds: tip.timeSeconds, bits: tip.bits,
+                appHash: ledger.state.appHash, finalHeight: Self.finalHeight(tip: tip.height, confirmations: settings.confirmations))
+    }
+
+    public func account(_ address: Address) -> AccountInfo { AccountInfo(address: address, state: ledger.state) }
+
+    /// The best chain's block at `height`, from the store.
+    func block(height: UInt64) -> PoWBlock? {
+        guard height >= 1, height <= tip.height, let hash = try? store.pow.bestHash(height: height) else { return nil }
+        return storedBlock(PoWHash(raw: hash.raw))
+    }
+
+    func storedBlock(_ hash: PoWHash) -> PoWBlock? {
+        guard let bytes = try? store.pow.blockBytes(hash: Hash(raw: hash.raw)) else { return nil }
+        return try? PoWBlock(canonicalBytes: bytes)
+    }
+
+    // MARK: Starting
+
+    /// Moves to the most-work tip the stored blocks allow (a crash between storing a block
+    /// and moving the tip leaves one to connect), starts mining and the tip announcements.
+    func start() {
+        logger.info("starting proof-of-work chain", metadata: [
+            "height": "\(tip.height)", "hash": "\(tip.hash)", "blocks_known": "\(tree.count)",
+            "mining_threads": "\(settings.miningThreads)", "confirmations": "\(settings.confirmations)",
+        ])
+        updateTip()
+        // A tip change already started the miner.
+        if miningCancel == nil { startMining() }
+        Task { [weak self] in await self?.announceTipPeriodically() }
+    }
+
+    private func announceTipPeriodically() async {
+        while stopReason == nil, !isShutDown {
+            try? await Task.sleep(nanoseconds: settings.tipAnnounceMillis * 1_000_000)
+            guard tip.height > 0, let bytes = try? store.pow.blockBytes(hash: Hash(raw: tip.hash.raw)) else { continue }
+            peers.broadcastUnfiltered(.powBlock(PoWBlockBytes(bytes)))
+        }
+    }
+
+    func stop(because reason: String) {
+        guard stopReason == nil else { return }
+        stopReason = reason
+        miningCancel?.cancel()
+        logger.critical("stopping: \(reason)")
+    }
+
+    /// Stops the miner and the tip announcements (shutdown).
+    func shutdown() {
+        isShutDown = true
+        miningCancel?.cancel()
+        miningCancel = nil
+    }
+
+    // MARK: Network
+
+    func receive(_ inbound: InboundMessage) {
+        guard stopReason == nil else { return }
+        switch inbound.message {
+        case .powBlock(let wrapped):
+            let block: PoWBlock
+            do {
+                block = try PoWBlock(canonicalBytes: wrapped.bytes)
+            } catch {
+                peers.disconnect(inbound.peer, reason: "undecodable proof-of-work block: \(error)", misbehaving: true)
+                return
+            }
+            accept(block, bytes: wrapped.bytes, from: inbound.peer, message: inbound.message)
+        case .powBlockRequest(let hash):
+            var answer: [[UInt8]] = []
+            var next = hash
+            while answer.count <= settings.ancestorsPerRequestMax, let bytes = try? store.pow.blockBytes(hash: next),
+                  let block = try? PoWBlock(canonicalBytes: bytes) {
+                answer.append(bytes)
+                next = Hash(raw: block.header.previousHash.raw)
+            }
+            for bytes in answer.reversed() {
+                guard peers.send(.powBlock(PoWBlockBytes(bytes)), to: inbound.peer) else { break }
+            }
+        case .transaction(let transaction):
+            let bytes = transaction.canonicalBytes
+            Task {
+                do throws(MempoolError) {
+                    _ = try await mempool.add(bytes)
+                    transactionAdded()
+                } catch let error where error.code == TransactionError.badSignature.code {
+                    peers.disconnect(inbound.peer, reason: "transaction with an invalid signature", misbehaving: true)
+                } catch {
+                    // Duplicates, spent nonces, a full pool: expected under gossip.
+                }
+            }
+        case .hello, .auth, .peerState, .proposal, .blockPart, .block, .vote, .commit, .evidence, .blockRequest:
+            // Proof-of-stake messages: a PoW peer never sends them; nothing to do.
+            break
+        }
+    }
+
+    /// Why a block is refused before its header reaches the tree (nil: it may go on).
+    func bodyProblem(_ block: PoWBlock, bytesCount: Int) -> String? {
+        guard block.merkleRootMatches else { return "the Merkle root does not commit to the body" }
+        guard bytesCount <= settings.blockBytesMax else { return "\(bytesCount) bytes exceeds block.max_bytes \(settings.blockBytesMax)" }
+        guard block.transactions.count <= settings.blockTransactionsMax else {
+            return "\(block.transactions.count) transactions exceed block.max_txs \(settings.blockTransactionsMax)"
+        }
+        if let parent = tree[block.header.previousHash], block.height != parent.height + 1 {
+            return "coinbase height \(block.height) on a parent at height \(parent.height)"
+        }
+        if let index = block.transactions.firstIndex(where: { $0.chainID != settings.chainID }) {
+            return "transaction \(index) is for chain \(block.transactions[index].chainID)"
+        }
+        return nil
+    }
+
+    /// A block from a peer (`peer` set) or from this node's miner.
+    func accept(_ block: PoWBlock, bytes: [UInt8], from peer: NodeID?, message: NetMessage?) {
+        let hash = block.hash
+        guard !tree.contains(hash), !orphans.contains(hash) else { return }
+        if let problem = bodyProblem(block, bytesCount: bytes.count) {
+            logger.warning("invalid block", metadata: ["hash": "\(hash)", "reason": "\(problem)"])
+            if let peer { peers.disconnect(peer, reason: "invalid proof-of-work block: \(problem)", misbehaving: true) }
+            return
+        }
+        if !tree.contains(block.header.previousHash) {
+            // Its chain is not connected yet: hold it and ask for the oldest missing ancestor.
+            orphans.add(block)
+            if let message { peers.forget(message) }
+            if let peer, let missing = orphans.missingParent(of: hash) { request(missing, from: peer) }
+            return
+        }
+        var pending = [(block, bytes)]
+        var added = 0
+        while let (next, nextBytes) = pending.popLast() {
+            guard insert(next, bytes: nextBytes, from: peer, message: next.hash == hash ? message : nil) else { continue }
+            added += 1
+            for child in orphans.takeChildren(of: next.hash) where bodyProblem(child, bytesCount: child.canonicalBytes.count) == nil {
+                pending.append((child, child.canonicalBytes))
+            }
+        }
+        if added > 0 { updateTip() }
+    }
+
+    private func request(_ hash: PoWHash, from peer: NodeID) {
+        let now = Self.nowMillis()
+        requested = requested.filter { now - $0.value < settings.requestRepeatMillis }
+        guard requested[hash] == nil else { return }
+        requested[hash] = now
+        peers.send(.powBlockRequest(hash: Hash(raw: hash.raw)), to: peer)
+    }
+
+    /// Checks a block's header against the tree, stores it and relays it. False when refused.
+    private func insert(_ block: PoWBlock, bytes: [UInt8], from peer: NodeID?, message: NetMessage?) -> Bool {
+        let hash = block.hash
+        do {
+            _ = try tree.check(block.header, hash: hash, nowSeconds: Self.nowSeconds())
+        } catch {
+            switch error {
+            case .duplicate:
+                break
+            case .tooFarAhead:
+                // It may become acceptable later: let a later copy through.
+                if let message { peers.forget(message) }
+                logger.info("block ahead of the clock", metadata: ["hash": "\(hash)", "reason": "\(error)"])
+            case .hashAboveTarget, .wrongBits, .timeNotAfterMedian, .invalidParent, .unknownParent:
+                logger.warning("invalid block header", metadata: ["hash": "\(hash)", "reason": "\(error)"])
+                if let peer, case .hashAboveTarget = error {
+                    peers.disconnect(peer, reason: "proof-of-work block without the work: \(error)", misbehaving: true)
+                }
+            }
+            return false
+        }
+        do {
+            try store.pow.putBlock(hash: Hash(raw: hash.raw), bytes: bytes)
+        } catch {
+            stop(because: "cannot store block \(hash): \(error)")
+            return false
+        }
+        do {
+            try tree.insert(block.header, nowSeconds: Self.nowSeconds())
+        } catch {
+            return false
+        }
+        peers.broadcast(.powBlock(PoWBlockBytes(bytes)))
+        return true
+    }
+
+    // MARK: The tip
+
+    /// Follows the fork choice: while the most-work valid tip is not ours, executes the reorg
+    /// plan to it (marking blocks that fail invalid and choosing again) and stores it.
+    func updateTip() {
+        while stopReason == nil {
+            let best = tree.bestTip()
+            guard best.hash != tip.hash else { return }
+            guard let plan = tree.reorgPlan(from: tip.hash, to: best.hash) else {
+                stop(because: "the block tree has no path from \(tip.hash) to \(best.hash)")
+                return
+            }
+            switch execute(plan) {
+            case .invalid(let hash, let reason):
+                logger.warning("invalid block", metadata: ["hash": "\(hash)", "reason": "\(reason)"])
+                tree.markInvalid(hash)
+            case .failed(let reason):
+                stop(because: reason)
+                return
+            case .done(let outcome):
+                adopt(outcome, plan: plan)
+            }
+        }
+    }
+
+    struct ReorgOutcome {
+        var ledger: Ledger
+        var connected: [(block: PoWBlock, locations: [TransactionLocation])]
+        var disconnected: [PoWBlock]
+    }
+
+    enum ExecutionResult {
+        case done(ReorgOutcome)
+        case invalid(PoWHash, String)
+        case failed(String)
+    }
+
+    /// Runs `plan` on a copy of the ledger and stores it in one transaction. Changes nothing in
+    /// memory: the caller adopts the outcome.
+    private func execute(_ plan: BlockTree.ReorgPlan) -> ExecutionResult {
+        var working = ledger
+        var disconnected: [PoWBlock] = []
+        var disconnectRecords: [PoWChainStore.Disconnected] = []
+        if !plan.disconnect.isEmpty {
+            var undo: [[(key: [UInt8], value: [UInt8]?)]] = []
+            for node in plan.disconnect {
+                guard let block = storedBlock(node.hash), let writes = try? store.pow.undo(hash: Hash(raw: node.hash.raw)) else {
+                    return .failed("block \(node.hash) of the best chain or its undo data is missing from the store")
+                }
+                undo.append(writes.map { ($0.key, $0.value) })
+                disconnected.append(block)
+                disconnectRecords.append(.init(height: node.height, hash: Hash(raw: node.hash.raw), transactionHashes: block.transactions.map(\.hash)))
+            }
+            do {
+                working = Ledger(parameters: ledger.parameters, state: try ledger.state.reverted(by: undo))
+            } catch {
+                return .failed("cannot rebuild the ledger state at the fork point \(plan.forkPoint.hash): \(error)")
+            }
+        }
+        var connected: [(block: PoWBlock, locations: [TransactionLocation])] = []
+        var connectRecords: [PoWChainStore.Connected] = []
+        for node in plan.connect {
+            guard let block = storedBlock(node.hash) else { return .failed("block \(node.hash) is missing from the store") }
+            let before = working.state
+            let verified = mempool.verifiedHashes(in: block.transactions)
+            switch working.executeMined(height: node.height, miner: block.coinbase.miner, transactions: block.transactions,
+                                        verifiedTransactions: verified) {
+            case .failure(let error):
+                return .invalid(node.hash, "\(error)")
+            case .success(let result):
+                let writes = working.takeWrites()
+                let locations = block.transactions.enumerated().map { index, transaction in
+                    let error = result.transactionErrors[index]
+                    return TransactionLocation(hash: transaction.hash, height: node.height, index: index, code: error?.code ?? 0,
+                                               log: error?.description ?? "")
+                }
+                connected.append((block, locations))
+                connectRecords.append(.init(
+                    height: node.height, hash: Hash(raw: node.hash.raw),
+                    stateWrites: writes.map { StateWrite(key: $0.key, value: $0.value) },
+                    undo: writes.map { StateWrite(key: $0.key, value: before.value(forKey: $0.key)) },
+                    transactions: locations.map {
+                        ($0.hash, BlockStore.transactionLocationBytes(height: $0.height, index: $0.index, code: $0.code, log: $0.log))
+                    }))
+            }
+        }
+        let newTip = plan.connect.last ?? plan.forkPoint
+        do {
+            try store.pow.moveTip(disconnect: disconnectRecords, connect: connectRecords,
+                                  newTip: .init(height: newTip.height, hash: Hash(raw: newTip.hash.raw), appHash: working.state.appHash))
+        } catch {
+            return .failed("cannot store the new tip \(newTip.hash): \(error)")
+        }
+        return .done(ReorgOutcome(ledger: working, connected: connected, disconnected: disconnected))
+    }
+
+    /// Memory follows the store: the tip, the ledger, the mempool (connected transactions out,
+    /// disconnected ones back in), waiters for newly final heights, the log line, the miner.
+    private func adopt(_ outcome: ReorgOutcome, plan: BlockTree.ReorgPlan) {
+        let previous = tip
+        ledger = outcome.ledger
+        tip = plan.connect.last ?? plan.forkPoint
+        let connectedTransactions = outcome.connected.flatMap(\.block.transactions)
+        mempool.update(committed: connectedTransactions, ledger: ledger)
+        let stillIncluded = Set(connectedTransactions.map(\.hash))
+        let returning = outcome.disconnected.reversed().flatMap(\.transactions).filter { !stillIncluded.contains($0.hash) }
+        if !returning.isEmpty {
+            let batch = returning.map(\.canonicalBytes)
+            Task { [mempool, peers] in
+                let results = await mempool.add(batch: batch)
+                var readmitted = 0
+                // Peers that never saw them (they were on this node's side of a partition) get them too.
+                for (transaction, result) in zip(returning, results) {
+                    guard case .success = result else { continue }
+                    readmitted += 1
+                    peers.broadcast(.transaction(transaction))
+                }
+                self.logger.info("returned disconnected transactions to the mempool", metadata: [
+                    "transactions": "\(batch.count)", "readmitted": "\(readmitted)",
+                ])
+                self.transactionAdded()
+            }
+        }
+        reportFinal()
+
+        let now = Self.nowMillis()
+        let interval = now - lastTipMillis
+        lastTipMillis = now
+        var metadata: Logger.Metadata = [
+            "height": "\(tip.height)", "hash": "\(tip.hash)", "txs": "\(outcome.connected.last?.block.transactions.count ?? 0)",
+            "interval_ms": "\(Int(interval))", "final_height": "\(Self.finalHeight(tip: tip.height, confirmations: settings.confirmations))",
+            "miner": "\(outcome.connected.last?.block.coinbase.miner.hex.prefix(8) ?? "-")",
+        ]
+        if plan.depth > 0 {
+            metadata["reorg_depth"] = "\(plan.depth)"
+            metadata["previous_tip"] = "\(previous.hash)"
+        }
+        logger.info("new tip", metadata: metadata)
+        if let metrics {
+            metrics.height.record(Double(tip.height))
+            metrics.powFinalHeight.record(Double(Self.finalHeight(tip: tip.height, confirmations: settings.confirmations)))
+            if plan.depth > 0 { metrics.powReorgs.increment() }
+            metrics.blockInterval.recordNanoseconds(Int64(interval * 1_000_000))
+            metrics.mempoolSize.record(Double(mempool.count))
+            metrics.peers.record(Double(peers.connectedPeers.count))
+        }
+        startMining()
+    }
+
+    /// Tells the waiters about transactions in blocks that have just become final.
+    private func reportFinal() {
+        let final = Self.finalHeight(tip: tip.height, confirmations: settings.confirmations)
+        if final < reportedFinalHeight {
+            logger.warning("a reorg replaced blocks that had \(settings.confirmations) confirmations", metadata: [
+                "final_height_before": "\(reportedFinalHeight)", "final_height": "\(final)",
+            ])
+            reportedFinalHeight = final
+            return
+        }
+        guard final > reportedFinalHeight else { return }
+        var locations: [TransactionLocation] = []
+        for height in (reportedFinalHeight + 1)...final {
+            guard let block = block(height: height) else { continue }
+            for transaction in block.transactions {
+                if let found = try? store.blocks.transactionLocation(hash: transaction.hash) {
+                    locations.append(TransactionLocation(hash: transaction.hash, height: found.height, index: found.index,
+                                                         code: found.code, log: found.log))
+                }
+            }
+        }
+        reportedFinalHeight = final
+        waiters.finalized(locations)
+    }
+
+    // MARK: Mining
+
+    /// A transaction arrived: if the block being mined carries none, mine a new one with it.
+    public func transactionAdded() {
+        guard settings.miningThreads > 0, !miningWithTransactions, mempool.count > 0 else { return }
+        startMining()
+    }
+
+    /// Cancels the current search and starts one on the tip with what the mempool holds.
+    func startMining() {
+        miningCancel?.cancel()
+        miningCancel = nil
+        guard settings.miningThreads > 0, stopReason == nil, !isShutDown else { return }
+        let template = PoWBlockTemplate.make(
+            parent: tip, tree: tree, ledger: ledger, miner: minerAddress, nowSeconds: Self.nowSeconds(),
+            bytesMax: settings.blockBytesMax, transactionsMax: settings.blockTransactionsMax,
+            reap: { mempool.reap(maxBytes: $0, maxCount: $1) })
+        guard let target = template.block.header.bits.target else {
+            stop(because: "the difficulty schedule gave unusable bits \(template.block.header.bits)")
+            return
+        }
+        let cancel = CancellationFlag()
+        miningCancel = cancel
+        miningWithTransactions = !template.block.transactions.isEmpty
+        let miner = ParallelMiner(threadCount: settings.miningThreads)
+        let maxTime = Self.nowSeconds() &+ tree.rules.futureLimitSeconds / 2
+        Task.detached { [weak self] in
+            let outcome = await miner.mine(template: template.block.header, target: target, roll: .time(maxTime: maxTime),
+                                           cancel: cancel)
+            await self?.mined(outcome, template: template.block, cancel: cancel)
+        }
+    }
+
+    private func mined(_ outcome: SearchOutcome, template: PoWBlock, cancel: CancellationFlag) {
+        // Cancelled searches spent their hashes too.
+        metrics?.powHashes.increment(by: Int64(clamping: outcome.hashes))
+        guard cancel === miningCancel, let solution = outcome.solution, template.header.previousHash == tip.hash else { return }
+        var block = template
+        block.header = solution.header
+        logger.debug("mined", metadata: ["hash": "\(solution.hash)", "height": "\(block.height)", "hashes": "\(outcome.hashes)"])
+        miningCancel = nil
+        accept(block, bytes: block.canonicalBytes, from: nil, message: nil)
+        if tip.hash == solution.hash { metrics?.powBlocksMined.increment() }
+        // A block that did not become the tip (refused, or a tie lost) leaves the miner idle.
+        if miningCancel == nil { startMining() }
+    }
+}

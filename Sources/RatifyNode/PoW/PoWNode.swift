@@ -1,0 +1,224 @@
+import Foundation
+import Logging
+import Prometheus
+import RatifyCore
+import RatifyLedger
+import RatifyNet
+import RatifyPoW
+import RatifyStore
+import ServiceLifecycle
+
+/// A node of a `mode: "pow"` chain, assembled from its home like `ValidatorNode`: config,
+/// genesis, keys, store, peers, the `PoWDriver`, the RPC and the metrics endpoint. The
+/// validator key's address receives the rewards of the blocks this node mines.
+public final class PoWNode: Service {
+    public let home: NodeHome
+    public let driver: PoWDriver
+    let config: NodeConfig
+    let peers: PeerManager
+    let store: NodeStore
+    let mempool: Mempool
+    let waiters: TransactionWaiters
+    let metricsRegistry: PrometheusCollectorRegistry
+    let nodeID: Address
+    let minerKey: KeyPair
+    let logger: Logger
+
+    private init(home: NodeHome, config: NodeConfig, driver: PoWDriver, peers: PeerManager, store: NodeStore, mempool: Mempool,
+                 waiters: TransactionWaiters, metricsRegistry: PrometheusCollectorRegistry, nodeID: Address, minerKey: KeyPair,
+                 logger: Logger) {
+        self.home = home
+        self.config = config
+        self.driver = driver
+        self.peers = peers
+        self.store = store
+        self.mempool = mempool
+        self.waiters = waiters
+        self.metricsRegistry = metricsRegistry
+        self.nodeID = nodeID
+        self.minerKey = minerKey
+        self.logger = logger
+    }
+
+    /// The tree's rules and root from the genesis.
+    static func emptyTree(_ genesis: Genesis) -> BlockTree {
+        let timeMillis = genesis.genesisTime.unixSeconds &* 1_000 &+ Int64(genesis.genesisTime.nanos / 1_000_000)
+        return BlockTree(genesisHash: PoWHash(raw: genesis.genesisHash.raw),
+                         genesisTimeSeconds: UInt32(clamping: genesis.genesisTime.unixSeconds),
+                         genesisBits: CompactTarget(bits: genesis.pow.initialBits),
+                         rules: BlockTree.Rules(schedule: DifficultySchedule(params: genesis.pow, genesisTimeMillis: timeMillis)))
+    }
+
+    public static func open(home: NodeHome, logger: Logger,
+                            metricsRegistry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) throws -> PoWNode {
+        let config: NodeConfig, genesis: Genesis, minerKey: KeyPair, nodeKey: KeyPair
+        do {
+            config = try home.loadConfig()
+            genesis = try home.loadGenesis()
+            minerKey = try home.loadValidatorKey()
+            nodeKey = try home.loadNodeKey()
+        } catch {
+            throw NodeStartError("\(error)")
+        }
+        guard genesis.mode == .pow else { throw NodeStartError("\(home.genesisFile): mode is \(genesis.mode.rawValue), not pow") }
+        let store = try NodeStore.open(dataDirectory: home.dataDirectory, genesisHash: genesis.genesisHash)
+        do {
+            let (tree, ledger, tip) = try recover(genesis: genesis, store: store, logger: logger)
+            var netConfig = NetConfig(chainID: genesis.chainID, nodeKey: nodeKey)
+            netConfig.listenHost = config.p2p.listenAddress.host
+            netConfig.listenPort = Int(config.p2p.listenAddress.port)
+            netConfig.udpListenPort = Int(config.p2p.udpListenAddress.port)
+            netConfig.persistentPeers = config.p2p.persistentPeers.map {
+                RatifyNet.PeerAddress(nodeID: $0.nodeID, host: $0.endpoint.host, port: Int($0.endpoint.port))
+            }
+            netConfig.maxInboundPeers = Int(clamping: config.p2p.maxInboundPeers)
+            netConfig.maxPeers = Int(clamping: max(config.p2p.maxPeers, 1))
+            netConfig.jitterSeed = UInt64(truncatingIfNeeded: nodeKey.publicKey.raw.hashValue)
+            // Transactions are verified by the mempool; blocks by the driver.
+            let peers = PeerManager(config: netConfig, logger: logger, verifier: { _ in true })
+            let mempool = Mempool(limits: MempoolLimits(config.mempool), ledger: ledger)
+            let waiters = TransactionWaiters(waitersMax: 10_000)
+            let (metrics, registry) = NodeMetrics.prometheus(registry: metricsRegistry)
+            let settings = PoWDriver.Settings(
+                chainID: genesis.chainID, confirmations: genesis.pow.confirmations,
+                blockBytesMax: Int(clamping: min(genesis.block.maxBytes, UInt64(PoWBlock.encodedBytesMax))),
+                blockTransactionsMax: Int(clamping: min(genesis.block.maxTxs, UInt64(CodecLimits.transactionsPerBlockMax))),
+                miningThreads: Int(config.pow.miningThreads))
+            let driver = PoWDriver(settings: settings, store: store, peers: peers, mempool: mempool, waiters: waiters,
+                                   metrics: metrics, minerAddress: minerKey.publicKey.address, tree: tree, ledger: ledger, tip: tip,
+                                   logger: logger)
+            logger.info("node ready", metadata: [
+                "moniker": "\(config.moniker)", "node_id": "\(nodeKey.publicKey.address.hex)", "chain_id": "\(genesis.chainID)",
+                "mode": "pow", "height": "\(tip.height)", "miner": "\(minerKey.publicKey.address.hex)", "home": "\(home.root)",
+            ])
+            return PoWNode(home: home, config: config, driver: driver, peers: peers, store: store, mempool: mempool,
+                           waiters: waiters, metricsRegistry: registry, nodeID: nodeKey.publicKey.address, minerKey: minerKey,
+                           logger: logger)
+        } catch {
+            store.close()
+            throw error
+        }
+    }
+
+    /// The block tree from every stored block, and the ledger and tip the store last recorded.
+    /// Best-chain blocks are added first, so a tie in work resolves to the stored tip again.
+    static func recover(genesis: Genesis, store: NodeStore, logger: Logger) throws -> (BlockTree, Ledger, BlockTree.Node) {
+        let damaged = "the data directory is damaged: restore it from a backup, or delete it and let the node sync again"
+        var tree = emptyTree(genesis)
+        guard let storedTip = try store.pow.tip() else {
+            return (tree, Ledger.genesis(genesis), tree.genesis)
+        }
+        let state: LedgerState
+        do {
+            state = try LedgerState.load(from: store.state.allEntries().map { (key: $0.key, value: $0.value) })
+        } catch {
+            throw NodeStartError("\(store.environment.path): \(error); \(damaged)")
+        }
+        guard state.height == storedTip.height, state.appHash == storedTip.appHash else {
+            throw NodeStartError("\(store.environment.path): the stored ledger state does not match the tip \(storedTip.hash)'s app hash; \(damaged)")
+        }
+        var best: Set<Hash> = []
+        if storedTip.height > 0 {
+            for height in 1...storedTip.height {
+                guard let hash = try store.pow.bestHash(height: height) else {
+                    throw NodeStartError("\(store.environment.path): the best chain has no block at height \(height); \(damaged)")
+                }
+                best.insert(hash)
+            }
+        }
+        var blocks: [(best: Bool, block: PoWBlock)] = []
+        for (hash, bytes) in try store.pow.allBlocks() {
+            guard let block = try? PoWBlock(canonicalBytes: bytes) else {
+                throw NodeStartError("\(store.environment.path): stored block \(hash) does not decode; \(damaged)")
+            }
+            blocks.append((best.contains(hash), block))
+        }
+        blocks.sort { ($0.best ? 0 : 1, $0.block.height) < ($1.best ? 0 : 1, $1.block.height) }
+        for (isBest, block) in blocks {
+            do {
+                // Accepted before, so no clock: the future limit does not apply to stored blocks.
+                try tree.insert(block.header, nowSeconds: .max)
+            } catch {
+                if isBest { throw NodeStartError("\(store.environment.path): best-chain block \(block.hash): \(error); \(damaged)") }
+                logger.warning("stored block left out of the tree", metadata: ["hash": "\(block.hash)", "reason": "\(error)"])
+            }
+        }
+        guard let tip = tree[PoWHash(raw: storedTip.hash.raw)] else {
+            throw NodeStartError("\(store.environment.path): the tip \(storedTip.hash) is not among the stored blocks; \(damaged)")
+        }
+        return (tree, Ledger(parameters: LedgerParameters(genesis: genesis), state: state), tip)
+    }
+
+    func queries() -> NodeQueries {
+        let store = self.store, driver = self.driver, mempool = self.mempool, peers = self.peers
+        let nodeID = self.nodeID, moniker = config.moniker, minerKey = self.minerKey
+        let miningThreads = Int(config.pow.miningThreads)
+        var queries = NodeQueries(
+            status: {
+                let tip = await driver.tipInfo
+                let chainID = driver.settings.chainID
+                var status = NodeStatus(nodeID: nodeID, moniker: moniker, chainID: chainID, latestHeight: tip.height,
+                                        latestBlockHash: tip.height > 0 ? Hash(Array(tip.hash.internalBytes.reversed())) : nil,
+                                        latestAppHash: tip.appHash, latestBlockTimeMillis: UInt64(tip.timeSeconds) * 1_000,
+                                        catchingUp: false, validatorPublicKey: minerKey.publicKey, votingPower: 0)
+                status.pow = PoWStatus(tipHash: tip.hash.displayHex, chainWorkHex: tip.chainWork.hex, bitsHex: tip.bits.hex,
+                                       finalHeight: tip.finalHeight, confirmations: driver.settings.confirmations,
+                                       miningThreads: miningThreads)
+                return status
+            },
+            account: { await driver.account($0) },
+            transaction: { hash in
+                guard let found = try? store.blocks.transactionLocation(hash: hash) else { return nil }
+                return TransactionLocation(hash: hash, height: found.height, index: found.index, code: found.code, log: found.log)
+            },
+            submit: { bytes in
+                let result: Result<Hash, MempoolError>
+                do throws(MempoolError) { result = .success(try await mempool.add(bytes)) } catch { result = .failure(error) }
+                if case .success = result, let transaction = try? Transaction(canonicalBytes: bytes) {
+                    peers.broadcast(.transaction(transaction))
+                    await driver.transactionAdded()
+                }
+                return result
+            },
+            waiters: waiters)
+        queries.blockJSON = { height in await driver.block(height: height).map(RPCJSON.powBlock) }
+        return queries
+    }
+
+    /// Runs until a graceful shutdown or a fatal store error, like `ValidatorNode.run`.
+    public func run() async throws {
+        let rpc = try await RPCServer.bind(config: config.rpc, queries: queries(), logger: logger)
+        let metricsServer = try await MetricsServer.bind(config: config.instrumentation, registry: metricsRegistry, logger: logger)
+        logger.info("serving", metadata: ["rpc": "\(config.rpc.listenAddress)",
+                                          "metrics": "\(config.instrumentation.prometheusListenAddress)"])
+        try await peers.start()
+        await driver.start()
+        let inbound = peers.inbound
+        let driver = self.driver
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await rpc.run() }
+                group.addTask { await metricsServer.run() }
+                group.addTask {
+                    for await message in inbound {
+                        await driver.receive(message)
+                        if await driver.stopReason != nil { return }
+                    }
+                }
+                await group.next()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.logger.info("shutting down")
+            let peers = self.peers
+            Task { await peers.shutdown() }
+        }
+        await driver.shutdown()
+        await rpc.close()
+        await metricsServer.close()
+        await peers.shutdown()
+        store.close()
+        if let reason = await driver.stopReason { throw NodeStartError(reason) }
+        logger.info("stopped cleanly")
+    }
+}

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Block sync speed: how many decided blocks per second a node that is behind applies.
+#
+#   Tools/bench-sync.sh [SECONDS_OF_CHAIN] [BINARY]
+#
+# Two validators with a 1 ms heartbeat and timeout_commit 0 build a chain of empty blocks for
+# SECONDS_OF_CHAIN (default 20); then one of them stops, which halts the chain (the other alone
+# lacks 2/3), and a fresh non-validator home of the same testnet syncs the whole chain from the
+# survivor. The script prints the syncing node's applied blocks per second, from its own
+# "finalized" log lines. BINARY defaults to .build/release/ratify (build it with
+# `swift build -c release --product ratify`). With PERF_OUT=FILE the syncing node runs under
+# `perf record -g -o FILE` for a profile of the per-block path (`perf report -i FILE`).
+set -euo pipefail
+
+seconds=${1:-20}
+ratify=${2:-.build/release/ratify}
+[ -x "$ratify" ] || { echo "bench-sync: $ratify not found; run: swift build -c release --product ratify" >&2; exit 2; }
+ratify=$(realpath "$ratify")
+
+work=$(mktemp -d /tmp/ratify-bench-sync.XXXXXX)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    [ -n "${KEEP_LOGS:-}" ] && cp "$work"/*.log "$KEEP_LOGS"/ 2>/dev/null; rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+"$ratify" testnet --validators 3 --output "$work/net" --heartbeat-ms 1 --base-port 34600 >/dev/null
+# node2 stays out of the validator set: it is the node that syncs.
+python3 - "$work/net" <<'PY'
+import json, sys, pathlib
+root = pathlib.Path(sys.argv[1])
+genesis = json.loads((root / "genesis.json").read_text())
+genesis["validators"] = genesis["validators"][:2]
+genesis["consensus"]["timeout_commit_ms"] = 0
+text = json.dumps(genesis, indent=2)
+(root / "genesis.json").write_text(text)
+for node in ("node0", "node1", "node2"):
+    (root / node / "config" / "genesis.json").write_text(text)
+PY
+
+"$ratify" start --home "$work/net/node0" >"$work/node0.log" 2>&1 & pids+=($!)
+"$ratify" start --home "$work/net/node1" >"$work/node1.log" 2>&1 & node1=$!; pids+=($node1)
+sleep "$seconds"
+kill -TERM "$node1"; wait "$node1" 2>/dev/null || true
+sleep 1
+height=$(grep -c "finalized" "$work/node0.log" || true)
+[ "${height:-0}" -gt 0 ] || { echo "bench-sync: the validators made no blocks; see their logs" >&2; exit 1; }
+echo "chain built: $height blocks in ${seconds} s; syncing a fresh node from the survivor"
+
+finalized_lines() { local n; n=$(grep -c "finalized" "$1" 2>/dev/null || true); echo "${n:-0}"; }
+start_ns=$(date +%s%N)
+if [ -n "${PERF_OUT:-}" ]; then
+    perf record -g -F 2000 -o "$PERF_OUT" -- "$ratify" start --home "$work/net/node2" >"$work/node2.log" 2>&1 & pids+=($!)
+else
+    "$ratify" start --home "$work/net/node2" >"$work/node2.log" 2>&1 & pids+=($!)
+fi
+deadline=$((SECONDS + 120))
+while [ "$(finalized_lines "$work/node2.log")" -lt "$height" ]; do
+    [ $SECONDS -lt $deadline ] || { echo "bench-sync: the node did not sync $height blocks within 120 s" >&2; exit 1; }
+    sleep 0.05
+done
+end_ns=$(date +%s%N)
+# CPU seconds (user + system) each process used so far: which side sets the pace.
+cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat" 2>/dev/null || echo "?"; }
+echo "cpu: serving node $(cpu_seconds "${pids[0]}") s in all, syncing node $(cpu_seconds "${pids[2]}") s"
+
+python3 - "$work/node2.log" "$height" "$start_ns" "$end_ns" <<'PY2'
+import re, sys
+log, height, start_ns, end_ns = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+runs = {}
+for line in open(log):
+    if "finalized" in line:
+        run = re.search(r"stored_with=(\d+)", line)
+        size = int(run.group(1)) if run else 1
+        runs[size] = runs.get(size, 0) + 1
+wall = (end_ns - start_ns) / 1e9
+print(f"synced {height} blocks in {wall:.2f} s from process start: {height / wall:.0f} blocks/s")
+stored = sum(count // size for size, count in runs.items())
+print(f"store transactions: {stored} for {sum(runs.values())} blocks (a run of consecutive blocks is stored at once)")
+PY2
