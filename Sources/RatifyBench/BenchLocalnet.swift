@@ -37,8 +37,10 @@ final class BenchLocalnet: Sendable {
         }
         var options = TestnetGenerator.Options(validatorCount: validators, genesisTime: time)
         options.chainID = Self.chainID
-        // Ports away from the localnet's 26656 and from the integration tests' 31000-51000.
-        options.basePort = UInt16(52_000 + Int.random(in: 0..<1_200) * 10)
+        guard let basePort = LocalPorts.freeBase(nodes: validators) else {
+            throw BenchError("no block of \(validators * 10) free ports below 32768 on 127.0.0.1")
+        }
+        options.basePort = basePort
         options.heartbeatMillis = timing.heartbeatMillis
         var plan: TestnetGenerator.Plan
         do { plan = try TestnetGenerator.plan(options) } catch { throw BenchError("\(error)") }
