@@ -32,8 +32,8 @@ final class BenchLocalnet: Sendable {
     private let log = LocalnetLog()
 
     /// Writes the testnet; `start` runs it.
-    /// `basePort`: the first of the nodes' ports (each node takes 10 from there); nil picks
-    /// one at random in 52000-63999.
+    /// `basePort`: the first of the nodes' ports (each node takes 10 from there); nil picks a
+    /// free block (`LocalPorts`).
     /// `hosts`: one address per node (each listens and is dialled there, e.g. in its own
     /// network namespace), with `launchPrefix` to start it there; nil: all on 127.0.0.1.
     /// `nodeLogs`: keep each node's output in `<home>/node.log`.
@@ -45,8 +45,15 @@ final class BenchLocalnet: Sendable {
         }
         var options = TestnetGenerator.Options(validatorCount: validators, genesisTime: time)
         options.chainID = Self.chainID
-        // Ports away from the localnet's 26656 and from the integration tests' 31000-51000.
-        options.basePort = basePort ?? UInt16(52_000 + Int.random(in: 0..<1_200) * 10)
+        if let basePort {
+            options.basePort = basePort
+        } else {
+            // In namespaces each node has its own address, so loopback's free ports say nothing.
+            guard let free = LocalPorts.freeBase(nodes: hosts == nil ? validators : 1) else {
+                throw BenchError("no block of \(validators * 10) free ports below 32768 on 127.0.0.1")
+            }
+            options.basePort = free
+        }
         options.heartbeatMillis = timing.heartbeatMillis
         options.hosts = hosts
         var plan: TestnetGenerator.Plan
