@@ -26,26 +26,47 @@ final class BenchLocalnet: Sendable {
     let timing: Timing
     let endpoints: [LoadGenerator.Endpoint]
     let senderKeys: [KeyPair]
-    private let localnet: Localnet
+    /// Per-node controls (`ratify chaos` kills, pauses and relaunches nodes through it).
+    let localnet: Localnet
     private let task: Mutex<Task<Localnet.Summary, Error>?> = Mutex(nil)
     private let log = LocalnetLog()
 
     /// Writes the testnet; `start` runs it.
-    init(validators: Int, senders: Int, binary: String, timing: Timing = Timing()) throws {
+    /// `basePort`: the first of the nodes' ports (each node takes 10 from there); nil picks a
+    /// free block (`LocalPorts`).
+    /// `hosts`: one address per node (each listens and is dialled there, e.g. in its own
+    /// network namespace), with `launchPrefix` to start it there; nil: all on 127.0.0.1.
+    /// `nodeLogs`: keep each node's output in `<home>/node.log`.
+    init(validators: Int, senders: Int, binary: String, timing: Timing = Timing(), basePort: UInt16? = nil,
+         hosts: [String]? = nil, launchPrefix: (@Sendable (Int) -> [String])? = nil, downtimeJailing: Bool = true,
+         nodeLogs: Bool = false) throws {
         guard let time = GenesisTime(unixSeconds: Int64(Date().timeIntervalSince1970)) else {
             throw BenchError("the system clock is outside the genesis time range")
         }
         var options = TestnetGenerator.Options(validatorCount: validators, genesisTime: time)
         options.chainID = Self.chainID
-        // Ports away from the localnet's 26656 and from the integration tests' 31000-51000.
-        options.basePort = UInt16(52_000 + Int.random(in: 0..<1_200) * 10)
+        if let basePort {
+            options.basePort = basePort
+        } else {
+            // In namespaces each node has its own address, so loopback's free ports say nothing.
+            guard let free = LocalPorts.freeBase(nodes: hosts == nil ? validators : 1) else {
+                throw BenchError("no block of \(validators * 10) free ports below 32768 on 127.0.0.1")
+            }
+            options.basePort = free
+        }
         options.heartbeatMillis = timing.heartbeatMillis
+        options.hosts = hosts
         var plan: TestnetGenerator.Plan
         do { plan = try TestnetGenerator.plan(options) } catch { throw BenchError("\(error)") }
         plan.genesis.consensus.timeoutCommitMillis = timing.timeoutCommitMillis
         plan.genesis.consensus.timeoutProposeMillis = timing.timeoutProposeMillis
         plan.genesis.consensus.timeoutPrevoteMillis = timing.timeoutVoteMillis
         plan.genesis.consensus.timeoutPrecommitMillis = timing.timeoutVoteMillis
+        if !downtimeJailing {
+            // No precommit is required per window (missed blocks never exceed it): validators
+            // that are down on purpose are not jailed. Double-sign slashing stays on.
+            plan.genesis.staking.minSignedPerWindow = 0
+        }
         let keys = (0..<senders).map(Self.senderKey)
         for key in keys {
             plan.genesis.accounts.append(GenesisAccount(address: key.publicKey.address, balance: Self.senderBalance))
@@ -60,11 +81,22 @@ final class BenchLocalnet: Sendable {
         var localnetOptions = Localnet.Options(validators: validators, genesisFile: directory + "/genesis.json",
                                                homesDirectory: directory, fresh: false, durationSeconds: nil, binary: binary)
         localnetOptions.echoErrors = false
+        localnetOptions.launchPrefix = launchPrefix
+        // Off for benchmarks: a log write per height is I/O the measurement would carry.
+        localnetOptions.logFileName = nodeLogs ? "node.log" : nil
         let log = self.log
-        localnetOptions.onFinalized = { line, _ in log.record(line) }
+        localnetOptions.onFinalized = { line, node in log.record(line, node: node) }
         localnet = Localnet(options: localnetOptions, print: { line in
             if line.hasPrefix("node") { log.recordError(line) }
         })
+    }
+
+    /// One sender per funded account, spread over the nodes in turn, each paying the next.
+    func makeSenders() -> [BenchSender] {
+        senderKeys.enumerated().map { index, key in
+            BenchSender(key: key, node: index % validators, chainID: Self.chainID, nonce: 0, fee: 1,
+                        recipient: senderKeys[(index + 1) % senderKeys.count].publicKey.address)
+        }
     }
 
     /// Deterministic keys, so a run's accounts are the same every time (development only).
@@ -76,16 +108,22 @@ final class BenchLocalnet: Sendable {
     }
 
     /// Starts the validators and waits until every one has finalized a height.
-    func start(timeoutSeconds: Double = 60) async throws {
+    /// `supervised`: a validator that exits stops the whole localnet (a benchmark's nodes must
+    /// not die); `ratify chaos` turns it off because it kills nodes on purpose.
+    func start(timeoutSeconds: Double = 60, supervised: Bool = true) async throws {
         let localnet = self.localnet
         let log = self.log
-        task.withLock {
-            $0 = Task {
-                do { return try await localnet.run() } catch {
-                    log.recordError("localnet: \(error)")
-                    throw error
+        if supervised {
+            task.withLock {
+                $0 = Task {
+                    do { return try await localnet.run() } catch {
+                        log.recordError("localnet: \(error)")
+                        throw error
+                    }
                 }
             }
+        } else {
+            do { try localnet.launchAll() } catch { throw BenchError("\(error)") }
         }
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         while Date() < deadline {
@@ -101,18 +139,20 @@ final class BenchLocalnet: Sendable {
     }
 
     var processIdentifiers: [Int32] { localnet.processIdentifiers }
+    var latestHeights: [UInt64] { log.latestHeights(nodes: validators) }
     var nodeErrors: [String] { log.errors }
 
     /// Per height: the round and the median node's header-time-to-decision latency.
     func loggedBlocks() -> [UInt64: LocalnetLog.LoggedBlock] { log.blocks() }
 
-    /// Stops the validators and deletes the directory.
-    func stop() async {
+    /// Stops the validators and deletes the directory (unless `keepDirectory`: the chaos run
+    /// reads the stopped stores afterwards).
+    func stop(keepDirectory: Bool = false) async {
         if let running = task.withLock({ $0 }) {
             running.cancel()
             _ = try? await running.value
         }
         localnet.stopAll()
-        try? FileManager.default.removeItem(atPath: directory)
+        if !keepDirectory { try? FileManager.default.removeItem(atPath: directory) }
     }
 }

@@ -108,10 +108,7 @@ public final class FinalityBench: Sendable {
         progress("starting \(validators) validators in \(localnet.directory)")
         do {
             try await localnet.start()
-            let senders = localnet.senderKeys.enumerated().map { index, key in
-                BenchSender(key: key, node: index % validators, chainID: BenchLocalnet.chainID, nonce: 0, fee: 1,
-                            recipient: localnet.senderKeys[(index + 1) % localnet.senderKeys.count].publicKey.address)
-            }
+            let senders = localnet.makeSenders()
             let timing = localnet.timing
             let target = BenchTarget(endpoints: localnet.endpoints, senders: senders, validators: validators,
                                      processIdentifiers: { localnet.processIdentifiers }, loggedBlocks: { localnet.loggedBlocks() },
