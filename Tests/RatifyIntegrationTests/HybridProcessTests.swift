@@ -41,7 +41,7 @@ struct HybridProcessTests {
         var options = TestnetGenerator.Options(validatorCount: 5, genesisTime: time)
         options.chainID = "hybrid-finality"
         options.mode = .hybrid
-        options.basePort = UInt16(34_500 + Int.random(in: 0..<1_000) * 10)
+        options.basePort = try #require(LocalPorts.freeBase(nodes: options.validatorCount))
         // About 1.2 million hashes a block, as in PoWPartitionProcessTests: fast on debug-build miners.
         options.pow.initialBits = 0x1f00_0e00
         options.pow.targetBlockMillis = 500
@@ -144,7 +144,7 @@ struct HybridProcessTests {
         var options = TestnetGenerator.Options(validatorCount: 4, genesisTime: time)
         options.chainID = "hybrid-partition"
         options.mode = .hybrid
-        options.basePort = UInt16(34_500 + Int.random(in: 0..<1_000) * 10)
+        options.basePort = try #require(LocalPorts.freeBase(nodes: options.validatorCount))
         options.pow.initialBits = 0x1f00_0e00
         options.pow.targetBlockMillis = 500
         options.pow.asertHalfLifeSeconds = 60
