@@ -1,0 +1,50 @@
+import RatifyCore
+import RatifyPoW
+import Testing
+@testable import RatifyNode
+
+@Suite("hybrid node: checking received checkpoint votes")
+struct CheckpointFinalityTests {
+    static let chainID = "finality-test"
+
+    static func finality(_ keys: [KeyPair]) throws -> CheckpointFinality {
+        let set = try ValidatorSet(validators: keys.map { Validator(publicKey: $0.publicKey, votingPower: 10) })
+        return CheckpointFinality(chainID: chainID, epochLengthBlocks: 4, genesisHash: Hash.sha256([0]), validators: set,
+                                  validatorKey: keys[0], signed: nil, castsSurroundVote: false)
+    }
+
+    static func vote(_ key: KeyPair, chainID: String = chainID, targetEpoch: UInt64 = 1) -> CheckpointVote {
+        CheckpointVote.signed(chainID: chainID, key: key, source: Checkpoint(epoch: 0, blockHash: Hash.sha256([0])),
+                              target: Checkpoint(epoch: targetEpoch, blockHash: Hash.sha256([1])))
+    }
+
+    @Test("a validator's vote verifies; a bad signature is from a known validator (the peer misbehaves); a stranger's vote is just dropped")
+    func verify() throws {
+        let keys = (0..<3).map { _ in KeyPair.generate() }
+        let finality = try Self.finality(keys)
+        #expect(finality.verify(Self.vote(keys[1])).verified?.vote == Self.vote(keys[1]))
+
+        let forged = Self.vote(keys[1], chainID: "elsewhere")
+        let checkedForged = finality.verify(forged)
+        #expect(checkedForged.verified == nil && checkedForged.knownValidator)
+
+        let stranger = finality.verify(Self.vote(KeyPair.generate()))
+        #expect(stranger.verified == nil && !stranger.knownValidator)
+    }
+
+    @Test("votes waiting for their blocks are held once each, the oldest dropped when full")
+    func hold() throws {
+        let keys = (0..<2).map { _ in KeyPair.generate() }
+        var finality = try Self.finality(keys)
+        let verified = try #require(finality.verify(Self.vote(keys[1])).verified)
+        finality.hold(verified)
+        finality.hold(verified)
+        #expect(finality.awaiting.count == 1)
+        for epoch in 2...UInt64(finality.awaitingMax + 1) {
+            finality.hold(try #require(finality.verify(Self.vote(keys[1], targetEpoch: epoch)).verified))
+        }
+        #expect(finality.awaiting.count == finality.awaitingMax)
+        #expect(finality.awaiting.first?.vote.target.epoch == 2, "the oldest vote was dropped")
+        #expect(finality.awaiting.last?.vote.target.epoch == UInt64(finality.awaitingMax + 1))
+    }
+}
