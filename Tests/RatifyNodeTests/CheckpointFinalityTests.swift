@@ -46,5 +46,12 @@ struct CheckpointFinalityTests {
         #expect(finality.awaiting.count == finality.awaitingMax)
         #expect(finality.awaiting.first?.vote.target.epoch == 2, "the oldest vote was dropped")
         #expect(finality.awaiting.last?.vote.target.epoch == UInt64(finality.awaitingMax + 1))
+        // The dropped vote may be held again; taking them empties the list.
+        finality.hold(verified)
+        #expect(finality.awaiting.last == verified)
+        #expect(finality.takeAwaiting().count == finality.awaitingMax)
+        #expect(finality.awaiting.isEmpty)
+        finality.hold(verified)
+        #expect(finality.awaiting == [verified])
     }
 }

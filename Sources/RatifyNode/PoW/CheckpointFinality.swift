@@ -15,7 +15,9 @@ struct CheckpointFinality: Sendable {
     /// the boundary block (two miners at once) is usually settled before anyone votes on it.
     let voteDepthBlocks: UInt64 = 1
     /// Votes whose checkpoint blocks are not in the tree yet, added again after each new block.
-    var awaiting: [VerifiedCheckpointVote] = []
+    private(set) var awaiting: [VerifiedCheckpointVote] = []
+    /// The same votes, for the duplicate check.
+    private var awaitingSet: Set<VerifiedCheckpointVote> = []
     let awaitingMax = 4_096
     /// The last epoch whose validator set was taken from the ledger (sets only move forward).
     var validatorSetEpoch: UInt64 = 0
@@ -62,8 +64,17 @@ struct CheckpointFinality: Sendable {
 
     /// Holds a vote until its blocks arrive; the oldest is dropped when full.
     mutating func hold(_ vote: VerifiedCheckpointVote) {
-        guard !awaiting.contains(vote) else { return }
-        if awaiting.count >= awaitingMax { awaiting.removeFirst() }
+        guard awaitingSet.insert(vote).inserted else { return }
+        if awaiting.count >= awaitingMax { awaitingSet.remove(awaiting.removeFirst()) }
         awaiting.append(vote)
+    }
+
+    /// The held votes, oldest first; none are held afterwards.
+    mutating func takeAwaiting() -> [VerifiedCheckpointVote] {
+        defer {
+            awaiting = []
+            awaitingSet = []
+        }
+        return awaiting
     }
 }

@@ -61,9 +61,8 @@ extension PoWDriver {
                 finality.tracker.setValidators(set, fromEpoch: tipEpoch)
             }
         }
+        let waiting = finality.takeAwaiting()
         self.finality = finality
-        let waiting = finality.awaiting
-        self.finality?.awaiting = []
         for verified in waiting { count(verified, relay: false) }
         castVote()
         return self.finality?.tracker.latestJustified != justifiedBefore
