@@ -140,6 +140,8 @@ final class BenchLocalnet: Sendable {
 
     var processIdentifiers: [Int32] { localnet.processIdentifiers }
     var latestHeights: [UInt64] { log.latestHeights(nodes: validators) }
+    /// Heights at which the nodes' logs disagreed on the block or app hash so far.
+    var disagreeingHeights: [UInt64] { log.disagreeingHeights }
     var nodeErrors: [String] { log.errors }
 
     /// Per height: the round and the median node's header-time-to-decision latency.

@@ -14,15 +14,27 @@ final class LocalnetLog: Sendable {
     }
 
     private let heights = Mutex<[UInt64: [FinalizedLine]]>([:])
+    /// Heights at which two nodes logged different block or app hashes (goal: none): the
+    /// chaos runner's check while it runs, before the stores are compared at the end.
+    private let disagreements = Mutex<Set<UInt64>>([])
     private let errorLines = Mutex<[String]>([])
     /// Node index -> the highest height it logged as finalized.
     private let latest = Mutex<[Int: UInt64]>([:])
     static let errorsKept = 20
 
     func record(_ line: FinalizedLine, node: Int) {
-        heights.withLock { $0[line.height, default: []].append(line) }
+        let agrees = heights.withLock { heights -> Bool in
+            let first = heights[line.height]?.first
+            heights[line.height, default: []].append(line)
+            guard let first else { return true }
+            return first.blockHash == line.blockHash && (first.appHash == nil || line.appHash == nil || first.appHash == line.appHash)
+        }
+        if !agrees { disagreements.withLock { _ = $0.insert(line.height) } }
         latest.withLock { $0[node] = max($0[node] ?? 0, line.height) }
     }
+
+    /// Heights whose finalized lines disagree between nodes, in order.
+    var disagreeingHeights: [UInt64] { disagreements.withLock { $0.sorted() } }
 
     /// Each node's highest finalized height so far (0 before its first), in node order.
     func latestHeights(nodes: Int) -> [UInt64] {
