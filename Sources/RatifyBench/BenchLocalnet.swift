@@ -18,20 +18,32 @@ final class BenchLocalnet: Sendable {
         var heartbeatMillis: UInt64 = 1_000
     }
 
+    /// The kind of chain: `pos` (the timing above applies) or `pow` (mined; `pow` is the
+    /// genesis `pow` section, difficulty and confirmations).
+    struct Chain: Sendable {
+        var mode = ChainMode.pos
+        var pow = TestnetGenerator.localnetPoW
+        /// How long a node holds `POST /tx?wait=final` before 504: PoW finality takes k blocks.
+        var waitFinalMillis: UInt64?
+    }
+
     static let chainID = "ratify-bench"
     static let senderBalance: UInt64 = 1_000_000_000_000
 
     let directory: String
     let validators: Int
     let timing: Timing
+    let chain: Chain
     let endpoints: [LoadGenerator.Endpoint]
+    /// Each node's Prometheus endpoint (`/metrics`).
+    let metricsEndpoints: [LoadGenerator.Endpoint]
     let senderKeys: [KeyPair]
     private let localnet: Localnet
     private let task: Mutex<Task<Localnet.Summary, Error>?> = Mutex(nil)
     private let log = LocalnetLog()
 
     /// Writes the testnet; `start` runs it.
-    init(validators: Int, senders: Int, binary: String, timing: Timing = Timing()) throws {
+    init(validators: Int, senders: Int, binary: String, timing: Timing = Timing(), chain: Chain = Chain()) throws {
         guard let time = GenesisTime(unixSeconds: Int64(Date().timeIntervalSince1970)) else {
             throw BenchError("the system clock is outside the genesis time range")
         }
@@ -40,6 +52,8 @@ final class BenchLocalnet: Sendable {
         // Ports away from the localnet's 26656 and from the integration tests' 31000-51000.
         options.basePort = UInt16(52_000 + Int.random(in: 0..<1_200) * 10)
         options.heartbeatMillis = timing.heartbeatMillis
+        options.mode = chain.mode
+        options.pow = chain.pow
         var plan: TestnetGenerator.Plan
         do { plan = try TestnetGenerator.plan(options) } catch { throw BenchError("\(error)") }
         plan.genesis.consensus.timeoutCommitMillis = timing.timeoutCommitMillis
@@ -50,18 +64,27 @@ final class BenchLocalnet: Sendable {
         for key in keys {
             plan.genesis.accounts.append(GenesisAccount(address: key.publicKey.address, balance: Self.senderBalance))
         }
+        if let waitFinalMillis = chain.waitFinalMillis {
+            for index in plan.nodes.indices { plan.nodes[index].config.rpc.timeoutBroadcastTxCommitMillis = waitFinalMillis }
+        }
         do { try plan.genesis.validate(file: "benchmark genesis") } catch { throw BenchError("\(error)") }
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("ratify-bench-\(UUID().uuidString)").path
         do { try TestnetGenerator.write(plan, to: directory) } catch { throw BenchError("\(error)") }
         self.validators = validators
         self.timing = timing
+        self.chain = chain
         self.senderKeys = keys
         endpoints = plan.nodes.map { LoadGenerator.Endpoint(host: $0.config.rpc.listenAddress.host, port: Int($0.config.rpc.listenAddress.port)) }
+        metricsEndpoints = plan.nodes.map {
+            let address = $0.config.instrumentation.prometheusListenAddress
+            return LoadGenerator.Endpoint(host: address.host, port: Int(address.port))
+        }
         var localnetOptions = Localnet.Options(validators: validators, genesisFile: directory + "/genesis.json",
                                                homesDirectory: directory, fresh: false, durationSeconds: nil, binary: binary)
         localnetOptions.echoErrors = false
         let log = self.log
         localnetOptions.onFinalized = { line, _ in log.record(line) }
+        localnetOptions.onTip = { line, node in log.recordTip(line, from: node) }
         localnet = Localnet(options: localnetOptions, print: { line in
             if line.hasPrefix("node") { log.recordError(line) }
         })
@@ -75,7 +98,8 @@ final class BenchLocalnet: Sendable {
         return KeyPair(seed: Hash.sha256(writer.bytes).bytes) ?? KeyPair.generate()
     }
 
-    /// Starts the validators and waits until every one has finalized a height.
+    /// Starts the validators and waits until every one has finalized a height (a PoW node:
+    /// has a tip at height 1 or above).
     func start(timeoutSeconds: Double = 60) async throws {
         let localnet = self.localnet
         let log = self.log
@@ -89,7 +113,7 @@ final class BenchLocalnet: Sendable {
         }
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         while Date() < deadline {
-            if log.nodesFinalized(height: 1) >= validators { return }
+            if log.nodesFinalized(height: 1) >= validators || log.nodesAtTip(height: 1) >= validators { return }
             if let failure = log.errors.first(where: { $0.hasPrefix("localnet: ") }) {
                 await stop()
                 throw BenchError("the benchmark localnet stopped: \(failure.dropFirst(10))")
@@ -97,7 +121,7 @@ final class BenchLocalnet: Sendable {
             try await Task.sleep(nanoseconds: 50_000_000)
         }
         await stop()
-        throw BenchError("the benchmark localnet did not finalize its first height within \(Int(timeoutSeconds)) s; node errors: \(log.errors.joined(separator: " | "))")
+        throw BenchError("the benchmark localnet did not finalize (or mine) its first height within \(Int(timeoutSeconds)) s; node errors: \(log.errors.joined(separator: " | "))")
     }
 
     var processIdentifiers: [Int32] { localnet.processIdentifiers }

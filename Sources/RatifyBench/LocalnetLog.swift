@@ -2,7 +2,8 @@ import RatifyNode
 import Synchronization
 
 /// What the benchmark localnet's nodes logged: each node's header-time-to-decision, store
-/// commit and per-step breakdown per height (their `finalized` lines), and the first node errors.
+/// commit and per-step breakdown per height (their `finalized` lines), proof-of-work nodes' tips,
+/// and the first node errors.
 final class LocalnetLog: Sendable {
     /// One height as the nodes logged it: the median node's figures.
     struct LoggedBlock: Sendable {
@@ -14,12 +15,21 @@ final class LocalnetLog: Sendable {
     }
 
     private let heights = Mutex<[UInt64: [FinalizedLine]]>([:])
+    /// Proof-of-work chains: each node's latest tip height.
+    private let tips = Mutex<[Int: UInt64]>([:])
     private let errorLines = Mutex<[String]>([])
     static let errorsKept = 20
 
     func record(_ line: FinalizedLine) {
         heights.withLock { $0[line.height, default: []].append(line) }
     }
+
+    func recordTip(_ line: PoWTipLine, from node: Int) {
+        tips.withLock { $0[node] = line.height }
+    }
+
+    /// Proof-of-work chains: how many nodes have a tip at `height` or above.
+    func nodesAtTip(height: UInt64) -> Int { tips.withLock { $0.values.count { $0 >= height } } }
 
     func recordError(_ line: String) {
         errorLines.withLock { if $0.count < Self.errorsKept { $0.append(line) } }

@@ -44,10 +44,25 @@ struct BenchFinalityCommand: AsyncParsableCommand {
     @Option(help: "Validator counts to run one after another, comma-separated (4,7,10,16).")
     var sweep: String?
 
-    func run() async throws {
+    /// This `ratify` binary: the one the benchmark localnets run.
+    static var ownBinary: String {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
-        let resolved = FileManager.default.fileExists(atPath: binary) ? binary : (Bundle.main.executablePath ?? binary)
-        var options = FinalityBenchOptions(binary: resolved, command: (["ratify"] + CommandLine.arguments.dropFirst()).joined(separator: " "))
+        return FileManager.default.fileExists(atPath: binary) ? binary : (Bundle.main.executablePath ?? binary)
+    }
+
+    /// The command line, recorded in the report.
+    static var commandLine: String { (["ratify"] + CommandLine.arguments.dropFirst()).joined(separator: " ") }
+
+    /// Progress on standard error: the live `[...]` line redrawn in place on a terminal.
+    static func progressPrinter(interactive: Bool) -> @Sendable (String) -> Void {
+        { line in
+            let text = line.hasPrefix("[") && interactive ? "\r\u{1B}[2K" + line : line + "\n"
+            FileHandle.standardError.write(Data(text.utf8))
+        }
+    }
+
+    func run() async throws {
+        var options = FinalityBenchOptions(binary: Self.ownBinary, command: Self.commandLine)
         options.validators = validators
         options.ratePerSecond = rate
         options.durationSeconds = duration
@@ -67,10 +82,7 @@ struct BenchFinalityCommand: AsyncParsableCommand {
         if let problem = options.problem { throw StandardError.fail(problem) }
 
         let interactive = isatty(STDERR_FILENO) == 1
-        let bench = FinalityBench(options: options) { line in
-            let text = line.hasPrefix("[") && interactive ? "\r\u{1B}[2K" + line : line + "\n"
-            FileHandle.standardError.write(Data(text.utf8))
-        }
+        let bench = FinalityBench(options: options, progress: Self.progressPrinter(interactive: interactive))
         let document: BenchDocument
         do {
             document = try await bench.run()

@@ -17,6 +17,8 @@ public final class Localnet: Sendable {
         public var binary: String
         /// Called with every finalized line a node logs (node index second), for benchmarks.
         public var onFinalized: (@Sendable (FinalizedLine, Int) -> Void)?
+        /// Called with every new-tip line a proof-of-work node logs (node index second), for benchmarks.
+        public var onTip: (@Sendable (PoWTipLine, Int) -> Void)?
         /// Echo node lines with errors; a benchmark turns this off and reports them itself.
         public var echoErrors = true
 
@@ -211,6 +213,7 @@ public final class Localnet: Sendable {
         for line in lines {
             if options.echoErrors, line.contains(" error ") || line.contains(" critical ") { print("node\(node): \(line)") }
             if let tip = PoWTipLine(line[...]) {
+                options.onTip?(tip, node)
                 recordTip(tip, from: node)
                 continue
             }
