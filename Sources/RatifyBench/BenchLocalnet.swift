@@ -81,13 +81,21 @@ final class BenchLocalnet: Sendable {
         }
         var localnetOptions = Localnet.Options(validators: validators, genesisFile: directory + "/genesis.json",
                                                homesDirectory: directory, fresh: false, durationSeconds: nil, binary: binary)
-        localnetOptions.echoErrors = false
+        // Node error lines (echoErrors, the default) come to `print` below as "nodeN: ...",
+        // which records them instead of printing.
         let log = self.log
         localnetOptions.onFinalized = { line, _ in log.record(line) }
         localnetOptions.onTip = { line, node in log.recordTip(line, from: node) }
         localnet = Localnet(options: localnetOptions, print: { line in
-            if line.hasPrefix("node") { log.recordError(line) }
+            if Self.isNodeErrorLine(line) { log.recordError(line) }
         })
+    }
+
+    /// `nodeN: LINE`, the localnet's echo of a node's error line (not its `nodeN reorganized` notes).
+    static func isNodeErrorLine(_ line: String) -> Bool {
+        guard line.hasPrefix("node"), let colon = line.firstIndex(of: ":") else { return false }
+        let number = line[line.index(line.startIndex, offsetBy: 4)..<colon]
+        return !number.isEmpty && number.allSatisfy(\.isNumber)
     }
 
     /// Deterministic keys, so a run's accounts are the same every time (development only).
@@ -116,7 +124,8 @@ final class BenchLocalnet: Sendable {
             if log.nodesFinalized(height: 1) >= validators || log.nodesAtTip(height: 1) >= validators { return }
             if let failure = log.errors.first(where: { $0.hasPrefix("localnet: ") }) {
                 await stop()
-                throw BenchError("the benchmark localnet stopped: \(failure.dropFirst(10))")
+                let nodeErrors = log.errors.filter { !$0.hasPrefix("localnet: ") }.prefix(3)
+                throw BenchError("the benchmark localnet stopped: \(failure.dropFirst(10)); node errors: \(nodeErrors.joined(separator: " | "))")
             }
             try await Task.sleep(nanoseconds: 50_000_000)
         }

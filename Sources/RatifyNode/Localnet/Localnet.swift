@@ -84,6 +84,8 @@ public final class Localnet: Sendable {
         var transactions = 0
         var disagreements: [UInt64] = []
         var partialLines: [Int: [UInt8]] = [:]
+        /// Each node's latest complete line, for the message when it exits.
+        var lastLines: [Int: String] = [:]
         /// Proof-of-work chains: each node's latest tip, the highest tip reported, reorgs seen.
         var tips: [Int: PoWTipLine] = [:]
         var reportedTip: UInt64 = 0
@@ -121,10 +123,11 @@ public final class Localnet: Sendable {
         let deadline = options.durationSeconds.map { started.addingTimeInterval($0) }
         while !Task.isCancelled {
             if let deadline, Date() >= deadline { break }
-            let exited = processes.withLock { $0.filter { !$0.isRunning } }
-            if !exited.isEmpty {
+            let exited = processes.withLock { $0.enumerated().filter { !$0.element.isRunning } }
+            if let (node, process) = exited.first {
                 stopAll()
-                throw Failure(description: "a validator exited unexpectedly (status \(exited[0].terminationStatus)); see its log above")
+                let last = progress.withLock { $0.lastLines[node] } ?? "none"
+                throw Failure(description: "validator node\(node) exited unexpectedly (status \(process.terminationStatus)); its last line: \(last)")
             }
             try? await Task.sleep(nanoseconds: 200_000_000)
         }
@@ -208,6 +211,7 @@ public final class Localnet: Sendable {
                 buffer.removeSubrange(...newline)
             }
             progress.partialLines[node] = buffer
+            if let last = lines.last { progress.lastLines[node] = last }
             return lines
         }
         for line in lines {
