@@ -38,20 +38,37 @@ final class BenchLocalnet: Sendable {
     /// Each node's Prometheus endpoint (`/metrics`).
     let metricsEndpoints: [LoadGenerator.Endpoint]
     let senderKeys: [KeyPair]
-    private let localnet: Localnet
+    /// Per-node controls (`ratify chaos` kills, pauses and relaunches nodes through it).
+    let localnet: Localnet
     private let task: Mutex<Task<Localnet.Summary, Error>?> = Mutex(nil)
     private let log = LocalnetLog()
 
     /// Writes the testnet; `start` runs it.
-    init(validators: Int, senders: Int, binary: String, timing: Timing = Timing(), chain: Chain = Chain()) throws {
+    /// `basePort`: the first of the nodes' ports (each node takes 10 from there); nil picks a
+    /// free block (`LocalPorts`).
+    /// `hosts`: one address per node (each listens and is dialled there, e.g. in its own
+    /// network namespace), with `launchPrefix` to start it there; nil: all on 127.0.0.1.
+    /// `nodeLogs`: keep each node's output in `<home>/node.log`.
+    /// `chain`: the chain mode and, for PoW, its genesis `pow` section.
+    init(validators: Int, senders: Int, binary: String, timing: Timing = Timing(), basePort: UInt16? = nil,
+         hosts: [String]? = nil, launchPrefix: (@Sendable (Int) -> [String])? = nil, downtimeJailing: Bool = true,
+         nodeLogs: Bool = false, chain: Chain = Chain()) throws {
         guard let time = GenesisTime(unixSeconds: Int64(Date().timeIntervalSince1970)) else {
             throw BenchError("the system clock is outside the genesis time range")
         }
         var options = TestnetGenerator.Options(validatorCount: validators, genesisTime: time)
         options.chainID = Self.chainID
-        // Ports away from the localnet's 26656 and from the integration tests' 31000-51000.
-        options.basePort = UInt16(52_000 + Int.random(in: 0..<1_200) * 10)
+        if let basePort {
+            options.basePort = basePort
+        } else {
+            // In namespaces each node has its own address, so loopback's free ports say nothing.
+            guard let free = LocalPorts.freeBase(nodes: hosts == nil ? validators : 1) else {
+                throw BenchError("no block of \(validators * 10) free ports below 32768 on 127.0.0.1")
+            }
+            options.basePort = free
+        }
         options.heartbeatMillis = timing.heartbeatMillis
+        options.hosts = hosts
         options.mode = chain.mode
         options.pow = chain.pow
         var plan: TestnetGenerator.Plan
@@ -60,6 +77,11 @@ final class BenchLocalnet: Sendable {
         plan.genesis.consensus.timeoutProposeMillis = timing.timeoutProposeMillis
         plan.genesis.consensus.timeoutPrevoteMillis = timing.timeoutVoteMillis
         plan.genesis.consensus.timeoutPrecommitMillis = timing.timeoutVoteMillis
+        if !downtimeJailing {
+            // No precommit is required per window (missed blocks never exceed it): validators
+            // that are down on purpose are not jailed. Double-sign slashing stays on.
+            plan.genesis.staking.minSignedPerWindow = 0
+        }
         let keys = (0..<senders).map(Self.senderKey)
         for key in keys {
             plan.genesis.accounts.append(GenesisAccount(address: key.publicKey.address, balance: Self.senderBalance))
@@ -83,8 +105,11 @@ final class BenchLocalnet: Sendable {
                                                homesDirectory: directory, fresh: false, durationSeconds: nil, binary: binary)
         // Node error lines (echoErrors, the default) come to `print` below as "nodeN: ...",
         // which records them instead of printing.
+        localnetOptions.launchPrefix = launchPrefix
+        // Off for benchmarks: a log write per height is I/O the measurement would carry.
+        localnetOptions.logFileName = nodeLogs ? "node.log" : nil
         let log = self.log
-        localnetOptions.onFinalized = { line, _ in log.record(line) }
+        localnetOptions.onFinalized = { line, node in log.record(line, node: node) }
         localnetOptions.onTip = { line, node in log.recordTip(line, from: node) }
         localnet = Localnet(options: localnetOptions, print: { line in
             if Self.isNodeErrorLine(line) { log.recordError(line) }
@@ -98,6 +123,14 @@ final class BenchLocalnet: Sendable {
         return !number.isEmpty && number.allSatisfy(\.isNumber)
     }
 
+    /// One sender per funded account, spread over the nodes in turn, each paying the next.
+    func makeSenders() -> [BenchSender] {
+        senderKeys.enumerated().map { index, key in
+            BenchSender(key: key, node: index % validators, chainID: Self.chainID, nonce: 0, fee: 1,
+                        recipient: senderKeys[(index + 1) % senderKeys.count].publicKey.address)
+        }
+    }
+
     /// Deterministic keys, so a run's accounts are the same every time (development only).
     static func senderKey(_ index: Int) -> KeyPair {
         var writer = ByteWriter()
@@ -108,16 +141,22 @@ final class BenchLocalnet: Sendable {
 
     /// Starts the validators and waits until every one has finalized a height (a PoW node:
     /// has a tip at height 1 or above).
-    func start(timeoutSeconds: Double = 60) async throws {
+    /// `supervised`: a validator that exits stops the whole localnet (a benchmark's nodes must
+    /// not die); `ratify chaos` turns it off because it kills nodes on purpose.
+    func start(timeoutSeconds: Double = 60, supervised: Bool = true) async throws {
         let localnet = self.localnet
         let log = self.log
-        task.withLock {
-            $0 = Task {
-                do { return try await localnet.run() } catch {
-                    log.recordError("localnet: \(error)")
-                    throw error
+        if supervised {
+            task.withLock {
+                $0 = Task {
+                    do { return try await localnet.run() } catch {
+                        log.recordError("localnet: \(error)")
+                        throw error
+                    }
                 }
             }
+        } else {
+            do { try localnet.launchAll() } catch { throw BenchError("\(error)") }
         }
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         while Date() < deadline {
@@ -134,18 +173,20 @@ final class BenchLocalnet: Sendable {
     }
 
     var processIdentifiers: [Int32] { localnet.processIdentifiers }
+    var latestHeights: [UInt64] { log.latestHeights(nodes: validators) }
     var nodeErrors: [String] { log.errors }
 
     /// Per height: the round and the median node's header-time-to-decision latency.
     func loggedBlocks() -> [UInt64: LocalnetLog.LoggedBlock] { log.blocks() }
 
-    /// Stops the validators and deletes the directory.
-    func stop() async {
+    /// Stops the validators and deletes the directory (unless `keepDirectory`: the chaos run
+    /// reads the stopped stores afterwards).
+    func stop(keepDirectory: Bool = false) async {
         if let running = task.withLock({ $0 }) {
             running.cancel()
             _ = try? await running.value
         }
         localnet.stopAll()
-        try? FileManager.default.removeItem(atPath: directory)
+        if !keepDirectory { try? FileManager.default.removeItem(atPath: directory) }
     }
 }

@@ -11,9 +11,11 @@ public final class BenchSender: @unchecked Sendable {
     let fee: UInt64
     let recipient: Address
     private(set) var nonce: UInt64
-    private var signed: [[UInt8]] = []
+    private var signed: [(body: [UInt8], hash: Hash)] = []
     private var signedNext = 0
     var connection: HTTPConnection?
+    /// Set when this sender's nonce may be out of step with its node (`LoadGenerator.resyncNonces`).
+    var needsResync = false
 
     public init(key: KeyPair, node: Int, chainID: String, nonce: UInt64, fee: UInt64, recipient: Address) {
         self.key = key
@@ -28,8 +30,9 @@ public final class BenchSender: @unchecked Sendable {
     func presign(_ count: Int) {
         var nonce = self.nonce + UInt64(signed.count - signedNext)
         for _ in 0..<count {
-            signed.append(Self.body(Transaction.signed(chainID: chainID, sender: key, nonce: nonce, fee: fee,
-                                                       payload: .transfer(to: recipient, amount: 1))))
+            let transaction = Transaction.signed(chainID: chainID, sender: key, nonce: nonce, fee: fee,
+                                                 payload: .transfer(to: recipient, amount: 1))
+            signed.append((Self.body(transaction), transaction.hash))
             nonce += 1
         }
     }
@@ -37,7 +40,21 @@ public final class BenchSender: @unchecked Sendable {
     /// The next transfer's request body (hex of the canonical encoding, as POST /tx takes).
     func nextBody() -> [UInt8] {
         if signedNext == signed.count { presign(1) }
-        return signed[signedNext]
+        return signed[signedNext].body
+    }
+
+    /// The transaction hash of the body `nextBody` returns.
+    func nextHash() -> Hash {
+        if signedNext == signed.count { presign(1) }
+        return signed[signedNext].hash
+    }
+
+    /// Starts again from `nonce` (the account's nonce as a node reports it), dropping what was
+    /// signed ahead: after a node lost its mempool, or a send's fate is unknown.
+    func reset(nonce: UInt64) {
+        self.nonce = nonce
+        signed = []
+        signedNext = 0
     }
 
     /// The body from `nextBody` was admitted (or its nonce otherwise used): move on.

@@ -109,10 +109,7 @@ public final class FinalityBench: Sendable {
         progress("starting \(validators) \(chain.mode.rawValue) nodes in \(localnet.directory)")
         do {
             try await localnet.start()
-            let senders = localnet.senderKeys.enumerated().map { index, key in
-                BenchSender(key: key, node: index % validators, chainID: BenchLocalnet.chainID, nonce: 0, fee: 1,
-                            recipient: localnet.senderKeys[(index + 1) % localnet.senderKeys.count].publicKey.address)
-            }
+            let senders = localnet.makeSenders()
             // The consensus timeouts only mean something on a PoS chain.
             let timing = chain.mode == .pos ? localnet.timing : nil
             let target = BenchTarget(endpoints: localnet.endpoints, senders: senders, validators: validators,

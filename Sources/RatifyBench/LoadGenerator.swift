@@ -31,8 +31,14 @@ final class LoadGenerator: Sendable {
     private let outcomes: Mutex<[TransactionOutcome]>
     private let counters = Mutex((progress: Progress(), recent: LatencyRecorder()))
     private let pool: SenderPool
+    /// After a send that was refused or got no answer, read the sender's nonce back from its
+    /// node before its next send. Off for benchmarks (nodes are healthy there); on for
+    /// `ratify chaos`, where a killed node loses its mempool and a lost answer leaves a
+    /// transaction's fate unknown.
+    let resyncNonces: Bool
 
-    init(schedule: OpenLoopSchedule, senders: [BenchSender], endpoints: [Endpoint], group: EventLoopGroup) {
+    init(schedule: OpenLoopSchedule, senders: [BenchSender], endpoints: [Endpoint], group: EventLoopGroup, resyncNonces: Bool = false) {
+        self.resyncNonces = resyncNonces
         self.schedule = schedule
         self.senders = senders
         self.endpoints = endpoints
@@ -87,7 +93,13 @@ final class LoadGenerator: Sendable {
     private func send(_ index: Int, sender slot: Int, startNanos: UInt64) async {
         let sender = senders[slot]
         defer { pool.release(slot) }
+        if resyncNonces, sender.needsResync,
+           let nonce = try? await ChainReader(endpoint: endpoints[sender.node], group: group).nonce(of: sender.key.publicKey.address) {
+            sender.reset(nonce: nonce)
+            sender.needsResync = false
+        }
         let body = sender.nextBody()
+        let transactionHash = sender.nextHash()
         let sent = Self.elapsedNanos(since: startNanos)
         counters.withLock { $0.progress.sent += 1 }
         var result: TransactionOutcome.Result
@@ -106,10 +118,13 @@ final class LoadGenerator: Sendable {
             sender.consumed()
         case .rejected, .failed, .unsent:
             // Not admitted: the same nonce goes out with the sender's next send.
-            break
+            if resyncNonces { sender.needsResync = true }
         }
         let intended = schedule.intendedNanos(index)
-        outcomes.withLock { $0[index] = TransactionOutcome(intendedNanos: intended, sentNanos: sent, answeredNanos: answered, result: result) }
+        outcomes.withLock {
+            $0[index] = TransactionOutcome(intendedNanos: intended, sentNanos: sent, answeredNanos: answered, result: result,
+                                           transactionHash: transactionHash)
+        }
         counters.withLock { counters in
             if case .final = result {
                 counters.progress.final += 1

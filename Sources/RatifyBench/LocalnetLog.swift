@@ -18,10 +18,18 @@ final class LocalnetLog: Sendable {
     /// Proof-of-work chains: each node's latest tip height.
     private let tips = Mutex<[Int: UInt64]>([:])
     private let errorLines = Mutex<[String]>([])
+    /// Node index -> the highest height it logged as finalized.
+    private let latest = Mutex<[Int: UInt64]>([:])
     static let errorsKept = 20
 
-    func record(_ line: FinalizedLine) {
+    func record(_ line: FinalizedLine, node: Int) {
         heights.withLock { $0[line.height, default: []].append(line) }
+        latest.withLock { $0[node] = max($0[node] ?? 0, line.height) }
+    }
+
+    /// Each node's highest finalized height so far (0 before its first), in node order.
+    func latestHeights(nodes: Int) -> [UInt64] {
+        latest.withLock { latest in (0..<nodes).map { latest[$0] ?? 0 } }
     }
 
     func recordTip(_ line: PoWTipLine, from node: Int) {

@@ -1,3 +1,4 @@
+import RatifyCore
 import RatifyNode
 
 /// What became of one scheduled transaction. Times are nanoseconds on the run's monotonic
@@ -20,8 +21,12 @@ public struct TransactionOutcome: Sendable, Equatable {
     public var sentNanos: UInt64?
     public var answeredNanos: UInt64?
     public var result: Result
+    /// The transaction sent (its last attempt), for checking acknowledged ones against the chain.
+    public var transactionHash: Hash?
 
-    public init(intendedNanos: UInt64, sentNanos: UInt64? = nil, answeredNanos: UInt64? = nil, result: Result = .unsent) {
+    public init(intendedNanos: UInt64, sentNanos: UInt64? = nil, answeredNanos: UInt64? = nil, result: Result = .unsent,
+                transactionHash: Hash? = nil) {
+        self.transactionHash = transactionHash
         self.intendedNanos = intendedNanos
         self.sentNanos = sentNanos
         self.answeredNanos = answeredNanos

@@ -8,7 +8,7 @@ struct Ratify: AsyncParsableCommand {
         abstract: "A proof-of-stake validator node and BFT consensus engine.",
         version: RatifyVersion.current,
         subcommands: [StartCommand.self, InitCommand.self, LocalnetCommand.self, TestnetCommand.self, GenesisCommand.self,
-                      ProposersCommand.self, SimCommand.self, StoreCommand.self,
-                      KeysCommand.self, TxCommand.self, QueryCommand.self, BenchCommand.self, PoWCommand.self]
+                      ProposersCommand.self, SimCommand.self, StoreCommand.self, CheckCommand.self,
+                      KeysCommand.self, TxCommand.self, QueryCommand.self, BenchCommand.self, ChaosCommand.self, PoWCommand.self]
     )
 }

@@ -61,13 +61,14 @@ struct ReportTests {
         for (node, propose) in [(0, 1.0), (1, 2.0), (2, 9.0)] {
             let line = "2026-11-23T14:00:00+0000 info ratify: app_hash=aa commit_ms=0.70 hash=bb height=2 interval_ms=4 latency_ms=\(3 + node) "
                 + "precommit_ms=0.60 prevote_ms=0.50 propose_ms=\(propose) round=0 sign_ms=0.90 store_ms=0.4 txs=6 [RatifyNode] finalized"
-            log.record(try #require(FinalizedLine(line[...])))
+            log.record(try #require(FinalizedLine(line[...])), node: node)
         }
-        log.record(try #require(FinalizedLine("info ratify: hash=bb height=2 latency_ms=8 round=0 store_ms=0.8 txs=6 [RatifyNode] finalized")))
+        log.record(try #require(FinalizedLine("info ratify: hash=bb height=2 latency_ms=8 round=0 store_ms=0.8 txs=6 [RatifyNode] finalized")), node: 3)
         let logged = try #require(log.blocks()[2])
         #expect(logged.latencyMillis == 5)
         #expect(logged.storeMillis == 0.4)
         #expect(logged.steps == HeightSteps(proposeMillis: 2, prevoteMillis: 0.5, precommitMillis: 0.6, commitMillis: 0.7, signMillis: 0.9))
+        #expect(log.latestHeights(nodes: 5) == [2, 2, 2, 2, 0])
 
         // Both in the window (the first second is warm-up).
         var blocks = [ObservedBlock(height: 1, timeMillis: 1_001_200, transactions: 4, round: 0),

@@ -47,7 +47,7 @@ struct PoWPartitionProcessTests {
         var options = TestnetGenerator.Options(validatorCount: 3, genesisTime: time)
         options.chainID = "pow-partition"
         options.mode = .pow
-        options.basePort = UInt16(33_000 + Int.random(in: 0..<1_500) * 10)
+        options.basePort = try #require(LocalPorts.freeBase(nodes: 3))
         // About 1.2 million hashes a block: well under a second for three debug-build miners.
         options.pow.initialBits = 0x1f00_0e00
         options.pow.targetBlockMillis = 500

@@ -1,4 +1,5 @@
 import RatifyCore
+import RatifyNode
 import RatifyStore
 
 /// What the stores of stopped nodes say about each other: every height all of them hold must
@@ -6,22 +7,21 @@ import RatifyStore
 struct StoreAgreement {
     /// The highest height every store holds.
     var commonHeight: UInt64
-    /// Heights up to `commonHeight` where the stores hold different blocks or app hashes.
+    /// Heights where two stores hold different blocks or app hashes.
     var disagreements: [UInt64]
     /// Per store, the problems `verifyBlocks` found.
     var blockProblems: [Int]
 
     /// Opens each home's `data/` (the nodes must be stopped) and compares them.
     init(homes: [String], genesisHash: Hash) throws {
-        let stores = try homes.map { try NodeStore.open(dataDirectory: $0 + "/data", genesisHash: genesisHash) }
-        defer { stores.forEach { $0.close() } }
-        commonHeight = try stores.map { try $0.blocks.latestHeight() }.min() ?? 0
-        disagreements = []
-        for height in stride(from: 1, through: commonHeight, by: 1) {
-            let hashes = try Set(stores.map { try $0.blocks.blockHash(height: height) })
-            let appHashes = try Set(stores.map { try $0.state.appHash(height: height) })
-            if hashes.count != 1 || appHashes.count != 1 { disagreements.append(height) }
+        do {
+            let stores = try homes.map { try NodeStore.open(dataDirectory: $0 + "/data", genesisHash: genesisHash) }
+            defer { stores.forEach { $0.close() } }
+            commonHeight = try stores.map { try $0.blocks.latestHeight() }.min() ?? 0
+            blockProblems = try stores.map { try $0.blocks.verifyBlocks().count }
         }
-        blockProblems = try stores.map { try $0.blocks.verifyBlocks().count }
+        // `ratify check history`'s comparison: block hash and app hash at every shared height.
+        let histories = try homes.map { try NodeHistory.load(home: NodeHome($0)) }
+        disagreements = HistoryCheck.check(histories).disagreements.map(\.height)
     }
 }

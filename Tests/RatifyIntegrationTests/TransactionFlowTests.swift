@@ -12,7 +12,7 @@ struct TransactionFlowTests {
         guard let time = GenesisTime(unixSeconds: Int64(Date().timeIntervalSince1970)) else { throw TestFailure("clock") }
         var options = TestnetGenerator.Options(validatorCount: 5, genesisTime: time)
         options.chainID = "transactions"
-        options.basePort = UInt16(33_000 + Int.random(in: 0..<1_500) * 10)
+        options.basePort = try #require(LocalPorts.freeBase(nodes: 5))
         options.heartbeatMillis = 200
         var plan = try TestnetGenerator.plan(options)
         plan.genesis.consensus.timeoutProposeMillis = 1_000

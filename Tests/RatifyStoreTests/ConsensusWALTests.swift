@@ -30,6 +30,24 @@ struct ConsensusWALTests {
         #expect(try store.wal.heightRange() == 4...6)
     }
 
+    @Test("truncateNewest drops the newest records across heights, keeps the older ones, and appends resume after them")
+    func truncateNewest() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try NodeStore.open(dataDirectory: directory.path, genesisHash: Self.genesis)
+        defer { store.close() }
+        for index in 0..<4 { try store.wal.append(height: 7, record: [7, UInt8(index)]) }
+        for index in 0..<2 { try store.wal.append(height: 8, record: [8, UInt8(index)]) }
+        #expect(try store.wal.truncateNewest(3) == 3)
+        #expect(try store.wal.records(height: 8) == [])
+        #expect(try store.wal.records(height: 7) == [[7, 0], [7, 1], [7, 2]])
+        #expect(try store.wal.recordCount() == 3)
+        #expect(try store.wal.append(height: 7, record: [7, 9]) == 3)
+        #expect(try store.wal.truncateNewest(100) == 4)
+        #expect(try store.wal.heightRange() == nil)
+        #expect(try store.wal.truncateNewest(1) == 0)
+    }
+
     @Test("trim deletes every height below the given one and keeps the rest")
     func trim() throws {
         let directory = try TemporaryDirectory()

@@ -39,6 +39,10 @@ public actor NodeDriver {
         /// prevote for nil, bypassing the double-sign guard, so slashing can be tested end to
         /// end. Set by the RATIFY_TEST_DOUBLE_SIGN=1 environment variable, never by config.
         public var doubleSignForTesting = false
+        /// FAULT INJECTION: added to this node's wall clock wherever it reads it (proposal
+        /// times, the too-far-ahead check, the heartbeat), to run one node with a skewed clock.
+        /// Set by the RATIFY_CLOCK_OFFSET_MS environment variable (`ratify chaos`), never by config.
+        public var clockOffsetMillis: Int64 = 0
 
         public init(chainID: String, consensus: ConsensusParameters, heartbeatMillis: UInt64) {
             self.chainID = chainID
@@ -126,11 +130,12 @@ public actor NodeDriver {
         self.logger = logger
         self.consensus = Consensus(parameters: settings.consensus, me: validatorKey?.publicKey.address,
                                    height: chain.nextHeight, validators: chain.validators, nextValidators: chain.nextValidators)
-        self.lastDecisionMillis = Self.nowMillis()
+        self.lastDecisionMillis = Date().timeIntervalSince1970 * 1_000 + Double(settings.clockOffsetMillis)
         self.timeline = HeightTimeline(startedMillis: lastDecisionMillis)
     }
 
-    static func nowMillis() -> Double { Date().timeIntervalSince1970 * 1_000 }
+    /// This node's wall clock in milliseconds since 1970, shifted by `clockOffsetMillis`.
+    func nowMillis() -> Double { Date().timeIntervalSince1970 * 1_000 + Double(settings.clockOffsetMillis) }
 
     /// Decided heights from now on, for the localnet status and benchmarks.
     public func finalizedStream() -> AsyncStream<Finalized> {
@@ -208,7 +213,7 @@ public actor NodeDriver {
     /// transactions whose signatures are now known good (the executor does not check them again).
     private func validate(_ block: Block, after state: ChainState) async -> Result<Set<Hash>, BlockValidationError> {
         do {
-            let validated = try await validator.validate(block, state: state, nowMillis: UInt64(Self.nowMillis()),
+            let validated = try await validator.validate(block, state: state, nowMillis: UInt64(nowMillis()),
                                                          alreadyVerified: mempool.verifiedHashes(in: block.transactions),
                                                          verifiedPrecommits: verifiedPrecommits)
             return .success(validated.verifiedTransactions)
@@ -247,7 +252,7 @@ public actor NodeDriver {
         switch effect {
         case .requestProposalBlock(let height, let round):
             guard height == chain.nextHeight, let key = validatorKey else { return [] }
-            let block = BlockBuilder.proposal(state: chain, proposer: key.publicKey.address, timeMillis: UInt64(Self.nowMillis()),
+            let block = BlockBuilder.proposal(state: chain, proposer: key.publicKey.address, timeMillis: UInt64(nowMillis()),
                                               lastCommit: lastCommit, evidence: evidencePool, mempool: mempool)
             return [.proposalBlock(block, height: height, round: round)]
 
@@ -281,8 +286,8 @@ public actor NodeDriver {
             guard let verified = verify(vote) else { return [] }
             if vote.height == chain.nextHeight, vote.round == 0 {
                 switch vote.type {
-                case .prevote: timeline.prevoteMillis = timeline.prevoteMillis ?? Self.nowMillis()
-                case .precommit: timeline.precommitMillis = timeline.precommitMillis ?? Self.nowMillis()
+                case .prevote: timeline.prevoteMillis = timeline.prevoteMillis ?? nowMillis()
+                case .precommit: timeline.precommitMillis = timeline.precommitMillis ?? nowMillis()
                 }
             }
             peers.broadcast(.vote(vote))
@@ -324,8 +329,8 @@ public actor NodeDriver {
     private func authorize(height: Height, round: Round, step: SignStep, signBytes: [UInt8], key: KeyPair,
                            record: (Signature) -> WALRecord) -> Signature? {
         let buffered = walBuffer
-        let started = Self.nowMillis()
-        defer { timeline.signMillis += Self.nowMillis() - started }
+        let started = nowMillis()
+        defer { timeline.signMillis += nowMillis() - started }
         do {
             let signature = try store.signer.authorize(
                 height: height, round: round, step: step, signBytes: signBytes, sign: { key.sign($0) },
@@ -410,16 +415,16 @@ public actor NodeDriver {
     func timerFired(_ event: TimeoutEvent) {
         // A commit wait belongs to the height just decided, which the chain has already left.
         guard event.height == chain.nextHeight || (event.kind == .commit && event.height == chain.lastBlockHeight) else { return }
-        if event.kind == .commit, mempool.count == 0, Self.nowMillis() - lastDecisionMillis < Double(settings.heartbeatMillis) {
+        if event.kind == .commit, mempool.count == 0, nowMillis() - lastDecisionMillis < Double(settings.heartbeatMillis) {
             // No transactions: hold the next height until one arrives or the heartbeat is due.
             parkedCommitTimeout = event
-            let remaining = Double(settings.heartbeatMillis) - (Self.nowMillis() - lastDecisionMillis)
+            let remaining = Double(settings.heartbeatMillis) - (nowMillis() - lastDecisionMillis)
             schedule(event, afterMillis: UInt64(max(remaining, 1)))
             return
         }
         if event.kind == .commit {
             parkedCommitTimeout = nil
-            timeline = HeightTimeline(startedMillis: Self.nowMillis())
+            timeline = HeightTimeline(startedMillis: nowMillis())
         }
         deliver(.timeout(event), record: .timeout(event))
         afterProgress()
@@ -429,7 +434,7 @@ public actor NodeDriver {
     public func transactionAdded() {
         guard let event = parkedCommitTimeout else { return }
         parkedCommitTimeout = nil
-        timeline = HeightTimeline(startedMillis: Self.nowMillis())
+        timeline = HeightTimeline(startedMillis: nowMillis())
         deliver(.timeout(event), record: .timeout(event))
         afterProgress()
     }
@@ -461,7 +466,7 @@ public actor NodeDriver {
         guard let decision = execute(block, commit, after: chain, ledger: &ledger,
                                      verified: mempool.verifiedHashes(in: block.transactions)),
               let storeMillis = store([decision]) else { return nil }
-        let steps = commit.round == 0 ? timeline.steps(decidedMillis: Self.nowMillis() - storeMillis) : nil
+        let steps = commit.round == 0 ? timeline.steps(decidedMillis: nowMillis() - storeMillis) : nil
         advance(past: [decision], storeMillis: storeMillis, steps: steps)
         return decision.executed.nextState.nextValidators
     }
@@ -486,7 +491,7 @@ public actor NodeDriver {
     /// (and the node stops) if the store refused it.
     private func store(_ decisions: [ExecutedDecision]) -> Double? {
         guard let commit = storeCommit(for: decisions) else { return nil }
-        let started = Self.nowMillis()
+        let started = nowMillis()
         return finishStore(commit, result: Result { try commit.run() }, started: started)
     }
 
@@ -498,7 +503,7 @@ public actor NodeDriver {
         guard let commit = storeCommit(for: decisions) else { return nil }
         syncStoreInFlight = true
         defer { syncStoreInFlight = false }
-        let started = Self.nowMillis()
+        let started = nowMillis()
         let result = await withCheckedContinuation { continuation in
             DispatchQueue.global(qos: .userInitiated).async { continuation.resume(returning: Result { try commit.run() }) }
         }
@@ -548,7 +553,7 @@ public actor NodeDriver {
             // Records buffered while an off-actor commit ran are not in it; keep those.
             let written = Set(commit.walRecords.map(\.bytes))
             walBuffer.removeAll { $0.height <= commit.lastHeight || written.contains($0.bytes) }
-            return Self.nowMillis() - started
+            return nowMillis() - started
         case .failure(let error):
             stop(because: "cannot store decided block\(commit.blocks.count > 1 ? "s up to" : "") \(commit.lastHeight): \(error)")
             return nil
@@ -562,7 +567,7 @@ public actor NodeDriver {
         guard let last = decisions.last else { return }
         for decision in decisions {
             let block = decision.block
-            let now = Self.nowMillis()
+            let now = nowMillis()
             let finalized = Finalized(height: block.height, round: decision.commit.round, blockID: block.id,
                                       appHash: decision.executed.result.appHash, transactionCount: block.transactions.count,
                                       latencyMillis: max(0, now - Double(block.header.timeMillis)),
@@ -584,7 +589,7 @@ public actor NodeDriver {
         verifiedPrecommits = verifiedPrecommits.filter { $0.height >= height }
         handedOverBlocks = []
         // The next height starts now, or when a commit wait ends (which starts it again).
-        timeline = HeightTimeline(startedMillis: Self.nowMillis())
+        timeline = HeightTimeline(startedMillis: nowMillis())
     }
 
     /// `storeMillis`: the store transaction that held this height and `storedWith - 1` others
@@ -755,7 +760,7 @@ public actor NodeDriver {
     /// height's propose step.
     private func noteProposal(_ proposal: Proposal) {
         if proposal.height == chain.nextHeight, proposal.round == 0, timeline.proposalMillis == nil {
-            timeline.proposalMillis = Self.nowMillis()
+            timeline.proposalMillis = nowMillis()
         }
     }
 

@@ -18,6 +18,9 @@ public struct NodeStartError: Error, CustomStringConvertible {
 /// and the metrics endpoint. `ratify start` runs one; integration tests run several as
 /// child processes.
 public final class ValidatorNode: Service {
+    /// RATIFY_CLOCK_OFFSET_MS beyond a day is refused: it is a fault to inject, not a clock.
+    static let clockOffsetMillisMax: Int64 = 86_400_000
+
     public let home: NodeHome
     public let driver: NodeDriver
     let config: NodeConfig
@@ -69,6 +72,13 @@ public final class ValidatorNode: Service {
             if ProcessInfo.processInfo.environment["RATIFY_TEST_DOUBLE_SIGN"] == "1" {
                 settings.doubleSignForTesting = true
                 logger.critical("RATIFY_TEST_DOUBLE_SIGN=1: this validator will double-sign every prevote and be slashed; tests only")
+            }
+            if let text = ProcessInfo.processInfo.environment["RATIFY_CLOCK_OFFSET_MS"] {
+                guard let offset = Int64(text), abs(offset) <= Self.clockOffsetMillisMax else {
+                    throw NodeStartError("RATIFY_CLOCK_OFFSET_MS: expected whole milliseconds within ±\(Self.clockOffsetMillisMax), got \"\(text)\"")
+                }
+                settings.clockOffsetMillis = offset
+                logger.warning("RATIFY_CLOCK_OFFSET_MS=\(offset): this node's wall clock is shifted for fault injection")
             }
             var netConfig = NetConfig(chainID: genesis.chainID, nodeKey: nodeKey)
             netConfig.listenHost = config.p2p.listenAddress.host

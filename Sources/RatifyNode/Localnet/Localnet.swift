@@ -21,6 +21,13 @@ public final class Localnet: Sendable {
         public var onTip: (@Sendable (PoWTipLine, Int) -> Void)?
         /// Echo node lines with errors; a benchmark turns this off and reports them itself.
         public var echoErrors = true
+        /// Words put before `binary start --home H` for node i, e.g. `Tools/netns.sh exec i` to
+        /// run it in its network namespace. The wrapper must exec the node, so that its
+        /// process id is the node's (signals go to it).
+        public var launchPrefix: (@Sendable (Int) -> [String])?
+        /// Also append everything node i prints to `<home>/<logFileName>` (kept across
+        /// relaunches), for a post-mortem; nil keeps no log.
+        public var logFileName: String?
 
         public init(validators: Int, genesisFile: String, homesDirectory: String, fresh: Bool,
                     durationSeconds: Double?, binary: String) {
@@ -98,7 +105,9 @@ public final class Localnet: Sendable {
     let options: Options
     let print: @Sendable (String) -> Void
     let progress = Mutex(Progress())
+    /// In node order; a node that is relaunched gets its slot back.
     let processes = Mutex<[Process]>([])
+    let homes = Mutex<[String]>([])
 
     public init(options: Options, print: @escaping @Sendable (String) -> Void) {
         self.options = options
@@ -113,11 +122,8 @@ public final class Localnet: Sendable {
     /// `onLaunched` runs once every validator process has started: a caller that changes its
     /// own signal handling must do it there, because children inherit ignored signals.
     public func run(onLaunched: @Sendable () -> Void = {}) async throws -> Summary {
-        let homes = try prepareHomes()
+        let homes = try launchAll()
         let started = Date()
-        for (index, home) in homes.enumerated() {
-            try launch(index: index, home: home)
-        }
         onLaunched()
         print("started \(homes.count) validators (\(homes.joined(separator: ", "))); Ctrl-C stops them")
         let deadline = options.durationSeconds.map { started.addingTimeInterval($0) }
@@ -179,19 +185,71 @@ public final class Localnet: Sendable {
         return homes
     }
 
-    func launch(index: Int, home: String) throws {
+    /// Prepares the homes and starts one `ratify start` per validator; returns the homes.
+    /// `run` supervises them; a caller that perturbs nodes (`ratify chaos`) uses this and the
+    /// per-node controls below instead, since a node it kills must not end the localnet.
+    @discardableResult
+    public func launchAll() throws -> [String] {
+        let prepared = try prepareHomes()
+        homes.withLock { $0 = prepared }
+        for (index, home) in prepared.enumerated() {
+            try launch(index: index, home: home)
+        }
+        return prepared
+    }
+
+    /// The home directory of node `index` (after `launchAll`).
+    public func home(of index: Int) -> String? {
+        homes.withLock { $0.indices.contains(index) ? $0[index] : nil }
+    }
+
+    /// Sends `signal` to node `index`'s process, if it is running.
+    public func signal(node index: Int, _ signal: Int32) {
+        let process = processes.withLock { $0.indices.contains(index) ? $0[index] : nil }
+        if let process, process.isRunning { kill(process.processIdentifier, signal) }
+    }
+
+    /// Whether node `index`'s process is running (a stopped, SIGSTOPped one counts as running).
+    public func isRunning(node index: Int) -> Bool {
+        processes.withLock { $0.indices.contains(index) && $0[index].isRunning }
+    }
+
+    /// Waits up to `timeoutSeconds` for node `index`'s process to exit; true when it has.
+    public func waitForExit(node index: Int, timeoutSeconds: Double) async -> Bool {
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        while isRunning(node: index), Date() < deadline { try? await Task.sleep(nanoseconds: 20_000_000) }
+        return !isRunning(node: index)
+    }
+
+    /// Starts node `index` again on its home (its previous process must have exited), with
+    /// `environment` added to this process's environment (fault injection switches).
+    public func relaunch(node index: Int, environment: [String: String] = [:]) throws {
+        guard let home = home(of: index) else { throw Failure(description: "node\(index) was never launched") }
+        guard !isRunning(node: index) else { throw Failure(description: "node\(index) is still running; stop it before relaunching") }
+        progress.withLock { $0.partialLines[index] = nil }
+        try launch(index: index, home: home, environment: environment)
+    }
+
+    func launch(index: Int, home: String, environment: [String: String] = [:]) throws {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: options.binary)
-        process.arguments = ["start", "--home", home]
+        let command = (options.launchPrefix?(index) ?? []) + [options.binary, "start", "--home", home]
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
+        }
         let pipe = Pipe()
         process.standardError = pipe
         process.standardOutput = pipe
+        let log = options.logFileName.flatMap { name in Self.openLog(home + "/" + name) }
         pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
             let data = handle.availableData
             guard !data.isEmpty else {
                 handle.readabilityHandler = nil
+                try? log?.close()
                 return
             }
+            log?.write(data)
             self?.consume(Array(data), from: index)
         }
         do {
@@ -199,7 +257,17 @@ public final class Localnet: Sendable {
         } catch {
             throw Failure(description: "cannot start \(options.binary): \(error)")
         }
-        processes.withLock { $0.append(process) }
+        processes.withLock { processes in
+            if processes.indices.contains(index) { processes[index] = process } else { processes.append(process) }
+        }
+    }
+
+    /// A log file opened for appending (created if missing); nil when it cannot be.
+    static func openLog(_ path: String) -> FileHandle? {
+        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        let handle = FileHandle(forWritingAtPath: path)
+        handle?.seekToEndOfFile()
+        return handle
     }
 
     func consume(_ bytes: [UInt8], from node: Int) {

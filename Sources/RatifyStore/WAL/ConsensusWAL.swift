@@ -76,6 +76,34 @@ public struct ConsensusWAL: Sendable {
             below: StoreKey.walRecord(height: height, sequence: 0))
     }
 
+    /// Deletes the newest `count` records (highest height, highest sequence first) and returns
+    /// how many were deleted. This is what a crash does to a log whose last appends never reached
+    /// the disk: the tail is gone, everything before it is intact. For fault injection
+    /// (`ratify store truncate-wal`, `ratify chaos`) on a stopped node; the node never calls it.
+    @discardableResult
+    public func truncateNewest(_ count: Int) throws -> Int {
+        guard count > 0 else { return 0 }
+        return try environment.write { transaction in
+            try transaction.withCursor(database) { cursor in
+                var deleted = 0
+                var entry = try cursor.last()
+                while entry != nil, deleted < count {
+                    try cursor.deleteCurrent()
+                    deleted += 1
+                    // After a delete the cursor sits on the following entry (none here: it was
+                    // the last), so step back from the new end.
+                    entry = try cursor.last()
+                }
+                return deleted
+            }
+        }
+    }
+
+    /// How many records the log holds, across all heights.
+    public func recordCount() throws -> Int {
+        try environment.read { try $0.count(database) }
+    }
+
     /// The lowest and highest heights with records, or nil when the log is empty.
     public func heightRange() throws -> ClosedRange<UInt64>? {
         try environment.read { transaction in
