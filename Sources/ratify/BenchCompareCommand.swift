@@ -60,23 +60,7 @@ struct BenchCompareCommand: AsyncParsableCommand {
         try TestnetCommand.apply(powInitialBits: powInitialBits, targetBlockMillis: targetBlockMillis, to: &options.pow)
         if let problem = options.problem { throw StandardError.fail(problem) }
 
-        let interactive = isatty(STDERR_FILENO) == 1
-        let bench = CompareBench(options: options, progress: BenchFinalityCommand.progressPrinter(interactive: interactive))
-        let document: CompareDocument
-        do {
-            document = try await bench.run()
-        } catch let error as BenchError {
-            throw StandardError.fail(error)
-        }
-        if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
-        print(CompareTable.text(document))
-        if let json {
-            do {
-                try document.jsonData().write(to: URL(fileURLWithPath: json))
-            } catch {
-                throw StandardError.fail("--json \(json): cannot write: \(error.localizedDescription)")
-            }
-            print("report: \(json)")
-        }
+        try await BenchReporting.run({ try await CompareBench(options: options, progress: $0).run() },
+                                       text: CompareTable.text, jsonPath: json)
     }
 }

@@ -53,14 +53,6 @@ struct BenchFinalityCommand: AsyncParsableCommand {
     /// The command line, recorded in the report.
     static var commandLine: String { (["ratify"] + CommandLine.arguments.dropFirst()).joined(separator: " ") }
 
-    /// Progress on standard error: the live `[...]` line redrawn in place on a terminal.
-    static func progressPrinter(interactive: Bool) -> @Sendable (String) -> Void {
-        { line in
-            let text = line.hasPrefix("[") && interactive ? "\r\u{1B}[2K" + line : line + "\n"
-            FileHandle.standardError.write(Data(text.utf8))
-        }
-    }
-
     func run() async throws {
         var options = FinalityBenchOptions(binary: Self.ownBinary, command: Self.commandLine)
         options.validators = validators
@@ -81,25 +73,9 @@ struct BenchFinalityCommand: AsyncParsableCommand {
         }
         if let problem = options.problem { throw StandardError.fail(problem) }
 
-        let interactive = isatty(STDERR_FILENO) == 1
-        let bench = FinalityBench(options: options, progress: Self.progressPrinter(interactive: interactive))
-        let document: BenchDocument
-        do {
-            document = try await bench.run()
-        } catch let error as BenchError {
-            throw StandardError.fail(error)
-        }
-        if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
-        print(BenchSummary.text(document))
         let jsonPath = json ?? plot.map { $0 + ".json" }
-        if let jsonPath {
-            do {
-                try document.jsonData().write(to: URL(fileURLWithPath: jsonPath))
-            } catch {
-                throw StandardError.fail("--json \(jsonPath): cannot write: \(error.localizedDescription)")
-            }
-            print("report: \(jsonPath)")
-        }
+        try await BenchReporting.run({ try await FinalityBench(options: options, progress: $0).run() },
+                                       text: BenchSummary.text, jsonPath: jsonPath)
         if let plot, let jsonPath {
             do { try PlotRunner.plot(json: jsonPath, png: plot) } catch { throw StandardError.fail(error) }
             print("plot: \(plot)")
