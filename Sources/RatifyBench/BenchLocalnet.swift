@@ -23,7 +23,8 @@ final class BenchLocalnet: Sendable {
     struct Chain: Sendable {
         var mode = ChainMode.pos
         var pow = TestnetGenerator.localnetPoW
-        /// How long a node holds `POST /tx?wait=final` before 504: PoW finality takes k blocks.
+        /// How long a node holds `POST /tx?wait=final` before 504 (PoW finality takes k
+        /// blocks); nil keeps the node default, 10 s.
         var waitFinalMillis: UInt64?
     }
 
@@ -33,7 +34,6 @@ final class BenchLocalnet: Sendable {
     let directory: String
     let validators: Int
     let timing: Timing
-    let chain: Chain
     let endpoints: [LoadGenerator.Endpoint]
     /// Each node's Prometheus endpoint (`/metrics`).
     let metricsEndpoints: [LoadGenerator.Endpoint]
@@ -94,7 +94,6 @@ final class BenchLocalnet: Sendable {
         do { try TestnetGenerator.write(plan, to: directory) } catch { throw BenchError("\(error)") }
         self.validators = validators
         self.timing = timing
-        self.chain = chain
         self.senderKeys = keys
         endpoints = plan.nodes.map { LoadGenerator.Endpoint(host: $0.config.rpc.listenAddress.host, port: Int($0.config.rpc.listenAddress.port)) }
         metricsEndpoints = plan.nodes.map {
