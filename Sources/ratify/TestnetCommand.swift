@@ -53,6 +53,21 @@ struct TestnetCommand: ParsableCommand {
     @Option(name: .customLong("target-block-ms"), help: "pow: the block interval the difficulty aims for (default 1500).")
     var targetBlockMillis: UInt64?
 
+    /// `--pow-initial-bits` and `--target-block-ms`, checked, into a genesis `pow` section
+    /// (shared with `ratify bench compare`).
+    static func apply(powInitialBits: String?, targetBlockMillis: UInt64?, to pow: inout PoWParams) throws {
+        if let powInitialBits {
+            guard powInitialBits.count == 8, let bits = UInt32(powInitialBits, radix: 16) else {
+                throw StandardError.fail("--pow-initial-bits: expected 8 hex digits such as 1e007000, got \"\(powInitialBits)\"")
+            }
+            pow.initialBits = bits
+        }
+        if let targetBlockMillis {
+            guard targetBlockMillis > 0 else { throw StandardError.fail("--target-block-ms must be positive") }
+            pow.targetBlockMillis = targetBlockMillis
+        }
+    }
+
     func run() throws {
         guard let chainMode = ChainMode(rawValue: mode) else {
             throw StandardError.fail("--mode: expected pos, pow or hybrid, got \"\(mode)\"")
@@ -85,16 +100,7 @@ struct TestnetCommand: ParsableCommand {
             break
         }
         guard heartbeatMillis > 0 else { throw StandardError.fail("--heartbeat-ms must be positive") }
-        if let powInitialBits {
-            guard powInitialBits.count == 8, let bits = UInt32(powInitialBits, radix: 16) else {
-                throw StandardError.fail("--pow-initial-bits: expected 8 hex digits such as 1e007000, got \"\(powInitialBits)\"")
-            }
-            options.pow.initialBits = bits
-        }
-        if let targetBlockMillis {
-            guard targetBlockMillis > 0 else { throw StandardError.fail("--target-block-ms must be positive") }
-            options.pow.targetBlockMillis = targetBlockMillis
-        }
+        try Self.apply(powInitialBits: powInitialBits, targetBlockMillis: targetBlockMillis, to: &options.pow)
         options.heartbeatMillis = heartbeatMillis
         if let seed {
             guard let bytes = Hex.decode(seed) else {
