@@ -18,6 +18,16 @@ final class BenchLocalnet: Sendable {
         var heartbeatMillis: UInt64 = 1_000
     }
 
+    /// The kind of chain: `pos` (the timing above applies) or `pow` (mined; `pow` is the
+    /// genesis `pow` section, difficulty and confirmations).
+    struct Chain: Sendable {
+        var mode = ChainMode.pos
+        var pow = TestnetGenerator.localnetPoW
+        /// How long a node holds `POST /tx?wait=final` before 504 (PoW finality takes k
+        /// blocks); nil keeps the node default, 10 s.
+        var waitFinalMillis: UInt64?
+    }
+
     static let chainID = "ratify-bench"
     static let senderBalance: UInt64 = 1_000_000_000_000
 
@@ -25,6 +35,8 @@ final class BenchLocalnet: Sendable {
     let validators: Int
     let timing: Timing
     let endpoints: [LoadGenerator.Endpoint]
+    /// Each node's Prometheus endpoint (`/metrics`).
+    let metricsEndpoints: [LoadGenerator.Endpoint]
     let senderKeys: [KeyPair]
     /// Per-node controls (`ratify chaos` kills, pauses and relaunches nodes through it).
     let localnet: Localnet
@@ -37,9 +49,10 @@ final class BenchLocalnet: Sendable {
     /// `hosts`: one address per node (each listens and is dialled there, e.g. in its own
     /// network namespace), with `launchPrefix` to start it there; nil: all on 127.0.0.1.
     /// `nodeLogs`: keep each node's output in `<home>/node.log`.
+    /// `chain`: the chain mode and, for PoW, its genesis `pow` section.
     init(validators: Int, senders: Int, binary: String, timing: Timing = Timing(), basePort: UInt16? = nil,
          hosts: [String]? = nil, launchPrefix: (@Sendable (Int) -> [String])? = nil, downtimeJailing: Bool = true,
-         nodeLogs: Bool = false) throws {
+         nodeLogs: Bool = false, chain: Chain = Chain()) throws {
         guard let time = GenesisTime(unixSeconds: Int64(Date().timeIntervalSince1970)) else {
             throw BenchError("the system clock is outside the genesis time range")
         }
@@ -56,6 +69,8 @@ final class BenchLocalnet: Sendable {
         }
         options.heartbeatMillis = timing.heartbeatMillis
         options.hosts = hosts
+        options.mode = chain.mode
+        options.pow = chain.pow
         var plan: TestnetGenerator.Plan
         do { plan = try TestnetGenerator.plan(options) } catch { throw BenchError("\(error)") }
         plan.genesis.consensus.timeoutCommitMillis = timing.timeoutCommitMillis
@@ -71,6 +86,9 @@ final class BenchLocalnet: Sendable {
         for key in keys {
             plan.genesis.accounts.append(GenesisAccount(address: key.publicKey.address, balance: Self.senderBalance))
         }
+        if let waitFinalMillis = chain.waitFinalMillis {
+            for index in plan.nodes.indices { plan.nodes[index].config.rpc.timeoutBroadcastTxCommitMillis = waitFinalMillis }
+        }
         do { try plan.genesis.validate(file: "benchmark genesis") } catch { throw BenchError("\(error)") }
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("ratify-bench-\(UUID().uuidString)").path
         do { try TestnetGenerator.write(plan, to: directory) } catch { throw BenchError("\(error)") }
@@ -78,17 +96,30 @@ final class BenchLocalnet: Sendable {
         self.timing = timing
         self.senderKeys = keys
         endpoints = plan.nodes.map { LoadGenerator.Endpoint(host: $0.config.rpc.listenAddress.host, port: Int($0.config.rpc.listenAddress.port)) }
+        metricsEndpoints = plan.nodes.map {
+            let address = $0.config.instrumentation.prometheusListenAddress
+            return LoadGenerator.Endpoint(host: address.host, port: Int(address.port))
+        }
         var localnetOptions = Localnet.Options(validators: validators, genesisFile: directory + "/genesis.json",
                                                homesDirectory: directory, fresh: false, durationSeconds: nil, binary: binary)
-        localnetOptions.echoErrors = false
+        // Node error lines (echoErrors, the default) come to `print` below as "nodeN: ...",
+        // which records them instead of printing.
         localnetOptions.launchPrefix = launchPrefix
         // Off for benchmarks: a log write per height is I/O the measurement would carry.
         localnetOptions.logFileName = nodeLogs ? "node.log" : nil
         let log = self.log
         localnetOptions.onFinalized = { line, node in log.record(line, node: node) }
+        localnetOptions.onTip = { line, node in log.recordTip(line, from: node) }
         localnet = Localnet(options: localnetOptions, print: { line in
-            if line.hasPrefix("node") { log.recordError(line) }
+            if Self.isNodeErrorLine(line) { log.recordError(line) }
         })
+    }
+
+    /// `nodeN: LINE`, the localnet's echo of a node's error line (not its `nodeN reorganized` notes).
+    static func isNodeErrorLine(_ line: String) -> Bool {
+        guard line.hasPrefix("node"), let colon = line.firstIndex(of: ":") else { return false }
+        let number = line[line.index(line.startIndex, offsetBy: 4)..<colon]
+        return !number.isEmpty && number.allSatisfy(\.isNumber)
     }
 
     /// One sender per funded account, spread over the nodes in turn, each paying the next.
@@ -107,7 +138,8 @@ final class BenchLocalnet: Sendable {
         return KeyPair(seed: Hash.sha256(writer.bytes).bytes) ?? KeyPair.generate()
     }
 
-    /// Starts the validators and waits until every one has finalized a height.
+    /// Starts the validators and waits until every one has finalized a height (a PoW node:
+    /// has a tip at height 1 or above).
     /// `supervised`: a validator that exits stops the whole localnet (a benchmark's nodes must
     /// not die); `ratify chaos` turns it off because it kills nodes on purpose.
     func start(timeoutSeconds: Double = 60, supervised: Bool = true) async throws {
@@ -127,19 +159,22 @@ final class BenchLocalnet: Sendable {
         }
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         while Date() < deadline {
-            if log.nodesFinalized(height: 1) >= validators { return }
+            if log.nodesFinalized(height: 1) >= validators || log.nodesAtTip(height: 1) >= validators { return }
             if let failure = log.errors.first(where: { $0.hasPrefix("localnet: ") }) {
                 await stop()
-                throw BenchError("the benchmark localnet stopped: \(failure.dropFirst(10))")
+                let nodeErrors = log.errors.filter { !$0.hasPrefix("localnet: ") }.prefix(3)
+                throw BenchError("the benchmark localnet stopped: \(failure.dropFirst(10)); node errors: \(nodeErrors.joined(separator: " | "))")
             }
             try await Task.sleep(nanoseconds: 50_000_000)
         }
         await stop()
-        throw BenchError("the benchmark localnet did not finalize its first height within \(Int(timeoutSeconds)) s; node errors: \(log.errors.joined(separator: " | "))")
+        throw BenchError("the benchmark localnet did not finalize (or mine) its first height within \(Int(timeoutSeconds)) s; node errors: \(log.errors.joined(separator: " | "))")
     }
 
     var processIdentifiers: [Int32] { localnet.processIdentifiers }
     var latestHeights: [UInt64] { log.latestHeights(nodes: validators) }
+    /// Heights at which the nodes' logs disagreed on the block or app hash so far.
+    var disagreeingHeights: [UInt64] { log.disagreeingHeights }
     var nodeErrors: [String] { log.errors }
 
     /// Per height: the round and the median node's header-time-to-decision latency.

@@ -8,6 +8,8 @@ struct BenchTarget: Sendable {
     var processIdentifiers: @Sendable () -> [Int32]
     var loggedBlocks: @Sendable () -> [UInt64: LocalnetLog.LoggedBlock]
     var timing: BenchLocalnet.Timing?
+    /// The nodes' Prometheus endpoints (own localnet only).
+    var metricsEndpoints: [LoadGenerator.Endpoint] = []
 
     func close() {
         for sender in senders { sender.connection?.close() }

@@ -103,16 +103,18 @@ public final class FinalityBench: Sendable {
         return try await body(target)
     }
 
-    func withLocalnet<T>(validators: Int, _ body: (BenchTarget) async throws -> T) async throws -> T {
-        let localnet = try BenchLocalnet(validators: validators, senders: options.clients, binary: options.binary)
-        progress("starting \(validators) validators in \(localnet.directory)")
+    func withLocalnet<T>(validators: Int, chain: BenchLocalnet.Chain = BenchLocalnet.Chain(),
+                         _ body: (BenchTarget) async throws -> T) async throws -> T {
+        let localnet = try BenchLocalnet(validators: validators, senders: options.clients, binary: options.binary, chain: chain)
+        progress("starting \(validators) \(chain.mode.rawValue) nodes in \(localnet.directory)")
         do {
             try await localnet.start()
             let senders = localnet.makeSenders()
-            let timing = localnet.timing
+            // The consensus timeouts only mean something on a PoS chain.
+            let timing = chain.mode == .pos ? localnet.timing : nil
             let target = BenchTarget(endpoints: localnet.endpoints, senders: senders, validators: validators,
                                      processIdentifiers: { localnet.processIdentifiers }, loggedBlocks: { localnet.loggedBlocks() },
-                                     timing: timing)
+                                     timing: timing, metricsEndpoints: localnet.metricsEndpoints)
             let result = try await body(target)
             target.close()
             await localnet.stop()

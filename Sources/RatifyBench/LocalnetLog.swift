@@ -2,7 +2,8 @@ import RatifyNode
 import Synchronization
 
 /// What the benchmark localnet's nodes logged: each node's header-time-to-decision, store
-/// commit and per-step breakdown per height (their `finalized` lines), and the first node errors.
+/// commit and per-step breakdown per height (their `finalized` lines), proof-of-work nodes' tips,
+/// and the first node errors.
 final class LocalnetLog: Sendable {
     /// One height as the nodes logged it: the median node's figures.
     struct LoggedBlock: Sendable {
@@ -14,20 +15,41 @@ final class LocalnetLog: Sendable {
     }
 
     private let heights = Mutex<[UInt64: [FinalizedLine]]>([:])
+    /// Heights at which two nodes logged different block or app hashes (goal: none): the
+    /// chaos runner's check while it runs, before the stores are compared at the end.
+    private let disagreements = Mutex<Set<UInt64>>([])
+    /// Proof-of-work chains: each node's latest tip height.
+    private let tips = Mutex<[Int: UInt64]>([:])
     private let errorLines = Mutex<[String]>([])
     /// Node index -> the highest height it logged as finalized.
     private let latest = Mutex<[Int: UInt64]>([:])
     static let errorsKept = 20
 
     func record(_ line: FinalizedLine, node: Int) {
-        heights.withLock { $0[line.height, default: []].append(line) }
+        let agrees = heights.withLock { heights -> Bool in
+            let first = heights[line.height]?.first
+            heights[line.height, default: []].append(line)
+            guard let first else { return true }
+            return first.blockHash == line.blockHash && (first.appHash == nil || line.appHash == nil || first.appHash == line.appHash)
+        }
+        if !agrees { disagreements.withLock { _ = $0.insert(line.height) } }
         latest.withLock { $0[node] = max($0[node] ?? 0, line.height) }
     }
+
+    /// Heights whose finalized lines disagree between nodes, in order.
+    var disagreeingHeights: [UInt64] { disagreements.withLock { $0.sorted() } }
 
     /// Each node's highest finalized height so far (0 before its first), in node order.
     func latestHeights(nodes: Int) -> [UInt64] {
         latest.withLock { latest in (0..<nodes).map { latest[$0] ?? 0 } }
     }
+
+    func recordTip(_ line: PoWTipLine, from node: Int) {
+        tips.withLock { $0[node] = line.height }
+    }
+
+    /// Proof-of-work chains: how many nodes have a tip at `height` or above.
+    func nodesAtTip(height: UInt64) -> Int { tips.withLock { $0.values.count { $0 >= height } } }
 
     func recordError(_ line: String) {
         errorLines.withLock { if $0.count < Self.errorsKept { $0.append(line) } }

@@ -4,6 +4,6 @@ import ArgumentParser
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure a validator set: finality latency and throughput.",
-        subcommands: [BenchFinalityCommand.self])
+        abstract: "Measure a validator set: finality latency and throughput; PoS against PoW.",
+        subcommands: [BenchFinalityCommand.self, BenchCompareCommand.self])
 }

@@ -44,10 +44,17 @@ struct BenchFinalityCommand: AsyncParsableCommand {
     @Option(help: "Validator counts to run one after another, comma-separated (4,7,10,16).")
     var sweep: String?
 
-    func run() async throws {
+    /// This `ratify` binary: the one the benchmark localnets run.
+    static var ownBinary: String {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
-        let resolved = FileManager.default.fileExists(atPath: binary) ? binary : (Bundle.main.executablePath ?? binary)
-        var options = FinalityBenchOptions(binary: resolved, command: (["ratify"] + CommandLine.arguments.dropFirst()).joined(separator: " "))
+        return FileManager.default.fileExists(atPath: binary) ? binary : (Bundle.main.executablePath ?? binary)
+    }
+
+    /// The command line, recorded in the report.
+    static var commandLine: String { (["ratify"] + CommandLine.arguments.dropFirst()).joined(separator: " ") }
+
+    func run() async throws {
+        var options = FinalityBenchOptions(binary: Self.ownBinary, command: Self.commandLine)
         options.validators = validators
         options.ratePerSecond = rate
         options.durationSeconds = duration
@@ -66,28 +73,9 @@ struct BenchFinalityCommand: AsyncParsableCommand {
         }
         if let problem = options.problem { throw StandardError.fail(problem) }
 
-        let interactive = isatty(STDERR_FILENO) == 1
-        let bench = FinalityBench(options: options) { line in
-            let text = line.hasPrefix("[") && interactive ? "\r\u{1B}[2K" + line : line + "\n"
-            FileHandle.standardError.write(Data(text.utf8))
-        }
-        let document: BenchDocument
-        do {
-            document = try await bench.run()
-        } catch let error as BenchError {
-            throw StandardError.fail(error)
-        }
-        if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
-        print(BenchSummary.text(document))
         let jsonPath = json ?? plot.map { $0 + ".json" }
-        if let jsonPath {
-            do {
-                try document.jsonData().write(to: URL(fileURLWithPath: jsonPath))
-            } catch {
-                throw StandardError.fail("--json \(jsonPath): cannot write: \(error.localizedDescription)")
-            }
-            print("report: \(jsonPath)")
-        }
+        try await BenchReporting.run({ try await FinalityBench(options: options, progress: $0).run() },
+                                       text: BenchSummary.text, jsonPath: jsonPath)
         if let plot, let jsonPath {
             do { try PlotRunner.plot(json: jsonPath, png: plot) } catch { throw StandardError.fail(error) }
             print("plot: \(plot)")

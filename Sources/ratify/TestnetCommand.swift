@@ -56,6 +56,21 @@ struct TestnetCommand: ParsableCommand {
     @Option(name: .customLong("epoch-length"), help: "hybrid: blocks per checkpoint epoch (default 4).")
     var epochLength: UInt64?
 
+    /// `--pow-initial-bits` and `--target-block-ms`, checked, into a genesis `pow` section
+    /// (shared with `ratify bench compare`).
+    static func apply(powInitialBits: String?, targetBlockMillis: UInt64?, to pow: inout PoWParams) throws {
+        if let powInitialBits {
+            guard powInitialBits.count == 8, let bits = UInt32(powInitialBits, radix: 16) else {
+                throw StandardError.fail("--pow-initial-bits: expected 8 hex digits such as 1e007000, got \"\(powInitialBits)\"")
+            }
+            pow.initialBits = bits
+        }
+        if let targetBlockMillis {
+            guard targetBlockMillis > 0 else { throw StandardError.fail("--target-block-ms must be positive") }
+            pow.targetBlockMillis = targetBlockMillis
+        }
+    }
+
     func run() throws {
         guard let chainMode = ChainMode(rawValue: mode) else {
             throw StandardError.fail("--mode: expected pos, pow or hybrid, got \"\(mode)\"")
@@ -88,16 +103,7 @@ struct TestnetCommand: ParsableCommand {
             break
         }
         guard heartbeatMillis > 0 else { throw StandardError.fail("--heartbeat-ms must be positive") }
-        if let powInitialBits {
-            guard powInitialBits.count == 8, let bits = UInt32(powInitialBits, radix: 16) else {
-                throw StandardError.fail("--pow-initial-bits: expected 8 hex digits such as 1e007000, got \"\(powInitialBits)\"")
-            }
-            options.pow.initialBits = bits
-        }
-        if let targetBlockMillis {
-            guard targetBlockMillis > 0 else { throw StandardError.fail("--target-block-ms must be positive") }
-            options.pow.targetBlockMillis = targetBlockMillis
-        }
+        try Self.apply(powInitialBits: powInitialBits, targetBlockMillis: targetBlockMillis, to: &options.pow)
         if let epochLength {
             guard epochLength > 0 else { throw StandardError.fail("--epoch-length must be positive") }
         }

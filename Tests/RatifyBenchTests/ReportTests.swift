@@ -85,6 +85,21 @@ struct ReportTests {
                                     outcomes: Self.outcomes()).steps == nil, "no steps when no node logged them (attached)")
     }
 
+    @Test("the localnet log flags a height at which two nodes logged different block or app hashes, and only that one")
+    func liveDisagreement() throws {
+        let log = LocalnetLog()
+        func line(_ height: Int, hash: String, appHash: String) throws -> FinalizedLine {
+            try #require(FinalizedLine("info ratify: app_hash=\(appHash) hash=\(hash) height=\(height) latency_ms=3 round=0 txs=1 [RatifyNode] finalized"))
+        }
+        for node in 0..<3 { log.record(try line(1, hash: "aa", appHash: "01"), node: node) }
+        log.record(try line(2, hash: "bb", appHash: "02"), node: 0)
+        log.record(try line(2, hash: "bb", appHash: "03"), node: 1)
+        log.record(try line(3, hash: "cc", appHash: "04"), node: 0)
+        log.record(try line(3, hash: "dd", appHash: "04"), node: 2)
+        #expect(log.disagreeingHeights == [2, 3])
+        #expect(log.latestHeights(nodes: 3) == [3, 2, 3])
+    }
+
     @Test("a run is sustainable only when every offered transaction is final within the p99 bound")
     func sustainable() throws {
         var report = try Self.sampleReport()

@@ -29,6 +29,7 @@ struct ChaosRunTests {
         #expect(report.resume.lastHealResumedWithinBound)
         #expect(report.transactions.acknowledged > 0 && report.history.acknowledged == report.transactions.acknowledged)
         #expect(report.latestHeights.count == 4 && report.latestHeights.allSatisfy { $0 > 10 })
+        #expect(report.liveDisagreements.isEmpty, "the nodes' logs never named two blocks for one height")
         let applied = Set(report.perturbations.filter { $0.status == "applied" }.map(\.perturbation.kind))
         #expect(applied.isSuperset(of: [.kill, .pause, .truncateWAL, .clockOffset]), "\(report.text)")
         #expect(report.perturbations.filter { $0.perturbation.kind.needsNetworkNamespaces }.allSatisfy {

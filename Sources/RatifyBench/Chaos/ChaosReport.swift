@@ -53,6 +53,9 @@ public struct ChaosReport: Sendable, Codable {
     public var perturbations: [Applied]
     /// Each node's latest height at the end, in node order.
     public var latestHeights: [UInt64]
+    /// Heights at which the nodes' finalized log lines named different block or app hashes,
+    /// seen while the run went on (goal: none).
+    public var liveDisagreements: [UInt64]
     public var transactions: Transactions
     public var doubleSigns: Int
     public var resume: Resume
@@ -63,7 +66,7 @@ public struct ChaosReport: Sendable, Codable {
     public var nodeErrors: [String]
 
     public var passed: Bool {
-        history.isClean && transactions.lost == 0 && transactions.duplicated == 0 && doubleSigns == 0 && resume.lastHealResumedWithinBound
+        history.isClean && liveDisagreements.isEmpty && transactions.lost == 0 && transactions.duplicated == 0 && doubleSigns == 0 && resume.lastHealResumedWithinBound
             && unexpectedExits.isEmpty
     }
 
@@ -79,6 +82,7 @@ public struct ChaosReport: Sendable, Codable {
         for item in skipped { skippedReasons["\(item.perturbation.kind.rawValue): \(item.detail ?? "")", default: 0] += 1 }
         for (reason, count) in skippedReasons.sorted(by: { $0.key < $1.key }) { lines.append("  skipped \(count) x \(reason)") }
         lines.append("heights finalized: \(latestHeights.map(String.init).joined(separator: " / ")) (per node)")
+        lines.append("heights where the nodes' logs disagreed during the run: \(liveDisagreements.isEmpty ? "none" : liveDisagreements.prefix(20).map(String.init).joined(separator: ", ")) (goal none)")
         let t = transactions
         lines.append("transactions: \(t.scheduled) scheduled, \(t.acknowledged) acknowledged final, \(t.rejected) rejected, \(t.timedOut) timed out, \(t.failed) failed, \(t.unsent) unsent")
         lines.append("lost acknowledged transactions: \(t.lost) (goal 0), duplicated: \(t.duplicated) (goal 0)")

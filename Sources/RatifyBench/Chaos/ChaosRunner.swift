@@ -83,7 +83,8 @@ public final class ChaosRunner: Sendable {
         progress("checking the history of \(homes.count) stores against \(acknowledged.count) acknowledged transactions")
         let histories = try homes.enumerated().map { index, home in try NodeHistory.load(home: NodeHome(home), name: "node\(index)") }
         let history = HistoryCheck.check(histories, acknowledged: acknowledged)
-        let report = makeReport(outcomes: outcomes, history: history, latestHeights: finalHeights, homes: localnet.directory,
+        let report = makeReport(outcomes: outcomes, history: history, latestHeights: finalHeights,
+                                liveDisagreements: localnet.disagreeingHeights, homes: localnet.directory,
                                 nodeErrors: localnet.nodeErrors, inNamespaces: inNamespaces)
         if report.passed, !options.keepHomes { try? FileManager.default.removeItem(atPath: localnet.directory) }
         return report
@@ -364,7 +365,8 @@ public final class ChaosRunner: Sendable {
         await localnet.stop(keepDirectory: true)
     }
 
-    func makeReport(outcomes: [TransactionOutcome], history: HistoryCheck.Report, latestHeights: [UInt64], homes: String,
+    func makeReport(outcomes: [TransactionOutcome], history: HistoryCheck.Report, latestHeights: [UInt64],
+                    liveDisagreements: [UInt64], homes: String,
                     nodeErrors: [String], inNamespaces: Bool) -> ChaosReport {
         var transactions = ChaosReport.Transactions(scheduled: outcomes.count, acknowledged: 0, rejected: 0, timedOut: 0, failed: 0,
                                                     unsent: 0, lost: history.lostCount, duplicated: history.duplicatedCount)
@@ -389,7 +391,8 @@ public final class ChaosRunner: Sendable {
                                             rateTxPerSecond: options.ratePerSecond, networkNamespaces: inNamespaces,
                                             buildMode: FinalityBench.buildMode, command: options.command, homes: homes)
         let exits = state.withLock { $0.unexpectedExits.sorted { $0.key < $1.key }.map(\.value) }
-        return ChaosReport(settings: settings, perturbations: applied, latestHeights: latestHeights, transactions: transactions,
+        return ChaosReport(settings: settings, perturbations: applied, latestHeights: latestHeights,
+                           liveDisagreements: liveDisagreements, transactions: transactions,
                            doubleSigns: history.doubleSigns.count, resume: resume, history: history, unexpectedExits: exits,
                            nodeErrors: nodeErrors)
     }

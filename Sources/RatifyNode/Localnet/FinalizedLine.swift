@@ -6,6 +6,8 @@ public struct FinalizedLine: Sendable, Equatable {
     public var transactions: Int
     public var latencyMillis: Double
     public var blockHash: String
+    /// The first bytes of the app hash after the block (`app_hash`), if the line has it.
+    public var appHash: String?
     /// The block's store transaction (`store_ms`), if the line has it.
     public var storeMillis: Double?
     /// The per-step breakdown, on a validator's lines for heights it decided in round 0.
@@ -27,6 +29,7 @@ public struct FinalizedLine: Sendable, Equatable {
         self.transactions = transactions
         self.latencyMillis = latency
         self.blockHash = String(hash)
+        self.appHash = fields["app_hash"].map(String.init)
         self.storeMillis = fields["store_ms"].flatMap { Double($0) }
         self.steps = HeightSteps(fields: fields)
     }

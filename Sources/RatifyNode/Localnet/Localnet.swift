@@ -17,6 +17,8 @@ public final class Localnet: Sendable {
         public var binary: String
         /// Called with every finalized line a node logs (node index second), for benchmarks.
         public var onFinalized: (@Sendable (FinalizedLine, Int) -> Void)?
+        /// Called with every new-tip line a proof-of-work node logs (node index second), for benchmarks.
+        public var onTip: (@Sendable (PoWTipLine, Int) -> Void)?
         /// Echo node lines with errors; a benchmark turns this off and reports them itself.
         public var echoErrors = true
         /// Words put before `binary start --home H` for node i, e.g. `Tools/netns.sh exec i` to
@@ -89,6 +91,8 @@ public final class Localnet: Sendable {
         var transactions = 0
         var disagreements: [UInt64] = []
         var partialLines: [Int: [UInt8]] = [:]
+        /// Each node's latest complete line, for the message when it exits.
+        var lastLines: [Int: String] = [:]
         /// Proof-of-work chains: each node's latest tip, the highest tip reported, reorgs seen.
         var tips: [Int: PoWTipLine] = [:]
         var reportedTip: UInt64 = 0
@@ -125,10 +129,11 @@ public final class Localnet: Sendable {
         let deadline = options.durationSeconds.map { started.addingTimeInterval($0) }
         while !Task.isCancelled {
             if let deadline, Date() >= deadline { break }
-            let exited = processes.withLock { $0.filter { !$0.isRunning } }
-            if !exited.isEmpty {
+            let exited = processes.withLock { $0.enumerated().filter { !$0.element.isRunning } }
+            if let (node, process) = exited.first {
                 stopAll()
-                throw Failure(description: "a validator exited unexpectedly (status \(exited[0].terminationStatus)); see its log above")
+                let last = progress.withLock { $0.lastLines[node] } ?? "none"
+                throw Failure(description: "validator node\(node) exited unexpectedly (status \(process.terminationStatus)); its last line: \(last)")
             }
             try? await Task.sleep(nanoseconds: 200_000_000)
         }
@@ -274,11 +279,13 @@ public final class Localnet: Sendable {
                 buffer.removeSubrange(...newline)
             }
             progress.partialLines[node] = buffer
+            if let last = lines.last { progress.lastLines[node] = last }
             return lines
         }
         for line in lines {
             if options.echoErrors, line.contains(" error ") || line.contains(" critical ") { print("node\(node): \(line)") }
             if let tip = PoWTipLine(line[...]) {
+                options.onTip?(tip, node)
                 recordTip(tip, from: node)
                 continue
             }

@@ -1,0 +1,41 @@
+import Foundation
+import RatifyBench
+import Testing
+
+/// `ratify bench compare` against real localnets it starts itself: 4 `ratify start` validators,
+/// then 4 PoW miners at an easy difficulty (about a million hashes a block) with k = 2. Checks
+/// that every row is complete, not how fast anything is (docs/PERFORMANCE.md measures that).
+@Suite("bench compare against localnets", .serialized)
+struct CompareBenchTests {
+    @Test("pos and pow run the same load to completion; hybrid is listed as not available")
+    func posAgainstPoW() async throws {
+        var options = CompareOptions(binary: NodeProcess.binary, command: "ratify bench compare (test)")
+        options.modes = [.pos, .pow, .hybrid]
+        options.ratePerSecond = 10
+        options.durationSeconds = 8
+        options.warmupSeconds = 2
+        options.clients = 64
+        options.confirmations = 2
+        options.pow.initialBits = 0x1f00_0e00
+        options.pow.targetBlockMillis = 500
+        options.pow.asertHalfLifeSeconds = 60
+        let lines = ProgressLines()
+        let document = try await CompareBench(options: options) { lines.append($0) }.run()
+
+        #expect(document.schema == "ratify.bench.compare/v1" && document.settings.confirmations == 2)
+        #expect(document.rows.map(\.mode) == ["pos", "pow", "hybrid"])
+        let pos = document.rows[0], pow = document.rows[1]
+        for row in [pos, pow] {
+            #expect(row.status == .measured, "\(row.mode): \(row.reason ?? "")")
+            #expect(row.offered == 80 && row.finalized == row.offered, "\(row.mode): every offered transfer is final: \(row.reason ?? "")")
+            #expect((row.finalityMillis?.p50 ?? 0) > 0 && (row.cpuSecondsPerFinalizedTx ?? 0) > 0)
+        }
+        #expect(pos.finality == "2/3+ precommits" && pos.hashesPerFinalizedTx == 0)
+        #expect(pow.finality == "2 confirmations" && (pow.hashesPerFinalizedTx ?? 0) > 0 && (pow.hashesPerSecond ?? 0) > 0)
+        #expect(document.rows[2].status == .notAvailable)
+        #expect(lines.snapshot.contains { $0.contains("measuring") })
+        let table = CompareTable.text(document)
+        #expect(table.contains("hybrid  not available: "))
+        #expect(try CompareDocument.decode(document.jsonData()) == document)
+    }
+}
