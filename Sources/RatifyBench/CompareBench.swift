@@ -55,16 +55,6 @@ public struct CompareOptions: Sendable {
 /// `ratify bench compare`: the same open-loop transfer load against a fresh localnet of each
 /// chain mode in turn (`FinalityBench`'s localnet, load and report), then one table.
 public final class CompareBench: Sendable {
-    /// Why this build cannot run a mode, or nil when it can. `ratify start` runs a PoW node for
-    /// a `pow` genesis and a validator for every other, so a `hybrid` genesis would run as PoS:
-    /// hybrid is measured once the hybrid node is in the build (branch `hybrid`).
-    public static func unavailableReason(_ mode: ChainMode) -> String? {
-        switch mode {
-        case .pos, .pow: nil
-        case .hybrid: "this build has no hybrid node (`ratify start` would run a hybrid genesis as PoS)"
-        }
-    }
-
     /// What "final" means for each mode, as the table shows it.
     static func finality(_ mode: ChainMode, confirmations: UInt64) -> String {
         switch mode {
@@ -93,10 +83,6 @@ public final class CompareBench: Sendable {
         var machine = MachineInfo.current()
         for mode in options.modes {
             let finality = Self.finality(mode, confirmations: pow.confirmations)
-            if let reason = Self.unavailableReason(mode) {
-                rows.append(CompareRow(mode: mode.rawValue, status: .notAvailable, reason: reason, finality: finality))
-                continue
-            }
             progress("\(mode.rawValue): \(finality)")
             do {
                 let (report, hashesPerSecond) = try await measure(mode, pow: pow)

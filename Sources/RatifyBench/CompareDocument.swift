@@ -54,11 +54,9 @@ public struct CompareDocument: Sendable, Codable, Equatable {
 /// One mode's line of the comparison. Every figure is over the measured window (after the
 /// warm-up); the optional ones are nil when the mode was not measured or nothing was final.
 public struct CompareRow: Sendable, Codable, Equatable {
-    /// `measured`, `not available` (the build cannot run the mode) or `failed` (it could, and
-    /// the run broke: `reason` says how).
+    /// `measured`, or `failed` (the run broke: `reason` says how; the other modes still run).
     public enum Status: String, Sendable, Codable {
         case measured
-        case notAvailable = "not available"
         case failed
     }
 

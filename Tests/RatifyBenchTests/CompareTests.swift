@@ -33,7 +33,7 @@ struct CompareTests {
                                 hashesPerSecond: 0),
             CompareRow.measured(mode: "pow", finality: "6 confirmations", report: report(offered: 200, finalized: 100, p50: 9_000, max: 20_000),
                                 hashesPerSecond: 25_000_000),
-            CompareRow(mode: "hybrid", status: .notAvailable, reason: "this build has no hybrid node", finality: "checkpoint finalized"),
+            CompareRow(mode: "hybrid", status: .failed, reason: "node2 exited with status 1", finality: "checkpoint finalized"),
         ]
         return CompareDocument(command: "ratify bench compare", machine: machine, settings: settings, rows: rows)
     }
@@ -52,20 +52,20 @@ struct CompareTests {
         #expect(none.cpuSecondsPerFinalizedTx == nil && none.hashesPerFinalizedTx == nil, "nothing final: no per-transaction figure")
     }
 
-    @Test("the table has a row per mode, measured figures in columns, and an unavailable mode with its reason")
+    @Test("the table has a row per mode, measured figures in columns, and a failed mode with its reason")
     func table() {
         let document = Self.document()
         let rows = CompareTable.rows(document)
         #expect(rows.count == 3)
         #expect(rows[0] == ["pos", "2/3+ precommits", "40.0", "60.0", "80.0", "90.0", "20.0", "20.0", "0.0500", "0"])
         #expect(rows[1] == ["pow", "6 confirmations", "9000.0", "13500.0", "18000.0", "20000.0", "20.0", "10.0", "0.1000", "2.5e+06"])
-        #expect(rows[2] == ["hybrid", "not available: this build has no hybrid node"])
+        #expect(rows[2] == ["hybrid", "failed: node2 exited with status 1"])
         let text = CompareTable.text(document)
         let lines = text.split(separator: "\n").map(String.init)
         #expect(lines[0].hasPrefix("same load for every mode: 20 tx/s open-loop for 10 s after 2 s warm-up, 4 nodes, release build"))
         #expect(lines[1].hasPrefix("mode") && lines[1].contains("hashes/tx"))
         #expect(lines[2].count == lines[1].count && lines[3].count == lines[1].count, "measured rows line up under the header")
-        #expect(lines[4] == "hybrid  not available: this build has no hybrid node")
+        #expect(lines[4] == "hybrid  failed: node2 exited with status 1")
         #expect(lines[5].hasPrefix("pow: 100 of 200 not final"))
     }
 
@@ -82,7 +82,7 @@ struct CompareTests {
         let rows = try #require(object["rows"] as? [[String: Any]])
         #expect(Set(rows[1].keys) == ["mode", "status", "reason", "finality", "finality_ms", "offered", "finalized", "offered_per_s",
                                       "finalized_per_s", "node_cpu_s", "cpu_s_per_finalized_tx", "hashes_per_s", "hashes_per_finalized_tx"])
-        #expect(rows[2]["status"] as? String == "not available" && rows[2]["finality_ms"] == nil)
+        #expect(rows[2]["status"] as? String == "failed" && rows[2]["finality_ms"] == nil)
         #expect(try CompareDocument.decode(data) == document)
     }
 
@@ -99,7 +99,7 @@ struct CompareTests {
         #expect(PrometheusText.sum("ratify_pow_reorgs_total", in: text) == nil)
     }
 
-    @Test("options: modes, confirmations and the load are checked; hybrid is reported unavailable in this build")
+    @Test("options: modes, confirmations and the load are checked")
     func options() {
         var options = CompareOptions(binary: "ratify", command: "test")
         #expect(options.problem == nil && options.modes == [.pos, .pow, .hybrid])
@@ -112,7 +112,5 @@ struct CompareTests {
         #expect(options.chainPoW.confirmations == 2 && options.problem == nil)
         options.ratePerSecond = 0
         #expect(options.problem?.hasPrefix("--rate") == true)
-        #expect(CompareBench.unavailableReason(.pos) == nil && CompareBench.unavailableReason(.pow) == nil)
-        #expect(CompareBench.unavailableReason(.hybrid) != nil)
     }
 }
