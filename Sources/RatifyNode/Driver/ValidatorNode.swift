@@ -185,39 +185,16 @@ public final class ValidatorNode: Service {
     /// store error, then stops the servers and the network and closes the store, which
     /// reopens cleanly.
     public func run() async throws {
-        let rpc = try await RPCServer.bind(config: config.rpc, queries: queries(), logger: logger)
-        let metricsServer = try await MetricsServer.bind(config: config.instrumentation, registry: metricsRegistry, logger: logger)
-        logger.info("serving", metadata: ["rpc": "\(config.rpc.listenAddress)",
-                                          "metrics": "\(config.instrumentation.prometheusListenAddress)"])
-        try await peers.start()
-        try await driver.start()
-        let inbound = peers.inbound
         let driver = self.driver
-        await withGracefulShutdownHandler {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await rpc.run() }
-                group.addTask { await metricsServer.run() }
-                group.addTask {
-                    for await message in inbound {
-                        await driver.receive(message)
-                        if await driver.stopReason != nil { return }
-                    }
-                }
-                await group.next()
-                group.cancelAll()
-            }
-        } onGracefulShutdown: {
-            self.logger.info("shutting down")
-            // Closing the network ends the inbound stream, which ends the loop above.
-            let peers = self.peers
-            Task { await peers.shutdown() }
-        }
-        await rpc.close()
-        await metricsServer.close()
-        await peers.shutdown()
-        store.close()
-        if let reason = await driver.stopReason { throw NodeStartError(reason) }
-        logger.info("stopped cleanly")
+        try await NodeServing(config: config, queries: queries(), metricsRegistry: metricsRegistry, peers: peers, store: store,
+                              logger: logger).run(
+            startDriver: { try await driver.start() },
+            receive: { message in
+                await driver.receive(message)
+                return await driver.stopReason
+            },
+            stopDriver: {},
+            stopReason: { await driver.stopReason })
     }
 }
 

@@ -36,9 +36,14 @@ extension PoWDriver {
     }
 
     /// Whether moving to a plan's branch would revert the latest finalized checkpoint.
+    /// Only a finalized block on the chain this node is on can be reverted: a node that learns
+    /// of a checkpoint finalized on another branch (a minority healed from a partition) must
+    /// move to that branch, however far back the fork is.
     func revertsFinalized(_ plan: BlockTree.ReorgPlan) -> Bool {
         guard let finality else { return false }
-        return plan.forkPoint.height < finality.height(of: finality.tracker.latestFinalized)
+        let finalized = finality.tracker.latestFinalized
+        guard tree.isAncestor(PoWHash(raw: finalized.blockHash.raw), of: tip.hash) else { return false }
+        return plan.forkPoint.height < finality.height(of: finalized)
     }
 
     /// The final height: k confirmations on a `pow` chain; on a hybrid chain the latest

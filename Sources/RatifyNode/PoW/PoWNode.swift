@@ -220,38 +220,15 @@ public final class PoWNode: Service {
 
     /// Runs until a graceful shutdown or a fatal store error, like `ValidatorNode.run`.
     public func run() async throws {
-        let rpc = try await RPCServer.bind(config: config.rpc, queries: queries(), logger: logger)
-        let metricsServer = try await MetricsServer.bind(config: config.instrumentation, registry: metricsRegistry, logger: logger)
-        logger.info("serving", metadata: ["rpc": "\(config.rpc.listenAddress)",
-                                          "metrics": "\(config.instrumentation.prometheusListenAddress)"])
-        try await peers.start()
-        await driver.start()
-        let inbound = peers.inbound
         let driver = self.driver
-        await withGracefulShutdownHandler {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await rpc.run() }
-                group.addTask { await metricsServer.run() }
-                group.addTask {
-                    for await message in inbound {
-                        await driver.receive(message)
-                        if await driver.stopReason != nil { return }
-                    }
-                }
-                await group.next()
-                group.cancelAll()
-            }
-        } onGracefulShutdown: {
-            self.logger.info("shutting down")
-            let peers = self.peers
-            Task { await peers.shutdown() }
-        }
-        await driver.shutdown()
-        await rpc.close()
-        await metricsServer.close()
-        await peers.shutdown()
-        store.close()
-        if let reason = await driver.stopReason { throw NodeStartError(reason) }
-        logger.info("stopped cleanly")
+        try await NodeServing(config: config, queries: queries(), metricsRegistry: metricsRegistry, peers: peers, store: store,
+                              logger: logger).run(
+            startDriver: { await driver.start() },
+            receive: { message in
+                await driver.receive(message)
+                return await driver.stopReason
+            },
+            stopDriver: { await driver.shutdown() },
+            stopReason: { await driver.stopReason })
     }
 }

@@ -1,0 +1,57 @@
+import Logging
+import Prometheus
+import RatifyNet
+import RatifyStore
+import ServiceLifecycle
+
+/// What `ratify start` runs once a node of any mode is open: the RPC and metrics servers, the
+/// network, and the loop that hands each inbound message to the node's driver, until a graceful
+/// shutdown (SIGINT/SIGTERM through swift-service-lifecycle) or a fatal store error; then it
+/// stops the servers and the network and closes the store, which reopens cleanly.
+struct NodeServing {
+    var config: NodeConfig
+    var queries: NodeQueries
+    var metricsRegistry: PrometheusCollectorRegistry
+    var peers: PeerManager
+    var store: NodeStore
+    var logger: Logger
+
+    /// - Parameters:
+    ///   - startDriver: after the network is up, before the first message is handed over.
+    ///   - receive: one inbound message; returns why the node must stop, or nil to go on.
+    ///   - stopDriver: after the loop ends, before the servers close.
+    ///   - stopReason: read last: a fatal reason becomes the thrown error.
+    func run(startDriver: () async throws -> Void, receive: @escaping @Sendable (InboundMessage) async -> String?,
+             stopDriver: () async -> Void, stopReason: () async -> String?) async throws {
+        let rpc = try await RPCServer.bind(config: config.rpc, queries: queries, logger: logger)
+        let metricsServer = try await MetricsServer.bind(config: config.instrumentation, registry: metricsRegistry, logger: logger)
+        logger.info("serving", metadata: ["rpc": "\(config.rpc.listenAddress)",
+                                          "metrics": "\(config.instrumentation.prometheusListenAddress)"])
+        try await peers.start()
+        try await startDriver()
+        let inbound = peers.inbound
+        let peers = self.peers, logger = self.logger
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await rpc.run() }
+                group.addTask { await metricsServer.run() }
+                group.addTask {
+                    for await message in inbound where await receive(message) != nil { return }
+                }
+                await group.next()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            logger.info("shutting down")
+            // Closing the network ends the inbound stream, which ends the loop above.
+            Task { await peers.shutdown() }
+        }
+        await stopDriver()
+        await rpc.close()
+        await metricsServer.close()
+        await peers.shutdown()
+        store.close()
+        if let reason = await stopReason() { throw NodeStartError(reason) }
+        logger.info("stopped cleanly")
+    }
+}
