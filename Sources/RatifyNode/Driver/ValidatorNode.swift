@@ -165,18 +165,10 @@ public final class ValidatorNode: Service {
             validators: { try? store.blocks.validatorSet(height: $0) },
             account: { await driver.account($0) },
             stakingValidators: { await driver.stakingValidators() },
-            transaction: { hash in
-                guard let found = try? store.blocks.transactionLocation(hash: hash) else { return nil }
-                return TransactionLocation(hash: hash, height: found.height, index: found.index, code: found.code, log: found.log)
-            },
-            submit: { bytes in
-                let result: Result<Hash, MempoolError>
-                do throws(MempoolError) { result = .success(try await mempool.add(bytes)) } catch { result = .failure(error) }
-                if case .success = result, let transaction = try? Transaction(canonicalBytes: bytes) {
-                    peers.broadcast(.transaction(transaction))
-                    await driver.transactionAdded()
-                }
-                return result
+            transaction: NodeQueries.storedTransaction(in: store),
+            submit: NodeQueries.submitting(to: mempool) { transaction in
+                peers.broadcast(.transaction(transaction))
+                await driver.transactionAdded()
             },
             waiters: waiters)
     }

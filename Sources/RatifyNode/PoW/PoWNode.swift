@@ -199,18 +199,10 @@ public final class PoWNode: Service {
                 return status
             },
             account: { await driver.account($0) },
-            transaction: { hash in
-                guard let found = try? store.blocks.transactionLocation(hash: hash) else { return nil }
-                return TransactionLocation(hash: hash, height: found.height, index: found.index, code: found.code, log: found.log)
-            },
-            submit: { bytes in
-                let result: Result<Hash, MempoolError>
-                do throws(MempoolError) { result = .success(try await mempool.add(bytes)) } catch { result = .failure(error) }
-                if case .success = result, let transaction = try? Transaction(canonicalBytes: bytes) {
-                    peers.broadcast(.transaction(transaction))
-                    await driver.transactionAdded()
-                }
-                return result
+            transaction: NodeQueries.storedTransaction(in: store),
+            submit: NodeQueries.submitting(to: mempool) { transaction in
+                peers.broadcast(.transaction(transaction))
+                await driver.transactionAdded()
             },
             waiters: waiters)
         queries.blockJSON = { height in await driver.block(height: height).map(RPCJSON.powBlock) }

@@ -1,4 +1,5 @@
 import RatifyCore
+import RatifyStore
 
 /// How the RPC reaches the node: one async closure per question, each optional. The consensus
 /// driver fills them from its store, ledger and mempool; tests fill them from an in-memory
@@ -44,10 +45,23 @@ public struct NodeQueries: Sendable {
         self.waiters = waiters
     }
 
-    /// `submit` backed by a mempool.
-    public static func submitting(to mempool: Mempool) -> @Sendable ([UInt8]) async -> Result<Hash, MempoolError> {
+    /// `submit` backed by a mempool; an admitted transaction is handed to `admitted` (a node
+    /// gossips it and tells its driver).
+    public static func submitting(to mempool: Mempool, admitted: @escaping @Sendable (Transaction) async -> Void = { _ in })
+        -> @Sendable ([UInt8]) async -> Result<Hash, MempoolError> {
         { bytes in
-            do throws(MempoolError) { return .success(try await mempool.add(bytes)) } catch { return .failure(error) }
+            let result: Result<Hash, MempoolError>
+            do throws(MempoolError) { result = .success(try await mempool.add(bytes)) } catch { result = .failure(error) }
+            if case .success = result, let transaction = try? Transaction(canonicalBytes: bytes) { await admitted(transaction) }
+            return result
+        }
+    }
+
+    /// `transaction` backed by a node's store: where a final transaction is.
+    static func storedTransaction(in store: NodeStore) -> @Sendable (Hash) async -> TransactionLocation? {
+        { hash in
+            guard let found = try? store.blocks.transactionLocation(hash: hash) else { return nil }
+            return TransactionLocation(hash: hash, height: found.height, index: found.index, code: found.code, log: found.log)
         }
     }
 }
