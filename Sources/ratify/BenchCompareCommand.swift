@@ -14,7 +14,7 @@ struct BenchCompareCommand: AsyncParsableCommand {
             POST /tx?wait=final), and prints one table: submit -> final p50/p90/p99/max (PoS: \
             2/3+ precommits; PoW: k confirmations; hybrid: checkpoint finalized), throughput \
             offered and finalized, node CPU seconds and hashes per finalized transaction. A mode \
-            this build cannot run is listed as "not available" with the reason. The defaults \
+            whose run breaks is listed as "failed" with the reason. The defaults \
             (20 tx/s, 60 s) suit a PoW localnet's block every ~1.5 s; docs/PERFORMANCE.md, \
             "PoS vs PoW vs hybrid", says why and describes the JSON.
             """)

@@ -23,6 +23,21 @@ struct HybridProcessTests {
         return CheckpointStatus(epoch: epoch, height: height, hash: hash)
     }
 
+    /// A hybrid testnet on free ports, epochs of 4 blocks and about 1.2 million hashes a block,
+    /// as in PoWPartitionProcessTests: fast on debug-build miners.
+    static func fastHybridOptions(validators: Int, chainID: String) throws -> TestnetGenerator.Options {
+        guard let time = GenesisTime(unixSeconds: Int64(Date().timeIntervalSince1970)) else { throw TestFailure("clock") }
+        var options = TestnetGenerator.Options(validatorCount: validators, genesisTime: time)
+        options.chainID = chainID
+        options.mode = .hybrid
+        options.basePort = try #require(LocalPorts.freeBase(nodes: validators))
+        options.pow.initialBits = 0x1f00_0e00
+        options.pow.targetBlockMillis = 500
+        options.pow.asertHalfLifeSeconds = 60
+        options.pow.epochLength = 4
+        return options
+    }
+
     /// The best chain's block hash at `height` on the node behind `rpc` (display order).
     static func blockHash(_ rpc: HostPort, height: UInt64) async -> String? {
         guard let reply = try? await HTTP.request("http://\(rpc.host):\(rpc.port)/block?height=\(height)"), reply.status == 200,
@@ -35,19 +50,9 @@ struct HybridProcessTests {
           .timeLimit(.minutes(4)))
     func finalizeAgreeAndSlash() async throws {
         let directory = try TemporaryDirectory()
-        guard let time = GenesisTime(unixSeconds: Int64(Date().timeIntervalSince1970)) else { throw TestFailure("clock") }
         // Five, so that with the surround voter slashed and one more node restarting, three of
         // the four left still hold more than 2/3 of the stake.
-        var options = TestnetGenerator.Options(validatorCount: 5, genesisTime: time)
-        options.chainID = "hybrid-finality"
-        options.mode = .hybrid
-        options.basePort = try #require(LocalPorts.freeBase(nodes: options.validatorCount))
-        // About 1.2 million hashes a block, as in PoWPartitionProcessTests: fast on debug-build miners.
-        options.pow.initialBits = 0x1f00_0e00
-        options.pow.targetBlockMillis = 500
-        options.pow.asertHalfLifeSeconds = 60
-        options.pow.epochLength = 4
-        var plan = try TestnetGenerator.plan(options)
+        var plan = try TestnetGenerator.plan(Self.fastHybridOptions(validators: 5, chainID: "hybrid-finality"))
         // Four miners are enough for this machine's two cores; the surround voter only votes.
         plan.nodes[4].config.pow.miningThreads = 0
         try TestnetGenerator.write(plan, to: directory.path)
@@ -140,16 +145,7 @@ struct HybridProcessTests {
           .timeLimit(.minutes(4)))
     func minorityForkWithMoreWork() async throws {
         let directory = try TemporaryDirectory()
-        guard let time = GenesisTime(unixSeconds: Int64(Date().timeIntervalSince1970)) else { throw TestFailure("clock") }
-        var options = TestnetGenerator.Options(validatorCount: 4, genesisTime: time)
-        options.chainID = "hybrid-partition"
-        options.mode = .hybrid
-        options.basePort = try #require(LocalPorts.freeBase(nodes: options.validatorCount))
-        options.pow.initialBits = 0x1f00_0e00
-        options.pow.targetBlockMillis = 500
-        options.pow.asertHalfLifeSeconds = 60
-        options.pow.epochLength = 4
-        var plan = try TestnetGenerator.plan(options)
+        var plan = try TestnetGenerator.plan(Self.fastHybridOptions(validators: 4, chainID: "hybrid-partition"))
         // The minority (node 0) mines on two threads alone; of the majority only node 1 mines, on one.
         let everyone = plan.nodes.map { PeerAddress(nodeID: $0.nodeID, endpoint: $0.config.p2p.listenAddress) }
         plan.nodes[0].config.p2p.persistentPeers = []
