@@ -1,9 +1,12 @@
 // swift-tools-version:6.2
 import PackageDescription
 
-// Arrows point down only (see DESIGN.md):
-// ratify -> RatifyNode -> {RatifyNet, RatifyStore, RatifyConsensus, RatifyLedger, RatifyPoW}
-//        -> RatifyCore -> C shims. RatifySim uses Consensus, Ledger and Core only.
+// Arrows point down only (docs/ARCHITECTURE.md):
+// ratify -> {RatifyBench, RatifyOps, RatifyClient, RatifyRPC} -> RatifyNode
+//        -> {RatifyNet, RatifyStore, RatifyConsensus, RatifyLedger, RatifyPoW} -> RatifyCore -> C shims.
+// RatifyBench uses RatifyClient and RatifyOps; RatifyClient needs only RatifyCore and the
+// ledger's pure rules (RatifyLedger), never the node; RatifyRPC serves a node through
+// RatifyNode's NodeQueries. RatifySim uses Consensus, Ledger and Core only.
 let nio: [Target.Dependency] = [
     .product(name: "NIOCore", package: "swift-nio"),
     .product(name: "NIOPosix", package: "swift-nio"),
@@ -63,12 +66,33 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ] + nio
         ),
+        // The HTTP server, the RPC routes and the metrics endpoint, over a node's NodeQueries.
+        .target(
+            name: "RatifyRPC",
+            dependencies: [
+                "RatifyCore", "RatifyLedger", "RatifyPoW", "RatifyNode",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ] + nio
+        ),
+        // What talks to a node from outside: the RPC client, the keyring, transaction builders.
+        .target(
+            name: "RatifyClient",
+            dependencies: [
+                "RatifyCore", "RatifyLedger",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        // Testnet and home generation, the localnet runner, the history and store checks.
+        .target(name: "RatifyOps", dependencies: ["RatifyCore", "RatifyLedger", "RatifyStore", "RatifyNode"]),
         // `ratify bench finality`: a localnet or running nodes under an open-loop load of
         // signed transfers, with latency histograms and a JSON report.
         .target(
             name: "RatifyBench",
             dependencies: [
-                "RatifyCore", "RatifyNode",
+                "RatifyCore", "RatifyNode", "RatifyOps", "RatifyClient",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ] + nio
@@ -76,7 +100,7 @@ let package = Package(
         .executableTarget(
             name: "ratify",
             dependencies: [
-                "RatifyCore", "RatifyNode", "RatifySim", "RatifyBench", "RatifyPoW",
+                "RatifyCore", "RatifyNode", "RatifyRPC", "RatifyClient", "RatifyOps", "RatifySim", "RatifyBench", "RatifyPoW",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -97,9 +121,17 @@ let package = Package(
             name: "RatifyNetTests",
             dependencies: ["RatifyNet", "RatifyCore", .product(name: "NIOEmbedded", package: "swift-nio")] + nio
         ),
-        .testTarget(name: "RatifyNodeTests", dependencies: ["RatifyNode", "RatifyLedger", "RatifyPoW", "RatifyCore"] + nio),
+        // Fixtures shared by the node, RPC, client and ops tests (a small signed chain, temporary directories).
+        .target(name: "RatifyTestSupport", dependencies: ["RatifyNode", "RatifyLedger", "RatifyCore"], path: "Tests/RatifyTestSupport"),
+        .testTarget(name: "RatifyNodeTests",
+                    dependencies: ["RatifyNode", "RatifyTestSupport", "RatifyOps", "RatifyLedger", "RatifyPoW", "RatifyCore"] + nio),
+        .testTarget(name: "RatifyRPCTests",
+                    dependencies: ["RatifyRPC", "RatifyClient", "RatifyNode", "RatifyTestSupport", "RatifyLedger", "RatifyPoW", "RatifyCore"] + nio),
+        .testTarget(name: "RatifyClientTests", dependencies: ["RatifyClient", "RatifyTestSupport", "RatifyLedger", "RatifyCore"]),
+        .testTarget(name: "RatifyOpsTests", dependencies: ["RatifyOps", "RatifyNode", "RatifyTestSupport", "RatifyStore", "RatifyLedger", "RatifyCore"]),
         // Real `ratify start` processes on loopback; needs the `ratify` product built beside it.
-        .testTarget(name: "RatifyBenchTests", dependencies: ["RatifyBench", "RatifyCore"]),
-        .testTarget(name: "RatifyIntegrationTests", dependencies: ["RatifyNode", "RatifyStore", "RatifyCore", "RatifyBench"]),
+        .testTarget(name: "RatifyBenchTests", dependencies: ["RatifyBench", "RatifyOps", "RatifyCore"]),
+        .testTarget(name: "RatifyIntegrationTests",
+                    dependencies: ["RatifyNode", "RatifyOps", "RatifyClient", "RatifyStore", "RatifyCore", "RatifyBench"]),
     ]
 )

@@ -1,6 +1,7 @@
 import Foundation
 import RatifyCore
 import RatifyNode
+import RatifyOps
 import Synchronization
 
 /// A localnet of the benchmark's own: a fresh testnet in a temporary directory, with timeouts

@@ -1,6 +1,7 @@
 import Foundation
 import RatifyCore
 import RatifyNode
+import RatifyOps
 
 /// What `ratify bench compare` was asked to do (the CLI's options, checked).
 public struct CompareOptions: Sendable {

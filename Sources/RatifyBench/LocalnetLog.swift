@@ -1,4 +1,5 @@
 import RatifyNode
+import RatifyOps
 import Synchronization
 
 /// What the benchmark localnet's nodes logged: each node's header-time-to-decision, store

@@ -1,3 +1,5 @@
+import RatifyCore
+
 /// `[instrumentation]` in config.toml.
 public struct InstrumentationConfig: Hashable, Sendable {
     /// Prometheus scrape endpoint (`HOST:PORT`, no scheme, as in CometBFT).

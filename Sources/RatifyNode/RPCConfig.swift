@@ -1,3 +1,5 @@
+import RatifyCore
+
 /// `[rpc]` in config.toml. Loopback by default: the RPC server has no authentication.
 /// Limits follow CometBFT's `[rpc]` keys where it has one.
 public struct RPCConfig: Hashable, Sendable {

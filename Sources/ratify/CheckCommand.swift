@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RatifyNode
+import RatifyOps
 
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import RatifyCore
 import RatifyNode
+import RatifyOps
 
 /// `ratify init`: a node home for a chain that already exists (docs/STAKING.md, "Becoming a
 /// validator").

@@ -1,4 +1,5 @@
 import ArgumentParser
+import RatifyClient
 import RatifyNode
 
 /// `--keyring DIR`, shared by `keys`, `tx` and `query`.

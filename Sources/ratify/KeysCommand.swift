@@ -1,6 +1,7 @@
 import ArgumentParser
+import RatifyClient
 
-/// `ratify keys ...`: the account keyring (Sources/RatifyNode/Keyring, docs/STAKING.md).
+/// `ratify keys ...`: the account keyring (Sources/RatifyClient/Keyring, docs/STAKING.md).
 struct KeysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",

@@ -1,4 +1,5 @@
 import ArgumentParser
+import RatifyClient
 import RatifyCore
 import RatifyNode
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RatifyNode
+import RatifyOps
 
 struct LocalnetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

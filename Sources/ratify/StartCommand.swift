@@ -4,6 +4,7 @@ import Logging
 import Metrics
 import Prometheus
 import RatifyNode
+import RatifyRPC
 import ServiceLifecycle
 
 struct StartCommand: AsyncParsableCommand {
@@ -45,9 +46,10 @@ struct StartCommand: AsyncParsableCommand {
         let node: any Service
         do {
             if let mode = (try? nodeHome.loadGenesis())?.mode, mode != .pos {
-                node = try PoWNode.open(home: nodeHome, logger: logger, metricsRegistry: registry)
+                node = try PoWNode.open(home: nodeHome, logger: logger, metricsRegistry: registry, endpoints: NodeEndpoints.standard)
             } else {
-                node = try ValidatorNode.open(home: nodeHome, logger: logger, metricsRegistry: registry)
+                node = try ValidatorNode.open(home: nodeHome, logger: logger, metricsRegistry: registry,
+                                              endpoints: NodeEndpoints.standard)
             }
         } catch {
             throw StandardError.fail(error)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import RatifyNode
+import RatifyOps
 
 struct StoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

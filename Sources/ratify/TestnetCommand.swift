@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RatifyCore
 import RatifyNode
+import RatifyOps
 
 /// `ratify testnet`: writes a genesis and N node homes that dial each other.
 struct TestnetCommand: ParsableCommand {

@@ -2,6 +2,7 @@ import Foundation
 @testable import RatifyBench
 import RatifyNode
 import Testing
+import RatifyOps
 
 @Suite("report")
 struct ReportTests {

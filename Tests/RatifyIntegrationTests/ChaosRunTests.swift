@@ -1,5 +1,6 @@
 import Foundation
 import RatifyBench
+import RatifyClient
 import RatifyCore
 import RatifyNode
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
 import RatifyCore
 import RatifyNode
+import RatifyOps
 import Testing
 
 /// Hybrid networks of real `ratify start` processes: miners extend the chain, the staking

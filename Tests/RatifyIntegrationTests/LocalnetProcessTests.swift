@@ -1,6 +1,7 @@
 import Foundation
 import RatifyCore
 import RatifyNode
+import RatifyOps
 import Testing
 
 /// Real validators as separate processes on loopback, from a fresh testnet.

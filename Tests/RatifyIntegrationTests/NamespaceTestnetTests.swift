@@ -1,4 +1,5 @@
 import Foundation
+import RatifyClient
 import RatifyCore
 import RatifyNode
 import Testing

@@ -1,5 +1,6 @@
 import Foundation
 import RatifyNode
+import RatifyOps
 
 /// `ratify start --home HOME` as a child process, its output in a log file the test polls.
 final class NodeProcess {

@@ -1,6 +1,7 @@
 import Foundation
 import RatifyCore
 import RatifyNode
+import RatifyOps
 import Testing
 
 /// A 3-node proof-of-work network of real `ratify start` processes, partitioned and healed.

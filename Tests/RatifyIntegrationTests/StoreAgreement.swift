@@ -1,5 +1,6 @@
 import RatifyCore
 import RatifyNode
+import RatifyOps
 import RatifyStore
 
 /// What the stores of stopped nodes say about each other: every height all of them hold must

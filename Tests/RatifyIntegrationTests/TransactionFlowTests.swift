@@ -1,6 +1,7 @@
 import Foundation
 import RatifyCore
 import RatifyNode
+import RatifyOps
 import Testing
 
 /// Transactions through the RPC of a real 4-validator network, and a late non-validator.

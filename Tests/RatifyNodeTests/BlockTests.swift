@@ -1,3 +1,4 @@
+import RatifyTestSupport
 import Testing
 import RatifyCore
 import RatifyLedger

@@ -1,4 +1,5 @@
 import Foundation
+import RatifyTestSupport
 import Testing
 
 /// Runs the built `ratify` binary, as a user would.

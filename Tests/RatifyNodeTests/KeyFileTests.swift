@@ -1,4 +1,5 @@
 import Foundation
+import RatifyTestSupport
 import Testing
 import RatifyCore
 @testable import RatifyNode

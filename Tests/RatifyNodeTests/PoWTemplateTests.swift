@@ -1,5 +1,6 @@
 import RatifyCore
 import RatifyLedger
+import RatifyOps
 import RatifyPoW
 import Testing
 @testable import RatifyNode

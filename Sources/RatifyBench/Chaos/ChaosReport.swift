@@ -1,5 +1,6 @@
 import Foundation
 import RatifyNode
+import RatifyOps
 
 /// What a chaos run did and found (issue 10, item 5), as text and JSON.
 public struct ChaosReport: Sendable, Codable {

@@ -2,6 +2,7 @@ import Foundation
 import NIOPosix
 import RatifyCore
 import RatifyNode
+import RatifyOps
 import Synchronization
 
 /// `ratify chaos`: a fresh localnet under an open-loop load of signed transfers, with the

@@ -25,7 +25,7 @@ public struct HeightSteps: Sendable, Equatable {
                              sign: "sign_ms")
 
     /// Read back from a log line's fields; nil unless all are there.
-    init?(fields: [Substring: Substring]) {
+    public init?(fields: [Substring: Substring]) {
         let names = Self.fieldNames
         guard let propose = fields[Substring(names.propose)].flatMap({ Double($0) }),
               let prevote = fields[Substring(names.prevote)].flatMap({ Double($0) }),

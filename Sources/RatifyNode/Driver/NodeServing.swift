@@ -4,14 +4,15 @@ import RatifyNet
 import RatifyStore
 import ServiceLifecycle
 
-/// What `ratify start` runs once a node of any mode is open: the RPC and metrics servers, the
-/// network, and the loop that hands each inbound message to the node's driver, until a graceful
+/// What `ratify start` runs once a node of any mode is open: its endpoints (the RPC and metrics
+/// servers, bound by `bindEndpoints`), the network, and the loop that hands each inbound message to the node's driver, until a graceful
 /// shutdown (SIGINT/SIGTERM through swift-service-lifecycle) or a fatal store error; then it
 /// stops the servers and the network and closes the store, which reopens cleanly.
 struct NodeServing {
     var config: NodeConfig
     var queries: NodeQueries
     var metricsRegistry: PrometheusCollectorRegistry
+    var bindEndpoints: NodeEndpointBinder
     var peers: PeerManager
     var store: NodeStore
     var logger: Logger
@@ -23,8 +24,7 @@ struct NodeServing {
     ///   - stopReason: read last: a fatal reason becomes the thrown error.
     func run(startDriver: () async throws -> Void, receive: @escaping @Sendable (InboundMessage) async -> String?,
              stopDriver: () async -> Void, stopReason: () async -> String?) async throws {
-        let rpc = try await RPCServer.bind(config: config.rpc, queries: queries, logger: logger)
-        let metricsServer = try await MetricsServer.bind(config: config.instrumentation, registry: metricsRegistry, logger: logger)
+        let endpoints = try await bindEndpoints(config, queries, metricsRegistry, logger)
         logger.info("serving", metadata: ["rpc": "\(config.rpc.listenAddress)",
                                           "metrics": "\(config.instrumentation.prometheusListenAddress)"])
         try await peers.start()
@@ -33,8 +33,7 @@ struct NodeServing {
         let peers = self.peers, logger = self.logger
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { await rpc.run() }
-                group.addTask { await metricsServer.run() }
+                for endpoint in endpoints { group.addTask { await endpoint.run() } }
                 group.addTask {
                     for await message in inbound where await receive(message) != nil { return }
                 }
@@ -47,8 +46,7 @@ struct NodeServing {
             Task { await peers.shutdown() }
         }
         await stopDriver()
-        await rpc.close()
-        await metricsServer.close()
+        for endpoint in endpoints { await endpoint.close() }
         await peers.shutdown()
         store.close()
         if let reason = await stopReason() { throw NodeStartError(reason) }

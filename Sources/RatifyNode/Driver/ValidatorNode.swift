@@ -11,7 +11,7 @@ import ServiceLifecycle
 /// Why a node home cannot be started. One line each, naming what and where.
 public struct NodeStartError: Error, CustomStringConvertible {
     public let description: String
-    init(_ description: String) { self.description = description }
+    public init(_ description: String) { self.description = description }
 }
 
 /// A node assembled from its home: config, genesis, keys, store, peers, the driver, the RPC
@@ -29,12 +29,13 @@ public final class ValidatorNode: Service {
     let mempool: Mempool
     let waiters: TransactionWaiters
     let metricsRegistry: PrometheusCollectorRegistry
+    let bindEndpoints: NodeEndpointBinder
     let nodeID: Address
     let validatorKey: KeyPair
     let logger: Logger
 
     private init(home: NodeHome, config: NodeConfig, driver: NodeDriver, peers: PeerManager, store: NodeStore, mempool: Mempool,
-                 waiters: TransactionWaiters, metricsRegistry: PrometheusCollectorRegistry, nodeID: Address,
+                 waiters: TransactionWaiters, metricsRegistry: PrometheusCollectorRegistry, bindEndpoints: @escaping NodeEndpointBinder, nodeID: Address,
                  validatorKey: KeyPair, logger: Logger) {
         self.home = home
         self.config = config
@@ -44,6 +45,7 @@ public final class ValidatorNode: Service {
         self.mempool = mempool
         self.waiters = waiters
         self.metricsRegistry = metricsRegistry
+        self.bindEndpoints = bindEndpoints
         self.nodeID = nodeID
         self.validatorKey = validatorKey
         self.logger = logger
@@ -54,7 +56,8 @@ public final class ValidatorNode: Service {
     /// `metricsRegistry` is what the metrics endpoint serves; `ratify start` also bootstraps
     /// swift-metrics' global system over it, which is how RatifyNet reports.
     public static func open(home: NodeHome, logger: Logger,
-                            metricsRegistry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) throws -> ValidatorNode {
+                            metricsRegistry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+                            endpoints bindEndpoints: @escaping NodeEndpointBinder) throws -> ValidatorNode {
         let config: NodeConfig, genesis: Genesis, validatorKey: KeyPair, nodeKey: KeyPair
         do {
             config = try home.loadConfig()
@@ -106,7 +109,7 @@ public final class ValidatorNode: Service {
                 "home": "\(home.root)",
             ])
             return ValidatorNode(home: home, config: config, driver: driver, peers: peers, store: store, mempool: mempool,
-                                 waiters: waiters, metricsRegistry: registry, nodeID: nodeKey.publicKey.address,
+                                 waiters: waiters, metricsRegistry: registry, bindEndpoints: bindEndpoints, nodeID: nodeKey.publicKey.address,
                                  validatorKey: validatorKey, logger: logger)
         } catch {
             store.close()
@@ -178,7 +181,8 @@ public final class ValidatorNode: Service {
     /// reopens cleanly.
     public func run() async throws {
         let driver = self.driver
-        try await NodeServing(config: config, queries: queries(), metricsRegistry: metricsRegistry, peers: peers, store: store,
+        try await NodeServing(config: config, queries: queries(), metricsRegistry: metricsRegistry,
+                              bindEndpoints: bindEndpoints, peers: peers, store: store,
                               logger: logger).run(
             startDriver: { try await driver.start() },
             receive: { message in

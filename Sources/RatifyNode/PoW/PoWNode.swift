@@ -22,12 +22,13 @@ public final class PoWNode: Service {
     let mempool: Mempool
     let waiters: TransactionWaiters
     let metricsRegistry: PrometheusCollectorRegistry
+    let bindEndpoints: NodeEndpointBinder
     let nodeID: Address
     let minerKey: KeyPair
     let logger: Logger
 
     private init(home: NodeHome, config: NodeConfig, driver: PoWDriver, peers: PeerManager, store: NodeStore, mempool: Mempool,
-                 waiters: TransactionWaiters, metricsRegistry: PrometheusCollectorRegistry, nodeID: Address, minerKey: KeyPair,
+                 waiters: TransactionWaiters, metricsRegistry: PrometheusCollectorRegistry, bindEndpoints: @escaping NodeEndpointBinder, nodeID: Address, minerKey: KeyPair,
                  logger: Logger) {
         self.home = home
         self.config = config
@@ -37,6 +38,7 @@ public final class PoWNode: Service {
         self.mempool = mempool
         self.waiters = waiters
         self.metricsRegistry = metricsRegistry
+        self.bindEndpoints = bindEndpoints
         self.nodeID = nodeID
         self.minerKey = minerKey
         self.logger = logger
@@ -52,7 +54,8 @@ public final class PoWNode: Service {
     }
 
     public static func open(home: NodeHome, logger: Logger,
-                            metricsRegistry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) throws -> PoWNode {
+                            metricsRegistry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+                            endpoints bindEndpoints: @escaping NodeEndpointBinder) throws -> PoWNode {
         let config: NodeConfig, genesis: Genesis, minerKey: KeyPair, nodeKey: KeyPair
         do {
             config = try home.loadConfig()
@@ -96,7 +99,7 @@ public final class PoWNode: Service {
                 "mode": "\(genesis.mode.rawValue)", "height": "\(tip.height)", "miner": "\(minerKey.publicKey.address.hex)", "home": "\(home.root)",
             ])
             return PoWNode(home: home, config: config, driver: driver, peers: peers, store: store, mempool: mempool,
-                           waiters: waiters, metricsRegistry: registry, nodeID: nodeKey.publicKey.address, minerKey: minerKey,
+                           waiters: waiters, metricsRegistry: registry, bindEndpoints: bindEndpoints, nodeID: nodeKey.publicKey.address, minerKey: minerKey,
                            logger: logger)
         } catch {
             store.close()
@@ -205,7 +208,7 @@ public final class PoWNode: Service {
                 await driver.transactionAdded()
             },
             waiters: waiters)
-        queries.blockJSON = { height in await driver.block(height: height).map(RPCJSON.powBlock) }
+        queries.powBlock = { height in await driver.block(height: height) }
         queries.stakingValidators = { await driver.stakingValidators() }
         return queries
     }
@@ -213,7 +216,8 @@ public final class PoWNode: Service {
     /// Runs until a graceful shutdown or a fatal store error, like `ValidatorNode.run`.
     public func run() async throws {
         let driver = self.driver
-        try await NodeServing(config: config, queries: queries(), metricsRegistry: metricsRegistry, peers: peers, store: store,
+        try await NodeServing(config: config, queries: queries(), metricsRegistry: metricsRegistry,
+                              bindEndpoints: bindEndpoints, peers: peers, store: store,
                               logger: logger).run(
             startDriver: { await driver.start() },
             receive: { message in

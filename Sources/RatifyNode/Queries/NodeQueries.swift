@@ -1,0 +1,68 @@
+import RatifyCore
+import RatifyPoW
+import RatifyStore
+
+/// How the RPC reaches the node: one async closure per question, each optional. The consensus
+/// driver fills them from its store, ledger and mempool; tests fill them from an in-memory
+/// chain. An endpoint whose closure is nil answers 503 saying what is not wired.
+public struct NodeQueries: Sendable {
+    public var status: (@Sendable () async -> NodeStatus)?
+    /// The block at a height, nil when there is none (yet).
+    public var block: (@Sendable (Height) async -> Block?)?
+    /// Proof-of-work chains: the best chain's block at a height (`/block` answers with it
+    /// instead of `block`).
+    public var powBlock: (@Sendable (Height) async -> PoWBlock?)?
+    /// The commit that finalized a height, nil when there is none (yet).
+    public var commit: (@Sendable (Height) async -> Commit?)?
+    /// The validator set that decides a height, nil when unknown.
+    public var validators: (@Sendable (Height) async -> ValidatorSet?)?
+    /// The account at the latest height.
+    public var account: (@Sendable (Address) async -> AccountInfo)?
+    /// Every registered validator in the ledger at the latest height (active or not).
+    public var stakingValidators: (@Sendable () async -> [StakingValidatorInfo])?
+    /// Where a final transaction is, nil when not (yet) final.
+    public var transaction: (@Sendable (Hash) async -> TransactionLocation?)?
+    /// Admits an encoded transaction (the mempool's `add`).
+    public var submit: (@Sendable ([UInt8]) async -> Result<Hash, MempoolError>)?
+    /// Tickets for `POST /tx?wait=final`; the driver reports final transactions to it.
+    public var waiters: TransactionWaiters?
+
+    public init(status: (@Sendable () async -> NodeStatus)? = nil, block: (@Sendable (Height) async -> Block?)? = nil,
+                commit: (@Sendable (Height) async -> Commit?)? = nil,
+                validators: (@Sendable (Height) async -> ValidatorSet?)? = nil,
+                account: (@Sendable (Address) async -> AccountInfo)? = nil,
+                stakingValidators: (@Sendable () async -> [StakingValidatorInfo])? = nil,
+                transaction: (@Sendable (Hash) async -> TransactionLocation?)? = nil,
+                submit: (@Sendable ([UInt8]) async -> Result<Hash, MempoolError>)? = nil,
+                waiters: TransactionWaiters? = nil) {
+        self.status = status
+        self.block = block
+        self.commit = commit
+        self.validators = validators
+        self.account = account
+        self.stakingValidators = stakingValidators
+        self.transaction = transaction
+        self.submit = submit
+        self.waiters = waiters
+    }
+
+    /// `submit` backed by a mempool; an admitted transaction is handed to `admitted` (a node
+    /// gossips it and tells its driver).
+    public static func submitting(to mempool: Mempool, admitted: @escaping @Sendable (Transaction) async -> Void = { _ in })
+        -> @Sendable ([UInt8]) async -> Result<Hash, MempoolError> {
+        { bytes in
+            let result: Result<Hash, MempoolError>
+            do throws(MempoolError) { result = .success(try await mempool.add(bytes)) } catch { result = .failure(error) }
+            if case .success = result, let transaction = try? Transaction(canonicalBytes: bytes) { await admitted(transaction) }
+            return result
+        }
+    }
+
+    /// `transaction` backed by a node's store: where a final transaction is.
+    static func storedTransaction(in store: NodeStore) -> @Sendable (Hash) async -> TransactionLocation? {
+        { hash in
+            guard let found = try? store.blocks.transactionLocation(hash: hash) else { return nil }
+            return TransactionLocation(hash: hash, height: found.height, index: found.index, code: found.code, log: found.log)
+        }
+    }
+}

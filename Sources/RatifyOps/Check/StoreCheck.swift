@@ -1,0 +1,73 @@
+import RatifyNode
+import RatifyCore
+import RatifyLedger
+import RatifyStore
+
+/// `ratify store check`: reads a stopped node's whole store and reports what is inconsistent,
+/// so an operator learns about damage before the node acts on it. Checks, in order:
+/// - the store's own indexes and every block's id (`BlockStore.verifyBlocks`);
+/// - each block links to its parent, carries the right validator-set hashes, and its stored
+///   commit proves it final: signatures valid, more than 2/3 of its height's voting power;
+/// - the ledger state decodes and hashes to the latest block's stored app hash.
+public enum StoreCheck {
+    public struct Report: Sendable {
+        public var latestHeight: Height
+        public var problems: [StoreProblem]
+    }
+
+    /// At most this many problems are listed; a badly damaged store would list every height.
+    public static let problemsMax = 50
+
+    public static func run(home: NodeHome) throws -> Report {
+        let genesis: Genesis
+        do { genesis = try home.loadGenesis() } catch { throw NodeStartError("\(error)") }
+        let store = try NodeStore.open(dataDirectory: home.dataDirectory, genesisHash: genesis.genesisHash)
+        defer { store.close() }
+        return try check(store, chainID: genesis.chainID)
+    }
+
+    static func check(_ store: NodeStore, chainID: String) throws -> Report {
+        var problems = try store.blocks.verifyBlocks()
+        let latest = try store.blocks.latestHeight()
+        var parent: BlockID = .zero
+        var height: Height = 1
+        while height <= latest, problems.count < problemsMax {
+            defer { height += 1 }
+            func problem(_ detail: String) { problems.append(StoreProblem(height: height, detail: detail)) }
+            guard let block = try? store.blocks.block(height: height), let commit = try? store.blocks.commit(height: height) else {
+                problem("block or commit missing or undecodable")
+                continue
+            }
+            if block.header.lastBlockID != parent { problem("does not link to block \(height - 1)") }
+            parent = block.id
+            guard let validators = try? store.blocks.validatorSet(height: height) else {
+                problem("validator set missing")
+                continue
+            }
+            if block.header.validatorsHash != validators.hash { problem("validators_hash does not match the stored validator set") }
+            if let next = try? store.blocks.validatorSet(height: height + 1), block.header.nextValidatorsHash != next.hash {
+                problem("next_validators_hash does not match the stored validator set of height \(height + 1)")
+            }
+            if commit.blockID != block.id { problem("commit is for another block") }
+            do {
+                try commit.verify(chainID: chainID, validators: validators)
+            } catch {
+                problem("commit does not prove the block final: \(error)")
+            }
+        }
+        if latest > 0 {
+            do {
+                let state = try LedgerState.load(from: store.state.allEntries().map { (key: $0.key, value: $0.value) })
+                let stored = try store.state.appHash(height: latest)
+                if state.height != latest {
+                    problems.append(StoreProblem(height: latest, detail: "ledger state is at height \(state.height)"))
+                } else if stored != state.appHash {
+                    problems.append(StoreProblem(height: latest, detail: "ledger state does not hash to the stored app hash"))
+                }
+            } catch {
+                problems.append(StoreProblem(height: latest, detail: "ledger state: \(error)"))
+            }
+        }
+        return Report(latestHeight: latest, problems: Array(problems.prefix(problemsMax)))
+    }
+}

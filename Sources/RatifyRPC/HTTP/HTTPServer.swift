@@ -1,0 +1,162 @@
+import RatifyNode
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import RatifyCore
+import Synchronization
+
+/// A small HTTP/1.1 server on SwiftNIO for the RPC and the metrics endpoint. NIO handlers do
+/// the byte work (decoding with header limits, pipelining, parse errors, read timeouts); each
+/// connection is then served in its own task through `NIOAsyncChannel`, which collects the body
+/// up to the limit and calls `handler` once per request.
+///
+/// `bind` opens the socket (port 0 picks a free one: read `localPort`); `run` serves until its
+/// task is cancelled or `close` is called.
+public final class HTTPServer: Sendable {
+    public typealias Handler = @Sendable (HTTPRequest) async -> HTTPResponse
+    typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
+
+    private let channel: NIOAsyncChannel<Connection, Never>
+    private let limits: HTTPServerLimits
+    private let handler: Handler
+    private let logger: Logger
+    private let openConnections = Mutex(0)
+
+    /// The bound port (useful after binding port 0).
+    public let localPort: Int
+
+    private init(channel: NIOAsyncChannel<Connection, Never>, limits: HTTPServerLimits, handler: @escaping Handler,
+                 logger: Logger) {
+        self.channel = channel
+        self.limits = limits
+        self.handler = handler
+        self.logger = logger
+        self.localPort = channel.channel.localAddress?.port ?? 0
+    }
+
+    /// Binds `host:port`. Errors are NIO's (address in use, cannot assign address) and name the address.
+    public static func bind(host: String, port: Int, limits: HTTPServerLimits, logger: Logger,
+                            handler: @escaping Handler) async throws -> HTTPServer {
+        let readTimeout = TimeAmount.milliseconds(limits.readTimeoutMillis)
+        let decoderLimits = {
+            var configuration = NIOHTTPDecoderLimitConfiguration()
+            configuration.maxHeaderListSize = limits.headerBytesMax
+            configuration.maxHeaderFieldSize = limits.headerBytesMax
+            return configuration
+        }()
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .bind(host: host, port: port) { child in
+                child.eventLoop.makeCompletedFuture {
+                    let pipeline = child.pipeline.syncOperations
+                    try pipeline.addHandler(HTTPResponseEncoder())
+                    try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(
+                        leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop,
+                        limitConfiguration: decoderLimits)))
+                    try pipeline.addHandler(HTTPServerPipelineHandler())
+                    try pipeline.addHandler(HTTPErrorResponder())
+                    try pipeline.addHandler(RequestTimeoutHandler(timeout: readTimeout))
+                    return try Connection(wrappingChannelSynchronously: child)
+                }
+            }
+        return HTTPServer(channel: channel, limits: limits, handler: handler, logger: logger)
+    }
+
+    /// Accepts and serves connections until cancelled or closed.
+    public func run() async {
+        do {
+            try await withThrowingDiscardingTaskGroup { group in
+                try await channel.executeThenClose { inbound in
+                    for try await connection in inbound {
+                        guard admit() else {
+                            logger.debug("refusing connection: \(limits.connectionsMax) already open")
+                            // Through executeThenClose, which finishes the channel's writer (NIO requires it).
+                            group.addTask { try? await connection.executeThenClose { _, _ in } }
+                            continue
+                        }
+                        group.addTask {
+                            await self.serve(connection)
+                            self.openConnections.withLock { $0 -= 1 }
+                        }
+                    }
+                }
+            }
+        } catch is CancellationError {
+        } catch {
+            logger.warning("HTTP server on port \(localPort) stopped: \(error)")
+        }
+    }
+
+    /// Stops accepting; `run` returns once open connections are done.
+    public func close() async {
+        try? await channel.channel.close()
+    }
+
+    private func admit() -> Bool {
+        openConnections.withLock { count in
+            guard count < limits.connectionsMax else { return false }
+            count += 1
+            return true
+        }
+    }
+
+    /// One connection: requests in order (NIO's pipelining handler holds later ones back).
+    private func serve(_ connection: Connection) async {
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                var head: HTTPRequestHead?
+                var body: [UInt8] = []
+                for try await part in inbound {
+                    switch part {
+                    case .head(let requestHead):
+                        head = requestHead
+                        body = []
+                        if let length = requestHead.headers.first(name: "content-length").flatMap(Int.init),
+                           length > limits.bodyBytesMax {
+                            try await write(tooLarge(), keepAlive: false, to: outbound)
+                            return
+                        }
+                    case .body(let buffer):
+                        guard body.count + buffer.readableBytes <= limits.bodyBytesMax else {
+                            try await write(tooLarge(), keepAlive: false, to: outbound)
+                            return
+                        }
+                        body.append(contentsOf: buffer.readableBytesView)
+                    case .end:
+                        guard let requestHead = head else { continue }
+                        head = nil
+                        let request = HTTPRequest(method: requestHead.method, uri: requestHead.uri,
+                                                  headers: requestHead.headers, body: body)
+                        body = []
+                        let response = await handler(request)
+                        try await write(response, keepAlive: requestHead.isKeepAlive, to: outbound)
+                        if !requestHead.isKeepAlive { return }
+                    }
+                }
+            }
+        } catch {
+            logger.debug("HTTP connection ended: \(error)")
+        }
+    }
+
+    private func tooLarge() -> HTTPResponse {
+        .error(.payloadTooLarge, "request body is larger than \(limits.bodyBytesMax) bytes")
+    }
+
+    private func write(_ response: HTTPResponse, keepAlive: Bool,
+                       to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>) async throws {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: response.contentType)
+        headers.add(name: "Content-Length", value: String(response.body.count))
+        headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
+        for (name, value) in response.extraHeaders { headers.add(name: name, value: value) }
+        try await outbound.write(.head(HTTPResponseHead(version: .http1_1, status: response.status, headers: headers)))
+        if !response.body.isEmpty {
+            try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: response.body))))
+        }
+        try await outbound.write(.end(nil))
+    }
+}

@@ -1,0 +1,74 @@
+import RatifyNode
+import NIOHTTP1
+import RatifyCore
+
+/// `GET /tx/HASH` and `POST /tx[?wait=final]`.
+extension RPCRouter {
+    func transaction(_ text: String) async -> HTTPResponse {
+        guard let transaction = queries.transaction else { return Self.notWired("transaction lookup") }
+        guard let hash = Hash(hex: text) else {
+            return .error(.badRequest, "transaction hash must be 64 hex digits (32 bytes), got \(JSONWriter.quoted(String(text.prefix(80))))")
+        }
+        guard let location = await transaction(hash) else {
+            return .error(.notFound, "transaction \(hash.hex) is not in a committed block (it may still be pending)")
+        }
+        return .json(RPCJSON.location(location))
+    }
+
+    func submit(_ request: HTTPRequest) async -> HTTPResponse {
+        guard let submit = queries.submit else { return Self.notWired("transaction submission (mempool)") }
+        let waitFinal: Bool
+        switch request.query["wait"] {
+        case nil, "": waitFinal = false
+        case "final": waitFinal = true
+        case let other?:
+            return .error(.badRequest, "wait must be \"final\" or absent, got \(JSONWriter.quoted(String(other.prefix(40))))")
+        }
+        let bytes: [UInt8]
+        switch TransactionBody.decode(request.body, contentType: request.headers.first(name: "content-type")) {
+        case .success(let decoded): bytes = decoded
+        case .failure(let error): return .error(.badRequest, error.description)
+        }
+        guard waitFinal else {
+            switch await submit(bytes) {
+            case .success(let hash): return .json(.object([.init("hash", RPCJSON.hex(hash)), .init("code", .number("0"))]))
+            case .failure(let error): return Self.rejection(error)
+            }
+        }
+        guard let waiters = queries.waiters else { return Self.notWired("waiting for finality (wait=final)") }
+        let started = ContinuousClock.now
+        // Registered before submitting: a block that finalizes the transaction at once is not missed.
+        let ticket: TransactionWaiters.Ticket
+        do {
+            ticket = try waiters.register(Hash.sha256(bytes))
+        } catch {
+            return .error(.serviceUnavailable, error.description)
+        }
+        if case .failure(let error) = await submit(bytes) {
+            waiters.cancel(ticket)
+            return Self.rejection(error)
+        }
+        guard let location = await waiters.wait(ticket, timeout: finalTimeout) else {
+            let millis = finalTimeout.components.seconds * 1000 + finalTimeout.components.attoseconds / 1_000_000_000_000_000
+            return .error(.gatewayTimeout,
+                          "transaction \(ticket.hash.hex) was accepted but is not final after \(millis) ms; query /tx/\(ticket.hash.hex) later",
+                          extra: [.init("hash", RPCJSON.hex(ticket.hash))])
+        }
+        let elapsed = ContinuousClock.now - started
+        let latencyMillis = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+        return .json(RPCJSON.location(location, latencyMillis: latencyMillis))
+    }
+
+    /// 400 for an invalid transaction, 409 for one already pending, 413 for one too large,
+    /// 429 when the pool or the sender's share is full (retry later). The code and message are
+    /// the mempool's or the ledger's.
+    static func rejection(_ error: MempoolError) -> HTTPResponse {
+        let status: HTTPResponseStatus = switch error {
+        case .duplicate: .conflict
+        case .tooLarge, .batchTooLarge: .payloadTooLarge
+        case .full, .senderFull: .tooManyRequests
+        case .malformed, .rejected: .badRequest
+        }
+        return .error(status, error.description, code: error.code)
+    }
+}

@@ -1,0 +1,111 @@
+import RatifyNode
+import NIOHTTP1
+import RatifyCore
+
+/// Maps RPC requests to `NodeQueries` and their answers to JSON (docs/RPC.md). Never traps:
+/// bad input gets a 4xx JSON error, unwired queries 503.
+public struct RPCRouter: Sendable {
+    public var queries: NodeQueries
+    /// How long `POST /tx?wait=final` waits before answering 504.
+    public var finalTimeout: Duration
+
+    public init(queries: NodeQueries, finalTimeout: Duration = .seconds(10)) {
+        self.queries = queries
+        self.finalTimeout = finalTimeout
+    }
+
+    /// The paths and the one method each accepts, for 404 versus 405.
+    enum Route {
+        case health, status, block, commit, validators, validator(String), account(String), transaction(String), submit
+
+        init?(path: String) {
+            let trimmed = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
+            switch trimmed {
+            case "/health": self = .health
+            case "/status": self = .status
+            case "/block": self = .block
+            case "/commit": self = .commit
+            case "/validators": self = .validators
+            case "/tx": self = .submit
+            default:
+                if trimmed.hasPrefix("/account/") {
+                    self = .account(String(trimmed.dropFirst("/account/".count)))
+                } else if trimmed.hasPrefix("/validator/") {
+                    self = .validator(String(trimmed.dropFirst("/validator/".count)))
+                } else if trimmed.hasPrefix("/tx/") {
+                    self = .transaction(String(trimmed.dropFirst("/tx/".count)))
+                } else {
+                    return nil
+                }
+            }
+        }
+
+        var method: HTTPMethod {
+            if case .submit = self { return .POST }
+            return .GET
+        }
+    }
+
+    public func handle(_ request: HTTPRequest) async -> HTTPResponse {
+        guard let route = Route(path: request.path) else {
+            return .error(.notFound, "no endpoint \(request.path); see docs/RPC.md for the list")
+        }
+        guard request.method == route.method else {
+            return HTTPResponse.error(.methodNotAllowed, "\(request.path) takes \(route.method.rawValue), not \(request.method.rawValue)",
+                                      extra: []).adding(header: ("Allow", route.method.rawValue))
+        }
+        switch route {
+        case .health: return .json(.object([]))
+        case .status: return await status()
+        case .block: return await block(request)
+        case .commit: return await commit(request)
+        case .validators: return await validators(request)
+        case .validator(let text): return await validator(text)
+        case .account(let text): return await account(text)
+        case .transaction(let text): return await transaction(text)
+        case .submit: return await submit(request)
+        }
+    }
+
+    static func notWired(_ what: String) -> HTTPResponse {
+        .error(.serviceUnavailable, "\(what) is not available on this node yet (not wired to the RPC)")
+    }
+
+    // MARK: Heights
+
+    /// The `height` parameter, or the latest height when it is absent.
+    func height(_ request: HTTPRequest) async throws(RPCFailure) -> Height {
+        if let text = request.query["height"] {
+            guard let height = UInt64(text), height > 0 else {
+                let shown = text.count > 40 ? String(text.prefix(40)) + "..." : text
+                throw RPCFailure(.error(.badRequest, "height must be a positive integer, got \(JSONWriter.quoted(shown))"))
+            }
+            return height
+        }
+        guard let status = queries.status else { throw RPCFailure(Self.notWired("the latest height (status)")) }
+        let latest = await status().latestHeight
+        guard latest > 0 else { throw RPCFailure(.error(.notFound, "no block has been committed yet")) }
+        return latest
+    }
+
+    /// 404 for a height with nothing stored, saying what the latest is when known.
+    func unknown(_ what: String, height: Height) async -> HTTPResponse {
+        guard let status = queries.status else { return .error(.notFound, "no \(what) at height \(height)") }
+        let latest = await status().latestHeight
+        return .error(.notFound, "no \(what) at height \(height): the latest height is \(latest)")
+    }
+}
+
+/// An early answer from a helper (a bad parameter, say), thrown to the endpoint that returns it.
+struct RPCFailure: Error {
+    let response: HTTPResponse
+    init(_ response: HTTPResponse) { self.response = response }
+}
+
+extension HTTPResponse {
+    func adding(header: (String, String)) -> HTTPResponse {
+        var copy = self
+        copy.extraHeaders.append(header)
+        return copy
+    }
+}

@@ -1,0 +1,76 @@
+import RatifyCore
+import RatifyLedger
+import RatifyNode
+import RatifyTestSupport
+@testable import RatifyRPC
+
+/// An in-memory node for RPC tests: a real mempool and ledger, blocks kept in a list, and
+/// `finalizeBlock` standing in for the consensus driver (commit a block, index its
+/// transactions, tell the waiters).
+actor TestNode {
+    private var chain: ChainFixture
+    let mempool: Mempool
+    let waiters = TransactionWaiters(waitersMax: 64)
+    private var index: [Hash: TransactionLocation] = [:]
+    private var validatorSets: [Height: ValidatorSet] = [:]
+
+    init() throws {
+        chain = try ChainFixture()
+        mempool = Mempool(limits: MempoolLimits(countMax: 1_000, bytesMax: 1 << 22, perSenderCountMax: 100), ledger: chain.ledger)
+    }
+
+    /// A signed transfer with the next nonce the test node has handed out for `sender`.
+    func transfer(_ sender: KeyPair, amount: UInt64 = 10) -> Transaction {
+        chain.transfer(sender, amount: amount)
+    }
+
+    /// Commits a block of whatever the mempool holds and reports its transactions final.
+    @discardableResult
+    func finalizeBlock() async throws -> [TransactionLocation] {
+        var working = chain
+        let deciding = working.state.validators
+        let committed = try await working.commitBlock(mempool: mempool)
+        chain = working
+        validatorSets[committed.block.height] = deciding
+        let locations = TransactionLocation.all(in: committed.block, result: committed.result)
+        for location in locations { index[location.hash] = location }
+        waiters.finalized(locations)
+        return locations
+    }
+
+    var latestHeight: Height { chain.state.lastBlockHeight }
+
+    func status() -> NodeStatus {
+        let key = ChainFixture.validatorKeys[0].publicKey
+        return NodeStatus(nodeID: ChainFixture.validatorKeys[0].publicKey.address, moniker: "test-node",
+                          chainID: ChainFixture.chainID, latestHeight: chain.state.lastBlockHeight,
+                          latestBlockHash: chain.blocks.last?.id.hash, latestAppHash: chain.state.appHash,
+                          latestBlockTimeMillis: chain.state.lastBlockTimeMillis, catchingUp: false,
+                          validatorPublicKey: key, votingPower: chain.state.validators.validator(at: key.address)?.votingPower ?? 0)
+    }
+
+    func block(_ height: Height) -> Block? {
+        height >= 1 && height <= UInt64(chain.blocks.count) ? chain.blocks[Int(height - 1)] : nil
+    }
+
+    func commit(_ height: Height) -> Commit? {
+        height >= 1 && height <= UInt64(chain.commits.count) ? chain.commits[Int(height - 1)] : nil
+    }
+
+    func validators(_ height: Height) -> ValidatorSet? {
+        height == chain.state.nextHeight ? chain.state.validators : validatorSets[height]
+    }
+
+    func account(_ address: Address) -> AccountInfo { AccountInfo(address: address, state: chain.ledger.state) }
+
+    func location(_ hash: Hash) -> TransactionLocation? { index[hash] }
+
+    func stakingValidators() -> [StakingValidatorInfo] { StakingValidatorInfo.all(in: chain.ledger) }
+
+    nonisolated var queries: NodeQueries {
+        NodeQueries(status: { await self.status() }, block: { await self.block($0) }, commit: { await self.commit($0) },
+                    validators: { await self.validators($0) }, account: { await self.account($0) },
+                    stakingValidators: { await self.stakingValidators() },
+                    transaction: { await self.location($0) }, submit: NodeQueries.submitting(to: mempool), waiters: waiters)
+    }
+}
