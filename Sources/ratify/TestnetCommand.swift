@@ -119,6 +119,9 @@ struct TestnetCommand: ParsableCommand {
         do {
             let plan = try TestnetGenerator.plan(options)
             try TestnetGenerator.write(plan, to: output)
+            if let range = EphemeralPorts.current(), let warning = EphemeralPorts.warning(for: plan, range: range) {
+                FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+            }
             print("wrote \(output)/genesis.json and \(plan.nodes.count) node homes; \(GenesisFile.summary(plan.genesis))")
         } catch {
             throw StandardError.fail(error)

@@ -25,7 +25,7 @@ struct ClientArgumentsTests {
         #expect(ClientError.argument(option: "--fee", reason: "x").description == "--fee: x")
     }
 
-    @Test("keys and addresses are hex or a key name in the keyring; otherwise the error names the option and the keyring")
+    @Test("keys and addresses are hex or a key name in the keyring, a public key stands for its address; otherwise the error names the option and the keyring")
     func keysAndAddresses() throws {
         let directory = try TemporaryDirectory()
         let keyring = Keyring(directory: directory.path)
@@ -34,11 +34,12 @@ struct ClientArgumentsTests {
         #expect(try ClientArguments.publicKey("alice", option: "--validator", keyring: keyring) == alice.publicKey)
         #expect(try ClientArguments.address("alice", option: "--to", keyring: keyring) == alice.address)
         #expect(try ClientArguments.address(alice.address.hex.uppercased(), option: "--to", keyring: keyring) == alice.address)
-        #expect(throws: ClientError.argument(option: "--to", reason: "expected an address (40 hex digits) or the name of a key in \(directory.path), got \"bob\"")) {
+        #expect(throws: ClientError.argument(option: "--to", reason: "expected an address (40 hex digits), a public key (64 hex digits) or the name of a key in \(directory.path), got \"bob\"")) {
             try ClientArguments.address("bob", option: "--to", keyring: keyring)
         }
-        // A public key is not an address (and vice versa): the lengths differ.
-        #expect(throws: ClientError.self) { try ClientArguments.address(alice.publicKey.hex, option: "--to", keyring: keyring) }
+        // Where an address is asked for, a public key means its address (docs/STAKING.md's
+        // ADDRESS|PUBKEY|KEY); where a public key is asked for, an address cannot stand in.
+        #expect(try ClientArguments.address(alice.publicKey.hex, option: "--to", keyring: keyring) == alice.address)
         #expect(throws: ClientError.self) { try ClientArguments.publicKey(alice.address.hex, option: "--validator", keyring: keyring) }
         #expect(throws: ClientError.self) { try ClientArguments.hash("abc") }
     }

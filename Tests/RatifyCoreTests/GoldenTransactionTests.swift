@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import RatifyCore
 
@@ -24,6 +25,28 @@ struct GoldenTransactionTests {
         tx hash     \(transaction.hash.hex)
         """
         #expect(dump == Self.documented, "docs/CODEC.md is out of date; the new values are:\n\(dump)")
+    }
+
+    @Test("docs/CODEC.md states the byte counts of the hex it prints, and the example key's address")
+    func documentedCounts() throws {
+        let transaction = try Self.example()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let page = try String(contentsOf: root.appendingPathComponent("docs/CODEC.md"), encoding: .utf8)
+        // The first fenced block after a line is the hex that line introduces.
+        func hexBlock(after marker: String) throws -> String {
+            let start = try #require(page.range(of: marker), "docs/CODEC.md no longer says \"\(marker)\"")
+            let rest = page[start.upperBound...]
+            let open = try #require(rest.range(of: "```\n"))
+            let close = try #require(rest[open.upperBound...].range(of: "```"))
+            return rest[open.upperBound..<close.lowerBound].filter { !$0.isWhitespace }
+        }
+        let signBytes = try hexBlock(after: "All of it (\(transaction.signBytes.count) bytes):")
+        #expect(signBytes == Hex.encode(transaction.signBytes))
+        let encoded = try hexBlock(after: "followed by the 64-byte signature (\(transaction.canonicalBytes.count) bytes):")
+        #expect(encoded == Hex.encode(transaction.canonicalBytes))
+        #expect(transaction.signBytes.count == 133 && transaction.canonicalBytes.count == 181)
+        let sender = try #require(Self.sender)
+        #expect(page.contains("has the address `\(sender.publicKey.address.hex)`"))
     }
 
     static let documented = """

@@ -13,6 +13,24 @@ struct TestnetGeneratorTests {
         return options
     }
 
+    @Test("ports inside the kernel's ephemeral range get a one-line warning naming them and the range; ports below it none")
+    func ephemeralPortWarning() throws {
+        #expect(EphemeralPorts.parse("32768\t60999\n") == 32768...60999)
+        #expect(EphemeralPorts.parse("60999 32768") == nil)
+        #expect(EphemeralPorts.parse("junk") == nil)
+        #expect(EphemeralPorts.parse("1 2 3") == nil)
+        let range = 32768...60999
+        #expect(EphemeralPorts.warning(for: try TestnetGenerator.plan(try options(4)), range: range) == nil, "26656-26694 lie below it")
+        var inside = try options(4)
+        inside.basePort = 41000
+        let warning = try #require(EphemeralPorts.warning(for: try TestnetGenerator.plan(inside), range: range))
+        #expect(warning.hasPrefix("ports 41000-41034 are inside this machine's ephemeral range 32768-60999"))
+        #expect(warning.contains("--base-port below 32768"))
+        var straddling = try options(4)
+        straddling.basePort = 32740
+        #expect(try #require(EphemeralPorts.warning(for: try TestnetGenerator.plan(straddling), range: range)).hasPrefix("ports 32770-32774"))
+    }
+
     @Test("N nodes get distinct ports, dial every other node, and their validators fund accounts")
     func plan() throws {
         let plan = try TestnetGenerator.plan(try options(5))

@@ -38,11 +38,13 @@ public enum ClientArguments {
         throw .argument(option: option, reason: "expected a public key (64 hex digits) or the name of a key in \(keyring.directory), got \(JSONWriter.quoted(String(text.prefix(80))))")
     }
 
-    /// An account address: 40 hex digits, or the name of a key in `keyring`.
+    /// An account address: 40 hex digits, a public key (64 hex digits, whose address is meant),
+    /// or the name of a key in `keyring`.
     public static func address(_ text: String, option: String, keyring: Keyring) throws(ClientError) -> Address {
         if let address = Address(hex: text) { return address }
+        if let key = PublicKey(hex: text) { return key.address }
         if let entry = keyring.entry(named: text) { return entry.address }
-        throw .argument(option: option, reason: "expected an address (40 hex digits) or the name of a key in \(keyring.directory), got \(JSONWriter.quoted(String(text.prefix(80))))")
+        throw .argument(option: option, reason: "expected an address (40 hex digits), a public key (64 hex digits) or the name of a key in \(keyring.directory), got \(JSONWriter.quoted(String(text.prefix(80))))")
     }
 
     /// A transaction hash: 64 hex digits.

@@ -33,7 +33,37 @@ public struct RPCClient: Sendable {
         try await exchange(method: .POST, target: target, body: body)
     }
 
+    /// A GET is asked this many times when the node closes the connection before answering
+    /// (a server at its connection limit, or one restarting): GETs change nothing, so asking
+    /// again on a fresh connection is safe. A POST is never repeated.
+    static let getAttemptsMax = 3
+
     private func exchange(method: HTTPMethod, target: String, body: [UInt8]) async throws(ClientError) -> RPCReply {
+        var attempt = 1
+        while true {
+            do {
+                return try await exchangeOnce(method: method, target: target, body: body)
+            } catch let lost as ConnectionLost {
+                guard method == .GET, attempt < Self.getAttemptsMax else {
+                    let advice = method == .POST ? "; the node may have received it: look the transaction up with `ratify query tx HASH`" : ""
+                    throw .badResponse(node: node.description, reason: "the node closed the connection before answering (\(lost.reason))\(advice)")
+                }
+                attempt += 1
+                try? await Task.sleep(for: .milliseconds(20 * attempt))
+            } catch let error as ClientError {
+                throw error
+            } catch {
+                throw .badResponse(node: node.description, reason: Self.describe(error))
+            }
+        }
+    }
+
+    /// The connection was made, then closed before a whole answer arrived.
+    struct ConnectionLost: Error {
+        let reason: String
+    }
+
+    private func exchangeOnce(method: HTTPMethod, target: String, body: [UInt8]) async throws -> RPCReply {
         let (status, bytes): (Int, [UInt8])
         do {
             (status, bytes) = try await withThrowingTaskGroup(of: (Int, [UInt8])?.self) { group in
@@ -50,15 +80,17 @@ public struct RPCClient: Sendable {
             }
         } catch let error as ClientError {
             throw error
+        } catch let lost as ConnectionLost {
+            throw lost
         } catch {
-            throw .unreachable(node: node.description, reason: Self.describe(error))
+            throw ClientError.unreachable(node: node.description, reason: Self.describe(error))
         }
-        guard status > 0 else { throw .badResponse(node: node.description, reason: "the connection closed before an answer") }
+        guard status > 0 else { throw ConnectionLost(reason: "no HTTP status line") }
         let parsed: JSONValue
         do {
             parsed = try JSONParser.parse(bytes, file: "\(node)\(target)")
         } catch {
-            throw .badResponse(node: node.description, reason: "HTTP status \(status) with a body that is not JSON (\(error.reason)); is this a Ratify node?")
+            throw ClientError.badResponse(node: node.description, reason: "HTTP status \(status) with a body that is not JSON (\(error.reason)); is this a Ratify node?")
         }
         return RPCReply(status: status, body: parsed)
     }
@@ -73,7 +105,20 @@ public struct RPCClient: Sendable {
                     return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
                 }
             }
-        return try await channel.executeThenClose { inbound, outbound in
+        // Connected: from here on, a failure means the node closed the connection (a reset, a
+        // write on a channel it closed, end of stream before the answer's end).
+        do {
+            return try await exchange(on: channel, method: method, target: target, body: body, endpoint: endpoint)
+        } catch let error as ClientError {
+            throw error
+        } catch {
+            throw ConnectionLost(reason: Self.describe(error))
+        }
+    }
+
+    private func exchange(on channel: NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>, method: HTTPMethod,
+                          target: String, body: [UInt8], endpoint: HostPort) async throws -> (Int, [UInt8]) {
+        try await channel.executeThenClose { inbound, outbound in
             var head = HTTPRequestHead(version: .http1_1, method: method, uri: target)
             head.headers.add(name: "Host", value: endpoint.description)
             head.headers.add(name: "Connection", value: "close")
@@ -100,7 +145,7 @@ public struct RPCClient: Sendable {
                     return (status, received)
                 }
             }
-            return (status, received)
+            throw ConnectionLost(reason: "end of stream before the whole answer")
         }
     }
 
@@ -115,6 +160,7 @@ public struct RPCClient: Sendable {
         }
         if let io = error as? IOError { return String(cString: strerror(io.errnoCode)).lowercased() }
         if let channel = error as? ChannelError, case .connectTimeout = channel { return "connection timed out" }
+        if let channel = error as? ChannelError, case .ioOnClosedChannel = channel { return "the connection was closed" }
         return "\(error)"
     }
 }
