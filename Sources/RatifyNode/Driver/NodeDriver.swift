@@ -216,6 +216,7 @@ public actor NodeDriver {
             let validated = try await validator.validate(block, state: state, nowMillis: UInt64(nowMillis()),
                                                          alreadyVerified: mempool.verifiedHashes(in: block.transactions),
                                                          verifiedPrecommits: verifiedPrecommits)
+            mempool.recordVerified(validated.verifiedTransactions)
             return .success(validated.verifiedTransactions)
         } catch {
             return .failure(error)

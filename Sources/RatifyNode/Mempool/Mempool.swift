@@ -9,17 +9,25 @@ import Synchronization
 /// 1. size at most `CodecLimits.transactionBytesMax`, then canonical decoding;
 /// 2. duplicates by hash, before any signature work;
 /// 3. chain id, fee minimum, positive amounts;
-/// 4. the signature, once, outside the lock; a batch is verified in parallel across cores;
+/// 4. the signature, once, outside the lock; a batch is verified in parallel across cores, and
+///    a transaction whose signature this node already checked (`VerifiedSignatures`: in a
+///    proposal, or before its block) is not checked again;
 /// 5. under the lock: nonce = account nonce + the sender's pending count, balance covers every
 ///    pending fee and amount plus this one, then the per-sender and pool limits.
 ///
 /// Everything held has a verified signature, so `verifiedHashes(in:)` tells the block
-/// executor which signatures it need not check again.
+/// validator and executor which signatures they need not check again; what they check
+/// themselves comes back through `recordVerified`.
 public final class Mempool: Sendable {
     /// The longest batch `add(batch:)` takes; a peer's gossip message is cut to this.
     public static let batchCountMax = 10_000
 
+    /// How many checked signatures are remembered beyond the pool: a few blocks' worth at the
+    /// highest rates, 32 bytes each.
+    public static let verifiedSignaturesMax = 100_000
+
     private let pool: Mutex<TransactionPool>
+    private let verifiedSignatures = Mutex(VerifiedSignatures(capacity: Mempool.verifiedSignaturesMax))
 
     public init(limits: MempoolLimits, ledger: Ledger) {
         pool = Mutex(TransactionPool(limits: limits, ledger: ledger))
@@ -71,7 +79,7 @@ public final class Mempool: Sendable {
                 return false
             }
         }
-        let verified = await SignatureBatch.verify(candidates.map(\.transaction))
+        let verified = await verifySignatures(candidates.map { ($0.transaction, $0.hash) })
         var admissible: [(index: Int, transaction: Transaction, hash: Hash)] = []
         for (candidate, isValid) in zip(candidates, verified) {
             if isValid {
@@ -133,11 +141,36 @@ public final class Mempool: Sendable {
         return pool.withLock { $0.update(committed: hashes, ledger: ledger) }
     }
 
-    /// The hashes among `transactions` whose signatures this mempool verified at admission,
-    /// for `Ledger.execute(verifiedTransactions:)`. Call before `update` removes them.
+    /// The hashes among `transactions` whose signatures this node already verified (held in
+    /// the pool, or recorded), for block validation and `Ledger.execute(verifiedTransactions:)`.
     public func verifiedHashes(in transactions: [Transaction]) -> Set<Hash> {
         let hashes = transactions.map(\.hash)
-        return pool.withLock { pool in Set(hashes.filter { pool.contains($0) }) }
+        let held = pool.withLock { pool in Set(hashes.filter { pool.contains($0) }) }
+        return verifiedSignatures.withLock { verified in held.union(hashes.filter { verified.contains($0) }) }
+    }
+
+    /// Remembers transactions whose signatures were verified elsewhere (a proposal's block),
+    /// so that neither execution nor a later gossiped copy checks them again.
+    public func recordVerified(_ hashes: Set<Hash>) {
+        verifiedSignatures.withLock { verified in
+            for hash in hashes { verified.insert(hash) }
+        }
+    }
+
+    /// `result[i]`: is the signature of `items[i]` good? Checks only those not verified before,
+    /// in one parallel batch, and records the good ones.
+    private func verifySignatures(_ items: [(transaction: Transaction, hash: Hash)]) async -> [Bool] {
+        let known = verifiedSignatures.withLock { verified in items.map { verified.contains($0.hash) } }
+        let unknown = items.indices.filter { !known[$0] }
+        let checked = await SignatureBatch.verify(unknown.map { items[$0].transaction })
+        var results = known
+        verifiedSignatures.withLock { verified in
+            for (index, isValid) in zip(unknown, checked) {
+                results[index] = isValid
+                if isValid { verified.insert(items[index].hash) }
+            }
+        }
+        return results
     }
 
     /// For tests: nil when every invariant of the pool holds, else the first broken one.

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import RatifyCore
 
@@ -29,8 +30,15 @@ enum SignatureBatch {
         }
     }
 
+    /// Every transaction signature this process checks (`ratify_signature_verifications_total`
+    /// with `kind="transaction"`): divided by the transactions finalized, how often a node checks
+    /// each one (docs/PERFORMANCE.md).
+    static let transactionVerifications = Counter(label: "ratify_signature_verifications_total", dimensions: [("kind", "transaction")])
+
     /// Transactions' own signatures.
     static func verify(_ transactions: [Transaction]) async -> [Bool] {
-        await verify(transactions) { $0.verifySignature() }
+        guard !transactions.isEmpty else { return [] }
+        transactionVerifications.increment(by: transactions.count)
+        return await verify(transactions) { $0.verifySignature() }
     }
 }
