@@ -100,9 +100,16 @@ public struct BenchReport: Sendable, Codable, Equatable {
         /// CPU seconds used during the measured window, and as a share of one core.
         public var cpuSeconds: Double
         public var cpuCoreShare: Double
+        /// CPU microseconds per transaction finalized in the window (nil when none was).
+        public var cpuMicrosPerFinalizedTx: Double?
+        /// Transaction signatures the node checked over the whole run (warm-up included) per
+        /// transaction finalized in it, from its `ratify_signature_verifications_total`; nil
+        /// without a metrics endpoint (attached nodes).
+        public var signatureVerificationsPerTx: Double?
 
         enum CodingKeys: String, CodingKey {
             case name, rssMaxBytes = "rss_max_bytes", cpuSeconds = "cpu_s", cpuCoreShare = "cpu_core_share"
+            case cpuMicrosPerFinalizedTx = "cpu_us_per_finalized_tx", signatureVerificationsPerTx = "signature_verifications_per_tx"
         }
     }
 

@@ -65,7 +65,10 @@ public enum BenchSummary {
             }
         }
         for node in run.nodes {
-            lines.append(String(format: "%@: RSS max %.1f MB, CPU %.2f cores", node.name, Double(node.rssMaxBytes) / 1_048_576, node.cpuCoreShare))
+            var line = String(format: "%@: RSS max %.1f MB, CPU %.2f cores", node.name, Double(node.rssMaxBytes) / 1_048_576, node.cpuCoreShare)
+            if let micros = node.cpuMicrosPerFinalizedTx { line += String(format: ", %.0f us CPU per final tx", micros) }
+            if let checks = node.signatureVerificationsPerTx { line += String(format: ", %.2f signature checks per tx", checks) }
+            lines.append(line)
         }
         lines.append(String(format: "client CPU: %.1f s over the run", run.clientCPUSeconds))
         return lines

@@ -215,6 +215,7 @@ public final class FinalityBench: Sendable {
         let warmupNanos = UInt64(options.warmupSeconds * 1e9)
         let endNanos = UInt64((options.warmupSeconds + options.durationSeconds) * 1e9)
         let sampler = NodeSampler(processIdentifiers: target.processIdentifiers())
+        let verificationsBefore = await signatureVerifications(target)
         let clientCPUStart = Self.processCPUSeconds()
 
         let monitor = Task {
@@ -253,16 +254,44 @@ public final class FinalityBench: Sendable {
             timeoutCommitMillis: target.timing?.timeoutCommitMillis, heartbeatMillis: target.timing?.heartbeatMillis,
             finalityMethod: Self.finalityMethod, buildMode: Self.buildMode, durableStorage: true)
         let windowSeconds = builder.windowSeconds
+        let throughput = builder.throughput(outcomes)
+        let verificationsAfter = await signatureVerifications(target)
+        let finalizedInRun = outcomes.filter { if case .final = $0.result { true } else { false } }.count
         let nodes = sampler.results().enumerated().map { index, result in
-            BenchReport.Node(name: "node\(index)", rssMaxBytes: result.rssMaxBytes, cpuSeconds: result.windowCPUSeconds,
-                             cpuCoreShare: result.windowCPUSeconds / windowSeconds)
+            var node = BenchReport.Node(name: "node\(index)", rssMaxBytes: result.rssMaxBytes, cpuSeconds: result.windowCPUSeconds,
+                                        cpuCoreShare: result.windowCPUSeconds / windowSeconds)
+            if throughput.finalized > 0 { node.cpuMicrosPerFinalizedTx = result.windowCPUSeconds * 1e6 / Double(throughput.finalized) }
+            if index < verificationsBefore.count, index < verificationsAfter.count, finalizedInRun > 0,
+               let before = verificationsBefore[index], let after = verificationsAfter[index] {
+                node.signatureVerificationsPerTx = max(0, after - before) / Double(finalizedInRun)
+            }
+            return node
         }
         return BenchReport(machine: machine, settings: settings, startedAt: ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: startWallMillis / 1_000)),
-                           windowSeconds: windowSeconds, throughput: builder.throughput(outcomes),
+                           windowSeconds: windowSeconds, throughput: throughput,
                            latencyMillis: builder.latencies(outcomes, blocks: blocks), blocks: builder.blocks(blocks, outcomes: outcomes),
                            nodes: nodes, clientCPUSeconds: clientCPU, samples: builder.samples(outcomes),
                            blockSeries: builder.blockSeries(blocks))
     }
+
+    /// Each node's `ratify_signature_verifications_total` (all kinds) now; nil for a node whose
+    /// metrics cannot be read. Empty for attached nodes, whose metrics addresses are unknown.
+    func signatureVerifications(_ target: BenchTarget) async -> [Double?] {
+        var counts: [Double?] = []
+        for endpoint in target.metricsEndpoints {
+            guard let connection = try? await HTTPConnection.connect(host: endpoint.host, port: endpoint.port, group: group) else {
+                counts.append(nil)
+                continue
+            }
+            let response = try? await connection.request(.GET, "/metrics")
+            connection.close()
+            // A counter appears at its first increment: an answer without it means none yet.
+            counts.append(response.flatMap { $0.status == 200 ? PrometheusText.sum(Self.verificationsMetric, in: $0.text) ?? 0 : nil })
+        }
+        return counts
+    }
+
+    static let verificationsMetric = "ratify_signature_verifications_total"
 
     static func processCPUSeconds() -> Double {
         var usage = rusage()

@@ -30,6 +30,14 @@ struct FinalityBenchTests {
         #expect(run.blocks.count > 0 && run.blocks.transactionsPerBlockMean > 0)
         #expect(run.blocks.proposeToFinal.count > 0 && run.blocks.proposeToFinalMethod.hasPrefix("node logs"))
         #expect(run.nodes.count == 4 && run.nodes.allSatisfy { $0.rssMaxBytes > 1 << 20 })
+        #expect(run.nodes.allSatisfy { ($0.cpuMicrosPerFinalizedTx ?? 0) > 0 })
+        // Each validator checks each transaction's signature once (the funding transfers and
+        // probes of the warm-up count in both the checks and the finalized transactions' run;
+        // anything near 2 or 3 would mean a second check crept back in).
+        for node in run.nodes {
+            let checks = try #require(node.signatureVerificationsPerTx, "\(node.name) has no verification count")
+            #expect(checks >= 0.9 && checks <= 1.3, "\(node.name) checked each signature \(checks) times")
+        }
         #expect(run.settings.timeoutCommitMillis == 0 && run.settings.durableStorage)
         #expect(!run.samples.isEmpty && !run.blockSeries.isEmpty)
         #expect(lines.snapshot.contains { $0.contains("measuring") }, "a live progress line while it runs")

@@ -16,6 +16,9 @@ public enum BlockExecutor {
         guard block.height == state.nextHeight, ledger.state.height == state.lastBlockHeight else {
             throw .height(ledgerHeight: ledger.state.height, stateHeight: state.lastBlockHeight, blockHeight: block.height)
         }
+        // The ledger checks the signatures of the rest itself: count them with the others.
+        let ledgerChecks = block.transactions.count { !verifiedTransactions.contains($0.hash) }
+        if ledgerChecks > 0 { SignatureBatch.transactionVerifications.increment(by: ledgerChecks) }
         let result = ledger.execute(height: block.height, proposer: block.header.proposerAddress,
                                      transactions: block.transactions, evidence: block.evidence,
                                      lastCommitParticipation: lastCommitParticipation(block, state),
