@@ -30,8 +30,8 @@ extension NodeConfig {
         self.init()
         if let value = try root.string("moniker") { moniker = value }
         if let value = try root.string("log_level") {
-            guard let level = LogLevel(rawValue: value) else {
-                throw root.failure("log_level", "expected one of \(LogLevel.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(value)\"")
+            guard let level = LogLevel(named: value) else {
+                throw root.failure("log_level", "expected one of \(LogLevel.allCases.map(\.rawValue).joined(separator: ", ")) (or warn), got \"\(value)\"")
             }
             logLevel = level
         }

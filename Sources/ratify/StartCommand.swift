@@ -22,13 +22,13 @@ struct StartCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The node's home directory (made by `ratify init` or `ratify testnet`).")
     var home: String
 
-    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical (overrides config.toml).")
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning (or warn), error, critical (overrides config.toml).")
     var logLevel: String?
 
     func run() async throws {
         let nodeHome = NodeHome(home)
         let configured = (try? nodeHome.loadConfig())?.logLevel.rawValue ?? "info"
-        guard let level = Logger.Level(rawValue: logLevel ?? configured) else {
+        guard let level = LogLevel(named: logLevel ?? configured).flatMap({ Logger.Level(rawValue: $0.rawValue) }) else {
             throw ValidationError("--log-level: unknown level '\(logLevel ?? configured)'")
         }
         LoggingSystem.bootstrap { label in

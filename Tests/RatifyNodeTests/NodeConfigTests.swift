@@ -54,6 +54,14 @@ struct NodeConfigTests {
             == "config.toml: line 2, column 11: invalid TOML: Error while parsing key-value pair: cannot redefine existing string 'moniker'")
     }
 
+    @Test("log_level takes swift-log's names and warn for warning")
+    func logLevelNames() throws {
+        #expect(try NodeConfig(toml: "log_level = \"warn\"", file: "config.toml").logLevel == .warning)
+        #expect(try NodeConfig(toml: "log_level = \"warning\"", file: "config.toml").logLevel == .warning)
+        #expect(try NodeConfig(toml: "log_level = \"critical\"", file: "config.toml").logLevel == .critical)
+        #expect(LogLevel(named: "WARN") == nil, "names are lower case, as swift-log's")
+    }
+
     @Test("unknown keys, wrong types and negative numbers name the key path")
     func wrongKeysAndTypes() {
         #expect(error("[p2p]\nmax_peer = 3")
@@ -62,7 +70,7 @@ struct NodeConfigTests {
         #expect(error("[mempool]\nsize = -5") == "config.toml: mempool.size: expected a non-negative integer, got -5")
         #expect(error("p2p = 3") == "config.toml: p2p: expected a table [p2p], got 3")
         #expect(error("log_level = \"loud\"")
-            == "config.toml: log_level: expected one of trace, debug, info, notice, warning, error, critical, got \"loud\"")
+            == "config.toml: log_level: expected one of trace, debug, info, notice, warning, error, critical (or warn), got \"loud\"")
         #expect(error("[rpc]\nmax_body_bytes = 0") == "config.toml: rpc.max_body_bytes: expected at least 1, got 0")
         #expect(error("[mempool]\nmax_txs_bytes = 10")
             == "config.toml: mempool.max_txs_bytes: expected at least 65536 (one transaction), got 10")
