@@ -94,6 +94,16 @@ struct GenesisErrorTests {
         #expect(GenesisFixture.error(precise) == "genesis.json: staking.slash_fraction_double_sign: \(reason), got \"0.0000001\"")
     }
 
+    @Test("a zero minimum fee, which would let fresh keys write state for free, and one beyond 64 bits")
+    func minFee() {
+        let zero = replacing(#""chain_id""#, with: #""staking": {"min_fee": 0}, "chain_id""#)
+        #expect(GenesisFixture.error(zero) == "genesis.json: staking.min_fee: expected at least 1, got 0")
+        let huge = replacing(#""chain_id""#, with: #""staking": {"min_fee": "18446744073709551616"}, "chain_id""#)
+        #expect(GenesisFixture.error(huge).hasPrefix("genesis.json: staking.min_fee: expected a non-negative integer"))
+        let most = replacing(#""chain_id""#, with: #""staking": {"min_fee": "18446744073709551615"}, "chain_id""#)
+        #expect((try? GenesisFixture.decode(most))?.staking.minFee == UInt64.max)
+    }
+
     @Test("a chain id with a space or too long")
     func badChainID() {
         #expect(GenesisFixture.error(replacing(#""ratify-test""#, with: #""my chain""#))

@@ -60,9 +60,14 @@ extension Genesis {
             ("downtime_window", staking.downtimeWindow),
             ("jail_blocks", staking.jailBlocks),
             ("evidence_max_age_blocks", staking.evidenceMaxAgeBlocks),
+            // A zero fee would let any fresh key write account records for free.
+            ("min_fee", staking.minFee),
         ]
         for (key, value) in atLeastOne where value < 1 {
             throw fail("staking." + key, "expected at least 1, got 0")
+        }
+        if staking.downtimeWindow > StakingParams.downtimeWindowMax {
+            throw fail("staking.downtime_window", "expected at most \(StakingParams.downtimeWindowMax) blocks, got \(staking.downtimeWindow)")
         }
         if staking.minSignedPerWindow > staking.downtimeWindow {
             throw fail("staking.min_signed_per_window",

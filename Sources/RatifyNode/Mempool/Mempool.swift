@@ -11,7 +11,8 @@ import Synchronization
 /// 3. chain id, fee minimum, positive amounts;
 /// 4. the signature, once, outside the lock; a batch is verified in parallel across cores;
 /// 5. under the lock: nonce = account nonce + the sender's pending count, balance covers every
-///    pending fee and amount plus this one, then the per-sender and pool limits.
+///    pending fee and amount plus this one, then the per-sender limit, then the pool's limits
+///    (a full pool evicts lower-fee transactions of other senders for one that pays more).
 ///
 /// Everything held has a verified signature, so `verifiedHashes(in:)` tells the block
 /// executor which signatures it need not check again.
@@ -119,7 +120,8 @@ public final class Mempool: Sendable {
     }
 
     /// Transactions for a proposal: at most `maxCount` whose encodings total at most
-    /// `maxBytes`, nonce order per sender, senders taking turns (see `TransactionPool.reap`).
+    /// `maxBytes`, highest fee first, nonce order per sender, senders with equal fees taking
+    /// turns (see `TransactionPool.reap`).
     /// They stay in the pool until `update` sees them committed.
     public func reap(maxBytes: Int, maxCount: Int) -> [Transaction] {
         pool.withLock { $0.reap(bytesMax: maxBytes, countMax: maxCount) }
