@@ -25,6 +25,8 @@ public enum TransactionError: Error, Equatable, Sendable, CustomStringConvertibl
     case invalidEvidence(String)
     case evidenceTooOld(height: Height, oldestAllowed: Height)
     case overflow
+    /// The account has used every nonce (2^64 transactions): only a damaged state gets here.
+    case nonceExhausted
 
     public var code: UInt32 {
         switch self {
@@ -47,12 +49,13 @@ public enum TransactionError: Error, Equatable, Sendable, CustomStringConvertibl
         case .invalidEvidence: 17
         case .evidenceTooOld: 18
         case .overflow: 19
+        case .nonceExhausted: 20
         }
     }
 
     public var isEnvelopeError: Bool {
         switch self {
-        case .wrongChain, .badSignature, .badNonce, .feeTooLow, .cannotPayFee: true
+        case .wrongChain, .badSignature, .badNonce, .feeTooLow, .cannotPayFee, .nonceExhausted: true
         default: false
         }
     }
@@ -78,6 +81,7 @@ public enum TransactionError: Error, Equatable, Sendable, CustomStringConvertibl
         case .invalidEvidence(let reason): "invalid evidence: \(reason)"
         case .evidenceTooOld(let height, let oldest): "evidence from height \(height) is too old (oldest accepted: \(oldest))"
         case .overflow: "amount overflows"
+        case .nonceExhausted: "the sender's account has used its last nonce and can send no more transactions"
         }
     }
 }
