@@ -31,6 +31,8 @@ public final class Mempool: Sendable {
     }
 
     public var count: Int { pool.withLock { $0.count } }
+    /// The smallest fee admitted: the ledger's, from genesis `staking.min_fee`.
+    public var feeMin: UInt64 { pool.withLock { $0.ledger.parameters.feeMin } }
     public var bytesTotal: Int { pool.withLock { $0.bytesTotal } }
     public func contains(_ hash: Hash) -> Bool { pool.withLock { $0.contains(hash) } }
     public func pendingCount(from sender: Address) -> Int { pool.withLock { $0.pendingCount(from: sender) } }
