@@ -162,6 +162,10 @@ public struct Ledger: Sendable {
             let (bondedTotal, totalOverflow) = record.bondedTotal.addingReportingOverflow(amount)
             let (delegation, delegationOverflow) = state.delegation(senderAddress, validatorKey).addingReportingOverflow(amount)
             guard !totalOverflow, !delegationOverflow else { return .overflow }
+            let power = bondedTotal / parameters.powerUnit
+            guard power <= parameters.votingPowerPerValidatorMax else {
+                return .votingPowerTooLarge(power: power, max: parameters.votingPowerPerValidatorMax)
+            }
             account.balance -= amount
             state.setAccount(senderAddress, account)
             record.bondedTotal = bondedTotal

@@ -56,6 +56,13 @@ public struct LedgerParameters: Sendable, Equatable {
                   feeMin: max(staking.minFee, 1), checkpointEpochLengthBlocks: max(genesis.pow.epochLength, 1))
     }
 
+    /// The most voting power one validator may reach by staking (genesis rule
+    /// `Genesis.powerPerValidatorMax`): the active set's total then stays within what a
+    /// validator set may hold, so no stake can make the next set invalid and halt the chain.
+    public var votingPowerPerValidatorMax: UInt64 {
+        Genesis.powerPerValidatorMax(maxValidators: UInt64(clamping: validatorsMax))
+    }
+
     /// The most precommits a validator may miss in a window before it is jailed.
     public var missedBlocksMax: UInt64 {
         downtimeWindowBlocks - min(minSignedPerWindowBlocks, downtimeWindowBlocks)

@@ -104,6 +104,14 @@ struct GenesisErrorTests {
         #expect((try? GenesisFixture.decode(most))?.staking.minFee == UInt64.max)
     }
 
+    @Test("a validator with more power than its share of the set's limit")
+    func powerPerValidator() {
+        let text = replacing(#""stake": 10000000}"#, with: #""stake": "20000000000000000"}"#)
+            .replacingOccurrences(of: #""chain_id""#, with: #""staking": {"power_unit": 1}, "chain_id""#)
+        #expect(GenesisFixture.error(text)
+            == "genesis.json: validators[0].stake: voting power 20000000000000000 exceeds 11529215046068469, the most one of staking.max_validators 100 validators may have; raise staking.power_unit")
+    }
+
     @Test("a chain id with a space or too long")
     func badChainID() {
         #expect(GenesisFixture.error(replacing(#""ratify-test""#, with: #""my chain""#))

@@ -79,6 +79,16 @@ struct FailurePathTests {
             nearOverflow(&chain)
             return chain.transaction(alice, .stake(validator: validatorB.publicKey, amount: 10, name: ""))
         },
+        // Power unit 1 and 10,000 validators: one validator may have 2^63/8 / 10,000 power.
+        PayloadCase(name: "stake: the validator's power would pass one validator's limit",
+                    expected: .votingPowerTooLarge(power: 115_292_150_460_684 + 10_000, max: 115_292_150_460_684)) { chain in
+            var parameters = chain.ledger.parameters
+            parameters.powerUnit = 1
+            parameters.validatorsMax = 10_000
+            chain.ledger = Ledger(parameters: parameters, state: chain.ledger.state)
+            chain.ledger.state.setAccount(alice.publicKey.address, Account(balance: UInt64.max / 2))
+            return chain.transaction(alice, .stake(validator: validatorA.publicKey, amount: 115_292_150_460_684, name: ""))
+        },
         PayloadCase(name: "unstake: zero amount", expected: .zeroAmount) { chain in
             chain.transaction(alice, .unstake(validator: validatorA.publicKey, amount: 0))
         },

@@ -60,6 +60,22 @@ struct LedgerOverflowTests {
         #expect(chain.balance(alice) == 100_000 - 1)
     }
 
+    @Test("a stake that would lift a validator above its share of the set's power limit is refused, so the next set stays valid")
+    func votingPowerCap() {
+        var chain = Self.chain { $0.powerUnit = 1; $0.validatorsMax = 10_000 }
+        let alice = LedgerFixture.alice, validatorA = LedgerFixture.validatorA.publicKey
+        let powerMax = chain.ledger.parameters.votingPowerPerValidatorMax
+        #expect(powerMax == UInt64(Int64.max) / 8 / 10_000)
+        chain.ledger.state.setAccount(alice.publicKey.address, Account(balance: UInt64.max))
+        let tooMuch = chain.transaction(alice, .stake(validator: validatorA, amount: powerMax, name: ""))
+        let result = chain.block([tooMuch])
+        #expect(result.transactionErrors == [.votingPowerTooLarge(power: powerMax + 10_000, max: powerMax)])
+        #expect(chain.ledger.state.validators[validatorA]?.bondedTotal == 10_000)
+        let upToTheLimit = chain.transaction(alice, .stake(validator: validatorA, amount: powerMax - 10_000, name: ""))
+        #expect(chain.block([upToTheLimit]).transactionErrors == [nil])
+        #expect(chain.power(LedgerFixture.validatorA) == Int64(powerMax))
+    }
+
     @Test("an unstake when the unbonding id counter is exhausted is refused with overflow and bonds nothing off")
     func unbondingIDOverflow() {
         var chain = LedgerFixture()

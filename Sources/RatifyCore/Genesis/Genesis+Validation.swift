@@ -122,6 +122,10 @@ extension Genesis {
             if validator.stake < staking.powerUnit {
                 throw fail(path + ".stake", "\(validator.stake) is below staking.power_unit \(staking.powerUnit); a validator needs at least one unit of voting power")
             }
+            let powerMax = Self.powerPerValidatorMax(maxValidators: staking.maxValidators)
+            if power(of: validator) > powerMax {
+                throw fail(path + ".stake", "voting power \(power(of: validator)) exceeds \(powerMax), the most one of staking.max_validators \(staking.maxValidators) validators may have; raise staking.power_unit")
+            }
             let (stakeSum, stakeOverflow) = totalStake.addingReportingOverflow(validator.stake)
             if stakeOverflow { throw fail(path + ".stake", "total stake exceeds \(UInt64.max)") }
             totalStake = stakeSum
