@@ -231,6 +231,30 @@ struct MempoolTests {
         #expect(pool.invariantViolation() == nil)
     }
 
+    @Test("a newcomer larger than the cheapest transaction evicts as many as its bytes need when all pay less, else none")
+    func evictionByBytes() async throws {
+        var chain = try ChainFixture()
+        let size = chain.transfer(ChainFixture.dave).canonicalBytes.count
+        chain.nonces = [:]
+        let pool = mempool(MempoolLimits(countMax: 100, bytesMax: 2 * size, perSenderCountMax: 10))
+        let alice = chain.transfer(ChainFixture.alice, fee: 1), bob = chain.transfer(ChainFixture.bob, fee: 4)
+        for transaction in [alice, bob] { _ = try await pool.add(transaction.canonicalBytes) }
+        // A first self-stake with a 64-byte name is larger than one transfer, so both must go.
+        func stake(fee: UInt64) -> Transaction {
+            Transaction.signed(chainID: ChainFixture.chainID, sender: ChainFixture.carol, nonce: 0, fee: fee,
+                               payload: .stake(validator: ChainFixture.carol.publicKey, amount: 1_000,
+                                               name: String(repeating: "n", count: CodecLimits.nameBytesMax)))
+        }
+        #expect(stake(fee: 4).canonicalBytes.count > size)
+        #expect(await error(pool, stake(fee: 4)) == .full(countMax: 100, bytesMax: 2 * size, feeToExceed: 4))
+        #expect(pool.contains(alice.hash) && pool.contains(bob.hash), "a refusal evicts nothing, not even the cheaper one")
+        let paying = stake(fee: 5)
+        _ = try await pool.add(paying.canonicalBytes)
+        #expect(pool.count == 1 && pool.contains(paying.hash))
+        #expect(pool.bytesTotal == paying.canonicalBytes.count)
+        #expect(pool.invariantViolation() == nil)
+    }
+
     @Test("keys with no balance cannot enter, free or paying, and a full pool evicts nothing for them")
     func freshKeys() async throws {
         var chain = try ChainFixture()

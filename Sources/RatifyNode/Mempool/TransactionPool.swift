@@ -112,14 +112,17 @@ struct TransactionPool: Sendable {
         guard bytesCount <= limits.bytesMax else {
             return .full(countMax: limits.countMax, bytesMax: limits.bytesMax, feeToExceed: nil)
         }
-        // The room eviction would make, planned before anything is evicted.
-        var remaining = senders.filter { $0.key != newcomer }.mapValues(\.entries.count)
+        // The room eviction would make, planned before anything is evicted. Usually one victim
+        // is enough, so the plan allocates nothing until a second is needed.
+        var plannedCount: [Address: Int] = [:]
         var victims: [(sender: Address, entry: Entry)] = []
         var countAfter = count, bytesAfter = bytesTotal
         while !hasRoom(count: countAfter, bytes: bytesAfter) {
             var cheapest: (sender: Address, entry: Entry)?
-            for (sender, left) in remaining where left > 0 {
-                guard let tail = senders[sender]?.entries[left - 1] else { continue }
+            for (sender, queue) in senders where sender != newcomer {
+                let left = queue.entries.count - plannedCount[sender, default: 0]
+                guard left > 0 else { continue }
+                let tail = queue.entries[left - 1]
                 if let current = cheapest, (tail.transaction.fee, current.entry.sequence) >= (current.entry.transaction.fee, tail.sequence) {
                     continue
                 }
@@ -128,7 +131,7 @@ struct TransactionPool: Sendable {
             guard let victim = cheapest else {
                 return .full(countMax: limits.countMax, bytesMax: limits.bytesMax, feeToExceed: nil)
             }
-            remaining[victim.sender, default: 1] -= 1
+            plannedCount[victim.sender, default: 0] += 1
             victims.append(victim)
             countAfter -= 1
             bytesAfter -= victim.entry.bytesCount
