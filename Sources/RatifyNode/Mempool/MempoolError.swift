@@ -2,7 +2,7 @@ import RatifyCore
 import RatifyLedger
 
 /// Why the mempool refused a transaction. Ledger rejections keep the ledger's code
-/// (docs/LEDGER.md, 1-19); the mempool's own reasons use 100 and up (docs/NODE.md).
+/// (docs/LEDGER.md, 1-21); the mempool's own reasons use 100 and up (docs/NODE.md).
 public enum MempoolError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The bytes are not a canonical transaction encoding.
     case malformed(DecodeError)
