@@ -182,7 +182,7 @@ struct FailurePathTests {
         }
     }
 
-    @Test("wrong chain id, forged signature, replay, nonce gap, fee below minimum and no funds for the fee change nothing, not even the nonce",
+    @Test("wrong chain id, forged signature, replay, nonce gap, fee below minimum, no funds for the fee and an exhausted nonce change nothing, not even the nonce",
           arguments: Kind.allCases)
     func envelopeFailures(_ kind: Kind) {
         var chain = LedgerFixture()
@@ -190,6 +190,8 @@ struct FailurePathTests {
         // Applied once (whatever its payload does), then replayed below.
         let first = Transaction.signed(chainID: chainID, sender: Self.alice, nonce: 0, fee: 1, payload: kind.payload)
         chain.block([first])
+        // Only a damaged state holds the last nonce; it must still refuse without writing.
+        chain.ledger.state.setAccount(Self.bob.publicKey.address, Account(balance: 120, nonce: UInt64.max))
         var forged = Transaction.signed(chainID: chainID, sender: Self.alice, nonce: 1, fee: 1, payload: kind.payload)
         forged.fee = 2
         let refused: [(Transaction, TransactionError)] = [
@@ -200,6 +202,7 @@ struct FailurePathTests {
             (Transaction.signed(chainID: chainID, sender: Self.alice, nonce: 3, fee: 1, payload: kind.payload), .badNonce(expected: 1, got: 3)),
             (Transaction.signed(chainID: chainID, sender: Self.alice, nonce: 1, fee: 0, payload: kind.payload), .feeTooLow(minimum: 1, got: 0)),
             (Transaction.signed(chainID: chainID, sender: Self.carol, nonce: 0, fee: 1, payload: kind.payload), .cannotPayFee(balance: 0, fee: 1)),
+            (Transaction.signed(chainID: chainID, sender: Self.bob, nonce: UInt64.max, fee: 1, payload: kind.payload), .nonceExhausted),
         ]
         for (transaction, error) in refused {
             #expect(error.isEnvelopeError)
