@@ -28,7 +28,10 @@ extension Ledger {
     /// makes the whole block invalid, and the ledger must then be discarded (apply to a copy).
     public mutating func executeMined(height: Height, miner: Address, transactions: [Transaction],
                                       verifiedTransactions: Set<Hash> = []) -> Result<BlockResult, MinedBlockError> {
-        guard height == state.height + 1 else { return .failure(.height(expected: state.height + 1, got: height)) }
+        // `state.height` is Height.max only in a damaged state; no block follows it.
+        guard state.height < Height.max, height == state.height + 1 else {
+            return .failure(.height(expected: state.height &+ 1, got: height))
+        }
         state.setHeight(height)
         releaseUnbonding(upTo: height)
         credit(miner, Self.minerRewardPerBlock)

@@ -19,7 +19,7 @@ public struct Ledger: Sendable {
         var state = LedgerState()
         for (address, balance) in accounts {
             var account = state.account(address)
-            account.balance = account.balance.addingReportingOverflow(balance).overflow ? UInt64.max : account.balance + balance
+            account.balance = saturatingSum(account.balance, balance)
             state.setAccount(address, account)
         }
         for validator in validators {
@@ -99,10 +99,12 @@ public struct Ledger: Sendable {
         guard transaction.nonce == sender.nonce else { return .badNonce(expected: sender.nonce, got: transaction.nonce) }
         guard transaction.fee >= parameters.feeMin else { return .feeTooLow(minimum: parameters.feeMin, got: transaction.fee) }
         guard sender.balance >= transaction.fee else { return .cannotPayFee(balance: sender.balance, fee: transaction.fee) }
+        let (nextNonce, nonceOverflow) = sender.nonce.addingReportingOverflow(1)
+        guard !nonceOverflow else { return .nonceExhausted }
 
         // The fee and nonce are settled first and stay settled whatever the payload does.
         sender.balance -= transaction.fee
-        sender.nonce += 1
+        sender.nonce = nextNonce
         state.setAccount(senderAddress, sender)
         if let proposer, transaction.fee > 0 { credit(proposer, transaction.fee) }
 
@@ -112,8 +114,15 @@ public struct Ledger: Sendable {
 
     mutating func credit(_ address: Address, _ amount: UInt64) {
         var account = state.account(address)
-        account.balance = account.balance.addingReportingOverflow(amount).overflow ? UInt64.max : account.balance + amount
+        account.balance = Self.saturatingSum(account.balance, amount)
         state.setAccount(address, account)
+    }
+
+    /// `a + b`, or `UInt64.max` when that overflows: a release or jail height beyond the last
+    /// height never comes, and a balance cannot exceed the total supply, itself a UInt64.
+    static func saturatingSum(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? UInt64.max : sum
     }
 
     /// The payload's effect on `state`. Every case makes all its checks before its first write,
@@ -150,13 +159,18 @@ public struct Ledger: Sendable {
             }
             var account = state.account(senderAddress)
             guard account.balance >= amount else { return .insufficientBalance(have: account.balance + fee, need: amount, fee: fee) }
-            guard !record.bondedTotal.addingReportingOverflow(amount).overflow else { return .overflow }
+            let (bondedTotal, totalOverflow) = record.bondedTotal.addingReportingOverflow(amount)
+            let (delegation, delegationOverflow) = state.delegation(senderAddress, validatorKey).addingReportingOverflow(amount)
+            guard !totalOverflow, !delegationOverflow else { return .overflow }
+            let power = bondedTotal / parameters.powerUnit
+            guard power <= parameters.votingPowerPerValidatorMax else {
+                return .votingPowerTooLarge(power: power, max: parameters.votingPowerPerValidatorMax)
+            }
             account.balance -= amount
             state.setAccount(senderAddress, account)
-            record.bondedTotal += amount
+            record.bondedTotal = bondedTotal
             state.setValidator(record)
-            let key = DelegationKey(delegator: senderAddress, validator: validatorKey)
-            state.setDelegation(key, state.delegation(senderAddress, validatorKey) + amount)
+            state.setDelegation(DelegationKey(delegator: senderAddress, validator: validatorKey), delegation)
             return nil
 
         case .unstake(let validatorKey, let amount):
@@ -164,12 +178,15 @@ public struct Ledger: Sendable {
             guard var record = state.validators[validatorKey] else { return .unknownValidator(validatorKey) }
             let bonded = state.delegation(senderAddress, validatorKey)
             guard bonded >= amount else { return .insufficientStake(have: bonded, need: amount) }
+            let (nextUnbondingID, idOverflow) = state.nextUnbondingID.addingReportingOverflow(1)
+            guard !idOverflow else { return .overflow }
             state.setDelegation(DelegationKey(delegator: senderAddress, validator: validatorKey), bonded - amount)
             record.bondedTotal -= min(amount, record.bondedTotal)
             state.setValidator(record)
             let entry = UnbondingEntry(id: state.nextUnbondingID, delegator: senderAddress, validator: validatorKey, amount: amount,
-                                       creationHeight: state.height, releaseHeight: state.height + parameters.unbondingBlocks)
-            state.nextUnbondingID += 1
+                                       creationHeight: state.height,
+                                       releaseHeight: Self.saturatingSum(state.height, parameters.unbondingBlocks))
+            state.nextUnbondingID = nextUnbondingID
             state.addUnbonding(entry)
             return nil
 
@@ -263,7 +280,7 @@ public struct Ledger: Sendable {
         for (key, amount) in delegations {
             let remaining = amount - fraction.apply(to: amount)
             state.setDelegation(key, remaining)
-            bondedTotal += remaining
+            bondedTotal = saturatingSum(bondedTotal, remaining)
         }
         record.bondedTotal = bondedTotal
         for index in state.unbonding.indices.reversed() {
@@ -278,20 +295,24 @@ public struct Ledger: Sendable {
     /// Records who signed the last commit and jails validators that missed too many of the
     /// last `downtimeWindowBlocks` precommits.
     mutating func trackDowntime(_ participation: [(address: Address, signed: Bool)]) {
+        // The window is at most `StakingParams.downtimeWindowMax` (genesis validation), so its
+        // bitmap and slot fit in an Int.
         let window = parameters.downtimeWindowBlocks
-        let windowBytes = Int((window + 7) / 8)
+        let windowBytes = Int(clamping: window / 8 + (window % 8 == 0 ? 0 : 1))
         for (address, signed) in participation {
             guard var record = state.validator(address: address), !record.isJailed else { continue }
             if record.missedBits.count != windowBytes { record.missedBits = [UInt8](repeating: 0, count: windowBytes) }
-            let slot = Int(record.observedCount % window)
+            let slot = Int(clamping: record.observedCount % window)
             let byte = slot / 8, bit = UInt8(1) << UInt8(slot % 8)
             let wasMissed = record.missedBits[byte] & bit != 0
-            if wasMissed { record.missedCount -= 1 }
-            if signed { record.missedBits[byte] &= ~bit } else { record.missedBits[byte] |= bit; record.missedCount += 1 }
-            record.observedCount += 1
+            // A stored record whose count disagrees with its bits must not underflow.
+            if wasMissed && record.missedCount > 0 { record.missedCount -= 1 }
+            if signed { record.missedBits[byte] &= ~bit } else { record.missedBits[byte] |= bit; record.missedCount = Self.saturatingSum(record.missedCount, 1) }
+            // Wrapping after 2^64 heights only restarts the window count.
+            record.observedCount &+= 1
             if record.observedCount >= window && record.missedCount > parameters.missedBlocksMax {
                 Self.slash(&record, fraction: parameters.slashFractionDowntime, infractionHeight: state.height, state: &state)
-                record.jailedUntil = state.height + parameters.jailBlocks
+                record.jailedUntil = Self.saturatingSum(state.height, parameters.jailBlocks)
                 record.missedBits = [UInt8](repeating: 0, count: windowBytes)
                 record.missedCount = 0
                 record.observedCount = 0

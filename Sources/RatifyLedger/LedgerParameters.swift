@@ -19,7 +19,7 @@ public struct LedgerParameters: Sendable, Equatable {
     public var jailBlocks: UInt64
     /// Evidence older than this many blocks is rejected.
     public var evidenceAgeBlocksMax: UInt64
-    /// The smallest fee a transaction may carry.
+    /// The smallest fee a transaction may carry (genesis `staking.min_fee`).
     public var feeMin: UInt64
     /// Hybrid chains: blocks per Casper FFG epoch (genesis `pow.epoch_length`). FFG evidence
     /// dates its infraction at the height of its later target checkpoint.
@@ -29,7 +29,7 @@ public struct LedgerParameters: Sendable, Equatable {
                 slashFractionDoubleSign: PartsPerMillion = PartsPerMillion(clamping: 50_000),
                 slashFractionDowntime: PartsPerMillion = PartsPerMillion(clamping: 100),
                 downtimeWindowBlocks: UInt64 = 100, minSignedPerWindowBlocks: UInt64 = 50, jailBlocks: UInt64 = 50,
-                evidenceAgeBlocksMax: UInt64 = 1_000, feeMin: UInt64 = 0, checkpointEpochLengthBlocks: UInt64 = 32) {
+                evidenceAgeBlocksMax: UInt64 = 1_000, feeMin: UInt64 = 1, checkpointEpochLengthBlocks: UInt64 = 32) {
         precondition(powerUnit > 0 && validatorsMax > 0 && downtimeWindowBlocks > 0 && checkpointEpochLengthBlocks > 0)
         self.chainID = chainID
         self.powerUnit = powerUnit
@@ -51,9 +51,16 @@ public struct LedgerParameters: Sendable, Equatable {
         self.init(chainID: genesis.chainID, powerUnit: max(staking.powerUnit, 1),
                   validatorsMax: Int(clamping: max(staking.maxValidators, 1)), unbondingBlocks: staking.unbondingBlocks,
                   slashFractionDoubleSign: staking.slashFractionDoubleSign, slashFractionDowntime: staking.slashFractionDowntime,
-                  downtimeWindowBlocks: max(staking.downtimeWindow, 1), minSignedPerWindowBlocks: staking.minSignedPerWindow,
+                  downtimeWindowBlocks: min(max(staking.downtimeWindow, 1), StakingParams.downtimeWindowMax), minSignedPerWindowBlocks: staking.minSignedPerWindow,
                   jailBlocks: staking.jailBlocks, evidenceAgeBlocksMax: staking.evidenceMaxAgeBlocks,
-                  checkpointEpochLengthBlocks: max(genesis.pow.epochLength, 1))
+                  feeMin: max(staking.minFee, 1), checkpointEpochLengthBlocks: max(genesis.pow.epochLength, 1))
+    }
+
+    /// The most voting power one validator may reach by staking (genesis rule
+    /// `Genesis.powerPerValidatorMax`): the active set's total then stays within what a
+    /// validator set may hold, so no stake can make the next set invalid and halt the chain.
+    public var votingPowerPerValidatorMax: UInt64 {
+        Genesis.powerPerValidatorMax(maxValidators: UInt64(clamping: validatorsMax))
     }
 
     /// The most precommits a validator may miss in a window before it is jailed.

@@ -25,6 +25,10 @@ public enum TransactionError: Error, Equatable, Sendable, CustomStringConvertibl
     case invalidEvidence(String)
     case evidenceTooOld(height: Height, oldestAllowed: Height)
     case overflow
+    /// The stake would give the validator more voting power than one validator may have.
+    case votingPowerTooLarge(power: UInt64, max: UInt64)
+    /// The account has used every nonce (2^64 transactions): only a damaged state gets here.
+    case nonceExhausted
 
     public var code: UInt32 {
         switch self {
@@ -47,12 +51,14 @@ public enum TransactionError: Error, Equatable, Sendable, CustomStringConvertibl
         case .invalidEvidence: 17
         case .evidenceTooOld: 18
         case .overflow: 19
+        case .nonceExhausted: 20
+        case .votingPowerTooLarge: 21
         }
     }
 
     public var isEnvelopeError: Bool {
         switch self {
-        case .wrongChain, .badSignature, .badNonce, .feeTooLow, .cannotPayFee: true
+        case .wrongChain, .badSignature, .badNonce, .feeTooLow, .cannotPayFee, .nonceExhausted: true
         default: false
         }
     }
@@ -78,6 +84,9 @@ public enum TransactionError: Error, Equatable, Sendable, CustomStringConvertibl
         case .invalidEvidence(let reason): "invalid evidence: \(reason)"
         case .evidenceTooOld(let height, let oldest): "evidence from height \(height) is too old (oldest accepted: \(oldest))"
         case .overflow: "amount overflows"
+        case .votingPowerTooLarge(let power, let max):
+            "the stake would give the validator voting power \(power), above the most one validator may have, \(max)"
+        case .nonceExhausted: "the sender's account has used its last nonce and can send no more transactions"
         }
     }
 }

@@ -15,7 +15,7 @@ struct TransactionFlags: ParsableArguments {
     @Option(help: "The node's RPC.")
     var node = NodeURL.defaultText
 
-    @Option(help: "Fee in tokens (default: \(TransactionOptions.feeDefault)).")
+    @Option(help: "Fee in tokens (default: the chain's min_fee, as the node reports it).")
     var fee: String?
 
     @Option(help: "The sender's nonce (default: the account's next nonce, fetched from the node).")

@@ -87,6 +87,23 @@ struct CodecTests {
         #expect(throws: DecodeError.self) { try Block(canonicalBytes: block.bytes) }
     }
 
+    @Test("a negative raw length and a list whose minimum size overflows Int are decode errors, not traps")
+    func lengthArithmetic() {
+        let bytes: [UInt8] = [0, 0, 0, 2, 1, 2, 3, 4]
+        let results: [DecodeError?] = bytes.withUnsafeBytes { buffer in
+            var negative = ByteReader(buffer)
+            var huge = ByteReader(buffer)
+            return [
+                Result { () throws(DecodeError) in _ = try negative.readRaw(count: -1, "raw") }.error,
+                Result { () throws(DecodeError) in
+                    _ = try huge.readList(Validator.self, max: 10, minimumItemBytes: Int.max, "list")
+                }.error,
+            ]
+        }
+        #expect(results[0]?.kind == .invalid("negative length -1"))
+        #expect(results[1]?.kind == .truncated(needed: Int.max - 4))
+    }
+
     @Test("a boolean byte other than 0 or 1 is rejected, so each value has one encoding")
     func nonCanonicalBoolean() {
         var bytes = Samples.vote().canonicalBytes
@@ -140,5 +157,12 @@ struct CodecTests {
         var other = block
         other.header.timeMillis += 1
         #expect(other.id != block.id)
+    }
+}
+
+private extension Result where Failure == DecodeError {
+    var error: DecodeError? {
+        if case .failure(let error) = self { return error }
+        return nil
     }
 }

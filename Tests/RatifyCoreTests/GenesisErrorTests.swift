@@ -94,6 +94,24 @@ struct GenesisErrorTests {
         #expect(GenesisFixture.error(precise) == "genesis.json: staking.slash_fraction_double_sign: \(reason), got \"0.0000001\"")
     }
 
+    @Test("a zero minimum fee, which would let fresh keys write state for free, and one beyond 64 bits")
+    func minFee() {
+        let zero = replacing(#""chain_id""#, with: #""staking": {"min_fee": 0}, "chain_id""#)
+        #expect(GenesisFixture.error(zero) == "genesis.json: staking.min_fee: expected at least 1, got 0")
+        let huge = replacing(#""chain_id""#, with: #""staking": {"min_fee": "18446744073709551616"}, "chain_id""#)
+        #expect(GenesisFixture.error(huge).hasPrefix("genesis.json: staking.min_fee: expected a non-negative integer"))
+        let most = replacing(#""chain_id""#, with: #""staking": {"min_fee": "18446744073709551615"}, "chain_id""#)
+        #expect((try? GenesisFixture.decode(most))?.staking.minFee == UInt64.max)
+    }
+
+    @Test("a validator with more power than its share of the set's limit")
+    func powerPerValidator() {
+        let text = replacing(#""stake": 10000000}"#, with: #""stake": "20000000000000000"}"#)
+            .replacingOccurrences(of: #""chain_id""#, with: #""staking": {"power_unit": 1}, "chain_id""#)
+        #expect(GenesisFixture.error(text)
+            == "genesis.json: validators[0].stake: voting power 20000000000000000 exceeds 11529215046068469, the most one of staking.max_validators 100 validators may have; raise staking.power_unit")
+    }
+
     @Test("a chain id with a space or too long")
     func badChainID() {
         #expect(GenesisFixture.error(replacing(#""ratify-test""#, with: #""my chain""#))

@@ -12,6 +12,7 @@ struct GenesisTests {
         #expect(genesis.consensus.timeoutProposeMillis == 3_000)
         #expect(genesis.consensus.timeoutCommitMillis == 1_000)
         #expect(genesis.staking.slashFractionDoubleSign.value == 50_000)
+        #expect(genesis.staking.minFee == 1)
         #expect(genesis.pow.initialBits == 0x207f_ffff)
         #expect(genesis.pow.retarget == .asert)
         #expect(genesis.validators.count == 3)
@@ -28,6 +29,7 @@ struct GenesisTests {
         genesis.mode = .hybrid
         genesis.consensus.timeoutCommitMillis = 0
         genesis.staking.slashFractionDowntime = PartsPerMillion(clamping: 1)
+        genesis.staking.minFee = UInt64.max
         genesis.genesisTime = try #require(GenesisTime(unixSeconds: 1_700_000_000, nanos: 5))
         let text = genesis.jsonText
         let again = try GenesisFixture.decode(text)
@@ -36,6 +38,7 @@ struct GenesisTests {
         #expect(again.jsonText == text)
         #expect(text.contains(#""balance": "18000000000000000000""#))
         #expect(text.contains(#""slash_fraction_downtime": "0.000001""#))
+        #expect(text.contains(#""min_fee": "18446744073709551615""#))
     }
 
     @Test("the hash ignores whitespace, key order and omitted defaults, and changes with any value")
@@ -53,6 +56,9 @@ struct GenesisTests {
         #expect(changed.genesisHash != minimal.genesisHash)
         changed = minimal
         changed.chainID = "ratify-test2"
+        #expect(changed.genesisHash != minimal.genesisHash)
+        changed = minimal
+        changed.staking.minFee = 2
         #expect(changed.genesisHash != minimal.genesisHash)
         #expect(minimal.genesisHash.hex.count == 64)
     }

@@ -50,6 +50,15 @@ struct StakingProcessTests {
         let otherChain = try cli.tx("transfer", "--from", "val0", "--to", "carol", "--amount", "1", "--chain-id", "other-chain")
         #expect(otherChain.status == 1)
         #expect(otherChain.stderr == "wrong chain id: transaction is for \"other-chain\", this chain is \"integration\"\n")
+        // The generated genesis sets staking.min_fee 1, which the CLI's default fee meets; a free
+        // transaction, or one from a key with no balance, is refused before it reaches a block.
+        let free = try cli.tx("transfer", "--from", "val0", "--to", "carol", "--amount", "1", "--fee", "0")
+        #expect(free.status == 1)
+        #expect(free.stderr == "fee too low: minimum 1, got 0\n")
+        #expect(try cli.keys("add", "dave").status == 0)
+        let unfunded = try cli.tx("unjail", "--from", "dave", "--validator", plan.nodes[0].validatorKey.publicKey.hex)
+        #expect(unfunded.status == 1)
+        #expect(unfunded.stderr == "cannot pay fee: have 0, need 1\n")
         #expect(try cli.balance("carol") == 300_000_000)
         #expect(try cli.query("account", "val0", "--json").json["nonce"]?.uint64Value == 1)
 

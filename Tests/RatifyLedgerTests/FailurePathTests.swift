@@ -79,6 +79,16 @@ struct FailurePathTests {
             nearOverflow(&chain)
             return chain.transaction(alice, .stake(validator: validatorB.publicKey, amount: 10, name: ""))
         },
+        // Power unit 1 and 10,000 validators: one validator may have 2^63/8 / 10,000 power.
+        PayloadCase(name: "stake: the validator's power would pass one validator's limit",
+                    expected: .votingPowerTooLarge(power: 115_292_150_460_684 + 10_000, max: 115_292_150_460_684)) { chain in
+            var parameters = chain.ledger.parameters
+            parameters.powerUnit = 1
+            parameters.validatorsMax = 10_000
+            chain.ledger = Ledger(parameters: parameters, state: chain.ledger.state)
+            chain.ledger.state.setAccount(alice.publicKey.address, Account(balance: UInt64.max / 2))
+            return chain.transaction(alice, .stake(validator: validatorA.publicKey, amount: 115_292_150_460_684, name: ""))
+        },
         PayloadCase(name: "unstake: zero amount", expected: .zeroAmount) { chain in
             chain.transaction(alice, .unstake(validator: validatorA.publicKey, amount: 0))
         },
@@ -172,7 +182,7 @@ struct FailurePathTests {
         }
     }
 
-    @Test("wrong chain id, forged signature, replay, nonce gap, fee below minimum and no funds for the fee change nothing, not even the nonce",
+    @Test("wrong chain id, forged signature, replay, nonce gap, fee below minimum, no funds for the fee and an exhausted nonce change nothing, not even the nonce",
           arguments: Kind.allCases)
     func envelopeFailures(_ kind: Kind) {
         var chain = LedgerFixture()
@@ -180,6 +190,8 @@ struct FailurePathTests {
         // Applied once (whatever its payload does), then replayed below.
         let first = Transaction.signed(chainID: chainID, sender: Self.alice, nonce: 0, fee: 1, payload: kind.payload)
         chain.block([first])
+        // Only a damaged state holds the last nonce; it must still refuse without writing.
+        chain.ledger.state.setAccount(Self.bob.publicKey.address, Account(balance: 120, nonce: UInt64.max))
         var forged = Transaction.signed(chainID: chainID, sender: Self.alice, nonce: 1, fee: 1, payload: kind.payload)
         forged.fee = 2
         let refused: [(Transaction, TransactionError)] = [
@@ -190,6 +202,7 @@ struct FailurePathTests {
             (Transaction.signed(chainID: chainID, sender: Self.alice, nonce: 3, fee: 1, payload: kind.payload), .badNonce(expected: 1, got: 3)),
             (Transaction.signed(chainID: chainID, sender: Self.alice, nonce: 1, fee: 0, payload: kind.payload), .feeTooLow(minimum: 1, got: 0)),
             (Transaction.signed(chainID: chainID, sender: Self.carol, nonce: 0, fee: 1, payload: kind.payload), .cannotPayFee(balance: 0, fee: 1)),
+            (Transaction.signed(chainID: chainID, sender: Self.bob, nonce: UInt64.max, fee: 1, payload: kind.payload), .nonceExhausted),
         ]
         for (transaction, error) in refused {
             #expect(error.isEnvelopeError)

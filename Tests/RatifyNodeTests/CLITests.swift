@@ -118,7 +118,7 @@ struct CLITests {
         let keyring = directory.path + "/keyring"
         let badRecipient = try run(["tx", "transfer", "--from", "a", "--to", "b", "--amount", "ten", "--keyring", keyring, "--node", "http://127.0.0.1:1"])
         #expect(badRecipient.status == 1)
-        #expect(badRecipient.stderr.hasPrefix("--to: expected an address (40 hex digits) or the name of a key in \(keyring), got \"b\""))
+        #expect(badRecipient.stderr.hasPrefix("--to: expected an address (40 hex digits), a public key (64 hex digits) or the name of a key in \(keyring), got \"b\""))
         let noKey = try run(["tx", "unjail", "--from", "nobody", "--validator", String(repeating: "ab", count: 32), "--keyring", keyring,
                              "--node", "http://127.0.0.1:1"])
         #expect(noKey.status == 1)

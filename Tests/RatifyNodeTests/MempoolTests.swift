@@ -113,7 +113,7 @@ struct MempoolTests {
         #expect(pool.invariantViolation() == nil)
     }
 
-    @Test("the per-sender cap and the global count and byte caps refuse, and evict nothing")
+    @Test("the per-sender cap and the global count and byte caps refuse a transaction that pays no more, and evict nothing")
     func caps() async throws {
         var chain = try ChainFixture()
         let perSender = mempool(MempoolLimits(countMax: 100, bytesMax: 1 << 20, perSenderCountMax: 3))
@@ -127,6 +127,7 @@ struct MempoolTests {
         _ = try await byCount.add(other.transfer(ChainFixture.alice).canonicalBytes)
         _ = try await byCount.add(other.transfer(ChainFixture.bob).canonicalBytes)
         let full = await error(byCount, other.transfer(ChainFixture.carol))
+        #expect(full == .full(countMax: 2, bytesMax: 1 << 20, feeToExceed: 1), "an equal fee evicts nothing")
         #expect(full?.description.hasPrefix("mempool full") == true)
         #expect(byCount.count == 2)
 
@@ -136,7 +137,7 @@ struct MempoolTests {
         let byBytes = mempool(MempoolLimits(countMax: 100, bytesMax: 2 * size + size / 2, perSenderCountMax: 100))
         _ = try await byBytes.add(third.transfer(ChainFixture.alice).canonicalBytes)
         _ = try await byBytes.add(third.transfer(ChainFixture.alice).canonicalBytes)
-        #expect(await error(byBytes, third.transfer(ChainFixture.alice)) == .full(countMax: 100, bytesMax: 2 * size + size / 2))
+        #expect(await error(byBytes, third.transfer(ChainFixture.alice)) == .full(countMax: 100, bytesMax: 2 * size + size / 2, feeToExceed: nil))
         #expect(byBytes.bytesTotal == 2 * size)
     }
 
@@ -179,6 +180,113 @@ struct MempoolTests {
         #expect(pool.reap(maxBytes: 2 * size + 1, maxCount: 100).count == 2)
         #expect(pool.reap(maxBytes: 1 << 20, maxCount: 100) == all, "the same pool reaps the same list")
         #expect(pool.count == 6, "reaping does not remove")
+    }
+
+    @Test("reap hands the proposer the highest fees first, each sender's transactions in nonce order")
+    func reapByFee() async throws {
+        var chain = try ChainFixture()
+        let pool = mempool()
+        let a = ChainFixture.alice.publicKey.address, b = ChainFixture.bob.publicKey.address, c = ChainFixture.carol.publicKey.address
+        // Alice's fee-5 transaction waits behind her fee-1 one: nonces are never reordered.
+        let batch = [chain.transfer(ChainFixture.alice, fee: 1), chain.transfer(ChainFixture.alice, fee: 5),
+                     chain.transfer(ChainFixture.bob, fee: 3),
+                     chain.transfer(ChainFixture.carol, fee: 2), chain.transfer(ChainFixture.carol, fee: 2)]
+        for transaction in batch { _ = try await pool.add(transaction.canonicalBytes) }
+        let reaped = pool.reap(maxBytes: 1 << 20, maxCount: 100)
+        let names = [a: "a", b: "b", c: "c"]
+        #expect(reaped.map { "\(names[$0.senderAddress] ?? "?")\($0.nonce)" } == ["b0", "c0", "c1", "a0", "a1"])
+        #expect(reaped.map(\.fee) == [3, 2, 2, 1, 5])
+        #expect(pool.reap(maxBytes: 1 << 20, maxCount: 2).map(\.fee) == [3, 2])
+    }
+
+    @Test("a full pool evicts the lowest-fee, newest last-nonce transaction of another sender for one that pays more")
+    func evictionByFee() async throws {
+        var chain = try ChainFixture()
+        let pool = mempool(MempoolLimits(countMax: 3, bytesMax: 1 << 20, perSenderCountMax: 3))
+        let alice = chain.transfer(ChainFixture.alice, fee: 3)
+        let bob = [chain.transfer(ChainFixture.bob, fee: 1), chain.transfer(ChainFixture.bob, fee: 1)]
+        for transaction in [alice] + bob { _ = try await pool.add(transaction.canonicalBytes) }
+
+        // Bob's nonce 1 goes, not his nonce 0: evicting a last nonce leaves no gap.
+        let carol = chain.transfer(ChainFixture.carol, fee: 2)
+        _ = try await pool.add(carol.canonicalBytes)
+        #expect(!pool.contains(bob[1].hash) && pool.contains(bob[0].hash))
+        #expect(pool.pendingCount(from: ChainFixture.bob.publicKey.address) == 1)
+        #expect(pool.invariantViolation() == nil)
+
+        let dave = chain.transfer(ChainFixture.dave, to: ChainFixture.alice, fee: 2)
+        _ = try await pool.add(dave.canonicalBytes)
+        #expect(!pool.contains(bob[0].hash))
+        #expect(pool.count == 3)
+
+        // Now the cheapest pay 2: a fee of 2 is refused with the fee to beat, and evicts nothing.
+        let equal = chain.transfer(ChainFixture.bob, fee: 2, nonce: 0)
+        let refusal = await error(pool, equal)
+        #expect(refusal == .full(countMax: 3, bytesMax: 1 << 20, feeToExceed: 2))
+        #expect(refusal?.description == "mempool full (3 transactions or 1048576 bytes): pay a fee above 2 to replace cheaper transactions, or retry after the next block")
+        #expect(refusal?.code == 103)
+        #expect(Set([alice, carol, dave].map(\.hash)) == Set(pool.reap(maxBytes: 1 << 20, maxCount: 10).map(\.hash)))
+        // Bob's nonce starts again at 0: his evicted transactions may be sent again with a higher fee.
+        _ = try await pool.add(chain.transfer(ChainFixture.bob, fee: 9, nonce: 0).canonicalBytes)
+        #expect(pool.pendingCount(from: ChainFixture.bob.publicKey.address) == 1)
+        #expect(pool.invariantViolation() == nil)
+    }
+
+    @Test("a newcomer larger than the cheapest transaction evicts as many as its bytes need when all pay less, else none")
+    func evictionByBytes() async throws {
+        var chain = try ChainFixture()
+        let size = chain.transfer(ChainFixture.dave).canonicalBytes.count
+        chain.nonces = [:]
+        let pool = mempool(MempoolLimits(countMax: 100, bytesMax: 2 * size, perSenderCountMax: 10))
+        let alice = chain.transfer(ChainFixture.alice, fee: 1), bob = chain.transfer(ChainFixture.bob, fee: 4)
+        for transaction in [alice, bob] { _ = try await pool.add(transaction.canonicalBytes) }
+        // A first self-stake with a 64-byte name is larger than one transfer, so both must go.
+        func stake(fee: UInt64) -> Transaction {
+            Transaction.signed(chainID: ChainFixture.chainID, sender: ChainFixture.carol, nonce: 0, fee: fee,
+                               payload: .stake(validator: ChainFixture.carol.publicKey, amount: 1_000,
+                                               name: String(repeating: "n", count: CodecLimits.nameBytesMax)))
+        }
+        #expect(stake(fee: 4).canonicalBytes.count > size)
+        #expect(await error(pool, stake(fee: 4)) == .full(countMax: 100, bytesMax: 2 * size, feeToExceed: 4))
+        #expect(pool.contains(alice.hash) && pool.contains(bob.hash), "a refusal evicts nothing, not even the cheaper one")
+        let paying = stake(fee: 5)
+        _ = try await pool.add(paying.canonicalBytes)
+        #expect(pool.count == 1 && pool.contains(paying.hash))
+        #expect(pool.bytesTotal == paying.canonicalBytes.count)
+        #expect(pool.invariantViolation() == nil)
+    }
+
+    @Test("keys with no balance cannot enter, free or paying, and a full pool evicts nothing for them")
+    func freshKeys() async throws {
+        var chain = try ChainFixture()
+        let pool = mempool(MempoolLimits(countMax: 1, bytesMax: 1 << 20, perSenderCountMax: 1))
+        let held = chain.transfer(ChainFixture.alice, fee: 1)
+        _ = try await pool.add(held.canonicalBytes)
+        let fresh = ChainFixture.key(99)
+        let free = Transaction.signed(chainID: ChainFixture.chainID, sender: fresh, nonce: 0, fee: 0,
+                                      payload: .unjail(validator: ChainFixture.validatorKeys[0].publicKey))
+        let paying = Transaction.signed(chainID: ChainFixture.chainID, sender: fresh, nonce: 0, fee: 1_000,
+                                        payload: .unjail(validator: ChainFixture.validatorKeys[0].publicKey))
+        #expect(await error(pool, free) == .rejected(.feeTooLow(minimum: 1, got: 0)))
+        #expect(await error(pool, paying) == .rejected(.cannotPayFee(balance: 0, fee: 1_000)))
+        #expect(pool.contains(held.hash) && pool.count == 1)
+    }
+
+    @Test("extreme fees, nonces and amounts are refused with the ledger's errors, not trapped on")
+    func extremeValues() async throws {
+        var chain = try ChainFixture()
+        let pool = mempool()
+        #expect(await error(pool, chain.transfer(ChainFixture.alice, fee: UInt64.max, nonce: 0))
+            == .rejected(.cannotPayFee(balance: 1_000_000, fee: UInt64.max)))
+        let lastNonce = Transaction.signed(chainID: ChainFixture.chainID, sender: ChainFixture.alice, nonce: UInt64.max, fee: 1,
+                                           payload: .transfer(to: ChainFixture.bob.publicKey.address, amount: 1))
+        #expect(await error(pool, lastNonce) == .rejected(.badNonce(expected: 0, got: UInt64.max)))
+        #expect(await error(pool, chain.transfer(ChainFixture.alice, amount: UInt64.max, nonce: 0))
+            == .rejected(.insufficientBalance(have: 1_000_000, need: UInt64.max, fee: 1)))
+        _ = try await pool.add(chain.transfer(ChainFixture.alice, amount: 999_000, nonce: 0).canonicalBytes)
+        #expect(await error(pool, chain.transfer(ChainFixture.alice, amount: UInt64.max - 1, fee: UInt64.max, nonce: 1))
+            == .rejected(.cannotPayFee(balance: 999, fee: UInt64.max)))
+        #expect(pool.invariantViolation() == nil)
     }
 
     @Test("update removes committed transactions and drops those the new state invalidates")

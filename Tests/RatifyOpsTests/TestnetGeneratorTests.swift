@@ -67,6 +67,9 @@ struct TestnetGeneratorTests {
         let shared = try GenesisFile.load(directory.path + "/genesis.json")
         #expect(shared == plan.genesis)
         let sharedBytes = try Data(contentsOf: URL(fileURLWithPath: directory.path + "/genesis.json"))
+        // Every field is written out, the minimum fee included, so the file says what a transaction costs.
+        #expect(String(decoding: sharedBytes, as: UTF8.self).contains(#""min_fee": 1"#))
+        #expect(shared.staking.minFee == 1)
         for node in plan.nodes {
             let home = NodeHome(directory.path + "/" + node.name)
             #expect(try home.loadConfig() == node.config)

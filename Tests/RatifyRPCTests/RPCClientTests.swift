@@ -55,6 +55,27 @@ struct RPCClientTests {
         }
     }
 
+    @Test("without --fee the client pays the chain's min_fee from /status; a lower --fee is refused with the minimum")
+    func defaultFeeFollowsTheChain() async throws {
+        let node = try TestNode(feeMin: 7)
+        try await withRPC(node.queries) { raw in
+            let status = try await raw.get("/status")
+            #expect(text(status, "node_info.min_fee") == "7")
+            let sender = TransactionSender(client: Self.client(raw))
+            let to = ChainFixture.carol.publicKey.address
+            let paid = try await sender.send(.transfer(to: to, amount: 3), from: ChainFixture.alice, options: TransactionOptions())
+            #expect(paid.fee == 7)
+            #expect(node.mempool.contains(paid.hash))
+            func refusal(fee: UInt64) async -> ClientError? {
+                do {
+                    _ = try await sender.send(.transfer(to: to, amount: 3), from: ChainFixture.bob, options: TransactionOptions(fee: fee))
+                    return nil
+                } catch { return error }
+            }
+            #expect(await refusal(fee: 6) == .rejected(status: 400, code: 4, message: "fee too low: minimum 7, got 6"))
+        }
+    }
+
     @Test("the node's refusals come back as the ledger's one-line errors: insufficient balance, replayed nonce, wrong chain")
     func refusals() async throws {
         let node = try TestNode()

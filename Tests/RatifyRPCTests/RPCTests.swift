@@ -126,6 +126,9 @@ struct RPCTests {
             #expect(text(unknown, "error.message") == "no block at height 99: the latest height is 1")
             #expect(try await client.get("/commit?height=2").status == 404)
             #expect(try await client.get("/validators?height=50").status == 404)
+            for path in ["block", "commit", "validators"] {
+                #expect(try await client.get("/\(path)?height=\(UInt64.max)").status == 404, "the last height is unknown, not a trap")
+            }
             #expect(try await client.get("/account/xyz").status == 400)
             #expect(try await client.get("/tx/1234").status == 400)
             let pending = try await client.get("/tx/\(Hash.sha256([1]).hex)")

@@ -14,8 +14,12 @@ actor TestNode {
     private var index: [Hash: TransactionLocation] = [:]
     private var validatorSets: [Height: ValidatorSet] = [:]
 
-    init() throws {
+    /// A node whose ledger asks at least `feeMin` of every transaction.
+    init(feeMin: UInt64 = ChainFixture.parameters.feeMin) throws {
         chain = try ChainFixture()
+        var parameters = chain.ledger.parameters
+        parameters.feeMin = feeMin
+        chain.ledger = Ledger(parameters: parameters, state: chain.ledger.state)
         mempool = Mempool(limits: MempoolLimits(countMax: 1_000, bytesMax: 1 << 22, perSenderCountMax: 100), ledger: chain.ledger)
     }
 
@@ -42,11 +46,13 @@ actor TestNode {
 
     func status() -> NodeStatus {
         let key = ChainFixture.validatorKeys[0].publicKey
-        return NodeStatus(nodeID: ChainFixture.validatorKeys[0].publicKey.address, moniker: "test-node",
-                          chainID: ChainFixture.chainID, latestHeight: chain.state.lastBlockHeight,
-                          latestBlockHash: chain.blocks.last?.id.hash, latestAppHash: chain.state.appHash,
-                          latestBlockTimeMillis: chain.state.lastBlockTimeMillis, catchingUp: false,
-                          validatorPublicKey: key, votingPower: chain.state.validators.validator(at: key.address)?.votingPower ?? 0)
+        var status = NodeStatus(nodeID: ChainFixture.validatorKeys[0].publicKey.address, moniker: "test-node",
+                                chainID: ChainFixture.chainID, latestHeight: chain.state.lastBlockHeight,
+                                latestBlockHash: chain.blocks.last?.id.hash, latestAppHash: chain.state.appHash,
+                                latestBlockTimeMillis: chain.state.lastBlockTimeMillis, catchingUp: false,
+                                validatorPublicKey: key, votingPower: chain.state.validators.validator(at: key.address)?.votingPower ?? 0)
+        status.feeMin = mempool.feeMin
+        return status
     }
 
     func block(_ height: Height) -> Block? {

@@ -109,6 +109,34 @@ struct PoWChainStoreTests {
         #expect(try store.pow.tip()?.height == 1)
     }
 
+    @Test("a damaged tip at height UInt64.max, or a best-chain entry at height 0, is refused as a bad plan, not trapped on")
+    func extremeStoredHeights() throws {
+        let directory = try TemporaryDirectory("pow")
+        defer { directory.remove() }
+        let store = try NodeStore.open(dataDirectory: directory.path, genesisHash: Self.hash("genesis"))
+        defer { store.close() }
+        let pow = store.pow
+        try pow.environment.write { transaction in
+            try transaction.put(pow.databases.meta, MetaKey.powTip, StoreKey.height(UInt64.max) + Self.hash("top").bytes + Hash.zero.bytes)
+            try transaction.put(pow.databases.powBest, StoreKey.height(0), Self.hash("zero").bytes)
+        }
+        try pow.putBlock(hash: Self.hash("a1"), bytes: [1])
+        #expect(throws: StoreError.self) {
+            try pow.moveTip(disconnect: [], connect: [Self.connected("a1", height: 0, balance: 1, before: [:])],
+                            newTip: .init(height: 0, hash: Self.hash("a1"), appHash: .zero))
+        }
+        try pow.environment.write { transaction in
+            try transaction.put(pow.databases.meta, MetaKey.powTip, StoreKey.height(0) + Self.hash("zero").bytes + Hash.zero.bytes)
+            // Empty undo data, so that only the height stands between this plan and a disconnect.
+            try transaction.put(pow.databases.powUndo, Self.hash("zero").bytes, [0, 0, 0, 0])
+        }
+        #expect(throws: StoreError.self) {
+            try pow.moveTip(disconnect: [.init(height: 0, hash: Self.hash("zero"), transactionHashes: [])], connect: [],
+                            newTip: .init(height: 0, hash: .zero, appHash: .zero))
+        }
+        #expect(try pow.tip()?.height == 0)
+    }
+
     @Test("SIGKILL at random instants during reorgs: reopening gives a tip whose stored state names exactly its best chain",
           .timeLimit(.minutes(2)))
     func crashDuringReorgs() throws {

@@ -40,7 +40,7 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The node's error code for rejections (ledger 1-19, mempool 100+, else the HTTP status).
+    /// The node's error code for rejections (ledger 1-21, mempool 100+, else the HTTP status).
     public var code: Int? {
         switch self {
         case .rejected(_, let code, _), .failedInBlock(let code, _, _, _): code

@@ -11,15 +11,19 @@ public struct TransactionSender: Sendable {
     }
 
     public func send(_ payload: TransactionPayload, from key: KeyPair, options: TransactionOptions) async throws(ClientError) -> SubmitOutcome {
+        // The node's status gives what was not given: the chain id and the chain's minimum fee.
+        let nodeInfo = options.chainID != nil && options.fee != nil ? nil : try await client.get("/status").success()["node_info"]
         let chainID: String
         if let given = options.chainID {
             chainID = given
         } else {
-            guard let network = try await client.get("/status").success()["node_info"]?["network"]?.stringValue else {
+            guard let network = nodeInfo?["network"]?.stringValue else {
                 throw .badResponse(node: client.node.description, reason: "/status has no node_info.network (the chain id)")
             }
             chainID = network
         }
+        // A node that does not report min_fee gets the genesis default.
+        let fee = options.fee ?? nodeInfo?["min_fee"]?.uint64Value ?? TransactionOptions.feeDefault
         let nonce: UInt64
         if let given = options.nonce {
             nonce = given
@@ -30,7 +34,7 @@ public struct TransactionSender: Sendable {
             }
             nonce = next
         }
-        let transaction = Transaction.signed(chainID: chainID, sender: key, nonce: nonce, fee: options.fee, payload: payload)
+        let transaction = Transaction.signed(chainID: chainID, sender: key, nonce: nonce, fee: fee, payload: payload)
         return try await submit(transaction, waitFinal: options.waitFinal)
     }
 

@@ -15,8 +15,13 @@ public struct ByteReader {
 
     public var remaining: Int { buffer.count - offset }
 
+    /// Checks that `count` more bytes are left; a negative count is refused rather than
+    /// trusted, so no caller can form a backwards range from it.
     @inline(__always)
     func require(_ count: Int, _ field: StaticString) throws(DecodeError) {
+        if count < 0 {
+            throw DecodeError(.invalid("negative length \(count)"), field: "\(field)", offset: offset)
+        }
         if count > buffer.count - offset {
             throw DecodeError(.truncated(needed: count - (buffer.count - offset)), field: "\(field)", offset: offset)
         }
@@ -136,7 +141,8 @@ public struct ByteReader {
         _: T.Type, max: Int, minimumItemBytes: Int = 1, _ field: StaticString
     ) throws(DecodeError) -> [T] {
         let count = try readCount(max: max, field)
-        try require(count * Swift.max(minimumItemBytes, 0), field)
+        let (bytesMin, overflow) = count.multipliedReportingOverflow(by: Swift.max(minimumItemBytes, 0))
+        try require(overflow ? Int.max : bytesMin, field)
         var items: [T] = []
         items.reserveCapacity(count)
         for _ in 0..<count { items.append(try T(from: &self)) }

@@ -15,7 +15,7 @@ extension Genesis {
     static let accountKeys = ["address", "balance"]
     static let stakingKeys = [
         "power_unit", "max_validators", "unbonding_blocks", "slash_fraction_double_sign", "slash_fraction_downtime",
-        "downtime_window", "min_signed_per_window", "jail_blocks", "evidence_max_age_blocks",
+        "downtime_window", "min_signed_per_window", "jail_blocks", "evidence_max_age_blocks", "min_fee",
     ]
     static let powKeys = ["initial_bits", "target_block_ms", "retarget", "asert_half_life_s", "confirmations", "epoch_length"]
 
@@ -101,6 +101,7 @@ extension Genesis {
         if let f = reader.optional("min_signed_per_window") { params.minSignedPerWindow = try f.uint64() }
         if let f = reader.optional("jail_blocks") { params.jailBlocks = try f.uint64() }
         if let f = reader.optional("evidence_max_age_blocks") { params.evidenceMaxAgeBlocks = try f.uint64() }
+        if let f = reader.optional("min_fee") { params.minFee = try f.uint64() }
         return params
     }
 
@@ -183,6 +184,7 @@ extension Genesis {
             M("min_signed_per_window", Self.amount(staking.minSignedPerWindow)),
             M("jail_blocks", Self.amount(staking.jailBlocks)),
             M("evidence_max_age_blocks", Self.amount(staking.evidenceMaxAgeBlocks)),
+            M("min_fee", Self.amount(staking.minFee)),
         ]
         let powJSON: [M] = [
             M("initial_bits", .string(Self.bitsHex(pow.initialBits))),

@@ -60,9 +60,14 @@ extension Genesis {
             ("downtime_window", staking.downtimeWindow),
             ("jail_blocks", staking.jailBlocks),
             ("evidence_max_age_blocks", staking.evidenceMaxAgeBlocks),
+            // A zero fee would let any fresh key write account records for free.
+            ("min_fee", staking.minFee),
         ]
         for (key, value) in atLeastOne where value < 1 {
             throw fail("staking." + key, "expected at least 1, got 0")
+        }
+        if staking.downtimeWindow > StakingParams.downtimeWindowMax {
+            throw fail("staking.downtime_window", "expected at most \(StakingParams.downtimeWindowMax) blocks, got \(staking.downtimeWindow)")
         }
         if staking.minSignedPerWindow > staking.downtimeWindow {
             throw fail("staking.min_signed_per_window",
@@ -116,6 +121,10 @@ extension Genesis {
             }
             if validator.stake < staking.powerUnit {
                 throw fail(path + ".stake", "\(validator.stake) is below staking.power_unit \(staking.powerUnit); a validator needs at least one unit of voting power")
+            }
+            let powerMax = Self.powerPerValidatorMax(maxValidators: staking.maxValidators)
+            if power(of: validator) > powerMax {
+                throw fail(path + ".stake", "voting power \(power(of: validator)) exceeds \(powerMax), the most one of staking.max_validators \(staking.maxValidators) validators may have; raise staking.power_unit")
             }
             let (stakeSum, stakeOverflow) = totalStake.addingReportingOverflow(validator.stake)
             if stakeOverflow { throw fail(path + ".stake", "total stake exceeds \(UInt64.max)") }

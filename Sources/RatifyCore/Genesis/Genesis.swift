@@ -22,6 +22,13 @@ public struct Genesis: Hashable, Sendable, CanonicalEncodable {
     /// The largest total voting power, as in CometBFT (`MaxTotalVotingPower` = Int64.max / 8),
     /// so that proposer priorities (which add and subtract powers) never overflow Int64.
     public static let totalPowerMax: UInt64 = UInt64(Int64.max) / 8
+
+    /// The most voting power one validator may have: with at most `staking.max_validators` in
+    /// the set, powers within this keep the set's total within `totalPowerMax` whatever is
+    /// staked later (the ledger refuses stakes beyond it).
+    public static func powerPerValidatorMax(maxValidators: UInt64) -> UInt64 {
+        totalPowerMax / max(maxValidators, 1)
+    }
     /// Domain tag of the genesis hash, so the hash can never collide with another structure's.
     public static let hashDomain = "ratify/genesis/v1"
 

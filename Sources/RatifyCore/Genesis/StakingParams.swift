@@ -1,4 +1,4 @@
-/// Staking, slashing and jailing rules, read by the ledger. Block counts are heights.
+/// Staking, slashing and jailing rules and the fee floor, read by the ledger. Block counts are heights.
 public struct StakingParams: Hashable, Sendable, CanonicalEncodable {
     /// Stake units per unit of voting power (power = stake / power_unit, rounded down), like
     /// Cosmos's power reduction; a validator needs at least one unit of power.
@@ -13,12 +13,18 @@ public struct StakingParams: Hashable, Sendable, CanonicalEncodable {
     public var slashFractionDowntime = PartsPerMillion(clamping: 100)
     /// Window, in blocks, over which signed precommits are counted for downtime.
     public var downtimeWindow: UInt64 = 100
+    /// Each validator record keeps one bit per block of the window: a million blocks is a
+    /// 125 KB bitmap, well inside what a stored record may hold.
+    public static let downtimeWindowMax: UInt64 = 1_000_000
     /// Precommits a validator must have in each window, or it is slashed and jailed.
     public var minSignedPerWindow: UInt64 = 50
     /// Blocks a jailed validator stays out of the set.
     public var jailBlocks: UInt64 = 600
     /// Evidence older than this many blocks is rejected.
     public var evidenceMaxAgeBlocks: UInt64 = 100_000
+    /// The smallest fee a transaction may carry; at least 1, so a key with no balance can
+    /// neither pass the mempool nor write any state (docs/LEDGER.md, "Fees").
+    public var minFee: UInt64 = 1
 
     public init() {}
 
@@ -32,5 +38,6 @@ public struct StakingParams: Hashable, Sendable, CanonicalEncodable {
         writer.write(minSignedPerWindow)
         writer.write(jailBlocks)
         writer.write(evidenceMaxAgeBlocks)
+        writer.write(minFee)
     }
 }

@@ -158,10 +158,12 @@ public final class ValidatorNode: Service {
             status: {
                 let chain = await driver.chain
                 let power = chain.validators.validator(at: validatorKey.publicKey.address)?.votingPower ?? 0
-                return NodeStatus(nodeID: nodeID, moniker: moniker, chainID: chain.chainID, latestHeight: chain.lastBlockHeight,
-                                  latestBlockHash: chain.lastBlockHeight > 0 ? chain.lastBlockID.hash : nil,
-                                  latestAppHash: chain.appHash, latestBlockTimeMillis: chain.lastBlockTimeMillis,
-                                  catchingUp: false, validatorPublicKey: validatorKey.publicKey, votingPower: power)
+                var status = NodeStatus(nodeID: nodeID, moniker: moniker, chainID: chain.chainID, latestHeight: chain.lastBlockHeight,
+                                        latestBlockHash: chain.lastBlockHeight > 0 ? chain.lastBlockID.hash : nil,
+                                        latestAppHash: chain.appHash, latestBlockTimeMillis: chain.lastBlockTimeMillis,
+                                        catchingUp: false, validatorPublicKey: validatorKey.publicKey, votingPower: power)
+                status.feeMin = mempool.feeMin
+                return status
             },
             block: { try? store.blocks.block(height: $0) },
             commit: { try? store.blocks.commit(height: $0) },

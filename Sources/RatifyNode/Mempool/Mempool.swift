@@ -13,7 +13,8 @@ import Synchronization
 ///    a transaction whose signature this node already checked (`VerifiedSignatures`: in a
 ///    proposal, or before its block) is not checked again;
 /// 5. under the lock: nonce = account nonce + the sender's pending count, balance covers every
-///    pending fee and amount plus this one, then the per-sender and pool limits.
+///    pending fee and amount plus this one, then the per-sender limit, then the pool's limits
+///    (a full pool evicts lower-fee transactions of other senders for one that pays more).
 ///
 /// Everything held has a verified signature, so `verifiedHashes(in:)` tells the block
 /// validator and executor which signatures they need not check again; what they check
@@ -38,6 +39,8 @@ public final class Mempool: Sendable {
     }
 
     public var count: Int { pool.withLock { $0.count } }
+    /// The smallest fee admitted: the ledger's, from genesis `staking.min_fee`.
+    public var feeMin: UInt64 { pool.withLock { $0.ledger.parameters.feeMin } }
     public var bytesTotal: Int { pool.withLock { $0.bytesTotal } }
     public func contains(_ hash: Hash) -> Bool { pool.withLock { $0.contains(hash) } }
     public func pendingCount(from sender: Address) -> Int { pool.withLock { $0.pendingCount(from: sender) } }
@@ -127,7 +130,8 @@ public final class Mempool: Sendable {
     }
 
     /// Transactions for a proposal: at most `maxCount` whose encodings total at most
-    /// `maxBytes`, nonce order per sender, senders taking turns (see `TransactionPool.reap`).
+    /// `maxBytes`, highest fee first, nonce order per sender, senders with equal fees taking
+    /// turns (see `TransactionPool.reap`).
     /// They stay in the pool until `update` sees them committed.
     public func reap(maxBytes: Int, maxCount: Int) -> [Transaction] {
         pool.withLock { $0.reap(bytesMax: maxBytes, countMax: maxCount) }

@@ -2,7 +2,7 @@ import RatifyCore
 import RatifyLedger
 
 /// Why the mempool refused a transaction. Ledger rejections keep the ledger's code
-/// (docs/LEDGER.md, 1-19); the mempool's own reasons use 100 and up (docs/NODE.md).
+/// (docs/LEDGER.md, 1-21); the mempool's own reasons use 100 and up (docs/NODE.md).
 public enum MempoolError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The bytes are not a canonical transaction encoding.
     case malformed(DecodeError)
@@ -10,8 +10,10 @@ public enum MempoolError: Error, Equatable, Sendable, CustomStringConvertible {
     case tooLarge(bytes: Int, bytesMax: Int)
     /// The same transaction (same hash) is already pending.
     case duplicate(Hash)
-    /// The pool holds its maximum count or bytes; nothing is evicted to make room.
-    case full(countMax: Int, bytesMax: Int)
+    /// The pool holds its maximum count or bytes, and evicting cheaper transactions cannot
+    /// make room: those that would go pay `feeToExceed` or more (nil: nothing can be evicted
+    /// for this sender, whose own pending transactions fill the pool).
+    case full(countMax: Int, bytesMax: Int, feeToExceed: UInt64?)
     /// The sender already has the maximum number of pending transactions.
     case senderFull(sender: Address, countMax: Int)
     /// A batch handed to `add(batch:)` was longer than `Mempool.batchCountMax`.
@@ -39,7 +41,9 @@ public enum MempoolError: Error, Equatable, Sendable, CustomStringConvertible {
             "transaction too large: \(bytes) bytes, at most \(bytesMax)"
         case .duplicate(let hash):
             "duplicate transaction: \(hash.hex) is already pending"
-        case .full(let countMax, let bytesMax):
+        case .full(let countMax, let bytesMax, .some(let feeToExceed)):
+            "mempool full (\(countMax) transactions or \(bytesMax) bytes): pay a fee above \(feeToExceed) to replace cheaper transactions, or retry after the next block"
+        case .full(let countMax, let bytesMax, .none):
             "mempool full (\(countMax) transactions or \(bytesMax) bytes): retry after the next block"
         case .senderFull(let sender, let countMax):
             "too many pending transactions from sender \(sender.hex) (at most \(countMax)): wait for some to be committed"

@@ -1,5 +1,6 @@
-/// The mempool's bounds, from `[mempool]` in config.toml. Hitting one is an error returned to
-/// the submitter, never an eviction of what is already held.
+/// The mempool's bounds, from `[mempool]` in config.toml. Hitting the per-sender cap is an
+/// error returned to the submitter; hitting the pool's count or bytes evicts lower-fee
+/// transactions for one that pays more, and refuses otherwise.
 public struct MempoolLimits: Hashable, Sendable {
     /// Transactions held in total.
     public var countMax: Int

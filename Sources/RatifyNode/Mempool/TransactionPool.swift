@@ -9,6 +9,9 @@ import RatifyLedger
 /// - a sender's pending transactions carry the consecutive nonces `account.nonce, +1, ...`;
 /// - the sum of their costs (fee + amount spent) is at most the account's balance;
 /// - `count`, `bytesTotal` and per-sender counts are within `limits`.
+///
+/// Fees rank transactions (docs/NODE.md, "Mempool"): a full pool evicts the lowest-fee
+/// transaction for one that pays more, and `reap` hands the proposer the highest fees first.
 struct TransactionPool: Sendable {
     struct Entry: Sendable {
         var transaction: Transaction
@@ -71,7 +74,8 @@ struct TransactionPool: Sendable {
     }
 
     /// Admits a transaction whose signature has been verified. Validity is checked before
-    /// capacity, so a bad transaction hears what is wrong with it rather than "full".
+    /// capacity, so a bad transaction hears what is wrong with it rather than "full". A full
+    /// pool makes room only by evicting transactions that pay a strictly lower fee.
     mutating func admit(_ transaction: Transaction, hash: Hash, bytesCount: Int) -> MempoolError? {
         if contains(hash) { return .duplicate(hash) }
         if let error = Self.checkStateless(transaction, parameters: ledger.parameters) { return error }
@@ -82,19 +86,70 @@ struct TransactionPool: Sendable {
         if queue.entries.count >= limits.perSenderCountMax {
             return .senderFull(sender: senderAddress, countMax: limits.perSenderCountMax)
         }
-        if count >= limits.countMax || bytesTotal > limits.bytesMax - bytesCount {
-            return .full(countMax: limits.countMax, bytesMax: limits.bytesMax)
-        }
+        if let error = makeRoom(bytesCount: bytesCount, fee: transaction.fee, sparing: senderAddress) { return error }
         let entry = Entry(transaction: transaction, hash: hash, bytesCount: bytesCount,
                           cost: transaction.fee + Self.spend(of: transaction.payload), sequence: sequenceNext)
         sequenceNext += 1
-        var updated = queue
+        var updated = senders[senderAddress] ?? SenderQueue()
         updated.entries.append(entry)
         updated.costTotal += entry.cost
         senders[senderAddress] = updated
         senderByHash[hash] = senderAddress
         bytesTotal += bytesCount
         return nil
+    }
+
+    /// Makes room for one more transaction of `bytesCount` bytes paying `fee`, or says why not.
+    /// Victims are the last pending transactions of other senders (evicting a sender's last
+    /// nonce leaves its sequence without a gap), lowest fee first, the newest first among
+    /// equal fees. Room is made only when every victim pays strictly less than `fee`, so fresh
+    /// keys cannot push out what pays more, and nothing is evicted when room cannot be made.
+    private mutating func makeRoom(bytesCount: Int, fee: UInt64, sparing newcomer: Address) -> MempoolError? {
+        func hasRoom(count: Int, bytes: Int) -> Bool {
+            count < limits.countMax && bytes <= limits.bytesMax - bytesCount
+        }
+        if hasRoom(count: count, bytes: bytesTotal) { return nil }
+        guard bytesCount <= limits.bytesMax else {
+            return .full(countMax: limits.countMax, bytesMax: limits.bytesMax, feeToExceed: nil)
+        }
+        // The room eviction would make, planned before anything is evicted. Usually one victim
+        // is enough, so the plan allocates nothing until a second is needed.
+        var plannedCount: [Address: Int] = [:]
+        var victims: [(sender: Address, entry: Entry)] = []
+        var countAfter = count, bytesAfter = bytesTotal
+        while !hasRoom(count: countAfter, bytes: bytesAfter) {
+            var cheapest: (sender: Address, entry: Entry)?
+            for (sender, queue) in senders where sender != newcomer {
+                let left = queue.entries.count - plannedCount[sender, default: 0]
+                guard left > 0 else { continue }
+                let tail = queue.entries[left - 1]
+                if let current = cheapest, (tail.transaction.fee, current.entry.sequence) >= (current.entry.transaction.fee, tail.sequence) {
+                    continue
+                }
+                cheapest = (sender, tail)
+            }
+            guard let victim = cheapest else {
+                return .full(countMax: limits.countMax, bytesMax: limits.bytesMax, feeToExceed: nil)
+            }
+            plannedCount[victim.sender, default: 0] += 1
+            victims.append(victim)
+            countAfter -= 1
+            bytesAfter -= victim.entry.bytesCount
+        }
+        let feeToExceed = victims.map(\.entry.transaction.fee).max() ?? 0
+        guard fee > feeToExceed else {
+            return .full(countMax: limits.countMax, bytesMax: limits.bytesMax, feeToExceed: feeToExceed)
+        }
+        for victim in victims { evictLast(of: victim.sender) }
+        return nil
+    }
+
+    /// Drops `sender`'s highest-nonce pending transaction.
+    private mutating func evictLast(of sender: Address) {
+        guard var queue = senders[sender], let last = queue.entries.popLast() else { return }
+        queue.costTotal -= last.cost
+        forget(last, from: sender)
+        senders[sender] = queue.entries.isEmpty ? nil : queue
     }
 
     /// Nonce and balance of `transaction` as the next of `pending` for `account`.
@@ -113,34 +168,58 @@ struct TransactionPool: Sendable {
         return nil
     }
 
-    /// Up to `countMax` transactions whose encodings total at most `bytesMax`, in nonce order
-    /// per sender, one per sender per turn. Senders take turns in the arrival order of their
-    /// oldest pending transaction, so the result depends only on the pool's contents and order.
-    /// A sender whose next transaction does not fit is skipped from then on (its later nonces
-    /// could not execute without it); the others keep filling.
+    /// Up to `countMax` transactions whose encodings total at most `bytesMax`, highest fee
+    /// first, each sender's in nonce order: at every step the best of the senders' next
+    /// transactions is taken. Among equal fees senders take turns (one transaction each per
+    /// turn, in the arrival order of their oldest pending transaction), so the result depends
+    /// only on the pool's contents and order. A sender whose next transaction does not fit is
+    /// skipped from then on (its later nonces could not execute without it).
     func reap(bytesMax: Int, countMax: Int) -> [Transaction] {
         guard bytesMax > 0, countMax > 0 else { return [] }
-        var queues = senders.values.filter { !$0.entries.isEmpty }
+        let queues = senders.values.filter { !$0.entries.isEmpty }
             .sorted { $0.entries[0].sequence < $1.entries[0].sequence }
-            .map { (entries: $0.entries, next: 0) }
+            .map(\.entries)
+        // Each sender's next transaction, kept sorted so that the best is last.
+        var heads = queues.indices.map { ReapHead(fee: queues[$0][0].transaction.fee, position: 0, senderRank: $0) }
+        heads.sort { $0.isTakenAfter($1) }
         var reaped: [Transaction] = []
         reaped.reserveCapacity(min(countMax, count))
         var bytesLeft = bytesMax
-        while !queues.isEmpty && reaped.count < countMax {
-            var stillTaking: [(entries: [Entry], next: Int)] = []
-            stillTaking.reserveCapacity(queues.count)
-            for var queue in queues {
-                guard reaped.count < countMax else { break }
-                let entry = queue.entries[queue.next]
-                guard entry.bytesCount <= bytesLeft else { continue }
-                reaped.append(entry.transaction)
-                bytesLeft -= entry.bytesCount
-                queue.next += 1
-                if queue.next < queue.entries.count { stillTaking.append(queue) }
-            }
-            queues = stillTaking
+        while reaped.count < countMax, let head = heads.popLast() {
+            let entries = queues[head.senderRank]
+            let entry = entries[head.position]
+            guard entry.bytesCount <= bytesLeft else { continue }
+            reaped.append(entry.transaction)
+            bytesLeft -= entry.bytesCount
+            let nextPosition = head.position + 1
+            guard nextPosition < entries.count else { continue }
+            let next = ReapHead(fee: entries[nextPosition].transaction.fee, position: nextPosition, senderRank: head.senderRank)
+            heads.insert(next, at: Self.insertionIndex(of: next, in: heads))
         }
         return reaped
+    }
+
+    /// One sender's next transaction during `reap`: its fee, its place in the sender's queue
+    /// (the sender's turn) and the sender's rank by oldest arrival.
+    struct ReapHead {
+        var fee: UInt64
+        var position: Int
+        var senderRank: Int
+
+        /// Whether `self` is reaped after `other`: a lower fee, then a later turn, then a later sender.
+        func isTakenAfter(_ other: ReapHead) -> Bool {
+            (fee, other.position, other.senderRank) < (other.fee, position, senderRank)
+        }
+    }
+
+    /// Where `head` goes in `heads` (sorted by `isTakenAfter`, best last), by binary search.
+    private static func insertionIndex(of head: ReapHead, in heads: [ReapHead]) -> Int {
+        var low = 0, high = heads.count
+        while low < high {
+            let middle = low + (high - low) / 2
+            if heads[middle].isTakenAfter(head) { low = middle + 1 } else { high = middle }
+        }
+        return low
     }
 
     /// After a block: forgets the block's transactions, adopts the new state, and re-checks

@@ -192,6 +192,7 @@ public final class PoWNode: Service {
                                         latestBlockHash: tip.height > 0 ? Hash(Array(tip.hash.internalBytes.reversed())) : nil,
                                         latestAppHash: tip.appHash, latestBlockTimeMillis: UInt64(tip.timeSeconds) * 1_000,
                                         catchingUp: false, validatorPublicKey: minerKey.publicKey, votingPower: 0)
+                status.feeMin = mempool.feeMin
                 status.pow = PoWStatus(tipHash: tip.hash.displayHex, chainWorkHex: tip.chainWork.hex, bitsHex: tip.bits.hex,
                                        finalHeight: tip.finalHeight, confirmations: driver.settings.confirmations,
                                        miningThreads: miningThreads)

@@ -16,6 +16,9 @@ public struct NodeStatus: Sendable, Equatable {
     public var votingPower: Int64
     /// Proof-of-work chains: the tip's work and the k-confirmation final height.
     public var pow: PoWStatus?
+    /// The chain's minimum transaction fee (genesis `staking.min_fee`), which `ratify tx` pays
+    /// by default; nil when the node does not say.
+    public var feeMin: UInt64?
 
     public init(nodeID: Address, moniker: String, chainID: String, latestHeight: Height, latestBlockHash: Hash?,
                 latestAppHash: Hash, latestBlockTimeMillis: UInt64, catchingUp: Bool, validatorPublicKey: PublicKey?,

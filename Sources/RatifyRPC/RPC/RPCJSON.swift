@@ -25,7 +25,7 @@ enum RPCJSON {
                 Member("id", .string(status.nodeID.hex)),
                 Member("network", .string(status.chainID)),
                 Member("moniker", .string(status.moniker)),
-            ])),
+            ] + (status.feeMin.map { [Member("min_fee", amount($0))] } ?? []))),
             Member("sync_info", .object([
                 Member("latest_block_hash", status.latestBlockHash.map(hex) ?? .null),
                 Member("latest_app_hash", hex(status.latestAppHash)),

@@ -128,7 +128,9 @@ public struct PoWChainStore: Sendable {
         try environment.write { transaction in
             var height = try Self.tip(in: transaction, databases)?.height ?? 0
             for block in disconnect {
-                guard block.height == height, try transaction.get(databases.powBest, StoreKey.height(height)) == block.hash.bytes else {
+                // Height 0 is genesis, never disconnected (and the height below it does not exist).
+                guard block.height == height, height > 0,
+                      try transaction.get(databases.powBest, StoreKey.height(height)) == block.hash.bytes else {
                     throw StoreError.corrupted(path: path, reason: "cannot disconnect \(block.hash) at height \(block.height): it is not the best chain's tip (height \(height))")
                 }
                 guard let bytes = try transaction.get(databases.powUndo, block.hash.bytes) else {
@@ -141,8 +143,8 @@ public struct PoWChainStore: Sendable {
                 height -= 1
             }
             for block in connect {
-                guard block.height == height + 1 else {
-                    throw StoreError.heightOutOfOrder(path: path, expected: height + 1, got: block.height)
+                guard height < UInt64.max, block.height == height + 1 else {
+                    throw StoreError.heightOutOfOrder(path: path, expected: height &+ 1, got: block.height)
                 }
                 guard try transaction.get(databases.powBlocks, block.hash.bytes) != nil else {
                     throw StoreError.invalidRecord(database: databases.powBlocks.name, reason: "block \(block.hash) joins the best chain but is not stored")
