@@ -8,17 +8,6 @@ import Testing
 struct VerifiedSignaturesTests {
     static let limits = MempoolLimits(countMax: 1_000, bytesMax: 1 << 20, perSenderCountMax: 50)
 
-    @Test("the cache keeps the newest `capacity` hashes and forgets the oldest first")
-    func boundedFIFO() {
-        var cache = VerifiedSignatures(capacity: 3)
-        let hashes = (0..<5).map { Hash.sha256([UInt8($0)]) }
-        for hash in hashes { cache.insert(hash) }
-        cache.insert(hashes[4])  // again: no second slot
-        #expect(cache.count == 3)
-        #expect(!cache.contains(hashes[0]) && !cache.contains(hashes[1]))
-        #expect(cache.contains(hashes[2]) && cache.contains(hashes[3]) && cache.contains(hashes[4]))
-    }
-
     @Test("a transaction whose signature a proposal's check recorded stays verified after its block, and is not checked again at admission")
     func recordedSkipsAdmissionCheck() async throws {
         var chain = try ChainFixture()

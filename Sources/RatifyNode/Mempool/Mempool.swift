@@ -10,7 +10,7 @@ import Synchronization
 /// 2. duplicates by hash, before any signature work;
 /// 3. chain id, fee minimum, positive amounts;
 /// 4. the signature, once, outside the lock; a batch is verified in parallel across cores, and
-///    a transaction whose signature this node already checked (`VerifiedSignatures`: in a
+///    a transaction whose signature this node already checked (`verifiedSignatures`: in a
 ///    proposal, or before its block) is not checked again;
 /// 5. under the lock: nonce = account nonce + the sender's pending count, balance covers every
 ///    pending fee and amount plus this one, then the per-sender limit, then the pool's limits
@@ -28,7 +28,10 @@ public final class Mempool: Sendable {
     public static let verifiedSignaturesMax = 100_000
 
     private let pool: Mutex<TransactionPool>
-    private let verifiedSignatures = Mutex(VerifiedSignatures(capacity: Mempool.verifiedSignaturesMax))
+    /// Hashes of transactions whose signatures this node checked and found good. A hash covers
+    /// its transaction's signature, so one found here stands for a good signature: a
+    /// transaction met first in a proposal, or gossiped again after its block, is checked once.
+    private let verifiedSignatures = Mutex(SeenSet(capacity: Mempool.verifiedSignaturesMax))
 
     public init(limits: MempoolLimits, ledger: Ledger) {
         pool = Mutex(TransactionPool(limits: limits, ledger: ledger))

@@ -1,26 +1,26 @@
-import RatifyCore
-
-/// The digests of recently seen messages, to drop duplicates before any signature check.
-/// Bounded: past `capacity`, the oldest digest is forgotten (FIFO ring beside a hash set).
-struct SeenSet: Sendable {
-    let capacity: Int
+/// The most recent `capacity` hashes seen, the oldest forgotten first (a FIFO ring beside a hash
+/// set). Gossip keeps the digests of recent messages in one, to drop duplicates before any
+/// signature check; the mempool the hashes of transactions whose signatures it checked.
+public struct SeenSet: Sendable {
+    public let capacity: Int
     private var members: Set<Hash> = []
     private var ring: [Hash] = []
     private var next = 0
 
-    init(capacity: Int) {
+    public init(capacity: Int) {
         precondition(capacity > 0)
         self.capacity = capacity
         members.reserveCapacity(capacity)
         ring.reserveCapacity(capacity)
     }
 
-    var count: Int { members.count }
+    public var count: Int { members.count }
 
-    func contains(_ digest: Hash) -> Bool { members.contains(digest) }
+    public func contains(_ digest: Hash) -> Bool { members.contains(digest) }
 
     /// Inserts a digest; false when it was already there.
-    mutating func insert(_ digest: Hash) -> Bool {
+    @discardableResult
+    public mutating func insert(_ digest: Hash) -> Bool {
         guard members.insert(digest).inserted else { return false }
         if ring.count < capacity {
             ring.append(digest)
@@ -34,7 +34,7 @@ struct SeenSet: Sendable {
 
     /// Forgets a digest (a message that could not be delivered, so a later copy is taken).
     /// Its ring slot stays until overwritten; removing it there too is not needed for the bound.
-    mutating func remove(_ digest: Hash) {
+    public mutating func remove(_ digest: Hash) {
         members.remove(digest)
     }
 }
