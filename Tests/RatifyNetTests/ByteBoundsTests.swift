@@ -1,0 +1,154 @@
+import NIOCore
+import NIOPosix
+import RatifyCore
+import Synchronization
+import Testing
+@testable import RatifyNet
+
+/// Memory by bytes: send queues, catch-up serving, send rate and the UDP socket, against real
+/// sockets with peers that do not read or that flood.
+@Suite("byte bounds", .serialized)
+struct ByteBoundsTests {
+    final class Peak: Sendable {
+        let bytes = Mutex(0)
+        func record(_ value: Int) { bytes.withLock { $0 = max($0, value) } }
+        var value: Int { bytes.withLock { $0 } }
+    }
+
+    /// Samples `read` every 5 ms until `done` holds or `seconds` pass; returns the largest value.
+    static func peak(seconds: Double, _ read: @escaping @Sendable () -> Int, until done: @escaping @Sendable () -> Bool) async -> Int {
+        let peak = Peak()
+        _ = await Wait.until(seconds: seconds) {
+            peak.record(read())
+            return done()
+        }
+        peak.record(read())
+        return peak.value
+    }
+
+    @Test("a peer that asks for blocks and never reads is served only while its channel drains: the node holds a bounded queue for it and keeps the session")
+    func nonReaderAskingForBlocks() async throws {
+        let logs = LogStore()
+        var config = makeConfig(1)
+        config.serveQueueBytesMax = 512 * 1024
+        config.blockRequestsPerSecond = 1_000_000 // let every request through to the serving check
+        config.blockRequestsBurst = 1_000_000
+        let b = PeerManager(config: config, group: testGroup, logger: logs.logger())
+        let block = NetSamples.block(transactions: 400)
+        let commit = NetSamples.commit()
+        b.setBlockProvider { _ in (block, commit) }
+        try await b.start()
+        let raw = try await RawPeer(port: b.listeningPort ?? 0)
+        let key = NetSamples.nodeKey(8)
+        var (sender, _) = try await raw.handshake(as: key, expected: b.nodeID)
+        #expect(await Wait.until { b.connectedPeers == [key.publicKey.address] })
+        try await raw.channel.setOption(.autoRead, value: false).get()
+        // 3,000 requests for a ~100 KiB block each: ~300 MiB if every one were answered.
+        var requests: [UInt8] = []
+        for height in 0..<3_000 { requests += try RawPeer.sealedFrame(.blockRequest(height: Height(height + 1)), &sender) }
+        try await raw.write(requests)
+        let answerBytes = PeerSession.queuedCost(plaintextBytes: NetMessage.block(block).encoded.count)
+            + PeerSession.queuedCost(plaintextBytes: NetMessage.commit(commit).encoded.count)
+        let peak = await Self.peak(seconds: 3, { b.stats.queuedBytes }, until: { false })
+        #expect(peak > 0, "the node did answer while the channel drained")
+        // Serving stops at the serve threshold: at most one more answer goes past it.
+        #expect(peak <= config.serveQueueBytesMax + answerBytes, "queued \(peak) bytes for a peer that does not read")
+        #expect(b.connectedPeers == [key.publicKey.address], "a slow reader of catch-up is not disconnected")
+        await raw.close()
+        await b.shutdown()
+    }
+
+    @Test("two peers that never read: each is cut at its share of the global budget, and the node's total queue never exceeds the global cap")
+    func globalSendBudget() async throws {
+        let logs = LogStore()
+        var config = makeConfig(1)
+        config.maxPeers = 2
+        config.sendQueueBytesMax = 64 * 1024 * 1024
+        config.sendQueueBytesTotalMax = 4 * 1024 * 1024
+        let b = PeerManager(config: config, group: testGroup, logger: logs.logger())
+        try await b.start()
+        var raws: [RawPeer] = []
+        for index in 8...9 {
+            let raw = try await RawPeer(port: b.listeningPort ?? 0)
+            _ = try await raw.handshake(as: NetSamples.nodeKey(index), expected: b.nodeID)
+            try await raw.channel.setOption(.autoRead, value: false).get()
+            raws.append(raw)
+        }
+        #expect(await Wait.until { b.connectedPeers.count == 2 })
+        let block = NetMessage.block(NetSamples.block(transactions: 400))
+        let peak = Peak()
+        for _ in 0..<2_000 where !b.connectedPeers.isEmpty {
+            b.broadcastUnfiltered(block)
+            peak.record(b.stats.queuedBytes)
+        }
+        #expect(await Wait.until { b.stats.disconnects["slow_peer", default: 0] == 2 })
+        #expect(peak.value > config.sendQueueBytesTotalMax / 4, "the queues did fill")
+        #expect(peak.value <= config.sendQueueBytesTotalMax)
+        #expect(await Wait.until { b.stats.queuedBytes == 0 && b.sendBudget.queuedBytes.load(ordering: .relaxed) == 0 },
+                "every queued byte is given back when the sessions close")
+        for raw in raws { await raw.close() }
+        await b.shutdown()
+    }
+
+    @Test("send_rate holds: 3 MiB to a peer at 1 MiB/s (burst 1 MiB) take at least 2 seconds")
+    func sendRate() async throws {
+        let logs = LogStore()
+        let b = PeerManager(config: makeConfig(1), group: testGroup, logger: logs.logger(), verifier: testVerifier)
+        try await b.start()
+        // A sender limited to 1 MiB/s, towards b.
+        var config = makeConfig(2, peers: [address(of: b)])
+        config.sendBytesPerSecond = 1024 * 1024
+        let limited = PeerManager(config: config, group: testGroup, logger: logs.logger(), verifier: testVerifier)
+        try await limited.start()
+        #expect(await Wait.until { limited.connectedPeers == [b.nodeID] })
+        let inbox = Inbox(b)
+        let blocks = (0..<50).map { NetSamples.block(height: Height(100 + $0), transactions: 400) }
+        let totalBytes = blocks.reduce(0) { $0 + NetMessage.block($1).encoded.count }
+        #expect(totalBytes >= 3 * 1024 * 1024 - 256 * 1024)
+        let start = ContinuousClock.now
+        for block in blocks { #expect(limited.send(.block(block), to: b.nodeID)) }
+        #expect(await Wait.until(seconds: 30) { inbox.count { if case .block = $0.message { true } else { false } } == blocks.count })
+        let elapsed = ContinuousClock.now - start
+        let floorSeconds = Double(totalBytes - 1024 * 1024) / Double(1024 * 1024) * 0.9
+        #expect(elapsed >= .milliseconds(Int(floorSeconds * 1000)), "\(totalBytes) bytes arrived in \(elapsed)")
+        await limited.shutdown()
+        await b.shutdown()
+    }
+
+    @Test("a UDP flood is rate limited before any lookup or decryption")
+    func udpFlood() async throws {
+        let logs = LogStore()
+        var config = makeConfig(1, udp: true)
+        config.udpDatagramsPerSecond = 200
+        let b = PeerManager(config: config, group: testGroup, logger: logs.logger())
+        try await b.start()
+        let port = try #require(b.udpListeningPort)
+        let socket = try await DatagramBootstrap(group: testGroup).bind(host: "127.0.0.1", port: 0).get()
+        let target = try SocketAddress(ipAddress: "127.0.0.1", port: port)
+        // Well-formed headers naming no session: each one that passes the limiter costs a lookup.
+        var datagram = [UInt8](repeating: 0, count: 100)
+        datagram[0] = PeerManager.datagramVersion
+        let sent = 3_000
+        let start = ContinuousClock.now
+        for index in 0..<sent {
+            var buffer = socket.allocator.buffer(capacity: datagram.count)
+            datagram[1] = UInt8(truncatingIfNeeded: index)
+            buffer.writeBytes(datagram)
+            socket.write(AddressedEnvelope(remoteAddress: target, data: buffer), promise: nil)
+            if index % 100 == 99 { socket.flush() }
+        }
+        socket.flush()
+        // Loopback may drop some under the burst; count what arrived.
+        _ = await Wait.until(seconds: 5) { b.stats.udpRejected.values.reduce(0, +) >= sent }
+        let elapsed = ContinuousClock.now - start
+        let rejected = b.stats.udpRejected
+        let limited = rejected["rate_limited", default: 0]
+        let examined = rejected.values.reduce(0, +) - limited
+        let allowance = 200 + Int(200 * Double(elapsed.components.seconds + 1))
+        #expect(limited > 0, "rejected: \(rejected)")
+        #expect(examined <= allowance, "\(examined) datagrams got past a 200/s limiter in \(elapsed): \(rejected)")
+        #expect(examined >= 100, "the limiter lets the burst through: \(rejected)")
+        try await socket.close()
+        await b.shutdown()
+    }
+}
