@@ -151,4 +151,45 @@ struct ByteBoundsTests {
         try await socket.close()
         await b.shutdown()
     }
+
+    @Test("block reassembly is capped over all peers: past the total the largest reassembly in progress is dropped, and sessions stay up")
+    func assemblyTotal() async throws {
+        let logs = LogStore()
+        var config = makeConfig(1)
+        config.assemblyBytesTotalMax = 300 * 1024
+        let b = PeerManager(config: config, group: testGroup, logger: logs.logger())
+        try await b.start()
+        let port = try #require(b.listeningPort)
+        // Two blocks of five parts each; every peer sends all but the last part, so neither completes.
+        var peers: [(raw: RawPeer, key: KeyPair, parts: [BlockPart], sender: FrameCipher)] = []
+        for index in 0..<2 {
+            let raw = try await RawPeer(port: port)
+            let key = NetSamples.nodeKey(8 + index)
+            let (sender, _) = try await raw.handshake(as: key, expected: b.nodeID)
+            let parts = BlockPart.split(NetSamples.block(height: Height(50 + index), transactions: 2_000))
+            #expect(parts.count >= 5)
+            peers.append((raw, key, Array(parts.dropLast()), sender))
+        }
+        #expect(await Wait.until { b.connectedPeers.count == 2 })
+        func session(_ key: KeyPair) -> PeerSession? { b.state.withLock { $0.sessions[key.publicKey.address] } }
+        for index in 0..<2 {
+            var frames: [UInt8] = []
+            for part in peers[index].parts { frames += try RawPeer.sealedFrame(.blockPart(part), &peers[index].sender) }
+            try await peers[index].raw.write(frames)
+            let held = peers[index].parts.reduce(0) { $0 + $1.bytes.count }
+            if index == 0 {
+                #expect(await Wait.until { session(peers[0].key)?.assemblingBytes == held })
+            } else {
+                // The second peer's parts push the total past 300 KiB: the first peer's 256 KiB go.
+                #expect(await Wait.until { session(peers[0].key)?.assemblingBytes == 0 && session(peers[1].key)?.assemblingBytes == held })
+            }
+            #expect(b.stats.assemblingBytes <= config.assemblyBytesTotalMax)
+            #expect(b.assemblyBytes.load(ordering: .relaxed) == b.stats.assemblingBytes)
+        }
+        #expect(b.connectedPeers.count == 2, "dropping a reassembly is not a disconnect")
+        for peer in peers { await peer.raw.close() }
+        #expect(await Wait.until { b.connectedPeers.isEmpty })
+        #expect(b.assemblyBytes.load(ordering: .relaxed) == 0, "closed sessions give their reassembly bytes back")
+        await b.shutdown()
+    }
 }
