@@ -192,4 +192,24 @@ struct ByteBoundsTests {
         #expect(b.assemblyBytes.load(ordering: .relaxed) == 0, "closed sessions give their reassembly bytes back")
         await b.shutdown()
     }
+
+    @Test("datagrams of one session are limited like its TCP frames: beyond the session's rate they are dropped before they are opened")
+    func udpSessionRate() async throws {
+        let logs = LogStore()
+        let (a, b) = try await GossipTests.pair(logs, udp: true) { $0.inboundFramesPerSecond = 100 }
+        let inbox = Inbox(b)
+        let session = try #require(a.state.withLock { $0.sessions[b.nodeID] })
+        let sent = 2_000
+        let start = ContinuousClock.now
+        for index in 0..<sent { a.sendDatagram(.vote(NetSamples.vote(height: 5_000 + Height(index))), to: session) }
+        _ = await Wait.until(seconds: 5) { b.stats.udpRejected["rate_limited", default: 0] + inbox.count { $0.transport == .udp } >= sent }
+        let elapsed = ContinuousClock.now - start
+        let delivered = inbox.count { $0.transport == .udp }
+        #expect(b.stats.udpRejected["rate_limited", default: 0] > 0, "\(b.stats.udpRejected)")
+        #expect(delivered >= 50, "the session's burst gets through")
+        #expect(delivered <= 100 + Int(100 * Double(elapsed.components.seconds + 1)), "\(delivered) datagrams in \(elapsed)")
+        #expect(b.connectedPeers == [a.nodeID], "dropping datagrams ends nothing")
+        await a.shutdown()
+        await b.shutdown()
+    }
 }
