@@ -67,10 +67,13 @@ final class HandshakeHandler: ChannelInboundHandler, RemovableChannelHandler {
             handler.fail(context, .timeout(millis: millis))
         }
         let helloMillis = helloTimeoutMillis
-        helloTimeoutTask = context.eventLoop.scheduleTask(in: .milliseconds(helloMillis)) {
-            let (handler, context) = loopBound.value
-            guard case .awaitingHello = handler.state else { return }
-            handler.fail(context, .helloTimeout(millis: helloMillis))
+        // A hello deadline at or past the whole handshake's would never be the one that fires.
+        if helloMillis < millis {
+            helloTimeoutTask = context.eventLoop.scheduleTask(in: .milliseconds(helloMillis)) {
+                let (handler, context) = loopBound.value
+                guard case .awaitingHello = handler.state else { return }
+                handler.fail(context, .helloTimeout(millis: helloMillis))
+            }
         }
         let hello = NetMessage.hello(handshake.hello).encoded
         var buffer = context.channel.allocator.buffer(capacity: hello.count)

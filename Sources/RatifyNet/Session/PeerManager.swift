@@ -388,7 +388,7 @@ public final class PeerManager: Sendable {
         }
         guard counted else { return }
         metrics.handshakeFailure(error.reason)
-        log.warning("handshake-\(expected?.hex ?? remote)", "\(error)",
+        log.warning("handshake-\(error.reason)-\(expected?.hex ?? ip ?? remote)", "\(error)",
                     metadata: ["remote": "\(remote)", "role": "\(role.label)"])
     }
 
@@ -467,8 +467,9 @@ public final class PeerManager: Sendable {
             state.withLock { $0.disconnects[reason.reason, default: 0] += 1 }
             metrics.disconnect(reason.reason)
             if reason != .duplicate {
-                log.warning("reject-\(result.peerNodeID.hex)", "closing new session: \(reason)",
-                            metadata: ["peer": "\(result.peerNodeID)"])
+                // Keyed by address: throwaway keys from one host share one log line per interval.
+                log.warning("reject-\(reason.reason)-\(ip ?? result.peerNodeID.hex)", "closing new session: \(reason)",
+                            metadata: ["peer": "\(result.peerNodeID)", "remote": "\(ip ?? "?")"])
             }
             channel.close(promise: nil)
         case .accept(let replacing):
