@@ -28,7 +28,8 @@ public struct NetConfig: Sendable {
     /// host with throwaway node keys cannot take every inbound slot. Loopback counts as one
     /// address: a localnet's validators are persistent peers of each other and are exempt.
     public var maxInboundPeersPerIP: Int = 8
-    /// Inbound connections still in their handshake; more are closed at accept.
+    /// Inbound connections still in their handshake (see `maxPendingHandshakesPerIP` for what
+    /// happens when it is reached).
     public var maxPendingHandshakes: Int = 32
     /// Inbound connections from one IP address still in their handshake. When this (or
     /// `maxPendingHandshakes`) is reached, the oldest connection that has not sent its hello
@@ -60,8 +61,8 @@ public struct NetConfig: Sendable {
     /// that come in meanwhile are dropped, not queued, and asked again by the peer.
     public var serveQueueBytesMax: Int = 4 * 1024 * 1024
     /// Block-part reassembly, in bytes held for one peer (one block at a time) and for all peers
-    /// together. When the total is reached the largest other reassembly is dropped (the block
-    /// comes again through gossip or catch-up).
+    /// together. Past the total the largest reassembly in progress is dropped (the block comes
+    /// again through gossip or catch-up); past the per-peer cap the peer is disconnected.
     public var assemblyBytesMax: Int = CodecLimits.blockBytesMax
     public var assemblyBytesTotalMax: Int = 64 * 1024 * 1024
     /// `[p2p] send_rate`: bytes per second written to one peer (token bucket, burst = one
