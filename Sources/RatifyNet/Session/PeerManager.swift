@@ -244,7 +244,9 @@ public final class PeerManager: Sendable {
                 evicted = oldest
             }
             if let evicted {
+                // Closed right below; like a refused connection it no longer counts as open.
                 state.pending[ObjectIdentifier(evicted.channel)] = nil
+                state.channels[ObjectIdentifier(evicted.channel)] = nil
                 state.handshakeFailures["evicted", default: 0] += 1
             }
             state.pending[ObjectIdentifier(channel)] = PendingHandshake(channel: channel, ip: ip, acceptedNanos: now)
