@@ -1,4 +1,5 @@
 import NIOCore
+import NIOPosix
 import RatifyCore
 import Synchronization
 import Testing
@@ -8,6 +9,10 @@ import Testing
 /// a localnet's do, so the per-IP limits and address bans are exercised on one address.
 @Suite("admission", .serialized)
 struct AdmissionTests {
+    /// Connection floods run on an event loop of their own, off the loops the timing-sensitive
+    /// tests of other suites share (`testGroup`).
+    static let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+
     /// Keeps `count` silent connections open to `port`, replacing those the node closes, until
     /// cancelled; counts the connections it opened in `opened`.
     final class Count: Sendable {
@@ -22,7 +27,7 @@ struct AdmissionTests {
                 var alive: [RawPeer] = []
                 for raw in open where raw.channel.isActive { alive.append(raw) }
                 open = alive
-                while open.count < count, !Task.isCancelled, let raw = try? await RawPeer(port: port) {
+                while open.count < count, !Task.isCancelled, let raw = try? await RawPeer(port: port, group: Self.group) {
                     open.append(raw)
                     opened.value.add(1, ordering: .relaxed)
                 }
@@ -41,7 +46,7 @@ struct AdmissionTests {
         config.helloTimeoutMillis = 10_000
         config.handshakeTimeoutMillis = 10_000
         config.unconditionalPeers = [reservedID]
-        let b = PeerManager(config: config, group: testGroup, logger: logs.logger(), verifier: testVerifier)
+        let b = PeerManager(config: config, group: Self.group, logger: logs.logger(), verifier: testVerifier)
         try await b.start()
         let port = try #require(b.listeningPort)
         // Four times the total pending limit, all silent, from the reserved peer's own address.
@@ -51,7 +56,7 @@ struct AdmissionTests {
         #expect(b.stats.pendingInbound <= config.maxPendingHandshakesPerIP)
         var dialer = makeConfig(0, peers: [address(of: b)])
         dialer.dialBackoffMaxMillis = 200
-        let peer = PeerManager(config: dialer, group: testGroup, logger: logs.logger(), verifier: testVerifier)
+        let peer = PeerManager(config: dialer, group: Self.group, logger: logs.logger(), verifier: testVerifier)
         try await peer.start()
         #expect(await Wait.until(seconds: 5) { b.connectedPeers == [reservedID] }, "the reserved peer got in during the flood")
         let stats = b.stats
@@ -69,9 +74,9 @@ struct AdmissionTests {
         var config = makeConfig(1)
         config.helloTimeoutMillis = 300
         config.handshakeTimeoutMillis = 60_000
-        let b = PeerManager(config: config, group: testGroup, logger: logs.logger())
+        let b = PeerManager(config: config, group: Self.group, logger: logs.logger())
         try await b.start()
-        let silent = try await RawPeer(port: b.listeningPort ?? 0)
+        let silent = try await RawPeer(port: b.listeningPort ?? 0, group: Self.group)
         #expect(await Wait.until(seconds: 10) { b.stats.handshakeFailures["hello_timeout", default: 0] == 1 && !silent.channel.isActive })
         #expect(logs.contains("no hello within 300 ms"))
         #expect(b.stats.pendingInbound == 0)
@@ -84,15 +89,15 @@ struct AdmissionTests {
         let logs = LogStore()
         var config = makeConfig(1)
         config.misbehaviourBackoffMillis = 60_000
-        let b = PeerManager(config: config, group: testGroup, logger: logs.logger())
+        let b = PeerManager(config: config, group: Self.group, logger: logs.logger())
         try await b.start()
         let port = try #require(b.listeningPort)
-        let raw = try await RawPeer(port: port)
+        let raw = try await RawPeer(port: port, group: Self.group)
         _ = try await raw.handshake(as: NetSamples.nodeKey(8), expected: b.nodeID)
         try await raw.write(withUnsafeBytes(of: UInt32(NetLimits.frameBytesMax + 1).bigEndian) { Array($0) })
         #expect(await Wait.until { b.stats.disconnects["frame_too_large", default: 0] == 1 })
         #expect(b.stats.bannedAddresses == 1)
-        let fresh = try await RawPeer(port: port)
+        let fresh = try await RawPeer(port: port, group: Self.group)
         // Closed at accept: the hello goes nowhere and none comes back.
         await #expect(throws: (any Error).self) { try await fresh.handshake(as: KeyPair.generate(), expected: b.nodeID) }
         #expect(await Wait.until { b.stats.handshakeFailures["banned", default: 0] == 1 && !fresh.channel.isActive })
@@ -110,22 +115,22 @@ struct AdmissionTests {
         var config = makeConfig(1)
         config.misbehaviourBackoffMillis = 60_000
         config.unconditionalPeers = [reservedID]
-        let b = PeerManager(config: config, group: testGroup, logger: logs.logger(), verifier: testVerifier)
+        let b = PeerManager(config: config, group: Self.group, logger: logs.logger(), verifier: testVerifier)
         try await b.start()
         // The reserved peer connects first, so b knows its address.
         var dialer = makeConfig(0, peers: [address(of: b)])
         dialer.dialBackoffMaxMillis = 200
-        let peer = PeerManager(config: dialer, group: testGroup, logger: logs.logger(), verifier: testVerifier)
+        let peer = PeerManager(config: dialer, group: Self.group, logger: logs.logger(), verifier: testVerifier)
         try await peer.start()
         #expect(await Wait.until { b.connectedPeers == [reservedID] })
         // Another key from the same address misbehaves.
         let port = try #require(b.listeningPort)
-        let raw = try await RawPeer(port: port)
+        let raw = try await RawPeer(port: port, group: Self.group)
         _ = try await raw.handshake(as: NetSamples.nodeKey(8), expected: b.nodeID)
         try await raw.write(withUnsafeBytes(of: UInt32(NetLimits.frameBytesMax + 1).bigEndian) { Array($0) })
         #expect(await Wait.until { b.stats.disconnects["frame_too_large", default: 0] == 1 })
         // A fresh key completes the handshake (the address hosts a reserved peer) and is then closed.
-        let fresh = try await RawPeer(port: port)
+        let fresh = try await RawPeer(port: port, group: Self.group)
         let freshKey = KeyPair.generate()
         _ = try? await fresh.handshake(as: freshKey, expected: b.nodeID)
         #expect(await Wait.until { b.stats.disconnects["banned", default: 0] == 1 })
@@ -147,19 +152,19 @@ struct AdmissionTests {
         var config = makeConfig(1)
         config.maxInboundPeersPerIP = 2
         config.unconditionalPeers = [reserved.publicKey.address]
-        let b = PeerManager(config: config, group: testGroup, logger: logs.logger())
+        let b = PeerManager(config: config, group: Self.group, logger: logs.logger())
         try await b.start()
         let port = try #require(b.listeningPort)
         var raws: [RawPeer] = []
         for index in 0..<3 {
-            let raw = try await RawPeer(port: port)
+            let raw = try await RawPeer(port: port, group: Self.group)
             _ = try? await raw.handshake(as: NetSamples.nodeKey(10 + index), expected: b.nodeID)
             raws.append(raw)
             if index < 2 { #expect(await Wait.until { b.connectedPeers.count == index + 1 }) }
         }
         #expect(await Wait.until { b.stats.disconnects["peer_limit", default: 0] == 1 })
         #expect(logs.contains("max_inbound_peers_per_ip"))
-        let raw = try await RawPeer(port: port)
+        let raw = try await RawPeer(port: port, group: Self.group)
         _ = try await raw.handshake(as: reserved, expected: b.nodeID)
         #expect(await Wait.until { b.connectedPeers.contains(reserved.publicKey.address) && b.connectedPeers.count == 3 })
         for raw in raws + [raw] { await raw.close() }
@@ -173,15 +178,15 @@ struct AdmissionTests {
         var config = makeConfig(1)
         config.allowlistOnly = true
         config.allowedPeers = [allowed.publicKey.address]
-        let b = PeerManager(config: config, group: testGroup, logger: logs.logger())
+        let b = PeerManager(config: config, group: Self.group, logger: logs.logger())
         try await b.start()
         let port = try #require(b.listeningPort)
-        let stranger = try await RawPeer(port: port)
+        let stranger = try await RawPeer(port: port, group: Self.group)
         _ = try? await stranger.handshake(as: NetSamples.nodeKey(9), expected: b.nodeID)
         #expect(await Wait.until { b.stats.disconnects["not_allowed", default: 0] == 1 })
         #expect(b.connectedPeers.isEmpty)
         #expect(logs.contains("node id is not allowed (allowlist_only)"))
-        let friend = try await RawPeer(port: port)
+        let friend = try await RawPeer(port: port, group: Self.group)
         _ = try await friend.handshake(as: allowed, expected: b.nodeID)
         #expect(await Wait.until { b.connectedPeers == [allowed.publicKey.address] })
         await stranger.close()
