@@ -62,6 +62,7 @@ struct AdmissionTests {
         let stats = b.stats
         #expect(stats.pendingInbound <= config.maxPendingHandshakesPerIP)
         #expect(stats.handshakeFailures["evicted", default: 0] > 0, "\(stats.handshakeFailures)")
+        #expect(logs.contains("handshake failed: closed before its hello to make room under the pending handshake limits"))
         flood.cancel()
         await flood.value
         await peer.shutdown()

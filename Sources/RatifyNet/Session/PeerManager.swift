@@ -247,7 +247,7 @@ public final class PeerManager: Sendable {
                 // Closed right below; like a refused connection it no longer counts as open.
                 state.pending[ObjectIdentifier(evicted.channel)] = nil
                 state.channels[ObjectIdentifier(evicted.channel)] = nil
-                state.handshakeFailures["evicted", default: 0] += 1
+                state.handshakeFailures[HandshakeError.evicted.reason, default: 0] += 1
             }
             state.pending[ObjectIdentifier(channel)] = PendingHandshake(channel: channel, ip: ip, acceptedNanos: now)
             state.channels[ObjectIdentifier(channel)] = channel
@@ -262,7 +262,9 @@ public final class PeerManager: Sendable {
             return
         case .admitted(let evicted):
             if let evicted {
-                metrics.handshakeFailure("evicted")
+                metrics.handshakeFailure(HandshakeError.evicted.reason)
+                let evictedIP = evicted.remoteAddress?.ipAddress ?? "unknown"
+                log.warning("handshake-evicted-\(evictedIP)", "\(HandshakeError.evicted)", metadata: ["remote": "\(evictedIP)"])
                 evicted.close(promise: nil)
             }
         }
