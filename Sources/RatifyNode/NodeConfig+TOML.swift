@@ -8,7 +8,11 @@ extension NodeConfig {
     static let rootKeys = ["moniker", "log_level", "p2p", "rpc", "instrumentation", "mempool", "pow"]
     static let rpcKeys = ["listen_address", "max_open_connections", "max_body_bytes", "max_header_bytes", "read_timeout_ms",
                           "timeout_broadcast_tx_commit_ms"]
-    static let p2pKeys = ["listen_address", "persistent_peers", "udp_listen_address", "max_inbound_peers", "max_peers"]
+    static let p2pKeys = ["listen_address", "persistent_peers", "udp_listen_address", "max_inbound_peers", "max_peers",
+                          "unconditional_peer_ids", "private_peer_ids", "allowed_peer_ids", "allowlist_only",
+                          "max_pending_handshakes", "max_pending_handshakes_per_ip", "max_inbound_peers_per_ip",
+                          "hello_timeout_ms", "handshake_timeout_ms", "ban_duration_ms", "send_rate", "recv_rate",
+                          "max_send_queue_bytes", "max_send_queue_bytes_total"]
 
     /// Parses and validates config.toml; every omitted key keeps its default. Errors are one
     /// line: `config.toml: line 7, column 3: invalid TOML: ...` or `config.toml: p2p.max_peers: ...`.
@@ -41,6 +45,20 @@ extension NodeConfig {
             if let value = try section.address("udp_listen_address", { HostPort.parse($0, scheme: "udp") }) { p2p.udpListenAddress = value }
             if let value = try section.uint64("max_inbound_peers") { p2p.maxInboundPeers = value }
             if let value = try section.uint64("max_peers") { p2p.maxPeers = value }
+            if let value = try section.address("unconditional_peer_ids", PeerAddress.parseNodeIDList) { p2p.unconditionalPeerIDs = value }
+            if let value = try section.address("private_peer_ids", PeerAddress.parseNodeIDList) { p2p.privatePeerIDs = value }
+            if let value = try section.address("allowed_peer_ids", PeerAddress.parseNodeIDList) { p2p.allowedPeerIDs = value }
+            if let value = try section.bool("allowlist_only") { p2p.allowlistOnly = value }
+            if let value = try section.uint64("max_pending_handshakes") { p2p.maxPendingHandshakes = value }
+            if let value = try section.uint64("max_pending_handshakes_per_ip") { p2p.maxPendingHandshakesPerIP = value }
+            if let value = try section.uint64("max_inbound_peers_per_ip") { p2p.maxInboundPeersPerIP = value }
+            if let value = try section.uint64("hello_timeout_ms") { p2p.helloTimeoutMillis = value }
+            if let value = try section.uint64("handshake_timeout_ms") { p2p.handshakeTimeoutMillis = value }
+            if let value = try section.uint64("ban_duration_ms") { p2p.banDurationMillis = value }
+            if let value = try section.uint64("send_rate") { p2p.sendRate = value }
+            if let value = try section.uint64("recv_rate") { p2p.recvRate = value }
+            if let value = try section.uint64("max_send_queue_bytes") { p2p.maxSendQueueBytes = value }
+            if let value = try section.uint64("max_send_queue_bytes_total") { p2p.maxSendQueueBytesTotal = value }
         }
         if let section = try root.section("rpc", keys: Self.rpcKeys) {
             if let value = try section.address("listen_address", { HostPort.parse($0, scheme: "tcp") }) { rpc.listenAddress = value }
@@ -69,6 +87,7 @@ extension NodeConfig {
     /// The file's text, every key written out with a comment saying what it does.
     public var tomlText: String {
         let peers = p2p.persistentPeers.map(\.description).joined(separator: ",")
+        func ids(_ list: [Address]) -> String { list.map(\.hex).joined(separator: ",") }
         return """
         # Ratify node configuration. Chain rules live in genesis.json; this file is per node.
         # Reference: docs/GENESIS.md ("config.toml").
@@ -87,6 +106,32 @@ extension NodeConfig {
         udp_listen_address = "udp://\(p2p.udpListenAddress)"
         max_inbound_peers = \(p2p.maxInboundPeers)
         max_peers = \(p2p.maxPeers)
+        # Comma-separated node ids always accepted, beyond the peer and per-IP limits and
+        # address bans (list validators and sentries here).
+        unconditional_peer_ids = "\(ids(p2p.unconditionalPeerIDs))"
+        # Node ids kept private (the validator behind a sentry); reserved like unconditional ones.
+        private_peer_ids = "\(ids(p2p.privatePeerIDs))"
+        # With allowlist_only = true, only persistent, unconditional, private and these node ids
+        # get a session (a validator that talks to its sentries only).
+        allowed_peer_ids = "\(ids(p2p.allowedPeerIDs))"
+        allowlist_only = \(p2p.allowlistOnly)
+        # Inbound connections in their handshake, in total and from one IP address; when full,
+        # the oldest one that has not said hello yet is closed to make room.
+        max_pending_handshakes = \(p2p.maxPendingHandshakes)
+        max_pending_handshakes_per_ip = \(p2p.maxPendingHandshakesPerIP)
+        # Inbound sessions from one IP address (unconditional and persistent peers not counted).
+        max_inbound_peers_per_ip = \(p2p.maxInboundPeersPerIP)
+        # Milliseconds a new connection has to send its hello, and to finish the handshake.
+        hello_timeout_ms = \(p2p.helloTimeoutMillis)
+        handshake_timeout_ms = \(p2p.handshakeTimeoutMillis)
+        # Milliseconds a misbehaving node key, and other keys from its IP address, are refused.
+        ban_duration_ms = \(p2p.banDurationMillis)
+        # Bytes per second sent to and received from one peer.
+        send_rate = \(p2p.sendRate)
+        recv_rate = \(p2p.recvRate)
+        # Bytes queued towards one peer, and towards all peers, before a peer is dropped as too slow.
+        max_send_queue_bytes = \(p2p.maxSendQueueBytes)
+        max_send_queue_bytes_total = \(p2p.maxSendQueueBytesTotal)
 
         [rpc]
         # JSON-RPC listener. Unauthenticated: keep it on loopback unless a proxy guards it.

@@ -44,6 +44,7 @@ public struct NodeConfig: Hashable, Sendable {
         if p2p.maxInboundPeers > p2p.maxPeers {
             throw fail("p2p.max_inbound_peers", "\(p2p.maxInboundPeers) exceeds p2p.max_peers \(p2p.maxPeers)")
         }
+        try p2p.validate(fail)
         for (key, value) in [("max_open_connections", rpc.maxOpenConnections), ("max_body_bytes", rpc.maxBodyBytes),
                              ("max_header_bytes", rpc.maxHeaderBytes), ("read_timeout_ms", rpc.readTimeoutMillis),
                              ("timeout_broadcast_tx_commit_ms", rpc.timeoutBroadcastTxCommitMillis)] where value < 1 {

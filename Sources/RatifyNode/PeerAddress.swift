@@ -38,6 +38,21 @@ public struct PeerAddress: Hashable, Sendable, CustomStringConvertible {
         return .success(peers)
     }
 
+    /// Parses a comma-separated list of node ids (`unconditional_peer_ids` and the like), with
+    /// the same blanks and numbering as `parseList`.
+    public static func parseNodeIDList(_ text: String) -> Result<[Address], AddressProblem> {
+        var ids: [Address] = []
+        for (index, entry) in text.split(separator: ",").enumerated() {
+            let trimmed = entry.trimmed(of: " \t")
+            if trimmed.isEmpty { continue }
+            guard trimmed.utf8.count == 40, let id = Address(hex: trimmed) else {
+                return .failure(AddressProblem("entry \(index + 1): node id \"\(trimmed)\" must be 40 hex digits (the node key's address), got \(trimmed.utf8.count) characters"))
+            }
+            ids.append(id)
+        }
+        return .success(ids)
+    }
+
     public var description: String { "\(nodeID.hex)@\(endpoint)" }
 }
 

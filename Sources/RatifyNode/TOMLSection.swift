@@ -46,6 +46,12 @@ struct TOMLSection {
         return UInt64(number)
     }
 
+    func bool(_ key: String) throws(FileFormatError) -> Bool? {
+        guard let value = table[key] else { return nil }
+        guard let flag = value.bool else { throw failure(key, "expected true or false, got \(Self.brief(value))") }
+        return flag
+    }
+
     /// An address string checked by `parse` (which explains its own failures).
     func address<T>(_ key: String, _ parse: (String) -> Result<T, AddressProblem>) throws(FileFormatError) -> T? {
         guard let text = try string(key) else { return nil }

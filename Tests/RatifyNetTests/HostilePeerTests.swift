@@ -10,7 +10,7 @@ import Testing
 struct HostilePeerTests {
     final class Box: Sendable {
         let maxima = Mutex(NetStats(peers: 0, inboundPeers: 0, pendingInbound: 0, openChannels: 0, seenDigests: 0,
-                                    storedVotes: 0, penalties: 0, queuedMessages: 0, assemblingBytes: 0,
+                                    storedVotes: 0, penalties: 0, bannedAddresses: 0, queuedBytes: 0, assemblingBytes: 0,
                                     handshakeFailures: [:], disconnects: [:], udpRejected: [:], deliveryDropped: 0))
         let framesSent = Mutex(0)
     }
@@ -30,6 +30,12 @@ struct HostilePeerTests {
             var config = makeConfig(index, peers: managers.map(address(of:)))
             config.maxPendingHandshakes = 16
             config.handshakeTimeoutMillis = 1_000
+            // Every attacker comes from 127.0.0.1 like the honest peers: no address bans and
+            // per-IP limits here, so that each attack reaches the frame layer it is aimed at
+            // (AdmissionTests covers bans and per-IP limits).
+            config.misbehaviourBackoffMillis = 0
+            config.maxPendingHandshakesPerIP = 16
+            config.maxInboundPeersPerIP = 64
             config.seenSetMax = 4_096
             let manager = PeerManager(config: config, group: testGroup, logger: logs.logger(), verifier: testVerifier)
             try await manager.start()
@@ -62,7 +68,7 @@ struct HostilePeerTests {
                         maxima.pendingInbound = max(maxima.pendingInbound, stats.pendingInbound)
                         maxima.openChannels = max(maxima.openChannels, stats.openChannels)
                         maxima.seenDigests = max(maxima.seenDigests, stats.seenDigests)
-                        maxima.queuedMessages = max(maxima.queuedMessages, stats.queuedMessages)
+                        maxima.queuedBytes = max(maxima.queuedBytes, stats.queuedBytes)
                         maxima.assemblingBytes = max(maxima.assemblingBytes, stats.assemblingBytes)
                         maxima.penalties = max(maxima.penalties, stats.penalties)
                     }
@@ -107,7 +113,7 @@ struct HostilePeerTests {
         #expect(peak.pendingInbound <= 16)
         #expect(peak.openChannels <= 16 + 3 + 8 + 2)
         #expect(peak.seenDigests <= 4_096)
-        #expect(peak.queuedMessages <= target.config.sendQueueMessagesMax * 3)
+        #expect(peak.queuedBytes <= target.config.sendQueueBytesTotalMax)
         #expect(peak.assemblingBytes <= CodecLimits.blockBytesMax)
         #expect(await Wait.until { target.stats.pendingInbound == 0 && target.stats.openChannels <= 3 })
         let grownBytes = residentBytes() - residentBefore

@@ -59,7 +59,8 @@ struct LatencyMeasurement {
     func throughput() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
         var configA = makeConfig(0), configB = makeConfig(1)
-        configA.sendQueueMessagesMax = Self.throughputMessages + 1
+        configA.sendQueueBytesMax = 1 << 40
+        configA.sendQueueBytesTotalMax = 1 << 40
         configB.deliveryBufferMax = Self.throughputMessages + 1
         configB.inboundFramesPerSecond = 1_000_000
         let b = PeerManager(config: configB, group: group)

@@ -33,16 +33,17 @@ struct SessionTests {
         try await b.start()
         try await c.start()
         var config = makeConfig(0, peers: [address(of: b), address(of: c)])
-        config.peerSilenceTimeoutMillis = 1_500  // above the 1 s announcement interval
+        // Above the 1 s announcement interval, with room for a machine busy with other tests.
+        config.peerSilenceTimeoutMillis = 2_500
         let a = PeerManager(config: config, group: testGroup, logger: logs.logger())
         try await a.start()
         #expect(await Wait.until { a.stats.disconnects["silent", default: 0] >= 1 })
-        #expect(logs.contains("nothing received for 1500 ms; the path to the peer is down"))
+        #expect(logs.contains("nothing received for 2500 ms; the path to the peer is down"))
         // c announces about once a second, so its session outlives several timeouts.
-        try await Task.sleep(for: .milliseconds(4_000))
+        try await Task.sleep(for: .milliseconds(6_000))
         #expect(a.connectedPeers.contains(c.nodeID))
         #expect(c.connectedPeers == [a.nodeID])
-        #expect(c.stats.disconnects.isEmpty, "\(c.stats.disconnects)")
+        #expect(c.stats.disconnects.isEmpty, "c: \(c.stats.disconnects), a: \(a.stats.disconnects)")
         await a.shutdown()
         await b.shutdown()
         await c.shutdown()

@@ -106,10 +106,10 @@ final class RawPeer: Sendable {
         func errorCaught(context: ChannelHandlerContext, error: Error) { context.close(promise: nil) }
     }
 
-    init(port: Int) async throws {
+    init(port: Int, group: any EventLoopGroup = testGroup) async throws {
         let (frames, continuation) = AsyncStream.makeStream(of: ByteBuffer.self, bufferingPolicy: .bufferingNewest(64))
         self.frames = frames
-        channel = try await ClientBootstrap(group: testGroup)
+        channel = try await ClientBootstrap(group: group)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(

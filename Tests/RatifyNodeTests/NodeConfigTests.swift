@@ -1,6 +1,7 @@
 import Testing
 import RatifyCore
 @testable import RatifyNode
+import struct RatifyNet.NetConfig
 
 @Suite("config.toml")
 struct NodeConfigTests {
@@ -65,7 +66,10 @@ struct NodeConfigTests {
     @Test("unknown keys, wrong types and negative numbers name the key path")
     func wrongKeysAndTypes() {
         #expect(error("[p2p]\nmax_peer = 3")
-            == "config.toml: p2p.max_peer: unknown key; expected one of: listen_address, persistent_peers, udp_listen_address, max_inbound_peers, max_peers")
+            == "config.toml: p2p.max_peer: unknown key; expected one of: listen_address, persistent_peers, udp_listen_address, max_inbound_peers, max_peers, "
+            + "unconditional_peer_ids, private_peer_ids, allowed_peer_ids, allowlist_only, max_pending_handshakes, max_pending_handshakes_per_ip, "
+            + "max_inbound_peers_per_ip, hello_timeout_ms, handshake_timeout_ms, ban_duration_ms, send_rate, recv_rate, max_send_queue_bytes, "
+            + "max_send_queue_bytes_total")
         #expect(error("[mempool]\nsize = \"big\"") == "config.toml: mempool.size: expected a non-negative integer, got \"big\"")
         #expect(error("[mempool]\nsize = -5") == "config.toml: mempool.size: expected a non-negative integer, got -5")
         #expect(error("p2p = 3") == "config.toml: p2p: expected a table [p2p], got 3")
@@ -78,5 +82,76 @@ struct NodeConfigTests {
             == "config.toml: rpc.listen_address: expected tcp://HOST:PORT, got \"127.0.0.1:26657\"")
         #expect(error("[p2p]\nmax_inbound_peers = 60\nmax_peers = 50")
             == "config.toml: p2p.max_inbound_peers: 60 exceeds p2p.max_peers 50")
+    }
+
+    @Test("[p2p] peer lists, allow-list mode, per-IP limits, rates and queue caps parse, round-trip and reach the peer manager's config")
+    func p2pLimits() throws {
+        let sentry = String(repeating: "ab", count: 20), validator = String(repeating: "cd", count: 20)
+        let config = try NodeConfig(toml: """
+            [p2p]
+            unconditional_peer_ids = " \(sentry) , \(validator)"
+            private_peer_ids = "\(validator)"
+            allowed_peer_ids = "\(sentry)"
+            allowlist_only = true
+            max_pending_handshakes = 16
+            max_pending_handshakes_per_ip = 4
+            max_inbound_peers_per_ip = 0
+            hello_timeout_ms = 1000
+            handshake_timeout_ms = 3000
+            ban_duration_ms = 60000
+            send_rate = 5120000
+            recv_rate = 5120000
+            max_send_queue_bytes = 20000000
+            max_send_queue_bytes_total = 100000000
+            """)
+        let sentryID = try #require(Address(hex: sentry)), validatorID = try #require(Address(hex: validator))
+        #expect(config.p2p.unconditionalPeerIDs == [sentryID, validatorID])
+        #expect(config.p2p.privatePeerIDs == [validatorID])
+        #expect(config.p2p.allowedPeerIDs == [sentryID])
+        #expect(config.p2p.allowlistOnly)
+        #expect(try NodeConfig(toml: config.tomlText) == config)
+        var net = NetConfig(chainID: "c", nodeKey: KeyPair.generate())
+        config.p2p.applyLimits(to: &net)
+        #expect(net.reservedPeers == [sentryID, validatorID])
+        #expect(net.allowlistOnly && net.allowedPeers == [sentryID])
+        #expect(net.maxPendingHandshakes == 16 && net.maxPendingHandshakesPerIP == 4 && net.maxInboundPeersPerIP == 0)
+        #expect(net.helloTimeoutMillis == 1_000 && net.handshakeTimeoutMillis == 3_000 && net.misbehaviourBackoffMillis == 60_000)
+        #expect(net.sendBytesPerSecond == 5_120_000 && net.inboundBytesPerSecond == 5_120_000)
+        #expect(net.sendQueueBytesMax == 20_000_000 && net.sendQueueBytesTotalMax == 100_000_000)
+        // The defaults are what NetConfig's are, so a config.toml without these keys changes nothing.
+        var defaults = NetConfig(chainID: "c", nodeKey: KeyPair.generate())
+        let untouched = defaults
+        NodeConfig().p2p.applyLimits(to: &defaults)
+        #expect(defaults.maxPendingHandshakes == untouched.maxPendingHandshakes)
+        #expect(defaults.maxPendingHandshakesPerIP == untouched.maxPendingHandshakesPerIP)
+        #expect(defaults.maxInboundPeersPerIP == untouched.maxInboundPeersPerIP)
+        #expect(defaults.helloTimeoutMillis == untouched.helloTimeoutMillis)
+        #expect(defaults.handshakeTimeoutMillis == untouched.handshakeTimeoutMillis)
+        #expect(defaults.misbehaviourBackoffMillis == untouched.misbehaviourBackoffMillis)
+        #expect(defaults.sendBytesPerSecond == untouched.sendBytesPerSecond)
+        #expect(defaults.inboundBytesPerSecond == untouched.inboundBytesPerSecond)
+        #expect(defaults.sendQueueBytesMax == untouched.sendQueueBytesMax)
+        #expect(defaults.sendQueueBytesTotalMax == untouched.sendQueueBytesTotalMax)
+    }
+
+    @Test("bad [p2p] limit values name the key and what is expected")
+    func badP2PLimits() {
+        #expect(error("[p2p]\nunconditional_peer_ids = \"\(String(repeating: "ab", count: 20)),xyz\"")
+            == "config.toml: p2p.unconditional_peer_ids: entry 2: node id \"xyz\" must be 40 hex digits (the node key's address), got 3 characters")
+        #expect(error("[p2p]\nallowlist_only = \"yes\"") == "config.toml: p2p.allowlist_only: expected true or false, got \"yes\"")
+        #expect(error("[p2p]\nallowlist_only = true")
+            == "config.toml: p2p.allowlist_only: true but no peer is allowed; list the sentries in p2p.allowed_peer_ids or p2p.persistent_peers")
+        #expect(error("[p2p]\nmax_pending_handshakes_per_ip = 0") == "config.toml: p2p.max_pending_handshakes_per_ip: expected at least 1, got 0")
+        #expect(error("[p2p]\nmax_pending_handshakes = 4\nmax_pending_handshakes_per_ip = 8")
+            == "config.toml: p2p.max_pending_handshakes_per_ip: 8 exceeds p2p.max_pending_handshakes 4")
+        #expect(error("[p2p]\nhello_timeout_ms = 6000") == "config.toml: p2p.hello_timeout_ms: 6000 exceeds p2p.handshake_timeout_ms 5000")
+        #expect(error("[p2p]\nban_duration_ms = 86400001") == "config.toml: p2p.ban_duration_ms: expected at most 86400000 (one day), got 86400001")
+        #expect(error("[p2p]\nsend_rate = 1000")
+            == "config.toml: p2p.send_rate: expected at least \(P2PConfig.rateMin) bytes per second (one largest frame), got 1000")
+        #expect(error("[p2p]\nrecv_rate = -1") == "config.toml: p2p.recv_rate: expected a non-negative integer, got -1")
+        #expect(error("[p2p]\nmax_send_queue_bytes = 1048576")
+            == "config.toml: p2p.max_send_queue_bytes: expected at least \(P2PConfig.sendQueueBytesMin) (a largest block and a frame), got 1048576")
+        #expect(error("[p2p]\nmax_send_queue_bytes_total = 20000000")
+            == "config.toml: p2p.max_send_queue_bytes_total: 20000000 is less than p2p.max_send_queue_bytes 33554432")
     }
 }

@@ -1,13 +1,13 @@
 import NIOCore
 import RatifyCore
 
-/// Decodes opened frames into `NetMessage`s (checking every chain id they carry) and encodes
-/// outgoing messages. Handshake messages after the handshake, malformed bytes or a foreign
-/// chain fail the channel.
+/// Decodes opened frames into `NetMessage`s (checking every chain id they carry) and counts
+/// outgoing ones. Handshake messages after the handshake, malformed bytes or a foreign chain
+/// fail the channel.
 final class MessageCodecHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ReceivedMessage
-    typealias OutboundIn = NetMessage
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     let chainID: String
@@ -52,19 +52,12 @@ final class MessageCodecHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireErrorCaught(error)
     }
 
+    /// Outgoing messages arrive encoded (`PeerSession.send` encodes them, to count their bytes
+    /// against the send queue's cap) and sized below the frame cap.
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        let message = unwrapOutboundIn(data)
-        var writer = ByteWriter(capacity: 192)
-        message.encode(to: &writer)
-        guard writer.bytes.count <= NetLimits.messageBytesMax else {
-            // A local bug (a block that should have been split), not the peer's fault: drop it.
-            promise?.fail(PeerError.malformed("outgoing \(message.kind.label) of \(writer.bytes.count) bytes exceeds the frame cap"))
-            return
-        }
+        let bytes = unwrapOutboundIn(data).readableBytes
         metrics.tcpMessagesSent.increment()
-        metrics.tcpBytesSent.increment(by: writer.bytes.count + NetLimits.tagBytes + FrameDecoder.headerBytes)
-        var buffer = context.channel.allocator.buffer(capacity: writer.bytes.count)
-        buffer.writeBytes(writer.bytes)
-        context.write(wrapOutboundOut(buffer), promise: promise)
+        metrics.tcpBytesSent.increment(by: bytes + NetLimits.tagBytes + FrameDecoder.headerBytes)
+        context.write(data, promise: promise)
     }
 }

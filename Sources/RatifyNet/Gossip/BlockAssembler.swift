@@ -1,8 +1,8 @@
 import RatifyCore
 
 /// Reassembles one block at a time from one peer's `BlockPart`s. Parts of a different block
-/// replace the one in progress; at most `NetLimits.blockPartsMax` parts of at most
-/// `NetLimits.blockPartBytesMax` bytes are held, so one peer can pin at most one block's bytes.
+/// replace the one in progress; at most `bytesMax` bytes (`NetConfig.assemblyBytesMax`, at most
+/// a largest block) are held, so one peer can pin at most one block's bytes.
 struct BlockAssembler: Sendable {
     enum Outcome: Sendable {
         case incomplete
@@ -10,10 +10,13 @@ struct BlockAssembler: Sendable {
         case invalid(String)
     }
 
+    let bytesMax: Int
     private var blockID: BlockID?
     private var total = 0
     private var parts: [Int: [UInt8]] = [:]
     private(set) var bufferedBytes = 0
+
+    init(bytesMax: Int = CodecLimits.blockBytesMax) { self.bytesMax = bytesMax }
 
     mutating func add(_ part: BlockPart) -> Outcome {
         if blockID != part.blockID || total != Int(part.total) {
@@ -24,9 +27,9 @@ struct BlockAssembler: Sendable {
         }
         let index = Int(part.index)
         guard parts[index] == nil else { return .incomplete }
-        guard bufferedBytes + part.bytes.count <= CodecLimits.blockBytesMax else {
+        guard bufferedBytes + part.bytes.count <= bytesMax else {
             reset()
-            return .invalid("block parts exceed \(CodecLimits.blockBytesMax) bytes")
+            return .invalid("block parts exceed \(bytesMax) bytes")
         }
         parts[index] = part.bytes
         bufferedBytes += part.bytes.count

@@ -125,14 +125,14 @@ extension PeerManager {
         case .powBlockRequest:
             // The node answers from its store. Not through the duplicate filter: two peers may
             // ask for the same block, and a peer may ask again.
-            guard takeBlockRequestToken(session) else { return }
+            guard session.canServe, takeBlockRequestToken(session) else { return }
             _ = continuation.yield(InboundMessage(peer: session.nodeID, message: message, transport: transport))
         case .blockPart(let part):
             guard state.withLock({ !$0.seen.contains(received.digest) }) else {
                 metrics.duplicatesDropped.increment()
                 return
             }
-            switch session.assembler.withLock({ $0.add(part) }) {
+            switch assemble(part, from: session) {
             case .incomplete:
                 return
             case .invalid(let reason):
@@ -291,9 +291,10 @@ extension PeerManager {
         }
     }
 
-    /// Sends the decided block and commit at `height` to a peer that is behind or asked.
+    /// Sends the decided block and commit at `height` to a peer that is behind or asked, unless
+    /// the peer is not draining what it has (`PeerSession.canServe`).
     func serveCatchUp(height: Height, to session: PeerSession) {
-        guard let provider = state.withLock({ $0.blockProvider }), let (block, commit) = provider(height) else { return }
+        guard session.canServe, let provider = state.withLock({ $0.blockProvider }), let (block, commit) = provider(height) else { return }
         guard session.send(.commit(commit)) else { return }
         _ = sendBlock(block, to: session)
     }

@@ -14,6 +14,8 @@ struct NetMetrics: Sendable {
     let udpMessagesReceived = Counter(label: "ratify_p2p_messages_received_total", dimensions: [("channel", "udp")])
     let duplicatesDropped = Counter(label: "ratify_p2p_duplicates_dropped_total")
     let deliveryDropped = Counter(label: "ratify_p2p_delivery_dropped_total")
+    /// Partly reassembled blocks dropped to stay within `assemblyBytesTotalMax`.
+    let assemblyDropped = Counter(label: "ratify_p2p_assembly_dropped_total")
 
     func handshakeFailure(_ reason: String) {
         Counter(label: "ratify_p2p_handshake_failures_total", dimensions: [("reason", reason)]).increment()

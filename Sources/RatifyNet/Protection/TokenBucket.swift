@@ -29,6 +29,15 @@ public struct TokenBucket: Sendable {
         return waitNanos
     }
 
+    /// Takes `count` tokens only if they are there; false (and nothing taken) otherwise. For
+    /// what is dropped rather than delayed.
+    public mutating func takeIfAvailable(_ count: Double, nowNanos: UInt64) -> Bool {
+        refill(nowNanos: nowNanos)
+        guard tokens >= count else { return false }
+        tokens -= count
+        return true
+    }
+
     public var waitNanos: UInt64 {
         tokens >= 0 ? 0 : UInt64((-tokens / ratePerSecond * 1e9).rounded(.up))
     }

@@ -10,6 +10,10 @@ public enum HandshakeError: Error, Equatable, Sendable, CustomStringConvertible 
     case malformed(String)
     case unexpectedMessage(String)
     case timeout(millis: Int64)
+    /// The peer sent no hello within the hello deadline (a silent socket).
+    case helloTimeout(millis: Int64)
+    /// Closed before its hello to make room for a newer connection under the pending limits.
+    case evicted
     case closedEarly
 
     public var description: String {
@@ -22,6 +26,8 @@ public enum HandshakeError: Error, Equatable, Sendable, CustomStringConvertible 
         case .malformed(let reason): "handshake failed: malformed handshake frame: \(reason)"
         case .unexpectedMessage(let kind): "handshake failed: unexpected '\(kind)' during the handshake"
         case .timeout(let millis): "handshake failed: not completed within \(millis) ms"
+        case .helloTimeout(let millis): "handshake failed: no hello within \(millis) ms"
+        case .evicted: "handshake failed: closed before its hello to make room under the pending handshake limits"
         case .closedEarly: "handshake failed: connection closed before the handshake completed (truncated handshake)"
         }
     }
@@ -37,6 +43,8 @@ public enum HandshakeError: Error, Equatable, Sendable, CustomStringConvertible 
         case .malformed: "malformed"
         case .unexpectedMessage: "unexpected_message"
         case .timeout: "timeout"
+        case .helloTimeout: "hello_timeout"
+        case .evicted: "evicted"
         case .closedEarly: "truncated"
         }
     }

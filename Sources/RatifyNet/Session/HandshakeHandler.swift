@@ -4,8 +4,8 @@ import RatifyCore
 /// Runs `Handshake` over the framed connection: sends our hello, answers the peer's hello with a
 /// sealed auth, verifies the peer's auth, then hands the session ciphers to `onEstablished`
 /// (which installs the session handlers after this one) and leaves the pipeline. Frames that
-/// arrive behind the auth are passed on. Any failure, or no success within the timeout,
-/// reports a `HandshakeError` and closes the channel.
+/// arrive behind the auth are passed on. Any failure, no hello within the hello timeout, or no
+/// success within the timeout, reports a `HandshakeError` and closes the channel.
 final class HandshakeHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -13,6 +13,7 @@ final class HandshakeHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     typealias Established = (ChannelHandlerContext, Handshake.Result, _ sender: FrameCipher, _ receiver: FrameCipher) -> Void
     typealias Failed = (Channel, HandshakeError) -> Void
+    typealias Spoke = (Channel) -> Void
 
     private enum State {
         case idle
@@ -25,16 +26,22 @@ final class HandshakeHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var handshake: Handshake
     private var state: State = .idle
     private let timeoutMillis: Int64
+    private let helloTimeoutMillis: Int64
     private let frameLimit: FrameSizeLimit
     private let nonceLimit: UInt64
     private let onEstablished: Established
     private let onFailed: Failed
+    private let onHello: Spoke
     private var timeoutTask: Scheduled<Void>?
+    private var helloTimeoutTask: Scheduled<Void>?
 
-    init(handshake: Handshake, timeoutMillis: Int64, frameLimit: FrameSizeLimit, nonceLimit: UInt64 = .max,
+    init(handshake: Handshake, timeoutMillis: Int64, helloTimeoutMillis: Int64? = nil, frameLimit: FrameSizeLimit,
+         nonceLimit: UInt64 = .max, onHello: @escaping Spoke = { _ in },
          onEstablished: @escaping Established, onFailed: @escaping Failed) {
         self.handshake = handshake
         self.timeoutMillis = timeoutMillis
+        self.helloTimeoutMillis = min(helloTimeoutMillis ?? timeoutMillis, timeoutMillis)
+        self.onHello = onHello
         self.frameLimit = frameLimit
         self.nonceLimit = nonceLimit
         self.onEstablished = onEstablished
@@ -58,6 +65,15 @@ final class HandshakeHandler: ChannelInboundHandler, RemovableChannelHandler {
         timeoutTask = context.eventLoop.scheduleTask(in: .milliseconds(timeoutMillis)) {
             let (handler, context) = loopBound.value
             handler.fail(context, .timeout(millis: millis))
+        }
+        let helloMillis = helloTimeoutMillis
+        // A hello deadline at or past the whole handshake's would never be the one that fires.
+        if helloMillis < millis {
+            helloTimeoutTask = context.eventLoop.scheduleTask(in: .milliseconds(helloMillis)) {
+                let (handler, context) = loopBound.value
+                guard case .awaitingHello = handler.state else { return }
+                handler.fail(context, .helloTimeout(millis: helloMillis))
+            }
         }
         let hello = NetMessage.hello(handshake.hello).encoded
         var buffer = context.channel.allocator.buffer(capacity: hello.count)
@@ -91,6 +107,9 @@ final class HandshakeHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .failure(.foreignChain(let expected, let got)): return fail(context, .foreignChain(expected: expected, got: got))
         case .failure(let error): return fail(context, .malformed(error.description))
         }
+        helloTimeoutTask?.cancel()
+        helloTimeoutTask = nil
+        onHello(context.channel)
         do throws(HandshakeError) {
             let (auth, keys) = try handshake.receive(peer: hello)
             var sender = FrameCipher(key: keys.tcpSend, nonceLimit: nonceLimit)
@@ -170,6 +189,8 @@ final class HandshakeHandler: ChannelInboundHandler, RemovableChannelHandler {
         state = .failed
         timeoutTask?.cancel()
         timeoutTask = nil
+        helloTimeoutTask?.cancel()
+        helloTimeoutTask = nil
         onFailed(context.channel, error)
         context.close(promise: nil)
     }

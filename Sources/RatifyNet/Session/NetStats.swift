@@ -7,8 +7,11 @@ public struct NetStats: Sendable {
     public var seenDigests: Int
     public var storedVotes: Int
     public var penalties: Int
-    /// Messages queued towards peers and not yet written to their sockets, summed.
-    public var queuedMessages: Int
+    /// IP addresses backed off after misbehaviour.
+    public var bannedAddresses: Int
+    /// Bytes queued towards peers and not yet written to their sockets, summed (frames plus
+    /// `PeerSession.messageOverheadBytes` each).
+    public var queuedBytes: Int
     /// Bytes held by block-part reassembly, summed over peers.
     public var assemblingBytes: Int
     public var handshakeFailures: [String: Int]
@@ -22,16 +25,16 @@ extension PeerManager {
     public var stats: NetStats {
         let (sessions, snapshot) = state.withLock { state in
             (Array(state.sessions.values), NetStats(
-                peers: state.sessions.count, inboundPeers: state.inboundSessions, pendingInbound: state.pendingInbound,
+                peers: state.sessions.count, inboundPeers: state.inboundSessions, pendingInbound: state.pending.count,
                 openChannels: state.channels.count, seenDigests: state.seen.count, storedVotes: state.votes.count,
-                penalties: state.penalties.count, queuedMessages: 0, assemblingBytes: 0,
+                penalties: state.penalties.count, bannedAddresses: state.addressPenalties.count, queuedBytes: 0, assemblingBytes: 0,
                 handshakeFailures: state.handshakeFailures, disconnects: state.disconnects,
                 udpRejected: state.udpRejected, deliveryDropped: state.deliveryDropped))
         }
         var stats = snapshot
         for session in sessions {
-            stats.queuedMessages += session.queuedMessages
-            stats.assemblingBytes += session.assembler.withLock { $0.bufferedBytes }
+            stats.queuedBytes += session.queuedBytes
+            stats.assemblingBytes += session.assemblingBytes
         }
         return stats
     }

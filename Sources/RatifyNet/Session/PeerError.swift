@@ -10,10 +10,14 @@ public enum PeerError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidSignature(String)
     case unexpectedMessage(String)
     case handshake(HandshakeError)
-    case sendQueueFull(messages: Int)
+    case sendQueueFull(bytes: Int)
     case nonceExhausted
     case duplicate
     case peerLimit(String)
+    /// Allow-list mode and the node key is not on the list.
+    case notAllowed
+    /// The node key or its IP address is backed off after misbehaving.
+    case banned(String)
     case closedByPeer
     /// Nothing arrived on the session for this long although peers announce their state about
     /// once a second: the path is gone (a partition, a vanished host) while TCP keeps retrying.
@@ -30,10 +34,12 @@ public enum PeerError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidSignature(let what): "invalid signature on \(what)"
         case .unexpectedMessage(let kind): "unexpected '\(kind)' message after the handshake"
         case .handshake(let error): error.description
-        case .sendQueueFull(let messages): "peer too slow: \(messages) messages queued for it"
+        case .sendQueueFull(let bytes): "peer too slow: \(bytes) bytes already queued for it"
         case .nonceExhausted: "nonce counter exhausted"
         case .duplicate: "duplicate session for the same node id"
         case .peerLimit(let which): "peer limit reached (\(which))"
+        case .notAllowed: "node id is not allowed (allowlist_only)"
+        case .banned(let what): "\(what) is backed off after misbehaving"
         case .closedByPeer: "connection closed by the peer"
         case .silent(let millis): "nothing received for \(millis) ms; the path to the peer is down"
         case .shutdown: "node shutting down"
@@ -54,6 +60,8 @@ public enum PeerError: Error, Equatable, Sendable, CustomStringConvertible {
         case .nonceExhausted: "nonce_exhausted"
         case .duplicate: "duplicate"
         case .peerLimit: "peer_limit"
+        case .notAllowed: "not_allowed"
+        case .banned: "banned"
         case .closedByPeer: "closed_by_peer"
         case .silent: "silent"
         case .shutdown: "shutdown"

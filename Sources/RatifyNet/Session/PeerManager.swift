@@ -31,6 +31,17 @@ public final class PeerManager: Sendable {
     let metrics = NetMetrics()
     let verifier: MessageVerifier
     let state: Mutex<State>
+    /// Persistent and unconditional peers: admitted beyond the peer limits and address bans.
+    let reservedPeers: Set<NodeID>
+    /// Hosts of persistent peers as configured: connections from them are not refused at accept
+    /// for a banned address (the node key, learnt in the handshake, decides).
+    let reservedHosts: Set<String>
+    /// Bytes queued towards all peers (`sendQueueBytesTotalMax`).
+    let sendBudget: SendBudget
+    /// Bytes held by block-part reassembly over all sessions (`assemblyBytesTotalMax`).
+    let assemblyBytes = Atomic<Int>(0)
+    /// Datagrams accepted per second on the UDP socket (`udpDatagramsPerSecond`).
+    let udpInbound: Mutex<TokenBucket>
 
     struct DialState: Sendable {
         enum Phase: Sendable { case idle, dialing, waiting, connected }
@@ -38,6 +49,16 @@ public final class PeerManager: Sendable {
         var backoff: Backoff
         var phase: Phase = .idle
         var task: Scheduled<Void>?
+    }
+
+    /// An inbound connection in its handshake.
+    struct PendingHandshake: Sendable {
+        let channel: any Channel
+        let ip: String
+        let acceptedNanos: UInt64
+        /// Whether its hello arrived; until then it is a silent socket, the first to be closed
+        /// when the pending limits are reached.
+        var spoke = false
     }
 
     struct State: Sendable {
@@ -50,9 +71,14 @@ public final class PeerManager: Sendable {
         var channels: [ObjectIdentifier: any Channel] = [:]
         var sessions: [NodeID: PeerSession] = [:]
         var inboundSessions = 0
-        var pendingInbound = 0
+        var pending: [ObjectIdentifier: PendingHandshake] = [:]
         var dial: [NodeID: DialState] = [:]
         var penalties: [NodeID: UInt64] = [:]
+        /// Banned IP addresses (until, in `NIODeadline` nanoseconds): a misbehaving peer's address
+        /// is backed off with its node key, so a fresh key from the same host gets nowhere.
+        var addressPenalties: [String: UInt64] = [:]
+        /// The address each reserved peer last connected from, exempt from address bans at accept.
+        var reservedAddresses: [NodeID: String] = [:]
         var udpByTag: [UInt64: PeerSession] = [:]
         var local = PeerState(height: 0, round: 0, step: .newHeight)
         /// What `updateLocalState` last sent to every peer: the node calls it after each message
@@ -78,6 +104,12 @@ public final class PeerManager: Sendable {
                 logger: Logger = Logger(label: "ratify.p2p"), verifier: @escaping MessageVerifier = PeerManager.selfContainedVerifier) {
         precondition(config.maxPeers > 0 && config.maxInboundPeers >= 0 && config.deliveryBufferMax > 0)
         self.config = config
+        self.reservedPeers = config.reservedPeers
+        self.reservedHosts = Set(config.persistentPeers.map(\.host))
+        self.sendBudget = SendBudget(bytesMax: config.sendQueueBytesTotalMax,
+                                     sessionsMax: config.maxPeers + config.reservedPeers.count)
+        self.udpInbound = Mutex(TokenBucket(ratePerSecond: config.udpDatagramsPerSecond, burst: config.udpDatagramsPerSecond,
+                                            nowNanos: NIODeadline.now().uptimeNanoseconds))
         self.nodeID = config.nodeID
         self.group = group
         self.timerLoop = group.next()
@@ -181,24 +213,67 @@ public final class PeerManager: Sendable {
 
     // MARK: accepting and dialing
 
+    /// Admits an inbound connection to its handshake within `maxPendingHandshakes` and
+    /// `maxPendingHandshakesPerIP`, closing the oldest silent one of the same address (or of
+    /// any, for the total) to make room; refuses banned addresses. Peer limits are checked once
+    /// the handshake names the peer, since reserved peers go beyond them.
     func accept(_ channel: any Channel) throws {
-        let admitted = state.withLock { state -> Bool in
-            guard state.running, !state.stopping, state.pendingInbound < config.maxPendingHandshakes,
-                  state.inboundSessions < config.maxInboundPeers, state.sessions.count < config.maxPeers else { return false }
-            state.pendingInbound += 1
+        let ip = channel.remoteAddress?.ipAddress ?? "unknown"
+        let now = NIODeadline.now().uptimeNanoseconds
+        enum Admission { case admitted(evicted: (any Channel)?), refused(String, reason: String) }
+        let admission = state.withLock { state -> Admission in
+            guard state.running, !state.stopping else { return .refused("node shutting down", reason: "refused") }
+            if let until = state.addressPenalties[ip], until > now, !reservedHosts.contains(ip),
+               !state.reservedAddresses.values.contains(ip) {
+                return .refused("address is backed off after misbehaving", reason: "banned")
+            }
+            func oldestSilent(_ candidates: [PendingHandshake]) -> PendingHandshake? {
+                candidates.filter { !$0.spoke }.min { $0.acceptedNanos < $1.acceptedNanos }
+            }
+            var evicted: PendingHandshake?
+            let fromIP = state.pending.values.filter { $0.ip == ip }
+            if fromIP.count >= config.maxPendingHandshakesPerIP {
+                guard let oldest = oldestSilent(fromIP) else {
+                    return .refused("pending handshake limit per address reached", reason: "refused")
+                }
+                evicted = oldest
+            } else if state.pending.count >= config.maxPendingHandshakes {
+                guard let oldest = oldestSilent(Array(state.pending.values)) else {
+                    return .refused("pending handshake limit reached", reason: "refused")
+                }
+                evicted = oldest
+            }
+            if let evicted {
+                // Closed right below; like a refused connection it no longer counts as open.
+                state.pending[ObjectIdentifier(evicted.channel)] = nil
+                state.channels[ObjectIdentifier(evicted.channel)] = nil
+                state.handshakeFailures[HandshakeError.evicted.reason, default: 0] += 1
+            }
+            state.pending[ObjectIdentifier(channel)] = PendingHandshake(channel: channel, ip: ip, acceptedNanos: now)
             state.channels[ObjectIdentifier(channel)] = channel
-            return true
+            return .admitted(evicted: evicted?.channel)
         }
-        guard admitted else {
-            state.withLock { $0.handshakeFailures["refused", default: 0] += 1 }
-            metrics.handshakeFailure("refused")
-            log.warning("accept-refused", "refusing inbound connection: peer or handshake limit reached",
-                        metadata: ["remote": "\(channel.remoteAddress.map { "\($0)" } ?? "?")"])
+        switch admission {
+        case .refused(let why, let reason):
+            state.withLock { $0.handshakeFailures[reason, default: 0] += 1 }
+            metrics.handshakeFailure(reason)
+            log.warning("accept-\(reason)-\(ip)", "refusing inbound connection: \(why)", metadata: ["remote": "\(ip)"])
             channel.close(promise: nil)
             return
+        case .admitted(let evicted):
+            if let evicted {
+                metrics.handshakeFailure(HandshakeError.evicted.reason)
+                let evictedIP = evicted.remoteAddress?.ipAddress ?? "unknown"
+                log.warning("handshake-evicted-\(evictedIP)", "\(HandshakeError.evicted)", metadata: ["remote": "\(evictedIP)"])
+                evicted.close(promise: nil)
+            }
         }
         channel.closeFuture.whenComplete { [self] _ in
-            _ = state.withLock { $0.channels.removeValue(forKey: ObjectIdentifier(channel)) }
+            // The handshake reports its own end; this covers a pipeline that never got one.
+            state.withLock { state in
+                state.channels[ObjectIdentifier(channel)] = nil
+                state.pending[ObjectIdentifier(channel)] = nil
+            }
         }
         try installHandshake(channel, role: .acceptor, expected: nil)
     }
@@ -286,9 +361,14 @@ public final class PeerManager: Sendable {
         try sync.addHandler(MessageToByteHandler(FrameEncoder()))
         try sync.addHandler(InboundRateLimitHandler(framesPerSecond: config.inboundFramesPerSecond,
                                                     bytesPerSecond: config.inboundBytesPerSecond))
+        try sync.addHandler(OutboundRateLimitHandler(bytesPerSecond: config.sendBytesPerSecond))
         try sync.addHandler(HandshakeHandler(
-            handshake: handshake, timeoutMillis: config.handshakeTimeoutMillis, frameLimit: limit,
-            nonceLimit: config.nonceLimit,
+            handshake: handshake, timeoutMillis: config.handshakeTimeoutMillis, helloTimeoutMillis: config.helloTimeoutMillis,
+            frameLimit: limit, nonceLimit: config.nonceLimit,
+            onHello: { [self] channel in
+                guard role == .acceptor else { return }
+                state.withLock { $0.pending[ObjectIdentifier(channel)]?.spoke = true }
+            },
             onEstablished: { [self] context, result, sender, receiver in
                 self.established(context.channel, result, sender: sender, receiver: receiver)
             },
@@ -299,38 +379,60 @@ public final class PeerManager: Sendable {
 
     func handshakeFailed(_ channel: any Channel, _ error: HandshakeError, role: Handshake.Role, expected: NodeID?) {
         let remote = channel.remoteAddress.map { "\($0)" } ?? "?"
-        state.withLock { state in
-            if role == .acceptor { state.pendingInbound -= 1 }
+        let ip = channel.remoteAddress?.ipAddress
+        let counted = state.withLock { state -> Bool in
+            // An evicted connection was counted when it was closed.
+            if role == .acceptor, state.pending.removeValue(forKey: ObjectIdentifier(channel)) == nil { return false }
             state.handshakeFailures[error.reason, default: 0] += 1
-            if let expected, PeerError.handshake(error).isMisbehaviour { penalize(expected, &state) }
+            if PeerError.handshake(error).isMisbehaviour {
+                // An acceptor does not know who failed (the key is not proven), only from where.
+                penalize(expected, address: role == .acceptor ? ip : nil, &state)
+            }
+            return true
         }
+        guard counted else { return }
         metrics.handshakeFailure(error.reason)
-        log.warning("handshake-\(expected?.hex ?? remote)", "\(error)",
+        log.warning("handshake-\(error.reason)-\(expected?.hex ?? ip ?? remote)", "\(error)",
                     metadata: ["remote": "\(remote)", "role": "\(role.label)"])
     }
 
-    func penalize(_ peer: NodeID, _ state: inout State) {
+    /// Backs off a node id and an address for `misbehaviourBackoffMillis`. Reserved peers' addresses
+    /// are not banned: they may be shared with other reserved peers (a localnet on one host).
+    func penalize(_ peer: NodeID?, address: String?, _ state: inout State) {
         let now = NIODeadline.now().uptimeNanoseconds
-        if state.penalties.count >= 4_096 { state.penalties = state.penalties.filter { $0.value > now } }
-        guard state.penalties.count < 4_096 else { return }
-        state.penalties[peer] = now + UInt64(max(0, config.misbehaviourBackoffMillis)) * 1_000_000
+        let until = now &+ UInt64(max(0, config.misbehaviourBackoffMillis)) &* 1_000_000
+        if let peer {
+            if state.penalties.count >= Self.penaltiesMax { state.penalties = state.penalties.filter { $0.value > now } }
+            if state.penalties.count < Self.penaltiesMax { state.penalties[peer] = until }
+        }
+        if let address, peer.map({ !reservedPeers.contains($0) }) ?? true {
+            if state.addressPenalties.count >= Self.penaltiesMax {
+                state.addressPenalties = state.addressPenalties.filter { $0.value > now }
+            }
+            if state.addressPenalties.count < Self.penaltiesMax { state.addressPenalties[address] = until }
+        }
     }
+
+    /// Node ids and addresses remembered as backed off, each.
+    static let penaltiesMax = 4_096
 
     // MARK: sessions
 
     func established(_ channel: any Channel, _ result: Handshake.Result, sender: FrameCipher, receiver: FrameCipher) {
         let session = PeerSession(nodeID: result.peerNodeID, role: result.role, channel: channel, keys: result.keys,
-                                  peerUDPPort: result.peerUDPPort, sendQueueMessagesMax: config.sendQueueMessagesMax,
-                                  blockRequestsPerSecond: config.blockRequestsPerSecond, blockRequestsBurst: config.blockRequestsBurst)
+                                  peerUDPPort: result.peerUDPPort, limits: PeerSession.Limits(config), budget: sendBudget)
         let localID = nodeID
+        let ip = session.remoteIP
         enum Decision { case accept(replacing: PeerSession?), reject(PeerError) }
         let decision = state.withLock { state -> Decision in
-            if result.role == .acceptor { state.pendingInbound -= 1 }
+            if result.role == .acceptor { state.pending[ObjectIdentifier(channel)] = nil }
             guard state.running, !state.stopping else { return .reject(.shutdown) }
             let peer = result.peerNodeID
-            if let until = state.penalties[peer], until > NIODeadline.now().uptimeNanoseconds {
-                return .reject(.requested("peer is backed off after misbehaving"))
-            }
+            let reserved = reservedPeers.contains(peer)
+            let now = NIODeadline.now().uptimeNanoseconds
+            if let until = state.penalties[peer], until > now { return .reject(.banned("node id \(peer)")) }
+            if config.allowlistOnly, !reserved, !config.allowedPeers.contains(peer) { return .reject(.notAllowed) }
+            if !reserved, let ip, let until = state.addressPenalties[ip], until > now { return .reject(.banned("address \(ip)")) }
             var replacing: PeerSession?
             if let existing = state.sessions[peer] {
                 // Keep the connection opened by the lower node id; between two from the same
@@ -343,12 +445,17 @@ public final class PeerManager: Sendable {
                 replacing = existing
                 if existing.role == .acceptor { state.inboundSessions -= 1 }
                 state.udpByTag[existing.keys.udpReceiveTag] = nil
-            } else {
+            } else if !reserved {
                 guard state.sessions.count < config.maxPeers else { return .reject(.peerLimit("max_peers")) }
-                if result.role == .acceptor, state.inboundSessions >= config.maxInboundPeers {
-                    return .reject(.peerLimit("max_inbound_peers"))
+                if result.role == .acceptor {
+                    guard state.inboundSessions < config.maxInboundPeers else { return .reject(.peerLimit("max_inbound_peers")) }
+                    let fromIP = state.sessions.values.count { other in
+                        other.role == .acceptor && other.remoteIP == ip && !reservedPeers.contains(other.nodeID)
+                    }
+                    guard fromIP < config.maxInboundPeersPerIP else { return .reject(.peerLimit("max_inbound_peers_per_ip")) }
                 }
             }
+            if reserved, let ip { state.reservedAddresses[peer] = ip }
             state.sessions[peer] = session
             if result.role == .acceptor { state.inboundSessions += 1 }
             state.udpByTag[result.keys.udpReceiveTag] = session
@@ -364,8 +471,9 @@ public final class PeerManager: Sendable {
             state.withLock { $0.disconnects[reason.reason, default: 0] += 1 }
             metrics.disconnect(reason.reason)
             if reason != .duplicate {
-                log.warning("reject-\(result.peerNodeID.hex)", "closing new session: \(reason)",
-                            metadata: ["peer": "\(result.peerNodeID)"])
+                // Keyed by address: throwaway keys from one host share one log line per interval.
+                log.warning("reject-\(reason.reason)-\(ip ?? result.peerNodeID.hex)", "closing new session: \(reason)",
+                            metadata: ["peer": "\(result.peerNodeID)", "remote": "\(ip ?? "?")"])
             }
             channel.close(promise: nil)
         case .accept(let replacing):
@@ -392,12 +500,13 @@ public final class PeerManager: Sendable {
 
     func sessionClosed(_ session: PeerSession) {
         let reason = session.closeReason
+        assemblyBytes.wrappingSubtract(session.dropAssembly(), ordering: .relaxed)
         let (removed, count) = state.withLock { state -> (Bool, Int) in
             guard state.sessions[session.nodeID] === session else { return (false, state.sessions.count) }
             state.sessions[session.nodeID] = nil
             if session.role == .acceptor { state.inboundSessions -= 1 }
             if state.udpByTag[session.keys.udpReceiveTag] === session { state.udpByTag[session.keys.udpReceiveTag] = nil }
-            if reason.isMisbehaviour { penalize(session.nodeID, &state) }
+            if reason.isMisbehaviour { penalize(session.nodeID, address: session.remoteIP, &state) }
             state.disconnects[reason.reason, default: 0] += 1
             if state.dial[session.nodeID]?.phase == .connected {
                 state.dial[session.nodeID]?.phase = .idle

@@ -4,45 +4,81 @@ import Synchronization
 
 /// One authenticated session with one peer: its channel, what it is known to have, its block
 /// reassembly and its UDP keys. Safe to use from any thread; sending never blocks and never
-/// queues more than `sendQueueMessagesMax` messages: past that the peer is disconnected.
+/// queues more than `sendQueueBytesMax` bytes for the peer, nor more than the peer's part of the
+/// manager's `SendBudget`: past that the peer is disconnected as too slow.
 final class PeerSession: Sendable {
+    /// Charged per queued message on top of its frame bytes: the outbox slot and NIO's pending
+    /// write, so that a flood of tiny messages is bounded in memory too.
+    static let messageOverheadBytes = 64
+
     let nodeID: NodeID
     let role: Handshake.Role
     let channel: any Channel
     let remoteAddress: SocketAddress?
     let keys: SessionKeys
     let udpRemoteAddress: SocketAddress?
-    let sendQueueMessagesMax: Int
+    let limits: Limits
+    let budget: SendBudget
+
+    struct Limits: Sendable {
+        var sendQueueBytesMax: Int
+        var serveQueueBytesMax: Int
+        var assemblyBytesMax: Int
+        var blockRequestsPerSecond: Double
+        var blockRequestsBurst: Double
+        var inboundFramesPerSecond: Double
+        var inboundBytesPerSecond: Double
+
+        init(_ config: NetConfig) {
+            sendQueueBytesMax = config.sendQueueBytesMax
+            serveQueueBytesMax = config.serveQueueBytesMax
+            assemblyBytesMax = config.assemblyBytesMax
+            blockRequestsPerSecond = config.blockRequestsPerSecond
+            blockRequestsBurst = config.blockRequestsBurst
+            inboundFramesPerSecond = config.inboundFramesPerSecond
+            inboundBytesPerSecond = config.inboundBytesPerSecond
+        }
+    }
 
     let known = Mutex(PeerKnownState())
-    let assembler = Mutex(BlockAssembler())
+    let assembler: Mutex<BlockAssembler>
     let udpReplay = Mutex(ReplayWindow())
     let udpSendCounter = Atomic<UInt64>(0)
+    /// Datagrams of this session are limited like its TCP frames (`inboundFramesPerSecond`,
+    /// `inboundBytesPerSecond`); beyond that they are dropped before they are opened.
+    let udpInbound: Mutex<(frames: TokenBucket, bytes: TokenBucket)>
     /// When the last message arrived over TCP (`NIODeadline` nanoseconds); see
     /// `NetConfig.peerSilenceTimeoutMillis`.
     let lastReceivedNanos: Atomic<UInt64>
     /// Block requests this peer may make (`NetConfig.blockRequestsPerSecond` and burst).
     /// Requests beyond this are ignored rather than queued: each answer can be a whole block.
     let blockRequests: Mutex<TokenBucket>
+    /// Bytes handed to `send` and not yet written to the socket (see `messageOverheadBytes`).
     private let pending = Atomic<Int>(0)
-    /// Messages handed to `send` and not yet given to the channel. One event-loop task takes
-    /// all of them and flushes once, so a burst (a block's parts, a vote to every peer,
+    /// Encoded messages handed to `send` and not yet given to the channel. One event-loop task
+    /// takes all of them and flushes once, so a burst (a block's parts, a vote to every peer,
     /// gossiped transactions) costs one wake-up of the event loop and one write system call
     /// instead of one of each per message.
-    private let outbox = Mutex<[NetMessage]>([])
+    private let outbox = Mutex<[ByteBuffer]>([])
     private let reason = Mutex<PeerError?>(nil)
 
     init(nodeID: NodeID, role: Handshake.Role, channel: any Channel, keys: SessionKeys, peerUDPPort: UInt16,
-         sendQueueMessagesMax: Int, blockRequestsPerSecond: Double, blockRequestsBurst: Double) {
-        self.blockRequests = Mutex(TokenBucket(ratePerSecond: blockRequestsPerSecond, burst: blockRequestsBurst,
-                                               nowNanos: NIODeadline.now().uptimeNanoseconds))
+         limits: Limits, budget: SendBudget) {
+        let now = NIODeadline.now().uptimeNanoseconds
+        self.blockRequests = Mutex(TokenBucket(ratePerSecond: limits.blockRequestsPerSecond, burst: limits.blockRequestsBurst,
+                                               nowNanos: now))
+        self.udpInbound = Mutex((
+            frames: TokenBucket(ratePerSecond: limits.inboundFramesPerSecond, burst: limits.inboundFramesPerSecond, nowNanos: now),
+            bytes: TokenBucket(ratePerSecond: limits.inboundBytesPerSecond, burst: limits.inboundBytesPerSecond, nowNanos: now)))
+        self.assembler = Mutex(BlockAssembler(bytesMax: limits.assemblyBytesMax))
         self.nodeID = nodeID
         self.role = role
         self.channel = channel
         self.remoteAddress = channel.remoteAddress
         self.keys = keys
-        self.sendQueueMessagesMax = sendQueueMessagesMax
-        self.lastReceivedNanos = Atomic(NIODeadline.now().uptimeNanoseconds)
+        self.limits = limits
+        self.budget = budget
+        self.lastReceivedNanos = Atomic(now)
         if peerUDPPort != 0, var address = channel.remoteAddress {
             address.port = Int(peerUDPPort)
             udpRemoteAddress = address
@@ -51,23 +87,45 @@ final class PeerSession: Sendable {
         }
     }
 
+    /// The peer's IP address as text, the key of the per-IP limits and bans.
+    var remoteIP: String? { remoteAddress?.ipAddress }
+
     /// Who opened the TCP connection: the tie-break between two sessions with the same peer.
     func dialer(localID: NodeID) -> NodeID { role == .dialer ? localID : nodeID }
 
-    var queuedMessages: Int { pending.load(ordering: .relaxed) }
+    var queuedBytes: Int { pending.load(ordering: .relaxed) }
 
-    /// Queues a message for the peer. False, and the session is closed, when the peer has not
-    /// drained `sendQueueMessagesMax` earlier messages.
+    /// Whether to serve this peer catch-up now: its channel is writable (below NIO's write-buffer
+    /// high watermark) and less than `serveQueueBytesMax` is queued for it. A peer that does not
+    /// read gets nothing more, rather than a growing queue.
+    var canServe: Bool { channel.isWritable && queuedBytes < limits.serveQueueBytesMax }
+
+    /// The bytes a queued message of `plaintextBytes` holds until written.
+    static func queuedCost(plaintextBytes: Int) -> Int {
+        plaintextBytes + NetLimits.tagBytes + FrameDecoder.headerBytes + messageOverheadBytes
+    }
+
+    /// Encodes and queues a message for the peer. False when it was not queued: the message is
+    /// larger than a frame (a local bug: blocks are split before), or the peer has not drained
+    /// `sendQueueBytesMax` bytes or its part of the send budget, and the session is closed.
     @discardableResult
     func send(_ message: NetMessage) -> Bool {
-        let queued = pending.wrappingAdd(1, ordering: .relaxed).newValue
-        guard queued <= sendQueueMessagesMax else {
-            pending.wrappingSubtract(1, ordering: .relaxed)
-            close(.sendQueueFull(messages: queued - 1))
+        var writer = ByteWriter(capacity: 192)
+        message.encode(to: &writer)
+        guard writer.bytes.count <= NetLimits.messageBytesMax else { return false }
+        let cost = Self.queuedCost(plaintextBytes: writer.bytes.count)
+        let queued = pending.wrappingAdd(cost, ordering: .relaxed).newValue
+        let total = budget.queuedBytes.wrappingAdd(cost, ordering: .relaxed).newValue
+        guard queued <= limits.sendQueueBytesMax, budget.admits(sessionBytes: queued, totalBytes: total) else {
+            pending.wrappingSubtract(cost, ordering: .relaxed)
+            budget.queuedBytes.wrappingSubtract(cost, ordering: .relaxed)
+            close(.sendQueueFull(bytes: queued - cost))
             return false
         }
+        var buffer = channel.allocator.buffer(capacity: writer.bytes.count)
+        buffer.writeBytes(writer.bytes)
         let drainNeeded = outbox.withLock { outbox in
-            outbox.append(message)
+            outbox.append(buffer)
             return outbox.count == 1
         }
         if drainNeeded { channel.eventLoop.execute { self.drainOutbox() } }
@@ -81,13 +139,38 @@ final class PeerSession: Sendable {
             return taken
         }
         guard let last = messages.last else { return }
+        let cost = messages.reduce(0) { $0 + Self.queuedCost(plaintextBytes: $1.readableBytes) }
         // Writes complete in order, and all fail together if the channel does: the last one's
         // promise accounts for the whole batch.
         let promise = channel.eventLoop.makePromise(of: Void.self)
-        promise.futureResult.whenComplete { _ in self.pending.wrappingSubtract(messages.count, ordering: .relaxed) }
+        promise.futureResult.whenComplete { _ in
+            self.pending.wrappingSubtract(cost, ordering: .relaxed)
+            self.budget.queuedBytes.wrappingSubtract(cost, ordering: .relaxed)
+        }
         for message in messages.dropLast() { channel.write(message, promise: nil) }
         channel.writeAndFlush(last, promise: promise)
     }
+
+    /// Adds a block part to this peer's reassembly; also returns by how many bytes the bytes held
+    /// changed, for the manager's total.
+    func assemble(_ part: BlockPart) -> (outcome: BlockAssembler.Outcome, deltaBytes: Int) {
+        assembler.withLock { assembler in
+            let before = assembler.bufferedBytes
+            let outcome = assembler.add(part)
+            return (outcome, assembler.bufferedBytes - before)
+        }
+    }
+
+    /// Drops the reassembly in progress; returns the bytes freed.
+    func dropAssembly() -> Int {
+        assembler.withLock { assembler in
+            let freed = assembler.bufferedBytes
+            assembler.reset()
+            return freed
+        }
+    }
+
+    var assemblingBytes: Int { assembler.withLock { $0.bufferedBytes } }
 
     /// Closes the session; the first reason given is the one reported.
     func close(_ why: PeerError) {

@@ -59,6 +59,9 @@ extension PeerManager {
     /// source can be forged, so it proves nothing about the session it names.
     func receivedDatagram(_ datagram: ByteBuffer) {
         metrics.udpBytesReceived.increment(by: datagram.readableBytes)
+        let now = NIODeadline.now().uptimeNanoseconds
+        // Inbound rate limits before any work: the socket's, then the named session's.
+        guard udpInbound.withLock({ $0.takeIfAvailable(1, nowNanos: now) }) else { return rejectDatagram("rate_limited") }
         guard datagram.readableBytes <= NetLimits.datagramBytesMax,
               datagram.readableBytes >= Self.datagramHeaderBytes + NetLimits.tagBytes + 1 else {
             return rejectDatagram("size")
@@ -69,6 +72,15 @@ extension PeerManager {
             return rejectDatagram("header")
         }
         guard let session = state.withLock({ $0.udpByTag[tag] }) else { return rejectDatagram("unknown_session") }
+        let withinRate = session.udpInbound.withLock { buckets -> Bool in
+            buckets.frames.refill(nowNanos: now)
+            buckets.bytes.refill(nowNanos: now)
+            guard buckets.frames.tokens >= 1, buckets.bytes.tokens >= Double(datagram.readableBytes) else { return false }
+            _ = buckets.frames.take(1, nowNanos: now)
+            _ = buckets.bytes.take(Double(datagram.readableBytes), nowNanos: now)
+            return true
+        }
+        guard withinRate else { return rejectDatagram("rate_limited") }
         guard session.udpReplay.withLock({ $0.accepts(counter) }) else { return rejectDatagram("replay") }
         let sealedBytes = datagram.readableBytes - Self.datagramHeaderBytes
         var plaintext = [UInt8](repeating: 0, count: sealedBytes - NetLimits.tagBytes)

@@ -94,6 +94,7 @@ public final class ValidatorNode: Service {
             netConfig.maxInboundPeers = Int(clamping: config.p2p.maxInboundPeers)
             netConfig.maxPeers = Int(clamping: max(config.p2p.maxPeers, 1))
             netConfig.jitterSeed = UInt64(truncatingIfNeeded: nodeKey.publicKey.raw.hashValue)
+            config.p2p.applyLimits(to: &netConfig)
             // Transactions are verified by the mempool, in parallel batches, once; votes and
             // proposals by the driver against the validator set of their height.
             let peers = PeerManager(config: netConfig, logger: logger, verifier: { _ in true })

@@ -79,6 +79,7 @@ public final class PoWNode: Service {
             netConfig.maxInboundPeers = Int(clamping: config.p2p.maxInboundPeers)
             netConfig.maxPeers = Int(clamping: max(config.p2p.maxPeers, 1))
             netConfig.jitterSeed = UInt64(truncatingIfNeeded: nodeKey.publicKey.raw.hashValue)
+            config.p2p.applyLimits(to: &netConfig)
             // Transactions are verified by the mempool; blocks by the driver.
             let peers = PeerManager(config: netConfig, logger: logger, verifier: { _ in true })
             let mempool = Mempool(limits: MempoolLimits(config.mempool), ledger: ledger)
