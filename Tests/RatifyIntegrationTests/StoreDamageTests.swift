@@ -1,0 +1,157 @@
+import Foundation
+import RatifyCore
+import Testing
+
+/// A damaged `data.mdb` must get a one-line answer from `ratify store check` and `ratify start`,
+/// never a crash or a hang (issue #16, part 3): copies of a real node's store with random bytes
+/// written into them, each checked by the real binary under a time bound.
+@Suite("damaged stores", .serialized)
+struct StoreDamageTests {
+    /// Any answer slower than this is a hang. The walk's own limit for a small store is 20 s.
+    static let answerSecondsMax = 60.0
+    static let pageBytes = 4_096
+
+    /// Seeded, so a failing copy is replayed by its seed (SplitMix64).
+    struct SeededRandom {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
+    }
+
+    struct Answer {
+        var exited: Bool
+        var status: Int32
+        var seconds: Double
+        var output: String
+        var hung: Bool
+    }
+
+    /// Runs `ratify ARGUMENTS` with output in a file, killing it after `answerSecondsMax`.
+    static func answer(_ arguments: [String], in directory: String) throws -> Answer {
+        let outputPath = directory + "/answer-\(UUID().uuidString).txt"
+        guard FileManager.default.createFile(atPath: outputPath, contents: nil),
+              let output = FileHandle(forWritingAtPath: outputPath) else { throw TestFailure("cannot create \(outputPath)") }
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: NodeProcess.binary)
+        process.arguments = arguments
+        process.standardOutput = output
+        process.standardError = output
+        let started = Date()
+        try process.run()
+        var hung = false
+        while process.isRunning {
+            if Date().timeIntervalSince(started) > answerSecondsMax {
+                process.terminate()
+                kill(process.processIdentifier, SIGKILL)
+                hung = true
+                break
+            }
+            usleep(2_000)
+        }
+        process.waitUntilExit()
+        try output.close()
+        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        return Answer(exited: process.terminationReason == .exit, status: process.terminationStatus,
+                      seconds: Date().timeIntervalSince(started), output: text, hung: hung)
+    }
+
+    /// A copy of `home`'s config and store files (no lock files), with `data.mdb` replaced by `bytes`.
+    static func copy(home: String, to copy: String, dataFile bytes: [UInt8]) throws {
+        let manager = FileManager.default
+        try manager.createDirectory(atPath: copy + "/data", withIntermediateDirectories: true)
+        try manager.copyItem(atPath: home + "/config", toPath: copy + "/config")
+        try manager.copyItem(atPath: home + "/data/ratify.created", toPath: copy + "/data/ratify.created")
+        try Data(bytes).write(to: URL(fileURLWithPath: copy + "/data/data.mdb"))
+    }
+
+    @Test("200 random corruptions of a 40-height store: store check answers each within a bound, never by a signal; intact copies pass")
+    func randomCorruptions() throws {
+        let directory = try TemporaryDirectory()
+        let home = try StoreCheckTests.makeChain(blocks: 40, in: directory)
+        let original = try [UInt8](Data(contentsOf: URL(fileURLWithPath: home + "/data/data.mdb")))
+        let environment = ProcessInfo.processInfo.environment
+        let seed = environment["RATIFY_STORE_DAMAGE_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 1...UInt64.max)
+        let copies = environment["RATIFY_STORE_DAMAGE_COPIES"].flatMap(Int.init) ?? 200
+        print("store damage: seed \(seed), \(copies) copies of a \(original.count)-byte data.mdb (RATIFY_STORE_DAMAGE_SEED=\(seed) replays)")
+        #expect(original.count > 4 * Self.pageBytes)
+
+        var random = SeededRandom(state: seed)
+        var damagedCount = 0, passedCount = 0, slowestSeconds = 0.0
+        var reasons: [String: Int] = [:]
+        for index in 0..<copies {
+            // Every 20th copy is left intact: the control that nothing undamaged is reported.
+            var bytes = original
+            let writes = index % 20 == 19 ? 0 : 1 + random.below(12)
+            for _ in 0..<writes {
+                let length = 8 + random.below(4_096 - 8 + 1)
+                let offset = 2 * Self.pageBytes + random.below(bytes.count - 2 * Self.pageBytes - length + 1)
+                for position in offset..<(offset + length) { bytes[position] = UInt8(truncatingIfNeeded: random.next()) }
+            }
+            let copy = directory.path + "/copy\(index)"
+            try Self.copy(home: home, to: copy, dataFile: bytes)
+            let run = try Self.answer(["store", "check", "--home", copy], in: directory.path)
+            let context = "seed \(seed), copy \(index) (\(writes) writes): \(run.output.suffix(600))"
+            #expect(!run.hung, "no answer within \(Self.answerSecondsMax) s; \(context)")
+            #expect(run.exited, "ended by signal \(run.status); \(context)")
+            #expect(run.status == 0 || run.status == 1, "exit \(run.status); \(context)")
+            if bytes == original {
+                #expect(run.status == 0, "an intact copy was reported as damaged; \(context)")
+            }
+            if run.status == 1 {
+                damagedCount += 1
+                // The last line is the verdict: it says what to do with the damaged store.
+                let verdict = run.output.split(separator: "\n").last.map(String.init) ?? ""
+                #expect(verdict.contains("copy-signer") || verdict.contains("genesis") || verdict.contains("layout version"),
+                        "the verdict does not say what to do; \(context)")
+                reasons[Self.kind(of: verdict), default: 0] += 1
+            } else {
+                passedCount += 1
+            }
+            slowestSeconds = max(slowestSeconds, run.seconds)
+            try? FileManager.default.removeItem(atPath: copy)
+        }
+        print("store damage: seed \(seed): \(damagedCount) reported damaged, \(passedCount) passed, slowest answer \(String(format: "%.2f", slowestSeconds)) s; \(reasons.sorted { $0.key < $1.key })")
+    }
+
+    /// A short name for a verdict, for the summary line.
+    static func kind(of verdict: String) -> String {
+        for kind in ["signal 11", "signal 7", "signal 6", "did not finish", "problem(s) found", "claims", "yields", "free-page", "mdb_"] where verdict.contains(kind) {
+            return kind
+        }
+        return "other"
+    }
+
+    @Test("the issue's copy (512 random bytes every 1/64 of data.mdb): store check and start each refuse it with one line, no signal")
+    func everySixtyFourth() throws {
+        let directory = try TemporaryDirectory()
+        let home = try StoreCheckTests.makeChain(blocks: 40, in: directory)
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: home + "/data/data.mdb")))
+        var random = SeededRandom(state: 64)
+        let stride = bytes.count / 64
+        for chunk in 1..<64 where chunk * stride >= 2 * Self.pageBytes {
+            for position in (chunk * stride)..<min(bytes.count, chunk * stride + 512) {
+                bytes[position] = UInt8(truncatingIfNeeded: random.next())
+            }
+        }
+        let copy = directory.path + "/damaged"
+        try Self.copy(home: home, to: copy, dataFile: bytes)
+
+        let check = try Self.answer(["store", "check", "--home", copy], in: directory.path)
+        #expect(check.exited && check.status == 1, "\(check.output)")
+        #expect(check.output.contains("is damaged") || check.output.contains("problem(s) found"), "\(check.output)")
+        #expect(check.output.contains("copy-signer"), "\(check.output)")
+
+        let start = try Self.answer(["start", "--home", copy], in: directory.path)
+        #expect(start.exited && start.status == 1, "\(start.output)")
+        #expect(start.output.contains("is damaged"), "\(start.output)")
+        #expect(start.output.contains("copy-signer"), "\(start.output)")
+        #expect(!start.output.contains("node ready"), "\(start.output)")
+    }
+}
