@@ -12,10 +12,12 @@ extension NodeHome {
     /// Walks this home's `data/` in a child process running `executable arguments...`, which
     /// must call `NodeHome.storeWalkChildMain(dataDirectory:signerOnly: false)`. Throws
     /// `StoreError.corrupted` (one line: the damage, where, and what to do) when the child finds
-    /// damage, crashes or hangs; returns the child's summary line, or nil when there is no store.
+    /// damage, crashes or hangs; returns the child's summary line, or nil when there is no
+    /// store, or (with `unlessClosedCleanly`) `data.mdb` is unchanged since a clean close.
     @discardableResult
-    public func verifyStoreInChild(executable: String, arguments: [String]) throws -> String? {
-        try StoreWalkChild.verify(dataDirectory: dataDirectory, executable: executable, arguments: arguments)
+    public func verifyStoreInChild(executable: String, arguments: [String], unlessClosedCleanly: Bool = false) throws -> String? {
+        try StoreWalkChild.verify(dataDirectory: dataDirectory, executable: executable, arguments: arguments,
+                                  unlessClosedCleanly: unlessClosedCleanly)
     }
 
     /// The child's side of `verifyStoreInChild` (and, with `signerOnly`, of

@@ -62,12 +62,15 @@ struct StoreDamageTests {
                       seconds: Date().timeIntervalSince(started), output: text, hung: hung)
     }
 
-    /// A copy of `home`'s config and store files (no lock files), with `data.mdb` replaced by `bytes`.
+    /// A copy of `home`'s config and store files (no lock files), with `data.mdb` replaced by
+    /// `bytes`. The clean-close stamp is copied too: it must not vouch for the copy.
     static func copy(home: String, to copy: String, dataFile bytes: [UInt8]) throws {
         let manager = FileManager.default
         try manager.createDirectory(atPath: copy + "/data", withIntermediateDirectories: true)
         try manager.copyItem(atPath: home + "/config", toPath: copy + "/config")
-        try manager.copyItem(atPath: home + "/data/ratify.created", toPath: copy + "/data/ratify.created")
+        for file in ["ratify.created", "ratify.closed"] {
+            try manager.copyItem(atPath: home + "/data/" + file, toPath: copy + "/data/" + file)
+        }
         try Data(bytes).write(to: URL(fileURLWithPath: copy + "/data/data.mdb"))
     }
 
@@ -97,7 +100,14 @@ struct StoreDamageTests {
             let copy = directory.path + "/copy\(index)"
             try Self.copy(home: home, to: copy, dataFile: bytes)
             let run = try Self.answer(["store", "check", "--home", copy], in: directory.path)
-            let context = "seed \(seed), copy \(index) (\(writes) writes): \(run.output.suffix(600))"
+            var context = "seed \(seed), copy \(index) (\(writes) writes): \(run.output.suffix(600))"
+            let answered = !run.hung && run.exited && (run.status == 0 || run.status == 1)
+            if !answered || (bytes == original && run.status != 0) {
+                // The store is a fresh chain each run: keep the failing copy, the seed alone does not replay it.
+                let kept = NSTemporaryDirectory() + "ratify-store-damage-\(seed)-\(index)"
+                try? FileManager.default.copyItem(atPath: copy, toPath: kept)
+                context += " (copy kept at \(kept))"
+            }
             #expect(!run.hung, "no answer within \(Self.answerSecondsMax) s; \(context)")
             #expect(run.exited, "ended by signal \(run.status); \(context)")
             #expect(run.status == 0 || run.status == 1, "exit \(run.status); \(context)")
@@ -111,6 +121,7 @@ struct StoreDamageTests {
                 #expect(verdict.contains("copy-signer") || verdict.contains("genesis") || verdict.contains("layout version"),
                         "the verdict does not say what to do; \(context)")
                 reasons[Self.kind(of: verdict), default: 0] += 1
+                if Self.kind(of: verdict) == "other" { print("store damage: copy \(index): \(verdict)") }
             } else {
                 passedCount += 1
             }
@@ -122,10 +133,9 @@ struct StoreDamageTests {
 
     /// A short name for a verdict, for the summary line.
     static func kind(of verdict: String) -> String {
-        for kind in ["signal 11", "signal 7", "signal 6", "did not finish", "problem(s) found", "claims", "yields", "free-page", "mdb_"] where verdict.contains(kind) {
-            return kind
-        }
-        return "other"
+        let kinds = ["signal 11", "signal 7", "signal 6", "did not finish", "MDB_PAGE_NOTFOUND", "MDB_CORRUPTED", "longer than",
+                     "claims", "yields", "free-page", "problem(s) found", "genesis"]
+        return kinds.first { verdict.contains($0) } ?? "other"
     }
 
     @Test("the issue's copy (512 random bytes every 1/64 of data.mdb): store check and start each refuse it with one line, no signal")
@@ -153,5 +163,27 @@ struct StoreDamageTests {
         #expect(start.output.contains("is damaged"), "\(start.output)")
         #expect(start.output.contains("copy-signer"), "\(start.output)")
         #expect(!start.output.contains("node ready"), "\(start.output)")
+    }
+
+    @Test("start skips the store walk after a clean stop and walks the store after a SIGKILL, then runs on")
+    func startWalksAfterUncleanStop() throws {
+        let directory = try TemporaryDirectory()
+        let home = try StoreCheckTests.makeChain(blocks: 3, in: directory)
+        let node = NodeProcess(home: home)
+        defer { node.kill(SIGKILL) }
+        func count(_ text: String) -> Int { node.log.components(separatedBy: text).count - 1 }
+        let readyBefore = count("node ready"), walkedBefore = count("store walked")
+
+        try node.start()
+        #expect(eventually(seconds: 30) { count("node ready") == readyBefore + 1 }, "\(node.log.suffix(1_000))")
+        #expect(count("store walked") == walkedBefore, "a cleanly closed store was walked: \(node.log.suffix(1_000))")
+        let height = node.height
+        #expect(eventually(seconds: 30) { node.height > height })
+        node.kill(SIGKILL)
+
+        try node.start()
+        #expect(eventually(seconds: 30) { count("node ready") == readyBefore + 2 }, "\(node.log.suffix(1_000))")
+        #expect(count("store walked") == walkedBefore + 1, "\(node.log.suffix(1_000))")
+        #expect(node.log.contains("ok tables=15"), "\(node.log.suffix(1_000))")
     }
 }

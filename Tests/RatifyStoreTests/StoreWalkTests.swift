@@ -95,7 +95,7 @@ struct StoreWalkTests {
         try Self.makeStore(root.sub("data"), heights: 1, signedHeight: 1)
         #expect {
             try StoreWalkChild.verify(dataDirectory: root.sub("data"), executable: "/bin/sh",
-                                      arguments: ["-c", "echo 'table blocks'; kill -SEGV $$"])
+                                      arguments: ["-c", "echo 'reading table blocks'; kill -SEGV $$"])
         } throws: { error in
             guard case StoreError.corrupted(_, let reason) = error else { return false }
             return reason.contains("signal 11, SIGSEGV") && reason.contains("while reading table blocks")
@@ -126,5 +126,39 @@ struct StoreWalkTests {
         let kept = try later.adoptSignerRecords(records)
         #expect(kept.lines.first?.hasPrefix("kept this store's signer state (height 50 round 0") == true, "\(kept.lines)")
         #expect(try later.signer.lastSigned()?.position.height == 50)
+    }
+
+    @Test("start's walk is skipped only while data.mdb is untouched since a clean close: a byte written after it, or a copy, is walked")
+    func cleanCloseStamp() throws {
+        let root = try TemporaryDirectory("walk")
+        defer { root.remove() }
+        try Self.makeStore(root.sub("data"), heights: 3, signedHeight: 3)
+        // /bin/false as the child: a run is visible as a failure, a skip as nil.
+        let skipped = try StoreWalkChild.verify(dataDirectory: root.sub("data"), executable: "/bin/false", arguments: [],
+                                                unlessClosedCleanly: true)
+        #expect(skipped == nil)
+        #expect(throws: StoreWalkChild.Failure.self) {
+            try StoreWalkChild.verify(dataDirectory: root.sub("data"), executable: "/bin/false", arguments: [])
+        }
+
+        // One byte rewritten in place with its own value: same size and inode, new times. The
+        // kernel's file times tick every few milliseconds; wait past one tick.
+        usleep(50_000)
+        let handle = try #require(FileHandle(forUpdatingAtPath: root.sub("data") + "/data.mdb"))
+        try handle.seek(toOffset: UInt64(2 * DataFileIntegrity.pageBytes()))
+        let byte = try #require(try handle.read(upToCount: 1))
+        try handle.seek(toOffset: UInt64(2 * DataFileIntegrity.pageBytes()))
+        try handle.write(contentsOf: byte)
+        try handle.close()
+        #expect(!CleanCloseStamp.matches(directory: root.sub("data")))
+        #expect(throws: StoreWalkChild.Failure.self) {
+            try StoreWalkChild.verify(dataDirectory: root.sub("data"), executable: "/bin/false", arguments: [], unlessClosedCleanly: true)
+        }
+
+        // A copy of the directory, stamp included, is another file: walked.
+        try NodeStore.open(dataDirectory: root.sub("data"), genesisHash: Self.genesis).close()
+        #expect(CleanCloseStamp.matches(directory: root.sub("data")))
+        try FileManager.default.copyItem(atPath: root.sub("data"), toPath: root.sub("copy"))
+        #expect(!CleanCloseStamp.matches(directory: root.sub("copy")))
     }
 }

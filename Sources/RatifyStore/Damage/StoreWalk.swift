@@ -43,9 +43,10 @@ public enum StoreWalk {
     static let freeDatabase: MDB_dbi = 0
     static let mainDatabase: MDB_dbi = 1
 
-    /// Walks `dataDirectory` (normally `<home>/data`), calling `progress` with each table's name
-    /// before reading it. Throws `Damage` for damage it detects, `StoreError` (in use, missing or
-    /// truncated file) and `LMDBError` for failures to open. Takes `ratify.lock` while it runs.
+    /// Walks `dataDirectory` (normally `<home>/data`), calling `progress` with what it reads
+    /// next ("table blocks", "the table list", "the free-page list"). Throws `Damage` for damage
+    /// it detects, `StoreError` (in use, missing or truncated file) and `LMDBError` for failures
+    /// to open. Takes `ratify.lock` while it runs.
     public static func run(dataDirectory: String, progress: (String) -> Void = { _ in }) throws -> Summary {
         let lock = try DataDirectoryLock.acquire(directory: dataDirectory)
         defer { lock.release() }
@@ -67,17 +68,17 @@ public enum StoreWalk {
         defer { mdb_txn_abort(transaction) }
 
         var walker = Walker(transaction: transaction, dataFileBytes: dataFileBytes, pageBytes: DataFileIntegrity.pageBytes())
-        progress("(tables)")
+        progress(tableListName)
         let names = try walker.tableNames()
         var summary = Summary(tables: names.count, entries: 0, freePages: 0, dataFileBytes: dataFileBytes, touchedByteSum: 0)
         for name in names {
-            progress(name)
+            progress("table \(name)")
             var handle = MDB_dbi()
             let status = mdb_dbi_open(transaction, name, 0, &handle)
             guard status == 0 else { throw Damage(reason: "table \(name) is listed but cannot be opened: \(text(status))") }
-            summary.entries += try walker.walk(handle, name) { _, _ in }
+            summary.entries += try walker.walk(handle, "table \(name)") { _, _ in }
         }
-        progress("(free pages)")
+        progress(freeListName)
         summary.freePages = try walker.walkFreePages(lastPage: lastPage)
         summary.touchedByteSum = walker.touched
         return summary
@@ -106,11 +107,15 @@ public enum StoreWalk {
         guard status == 0 else { throw Damage(reason: "table \(signerTable) cannot be opened: \(text(status))") }
         var walker = Walker(transaction: transaction, dataFileBytes: dataFileBytes, pageBytes: DataFileIntegrity.pageBytes())
         var records: [(key: [UInt8], value: [UInt8])] = []
-        _ = try walker.walk(handle, signerTable) { key, value in records.append((Array(key), Array(value))) }
+        _ = try walker.walk(handle, "table \(signerTable)") { key, value in records.append((Array(key), Array(value))) }
         return records
     }
 
     static let signerTable = "signer"
+    /// What the walk names when it reads liblmdb's main table (the list of named tables) and
+    /// its free-page list, in messages and progress.
+    static let tableListName = "the table list"
+    static let freeListName = "the free-page list"
 
     private static func openReadOnly(_ directory: String) throws -> OpaquePointer {
         var created: OpaquePointer?
@@ -155,7 +160,7 @@ public enum StoreWalk {
         /// The names in the main table, each the name of a named table.
         mutating func tableNames() throws -> [String] {
             var names: [String] = []
-            _ = try walk(StoreWalk.mainDatabase, "(main)") { key, _ in
+            _ = try walk(StoreWalk.mainDatabase, StoreWalk.tableListName) { key, _ in
                 guard names.count < StoreWalk.tablesMax else {
                     throw Damage(reason: "the main table lists more than \(StoreWalk.tablesMax) tables")
                 }
@@ -174,15 +179,15 @@ public enum StoreWalk {
                            _ visit: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws -> Int {
             var stat = MDB_stat()
             let statStatus = mdb_stat(transaction, database, &stat)
-            guard statStatus == 0 else { throw Damage(reason: "table \(name): its header cannot be read: \(StoreWalk.text(statStatus))") }
+            guard statStatus == 0 else { throw Damage(reason: "\(name): its header cannot be read: \(StoreWalk.text(statStatus))") }
             let claimed = stat.ms_entries
             guard claimed <= dataFileBytes / StoreWalk.entryBytesMin else {
-                throw Damage(reason: "table \(name) claims \(claimed) entries, more than a \(dataFileBytes)-byte data.mdb can hold")
+                throw Damage(reason: "\(name) claims \(claimed) entries, more than a \(dataFileBytes)-byte data.mdb can hold")
             }
             var opened: OpaquePointer?
             let openStatus = mdb_cursor_open(transaction, database, &opened)
             guard openStatus == 0, let cursor = opened else {
-                throw Damage(reason: "table \(name): no cursor: \(StoreWalk.text(openStatus))")
+                throw Damage(reason: "\(name): no cursor: \(StoreWalk.text(openStatus))")
             }
             defer { mdb_cursor_close(cursor) }
             var key = MDB_val()
@@ -192,7 +197,7 @@ public enum StoreWalk {
             while status == 0 {
                 count += 1
                 guard count <= claimed else {
-                    throw Damage(reason: "table \(name) yields more than the \(claimed) entries its header claims (its tree loops)")
+                    throw Damage(reason: "\(name) yields more than the \(claimed) entries its header claims (its tree loops)")
                 }
                 let keyBytes = try bytes(key, maxBytes: StoreWalk.keyBytesMax, "key", name, count)
                 let valueBytes = try bytes(value, maxBytes: dataFileBytes, "value", name, count)
@@ -200,10 +205,10 @@ public enum StoreWalk {
                 status = mdb_cursor_get(cursor, &key, &value, MDB_NEXT)
             }
             guard status == MDB_NOTFOUND else {
-                throw Damage(reason: "table \(name), after entry \(count): \(StoreWalk.text(status))")
+                throw Damage(reason: "\(name), after entry \(count): \(StoreWalk.text(status))")
             }
             guard count == claimed else {
-                throw Damage(reason: "table \(name) yields \(count) entries but its header claims \(claimed)")
+                throw Damage(reason: "\(name) yields \(count) entries but its header claims \(claimed)")
             }
             return count
         }
@@ -214,7 +219,7 @@ public enum StoreWalk {
             let wordBytes = MemoryLayout<Int>.size
             var seen = [Bool](repeating: false, count: lastPage + 1)
             var pages = 0
-            _ = try walk(StoreWalk.freeDatabase, "(free pages)") { _, value in
+            _ = try walk(StoreWalk.freeDatabase, StoreWalk.freeListName) { _, value in
                 guard value.count >= wordBytes, value.count % wordBytes == 0 else {
                     throw Damage(reason: "the free-page list holds a \(value.count)-byte record, not a list of page numbers")
                 }
@@ -240,11 +245,11 @@ public enum StoreWalk {
         /// that points past the file faults here rather than in a node.
         private mutating func bytes(_ value: MDB_val, maxBytes: Int, _ what: String, _ table: String, _ entry: Int) throws -> UnsafeRawBufferPointer {
             guard value.mv_size <= maxBytes else {
-                throw Damage(reason: "table \(table), entry \(entry): a \(value.mv_size)-byte \(what), longer than the \(maxBytes) bytes possible")
+                throw Damage(reason: "\(table), entry \(entry): a \(value.mv_size)-byte \(what), longer than the \(maxBytes) bytes possible")
             }
             guard value.mv_size > 0 else { return UnsafeRawBufferPointer(start: nil, count: 0) }
             guard let start = value.mv_data else {
-                throw Damage(reason: "table \(table), entry \(entry): a \(value.mv_size)-byte \(what) at no address")
+                throw Damage(reason: "\(table), entry \(entry): a \(value.mv_size)-byte \(what) at no address")
             }
             let buffer = UnsafeRawBufferPointer(start: UnsafeRawPointer(start), count: value.mv_size)
             var offset = 0

@@ -13,7 +13,7 @@ import Darwin
 ///
 /// The child is any executable whose entry point calls `childMain(dataDirectory:)` (the
 /// `ratify` binary's hidden `store walk`, or the test worker). It prints one line per table as
-/// it starts it (`table NAME`), then `ok ...` and exits 0, or `damaged REASON` and exits 3, or
+/// it starts it (`reading table NAME`), then `ok ...` and exits 0, or `damaged REASON` and exits 3, or
 /// `error LINE` and exits 1 (for instance: the directory is in use by a running node).
 public enum StoreWalkChild {
     static let exitDamaged: Int32 = 3
@@ -36,10 +36,10 @@ public enum StoreWalkChild {
         do {
             switch mode {
             case .walk:
-                let summary = try StoreWalk.run(dataDirectory: dataDirectory) { say("table \($0)") }
+                let summary = try StoreWalk.run(dataDirectory: dataDirectory) { say("reading \($0)") }
                 say("ok tables=\(summary.tables) entries=\(summary.entries) free_pages=\(summary.freePages) bytes=\(summary.dataFileBytes) sum=\(summary.touchedByteSum)")
             case .signer:
-                say("table \(StoreWalk.signerTable)")
+                say("reading table \(StoreWalk.signerTable)")
                 let records = try StoreWalk.signerRecords(dataDirectory: dataDirectory)
                 for record in records.prefix(signerRecordsMax) { say("signer \(Hex.encode(record.key)) \(Hex.encode(record.value))") }
                 say("ok signer records=\(records.count)")
@@ -76,10 +76,13 @@ public enum StoreWalkChild {
     /// `ok` line. Throws `StoreError.corrupted` when the child found damage, died of a signal or
     /// ran out of time (it is then killed), and `StoreWalkChild.Failure` for anything else it
     /// reported. A directory without a `data.mdb` holds no store yet: nothing is run, nil returned.
+    /// With `unlessClosedCleanly`, nothing is run either when `data.mdb` is unchanged since a
+    /// clean close (`CleanCloseStamp`), and nil is returned.
     @discardableResult
     public static func verify(dataDirectory: String, executable: String, arguments: [String],
-                              timeLimitSeconds limitSeconds: Int? = nil) throws -> String? {
+                              timeLimitSeconds limitSeconds: Int? = nil, unlessClosedCleanly: Bool = false) throws -> String? {
         guard DataFileIntegrity.fileSize(dataDirectory + "/" + DataFileIntegrity.dataFileName) != nil else { return nil }
+        if unlessClosedCleanly, CleanCloseStamp.matches(directory: dataDirectory) { return nil }
         let lines = try run(dataDirectory: dataDirectory, executable: executable, arguments: arguments, limitSeconds: limitSeconds)
         return lines.last { $0.hasPrefix("ok ") }
     }
@@ -108,13 +111,12 @@ public enum StoreWalkChild {
         let limit = limitSeconds ?? timeLimitSeconds(dataFileBytes: dataFileBytes)
         let run = try runChild(executable: executable, arguments: arguments, limitSeconds: limit)
         let lines = run.output.split(separator: "\n").map(String.init)
-        let lastTable = lines.last { $0.hasPrefix("table ") }.map { String($0.dropFirst("table ".count)) }
-        let reading = lastTable.map { "while reading table \($0)" } ?? "before reading any table"
+        let reading = lines.last { $0.hasPrefix("reading ") }.map { "while \($0)" } ?? "before reading any table"
         switch run.ending {
         case .timedOut:
             throw StoreError.corrupted(path: dataDirectory, reason: "reading data.mdb did not finish within \(limit) s \(reading) (a damaged tree can make liblmdb loop)")
         case .signal(let number):
-            throw StoreError.corrupted(path: dataDirectory, reason: "liblmdb crashed on a damaged page (\(signalName(number))) \(reading)")
+            throw StoreError.corrupted(path: dataDirectory, reason: "reading it crashed on a damaged page (\(signalName(number))) \(reading)")
         case .exit(0):
             guard lines.contains(where: { $0.hasPrefix("ok ") }) else {
                 throw Failure(line: "the store walker \(executable) exited 0 without its summary line")
