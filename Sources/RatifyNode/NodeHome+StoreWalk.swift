@@ -31,11 +31,26 @@ extension NodeHome {
     /// signerOnly: true)`), then writes what is later than this home's own signer state into
     /// this home's store, creating it if needed. Returns one line per record for the operator.
     public func adoptSignerState(from dataDirectory: String, executable: String, arguments: [String]) throws -> [String] {
-        let records = try StoreWalkChild.signerRecords(dataDirectory: dataDirectory, executable: executable, arguments: arguments)
+        let records: [(key: [UInt8], value: [UInt8])]
+        do {
+            records = try StoreWalkChild.signerRecords(dataDirectory: dataDirectory, executable: executable, arguments: arguments)
+        } catch StoreError.corrupted(_, let reason) {
+            throw NodeStartError("the signer state in \(dataDirectory) cannot be read (\(reason)); run `ratify store copy-signer --home \(root) --floor-height H` with H = the chain's latest finalized height + 1 instead")
+        }
+        return try withStore { try $0.adoptSignerRecords(records).lines }
+    }
+
+    /// Makes this home's store refuse to sign anything at or below `height`
+    /// (`NodeStore.raiseSignerFloor`), for a validator whose old signer state cannot be read.
+    public func raiseSignerFloor(height: UInt64) throws -> String {
+        try withStore { try $0.raiseSignerFloor(height: height) }
+    }
+
+    private func withStore<Result>(_ body: (NodeStore) throws -> Result) throws -> Result {
         let genesis: Genesis
         do { genesis = try loadGenesis() } catch { throw NodeStartError("\(error)") }
-        let store = try NodeStore.open(dataDirectory: self.dataDirectory, genesisHash: genesis.genesisHash)
+        let store = try NodeStore.open(dataDirectory: dataDirectory, genesisHash: genesis.genesisHash)
         defer { store.close() }
-        return try store.adoptSignerRecords(records).lines
+        return try body(store)
     }
 }

@@ -95,23 +95,35 @@ struct StoreCopySignerCommand: ParsableCommand {
         discussion: """
             After a damaged store is moved aside and data/ is restored from a backup or left to \
             re-sync, the new store's signer state is older or empty: the validator could sign a \
-            second vote for a round it already voted in. This reads the signer table of the moved \
-            directory (in a child process, so damage elsewhere in it cannot crash this one) and \
-            writes it into HOME/data (creating it if needed) where it is later than what is there. \
-            Run it on the stopped node, before `ratify start`.
+            second vote for a round it already voted in. --from reads the signer table of the \
+            moved directory (in a child process, so damage elsewhere in it cannot crash this one) \
+            and writes it into HOME/data (creating it if needed) where it is later than what is \
+            there. When that table cannot be read, --floor-height H makes the store refuse to \
+            sign anything at or below height H instead: use the chain's latest finalized height \
+            plus one. Run it on the stopped node, before `ratify start`.
             """)
 
     @Option(name: .long, help: "The damaged data directory that was moved aside (the old HOME/data).")
-    var from: String
+    var from: String?
+
+    @Option(name: .long, help: "Refuse to sign at or below this height (when the old signer state is unreadable).")
+    var floorHeight: UInt64?
 
     @Option(name: .long, help: "The node's home directory, whose data/ receives the signer state.")
     var home: String
 
+    func validate() throws {
+        guard from != nil || floorHeight != nil else { throw ValidationError("give --from DIR, --floor-height H, or both") }
+    }
+
     func run() throws {
-        let lines: [String]
+        var lines: [String] = []
         do {
-            lines = try NodeHome(home).adoptSignerState(
-                from: from, executable: OwnExecutable.path, arguments: StoreWalkCommand.arguments(dataDirectory: from, signer: true))
+            if let from {
+                lines += try NodeHome(home).adoptSignerState(
+                    from: from, executable: OwnExecutable.path, arguments: StoreWalkCommand.arguments(dataDirectory: from, signer: true))
+            }
+            if let floorHeight { lines.append(try NodeHome(home).raiseSignerFloor(height: floorHeight)) }
         } catch {
             throw StandardError.fail(error)
         }

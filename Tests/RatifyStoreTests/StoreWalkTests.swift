@@ -69,6 +69,10 @@ struct StoreWalkTests {
             guard case StoreError.corrupted(_, let reason) = error else { return false }
             return !reason.isEmpty && "\(error)".contains("copy-signer")
         }
+        // Its signer state is unreadable, never "nothing was signed".
+        #expect(throws: StoreError.self) {
+            try StoreWalkChild.signerRecords(dataDirectory: root.sub("data"), executable: try Self.worker(), arguments: ["signer", root.sub("data")])
+        }
     }
 
     @Test("a child that does not answer in time is killed and the store reported as looping")
@@ -160,5 +164,20 @@ struct StoreWalkTests {
         #expect(CleanCloseStamp.matches(directory: root.sub("data")))
         try FileManager.default.copyItem(atPath: root.sub("data"), toPath: root.sub("copy"))
         #expect(!CleanCloseStamp.matches(directory: root.sub("copy")))
+    }
+
+    @Test("a signer floor makes a store refuse every position at or below its height and sign above it; a later state is kept")
+    func signerFloor() throws {
+        let root = try TemporaryDirectory("walk")
+        defer { root.remove() }
+        let store = try NodeStore.open(dataDirectory: root.sub("data"), genesisHash: Self.genesis)
+        defer { store.close() }
+        try Self.sign(store, height: 3, step: .prevote)
+        #expect(try store.raiseSignerFloor(height: 20) == "nothing at or below height 20 will be signed")
+        #expect(throws: SignerRefusal.self) { try Self.sign(store, height: 20, step: .proposal) }
+        #expect(throws: SignerRefusal.self) { try Self.sign(store, height: 4, step: .precommit) }
+        try Self.sign(store, height: 21, step: .prevote)
+        #expect(try store.raiseSignerFloor(height: 20).hasPrefix("kept this store's signer state (height 21 round 0 prevote)"))
+        #expect(try store.signer.lastSigned()?.position == SignPosition(height: 21, round: 0, step: .prevote))
     }
 }

@@ -87,7 +87,8 @@ public enum StoreWalk {
     /// The records of the `signer` table (key `state`: the double-sign guard's `SignerState`;
     /// `ffg`: the checkpoint signer's epochs), read from `dataDirectory` without reading any
     /// other table, so that they can be saved from a store whose other tables are damaged.
-    /// Empty when the store never signed. Same errors, lock and child-process caveat as `run`.
+    /// Empty when the store never signed; a store without a signer table is damaged. Same
+    /// errors, lock and child-process caveat as `run`.
     public static func signerRecords(dataDirectory: String) throws -> [(key: [UInt8], value: [UInt8])] {
         let lock = try DataDirectoryLock.acquire(directory: dataDirectory)
         defer { lock.release() }
@@ -101,11 +102,15 @@ public enum StoreWalk {
         try check(mdb_txn_begin(environment, nil, UInt32(MDB_RDONLY), &begun), "mdb_txn_begin", dataDirectory)
         guard let transaction = begun else { throw Damage(reason: "liblmdb returned no read transaction") }
         defer { mdb_txn_abort(transaction) }
+        var walker = Walker(transaction: transaction, dataFileBytes: dataFileBytes, pageBytes: DataFileIntegrity.pageBytes())
+        // A damaged table list can hide the signer table: "not found" is only believed after
+        // the whole list was read, and every store `NodeStore.open` made has one.
+        guard try walker.tableNames().contains(signerTable) else {
+            throw Damage(reason: "the table list has no \(signerTable) table")
+        }
         var handle = MDB_dbi()
         let status = mdb_dbi_open(transaction, signerTable, 0, &handle)
-        if status == MDB_NOTFOUND { return [] }
         guard status == 0 else { throw Damage(reason: "table \(signerTable) cannot be opened: \(text(status))") }
-        var walker = Walker(transaction: transaction, dataFileBytes: dataFileBytes, pageBytes: DataFileIntegrity.pageBytes())
         var records: [(key: [UInt8], value: [UInt8])] = []
         _ = try walker.walk(handle, "table \(signerTable)") { key, value in records.append((Array(key), Array(value))) }
         return records

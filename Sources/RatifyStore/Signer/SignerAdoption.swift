@@ -60,6 +60,23 @@ extension NodeStore {
         }
     }
 
+    /// For a validator whose old signer state is lost (unreadable in the damaged store): records
+    /// a signer state past every position of `height`, so this store refuses to sign anything at
+    /// or below it. Choose a height the validator cannot have signed beyond: the chain's latest
+    /// finalized height plus one. Kept when this store's own state is already later.
+    public func raiseSignerFloor(height: UInt64) throws -> String {
+        let floor = SignerState(position: SignPosition(height: height, round: .max, step: .precommit), signBytesHash: .zero,
+                                signature: .zero)
+        let database = databases.signer
+        return try environment.write { transaction in
+            if let current = try DoubleSignGuard.load(transaction, database), !(current.position < floor.position) {
+                return "kept this store's signer state (\(current.position)): it is past height \(height)"
+            }
+            try transaction.put(database, DoubleSignGuard.stateKey, floor.canonicalBytes)
+            return "nothing at or below height \(height) will be signed"
+        }
+    }
+
     private static func epochs(_ bytes: [UInt8]) -> (source: UInt64, target: UInt64)? {
         guard bytes.count == CheckpointSignerStore.encodedBytes, let source = StoreKey.decodeHeight(Array(bytes[0..<8])),
               let target = StoreKey.decodeHeight(Array(bytes[8..<16])) else { return nil }
