@@ -119,6 +119,10 @@ struct StoreCopySignerCommand: ParsableCommand {
     func run() throws {
         var lines: [String] = []
         do {
+            // The receiving store may be a restored backup: walk it first, as `start` would.
+            try NodeHome(home).verifyStoreInChild(
+                executable: OwnExecutable.path, arguments: StoreWalkCommand.arguments(dataDirectory: NodeHome(home).dataDirectory),
+                unlessClosedCleanly: true)
             if let from {
                 lines += try NodeHome(home).adoptSignerState(
                     from: from, executable: OwnExecutable.path, arguments: StoreWalkCommand.arguments(dataDirectory: from, signer: true))

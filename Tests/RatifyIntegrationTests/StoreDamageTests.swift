@@ -1,5 +1,7 @@
 import Foundation
 import RatifyCore
+import RatifyNode
+import RatifyStore
 import Testing
 
 /// A damaged `data.mdb` must get a one-line answer from `ratify store check` and `ratify start`,
@@ -185,5 +187,28 @@ struct StoreDamageTests {
         #expect(eventually(seconds: 30) { count("node ready") == readyBefore + 2 }, "\(node.log.suffix(1_000))")
         #expect(count("store walked") == walkedBefore + 1, "\(node.log.suffix(1_000))")
         #expect(node.log.contains("ok tables=15"), "\(node.log.suffix(1_000))")
+    }
+
+    @Test("copy-signer carries the signer state of a store moved aside into the fresh data/ that replaces it")
+    func copySigner() throws {
+        let directory = try TemporaryDirectory()
+        let home = try StoreCheckTests.makeChain(blocks: 5, in: directory)
+        let genesis = try NodeHome(home).loadGenesis()
+        let signed = try {
+            let store = try NodeStore.open(dataDirectory: home + "/data", genesisHash: genesis.genesisHash)
+            defer { store.close() }
+            return try #require(try store.signer.lastSigned())
+        }()
+        #expect(signed.position.height >= 5)
+
+        try FileManager.default.moveItem(atPath: home + "/data", toPath: home + "/data.damaged")
+        let run = try Self.answer(["store", "copy-signer", "--from", home + "/data.damaged", "--home", home], in: directory.path)
+        #expect(run.exited && run.status == 0, "\(run.output)")
+        #expect(run.output.contains("adopted the signer state: last signed \(signed.position)"), "\(run.output)")
+
+        let store = try NodeStore.open(dataDirectory: home + "/data", genesisHash: genesis.genesisHash)
+        defer { store.close() }
+        #expect(try store.signer.lastSigned() == signed)
+        #expect(try store.blocks.latestHeight() == 0)
     }
 }
