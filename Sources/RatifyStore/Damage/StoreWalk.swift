@@ -48,40 +48,19 @@ public enum StoreWalk {
     /// it detects, `StoreError` (in use, missing or truncated file) and `LMDBError` for failures
     /// to open. Takes `ratify.lock` while it runs.
     public static func run(dataDirectory: String, progress: (String) -> Void = { _ in }) throws -> Summary {
-        let lock = try DataDirectoryLock.acquire(directory: dataDirectory)
-        defer { lock.release() }
-        try DataFileIntegrity.checkBeforeOpen(directory: dataDirectory)
-        let dataFileBytes = DataFileIntegrity.fileSize(dataDirectory + "/" + DataFileIntegrity.dataFileName) ?? 0
-        guard dataFileBytes > 0 else {
-            return Summary(tables: 0, entries: 0, freePages: 0, dataFileBytes: 0, touchedByteSum: 0)
-        }
-        let environment = try openReadOnly(dataDirectory)
-        defer { mdb_env_close(environment) }
-        try DataFileIntegrity.checkAfterOpen(directory: dataDirectory, environment: environment)
-        var info = MDB_envinfo()
-        try check(mdb_env_info(environment, &info), "mdb_env_info", dataDirectory)
-        let lastPage = info.me_last_pgno
-
-        var begun: OpaquePointer?
-        try check(mdb_txn_begin(environment, nil, UInt32(MDB_RDONLY), &begun), "mdb_txn_begin", dataDirectory)
-        guard let transaction = begun else { throw Damage(reason: "liblmdb returned no read transaction") }
-        defer { mdb_txn_abort(transaction) }
-
-        var walker = Walker(transaction: transaction, dataFileBytes: dataFileBytes, pageBytes: DataFileIntegrity.pageBytes())
-        progress(tableListName)
-        let names = try walker.tableNames()
-        var summary = Summary(tables: names.count, entries: 0, freePages: 0, dataFileBytes: dataFileBytes, touchedByteSum: 0)
-        for name in names {
-            progress("table \(name)")
-            var handle = MDB_dbi()
-            let status = mdb_dbi_open(transaction, name, 0, &handle)
-            guard status == 0 else { throw Damage(reason: "table \(name) is listed but cannot be opened: \(text(status))") }
-            summary.entries += try walker.walk(handle, "table \(name)") { _, _ in }
-        }
-        progress(freeListName)
-        summary.freePages = try walker.walkFreePages(lastPage: lastPage)
-        summary.touchedByteSum = walker.touched
-        return summary
+        try withReadTransaction(dataDirectory) { walker, lastPage in
+            progress(tableListName)
+            let names = try walker.tableNames()
+            var summary = Summary(tables: names.count, entries: 0, freePages: 0, dataFileBytes: walker.dataFileBytes, touchedByteSum: 0)
+            for name in names {
+                progress("table \(name)")
+                summary.entries += try walker.walk(try walker.open(name), "table \(name)") { _, _ in }
+            }
+            progress(freeListName)
+            summary.freePages = try walker.walkFreePages(lastPage: lastPage)
+            summary.touchedByteSum = walker.touched
+            return summary
+        } ?? Summary(tables: 0, entries: 0, freePages: 0, dataFileBytes: 0, touchedByteSum: 0)
     }
 
     /// The records of the `signer` table (key `state`: the double-sign guard's `SignerState`;
@@ -90,30 +69,41 @@ public enum StoreWalk {
     /// Empty when the store never signed; a store without a signer table is damaged. Same
     /// errors, lock and child-process caveat as `run`.
     public static func signerRecords(dataDirectory: String) throws -> [(key: [UInt8], value: [UInt8])] {
+        try withReadTransaction(dataDirectory) { walker, _ in
+            // A damaged table list can hide the signer table: "not found" is only believed after
+            // the whole list was read, and every store `NodeStore.open` made has one.
+            guard try walker.tableNames().contains(signerTable) else {
+                throw Damage(reason: "the table list has no \(signerTable) table")
+            }
+            var records: [(key: [UInt8], value: [UInt8])] = []
+            _ = try walker.walk(try walker.open(signerTable), "table \(signerTable)") { key, value in
+                records.append((Array(key), Array(value)))
+            }
+            return records
+        } ?? []
+    }
+
+    /// Takes `ratify.lock`, checks the file as `LMDBEnvironment.open` does, opens the
+    /// environment read-only and runs `body` in one read transaction with the last page in use.
+    /// Nil, without running `body`, when `data.mdb` is empty: nothing was ever stored.
+    private static func withReadTransaction<Result>(_ dataDirectory: String,
+                                                    _ body: (inout Walker, Int) throws -> Result) throws -> Result? {
         let lock = try DataDirectoryLock.acquire(directory: dataDirectory)
         defer { lock.release() }
         try DataFileIntegrity.checkBeforeOpen(directory: dataDirectory)
         let dataFileBytes = DataFileIntegrity.fileSize(dataDirectory + "/" + DataFileIntegrity.dataFileName) ?? 0
-        guard dataFileBytes > 0 else { return [] }
+        guard dataFileBytes > 0 else { return nil }
         let environment = try openReadOnly(dataDirectory)
         defer { mdb_env_close(environment) }
         try DataFileIntegrity.checkAfterOpen(directory: dataDirectory, environment: environment)
+        var info = MDB_envinfo()
+        try check(mdb_env_info(environment, &info), "mdb_env_info", dataDirectory)
         var begun: OpaquePointer?
         try check(mdb_txn_begin(environment, nil, UInt32(MDB_RDONLY), &begun), "mdb_txn_begin", dataDirectory)
         guard let transaction = begun else { throw Damage(reason: "liblmdb returned no read transaction") }
         defer { mdb_txn_abort(transaction) }
         var walker = Walker(transaction: transaction, dataFileBytes: dataFileBytes, pageBytes: DataFileIntegrity.pageBytes())
-        // A damaged table list can hide the signer table: "not found" is only believed after
-        // the whole list was read, and every store `NodeStore.open` made has one.
-        guard try walker.tableNames().contains(signerTable) else {
-            throw Damage(reason: "the table list has no \(signerTable) table")
-        }
-        var handle = MDB_dbi()
-        let status = mdb_dbi_open(transaction, signerTable, 0, &handle)
-        guard status == 0 else { throw Damage(reason: "table \(signerTable) cannot be opened: \(text(status))") }
-        var records: [(key: [UInt8], value: [UInt8])] = []
-        _ = try walker.walk(handle, "table \(signerTable)") { key, value in records.append((Array(key), Array(value))) }
-        return records
+        return try body(&walker, info.me_last_pgno)
     }
 
     static let signerTable = "signer"
@@ -160,6 +150,14 @@ public enum StoreWalk {
             self.transaction = transaction
             self.dataFileBytes = dataFileBytes
             self.pageBytes = pageBytes
+        }
+
+        /// The handle of the named table `name`, listed in the table list.
+        func open(_ name: String) throws -> MDB_dbi {
+            var handle = MDB_dbi()
+            let status = mdb_dbi_open(transaction, name, 0, &handle)
+            guard status == 0 else { throw Damage(reason: "table \(name) is listed but cannot be opened: \(StoreWalk.text(status))") }
+            return handle
         }
 
         /// The names in the main table, each the name of a named table.
