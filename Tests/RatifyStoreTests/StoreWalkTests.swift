@@ -102,7 +102,7 @@ struct StoreWalkTests {
                                       arguments: ["-c", "echo 'reading table blocks'; kill -SEGV $$"])
         } throws: { error in
             guard case StoreError.corrupted(_, let reason) = error else { return false }
-            return reason.contains("signal 11, SIGSEGV") && reason.contains("while reading table blocks")
+            return reason.contains("signal 11, SIGSEGV") && reason.contains("in table blocks")
         }
     }
 

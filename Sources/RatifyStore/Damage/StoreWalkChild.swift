@@ -111,12 +111,13 @@ public enum StoreWalkChild {
         let limit = limitSeconds ?? timeLimitSeconds(dataFileBytes: dataFileBytes)
         let run = try runChild(executable: executable, arguments: arguments, limitSeconds: limit)
         let lines = run.output.split(separator: "\n").map(String.init)
-        let reading = lines.last { $0.hasPrefix("reading ") }.map { "while \($0)" } ?? "before reading any table"
+        // The part the child announced last: "table blocks", "the table list", ...
+        let part = lines.last { $0.hasPrefix("reading ") }.map { String($0.dropFirst("reading ".count)) } ?? "its header"
         switch run.ending {
         case .timedOut:
-            throw StoreError.corrupted(path: dataDirectory, reason: "reading data.mdb did not finish within \(limit) s \(reading) (a damaged tree can make liblmdb loop)")
+            throw StoreError.corrupted(path: dataDirectory, reason: "reading data.mdb did not finish within \(limit) s, stuck in \(part) (a damaged tree can make liblmdb loop)")
         case .signal(let number):
-            throw StoreError.corrupted(path: dataDirectory, reason: "reading it crashed on a damaged page (\(signalName(number))) \(reading)")
+            throw StoreError.corrupted(path: dataDirectory, reason: "reading data.mdb crashed (\(signalName(number))) on a damaged page in \(part)")
         case .exit(0):
             guard lines.contains(where: { $0.hasPrefix("ok ") }) else {
                 throw Failure(line: "the store walker \(executable) exited 0 without its summary line")
@@ -124,7 +125,7 @@ public enum StoreWalkChild {
             return lines
         case .exit(Self.exitDamaged):
             let reason = lines.last { $0.hasPrefix("damaged ") }.map { String($0.dropFirst("damaged ".count)) }
-            throw StoreError.corrupted(path: dataDirectory, reason: reason ?? "data.mdb is damaged \(reading)")
+            throw StoreError.corrupted(path: dataDirectory, reason: reason ?? "data.mdb is damaged in \(part)")
         case .exit(let status):
             let line = lines.last { $0.hasPrefix("error ") }.map { String($0.dropFirst("error ".count)) }
             throw Failure(line: line ?? "the store walker \(executable) exited with status \(status): \(lines.last ?? "no output")")
