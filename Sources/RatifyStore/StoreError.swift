@@ -41,6 +41,11 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A file-system call failed (outside liblmdb).
     case io(path: String, operation: String, errno: Int32, message: String)
 
+    /// What to do with a damaged store. The signer state (the last vote signed) lives in the
+    /// damaged `data.mdb`: a backup's is older and a re-synced store has none, and either would
+    /// let the validator sign a second, conflicting vote for a round it already voted in.
+    public static let damagedAdvice = "move data/ aside and keep it (it holds the signer state), restore data/ from a backup or let the node re-sync, then run `ratify store copy-signer --from <moved data> --home <home>` before `ratify start` (docs/STORAGE.md, \"A damaged store\")"
+
     public var description: String {
         switch self {
         case .dataDirectoryInUse(let path, let pid):
@@ -55,7 +60,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .nestedTransaction(let path):
             return "a write transaction on \(path) was started inside another transaction on the same thread; use the open transaction instead"
         case .corrupted(let path, let reason):
-            return "store at \(path) is damaged: \(reason); restore data/ from a backup, or move it aside and re-sync from peers"
+            return "store at \(path) is damaged: \(reason); \(Self.damagedAdvice)"
         case .genesisMismatch(let path, let stored, let expected):
             return "store at \(path) belongs to genesis \(stored.hex), not \(expected.hex); use the matching genesis file or a fresh home"
         case .unsupportedFormat(let path, let version):

@@ -5,6 +5,7 @@
 //   RatifyStoreCrashWorker hold  <data-dir>               open, print "ready", wait to be killed
 //   RatifyStoreCrashWorker churn <data-dir> <heights>     commit/sign heights until killed
 //   RatifyStoreCrashWorker powchurn <data-dir>            reorganize a proof-of-work tip until killed
+//   RatifyStoreCrashWorker walk|signer <data-dir>         the child of StoreWalkChild (ratify's hidden `store walk`)
 //
 // In churn mode each line is printed only AFTER the durable write it reports has returned:
 // "wal H" after `ConsensusWAL.append`, "signed H R S" after `authorize`, "committed H" after
@@ -91,6 +92,8 @@ do {
         try CrashWorker.churn(dataDirectory: arguments[2], heights: heights)
     case "powchurn":
         try CrashWorker.powChurn(dataDirectory: arguments[2])
+    case "walk", "signer":
+        exit(StoreWalkChild.childMain(dataDirectory: arguments[2], mode: arguments[1] == "walk" ? .walk : .signer))
     default:
         CrashWorker.fail("unknown mode \(arguments[1])")
     }

@@ -45,6 +45,16 @@ struct StartCommand: AsyncParsableCommand {
         // checkpoint voter); `pos` a validator.
         let node: any Service
         do {
+            // liblmdb faults or loops on a damaged page: walk data/ in a child first (unless it
+            // is untouched since a clean close), so a damaged store is refused with one line
+            // instead of crashing the node later.
+            let walkStarted = ContinuousClock.now
+            let walked = try nodeHome.verifyStoreInChild(
+                executable: OwnExecutable.path, arguments: StoreWalkCommand.arguments(dataDirectory: nodeHome.dataDirectory),
+                unlessClosedCleanly: true)
+            if let walked {
+                logger.info("store walked", metadata: ["result": "\(walked)", "elapsed": "\(ContinuousClock.now - walkStarted)"])
+            }
             if let mode = (try? nodeHome.loadGenesis())?.mode, mode != .pos {
                 node = try PoWNode.open(home: nodeHome, logger: logger, metricsRegistry: registry, endpoints: NodeEndpoints.standard)
             } else {

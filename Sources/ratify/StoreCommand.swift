@@ -1,19 +1,25 @@
 import ArgumentParser
+import Foundation
 import RatifyNode
 import RatifyOps
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 struct StoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "store",
         abstract: "Inspect a node's data directory.",
-        subcommands: [StoreCheckCommand.self, StoreTruncateWALCommand.self])
+        subcommands: [StoreCheckCommand.self, StoreCopySignerCommand.self, StoreTruncateWALCommand.self, StoreWalkCommand.self])
 }
 
 struct StoreCheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Verify a stopped node's store: block links, commits, validator sets and the app hash.",
-        discussion: "Exits 0 when the store is consistent, 1 with one line per problem otherwise.")
+        abstract: "Verify a stopped node's store: every page and record, block links, commits, validator sets and the app hash.",
+        discussion: "First reads every record of data/data.mdb in a child process, so damage that would crash or hang liblmdb is reported as one line instead. Exits 0 when the store is consistent, 1 with one line per problem otherwise.")
 
     @Option(name: .long, help: "The node's home directory.")
     var home: String
@@ -21,13 +27,14 @@ struct StoreCheckCommand: ParsableCommand {
     func run() throws {
         let report: StoreCheck.Report
         do {
+            try NodeHome(home).verifyStoreInChild(executable: OwnExecutable.path, arguments: StoreWalkCommand.arguments(dataDirectory: NodeHome(home).dataDirectory))
             report = try StoreCheck.run(home: NodeHome(home))
         } catch {
             throw StandardError.fail(error)
         }
         guard report.problems.isEmpty else {
             for problem in report.problems { StandardError.write("\(home): \(problem)") }
-            throw StandardError.fail("\(home): \(report.problems.count) problem(s) found; restore the data directory from a backup, or delete it and let the node sync again")
+            throw StandardError.fail("\(home): \(report.problems.count) problem(s) found; \(NodeHome.damagedStoreAdvice)")
         }
         print("\(home): \(report.latestHeight) blocks checked: links, commits, validator sets and app hash are consistent")
     }
@@ -54,5 +61,90 @@ struct StoreTruncateWALCommand: ParsableCommand {
             throw StandardError.fail(error)
         }
         print("\(home): deleted the newest \(result.deleted) WAL record(s); \(result.remaining) remain")
+    }
+}
+
+/// Hidden: the child process of `store check`, `start` and `store copy-signer`. Reads every
+/// record of a data directory (or, with `--signer`, only the signer table) and prints one line
+/// per table, then `ok ...`, `damaged REASON` or `error LINE`.
+struct StoreWalkCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "walk",
+        abstract: "Read every record of a data directory (the child process of `store check`, `start` and `store copy-signer`).",
+        shouldDisplay: false)
+
+    @Option(name: .long, help: "The data directory (HOME/data).")
+    var data: String
+
+    @Flag(name: .long, help: "Read and print only the signer table's records.")
+    var signer = false
+
+    static func arguments(dataDirectory: String, signer: Bool = false) -> [String] {
+        ["store", "walk", "--data", dataDirectory] + (signer ? ["--signer"] : [])
+    }
+
+    func run() throws {
+        let status = NodeHome.storeWalkChildMain(dataDirectory: data, signerOnly: signer)
+        guard status == 0 else { throw ExitCode(status) }
+    }
+}
+
+struct StoreCopySignerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "copy-signer",
+        abstract: "Carry the signer state from a damaged data directory into a home's store.",
+        discussion: """
+            After a damaged store is moved aside and data/ is restored from a backup or left to \
+            re-sync, the new store's signer state is older or empty: the validator could sign a \
+            second vote for a round it already voted in. --from reads the signer table of the \
+            moved directory (in a child process, so damage elsewhere in it cannot crash this one) \
+            and writes it into HOME/data (creating it if needed) where it is later than what is \
+            there. When that table cannot be read, --floor-height H makes the store refuse to \
+            sign anything at or below height H instead: use the chain's latest finalized height \
+            plus one. Run it on the stopped node, before `ratify start`.
+            """)
+
+    @Option(name: .long, help: "The damaged data directory that was moved aside (the old HOME/data).")
+    var from: String?
+
+    @Option(name: .long, help: "Refuse to sign at or below this height (when the old signer state is unreadable).")
+    var floorHeight: UInt64?
+
+    @Option(name: .long, help: "The node's home directory, whose data/ receives the signer state.")
+    var home: String
+
+    func validate() throws {
+        guard from != nil || floorHeight != nil else { throw ValidationError("give --from DIR, --floor-height H, or both") }
+    }
+
+    func run() throws {
+        var lines: [String] = []
+        do {
+            // The receiving store may be a restored backup: walk it first, as `start` would.
+            try NodeHome(home).verifyStoreInChild(
+                executable: OwnExecutable.path, arguments: StoreWalkCommand.arguments(dataDirectory: NodeHome(home).dataDirectory),
+                unlessClosedCleanly: true)
+            if let from {
+                lines += try NodeHome(home).adoptSignerState(
+                    from: from, executable: OwnExecutable.path, arguments: StoreWalkCommand.arguments(dataDirectory: from, signer: true))
+            }
+            if let floorHeight { lines.append(try NodeHome(home).raiseSignerFloor(height: floorHeight)) }
+        } catch {
+            throw StandardError.fail(error)
+        }
+        for line in lines { print("\(home): \(line)") }
+    }
+}
+
+/// The path of the running `ratify` binary, to start it again as a child.
+enum OwnExecutable {
+    static var path: String {
+        #if os(Linux)
+        if let resolved = realpath("/proc/self/exe", nil) {
+            defer { free(resolved) }
+            return String(cString: resolved)
+        }
+        #endif
+        return Bundle.main.executablePath ?? CommandLine.arguments.first ?? "ratify"
     }
 }

@@ -112,6 +112,6 @@ struct StoreCheckTests {
         node.process.waitUntilExit()
         #expect(node.process.terminationStatus != 0)
         #expect(node.log.contains("does not match block"), "\(node.log.suffix(1_000))")
-        #expect(node.log.contains("restore it from a backup"))
+        #expect(node.log.contains("ratify store copy-signer"))
     }
 }

@@ -103,7 +103,7 @@ struct CorruptionTests {
     @Test("the corruption error tells the operator what to do")
     func messageSaysWhatToDo() throws {
         let error = StoreError.corrupted(path: "/x/data", reason: "data.mdb is missing")
-        #expect(error.description == "store at /x/data is damaged: data.mdb is missing; restore data/ from a backup, or move it aside and re-sync from peers")
+        #expect(error.description == "store at /x/data is damaged: data.mdb is missing; move data/ aside and keep it (it holds the signer state), restore data/ from a backup or let the node re-sync, then run `ratify store copy-signer --from <moved data> --home <home>` before `ratify start` (docs/STORAGE.md, \"A damaged store\")")
     }
 
     @Test("an empty data file in a directory that never held a store is initialised as new")

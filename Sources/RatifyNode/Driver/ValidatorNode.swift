@@ -122,7 +122,7 @@ public final class ValidatorNode: Service {
     /// The stored state must hash to the stored app hash, or the data directory is damaged.
     static func recover(genesis: Genesis, store: NodeStore) throws -> (Ledger, ChainState, Commit?) {
         let latest = try store.blocks.latestHeight()
-        let damaged = "the data directory is damaged: restore it from a backup, or delete it and let the node sync again"
+        let damaged = "the data directory is damaged: \(NodeHome.damagedStoreAdvice)"
         if latest == 0 {
             let ledger = Ledger.genesis(genesis)
             let chain = try ChainState.genesis(genesis, ledger: ledger)

@@ -135,7 +135,7 @@ public final class PoWNode: Service {
     /// The block tree from every stored block, and the ledger and tip the store last recorded.
     /// Best-chain blocks are added first, so a tie in work resolves to the stored tip again.
     static func recover(genesis: Genesis, store: NodeStore, logger: Logger) throws -> (BlockTree, Ledger, BlockTree.Node) {
-        let damaged = "the data directory is damaged: restore it from a backup, or delete it and let the node sync again"
+        let damaged = "the data directory is damaged: \(NodeHome.damagedStoreAdvice)"
         var tree = emptyTree(genesis)
         guard let storedTip = try store.pow.tip() else {
             return (tree, Ledger.genesis(genesis), tree.genesis)

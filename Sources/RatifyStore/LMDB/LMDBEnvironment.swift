@@ -132,6 +132,8 @@ public final class LMDBEnvironment: @unchecked Sendable {
         writerLock.unlock()
         guard let closing else { return }
         mdb_env_close(closing)
+        // Before the lock is released, so no other process can write in between.
+        CleanCloseStamp.record(directory: path)
         directoryLock.release()
         _ = Self.openPaths.withLock { $0.remove(path) }
     }

@@ -35,7 +35,7 @@ public struct LMDBError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         var line = "\(operation) failed in \(path): \(message) (code \(code))"
         if meansCorruption {
-            line += "; the store is damaged: restore data/ from a backup, or move it aside and re-sync from peers"
+            line += "; the store is damaged: \(StoreError.damagedAdvice)"
         }
         return line
     }
