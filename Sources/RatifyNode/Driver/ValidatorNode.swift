@@ -173,7 +173,7 @@ public final class ValidatorNode: Service {
                 peers.broadcast(.transaction(transaction))
                 await driver.transactionAdded()
             },
-            waiters: waiters)
+            waiters: waiters, events: driver.events)
     }
 
     /// Runs until a graceful shutdown (SIGINT/SIGTERM through the service group) or a fatal
