@@ -176,4 +176,35 @@ struct EventsTests {
             }
         }
     }
+
+    @Test("a client that stops reading for longer than the write timeout is disconnected without waiting for its buffer to fill")
+    func stalledClientDisconnected() async throws {
+        // A buffer too large to overflow here: only the write watchdog can end this stream.
+        let hub = NodeEvents(subscribersMax: 4, bufferedEventsMax: 1_000_000)
+        let node = try TestNode(events: hub)
+        let filler = try #require(Hash(Array(repeating: 9, count: 32)))
+        try await withRPC(node.queries, limits: HTTPServerLimits(streamWriteTimeoutMillis: 300)) { client in
+            var stalled = EventStreamClient(port: client.port)
+            stalled.receiveBufferBytes = 4_096
+            try await stalled.subscribe("/events") { slow in
+                #expect(try await slow.head().status == 200)
+                var height: Height = 0
+                let started = ContinuousClock.now
+                while hub.subscriberCount == 1, ContinuousClock.now - started < .seconds(30) {
+                    hub.publish((0..<8).map { _ in
+                        height += 1
+                        return NodeEvent.block(FinalizedBlockEvent(height: height, hash: filler, timeMillis: 0, transactionCount: 0,
+                                                                   round: 0, latencyMillis: 0))
+                    })
+                    try await Task.sleep(for: .milliseconds(1))
+                }
+                #expect(hub.subscriberCount == 0, "still subscribed after \(height) events")
+                // What the socket held arrives, then the connection ends, with no end event:
+                // a client that does not read would not have read that either.
+                var last: EventStreamClient.Event?
+                while let event = try await slow.nextEvent() { last = event }
+                #expect(last?.name == "block")
+            }
+        }
+    }
 }
