@@ -100,6 +100,50 @@ struct OperatorCommandsTests {
         #expect(ready.contains("height=1"), "\(ready)")
     }
 
+    @Test("rollback undoes the last height's state; the restarted node re-executes the same block, goes on, and store check passes")
+    func rollback() throws {
+        let directory = try TemporaryDirectory()
+        let (_, homes) = try LocalnetProcessTests.makeTestnet(in: directory.path, validators: 1)
+        let home = try #require(homes.first)
+        let genesis = try NodeHome(home).loadGenesis()
+        let node = NodeProcess(home: home)
+        try node.start()
+        defer { node.kill(SIGKILL) }
+        guard eventually(seconds: 60, { node.height >= 4 }) else { throw TestFailure("no blocks: \(node.log.suffix(2_000))") }
+        let whileRunning = try RatifyCLI.run(["rollback", "--home", home])
+        #expect(whileRunning.status == 1)
+        #expect(whileRunning.stderr.contains("is in use by another ratify process"), "\(whileRunning)")
+        node.kill(SIGTERM)
+
+        var store = try NodeStore.open(dataDirectory: home + "/data", genesis: genesis)
+        let height = try store.blocks.latestHeight()
+        let blockHash = try #require(try store.blocks.blockHash(height: height))
+        let appHash = try #require(try store.state.appHash(height: height))
+        let signer = try store.signer.lastSigned()
+        store.close()
+
+        let rolledBack = try RatifyCLI.run(["rollback", "--home", home])
+        #expect(rolledBack.status == 0, "\(rolledBack)")
+        #expect(rolledBack.stdout.contains("rolled back the state of height \(height)"))
+        store = try NodeStore.open(dataDirectory: home + "/data", genesis: genesis)
+        #expect(try store.blocks.latestHeight() == height - 1)
+        #expect(try store.state.appHash(height: height) == nil)
+        #expect(try store.blocks.blockHash(height: height) == blockHash)
+        #expect(try store.signer.lastSigned() == signer)
+        store.close()
+
+        try node.start()
+        #expect(eventually(seconds: 60) { node.height > height + 1 }, "\(node.log.suffix(2_000))")
+        node.kill(SIGTERM)
+        store = try NodeStore.open(dataDirectory: home + "/data", genesis: genesis)
+        #expect(try store.blocks.blockHash(height: height) == blockHash)
+        #expect(try store.state.appHash(height: height) == appHash)
+        #expect(try store.blocks.latestHeight() > height)
+        store.close()
+        let check = try RatifyCLI.run(["store", "check", "--home", home])
+        #expect(check.status == 0, "\(check)")
+    }
+
     /// `ratify ARGUMENTS...` with stdin at end of file, as under a script with nothing piped in.
     static func runWithEmptyInput(_ arguments: [String]) throws -> RatifyCLI.Run {
         let process = Process()

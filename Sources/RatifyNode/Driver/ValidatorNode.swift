@@ -120,6 +120,11 @@ public final class ValidatorNode: Service {
     /// The ledger, chain tip and last commit after the last stored block (or the genesis).
     /// The stored state must hash to the stored app hash, or the data directory is damaged.
     static func recover(genesis: Genesis, store: NodeStore) throws -> (Ledger, ChainState, Commit?) {
+        let (ledger, chain, lastCommit) = try recoverStored(genesis: genesis, store: store)
+        return try reexecuteRolledBack(store: store, ledger: ledger, chain: chain) ?? (ledger, chain, lastCommit)
+    }
+
+    static func recoverStored(genesis: Genesis, store: NodeStore) throws -> (Ledger, ChainState, Commit?) {
         let latest = try store.blocks.latestHeight()
         let damaged = "the data directory is damaged: restore it from a backup, or delete it and let the node sync again"
         if latest == 0 {
