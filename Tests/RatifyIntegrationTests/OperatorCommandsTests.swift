@@ -1,6 +1,7 @@
 import Foundation
 import RatifyCore
 import RatifyNode
+import RatifyOps
 import RatifyStore
 import Testing
 
@@ -142,6 +143,34 @@ struct OperatorCommandsTests {
         store.close()
         let check = try RatifyCLI.run(["store", "check", "--home", home])
         #expect(check.status == 0, "\(check)")
+    }
+
+    @Test("on a proof-of-work node, curl -N /events shows blocks as they reach their confirmations, with no round",
+          .enabled(if: curlPath != nil, "curl is not installed"))
+    func powEvents() throws {
+        let directory = try TemporaryDirectory()
+        guard let time = GenesisTime(unixSeconds: Int64(Date().timeIntervalSince1970)) else { throw TestFailure("clock") }
+        var options = TestnetGenerator.Options(validatorCount: 1, genesisTime: time)
+        options.chainID = "pow-events"
+        options.mode = .pow
+        options.basePort = try #require(LocalPorts.freeBase(nodes: 1))
+        // As the partition test: well under a second a block for a debug-build miner.
+        options.pow.initialBits = 0x1f00_0e00
+        options.pow.targetBlockMillis = 300
+        options.pow.asertHalfLifeSeconds = 60
+        options.pow.confirmations = 2
+        let plan = try TestnetGenerator.plan(options)
+        try TestnetGenerator.write(plan, to: directory.path)
+        let node = NodeProcess(home: directory.path + "/node0")
+        try node.start()
+        defer { node.kill(SIGKILL) }
+        let rpc = try #require(plan.nodes.first).config.rpc.listenAddress
+        guard eventually(seconds: 30, { node.log.contains("serving") }) else { throw TestFailure("no RPC: \(node.log.suffix(1_500))") }
+        let curl = try RatifyCLI.run(command: [curlPath ?? "curl", "-sN", "--max-time", "8",
+                                               "http://127.0.0.1:\(rpc.port)/events?types=block"])
+        #expect(curl.stdout.hasPrefix(": subscribed to block events"), "\(curl)\n\(node.log.suffix(1_500))")
+        #expect(curl.stdout.contains("event: block\ndata: {\"height\":"), "\(curl)\n\(node.log.suffix(1_500))")
+        #expect(curl.stdout.contains("\"round\":null"))
     }
 
     /// `ratify ARGUMENTS...` with stdin at end of file, as under a script with nothing piped in.
