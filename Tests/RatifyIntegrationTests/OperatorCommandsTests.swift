@@ -132,6 +132,9 @@ struct OperatorCommandsTests {
         #expect(try store.blocks.blockHash(height: height) == blockHash)
         #expect(try store.signer.lastSigned() == signer)
         store.close()
+        // Until the node re-executes it, the kept block sits above the tip.
+        let pending = try RatifyCLI.run(["store", "check", "--home", home])
+        #expect(pending.status == 1, "\(pending)")
 
         try node.start()
         #expect(eventually(seconds: 60) { node.height > height + 1 }, "\(node.log.suffix(2_000))")
