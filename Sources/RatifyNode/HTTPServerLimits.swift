@@ -10,14 +10,18 @@ public struct HTTPServerLimits: Hashable, Sendable {
     /// Time a connection has to deliver a complete request, from accept or from the end of the
     /// previous response; then it is closed. Bounds idle and slow ("slowloris") clients alike.
     public var readTimeoutMillis: Int64
+    /// Time one part of a streamed response (`GET /events`) may take to be accepted by a client
+    /// that has stopped reading; then the stream ends and the connection is closed.
+    public var streamWriteTimeoutMillis: Int64
 
     public init(bodyBytesMax: Int = 1_000_000, headerBytesMax: Int = 64 * 1024, connectionsMax: Int = 900,
-                readTimeoutMillis: Int64 = 10_000) {
-        precondition(bodyBytesMax > 0 && headerBytesMax > 0 && connectionsMax > 0 && readTimeoutMillis > 0,
-                     "HTTP limits must be positive")
+                readTimeoutMillis: Int64 = 10_000, streamWriteTimeoutMillis: Int64 = 10_000) {
+        precondition(bodyBytesMax > 0 && headerBytesMax > 0 && connectionsMax > 0 && readTimeoutMillis > 0
+                     && streamWriteTimeoutMillis > 0, "HTTP limits must be positive")
         self.bodyBytesMax = bodyBytesMax
         self.headerBytesMax = headerBytesMax
         self.connectionsMax = connectionsMax
         self.readTimeoutMillis = readTimeoutMillis
+        self.streamWriteTimeoutMillis = streamWriteTimeoutMillis
     }
 }

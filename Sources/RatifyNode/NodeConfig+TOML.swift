@@ -5,7 +5,7 @@ import TOMLKit
 /// writing with a comment per key.
 extension NodeConfig {
     static let fileBytesMax = 1024 * 1024
-    static let rootKeys = ["moniker", "log_level", "p2p", "rpc", "instrumentation", "mempool", "pow"]
+    static let rootKeys = ["moniker", "log_level", "log", "p2p", "rpc", "instrumentation", "mempool", "pow"]
     static let rpcKeys = ["listen_address", "max_open_connections", "max_body_bytes", "max_header_bytes", "read_timeout_ms",
                           "timeout_broadcast_tx_commit_ms"]
     static let p2pKeys = ["listen_address", "persistent_peers", "udp_listen_address", "max_inbound_peers", "max_peers",
@@ -38,6 +38,12 @@ extension NodeConfig {
                 throw root.failure("log_level", "expected one of \(LogLevel.allCases.map(\.rawValue).joined(separator: ", ")) (or warn), got \"\(value)\"")
             }
             logLevel = level
+        }
+        if let section = try root.section("log", keys: ["format"]), let value = try section.string("format") {
+            guard let format = LogFormat(rawValue: value) else {
+                throw section.failure("format", "expected one of \(LogFormat.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(value)\"")
+            }
+            logFormat = format
         }
         if let section = try root.section("p2p", keys: Self.p2pKeys) {
             if let value = try section.address("listen_address", { HostPort.parse($0, scheme: "tcp") }) { p2p.listenAddress = value }
@@ -96,6 +102,10 @@ extension NodeConfig {
         moniker = \(JSONWriter.quoted(moniker))
         # trace, debug, info, notice, warning, error or critical.
         log_level = "\(logLevel.rawValue)"
+
+        [log]
+        # text (one line per event for people) or json (one JSON object per line, the same fields).
+        format = "\(logFormat.rawValue)"
 
         [p2p]
         # TCP listener for encrypted peer sessions.

@@ -7,6 +7,7 @@ public struct NodeConfig: Hashable, Sendable {
     /// A human name for logs and peers' dashboards.
     public var moniker = "ratify-node"
     public var logLevel = LogLevel.info
+    public var logFormat = LogFormat.text
     public var p2p = P2PConfig()
     public var rpc = RPCConfig()
     public var instrumentation = InstrumentationConfig()

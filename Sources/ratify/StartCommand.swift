@@ -27,12 +27,17 @@ struct StartCommand: AsyncParsableCommand {
 
     func run() async throws {
         let nodeHome = NodeHome(home)
-        let configured = (try? nodeHome.loadConfig())?.logLevel.rawValue ?? "info"
+        let config = try? nodeHome.loadConfig()
+        let configured = config?.logLevel.rawValue ?? "info"
         guard let level = LogLevel(named: logLevel ?? configured).flatMap({ Logger.Level(rawValue: $0.rawValue) }) else {
             throw ValidationError("--log-level: unknown level '\(logLevel ?? configured)'")
         }
+        let format = config?.logFormat ?? .text
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler: any LogHandler = switch format {
+            case .text: StreamLogHandler.standardError(label: label)
+            case .json: JSONLogHandler(label: label)
+            }
             handler.logLevel = level
             return handler
         }

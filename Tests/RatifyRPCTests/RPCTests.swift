@@ -8,8 +8,9 @@ import RatifyNode
 
 /// Runs an RPC server on 127.0.0.1 with an ephemeral port for the duration of `body`.
 func withRPC(_ queries: NodeQueries, limits: HTTPServerLimits = HTTPServerLimits(),
-             finalTimeout: Duration = .seconds(10), _ body: (RawHTTPClient) async throws -> Void) async throws {
-    let router = RPCRouter(queries: queries, finalTimeout: finalTimeout)
+             finalTimeout: Duration = .seconds(10), eventStream: RPCRouter.EventStreamSettings = .init(),
+             _ body: (RawHTTPClient) async throws -> Void) async throws {
+    let router = RPCRouter(queries: queries, finalTimeout: finalTimeout, eventStream: eventStream)
     let server = try await HTTPServer.bind(host: "127.0.0.1", port: 0, limits: limits, logger: Logger(label: "rpc-test")) {
         await router.handle($0)
     }

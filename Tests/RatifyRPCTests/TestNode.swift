@@ -6,16 +6,19 @@ import RatifyTestSupport
 
 /// An in-memory node for RPC tests: a real mempool and ledger, blocks kept in a list, and
 /// `finalizeBlock` standing in for the consensus driver (commit a block, index its
-/// transactions, tell the waiters).
+/// transactions, tell the waiters and the event subscribers).
 actor TestNode {
     private var chain: ChainFixture
     let mempool: Mempool
     let waiters = TransactionWaiters(waitersMax: 64)
+    let events: NodeEvents
     private var index: [Hash: TransactionLocation] = [:]
     private var validatorSets: [Height: ValidatorSet] = [:]
 
     /// A node whose ledger asks at least `feeMin` of every transaction.
-    init(feeMin: UInt64 = ChainFixture.parameters.feeMin) throws {
+    init(feeMin: UInt64 = ChainFixture.parameters.feeMin,
+         events: NodeEvents = NodeEvents(subscribersMax: 8, bufferedEventsMax: 64)) throws {
+        self.events = events
         chain = try ChainFixture()
         var parameters = chain.ledger.parameters
         parameters.feeMin = feeMin
@@ -39,6 +42,10 @@ actor TestNode {
         let locations = TransactionLocation.all(in: committed.block, result: committed.result)
         for location in locations { index[location.hash] = location }
         waiters.finalized(locations)
+        let block = committed.block
+        events.publish(NodeEvent.finalized(FinalizedBlockEvent(
+            height: block.height, hash: block.id.hash, timeMillis: block.header.timeMillis,
+            transactionCount: block.transactions.count, round: 0, latencyMillis: 1.5), transactions: locations))
         return locations
     }
 
@@ -77,6 +84,7 @@ actor TestNode {
         NodeQueries(status: { await self.status() }, block: { await self.block($0) }, commit: { await self.commit($0) },
                     validators: { await self.validators($0) }, account: { await self.account($0) },
                     stakingValidators: { await self.stakingValidators() },
-                    transaction: { await self.location($0) }, submit: NodeQueries.submitting(to: mempool), waiters: waiters)
+                    transaction: { await self.location($0) }, submit: NodeQueries.submitting(to: mempool), waiters: waiters,
+                    events: events)
     }
 }

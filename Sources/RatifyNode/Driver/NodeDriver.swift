@@ -112,6 +112,8 @@ public actor NodeDriver {
     /// The current height's steps on this node, for the breakdown in its finalized line.
     var timeline: HeightTimeline
     var finalizedObservers: [UUID: AsyncStream<Finalized>.Continuation] = [:]
+    /// Finalized blocks and transactions for RPC subscribers (`GET /events`); never waits for them.
+    public let events = NodeEvents()
     /// Set when the store refused a write: the node must stop, it cannot go on safely.
     public private(set) var stopReason: String?
 
@@ -577,6 +579,9 @@ public actor NodeDriver {
             chain = decision.executed.nextState
             lastCommit = decision.commit
             waiters.finalized(decision.locations)
+            events.publish(NodeEvent.finalized(FinalizedBlockEvent(
+                height: block.height, hash: block.id.hash, timeMillis: block.header.timeMillis, transactionCount: block.transactions.count,
+                round: decision.commit.round, latencyMillis: finalized.latencyMillis), transactions: decision.locations))
             record(finalized, commit: decision.commit, storeMillis: storeMillis, storedWith: decisions.count, steps: steps)
         }
         let height = last.block.height
@@ -635,6 +640,7 @@ public actor NodeDriver {
         stopReason = reason
         logger.critical("stopping: \(reason)")
         for observer in finalizedObservers.values { observer.finish() }
+        events.close(because: "the node stopped: \(reason)")
     }
 
     // MARK: Network

@@ -42,6 +42,7 @@ struct NodeServing {
             }
         } onGracefulShutdown: {
             logger.info("shutting down")
+            queries.events?.close(because: "the node is shutting down")
             // Closing the network ends the inbound stream, which ends the loop above.
             Task { await peers.shutdown() }
         }

@@ -121,6 +121,11 @@ public final class ValidatorNode: Service {
     /// The ledger, chain tip and last commit after the last stored block (or the genesis).
     /// The stored state must hash to the stored app hash, or the data directory is damaged.
     static func recover(genesis: Genesis, store: NodeStore) throws -> (Ledger, ChainState, Commit?) {
+        let (ledger, chain, lastCommit) = try recoverStored(genesis: genesis, store: store)
+        return try reexecuteRolledBack(store: store, ledger: ledger, chain: chain) ?? (ledger, chain, lastCommit)
+    }
+
+    static func recoverStored(genesis: Genesis, store: NodeStore) throws -> (Ledger, ChainState, Commit?) {
         let latest = try store.blocks.latestHeight()
         let damaged = "the data directory is damaged: \(NodeHome.damagedStoreAdvice)"
         if latest == 0 {
@@ -176,7 +181,7 @@ public final class ValidatorNode: Service {
                 peers.broadcast(.transaction(transaction))
                 await driver.transactionAdded()
             },
-            waiters: waiters)
+            waiters: waiters, events: driver.events)
     }
 
     /// Runs until a graceful shutdown (SIGINT/SIGTERM through the service group) or a fatal

@@ -69,6 +69,8 @@ public actor PoWDriver {
     let peers: PeerManager
     let mempool: Mempool
     let waiters: TransactionWaiters
+    /// Blocks and transactions as they become final, for RPC subscribers (`GET /events`).
+    public let events = NodeEvents()
     let metrics: NodeMetrics?
     let minerAddress: Address
     let logger: Logger
@@ -170,6 +172,7 @@ public actor PoWDriver {
         stopReason = reason
         miningCancel?.cancel()
         logger.critical("stopping: \(reason)")
+        events.close(because: "the node stopped: \(reason)")
     }
 
     /// Stops the miner and the tip announcements (shutdown).
@@ -487,17 +490,27 @@ public actor PoWDriver {
         }
         guard final > reportedFinalHeight else { return }
         var locations: [TransactionLocation] = []
+        var finalEvents: [NodeEvent] = []
+        let nowMillis = Date().timeIntervalSince1970 * 1_000
         for height in (reportedFinalHeight + 1)...final {
             guard let block = block(height: height) else { continue }
+            var blockLocations: [TransactionLocation] = []
             for transaction in block.transactions {
                 if let found = try? store.blocks.transactionLocation(hash: transaction.hash) {
-                    locations.append(TransactionLocation(hash: transaction.hash, height: found.height, index: found.index,
-                                                         code: found.code, log: found.log))
+                    blockLocations.append(TransactionLocation(hash: transaction.hash, height: found.height, index: found.index,
+                                                              code: found.code, log: found.log))
                 }
             }
+            locations += blockLocations
+            let timeMillis = UInt64(block.header.time) * 1_000
+            finalEvents += NodeEvent.finalized(FinalizedBlockEvent(
+                height: height, hash: Hash(Array(block.hash.internalBytes.reversed())) ?? .zero, timeMillis: timeMillis,
+                transactionCount: block.transactions.count, round: nil, latencyMillis: max(0, nowMillis - Double(timeMillis))),
+                transactions: blockLocations)
         }
         reportedFinalHeight = final
         waiters.finalized(locations)
+        events.publish(finalEvents)
     }
 
     // MARK: Mining

@@ -209,7 +209,7 @@ public final class PoWNode: Service {
                 peers.broadcast(.transaction(transaction))
                 await driver.transactionAdded()
             },
-            waiters: waiters)
+            waiters: waiters, events: driver.events)
         queries.powBlock = { height in await driver.block(height: height) }
         queries.stakingValidators = { await driver.stakingValidators() }
         return queries

@@ -26,6 +26,8 @@ public struct NodeQueries: Sendable {
     public var submit: (@Sendable ([UInt8]) async -> Result<Hash, MempoolError>)?
     /// Tickets for `POST /tx?wait=final`; the driver reports final transactions to it.
     public var waiters: TransactionWaiters?
+    /// Finalized blocks and transactions as they happen (`GET /events`).
+    public var events: NodeEvents?
 
     public init(status: (@Sendable () async -> NodeStatus)? = nil, block: (@Sendable (Height) async -> Block?)? = nil,
                 commit: (@Sendable (Height) async -> Commit?)? = nil,
@@ -34,7 +36,7 @@ public struct NodeQueries: Sendable {
                 stakingValidators: (@Sendable () async -> [StakingValidatorInfo])? = nil,
                 transaction: (@Sendable (Hash) async -> TransactionLocation?)? = nil,
                 submit: (@Sendable ([UInt8]) async -> Result<Hash, MempoolError>)? = nil,
-                waiters: TransactionWaiters? = nil) {
+                waiters: TransactionWaiters? = nil, events: NodeEvents? = nil) {
         self.status = status
         self.block = block
         self.commit = commit
@@ -44,6 +46,7 @@ public struct NodeQueries: Sendable {
         self.transaction = transaction
         self.submit = submit
         self.waiters = waiters
+        self.events = events
     }
 
     /// `submit` backed by a mempool; an admitted transaction is handed to `admitted` (a node

@@ -2,19 +2,35 @@ import RatifyNode
 import NIOHTTP1
 import RatifyCore
 
-/// A complete HTTP response: status, content type and body. JSON responses and JSON errors
-/// (`{"error": {"code": N, "message": "..."}}`) are built with `json` and `error`.
+/// An HTTP response: status, content type and body. JSON responses and JSON errors
+/// (`{"error": {"code": N, "message": "..."}}`) are built with `json` and `error`. A streamed
+/// response (`GET /events`) has a `stream` instead of a body.
 public struct HTTPResponse: Sendable {
+    /// Sends one part of a streamed body and flushes it; throws once the client is gone or has
+    /// not taken the part within `HTTPServerLimits.streamWriteTimeoutMillis`.
+    public typealias StreamSend = @Sendable ([UInt8]) async throws -> Void
+    /// Writes a streamed body through `send`; the response ends (and the connection closes) when
+    /// it returns. It is cancelled when the client goes or the server closes.
+    public typealias Stream = @Sendable (_ send: @escaping StreamSend) async -> Void
+
     public var status: HTTPResponseStatus
     public var contentType: String
     public var body: [UInt8]
     public var extraHeaders: [(String, String)]
+    public var stream: Stream?
 
     public init(status: HTTPResponseStatus, contentType: String, body: [UInt8], extraHeaders: [(String, String)] = []) {
         self.status = status
         self.contentType = contentType
         self.body = body
         self.extraHeaders = extraHeaders
+    }
+
+    public static func streaming(contentType: String, extraHeaders: [(String, String)] = [],
+                                 _ stream: @escaping Stream) -> HTTPResponse {
+        var response = HTTPResponse(status: .ok, contentType: contentType, body: [], extraHeaders: extraHeaders)
+        response.stream = stream
+        return response
     }
 
     public static func json(_ value: JSONValue, status: HTTPResponseStatus = .ok) -> HTTPResponse {

@@ -132,6 +132,10 @@ public final class HTTPServer: Sendable {
                                                   headers: requestHead.headers, body: body)
                         body = []
                         let response = await handler(request)
+                        if let stream = response.stream {
+                            try await writeStreaming(response, stream, to: outbound, channel: connection.channel)
+                            return
+                        }
                         try await write(response, keepAlive: requestHead.isKeepAlive, to: outbound)
                         if !requestHead.isKeepAlive { return }
                     }
@@ -139,6 +143,81 @@ public final class HTTPServer: Sendable {
             }
         } catch {
             logger.debug("HTTP connection ended: \(error)")
+        }
+    }
+
+    /// A streamed response: the head, then each part as `stream` sends it, flushed at once,
+    /// until `stream` returns, the client goes or a part waits longer than
+    /// `streamWriteTimeoutMillis` (a client that stopped reading). The connection then closes.
+    private func writeStreaming(_ response: HTTPResponse, _ stream: @escaping HTTPResponse.Stream,
+                                to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>, channel: any Channel) async throws {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: response.contentType)
+        headers.add(name: "Cache-Control", value: "no-cache")
+        headers.add(name: "Connection", value: "close")
+        for (name, value) in response.extraHeaders { headers.add(name: name, value: value) }
+        do {
+            try await outbound.write(.head(HTTPResponseHead(version: .http1_1, status: response.status, headers: headers)))
+        } catch {
+            // The stream still runs once, so it can release what it holds (a subscription).
+            await stream { _ in throw error }
+            throw error
+        }
+        let writes = PendingWrites()
+        let send: HTTPResponse.StreamSend = { bytes in
+            writes.begin()
+            defer { writes.end() }
+            try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: bytes))))
+        }
+        // An AsyncStream rather than `closeFuture.get()`, which would not end when cancelled.
+        let (gone, clientGone) = AsyncStream.makeStream(of: Void.self)
+        channel.closeFuture.whenComplete { _ in clientGone.finish() }
+        let writeTimeout = Duration.milliseconds(limits.streamWriteTimeoutMillis)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await stream(send) }
+            group.addTask { for await _ in gone {} }
+            // One watchdog rather than a timer per part: closing the channel fails the stuck write.
+            group.addTask {
+                while (try? await Task.sleep(for: writeTimeout / 4)) != nil {
+                    guard let since = writes.oldestPending, ContinuousClock.now - since > writeTimeout else { continue }
+                    writes.markStalled()
+                    try? await channel.close()
+                    return
+                }
+            }
+            await group.next()
+            group.cancelAll()
+        }
+        // A client that stopped reading would not take the end either.
+        if writes.stalled { throw StreamWriteTimedOut() }
+        try await outbound.write(.end(nil))
+    }
+
+    /// Thrown when a client has not taken a streamed part in time.
+    struct StreamWriteTimedOut: Error {}
+
+    /// Since when a streamed part has been waiting for the socket (nil: none waiting), and
+    /// whether the watchdog gave up on the client.
+    final class PendingWrites: Sendable {
+        private let state = Mutex<(count: Int, since: ContinuousClock.Instant?, stalled: Bool)>((0, nil, false))
+
+        var oldestPending: ContinuousClock.Instant? { state.withLock { $0.since } }
+        var stalled: Bool { state.withLock { $0.stalled } }
+        func markStalled() { state.withLock { $0.stalled = true } }
+
+        func begin() {
+            state.withLock { state in
+                if state.count == 0 { state.since = .now }
+                state.count += 1
+            }
+        }
+
+        func end() {
+            state.withLock { state in
+                state.count -= 1
+                // With writes still waiting, measure from now: the socket just took one.
+                state.since = state.count == 0 ? nil : .now
+            }
         }
     }
 

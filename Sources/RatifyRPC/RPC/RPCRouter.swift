@@ -8,21 +8,24 @@ public struct RPCRouter: Sendable {
     public var queries: NodeQueries
     /// How long `POST /tx?wait=final` waits before answering 504.
     public var finalTimeout: Duration
+    public var eventStream: EventStreamSettings
 
-    public init(queries: NodeQueries, finalTimeout: Duration = .seconds(10)) {
+    public init(queries: NodeQueries, finalTimeout: Duration = .seconds(10), eventStream: EventStreamSettings = EventStreamSettings()) {
         self.queries = queries
         self.finalTimeout = finalTimeout
+        self.eventStream = eventStream
     }
 
     /// The paths and the one method each accepts, for 404 versus 405.
     enum Route {
-        case health, status, block, commit, validators, validator(String), account(String), transaction(String), submit
+        case health, status, events, block, commit, validators, validator(String), account(String), transaction(String), submit
 
         init?(path: String) {
             let trimmed = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
             switch trimmed {
             case "/health": self = .health
             case "/status": self = .status
+            case "/events": self = .events
             case "/block": self = .block
             case "/commit": self = .commit
             case "/validators": self = .validators
@@ -57,6 +60,7 @@ public struct RPCRouter: Sendable {
         switch route {
         case .health: return .json(.object([]))
         case .status: return await status()
+        case .events: return events(request)
         case .block: return await block(request)
         case .commit: return await commit(request)
         case .validators: return await validators(request)

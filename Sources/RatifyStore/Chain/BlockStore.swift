@@ -95,10 +95,14 @@ public struct BlockStore: Sendable {
     }
 
     private func put(_ block: DecidedBlockWrite, in transaction: LMDBWriteTransaction) throws {
-        if let existing = try transaction.get(databases.blockHeights, block.blockHash.bytes) {
+        let heightKey = StoreKey.height(block.height)
+        // The same block again at its own height is a rolled-back height being re-executed.
+        if let existing = try transaction.get(databases.blockHeights, block.blockHash.bytes), existing != heightKey {
             throw StoreError.duplicateBlockHash(path: environment.path, hash: block.blockHash, height: StoreKey.decodeHeight(existing) ?? 0)
         }
-        let heightKey = StoreKey.height(block.height)
+        if let replaced = try transaction.get(databases.blockHashes, heightKey), replaced != block.blockHash.bytes {
+            try transaction.delete(databases.blockHeights, replaced)
+        }
         try transaction.put(databases.blocks, heightKey, block.blockBytes)
         try transaction.put(databases.commits, heightKey, block.commitBytes)
         try transaction.put(databases.blockHashes, heightKey, block.blockHash.bytes)

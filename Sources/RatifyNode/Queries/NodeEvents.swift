@@ -1,0 +1,156 @@
+import RatifyCore
+import Synchronization
+
+/// The node's finalized blocks and transactions, fanned out to subscribers (`GET /events`).
+/// The drivers `publish` after each decision; publishing never waits for a subscriber. Each
+/// subscriber has a buffer of at most `bufferedEventsMax` events: one that falls that far behind
+/// is cut off (its stream ends and `endReason` says why) and the node goes on. At most
+/// `subscribersMax` subscribe at once.
+public final class NodeEvents: Sendable {
+    /// Which events a subscriber wants. `transactionHash` narrows transaction events to one.
+    public struct Filter: Sendable, Equatable {
+        public var blocks: Bool
+        public var transactions: Bool
+        public var transactionHash: Hash?
+
+        public init(blocks: Bool = true, transactions: Bool = true, transactionHash: Hash? = nil) {
+            self.blocks = blocks
+            self.transactions = transactions
+            self.transactionHash = transactionHash
+        }
+
+        public func admits(_ event: NodeEvent) -> Bool {
+            switch event {
+            case .block: blocks
+            case .transaction(let location): transactions && (transactionHash.map { $0 == location.hash } ?? true)
+            }
+        }
+    }
+
+    public struct TooManySubscribers: Error, Equatable, Sendable, CustomStringConvertible {
+        public let subscribersMax: Int
+        public var description: String {
+            "\(subscribersMax) clients already subscribe to events; retry later or close another subscription"
+        }
+    }
+
+    /// One subscriber's events; when `events` ends, `endReason` says why (nil: it was cancelled).
+    /// `cancel` unsubscribes (the hub holds the stream's continuation, so dropping the
+    /// subscription alone does not).
+    public final class Subscription: Sendable {
+        public let events: AsyncStream<NodeEvent>
+        private let reason: EndReason
+        private let finish: @Sendable () -> Void
+
+        init(events: AsyncStream<NodeEvent>, reason: EndReason, finish: @escaping @Sendable () -> Void) {
+            self.events = events
+            self.reason = reason
+            self.finish = finish
+        }
+
+        public var endReason: String? { reason.text }
+        public func cancel() { finish() }
+    }
+
+    /// Why a subscription ended; the first reason given sticks.
+    final class EndReason: Sendable {
+        private let value = Mutex<String?>(nil)
+        var text: String? { value.withLock { $0 } }
+        func set(_ text: String) { value.withLock { $0 = $0 ?? text } }
+    }
+
+    private struct Subscriber {
+        var filter: Filter
+        var continuation: AsyncStream<NodeEvent>.Continuation
+        var reason: EndReason
+    }
+
+    private enum Admission {
+        case admitted(UInt64)
+        case closed(String)
+        case full
+    }
+
+    private struct State {
+        var nextID: UInt64 = 0
+        var subscribers: [UInt64: Subscriber] = [:]
+        /// Set once the node stops: later subscriptions end at once with this reason.
+        var closedReason: String?
+    }
+
+    public let subscribersMax: Int
+    public let bufferedEventsMax: Int
+    private let state = Mutex(State())
+
+    /// The default buffer holds two full blocks' events (`max_txs` 10,000 each, plus the block),
+    /// since a block's events arrive at once: up to 32 x 20,000 small events in the worst case.
+    public init(subscribersMax: Int = 32, bufferedEventsMax: Int = 20_002) {
+        precondition(subscribersMax > 0 && bufferedEventsMax > 0, "event limits must be positive")
+        self.subscribersMax = subscribersMax
+        self.bufferedEventsMax = bufferedEventsMax
+    }
+
+    public var subscriberCount: Int { state.withLock { $0.subscribers.count } }
+
+    public func subscribe(_ filter: Filter) throws(TooManySubscribers) -> Subscription {
+        let (stream, continuation) = AsyncStream.makeStream(of: NodeEvent.self, bufferingPolicy: .bufferingOldest(bufferedEventsMax))
+        let reason = EndReason()
+        let admission: Admission = state.withLock { state in
+            if let closed = state.closedReason { return .closed(closed) }
+            guard state.subscribers.count < subscribersMax else { return .full }
+            let id = state.nextID
+            state.nextID += 1
+            state.subscribers[id] = Subscriber(filter: filter, continuation: continuation, reason: reason)
+            return .admitted(id)
+        }
+        switch admission {
+        case .full:
+            throw TooManySubscribers(subscribersMax: subscribersMax)
+        case .closed(let text):
+            reason.set(text)
+            continuation.finish()
+        case .admitted(let id):
+            continuation.onTermination = { [weak self] _ in self?.remove(id) }
+        }
+        return Subscription(events: stream, reason: reason, finish: { continuation.finish() })
+    }
+
+    /// Hands events to every subscriber whose filter admits them, in order. A subscriber whose
+    /// buffer is full is cut off, never waited for.
+    public func publish(_ events: [NodeEvent]) {
+        guard !events.isEmpty else { return }
+        let cutOff: [AsyncStream<NodeEvent>.Continuation] = state.withLock { state in
+            var cutOff: [AsyncStream<NodeEvent>.Continuation] = []
+            for (id, subscriber) in state.subscribers {
+                for event in events where subscriber.filter.admits(event) {
+                    if case .dropped = subscriber.continuation.yield(event) {
+                        subscriber.reason.set("too slow: more than \(bufferedEventsMax) events were waiting to be sent")
+                        state.subscribers[id] = nil
+                        cutOff.append(subscriber.continuation)
+                        break
+                    }
+                }
+            }
+            return cutOff
+        }
+        // Outside the lock: finishing runs onTermination, which takes it.
+        for continuation in cutOff { continuation.finish() }
+    }
+
+    /// Ends every subscription with `reason` (the node is stopping); later ones end at once.
+    public func close(because reason: String) {
+        let ending: [Subscriber] = state.withLock { state in
+            state.closedReason = state.closedReason ?? reason
+            defer { state.subscribers = [:] }
+            return Array(state.subscribers.values)
+        }
+        for subscriber in ending {
+            subscriber.reason.set(reason)
+            subscriber.continuation.finish()
+        }
+    }
+
+    private func remove(_ id: UInt64) {
+        _ = state.withLock { $0.subscribers.removeValue(forKey: id) }
+    }
+}
