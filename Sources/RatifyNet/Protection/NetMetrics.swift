@@ -14,6 +14,8 @@ struct NetMetrics: Sendable {
     let udpMessagesReceived = Counter(label: "ratify_p2p_messages_received_total", dimensions: [("channel", "udp")])
     let duplicatesDropped = Counter(label: "ratify_p2p_duplicates_dropped_total")
     let deliveryDropped = Counter(label: "ratify_p2p_delivery_dropped_total")
+    /// Messages the node's verifier could not judge yet (a height outside its window).
+    let ignored = Counter(label: "ratify_p2p_ignored_total")
 
     func handshakeFailure(_ reason: String) {
         Counter(label: "ratify_p2p_handshake_failures_total", dimensions: [("reason", reason)]).increment()

@@ -4,9 +4,10 @@ import NIOPosix
 import RatifyCore
 import Synchronization
 
-/// Checks a message's signatures before it reaches the node; false disconnects the peer that
-/// sent it. The node supplies one that knows the validator set (votes, proposals, evidence).
-public typealias MessageVerifier = @Sendable (NetMessage) -> Bool
+/// Judges a message before it is relayed, kept in gossip state or delivered (`MessageVerdict`).
+/// Runs on the network threads for every new message, so it must be cheap and thread-safe.
+/// The node supplies one that knows the validator sets around its height.
+public typealias MessageVerifier = @Sendable (NetMessage) -> MessageVerdict
 
 /// Returns the decided block and its commit at a height, for peers that are behind.
 public typealias BlockProvider = @Sendable (Height) -> (block: Block, commit: Commit)?
@@ -97,10 +98,11 @@ public final class PeerManager: Sendable {
         self.state = Mutex(initial)
     }
 
-    /// Checks what can be checked without the validator set: transaction signatures.
+    /// Checks what can be checked without the validator set: transaction signatures. Anything
+    /// else counts as verified, which only a test network of trusted peers may assume.
     public static let selfContainedVerifier: MessageVerifier = { message in
-        if case .transaction(let transaction) = message { return transaction.verifySignature() }
-        return true
+        if case .transaction(let transaction) = message, !transaction.verifySignature() { return .invalid("transaction") }
+        return .verified
     }
 
     // MARK: lifecycle
