@@ -13,7 +13,8 @@ public typealias MessageVerifier = @Sendable (NetMessage) -> MessageVerdict
 public typealias BlockProvider = @Sendable (Height) -> (block: Block, commit: Commit)?
 
 /// The peer network of one node: listens and dials, runs handshakes, keeps one session per
-/// node id within the peer limits, gossips, and delivers verified messages on `inbound`.
+/// node id within the peer limits, gossips, and delivers what its verifier lets through on
+/// `inbound`; only what the verifier verified is kept, counted as a peer's or relayed.
 ///
 /// Threading: all state sits behind one mutex (`state`); channel operations are never made
 /// while holding it, because a close can call back into the manager on the same thread.
@@ -21,7 +22,7 @@ public typealias BlockProvider = @Sendable (Height) -> (block: Block, commit: Co
 public final class PeerManager: Sendable {
     public let config: NetConfig
     public let nodeID: NodeID
-    /// Verified, de-duplicated messages for the node, at most `deliveryBufferMax` waiting.
+    /// De-duplicated messages the verifier let through, at most `deliveryBufferMax` waiting.
     public let inbound: AsyncStream<InboundMessage>
 
     let continuation: AsyncStream<InboundMessage>.Continuation

@@ -869,6 +869,12 @@ public actor NodeDriver {
             state = decision.executed.nextState
             decisions.append(decision)
         }
+        // The rest left the holding maps unapplied; the network drops a repeat of what it has
+        // delivered, so it forgets them and the copies block sync asks for get through.
+        for (block, commit, _) in blocks.dropFirst(decisions.count) {
+            peers.forget(.block(block))
+            peers.forget(.commit(commit))
+        }
         // The core may have decided the first height itself while validation was suspended.
         guard !decisions.isEmpty, chain.nextHeight == startHeight, stopReason == nil,
               let storeMillis = await storeSynced(decisions) else { return false }
