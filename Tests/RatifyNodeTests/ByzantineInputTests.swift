@@ -296,4 +296,49 @@ struct ByzantineInputTests {
         #expect(honest.stats.disconnects.isEmpty && observer.stats.disconnects.isEmpty)
         for manager in others + [node] { await manager.shutdown() }
     }
+
+    @Test("junk proposals: 200 for a future height are ignored and relayed to no one (no flood); a forged one for the current height cuts off its sender")
+    func junkProposalsOverRealSessions() async throws {
+        let fixture = try ChainFixture()
+        let group = MultiThreadedEventLoopGroup.singleton
+        let logger = Logger(label: "byzantine-test")
+        let node = PeerManager(config: Self.config(0x41), group: group, logger: logger,
+                               verifier: GossipVerifier(chain: fixture.state, ledger: fixture.ledger).messageVerifier)
+        try await node.start()
+        node.updateLocalState(height: 1, round: 0, step: .propose)
+        let atNode = Self.collect(node)
+        let observer = PeerManager(config: Self.config(0x42, dialing: node), group: group, logger: logger)
+        try await observer.start()
+        let attacker = PeerManager(config: Self.config(0x43, dialing: node), group: group, logger: logger)
+        try await attacker.start()
+        let atObserver = Self.collect(observer)
+        #expect(await Self.until { node.connectedPeers.count == 2 })
+
+        let stranger = ChainFixture.alice
+        for round in 0..<200 {
+            var junk = Proposal(height: 5, round: Round(round), polRound: nil, blockID: BlockID(hash: Hash.sha256([UInt8(round % 256)])),
+                                proposerAddress: stranger.publicKey.address)
+            junk.signature = stranger.sign(junk.signBytes(chainID: Self.chainID))
+            attacker.broadcastUnfiltered(.proposal(junk))
+        }
+        // A marker the attacker sends after them: once the observer has it, the junk was handled.
+        let marker = try Self.vote(height: 1, index: 3, set: fixture.state.validators)
+        attacker.broadcastUnfiltered(.vote(marker))
+        #expect(await Self.until { atObserver.votes.contains(marker) })
+        let proposals = { (collected: Collected) in
+            collected.messages.withLock { $0.filter { if case .proposal = $0 { true } else { false } }.count }
+        }
+        #expect(proposals(atObserver) == 0)
+        #expect(proposals(atNode) == 0)
+        #expect(node.connectedPeers.contains(attacker.nodeID))
+
+        var forged = Proposal(height: 1, round: 0, polRound: nil, blockID: BlockID(hash: Hash.sha256([1])),
+                              proposerAddress: fixture.state.validators.validators[0].address)
+        forged.signature = stranger.sign(forged.signBytes(chainID: Self.chainID))
+        attacker.broadcastUnfiltered(.proposal(forged))
+        #expect(await Self.until { !node.connectedPeers.contains(attacker.nodeID) })
+        #expect(proposals(atObserver) == 0)
+        #expect(node.connectedPeers == [observer.nodeID])
+        for manager in [attacker, observer, node] { await manager.shutdown() }
+    }
 }

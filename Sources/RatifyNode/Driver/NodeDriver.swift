@@ -697,7 +697,13 @@ public actor NodeDriver {
         case .proposal(let proposal):
             // The gossip verifier passes only proposals of its window's height, which a later
             // copy reaches again by gossip once this node is there.
-            guard proposal.height == height, pendingProposals.count < settings.pendingBlocksMax else { return }
+            guard proposal.height == height else { return }
+            guard pendingProposals.count < settings.pendingBlocksMax else {
+                // Full of signed proposals (a byzantine proposer's many rounds): a later copy
+                // of this one must still get through once room is made.
+                peers.forget(inbound.message)
+                return
+            }
             guard let verified = gossip.takeVerified(proposal)
                     ?? VerifiedProposal(verifying: proposal, chainID: settings.chainID, validators: chain.validators) else {
                 peers.disconnect(inbound.peer, reason: "invalid proposal signature", misbehaving: true)
