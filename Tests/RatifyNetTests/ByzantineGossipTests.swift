@@ -42,6 +42,20 @@ struct ByzantineGossipTests {
         #expect(PeerManager.isAdjacent(0, to: 2) == false)
     }
 
+    @Test("a proposal sent before the peer reached its height counts as unknown once the peer announces that height")
+    func proposalSentEarlyIsSentAgain() {
+        var known = PeerKnownState()
+        known.update(PeerState(height: 6, round: 0, step: .commit))
+        known.proposalKnown = (7, 0)
+        known.update(PeerState(height: 6, round: 1, step: .prevote))
+        #expect(known.proposalKnown?.height == 7)
+        known.update(PeerState(height: 7, round: 0, step: .propose))
+        #expect(known.proposalKnown == nil)
+        known.proposalKnown = (7, 0)
+        known.update(PeerState(height: 7, round: 0, step: .prevote))
+        #expect(known.proposalKnown?.height == 7)
+    }
+
     @Test("a peer_state and a signed vote at 2^64-1 over the wire: the node survives, keeps the vote out of its store and its honest peer connected")
     func extremeHeightsOverTheWire() async throws {
         let logs = LogStore()

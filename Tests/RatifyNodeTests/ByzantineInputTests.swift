@@ -145,6 +145,18 @@ struct ByzantineInputTests {
         #expect(verifier.verdict(.evidence(try DuplicateVoteEvidence(a, b))) == .ignored)
     }
 
+    @Test("a proof-of-work node ignores proof-of-stake messages and leaves its own and transactions to the driver, which relays what it checked")
+    func proofOfWorkVerdicts() throws {
+        let fixture = try ChainFixture()
+        let vote = try Self.vote(height: .max, round: .max, index: 0, set: fixture.state.validators)
+        #expect(PoWDriver.messageVerifier(.vote(vote)) == .ignored)
+        #expect(PoWDriver.messageVerifier(.evidence(try Self.evidence(height: 1, index: 0, set: fixture.state.validators))) == .ignored)
+        #expect(PoWDriver.messageVerifier(.block(fixture.proposal { _, _ in [] })) == .ignored)
+        var other = try ChainFixture()
+        #expect(PoWDriver.messageVerifier(.transaction(other.transfer(ChainFixture.alice))) == .unverified)
+        #expect(PoWDriver.messageVerifier(.powBlockRequest(hash: Hash.sha256([1]))) == .unverified)
+    }
+
     // MARK: Evidence in blocks and in the pool
 
     private func rejection(_ evidence: [DuplicateVoteEvidence], fixture: ChainFixture) async -> BlockValidationError? {
