@@ -15,6 +15,7 @@ struct HeldDataTests {
         let directory: TemporaryDirectory
         let store: NodeStore
         let driver: NodeDriver
+        let peers: PeerManager
         let chain: ChainState
     }
 
@@ -24,14 +25,17 @@ struct HeldDataTests {
         let genesis = ChainFixture.genesis
         let store = try NodeStore.open(dataDirectory: directory.path, genesis: genesis)
         let (ledger, chain, lastCommit) = try ValidatorNode.recover(genesis: genesis, store: store)
-        let peers = PeerManager(config: NetConfig(chainID: genesis.chainID, nodeKey: KeyPair.generate()))
+        var config = NetConfig(chainID: genesis.chainID, nodeKey: KeyPair.generate())
+        config.listenHost = "127.0.0.1"
+        config.listenPort = 0
+        let peers = PeerManager(config: config)
         let settings = NodeDriver.Settings(chainID: genesis.chainID, consensus: ConsensusParameters(genesis.consensus),
                                            heartbeatMillis: genesis.consensus.heartbeatMillis)
         let driver = NodeDriver(settings: settings, store: store, peers: peers, gossip: GossipVerifier(chain: chain, ledger: ledger),
                                 mempool: Mempool(limits: MempoolTests.limits, ledger: ledger), waiters: TransactionWaiters(waitersMax: 16),
                                 metrics: nil, validatorKey: nil, ledger: ledger, chain: chain, lastCommit: lastCommit,
                                 logger: Logger(label: "held-data-test"))
-        return Node(directory: directory, store: store, driver: driver, chain: chain)
+        return Node(directory: directory, store: store, driver: driver, peers: peers, chain: chain)
     }
 
     static func junkBlock(height: Height, seed: UInt64) -> Block {
@@ -54,11 +58,20 @@ struct HeldDataTests {
         return await condition()
     }
 
-    @Test("hundreds of junk future blocks and commits from one peer stay within its quota; an honest peer's block 1 still syncs")
+    @Test("hundreds of junk future blocks and commits from one peer stay within its quota and cut it off; an honest peer's block 1 still syncs")
     func junkDoesNotCrowdOutSync() async throws {
         let node = try Self.node()
         defer { node.store.close() }
-        let attacker = ChainFixture.alice.publicKey.address, honest = ChainFixture.bob.publicKey.address
+        try await node.peers.start()
+        var attackerConfig = NetConfig(chainID: ChainFixture.chainID, nodeKey: KeyPair.generate())
+        attackerConfig.listenHost = "127.0.0.1"
+        attackerConfig.listenPort = 0
+        attackerConfig.persistentPeers = [RatifyNet.PeerAddress(nodeID: node.peers.nodeID, host: "127.0.0.1",
+                                                                port: try #require(node.peers.listeningPort))]
+        let attackerPeers = PeerManager(config: attackerConfig)
+        try await attackerPeers.start()
+        #expect(await Self.until { node.peers.connectedPeers == [attackerPeers.nodeID] })
+        let attacker = attackerPeers.nodeID, honest = ChainFixture.bob.publicKey.address
         for seed in 0..<300 {
             let height = 2 + Height(seed % Int(NodeDriver.heightsAheadKept))
             await node.driver.receive(Self.message(.block(Self.junkBlock(height: height, seed: UInt64(seed))), from: attacker))
@@ -67,6 +80,9 @@ struct HeldDataTests {
         }
         #expect(await node.driver.receivedBlocks.count == NodeDriver.heldPerPeerMax)
         #expect(await node.driver.catchUpCommits.count == NodeDriver.heldPerPeerMax)
+        // No honest peer sends more than block sync asks for: the flooder is cut off and backed off.
+        #expect(await Self.until { node.peers.connectedPeers.isEmpty })
+        #expect(node.peers.stats.penalties == 1)
         // Evidence at 2^64-1 never reaches the pool, so no later decision prunes around it.
         let set = node.chain.validators
         let extreme = try ByzantineInputTests.evidence(height: .max, index: 0, set: set)
@@ -82,6 +98,8 @@ struct HeldDataTests {
         #expect(await node.driver.chain.lastBlockID == block.id)
         // What the chain passed is pruned, and the quotas with it.
         #expect(await node.driver.receivedBlocks.values.allSatisfy { $0.height > 1 })
+        await attackerPeers.shutdown()
+        await node.peers.shutdown()
     }
 
     @Test("a junk commit that takes a block's slot first is dropped when block sync checks it; the honest copy then applies")

@@ -718,10 +718,12 @@ public actor NodeDriver {
             guard receivedBlocks[id] == nil else { return }
             receivedBlocks[id] = block
             // A held verified proposal vouches for its block; any other counts against its sender.
-            if pendingProposals[id] == nil, let evicted = blockQuota.add(id, from: inbound.peer),
-               let dropped = receivedBlocks.removeValue(forKey: evicted) {
-                // The network drops repeats of what it delivered; a later copy must get through.
-                peers.forget(.block(dropped))
+            if pendingProposals[id] == nil, let evicted = blockQuota.add(id, from: inbound.peer) {
+                if let dropped = receivedBlocks.removeValue(forKey: evicted) {
+                    // The network drops repeats of what it delivered; a later copy must get through.
+                    peers.forget(.block(dropped))
+                }
+                quotaExceeded(by: inbound.peer, what: "blocks")
             }
             catchUpLater()
             handOverPending()
@@ -735,9 +737,9 @@ public actor NodeDriver {
                 return
             }
             catchUpCommits[commit.blockID] = (commit, inbound.peer)
-            if let evicted = commitQuota.add(commit.blockID, from: inbound.peer),
-               let dropped = catchUpCommits.removeValue(forKey: evicted) {
-                peers.forget(.commit(dropped.commit))
+            if let evicted = commitQuota.add(commit.blockID, from: inbound.peer) {
+                if let dropped = catchUpCommits.removeValue(forKey: evicted) { peers.forget(.commit(dropped.commit)) }
+                quotaExceeded(by: inbound.peer, what: "commits")
             }
             syncPeer = inbound.peer
             catchUpLater()
@@ -766,6 +768,13 @@ public actor NodeDriver {
             break
         }
         announce()
+    }
+
+    /// A peer sent more blocks or commits for the heights ahead than it has room for. An honest
+    /// peer never does: it relays only blocks a verified proposal names, and serves at most the
+    /// `heightsAheadKept` heights block sync asks it for, each once. So it is cut off and backed off.
+    private func quotaExceeded(by peer: NodeID, what: String) {
+        peers.disconnect(peer, reason: "more held \(what) than its quota of \(Self.heldPerPeerMax)", misbehaving: true)
     }
 
     /// Gives the core the held proposals whose blocks are here, and blocks that came without a
@@ -881,6 +890,8 @@ public actor NodeDriver {
             peers.forget(.block(block))
             peers.forget(.commit(commit))
         }
+        blockQuota.keep { receivedBlocks[$0] != nil }
+        commitQuota.keep { catchUpCommits[$0] != nil }
         // The core may have decided the first height itself while validation was suspended.
         guard !decisions.isEmpty, chain.nextHeight == startHeight, stopReason == nil,
               let storeMillis = await storeSynced(decisions) else { return false }

@@ -12,9 +12,11 @@ struct PeerQuota<ID: Hashable & Sendable>: Sendable {
         self.limitPerPeer = limitPerPeer
     }
 
-    /// Records `id` as held for `peer`; returns the id of its that no longer fits, if any.
+    /// Records `id` as held for `peer`; returns the id of its that no longer fits, if any. An id
+    /// already recorded for the peer (a copy that came again) takes no more room.
     mutating func add(_ id: ID, from peer: NodeID) -> ID? {
         var held = ids[peer, default: []]
+        guard !held.contains(id) else { return nil }
         held.append(id)
         let evicted = held.count > limitPerPeer ? held.removeFirst() : nil
         ids[peer] = held
