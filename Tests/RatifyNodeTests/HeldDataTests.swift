@@ -102,6 +102,24 @@ struct HeldDataTests {
         await node.peers.shutdown()
     }
 
+    @Test("junk commits for the next height whose blocks never come do not hide the honest commit and block")
+    func junkCommitsAtTheNextHeight() async throws {
+        let node = try Self.node()
+        defer { node.store.close() }
+        let attacker = ChainFixture.alice.publicKey.address, honest = ChainFixture.bob.publicKey.address
+        for seed in 0..<30 {
+            let junk = Commit(height: 1, round: 0, blockID: BlockID(hash: Hash.sha256(Array("no such block \(seed)".utf8))), signatures: [])
+            await node.driver.receive(Self.message(.commit(junk), from: attacker))
+        }
+        let block = BlockBuilder.proposal(state: node.chain, proposer: node.chain.proposer(round: 0).address,
+                                          timeMillis: node.chain.lastBlockTimeMillis + 1_000, lastCommit: nil) { _, _ in [] }
+        await node.driver.receive(Self.message(.commit(ChainFixture.commit(for: block, validators: node.chain.validators)), from: honest))
+        await node.driver.receive(Self.message(.block(block), from: honest))
+        #expect(await Self.until { await node.driver.chain.nextHeight == 2 })
+        // Pruned with the height they claimed.
+        #expect(await node.driver.catchUpCommits.isEmpty)
+    }
+
     @Test("a junk commit that takes a block's slot first is dropped when block sync checks it; the honest copy then applies")
     func junkCommitForARealBlock() async throws {
         let node = try Self.node()

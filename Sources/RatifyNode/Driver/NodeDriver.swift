@@ -835,20 +835,24 @@ public actor NodeDriver {
     /// as it can, without voting; the core restarts at the next height.
     func catchUpIfPossible() async {
         while stopReason == nil, !syncStoreInFlight {
-            // The run of consecutive heights whose block and commit are both here. Taken out of
-            // the holding maps first, so a call that starts while this one is suspended does
-            // not apply them again.
+            // The run of consecutive heights whose block and commit are both here (a commit
+            // whose block is missing, such as a junk one, does not hide another that has its
+            // block). Taken out of the holding maps first, so a call that starts while this one
+            // is suspended does not apply them again.
             var run: [(block: Block, commit: Commit, peer: NodeID)] = []
             var height = chain.nextHeight
             while run.count < Int(Self.heightsAheadKept),
-                  let (id, held) = catchUpCommits.first(where: { $0.value.commit.height == height }),
+                  let (id, held) = catchUpCommits.first(where: { $0.value.commit.height == height && receivedBlocks[$0.key] != nil }),
                   let block = receivedBlocks[id] {
                 catchUpCommits[id] = nil
                 receivedBlocks[id] = nil
                 run.append((block, held.commit, held.peer))
                 height += 1
             }
-            guard !run.isEmpty, await catchUp(run) else { return }
+            guard !run.isEmpty else { return }
+            // A run that fails part-way has dropped what failed: another peer's commit and block
+            // for that height may still be here. Each pass takes entries out, so this ends.
+            await catchUp(run)
         }
     }
 
@@ -856,10 +860,10 @@ public actor NodeDriver {
     /// against its height's validator set, then the block itself), executes it on a copy of
     /// the ledger, and stores all that pass in one transaction: one device sync for the run
     /// instead of one per block. From the first block that fails, the rest are dropped (they
-    /// are requested again). Returns whether the whole run was applied.
+    /// are requested again).
     /// A commit that does not verify was sent by `peer`, which could have checked it (an honest
     /// peer serves only commits it stored): it is disconnected.
-    private func catchUp(_ blocks: [(block: Block, commit: Commit, peer: NodeID)]) async -> Bool {
+    private func catchUp(_ blocks: [(block: Block, commit: Commit, peer: NodeID)]) async {
         let startHeight = chain.nextHeight
         var state = chain, runLedger = ledger
         var decisions: [ExecutedDecision] = []
@@ -880,7 +884,7 @@ public actor NodeDriver {
                 logger.warning("catch-up block rejected", metadata: ["height": "\(block.height)", "reason": "\(problem)"])
                 break checks
             }
-            guard let decision = execute(block, commit, after: state, ledger: &runLedger, verified: verified) else { return false }
+            guard let decision = execute(block, commit, after: state, ledger: &runLedger, verified: verified) else { return }
             state = decision.executed.nextState
             decisions.append(decision)
         }
@@ -894,7 +898,7 @@ public actor NodeDriver {
         commitQuota.keep { catchUpCommits[$0] != nil }
         // The core may have decided the first height itself while validation was suspended.
         guard !decisions.isEmpty, chain.nextHeight == startHeight, stopReason == nil,
-              let storeMillis = await storeSynced(decisions) else { return false }
+              let storeMillis = await storeSynced(decisions) else { return }
         ledger = runLedger
         advance(past: decisions, storeMillis: storeMillis, steps: nil)
         consensus = Consensus(parameters: settings.consensus, me: validatorKey?.publicKey.address, height: chain.nextHeight,
@@ -903,7 +907,6 @@ public actor NodeDriver {
         handOverPending()
         announce()
         requestAhead()
-        return decisions.count == blocks.count
     }
 
     /// Block sync: having caught up one height, this node is behind; keep the next
