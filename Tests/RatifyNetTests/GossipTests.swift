@@ -8,8 +8,9 @@ import Testing
 let testVerifier: MessageVerifier = { message in
     switch message {
     case .vote(let vote):
-        guard let key = NetSamples.validatorKeys.first(where: { $0.publicKey.address == vote.validatorAddress }) else { return false }
-        return key.publicKey.verify(vote.signature, message: vote.signBytes(chainID: NetSamples.chainID))
+        guard let key = NetSamples.validatorKeys.first(where: { $0.publicKey.address == vote.validatorAddress }),
+              key.publicKey.verify(vote.signature, message: vote.signBytes(chainID: NetSamples.chainID)) else { return .invalid("vote") }
+        return .verified
     default:
         return PeerManager.selfContainedVerifier(message)
     }

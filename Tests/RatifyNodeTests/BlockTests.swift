@@ -19,10 +19,11 @@ struct BlockTests {
         return (chain, pool, proposal)
     }
 
-    private func rejection(_ block: Block, _ state: ChainState, expectedProposer: Address? = nil,
+    private func rejection(_ block: Block, _ state: ChainState, ledger: Ledger = ChainFixture.genesisLedger, expectedProposer: Address? = nil,
                            nowMillis: UInt64? = nil, verifiedPrecommits: Set<Vote> = []) async -> BlockValidationError? {
         do {
-            _ = try await BlockValidator().validate(block, state: state, expectedProposer: expectedProposer, nowMillis: nowMillis,
+            _ = try await BlockValidator().validate(block, state: state, evidence: EvidenceRules(ledger: ledger),
+                                                    expectedProposer: expectedProposer, nowMillis: nowMillis,
                                                     verifiedPrecommits: verifiedPrecommits)
             return nil
         } catch {
@@ -38,7 +39,7 @@ struct BlockTests {
         #expect(proposal.header.lastBlockID == chain.blocks[0].id)
         #expect(proposal.header.appHash == chain.results[0].appHash)
         #expect(proposal.lastCommit == chain.commits[0])
-        let validated = try await BlockValidator().validate(proposal, state: chain.state,
+        let validated = try await BlockValidator().validate(proposal, state: chain.state, evidence: EvidenceRules(ledger: chain.ledger),
                                                             expectedProposer: chain.state.proposer(round: 0).address,
                                                             nowMillis: chain.state.lastBlockTimeMillis + 2_000)
         #expect(validated.verifiedTransactions == Set(proposal.transactions.map(\.hash)))

@@ -74,7 +74,8 @@ public struct ChainFixture: Sendable {
     @discardableResult
     public mutating func commitBlock(mempool: Mempool) async throws -> (block: Block, result: Ledger.BlockResult) {
         let block = proposal { mempool.reap(maxBytes: $0, maxCount: $1) }
-        let validated = try await BlockValidator().validate(block, state: state, alreadyVerified: mempool.verifiedHashes(in: block.transactions))
+        let validated = try await BlockValidator().validate(block, state: state, evidence: EvidenceRules(ledger: ledger),
+                                                            alreadyVerified: mempool.verifiedHashes(in: block.transactions))
         let executed = try BlockExecutor.execute(validated.block, state: state, ledger: &ledger,
                                                  verifiedTransactions: validated.verifiedTransactions)
         commits.append(Self.commit(for: block, validators: state.validators))

@@ -1,6 +1,7 @@
 import RatifyCore
 
-/// A decoded, de-duplicated, verified message for the node, tagged with the peer it came from.
+/// A decoded, de-duplicated message for the node that its verifier let through (`MessageVerdict`
+/// `.verified` or `.unverified`), tagged with the peer it came from.
 public struct InboundMessage: Sendable {
     public enum Transport: String, Sendable {
         case tcp

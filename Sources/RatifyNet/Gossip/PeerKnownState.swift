@@ -13,7 +13,11 @@ struct PeerKnownState: Sendable {
 
     mutating func update(_ state: PeerState) {
         if let previous = announced, previous.height != state.height {
-            votes = votes.filter { $0.key.height + 1 >= state.height }
+            // Heights are the peer's word (up to 2^64-1): compared without adding to them.
+            votes = votes.filter { $0.key.height >= state.height || state.height - $0.key.height <= 1 }
+            // A proposal sent before the peer reached its height was ignored there (it could
+            // not be judged yet): the gossip tick sends it again.
+            if proposalKnown?.height == state.height { proposalKnown = nil }
         }
         announced = state
         // The announcement is the peer's word on what it has: it replaces what we assumed from

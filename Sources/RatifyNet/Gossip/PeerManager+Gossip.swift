@@ -158,21 +158,40 @@ extension PeerManager {
         }
     }
 
-    /// The gossip path of one message: drop duplicates by digest, verify, remember, deliver, relay.
+    /// The gossip path of one message: drop duplicates by digest, judge (`MessageVerdict`),
+    /// then deliver, and only for what was verified remember, count as the peer's, relay.
+    /// A forged vote never enters the vote store nor marks its validator's vote as known,
+    /// so it cannot stand in for the real one.
     func accept(_ message: NetMessage, digest: Hash, from session: PeerSession, transport: InboundMessage.Transport) {
         let fresh = state.withLock { $0.seen.insert(digest) }
-        if case .vote(let vote) = message { session.known.withLock { $0.markKnown(vote) } }
         guard fresh else {
+            // A copy of something seen: the peer has this content. It counts as knowing its
+            // validator's vote only when the store holds this very vote (verified).
+            if case .vote(let vote) = message, state.withLock({ $0.votes.holds(vote) }) {
+                session.known.withLock { $0.markKnown(vote) }
+            }
             metrics.duplicatesDropped.increment()
             return
         }
-        guard verifier(message) else {
+        let verdict = verifier(message)
+        switch verdict {
+        case .verified, .unverified:
+            break
+        case .ignored:
             state.withLock { $0.seen.remove(digest) }
-            session.close(.invalidSignature(message.kind.label))
+            metrics.ignored.increment()
+            return
+        case .invalid(let what):
+            state.withLock { $0.seen.remove(digest) }
+            session.close(.invalidSignature(what))
             return
         }
-        if case .proposal(let proposal) = message {
-            session.known.withLock { $0.proposalKnown = (proposal.height, proposal.round) }
+        if verdict == .verified {
+            switch message {
+            case .vote(let vote): session.known.withLock { $0.markKnown(vote) }
+            case .proposal(let proposal): session.known.withLock { $0.proposalKnown = (proposal.height, proposal.round) }
+            default: break
+            }
         }
         switch continuation.yield(InboundMessage(peer: session.nodeID, message: message, transport: transport)) {
         case .enqueued:
@@ -191,35 +210,45 @@ extension PeerManager {
         @unknown default:
             return
         }
-        let (others, relayBlock) = state.withLock { state -> ([PeerSession], Bool) in
-            var relayBlock = false
+        let others = state.withLock { state -> [PeerSession] in
+            var relay = false
             switch message {
-            case .vote(let vote):
+            case .vote(let vote) where verdict == .verified:
+                relay = true
                 // Keep votes near our height only; others are delivered but not re-gossiped.
-                if state.local.height == 0 || (vote.height + 1 >= state.local.height && vote.height <= state.local.height + 1) {
+                if state.local.height == 0 || Self.isAdjacent(vote.height, to: state.local.height) {
                     _ = state.votes.add(vote)
                 }
-            case .proposal(let proposal):
+            case .proposal(let proposal) where verdict == .verified:
+                relay = true
                 state.proposedBlockIDs.append(proposal.blockID)
                 if state.proposedBlockIDs.count > 16 { state.proposedBlockIDs.removeFirst() }
+            case .evidence, .transaction:
+                relay = verdict == .verified
             case .block(let block):
+                // No signature to check: relayed only when a verified proposal names it.
                 let id = block.id
-                relayBlock = state.proposedBlockIDs.contains(id)
-                if relayBlock, let proposal = state.proposal, proposal.blockID == id { state.proposalBlock = block }
+                relay = state.proposedBlockIDs.contains(id)
+                if relay, let proposal = state.proposal, proposal.blockID == id { state.proposalBlock = block }
             default:
                 break
             }
-            return (state.sessions.values.filter { $0 !== session }, relayBlock)
+            return relay ? state.sessions.values.filter { $0 !== session } : []
         }
-        // Relay what the verifier vouched for; a block only when a verified proposal names it.
-        switch message {
-        case .vote, .proposal, .evidence, .transaction:
-            for other in others { deliver(message, to: other) }
-        case .block where relayBlock:
-            for other in others { deliver(message, to: other) }
-        default:
-            break
-        }
+        for other in others { deliver(message, to: other) }
+    }
+
+    /// Sends a message the node admitted after delivery (a transaction its mempool took) to
+    /// every peer but the one it came from.
+    public func relay(_ message: NetMessage, from origin: NodeID) {
+        let sessions = state.withLock { state in state.sessions.values.filter { $0.nodeID != origin } }
+        for session in sessions { deliver(message, to: session) }
+    }
+
+    /// Whether `height` is within one of `local`. A peer chooses `height` (up to 2^64-1), so
+    /// nothing is added to it: the difference is taken on the side that cannot underflow.
+    static func isAdjacent(_ height: Height, to local: Height) -> Bool {
+        height >= local ? height - local <= 1 : local - height <= 1
     }
 
     // MARK: periodic catch-up

@@ -39,6 +39,9 @@ struct VoteStore: Sendable {
         }
     }
 
+    /// Whether this very vote (not just one from its validator for its set) is held.
+    func holds(_ vote: Vote) -> Bool { sets[VoteKey(vote)]?[vote.validatorIndex] == vote }
+
     func bitmap(_ key: VoteKey) -> VoteBitmap {
         var bitmap = VoteBitmap.empty
         for index in sets[key]?.keys ?? [:].keys { bitmap.insert(Int(index)) }

@@ -16,6 +16,8 @@ struct NetMetrics: Sendable {
     let deliveryDropped = Counter(label: "ratify_p2p_delivery_dropped_total")
     /// Partly reassembled blocks dropped to stay within `assemblyBytesTotalMax`.
     let assemblyDropped = Counter(label: "ratify_p2p_assembly_dropped_total")
+    /// Messages the node's verifier could not judge yet (a height outside its window).
+    let ignored = Counter(label: "ratify_p2p_ignored_total")
 
     func handshakeFailure(_ reason: String) {
         Counter(label: "ratify_p2p_handshake_failures_total", dimensions: [("reason", reason)]).increment()

@@ -4,15 +4,17 @@ import NIOPosix
 import RatifyCore
 import Synchronization
 
-/// Checks a message's signatures before it reaches the node; false disconnects the peer that
-/// sent it. The node supplies one that knows the validator set (votes, proposals, evidence).
-public typealias MessageVerifier = @Sendable (NetMessage) -> Bool
+/// Judges a message before it is relayed, kept in gossip state or delivered (`MessageVerdict`).
+/// Runs on the network threads for every new message, so it must be cheap and thread-safe.
+/// The node supplies one that knows the validator sets around its height.
+public typealias MessageVerifier = @Sendable (NetMessage) -> MessageVerdict
 
 /// Returns the decided block and its commit at a height, for peers that are behind.
 public typealias BlockProvider = @Sendable (Height) -> (block: Block, commit: Commit)?
 
 /// The peer network of one node: listens and dials, runs handshakes, keeps one session per
-/// node id within the peer limits, gossips, and delivers verified messages on `inbound`.
+/// node id within the peer limits, gossips, and delivers what its verifier lets through on
+/// `inbound`; only what the verifier verified is kept, counted as a peer's or relayed.
 ///
 /// Threading: all state sits behind one mutex (`state`); channel operations are never made
 /// while holding it, because a close can call back into the manager on the same thread.
@@ -20,7 +22,7 @@ public typealias BlockProvider = @Sendable (Height) -> (block: Block, commit: Co
 public final class PeerManager: Sendable {
     public let config: NetConfig
     public let nodeID: NodeID
-    /// Verified, de-duplicated messages for the node, at most `deliveryBufferMax` waiting.
+    /// De-duplicated messages the verifier let through, at most `deliveryBufferMax` waiting.
     public let inbound: AsyncStream<InboundMessage>
 
     let continuation: AsyncStream<InboundMessage>.Continuation
@@ -129,10 +131,11 @@ public final class PeerManager: Sendable {
         self.state = Mutex(initial)
     }
 
-    /// Checks what can be checked without the validator set: transaction signatures.
+    /// Checks what can be checked without the validator set: transaction signatures. Anything
+    /// else counts as verified, which only a test network of trusted peers may assume.
     public static let selfContainedVerifier: MessageVerifier = { message in
-        if case .transaction(let transaction) = message { return transaction.verifySignature() }
-        return true
+        if case .transaction(let transaction) = message, !transaction.verifySignature() { return .invalid("transaction") }
+        return .verified
     }
 
     // MARK: lifecycle

@@ -22,6 +22,9 @@ public enum BlockValidationError: Error, Equatable, Sendable, CustomStringConver
     case lastCommitSignature(index: Int)
     case lastCommitPower(signed: Int64, total: Int64)
     case transactionSignature(index: Int, hash: Hash)
+    case tooMuchEvidence(count: Int, countMax: Int)
+    case duplicateEvidence
+    case evidence(index: Int, EvidenceRules.Problem)
 
     public var description: String {
         switch self {
@@ -46,6 +49,9 @@ public enum BlockValidationError: Error, Equatable, Sendable, CustomStringConver
         case .lastCommitSignature(let index): "last commit signature \(index) does not verify"
         case .lastCommitPower(let signed, let total): "last commit has \(signed) of \(total) voting power, not more than 2/3"
         case .transactionSignature(let index, let hash): "transaction \(index) (\(hash.hex)) has an invalid signature"
+        case .tooMuchEvidence(let count, let countMax): "block has \(count) evidence items, more than \(countMax)"
+        case .duplicateEvidence: "block evidence: the same item appears twice"
+        case .evidence(let index, let problem): "block evidence \(index): \(problem)"
         }
     }
 }

@@ -4,7 +4,7 @@ import RatifyCore
 /// chain's last block with the expected app hash, validator hashes and a later time; the body
 /// matches the header and fits the block limits; the last commit carries more than 2/3 of the
 /// last validator set's power for the last block; every transaction is for this chain and
-/// correctly signed. Deterministic, so all honest validators agree (the clock-drift check is
+/// correctly signed; every evidence item passes `EvidenceRules`, once. Deterministic, so all honest validators agree (the clock-drift check is
 /// the one exception, and applies only when `nowMillis` is given: to fresh proposals, not sync).
 public struct BlockValidator: Sendable {
     /// How far ahead of this node's clock a proposal's time may be.
@@ -15,6 +15,7 @@ public struct BlockValidator: Sendable {
     }
 
     /// - Parameters:
+    ///   - evidence: the ledger's rules as it stands before this block (`EvidenceRules(ledger:)`).
     ///   - expectedProposer: the proposer of the round the block was first proposed in, when the
     ///     caller knows it. Without it the proposer need only be a member of the set: a block
     ///     re-proposed in a later round (Algorithm 1, valid value) keeps its first proposer.
@@ -23,7 +24,7 @@ public struct BlockValidator: Sendable {
     ///   - verifiedPrecommits: precommits whose signatures were checked before, against the
     ///     validator set of their height (the node's own vote verification); an identical entry
     ///     of the last commit is not checked again.
-    public func validate(_ block: Block, state: ChainState, expectedProposer: Address? = nil, nowMillis: UInt64? = nil,
+    public func validate(_ block: Block, state: ChainState, evidence: EvidenceRules, expectedProposer: Address? = nil, nowMillis: UInt64? = nil,
                          alreadyVerified: Set<Hash> = [], verifiedPrecommits: Set<Vote> = []) async throws(BlockValidationError) -> ValidatedBlock {
         try validateHeader(block.header, state: state, expectedProposer: expectedProposer, nowMillis: nowMillis)
         do { try block.validateBody() } catch { throw .body(error) }
@@ -37,6 +38,7 @@ public struct BlockValidator: Sendable {
         if let lastCommit = block.lastCommit {
             try await validateLastCommit(lastCommit, state: state, verifiedPrecommits: verifiedPrecommits)
         }
+        try validateEvidence(block.evidence, height: block.height, rules: evidence)
         let hashes = block.transactions.map(\.hash)
         let unverified = block.transactions.indices.filter { !alreadyVerified.contains(hashes[$0]) }
         let results = await SignatureBatch.verify(unverified.map { block.transactions[$0] })
@@ -70,6 +72,19 @@ public struct BlockValidator: Sendable {
         }
         if let nowMillis, header.timeMillis > nowMillis, header.timeMillis - nowMillis > clockDriftMillisMax {
             throw .timeTooFarAhead(nowMillis: nowMillis, gotMillis: header.timeMillis, driftMillisMax: clockDriftMillisMax)
+        }
+    }
+
+    /// Each item passes the ledger's rules and appears once; the decoder's cap is checked again
+    /// for blocks built in memory. Cheap checks first: a block with junk evidence is refused
+    /// at its first bad item.
+    func validateEvidence(_ evidence: [DuplicateVoteEvidence], height: Height, rules: EvidenceRules) throws(BlockValidationError) {
+        guard evidence.count <= CodecLimits.evidencePerBlockMax else {
+            throw .tooMuchEvidence(count: evidence.count, countMax: CodecLimits.evidencePerBlockMax)
+        }
+        guard Set(evidence).count == evidence.count else { throw .duplicateEvidence }
+        for (index, item) in evidence.enumerated() {
+            if let problem = rules.problem(item, includedAt: height) { throw .evidence(index: index, problem) }
         }
     }
 

@@ -32,13 +32,15 @@ public actor NodeDriver {
         /// With an empty mempool, the next height starts only after this long (DESIGN.md:
         /// no empty blocks except on a heartbeat).
         public var heartbeatMillis: UInt64
-        /// Caps on what is held while waiting for its other half (a proposal for its block, a
-        /// commit for its block); at least twice the block-sync window.
+        /// Cap on verified proposals held while waiting for their blocks.
         public var pendingBlocksMax = 96
-        /// TESTS ONLY: with each prevote for a block, also sign and broadcast a conflicting
-        /// prevote for nil, bypassing the double-sign guard, so slashing can be tested end to
-        /// end. Set by the RATIFY_TEST_DOUBLE_SIGN=1 environment variable, never by config.
+        #if DEBUG
+        /// TESTS ONLY, and only in debug builds: with each prevote for a block, also sign and
+        /// broadcast a conflicting prevote for nil, bypassing the double-sign guard, so
+        /// slashing can be tested end to end. Set by the RATIFY_TEST_DOUBLE_SIGN=1 environment
+        /// variable, never by config.
         public var doubleSignForTesting = false
+        #endif
         /// FAULT INJECTION: added to this node's wall clock wherever it reads it (proposal
         /// times, the too-far-ahead check, the heartbeat), to run one node with a skewed clock.
         /// Set by the RATIFY_CLOCK_OFFSET_MS environment variable (`ratify chaos`), never by config.
@@ -76,6 +78,9 @@ public actor NodeDriver {
     let metrics: NodeMetrics?
     let validatorKey: KeyPair?
     let validator = BlockValidator()
+    /// The network's verifier, whose window this driver moves each height and whose checked
+    /// signatures it takes instead of checking them again.
+    let gossip: GossipVerifier
     let logger: Logger
 
     var consensus: Consensus
@@ -86,18 +91,25 @@ public actor NodeDriver {
     var lastCommit: Commit?
     /// Proposals and blocks, held until the core runs their height (during the commit wait it
     /// is still on the previous one) and until both halves are here; blocks and commits from
-    /// peers a little ahead, for catch-up. Bounded by `pendingBlocksMax`; pruned each height.
-    var pendingProposals: [BlockID: (proposal: Proposal, peer: NodeID)] = [:]
+    /// peers a little ahead, for catch-up. Pruned each height. Proposals are verified (at most
+    /// `pendingBlocksMax`); a block no held proposal vouches for and every commit (checked
+    /// only when block sync reaches its height) count against their sender's quota
+    /// (`heldPerPeerMax` each), so one peer's junk never crowds out another's blocks.
+    var pendingProposals: [BlockID: VerifiedProposal] = [:]
     var receivedBlocks: [BlockID: Block] = [:]
     var handedOverBlocks: Set<BlockID> = []
-    var catchUpCommits: [BlockID: Commit] = [:]
+    var catchUpCommits: [BlockID: (commit: Commit, peer: NodeID)] = [:]
+    var blockQuota = PeerQuota<BlockID>(limitPerPeer: NodeDriver.heldPerPeerMax)
+    var commitQuota = PeerQuota<BlockID>(limitPerPeer: NodeDriver.heldPerPeerMax)
+    /// Block sync asks one peer for the next `heightsAheadKept` heights: room for those, and a few more.
+    static let heldPerPeerMax = Int(heightsAheadKept) + 8
     /// Block sync: the peer that served the last catch-up commit, and the highest height
     /// requested from it.
     var syncPeer: NodeID?
     var requestedThrough: Height = 0
     /// Set while block sync's store transaction runs off the actor (`storeSynced`).
     var syncStoreInFlight = false
-    var evidencePool: [DuplicateVoteEvidence] = []
+    var evidencePool = EvidencePool()
     /// Precommits of the current and last height whose signatures this node checked: the next
     /// proposal's last commit repeats them, and they are not checked again there.
     var verifiedPrecommits: Set<Vote> = []
@@ -117,11 +129,12 @@ public actor NodeDriver {
     /// Set when the store refused a write: the node must stop, it cannot go on safely.
     public private(set) var stopReason: String?
 
-    init(settings: Settings, store: NodeStore, peers: PeerManager, mempool: Mempool, waiters: TransactionWaiters,
+    init(settings: Settings, store: NodeStore, peers: PeerManager, gossip: GossipVerifier, mempool: Mempool, waiters: TransactionWaiters,
          metrics: NodeMetrics?, validatorKey: KeyPair?, ledger: Ledger, chain: ChainState, lastCommit: Commit?, logger: Logger) {
         self.settings = settings
         self.store = store
         self.peers = peers
+        self.gossip = gossip
         self.mempool = mempool
         self.waiters = waiters
         self.metrics = metrics
@@ -205,17 +218,19 @@ public actor NodeDriver {
 
     /// Tendermint's `valid(v)` for a block at the current height (nil when valid).
     private func problem(with block: Block) async -> BlockValidationError? {
-        switch await validate(block, after: chain) {
+        switch await validate(block, after: chain, ledger: ledger) {
         case .success: nil
         case .failure(let error): error
         }
     }
 
-    /// Checks a block against the chain state it would follow; on success, the hashes of its
-    /// transactions whose signatures are now known good (the executor does not check them again).
-    private func validate(_ block: Block, after state: ChainState) async -> Result<Set<Hash>, BlockValidationError> {
+    /// Checks a block against the chain state it would follow and its evidence against `ledger`
+    /// (at that state); on success, the hashes of its transactions whose signatures are now
+    /// known good (the executor does not check them again).
+    private func validate(_ block: Block, after state: ChainState, ledger: Ledger) async -> Result<Set<Hash>, BlockValidationError> {
         do {
-            let validated = try await validator.validate(block, state: state, nowMillis: UInt64(nowMillis()),
+            let validated = try await validator.validate(block, state: state, evidence: EvidenceRules(ledger: ledger),
+                                                         nowMillis: UInt64(nowMillis()),
                                                          alreadyVerified: mempool.verifiedHashes(in: block.transactions),
                                                          verifiedPrecommits: verifiedPrecommits)
             mempool.recordVerified(validated.verifiedTransactions)
@@ -256,7 +271,7 @@ public actor NodeDriver {
         case .requestProposalBlock(let height, let round):
             guard height == chain.nextHeight, let key = validatorKey else { return [] }
             let block = BlockBuilder.proposal(state: chain, proposer: key.publicKey.address, timeMillis: UInt64(nowMillis()),
-                                              lastCommit: lastCommit, evidence: evidencePool, mempool: mempool)
+                                              lastCommit: lastCommit, evidence: evidencePool.items, mempool: mempool)
             return [.proposalBlock(block, height: height, round: round)]
 
         case .signProposal(var proposal, let block):
@@ -294,12 +309,14 @@ public actor NodeDriver {
                 }
             }
             peers.broadcast(.vote(vote))
+            #if DEBUG
             if settings.doubleSignForTesting, vote.type == .prevote, vote.blockID != nil {
                 var conflicting = vote
                 conflicting.blockID = nil
                 conflicting.signature = key.sign(conflicting.signBytes(chainID: settings.chainID))
                 peers.broadcastUnfiltered(.vote(conflicting))
             }
+            #endif
             return [.vote(verified)]
 
         case .scheduleTimeout(let event, let afterMillis):
@@ -313,9 +330,8 @@ public actor NodeDriver {
         case .evidence(let evidence):
             logger.warning("double vote detected", metadata: ["validator": "\(evidence.validatorAddress)",
                                                               "height": "\(evidence.height)"])
-            if evidencePool.count < CodecLimits.evidencePerBlockMax, !evidencePool.contains(evidence) {
-                evidencePool.append(evidence)
-            }
+            // Made by the core from votes verified against the set of their height.
+            _ = evidencePool.add(evidence)
             peers.broadcast(.evidence(evidence))
             return []
 
@@ -385,21 +401,26 @@ public actor NodeDriver {
               vote.blockID == commit.blockID, let validators = chain.lastValidators else { return }
         let index = Int(vote.validatorIndex)
         guard commit.signatures.indices.contains(index), commit.signatures[index] == .absent,
-              VerifiedVote(verifying: vote, chainID: settings.chainID, validators: validators) != nil else { return }
+              gossip.takeVerified(vote) != nil || VerifiedVote(verifying: vote, chainID: settings.chainID, validators: validators) != nil
+        else { return }
         commit.signatures[index] = .commit(vote.signature)
         lastCommit = commit
         // Another proposer's last_commit may repeat it: checked once is enough.
         if verifiedPrecommits.count < Self.verifiedPrecommitsMax { verifiedPrecommits.insert(vote) }
     }
 
+    /// A vote of the current or the next height, verified against that height's set: by the
+    /// gossip verifier already (taken from it), or here.
     func verify(_ vote: Vote) -> VerifiedVote? {
-        let verified: VerifiedVote? = if vote.height == chain.nextHeight {
-            VerifiedVote(verifying: vote, chainID: settings.chainID, validators: chain.validators)
-        } else if vote.height == chain.nextHeight + 1 {
-            VerifiedVote(verifying: vote, chainID: settings.chainID, validators: chain.nextValidators)
+        let validators: ValidatorSet? = if vote.height == chain.nextHeight {
+            chain.validators
+        } else if vote.height > chain.nextHeight, vote.height - chain.nextHeight == 1 {
+            chain.nextValidators
         } else {
             nil
         }
+        guard let validators else { return nil }
+        let verified = gossip.takeVerified(vote) ?? VerifiedVote(verifying: vote, chainID: settings.chainID, validators: validators)
         if verified != nil, vote.type == .precommit, verifiedPrecommits.count < Self.verifiedPrecommitsMax {
             verifiedPrecommits.insert(vote)
         }
@@ -586,12 +607,13 @@ public actor NodeDriver {
         }
         let height = last.block.height
         mempool.update(committed: decisions.flatMap(\.block.transactions), ledger: ledger)
-        evidencePool.removeAll { evidence in
-            decisions.contains { $0.block.evidence.contains(evidence) } || evidence.height + 1 < height
-        }
+        evidencePool.prune(decided: height, included: decisions.flatMap(\.block.evidence))
         pendingProposals = pendingProposals.filter { $0.value.proposal.height > height }
         receivedBlocks = receivedBlocks.filter { $0.value.height > height }
-        catchUpCommits = catchUpCommits.filter { $0.value.height > height }
+        catchUpCommits = catchUpCommits.filter { $0.value.commit.height > height }
+        blockQuota.keep { receivedBlocks[$0] != nil }
+        commitQuota.keep { catchUpCommits[$0] != nil }
+        gossip.update(chain: chain, ledger: ledger)
         verifiedPrecommits = verifiedPrecommits.filter { $0.height >= height }
         handedOverBlocks = []
         // The next height starts now, or when a commit wait ends (which starts it again).
@@ -671,47 +693,68 @@ public actor NodeDriver {
                 addLatePrecommit(vote)
                 return
             }
-            guard vote.height >= height else { return }
-            guard vote.height <= height + 1 else {
-                peers.forget(inbound.message)
-                return
-            }
+            // The gossip verifier let through only heights H-1 to H+1 of its window, which
+            // never runs ahead of this driver.
+            guard vote.height >= height, vote.height - height <= 1 else { return }
             guard let verified = verify(vote) else {
                 peers.disconnect(inbound.peer, reason: "invalid vote signature", misbehaving: true)
                 return
             }
             deliver(.vote(verified), record: .vote(vote))
         case .proposal(let proposal):
-            guard proposal.height == height, pendingProposals.count < settings.pendingBlocksMax else {
-                if proposal.height > height { peers.forget(inbound.message) }
+            // The gossip verifier passes only proposals of its window's height, which a later
+            // copy reaches again by gossip once this node is there.
+            guard proposal.height == height else { return }
+            guard pendingProposals.count < settings.pendingBlocksMax else {
+                // Full of signed proposals (a byzantine proposer's many rounds): a later copy
+                // of this one must still get through once room is made.
+                peers.forget(inbound.message)
                 return
             }
-            pendingProposals[proposal.blockID] = (proposal, inbound.peer)
+            guard let verified = gossip.takeVerified(proposal)
+                    ?? VerifiedProposal(verifying: proposal, chainID: settings.chainID, validators: chain.validators) else {
+                peers.disconnect(inbound.peer, reason: "invalid proposal signature", misbehaving: true)
+                return
+            }
+            pendingProposals[proposal.blockID] = verified
             handOverPending()
         case .block(let block):
-            // Blocks and commits a little ahead are kept: the network drops repeats of a
-            // message it has delivered once, so one dropped here would never come back unless
-            // it is forgotten.
-            guard (height...height + Self.heightsAheadKept).contains(block.height),
-                  receivedBlocks.count < settings.pendingBlocksMax else {
-                if block.height > height { peers.forget(inbound.message) }
-                return
+            // Blocks a little ahead are kept for block sync (the gossip verifier drops others).
+            guard block.height >= height, block.height - height <= Self.heightsAheadKept else { return }
+            let id = block.id
+            guard receivedBlocks[id] == nil else { return }
+            receivedBlocks[id] = block
+            // A held verified proposal vouches for its block; any other counts against its sender.
+            if pendingProposals[id] == nil, let evicted = blockQuota.add(id, from: inbound.peer) {
+                if let dropped = receivedBlocks.removeValue(forKey: evicted) {
+                    // The network drops repeats of what it delivered; a later copy must get through.
+                    peers.forget(.block(dropped))
+                }
+                quotaExceeded(by: inbound.peer, what: "blocks")
             }
-            receivedBlocks[block.id] = block
             catchUpLater()
             handOverPending()
         case .commit(let commit):
-            guard (height...height + Self.heightsAheadKept).contains(commit.height),
-                  catchUpCommits.count < settings.pendingBlocksMax else {
-                if commit.height > height { peers.forget(inbound.message) }
+            guard commit.height >= height, commit.height - height <= Self.heightsAheadKept else { return }
+            // The first commit held for a block keeps its place until block sync checks it; a
+            // junk one is then dropped and its sender disconnected, and a later copy of another
+            // is taken.
+            guard catchUpCommits[commit.blockID] == nil else {
+                peers.forget(inbound.message)
                 return
             }
-            catchUpCommits[commit.blockID] = commit
+            catchUpCommits[commit.blockID] = (commit, inbound.peer)
+            if let evicted = commitQuota.add(commit.blockID, from: inbound.peer) {
+                if let dropped = catchUpCommits.removeValue(forKey: evicted) { peers.forget(.commit(dropped.commit)) }
+                quotaExceeded(by: inbound.peer, what: "commits")
+            }
             syncPeer = inbound.peer
             catchUpLater()
         case .transaction(let transaction):
             do {
                 _ = try await mempool.add(transaction.canonicalBytes)
+                // Relayed only once the mempool has checked it (verify, then relay).
+                peers.relay(inbound.message, from: inbound.peer)
                 transactionAdded()
             } catch let error where error.code == TransactionError.badSignature.code {
                 peers.disconnect(inbound.peer, reason: "transaction with an invalid signature", misbehaving: true)
@@ -719,8 +762,14 @@ public actor NodeDriver {
                 // Duplicates, spent nonces, a full pool: expected under gossip, nothing to do.
             }
         case .evidence(let evidence):
-            if evidencePool.count < CodecLimits.evidencePerBlockMax, !evidencePool.contains(evidence) {
-                evidencePool.append(evidence)
+            switch EvidenceRules(ledger: ledger).problem(evidence, includedAt: height) {
+            case nil:
+                _ = evidencePool.add(evidence)
+            case .signature:
+                peers.disconnect(inbound.peer, reason: "evidence with an invalid signature", misbehaving: true)
+            case .unknownValidator, .future, .tooOld:
+                // Outside what this node can use now; no sign of bad faith.
+                break
             }
         case .hello, .auth, .peerState, .blockPart, .blockRequest, .powBlock, .powBlockRequest, .checkpointVote:
             break
@@ -728,14 +777,21 @@ public actor NodeDriver {
         announce()
     }
 
+    /// A peer sent more blocks or commits for the heights ahead than it has room for. An honest
+    /// peer never does: it relays only blocks a verified proposal names, and serves at most the
+    /// `heightsAheadKept` heights block sync asks it for, each once. So it is cut off and backed off.
+    private func quotaExceeded(by peer: NodeID, what: String) {
+        peers.disconnect(peer, reason: "more held \(what) than its quota of \(Self.heldPerPeerMax)", misbehaving: true)
+    }
+
     /// Gives the core the held proposals whose blocks are here, and blocks that came without a
     /// proposal (2/3+ precommits may name them), once the core runs the chain's next height.
     func handOverPending() {
         guard consensus.phase == .running, consensus.height == chain.nextHeight else { return }
         for id in pendingProposals.keys.sorted() {
-            guard let block = receivedBlocks[id], let (proposal, peer) = pendingProposals.removeValue(forKey: id) else { continue }
+            guard let block = receivedBlocks[id], let proposal = pendingProposals.removeValue(forKey: id) else { continue }
             handedOverBlocks.insert(id)
-            Task { await self.handleProposal(proposal, block, from: peer) }
+            Task { await self.handleProposal(proposal, block) }
         }
         // A block whose commit is here is block sync's to apply, not the core's to vote on.
         for id in receivedBlocks.keys.sorted() where !handedOverBlocks.contains(id) && pendingProposals[id] == nil
@@ -746,12 +802,9 @@ public actor NodeDriver {
         }
     }
 
-    private func handleProposal(_ proposal: Proposal, _ block: Block, from peer: NodeID) async {
+    private func handleProposal(_ verified: VerifiedProposal, _ block: Block) async {
+        let proposal = verified.proposal
         guard proposal.blockID == block.id else { return }
-        guard let verified = VerifiedProposal(verifying: proposal, chainID: settings.chainID, validators: chain.validators) else {
-            peers.disconnect(peer, reason: "invalid proposal signature", misbehaving: true)
-            return
-        }
         let problem = await problem(with: block)
         guard proposal.height == chain.nextHeight, stopReason == nil else { return }
         if let problem {
@@ -789,20 +842,24 @@ public actor NodeDriver {
     /// as it can, without voting; the core restarts at the next height.
     func catchUpIfPossible() async {
         while stopReason == nil, !syncStoreInFlight {
-            // The run of consecutive heights whose block and commit are both here. Taken out of
-            // the holding maps first, so a call that starts while this one is suspended does
-            // not apply them again.
-            var run: [(block: Block, commit: Commit)] = []
+            // The run of consecutive heights whose block and commit are both here (a commit
+            // whose block is missing, such as a junk one, does not hide another that has its
+            // block). Taken out of the holding maps first, so a call that starts while this one
+            // is suspended does not apply them again.
+            var run: [(block: Block, commit: Commit, peer: NodeID)] = []
             var height = chain.nextHeight
             while run.count < Int(Self.heightsAheadKept),
-                  let (id, commit) = catchUpCommits.first(where: { $0.value.height == height }),
+                  let (id, held) = catchUpCommits.first(where: { $0.value.commit.height == height && receivedBlocks[$0.key] != nil }),
                   let block = receivedBlocks[id] {
                 catchUpCommits[id] = nil
                 receivedBlocks[id] = nil
-                run.append((block, commit))
+                run.append((block, held.commit, held.peer))
                 height += 1
             }
-            guard !run.isEmpty, await catchUp(run) else { return }
+            guard !run.isEmpty else { return }
+            // A run that fails part-way has dropped what failed: another peer's commit and block
+            // for that height may still be here. Each pass takes entries out, so this ends.
+            await catchUp(run)
         }
     }
 
@@ -810,34 +867,45 @@ public actor NodeDriver {
     /// against its height's validator set, then the block itself), executes it on a copy of
     /// the ledger, and stores all that pass in one transaction: one device sync for the run
     /// instead of one per block. From the first block that fails, the rest are dropped (they
-    /// are requested again). Returns whether the whole run was applied.
-    private func catchUp(_ blocks: [(block: Block, commit: Commit)]) async -> Bool {
+    /// are requested again).
+    /// A commit that does not verify was sent by `peer`, which could have checked it (an honest
+    /// peer serves only commits it stored): it is disconnected.
+    private func catchUp(_ blocks: [(block: Block, commit: Commit, peer: NodeID)]) async {
         let startHeight = chain.nextHeight
         var state = chain, runLedger = ledger
         var decisions: [ExecutedDecision] = []
-        checks: for (block, commit) in blocks {
+        checks: for (block, commit, peer) in blocks {
             guard block.height == state.nextHeight, commit.height == block.height, commit.blockID == block.id else { break }
             do {
                 try commit.verify(chainID: settings.chainID, validators: state.validators)
             } catch {
                 logger.warning("catch-up commit rejected", metadata: ["height": "\(block.height)", "reason": "\(error)"])
+                peers.disconnect(peer, reason: "catch-up commit that does not verify", misbehaving: true)
                 break checks
             }
             let verified: Set<Hash>
-            switch await validate(block, after: state) {
+            switch await validate(block, after: state, ledger: runLedger) {
             case .success(let hashes):
                 verified = hashes
             case .failure(let problem):
                 logger.warning("catch-up block rejected", metadata: ["height": "\(block.height)", "reason": "\(problem)"])
                 break checks
             }
-            guard let decision = execute(block, commit, after: state, ledger: &runLedger, verified: verified) else { return false }
+            guard let decision = execute(block, commit, after: state, ledger: &runLedger, verified: verified) else { return }
             state = decision.executed.nextState
             decisions.append(decision)
         }
+        // The rest left the holding maps unapplied; the network drops a repeat of what it has
+        // delivered, so it forgets them and the copies block sync asks for get through.
+        for (block, commit, _) in blocks.dropFirst(decisions.count) {
+            peers.forget(.block(block))
+            peers.forget(.commit(commit))
+        }
+        blockQuota.keep { receivedBlocks[$0] != nil }
+        commitQuota.keep { catchUpCommits[$0] != nil }
         // The core may have decided the first height itself while validation was suspended.
         guard !decisions.isEmpty, chain.nextHeight == startHeight, stopReason == nil,
-              let storeMillis = await storeSynced(decisions) else { return false }
+              let storeMillis = await storeSynced(decisions) else { return }
         ledger = runLedger
         advance(past: decisions, storeMillis: storeMillis, steps: nil)
         consensus = Consensus(parameters: settings.consensus, me: validatorKey?.publicKey.address, height: chain.nextHeight,
@@ -846,7 +914,6 @@ public actor NodeDriver {
         handOverPending()
         announce()
         requestAhead()
-        return decisions.count == blocks.count
     }
 
     /// Block sync: having caught up one height, this node is behind; keep the next
@@ -857,7 +924,7 @@ public actor NodeDriver {
         let last = chain.nextHeight + Self.heightsAheadKept - 1
         // The height needed next is asked again unless its commit is here (a request to a
         // peer that went away is otherwise lost); later ones once each.
-        if !catchUpCommits.values.contains(where: { $0.height == chain.nextHeight }) {
+        if !catchUpCommits.values.contains(where: { $0.commit.height == chain.nextHeight }) {
             peers.send(.blockRequest(height: chain.nextHeight), to: peer)
         }
         var next = max(requestedThrough + 1, chain.nextHeight + 1)

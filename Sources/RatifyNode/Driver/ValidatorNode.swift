@@ -73,8 +73,13 @@ public final class ValidatorNode: Service {
             var settings = NodeDriver.Settings(chainID: genesis.chainID, consensus: ConsensusParameters(genesis.consensus),
                                                heartbeatMillis: genesis.consensus.heartbeatMillis)
             if ProcessInfo.processInfo.environment["RATIFY_TEST_DOUBLE_SIGN"] == "1" {
+                // Test-only behaviour exists in debug (test) builds only: a release node never double-signs.
+                #if DEBUG
                 settings.doubleSignForTesting = true
                 logger.critical("RATIFY_TEST_DOUBLE_SIGN=1: this validator will double-sign every prevote and be slashed; tests only")
+                #else
+                logger.warning("RATIFY_TEST_DOUBLE_SIGN is ignored: it exists in debug (test) builds only")
+                #endif
             }
             if let text = ProcessInfo.processInfo.environment["RATIFY_CLOCK_OFFSET_MS"] {
                 guard let offset = Int64(text), abs(offset) <= Self.clockOffsetMillisMax else {
@@ -95,13 +100,15 @@ public final class ValidatorNode: Service {
             netConfig.maxPeers = Int(clamping: max(config.p2p.maxPeers, 1))
             netConfig.jitterSeed = UInt64(truncatingIfNeeded: nodeKey.publicKey.raw.hashValue)
             config.p2p.applyLimits(to: &netConfig)
-            // Transactions are verified by the mempool, in parallel batches, once; votes and
-            // proposals by the driver against the validator set of their height.
-            let peers = PeerManager(config: netConfig, logger: logger, verifier: { _ in true })
+            // Votes, proposals and evidence are verified before the network relays or keeps
+            // them, once (the driver takes the result); transactions by the mempool, in
+            // parallel batches, before the driver relays them.
+            let gossip = GossipVerifier(chain: chain, ledger: ledger)
+            let peers = PeerManager(config: netConfig, logger: logger, verifier: gossip.messageVerifier)
             let mempool = Mempool(limits: MempoolLimits(config.mempool), ledger: ledger)
             let waiters = TransactionWaiters(waitersMax: 10_000)
             let (metrics, registry) = NodeMetrics.prometheus(registry: metricsRegistry)
-            let driver = NodeDriver(settings: settings, store: store, peers: peers, mempool: mempool, waiters: waiters,
+            let driver = NodeDriver(settings: settings, store: store, peers: peers, gossip: gossip, mempool: mempool, waiters: waiters,
                                     metrics: metrics, validatorKey: validatorKey, ledger: ledger, chain: chain,
                                     lastCommit: lastCommit, logger: logger)
             logger.info("node ready", metadata: [

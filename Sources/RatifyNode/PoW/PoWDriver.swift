@@ -184,6 +184,16 @@ public actor PoWDriver {
 
     // MARK: Network
 
+    /// A proof-of-work node's `MessageVerifier`: its own messages and transactions go to the
+    /// driver, which checks and relays them; proof-of-stake messages are of no use here.
+    public static let messageVerifier: MessageVerifier = { message in
+        switch message {
+        case .powBlock, .powBlockRequest, .checkpointVote, .transaction: .unverified
+        case .vote, .proposal, .block, .commit, .evidence: .ignored
+        case .hello, .auth, .peerState, .blockPart, .blockRequest: .unverified
+        }
+    }
+
     func receive(_ inbound: InboundMessage) {
         guard stopReason == nil else { return }
         switch inbound.message {
@@ -212,6 +222,8 @@ public actor PoWDriver {
             Task {
                 do throws(MempoolError) {
                     _ = try await mempool.add(bytes)
+                    // Relayed only once the mempool has checked it (verify, then relay).
+                    peers.relay(inbound.message, from: inbound.peer)
                     transactionAdded()
                 } catch let error where error.code == TransactionError.badSignature.code {
                     peers.disconnect(inbound.peer, reason: "transaction with an invalid signature", misbehaving: true)

@@ -80,8 +80,9 @@ public final class PoWNode: Service {
             netConfig.maxPeers = Int(clamping: max(config.p2p.maxPeers, 1))
             netConfig.jitterSeed = UInt64(truncatingIfNeeded: nodeKey.publicKey.raw.hashValue)
             config.p2p.applyLimits(to: &netConfig)
-            // Transactions are verified by the mempool; blocks by the driver.
-            let peers = PeerManager(config: netConfig, logger: logger, verifier: { _ in true })
+            // Transactions are verified by the mempool, blocks and checkpoint votes by the
+            // driver, each before the driver relays it; the network relays nothing itself.
+            let peers = PeerManager(config: netConfig, logger: logger, verifier: PoWDriver.messageVerifier)
             let mempool = Mempool(limits: MempoolLimits(config.mempool), ledger: ledger)
             let waiters = TransactionWaiters(waitersMax: 10_000)
             let (metrics, registry) = NodeMetrics.prometheus(registry: metricsRegistry)
@@ -124,10 +125,17 @@ public final class PoWNode: Service {
         } catch {
             throw NodeStartError("\(store.environment.path): \(error)")
         }
-        let surround = ProcessInfo.processInfo.environment["RATIFY_TEST_FFG_SURROUND_VOTE"] == "1"
+        let requested = ProcessInfo.processInfo.environment["RATIFY_TEST_FFG_SURROUND_VOTE"] == "1"
+        // Test-only behaviour exists in debug (test) builds only: a release node never casts it.
+        #if DEBUG
+        let surround = requested
         if surround {
             logger.critical("RATIFY_TEST_FFG_SURROUND_VOTE=1: this validator will cast a surround vote and be slashed; tests only")
         }
+        #else
+        let surround = false
+        if requested { logger.warning("RATIFY_TEST_FFG_SURROUND_VOTE is ignored: it exists in debug (test) builds only") }
+        #endif
         return CheckpointFinality(chainID: genesis.chainID, epochLengthBlocks: genesis.pow.epochLength, genesisHash: genesis.genesisHash,
                                   validators: validators, validatorKey: validatorKey, signed: signed, castsSurroundVote: surround)
     }
