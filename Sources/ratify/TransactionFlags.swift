@@ -9,8 +9,7 @@ struct TransactionFlags: ParsableArguments {
     @Option(help: "Name of the sending key in the keyring.")
     var from: String
 
-    @Option(name: .customLong("keyring"), help: "Keyring directory (default: ~/.ratify/keyring).")
-    var keyringDirectory: String?
+    @OptionGroup var keyring: KeyringOptions
 
     @Option(help: "The node's RPC.")
     var node = NodeURL.defaultText
@@ -31,7 +30,8 @@ struct TransactionFlags: ParsableArguments {
     var json = false
 
     func request(_ kind: TransactionRequest.Kind) -> TransactionRequest {
-        TransactionRequest(kind: kind, from: from, keyringDirectory: keyringDirectory, node: node, fee: fee, nonce: nonce,
+        TransactionRequest(kind: kind, from: from, keyringDirectory: keyring.directory,
+                           keyringBackend: keyring.backend, node: node, fee: fee, nonce: nonce,
                            chainID: chainID, waitFinal: wait)
     }
 

@@ -16,17 +16,22 @@ public struct TransactionRequest: Sendable, Equatable {
     /// The sending key's name in the keyring.
     public var from: String
     public var keyringDirectory: String?
+    /// How the keyring writes keys; reading works for both forms (an encrypted `--from` key asks
+    /// for its passphrase).
+    public var keyringBackend: KeyringBackend
     public var node: String
     public var fee: String?
     public var nonce: String?
     public var chainID: String?
     public var waitFinal: Bool
 
-    public init(kind: Kind, from: String, keyringDirectory: String? = nil, node: String = NodeURL.defaultText,
-                fee: String? = nil, nonce: String? = nil, chainID: String? = nil, waitFinal: Bool = false) {
+    public init(kind: Kind, from: String, keyringDirectory: String? = nil, keyringBackend: KeyringBackend = .file,
+                node: String = NodeURL.defaultText, fee: String? = nil, nonce: String? = nil, chainID: String? = nil,
+                waitFinal: Bool = false) {
         self.kind = kind
         self.from = from
         self.keyringDirectory = keyringDirectory
+        self.keyringBackend = keyringBackend
         self.node = node
         self.fee = fee
         self.nonce = nonce
@@ -34,7 +39,7 @@ public struct TransactionRequest: Sendable, Equatable {
         self.waitFinal = waitFinal
     }
 
-    public var keyring: Keyring { Keyring.at(keyringDirectory) }
+    public var keyring: Keyring { Keyring.at(keyringDirectory, backend: keyringBackend) }
 
     /// The payload, with keys and addresses given as hex or as key names in the keyring.
     public func payload() throws(ClientError) -> TransactionPayload {
