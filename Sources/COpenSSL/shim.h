@@ -5,4 +5,6 @@
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 #include <openssl/sha.h>
 #include <openssl/crypto.h>
+// PKCS5_PBKDF2_HMAC and EVP_sha512, for BIP-39 recovery phrases (RatifyCore/Crypto/Mnemonic).
+#include <openssl/evp.h>
 #endif

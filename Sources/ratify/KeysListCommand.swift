@@ -22,11 +22,14 @@ struct KeysListCommand: ParsableCommand {
             print("no keys in \(keyring.keyring.directory); add one with `ratify keys add NAME`")
             return
         }
-        print(TextTable.render(headers: ["name", "address", "pub_key"], rows: entries.map { entry in
+        print(TextTable.render(headers: ["name", "address", "pub_key", "storage"], rows: entries.map { entry in
             switch entry {
-            case .success(let entry): [entry.name, entry.address.hex, entry.publicKey.hex]
-            case .failure(let error): ["?", "unreadable: \(error)", ""]
+            case .success(let entry): [entry.name, entry.address.hex, entry.publicKey.hex, entry.storage]
+            case .failure(let error): ["?", "unreadable: \(error)", "", ""]
             }
         }))
+        if entries.contains(where: { (try? $0.get())?.encrypted == false }) {
+            print("\nPLAINTEXT keys can be read by anyone with access to the files; `ratify keys migrate` encrypts them.")
+        }
     }
 }

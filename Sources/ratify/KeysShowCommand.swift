@@ -5,7 +5,7 @@ import RatifyNode
 
 struct KeysShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "show", abstract: "Show a key's address and public key (never its secret).")
+        commandName: "show", abstract: "Show a key's address and public key (never its secret; no passphrase needed).")
 
     @Argument(help: "The key's name.")
     var name: String
@@ -16,7 +16,8 @@ struct KeysShowCommand: ParsableCommand {
     var json = false
 
     static func text(_ entry: KeyringEntry) -> String {
-        TextTable.keyValue([("name", entry.name), ("address", entry.address.hex), ("pub_key", entry.publicKey.hex)])
+        TextTable.keyValue([("name", entry.name), ("address", entry.address.hex), ("pub_key", entry.publicKey.hex),
+                            ("storage", entry.storage)])
     }
 
     func run() throws {

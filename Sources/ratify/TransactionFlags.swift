@@ -9,8 +9,7 @@ struct TransactionFlags: ParsableArguments {
     @Option(help: "Name of the sending key in the keyring.")
     var from: String
 
-    @Option(name: .customLong("keyring"), help: "Keyring directory (default: ~/.ratify/keyring).")
-    var keyringDirectory: String?
+    @OptionGroup var keyring: KeyringOptions
 
     @Option(help: "The node's RPC.")
     var node = NodeURL.defaultText
@@ -30,13 +29,24 @@ struct TransactionFlags: ParsableArguments {
     @Flag(help: "Print JSON.")
     var json = false
 
+    @Flag(name: .customLong("generate-only"),
+          help: "Print the unsigned transaction as JSON (for `ratify tx sign` on an offline machine) instead of signing and sending it; with --chain-id and --nonce no node is asked.")
+    var generateOnly = false
+
     func request(_ kind: TransactionRequest.Kind) -> TransactionRequest {
-        TransactionRequest(kind: kind, from: from, keyringDirectory: keyringDirectory, node: node, fee: fee, nonce: nonce,
+        TransactionRequest(kind: kind, from: from, keyringDirectory: keyring.directory,
+                           keyringBackend: keyring.backend, node: node, fee: fee, nonce: nonce,
                            chainID: chainID, waitFinal: wait)
     }
 
     /// Sends and prints the outcome; on failure the one-line error on stderr and exit status 1.
     func send(_ kind: TransactionRequest.Kind) async throws {
+        if generateOnly {
+            let transaction: Transaction
+            do { transaction = try await request(kind).generate() } catch { throw StandardError.fail(error) }
+            print(JSONWriter.pretty(OfflineTransaction.json(transaction, signed: false)))
+            return
+        }
         let outcome: SubmitOutcome
         do { outcome = try await request(kind).send() } catch { throw StandardError.fail(error) }
         print(json ? JSONWriter.pretty(outcome.json) : outcome.text)

@@ -5,6 +5,7 @@ struct TxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tx",
         abstract: "Build, sign and submit a transaction to a node.",
-        subcommands: [TxTransferCommand.self, TxStakeCommand.self, TxUnstakeCommand.self, TxUnjailCommand.self]
+        subcommands: [TxTransferCommand.self, TxStakeCommand.self, TxUnstakeCommand.self, TxUnjailCommand.self,
+                      TxSignCommand.self, TxBroadcastCommand.self]
     )
 }

@@ -28,7 +28,7 @@ struct ClientArgumentsTests {
     @Test("keys and addresses are hex or a key name in the keyring, a public key stands for its address; otherwise the error names the option and the keyring")
     func keysAndAddresses() throws {
         let directory = try TemporaryDirectory()
-        let keyring = Keyring(directory: directory.path)
+        let keyring = Keyring(directory: directory.path, backend: .test)
         let alice = try keyring.importSeed("alice", seedHex: String(repeating: "01", count: 32))
         #expect(try ClientArguments.publicKey(alice.publicKey.hex, option: "--validator", keyring: keyring) == alice.publicKey)
         #expect(try ClientArguments.publicKey("alice", option: "--validator", keyring: keyring) == alice.publicKey)
@@ -90,7 +90,7 @@ struct ClientArgumentsTests {
         #expect(await send(TransactionRequest(kind: .transfer(to: to, amount: "5"), from: "nobody", keyringDirectory: keyring, node: "http://127.0.0.1:1"))
                 == .keyring(.notFound(name: "nobody", directory: keyring)))
         // With a key, the request reaches for the network and says it cannot.
-        try Keyring(directory: keyring).add("a")
+        try Keyring(directory: keyring, backend: .test).add("a")
         let unreachable = await send(TransactionRequest(kind: .transfer(to: to, amount: "5"), from: "a", keyringDirectory: keyring, node: "http://127.0.0.1:1"))
         #expect(unreachable == .unreachable(node: "http://127.0.0.1:1", reason: "connection refused"))
         #expect(unreachable?.description.hasPrefix("cannot reach the node at http://127.0.0.1:1: connection refused;") == true)

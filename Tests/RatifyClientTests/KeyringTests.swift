@@ -18,23 +18,23 @@ struct KeyringTests {
     @Test("add creates NAME.json with mode 0600 in a 0700 directory, readable back as the same key")
     func addCreatesPrivateFile() throws {
         let directory = try TemporaryDirectory()
-        let keyring = Keyring(directory: directory.path + "/keyring")
-        let entry = try keyring.add("alice")
+        let keyring = Keyring(directory: directory.path + "/keyring", backend: .test)
+        let entry = try keyring.add("alice").entry
         let file = directory.path + "/keyring/alice.json"
         #expect(try Self.mode(file) == 0o600)
         #expect(try Self.mode(directory.path + "/keyring") == 0o700)
         #expect(try KeyFile.read(from: file).publicKey == entry.publicKey)
         #expect(try keyring.show("alice") == entry)
         #expect(try keyring.keyPair("alice").publicKey == entry.publicKey)
-        let other = try keyring.add("bob")
+        let other = try keyring.add("bob").entry
         #expect(other.publicKey != entry.publicKey, "every add draws a fresh key")
     }
 
     @Test("a name is never overwritten: adding or importing it again fails and leaves the file as it was")
     func neverOverwrites() throws {
         let directory = try TemporaryDirectory()
-        let keyring = Keyring(directory: directory.path)
-        let first = try keyring.add("alice")
+        let keyring = Keyring(directory: directory.path, backend: .test)
+        let first = try keyring.add("alice").entry
         let before = try String(contentsOfFile: directory.path + "/alice.json", encoding: .utf8)
         #expect(throws: KeyringError.exists(name: "alice", path: directory.path + "/alice.json")) { try keyring.add("alice") }
         #expect(throws: KeyringError.exists(name: "alice", path: directory.path + "/alice.json")) {
@@ -47,7 +47,7 @@ struct KeyringTests {
     @Test("names outside 1-64 of A-Z a-z 0-9 . _ - (or starting with a dot) are refused before touching the disk")
     func invalidNames() throws {
         let directory = try TemporaryDirectory()
-        let keyring = Keyring(directory: directory.path + "/k")
+        let keyring = Keyring(directory: directory.path + "/k", backend: .test)
         for name in ["", "../escape", "a/b", ".hidden", "spa ce", "ümlaut", String(repeating: "x", count: 65)] {
             #expect(throws: KeyringError.invalidName(name)) { try keyring.add(name) }
             #expect(throws: KeyringError.invalidName(name)) { try keyring.show(name) }
@@ -61,7 +61,7 @@ struct KeyringTests {
     @Test("import from a seed and export it again round-trip; export without confirmation refuses and shows no secret")
     func seedRoundTrip() throws {
         let directory = try TemporaryDirectory()
-        let keyring = Keyring(directory: directory.path)
+        let keyring = Keyring(directory: directory.path, backend: .test)
         let entry = try keyring.importSeed("test", seedHex: "0x" + Self.seedHex.uppercased())
         #expect(entry.publicKey.hex == Self.publicKeyHex)
         #expect(try keyring.exportSeed("test", confirmed: true) == Self.seedHex)
@@ -87,7 +87,7 @@ struct KeyringTests {
         let pair = try #require(KeyPair(seed: [UInt8](repeating: 7, count: 32)))
         let file = directory.path + "/validator_key.json"
         try KeyFile.write(pair, to: file)
-        let keyring = Keyring(directory: directory.path + "/keyring")
+        let keyring = Keyring(directory: directory.path + "/keyring", backend: .test)
         #expect(try keyring.importKey("val", seedHex: nil, file: file).publicKey == pair.publicKey)
 
         let edited = try directory.write("edited.json", KeyFile.text(for: pair).replacingOccurrences(of: pair.publicKey.hex, with: Self.publicKeyHex))
@@ -105,7 +105,7 @@ struct KeyringTests {
     @Test("bad seeds and a missing or doubled import source get their one-line errors")
     func badImports() throws {
         let directory = try TemporaryDirectory()
-        let keyring = Keyring(directory: directory.path)
+        let keyring = Keyring(directory: directory.path, backend: .test)
         #expect(throws: KeyringError.badSeed("expected 64 hex digits (a 32-byte Ed25519 seed), got 62")) {
             try keyring.importSeed("a", seedHex: String(Self.seedHex.dropLast(2)))
         }
@@ -118,8 +118,8 @@ struct KeyringTests {
     @Test("list is sorted by name and shows an unreadable file as a problem without hiding the others")
     func list() throws {
         let directory = try TemporaryDirectory()
-        let keyring = Keyring(directory: directory.path)
-        #expect(try Keyring(directory: directory.path + "/absent").list().isEmpty)
+        let keyring = Keyring(directory: directory.path, backend: .test)
+        #expect(try Keyring(directory: directory.path + "/absent", backend: .test).list().isEmpty)
         try keyring.add("zed")
         try keyring.importSeed("amy", seedHex: Self.seedHex)
         _ = try directory.write("broken.json", "{}")

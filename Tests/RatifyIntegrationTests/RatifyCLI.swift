@@ -4,7 +4,8 @@ import RatifyCore
 import RatifyNode
 
 /// Runs the built `ratify` binary as a user would, for the client commands: `keys`, `tx`,
-/// `query`. Every call passes the test's keyring and node.
+/// `query`. Every call passes the test's keyring and node; keys and tx use the plaintext `test`
+/// backend, as a localnet script would (the encrypted backend has tests of its own).
 struct RatifyCLI {
     struct Run: CustomStringConvertible {
         var status: Int32
@@ -41,11 +42,11 @@ struct RatifyCLI {
     }
 
     func keys(_ arguments: String...) throws -> Run {
-        try Self.run(["keys"] + arguments + ["--keyring", keyring])
+        try Self.run(["keys"] + arguments + ["--keyring", keyring, "--keyring-backend", "test"])
     }
 
     func tx(_ arguments: String...) throws -> Run {
-        try Self.run(["tx"] + arguments + ["--keyring", keyring, "--node", node])
+        try Self.run(["tx"] + arguments + ["--keyring", keyring, "--keyring-backend", "test", "--node", node])
     }
 
     func query(_ arguments: String...) throws -> Run {

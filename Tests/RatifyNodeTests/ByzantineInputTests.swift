@@ -5,6 +5,7 @@ import RatifyCore
 import RatifyLedger
 import RatifyNet
 import Synchronization
+import RatifyTestSupport
 import Testing
 @testable import RatifyNode
 

@@ -54,7 +54,7 @@ struct CLITests {
         let directory = try TemporaryDirectory()
         let keyring = directory.path + "/keyring"
         #expect(try run(["testnet", "--validators", "1", "--output", directory.path + "/net", "--base-port", "30100"]).status == 0)
-        let added = try run(["keys", "add", "carol", "--keyring", keyring])
+        let added = try run(["keys", "add", "carol", "--keyring", keyring, "--keyring-backend", "test"])
         #expect(added.status == 0, "\(added.stderr)")
         let arguments = ["init", "--home", directory.path + "/carol", "--genesis", directory.path + "/net/genesis.json",
                          "--base-port", "30200", "--key-from-keyring", "carol", "--keyring", keyring]
@@ -82,7 +82,7 @@ struct CLITests {
     func keysNeverPrintSecrets() throws {
         let directory = try TemporaryDirectory()
         let keyring = directory.path + "/keyring"
-        let added = try run(["keys", "add", "alice", "--keyring", keyring])
+        let added = try run(["keys", "add", "alice", "--keyring", keyring, "--keyring-backend", "test"])
         #expect(added.status == 0, "\(added.stderr)")
         let file = keyring + "/alice.json"
         let mode = (try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? NSNumber)?.intValue
@@ -106,7 +106,7 @@ struct CLITests {
         #expect(exported.status == 0)
         #expect(exported.stdout == secretHex + "\n")
         // The exported seed imports to the same key.
-        let again = try run(["keys", "import", "alice2", "--seed-hex", String(secretHex), "--json", "--keyring", keyring])
+        let again = try run(["keys", "import", "alice2", "--seed-hex", String(secretHex), "--json", "--keyring", keyring, "--keyring-backend", "test"])
         let original = try run(["keys", "show", "alice", "--json", "--keyring", keyring])
         #expect(again.status == 0)
         #expect(again.stdout.replacingOccurrences(of: "alice2", with: "alice") == original.stdout)

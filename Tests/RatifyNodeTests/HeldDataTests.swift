@@ -5,6 +5,7 @@ import RatifyLedger
 @testable import RatifyNet
 @testable import RatifyNode
 import RatifyStore
+import RatifyTestSupport
 import Testing
 
 /// A node's driver on a real store, fed peers' messages directly: junk blocks, commits and

@@ -8,6 +8,8 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A command-line value that cannot be used: `--amount: expected a positive integer, got "x"`.
     case argument(option: String, reason: String)
     case keyring(KeyringError)
+    /// A transaction file (`tx sign`, `tx broadcast`) that cannot be used.
+    case file(FileFormatError)
     /// No connection to the node.
     case unreachable(node: String, reason: String)
     /// The node did not answer within the client's timeout.
@@ -26,6 +28,8 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
         case .argument(let option, let reason):
             "\(option): \(reason)"
         case .keyring(let error):
+            error.description
+        case .file(let error):
             error.description
         case .unreachable(let node, let reason):
             "cannot reach the node at \(node): \(reason); is `ratify start` running there? (set it with --node)"

@@ -26,7 +26,8 @@ public struct QueryRequest: Sendable, Equatable {
     }
 
     public func run() async throws(ClientError) -> QueryAnswer {
-        let keyring = Keyring.at(keyringDirectory)
+        // Queries read only names and public keys, which no backend encrypts.
+        let keyring = Keyring.at(keyringDirectory, backend: .file)
         // Arguments first: a bad one is reported without touching the network.
         let queries = ClientQueries(client: RPCClient(node: try NodeURL.parse(node)))
         switch kind {

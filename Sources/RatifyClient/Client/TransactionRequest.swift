@@ -16,17 +16,22 @@ public struct TransactionRequest: Sendable, Equatable {
     /// The sending key's name in the keyring.
     public var from: String
     public var keyringDirectory: String?
+    /// How the keyring writes keys; reading works for both forms (an encrypted `--from` key asks
+    /// for its passphrase).
+    public var keyringBackend: KeyringBackend
     public var node: String
     public var fee: String?
     public var nonce: String?
     public var chainID: String?
     public var waitFinal: Bool
 
-    public init(kind: Kind, from: String, keyringDirectory: String? = nil, node: String = NodeURL.defaultText,
-                fee: String? = nil, nonce: String? = nil, chainID: String? = nil, waitFinal: Bool = false) {
+    public init(kind: Kind, from: String, keyringDirectory: String? = nil, keyringBackend: KeyringBackend = .file,
+                node: String = NodeURL.defaultText, fee: String? = nil, nonce: String? = nil, chainID: String? = nil,
+                waitFinal: Bool = false) {
         self.kind = kind
         self.from = from
         self.keyringDirectory = keyringDirectory
+        self.keyringBackend = keyringBackend
         self.node = node
         self.fee = fee
         self.nonce = nonce
@@ -34,7 +39,7 @@ public struct TransactionRequest: Sendable, Equatable {
         self.waitFinal = waitFinal
     }
 
-    public var keyring: Keyring { Keyring.at(keyringDirectory) }
+    public var keyring: Keyring { Keyring.at(keyringDirectory, backend: keyringBackend) }
 
     /// The payload, with keys and addresses given as hex or as key names in the keyring.
     public func payload() throws(ClientError) -> TransactionPayload {
@@ -74,5 +79,54 @@ public struct TransactionRequest: Sendable, Equatable {
         let key: KeyPair
         do { key = try keyring.keyPair(from) } catch { throw .keyring(error) }
         return try await TransactionSender(client: RPCClient(node: node)).send(payload, from: key, options: options)
+    }
+
+    /// `--generate-only`: the unsigned transaction, with the sender's public key read from the
+    /// keyring without its passphrase; the node is asked only for a chain id or nonce not given.
+    public func generate() async throws(ClientError) -> Transaction {
+        let payload = try payload()
+        let options = try options()
+        let node = try NodeURL.parse(node)
+        let sender: PublicKey
+        do { sender = try keyring.show(from).publicKey } catch { throw .keyring(error) }
+        return try await TransactionSender(client: RPCClient(node: node)).unsigned(payload, sender: sender, options: options)
+    }
+
+    /// `tx sign FILE`: signs an unsigned file's transaction with `from`, offline, after checking
+    /// that the chain id, nonce and sender the signer states are the file's.
+    public static func sign(file: String, from: String, keyring: Keyring, chainID: String, nonce: String) throws(ClientError) -> Transaction {
+        let read: (transaction: Transaction, signed: Bool)
+        do { read = try OfflineTransaction.read(from: file) } catch { throw .file(error) }
+        var transaction = read.transaction
+        guard !read.signed else {
+            throw .file(FileFormatError(file: file, location: "", reason: "already signed; submit it with `ratify tx broadcast \(file)`"))
+        }
+        guard transaction.chainID == chainID else {
+            throw .argument(option: "--chain-id", reason: "the file is for chain \(JSONWriter.quoted(transaction.chainID)), not \(JSONWriter.quoted(chainID)); nothing was signed")
+        }
+        let nonceValue = try ClientArguments.unsigned(nonce, option: "--nonce")
+        guard transaction.nonce == nonceValue else {
+            throw .argument(option: "--nonce", reason: "the file has nonce \(transaction.nonce), not \(nonceValue); nothing was signed")
+        }
+        let entry: KeyringEntry
+        do { entry = try keyring.show(from) } catch { throw .keyring(error) }
+        guard entry.publicKey == transaction.sender else {
+            throw .argument(option: "--from", reason: "key \"\(from)\" is \(entry.publicKey.hex), but the file's sender is \(transaction.sender.hex); nothing was signed")
+        }
+        let key: KeyPair
+        do { key = try keyring.keyPair(from) } catch { throw .keyring(error) }
+        transaction.signature = key.sign(transaction.signBytes)
+        return transaction
+    }
+
+    /// `tx broadcast FILE`: submits a signed file's transaction.
+    public static func broadcast(file: String, node: String, waitFinal: Bool) async throws(ClientError) -> SubmitOutcome {
+        let node = try NodeURL.parse(node)
+        let read: (transaction: Transaction, signed: Bool)
+        do { read = try OfflineTransaction.read(from: file) } catch { throw .file(error) }
+        guard read.signed else {
+            throw .file(FileFormatError(file: file, location: "", reason: "not signed; sign it first with `ratify tx sign \(file) --from KEY --chain-id ID --nonce N`"))
+        }
+        return try await TransactionSender(client: RPCClient(node: node)).submit(read.transaction, waitFinal: waitFinal)
     }
 }

@@ -11,6 +11,14 @@ public struct TransactionSender: Sendable {
     }
 
     public func send(_ payload: TransactionPayload, from key: KeyPair, options: TransactionOptions) async throws(ClientError) -> SubmitOutcome {
+        var transaction = try await unsigned(payload, sender: key.publicKey, options: options)
+        transaction.signature = key.sign(transaction.signBytes)
+        return try await submit(transaction, waitFinal: options.waitFinal)
+    }
+
+    /// The transaction before its signature (`--generate-only`): the node is asked only for
+    /// what the options leave out, so with `--chain-id`, `--nonce` and `--fee` no network is used.
+    public func unsigned(_ payload: TransactionPayload, sender: PublicKey, options: TransactionOptions) async throws(ClientError) -> Transaction {
         // The node's status gives what was not given: the chain id and the chain's minimum fee.
         let nodeInfo = options.chainID != nil && options.fee != nil ? nil : try await client.get("/status").success()["node_info"]
         let chainID: String
@@ -28,14 +36,13 @@ public struct TransactionSender: Sendable {
         if let given = options.nonce {
             nonce = given
         } else {
-            let account = try await client.get("/account/\(key.publicKey.address.hex)").success()
+            let account = try await client.get("/account/\(sender.address.hex)").success()
             guard let next = account["nonce"]?.uint64Value else {
                 throw .badResponse(node: client.node.description, reason: "/account has no nonce")
             }
             nonce = next
         }
-        let transaction = Transaction.signed(chainID: chainID, sender: key, nonce: nonce, fee: fee, payload: payload)
-        return try await submit(transaction, waitFinal: options.waitFinal)
+        return Transaction(chainID: chainID, sender: sender, nonce: nonce, fee: fee, payload: payload)
     }
 
     /// Submits a signed transaction; with `waitFinal`, a final transaction whose payload failed

@@ -12,6 +12,17 @@ public enum KeyringError: Error, Equatable, Sendable, CustomStringConvertible {
     case importNeedsOneSource
     case unreadable(FileFormatError)
     case unwritable(FileSystemError)
+    /// An encrypted key, or a new key for the file backend, and no way to get a passphrase.
+    case passphraseUnavailable(purpose: String)
+    /// A new passphrase too short, or typed differently twice.
+    case passphraseRejected(String)
+    /// The tag did not verify: the passphrase is wrong or the file was altered.
+    case cannotDecrypt(name: String, path: String)
+    /// libsodium could not allocate Argon2id's memory.
+    case outOfMemory(path: String)
+    case badMnemonic(Mnemonic.Problem)
+    /// `keys migrate` with `--keyring-backend test`.
+    case migrateNeedsFileBackend
 
     public var description: String {
         switch self {
@@ -31,6 +42,18 @@ public enum KeyringError: Error, Equatable, Sendable, CustomStringConvertible {
             error.description
         case .unwritable(let error):
             error.description
+        case .passphraseUnavailable(let purpose):
+            "\(purpose): set \(PassphraseSource.environmentVariable) or run in a terminal to type the passphrase (or use --keyring-backend test for unencrypted localnet keys)"
+        case .passphraseRejected(let reason):
+            "passphrase: \(reason)"
+        case .cannotDecrypt(let name, let path):
+            "cannot decrypt key \"\(name)\" (\(path)): wrong passphrase, or the file was altered; nothing was changed"
+        case .outOfMemory(let path):
+            "\(path): not enough memory for the key's Argon2id cost"
+        case .badMnemonic(let problem):
+            "recovery phrase: \(problem)"
+        case .migrateNeedsFileBackend:
+            "keys migrate encrypts plaintext keys: run it with the file backend (the default), not --keyring-backend test"
         }
     }
 }

@@ -5,7 +5,7 @@
 /// or mixed-up file is caught before the node signs anything.
 public enum KeyFile {
     static let keys = ["address", "pub_key", "priv_key"]
-    static let fileBytesMax = 64 * 1024
+    public static let fileBytesMax = 64 * 1024
 
     /// The file's text for `pair` (the secret seed included: handle as a secret).
     public static func text(for pair: KeyPair) -> String {
