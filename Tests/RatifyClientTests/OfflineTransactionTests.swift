@@ -19,7 +19,7 @@ struct OfflineTransactionTests {
     static func generate(_ keyring: Keyring, nonce: String = "0") async throws -> Transaction {
         try await TransactionRequest(kind: .stake(validator: "alice", amount: "2000000", name: "alice"), from: "alice",
                                      keyringDirectory: keyring.directory, keyringBackend: keyring.backend, node: deadNode,
-                                     nonce: nonce, chainID: "ratify-localnet").generate()
+                                     fee: "1", nonce: nonce, chainID: "ratify-localnet").generate()
     }
 
     @Test("generate-only, then sign with a plaintext or an encrypted key, gives CODEC.md's sign bytes, signature and encoding without a node")
