@@ -100,6 +100,6 @@ let package = Package(
         .testTarget(name: "RatifyNodeTests", dependencies: ["RatifyNode", "RatifyLedger", "RatifyPoW", "RatifyCore"] + nio),
         // Real `ratify start` processes on loopback; needs the `ratify` product built beside it.
         .testTarget(name: "RatifyBenchTests", dependencies: ["RatifyBench", "RatifyCore"]),
-        .testTarget(name: "RatifyIntegrationTests", dependencies: ["RatifyNode", "RatifyStore", "RatifyCore", "RatifyBench"]),
+        .testTarget(name: "RatifyIntegrationTests", dependencies: ["RatifyNode", "RatifyNet", "RatifyStore", "RatifyCore", "RatifyBench"]),
     ]
 )

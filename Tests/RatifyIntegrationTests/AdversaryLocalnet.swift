@@ -1,0 +1,162 @@
+import Foundation
+import RatifyCore
+import RatifyNet
+import RatifyNode
+import Testing
+
+/// One 4-validator network of real `ratify start` processes shared by every scenario of a suite
+/// (`.adversaryLocalnet`), so the suite pays for one start-up. Each scenario begins with
+/// `prepare()`, which restarts what an earlier scenario left dead or halted (that scenario has
+/// already failed for it), and ends with `expectHealthy(since:)`.
+///
+/// Used by one test at a time (the suite is `.serialized`), hence `@unchecked Sendable`.
+final class AdversaryLocalnet: @unchecked Sendable {
+    @TaskLocal static var current: AdversaryLocalnet?
+
+    let directory: TemporaryDirectory
+    let plan: TestnetGenerator.Plan
+    let nodes: [NodeProcess]
+    /// The genesis validator set: which index a validator's votes carry.
+    let validators: ValidatorSet
+
+    var chainID: String { plan.genesis.chainID }
+    var nodeIDs: [NodeID] { plan.nodes.map(\.nodeID) }
+
+    /// What a scenario is measured against.
+    struct Baseline {
+        let heights: [UInt64]
+        let logBytes: [Int]
+        let victim: Int
+        let victimMemoryKiB: Int
+        var heightMax: UInt64 { heights.max() ?? 0 }
+    }
+
+    static func start() throws -> AdversaryLocalnet {
+        let directory = try TemporaryDirectory()
+        let (plan, homes) = try LocalnetProcessTests.makeTestnet(in: directory.path, chainID: "byzantine")
+        let validators = try ValidatorSet(validators: plan.genesis.validators.map {
+            Validator(publicKey: $0.publicKey, votingPower: Int64(clamping: $0.stake))
+        })
+        let localnet = AdversaryLocalnet(directory: directory, plan: plan, nodes: homes.map(NodeProcess.init), validators: validators)
+        for node in localnet.nodes { try node.start() }
+        guard eventually(seconds: 60, { localnet.nodes.allSatisfy { $0.height >= 2 } }) else {
+            localnet.stop()
+            throw TestFailure("the shared localnet did not start finalizing: heights \(localnet.nodes.map(\.height))")
+        }
+        return localnet
+    }
+
+    private init(directory: TemporaryDirectory, plan: TestnetGenerator.Plan, nodes: [NodeProcess], validators: ValidatorSet) {
+        self.directory = directory
+        self.plan = plan
+        self.nodes = nodes
+        self.validators = validators
+    }
+
+    func stop() { nodes.forEach { $0.kill(SIGKILL) } }
+
+    func p2pPort(_ node: Int) -> UInt16 { plan.nodes[node].config.p2p.listenAddress.port }
+    func rpcURL(_ node: Int) -> String { "http://127.0.0.1:\(plan.nodes[node].config.rpc.listenAddress.port)" }
+
+    /// A fresh adversary connected to `node` by its real handshake.
+    func adversary(to node: Int = 0, reading: Bool = true, receiveBufferBytes: Int32? = nil) throws -> AdversaryPeer {
+        try AdversaryPeer(port: p2pPort(node), chainID: chainID, reading: reading, receiveBufferBytes: receiveBufferBytes)
+    }
+
+    /// The validator at `index` in the genesis set, with its node's keys.
+    func validator(_ index: Int) -> (address: Address, index: UInt32, key: KeyPair?) {
+        let validator = validators.validators[index]
+        let key = plan.nodes.first { $0.validatorKey.publicKey == validator.publicKey }?.validatorKey
+        return (validator.address, UInt32(index), key)
+    }
+
+    /// Which plan node holds validator `index`.
+    func node(ofValidator index: Int) -> Int {
+        plan.nodes.firstIndex { $0.validatorKey.publicKey == validators.validators[index].publicKey } ?? 0
+    }
+
+    /// Restarts nodes a previous scenario left dead, or the whole network if it stopped
+    /// finalizing, then waits until every node finalizes two more heights.
+    func prepare(victim: Int = 0) throws -> Baseline {
+        for node in nodes where !node.isRunning { try node.start() }
+        let target = (nodes.map(\.height).max() ?? 0) + 2
+        if !eventually(seconds: 45, { nodes.allSatisfy { $0.height >= target } }) {
+            print("adversary localnet: halted at \(nodes.map(\.height)); restarting every node")
+            for node in nodes { node.kill(SIGKILL) }
+            for node in nodes { try node.start() }
+            let restartTarget = (nodes.map(\.height).max() ?? 0) + 2
+            guard eventually(seconds: 60, { nodes.allSatisfy { $0.height >= restartTarget } }) else {
+                throw TestFailure("the localnet does not finalize even after a restart: heights \(nodes.map(\.height))")
+            }
+        }
+        return baseline(victim: victim)
+    }
+
+    /// Heights, log lengths and the victim's memory now.
+    func baseline(victim: Int) -> Baseline {
+        Baseline(heights: nodes.map(\.height), logBytes: nodes.map { $0.log.utf8.count }, victim: victim,
+                 victimMemoryKiB: residentKiB(victim) ?? 0)
+    }
+
+    func residentKiB(_ node: Int) -> Int? {
+        HostilePeerProcessTests.residentAnonymousKiB(nodes[node].process.processIdentifier)
+    }
+
+    /// What `node` logged since the baseline.
+    func logSince(_ baseline: Baseline, node: Int) -> Substring {
+        let log = nodes[node].log
+        return Substring(log.utf8.dropFirst(baseline.logBytes[node]))
+    }
+
+    /// Lines since the baseline in which a node drops, refuses or is dropped by an honest peer.
+    func honestDisconnects(since baseline: Baseline, among running: [Int]) -> [String] {
+        let honest = running.map { nodeIDs[$0].hex }
+        return running.flatMap { node in
+            logSince(baseline, node: node).split(separator: "\n").filter { line in
+                // A duplicate connection being replaced is not a lost peer.
+                (line.contains("disconnected") || line.contains("closing new session")) && !line.contains("duplicate")
+                    && honest.contains { line.contains($0) }
+            }.map { "node\(node): \($0)" }
+        }
+    }
+
+    /// The scenario's verdict: no node process exited, the running nodes finalize `advancing`
+    /// more heights within `seconds`, no honest node dropped another, and the victim's own
+    /// memory (RssAnon) grew by less than `memoryGrowthKiBMax`. `stopped` lists nodes the
+    /// scenario stopped on purpose.
+    func expectHealthy(since baseline: Baseline, _ scenario: String, advancing: UInt64 = 3, within seconds: Double = 40,
+                       stopped: Set<Int> = [], memoryGrowthKiBMax: Int = 64 * 1024,
+                       sourceLocation: SourceLocation = #_sourceLocation) {
+        let running = nodes.indices.filter { !stopped.contains($0) }
+        let target = baseline.heightMax + advancing
+        let advanced = eventually(seconds: seconds) { running.allSatisfy { nodes[$0].height >= target || !nodes[$0].isRunning } }
+        for node in running where !nodes[node].isRunning {
+            Issue.record("\(scenario): node\(node) exited (status \(nodes[node].process.terminationStatus)); its log ends:\n\(nodes[node].log.suffix(1_500))",
+                         sourceLocation: sourceLocation)
+        }
+        #expect(advanced && running.allSatisfy { nodes[$0].isRunning },
+                "\(scenario): the network must finalize \(advancing) more heights (to \(target)) within \(Int(seconds)) s: heights \(nodes.map(\.height)), running \(nodes.map(\.isRunning))",
+                sourceLocation: sourceLocation)
+        let disconnects = honestDisconnects(since: baseline, among: running.filter { nodes[$0].isRunning })
+        #expect(disconnects.isEmpty, "\(scenario): honest peers must stay connected; \(disconnects.count) lines such as:\n\(disconnects.prefix(4).joined(separator: "\n"))",
+                sourceLocation: sourceLocation)
+        if nodes[baseline.victim].isRunning, let memoryKiB = residentKiB(baseline.victim) {
+            #expect(memoryKiB < baseline.victimMemoryKiB + memoryGrowthKiBMax,
+                    "\(scenario): the victim's memory grew from \(baseline.victimMemoryKiB) KiB to \(memoryKiB) KiB",
+                    sourceLocation: sourceLocation)
+        }
+    }
+}
+
+/// Starts one `AdversaryLocalnet` around a whole suite and stops it after the suite's last test.
+struct AdversaryLocalnetTrait: SuiteTrait, TestScoping {
+    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
+        let localnet = try AdversaryLocalnet.start()
+        defer { localnet.stop() }
+        try await AdversaryLocalnet.$current.withValue(localnet) { try await function() }
+    }
+}
+
+extension Trait where Self == AdversaryLocalnetTrait {
+    static var adversaryLocalnet: Self { Self() }
+}

@@ -1,0 +1,303 @@
+import Foundation
+import RatifyCore
+import RatifyNet
+import RatifyNode
+import Testing
+
+/// Issue 20, "Byzantine bytes": an adversarial peer (`AdversaryPeer`: the real handshake with a
+/// throwaway node key, then crafted messages) against one shared 4-validator network of real
+/// processes. Every scenario ends with the same verdict (`AdversaryLocalnet.expectHealthy`): no
+/// node process exits, the network keeps finalizing, honest nodes keep their sessions with each
+/// other, and the victim's memory stays bounded. The fuzzer is in `ByzantineFuzzProcessTests.swift`.
+@Suite("byzantine bytes: an adversarial peer against a running network", .serialized, .adversaryLocalnet)
+struct ByzantineBytesProcessTests {
+    static func localnet() throws -> AdversaryLocalnet {
+        try #require(AdversaryLocalnet.current, "the suite's .adversaryLocalnet trait starts the network")
+    }
+
+    enum Extreme: String, CaseIterable, Sendable {
+        case voteHeight = "a vote at height 2^64-1, round 2^32-1"
+        case peerStateHeight = "a peer_state at 2^64-1, then other heights"
+        case evidenceHeight = "evidence at height 2^64-1"
+        case blockRequestHeight = "block_requests for 2^64-1 and far ahead"
+    }
+
+    @Test("extreme heights and rounds do not trap a node", arguments: Extreme.allCases)
+    func extremeIntegers(_ extreme: Extreme) throws {
+        let localnet = try Self.localnet()
+        let baseline = try localnet.prepare()
+        let adversary = try localnet.adversary()
+        defer { adversary.close() }
+        let height = try #require(adversary.waitForVictimState(), "the victim announces its state").height
+        var forge = ForgedMessages(chainID: localnet.chainID, seed: 0xE8)
+        let (address, index, _) = localnet.validator(1)
+        var full = VoteBitmap(count: 0)
+        for validator in 0..<NetLimits.voteBitmapBitsMax { full.insert(validator) }
+        let messages: [NetMessage]
+        switch extreme {
+        case .voteHeight:
+            messages = [.vote(forge.vote(.prevote, height: .max, round: .max, address: address, index: index)),
+                        .vote(forge.vote(.precommit, height: .max, round: 0, address: address, index: .max)),
+                        .vote(forge.vote(.prevote, height: height, round: .max, address: address, index: index))]
+        case .peerStateHeight:
+            messages = [.peerState(PeerState(height: .max, round: .max, step: .commit, prevotes: full, precommits: full)),
+                        .peerState(PeerState(height: height, round: 0, step: .propose)),
+                        .peerState(PeerState(height: .max - 1, round: .max, step: .precommit)),
+                        .peerState(PeerState(height: 0, round: 0, step: .newHeight))]
+        case .evidenceHeight:
+            messages = [forge.evidence(height: .max, round: .max, address: address, index: index),
+                        forge.evidence(height: .max, round: 0, address: address, index: index)].compactMap { $0.map(NetMessage.evidence) }
+        case .blockRequestHeight:
+            messages = [.blockRequest(height: .max), .blockRequest(height: .max - 1), .blockRequest(height: 0),
+                        .blockRequest(height: height &+ 1_000_000)]
+        }
+        #expect(!messages.isEmpty)
+        adversary.send(messages)
+        // Evidence traps, if at all, at the victim's next decision; peer state at its next gossip
+        // tick: the verdict waits through several of both.
+        localnet.expectHealthy(since: baseline, extreme.rawValue)
+    }
+
+    @Test("forged votes (valid encoding, random signatures) for every validator: relayed by nobody, no honest peer banned")
+    func forgedVotes() throws {
+        let localnet = try Self.localnet()
+        let baseline = try localnet.prepare()
+        let adversary = try localnet.adversary()
+        defer { adversary.close() }
+        var forge = ForgedMessages(chainID: localnet.chainID, seed: 0xF0)
+        let sent = Self.forgeVotes(for: 0..<4, from: adversary, localnet: localnet, seconds: 6, &forge)
+        #expect(sent > 0, "the adversary sent forged votes")
+        localnet.expectHealthy(since: baseline, "forged votes")
+    }
+
+    @Test("forged votes in the slot of a validator the quorum needs: the real vote still gets through, with one validator down")
+    func forgedVotesAtMinimumQuorum() throws {
+        let localnet = try Self.localnet()
+        _ = try localnet.prepare()
+        // Three of four equal validators are exactly a quorum: each one's votes are needed.
+        let down = localnet.node(ofValidator: 3)
+        let needed = (0..<3).first { localnet.node(ofValidator: $0) != 0 } ?? 1
+        defer { try? localnet.nodes[down].start() }
+        localnet.nodes[down].kill(SIGKILL)
+        let heightAtKill = localnet.nodes.map(\.height).max() ?? 0
+        try #require(eventually(seconds: 45) { localnet.nodes.indices.filter { $0 != down }.allSatisfy { localnet.nodes[$0].height >= heightAtKill + 2 } },
+                     "precondition: three validators finalize on their own: \(localnet.nodes.map(\.height))")
+        let baseline = localnet.baseline(victim: 0)
+        let adversary = try localnet.adversary(to: 0)
+        defer { adversary.close() }
+        var forge = ForgedMessages(chainID: localnet.chainID, seed: 0xF1)
+        let sent = Self.forgeVotes(for: needed..<(needed + 1), from: adversary, localnet: localnet, seconds: 8, &forge)
+        #expect(sent > 0, "the adversary sent forged votes")
+        localnet.expectHealthy(since: baseline, "forged votes for needed validator \(needed) (node \(localnet.node(ofValidator: needed))), node\(down) down",
+                               stopped: [down])
+    }
+
+    /// Sends forged prevotes and precommits claiming `validators` for the victim's height and the
+    /// next, rounds 0-2, every 50 ms for `seconds`; returns how many it sent.
+    static func forgeVotes(for validators: Range<Int>, from adversary: AdversaryPeer, localnet: AdversaryLocalnet,
+                           seconds: Double, _ forge: inout ForgedMessages) -> Int {
+        var sent = 0
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline, !adversary.isClosed {
+            guard let height = adversary.victimHeight else { usleep(50_000); continue }
+            var votes: [NetMessage] = []
+            for validator in validators {
+                let (address, index, _) = localnet.validator(validator)
+                for target in [height, height + 1] {
+                    for round in Round(0)...2 {
+                        for type in VoteType.allCases {
+                            votes.append(.vote(forge.vote(type, height: target, round: round, address: address, index: index)))
+                        }
+                    }
+                }
+            }
+            guard adversary.send(votes) else { break }
+            sent += votes.count
+            usleep(50_000)
+        }
+        return sent
+    }
+
+    @Test("evidence made of forged votes is neither relayed nor put in a block")
+    func forgedEvidence() async throws {
+        let localnet = try Self.localnet()
+        let baseline = try localnet.prepare()
+        let adversary = try localnet.adversary()
+        defer { adversary.close() }
+        var forge = ForgedMessages(chainID: localnet.chainID, seed: 0xE7)
+        _ = try #require(adversary.waitForVictimState(), "the victim announces its state")
+        let deadline = Date().addingTimeInterval(5)
+        var sent = 0
+        while Date() < deadline, !adversary.isClosed, let height = adversary.victimHeight {
+            let evidence = (0..<4).flatMap { validator -> [NetMessage] in
+                let (address, index, _) = localnet.validator(validator)
+                return [height > 1 ? height - 1 : 1, height, height + 1].compactMap {
+                    forge.evidence(height: $0, address: address, index: index).map(NetMessage.evidence)
+                }
+            }
+            guard adversary.send(evidence) else { break }
+            sent += evidence.count
+            usleep(200_000)
+        }
+        #expect(sent > 0, "the adversary sent forged evidence")
+        localnet.expectHealthy(since: baseline, "forged evidence")
+        var withEvidence: [UInt64: Int] = [:]
+        for height in (baseline.heightMax + 1)...max(baseline.heightMax + 1, localnet.nodes[0].height) {
+            let count = try await Self.evidenceCount(localnet, height: height)
+            if count != 0 { withEvidence[height] = count }
+        }
+        #expect(withEvidence.isEmpty, "blocks carry forged evidence (height: items): \(withEvidence.sorted { $0.key < $1.key })")
+    }
+
+    static func evidenceCount(_ localnet: AdversaryLocalnet, height: UInt64) async throws -> Int {
+        let (status, body) = try await HTTP.request("\(localnet.rpcURL(0))/block?height=\(height)")
+        guard status == 200, let json = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
+              let block = json["block"] as? [String: Any], let evidence = block["evidence"] as? [String: Any],
+              let count = evidence["count"] as? Int else { throw TestFailure("GET /block?height=\(height): \(status) \(body.prefix(300))") }
+        return count
+    }
+
+    @Test("junk blocks for the next heights and for heights 100+ ahead do not halt the chain")
+    func junkFutureBlocks() throws {
+        let localnet = try Self.localnet()
+        let baseline = try localnet.prepare()
+        let adversary = try localnet.adversary()
+        defer { adversary.close() }
+        let height = try #require(adversary.waitForVictimState(), "the victim announces its state").height
+        var forge = ForgedMessages(chainID: localnet.chainID, seed: 0xB1)
+        let proposer = localnet.validator(0).address
+        // 120 blocks in the window a node keeps for catch-up, 200 far beyond it.
+        let near = (0..<120).map { NetMessage.block(forge.junkBlock(height: height + 1 + Height($0 % 30), proposer: proposer)) }
+        let far = (0..<200).map { NetMessage.block(forge.junkBlock(height: height + 100 + Height($0), proposer: proposer)) }
+        #expect(adversary.send(near + far), "the victim takes the junk blocks")
+        localnet.expectHealthy(since: baseline, "junk future blocks")
+    }
+
+    @Test("conflicting proposals with forged signatures for the current height do not split or stall the network")
+    func conflictingProposals() throws {
+        let localnet = try Self.localnet()
+        let baseline = try localnet.prepare()
+        let adversary = try localnet.adversary()
+        defer { adversary.close() }
+        var forge = ForgedMessages(chainID: localnet.chainID, seed: 0xC0)
+        _ = try #require(adversary.waitForVictimState(), "the victim announces its state")
+        let deadline = Date().addingTimeInterval(5)
+        var sent = 0
+        while Date() < deadline, !adversary.isClosed, let height = adversary.victimHeight {
+            var messages: [NetMessage] = []
+            for validator in 0..<4 {
+                let proposer = localnet.validator(validator).address
+                for round in Round(0)...1 {
+                    for _ in 0..<2 {   // two different blocks per (proposer, round): conflicting
+                        let block = forge.junkBlock(height: height, proposer: proposer)
+                        messages += [.proposal(forge.proposal(for: block, round: round, proposer: proposer)), .block(block)]
+                    }
+                }
+            }
+            guard adversary.send(messages) else { break }
+            sent += messages.count
+            usleep(250_000)
+        }
+        #expect(sent > 0, "the adversary sent conflicting proposals")
+        localnet.expectHealthy(since: baseline, "conflicting proposals")
+    }
+
+    @Test("a flood of duplicate peer_states and replayed old votes leaves the network finalizing and the victim's memory bounded")
+    func uselessFlood() throws {
+        let localnet = try Self.localnet()
+        let baseline = try localnet.prepare()
+        let adversary = try localnet.adversary()
+        defer { adversary.close() }
+        // Real votes, as the victim gossips them; after two heights they are old.
+        let start = try #require(adversary.waitForVictimState(), "the victim announces its state").height
+        _ = eventually(seconds: 20) { (adversary.victimHeight ?? 0) >= start + 2 && adversary.snapshot.samples[.vote] != nil }
+        let oldVotes = (adversary.snapshot.samples[.vote] ?? []).filter {
+            if case .vote(let vote) = $0 { vote.height < start + 1 } else { false }
+        }
+        try #require(!oldVotes.isEmpty, "the victim gossiped votes to the adversary")
+        let height = adversary.victimHeight ?? start
+        let announcement = NetMessage.peerState(PeerState(height: height, round: 0, step: .propose))
+        var sent = 0
+        let deadline = Date().addingTimeInterval(8)
+        for batch in 0..<200 where Date() < deadline {
+            let messages = (0..<200).map { $0 % 2 == 0 ? announcement : oldVotes[(batch * 100 + $0 / 2) % oldVotes.count] }
+            guard adversary.send(messages) else { break }
+            sent += messages.count
+        }
+        #expect(sent >= 10_000, "the flood reached the victim: \(sent) messages")
+        localnet.expectHealthy(since: baseline, "a flood of \(sent) useless messages")
+    }
+
+    @Test("zero-fee transactions from empty accounts, over p2p and POST /tx, are never included in a block")
+    func zeroFeeTransactions() async throws {
+        let localnet = try Self.localnet()
+        let baseline = try localnet.prepare()
+        let adversary = try localnet.adversary()
+        defer { adversary.close() }
+        var forge = ForgedMessages(chainID: localnet.chainID, seed: 0x0FEE)
+        let overP2P = (0..<20).map { forge.zeroFeeTransaction($0) }
+        let overRPC = (0..<20).map { forge.zeroFeeTransaction($0) }
+        #expect(adversary.send(overP2P.map(NetMessage.transaction)))
+        var acceptedByRPC = 0
+        for transaction in overRPC {
+            let (status, _) = try await HTTP.request("\(localnet.rpcURL(1))/tx", method: "POST", body: Hex.encode(transaction.canonicalBytes))
+            if status == 200 { acceptedByRPC += 1 }
+        }
+        localnet.expectHealthy(since: baseline, "zero-fee transactions", advancing: 5)
+        var included: [String] = []
+        for transaction in overP2P + overRPC {
+            let (status, _) = try await HTTP.request("\(localnet.rpcURL(2))/tx/\(transaction.hash.hex)")
+            if status != 404 { included.append(transaction.hash.hex) }
+        }
+        #expect(included.isEmpty, "\(included.count) of \(overP2P.count + overRPC.count) zero-fee transactions were included (RPC accepted \(acceptedByRPC) of \(overRPC.count)); first: \(included.first ?? "")")
+    }
+
+    @Test("a peer that asks for many large blocks and never reads cannot grow the victim's memory")
+    func readerThatNeverReads() throws {
+        let localnet = try Self.localnet()
+        _ = try localnet.prepare()
+        // Make some large blocks: each validator's account pays for 100 transfers.
+        let feeder = try localnet.adversary()
+        defer { feeder.close() }
+        let startHeight = localnet.nodes[0].height
+        var random = SplitMix64(seed: 0x8EAD)
+        var transfers: [NetMessage] = []
+        for validator in 0..<4 {
+            guard let key = localnet.validator(validator).key else { continue }
+            for nonce in UInt64(0)..<100 {
+                let to = Address((0..<20).map { _ in UInt8.random(in: 0...255, using: &random) }) ?? .zero
+                transfers.append(.transaction(Transaction.signed(chainID: localnet.chainID, sender: key, nonce: nonce, fee: 1_000_000,
+                                                                 payload: .transfer(to: to, amount: 1))))
+            }
+        }
+        #expect(feeder.send(transfers))
+        let filled = eventually(seconds: 30) {
+            localnet.nodes[0].finalized.filter { $0.key > startHeight }.values.map(\.transactions).reduce(0, +) >= 300
+        }
+        let heavy = localnet.nodes[0].finalized.filter { $0.key > startHeight && $0.value.transactions > 0 }
+            .sorted { $0.value.transactions > $1.value.transactions }.map(\.key)
+        try #require(filled && !heavy.isEmpty, "precondition: blocks with transactions were made: \(heavy)")
+        feeder.close()
+
+        let baseline = localnet.baseline(victim: 0)
+        let reader = try localnet.adversary(to: 0, reading: false, receiveBufferBytes: 4_096)
+        defer { reader.close() }
+        var peakKiB = baseline.victimMemoryKiB
+        var requested = 0
+        let deadline = Date().addingTimeInterval(10)
+        for batch in 0..<400 where Date() < deadline {
+            let requests = (0..<256).map { NetMessage.blockRequest(height: heavy[(batch * 256 + $0) % heavy.count]) }
+            let taken = reader.send(requests)
+            peakKiB = max(peakKiB, localnet.residentKiB(0) ?? 0)
+            guard taken else { break }
+            requested += requests.count
+            usleep(20_000)
+        }
+        peakKiB = max(peakKiB, localnet.residentKiB(0) ?? 0)
+        #expect(requested > 0, "the reader sent block requests")
+        #expect(peakKiB < baseline.victimMemoryKiB + 64 * 1024,
+                "the victim's memory peaked at \(peakKiB) KiB from \(baseline.victimMemoryKiB) KiB while \(requested) block requests (blocks of up to \(localnet.nodes[0].finalized[heavy[0]]?.transactions ?? 0) transactions) went unread")
+        reader.close()
+        localnet.expectHealthy(since: baseline, "a reader that never reads")
+    }
+}
