@@ -76,20 +76,43 @@ final class AdversaryLocalnet: @unchecked Sendable {
     }
 
     /// Restarts nodes a previous scenario left dead, or the whole network if it stopped
-    /// finalizing, then waits until every node finalizes two more heights.
-    func prepare(victim: Int = 0) throws -> Baseline {
+    /// finalizing or its nodes do not all reconnect (an earlier scenario got honest nodes to
+    /// ban each other), then waits until every node finalizes and has its three honest peers.
+    func prepare(victim: Int = 0) async throws -> Baseline {
         for node in nodes where !node.isRunning { try node.start() }
-        let target = (nodes.map(\.height).max() ?? 0) + 2
-        if !eventually(seconds: 45, { nodes.allSatisfy { $0.height >= target } }) {
-            print("adversary localnet: halted at \(nodes.map(\.height)); restarting every node")
+        if try await !isHealthy(seconds: 45) {
+            print("adversary localnet: unhealthy at heights \(nodes.map(\.height)); restarting every node")
             for node in nodes { node.kill(SIGKILL) }
             for node in nodes { try node.start() }
-            let restartTarget = (nodes.map(\.height).max() ?? 0) + 2
-            guard eventually(seconds: 60, { nodes.allSatisfy { $0.height >= restartTarget } }) else {
-                throw TestFailure("the localnet does not finalize even after a restart: heights \(nodes.map(\.height))")
+            guard try await isHealthy(seconds: 60) else {
+                throw TestFailure("the localnet does not recover even after a restart: heights \(nodes.map(\.height))")
             }
         }
         return baseline(victim: victim)
+    }
+
+    /// Within `seconds`: every node finalizes two more heights and reports 3 peers.
+    func isHealthy(seconds: Double) async throws -> Bool {
+        let target = (nodes.map(\.height).max() ?? 0) + 2
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if nodes.allSatisfy({ $0.height >= target }) {
+                var connected = true
+                for node in nodes.indices where await peers(node) != nodes.count - 1 { connected = false }
+                if connected { return true }
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        return false
+    }
+
+    /// The node's `ratify_p2p_peers` gauge, nil when the metrics endpoint does not answer.
+    func peers(_ node: Int) async -> Int? {
+        let port = plan.nodes[node].config.instrumentation.prometheusListenAddress.port
+        guard let (status, body) = try? await HTTP.request("http://127.0.0.1:\(port)/metrics"), status == 200,
+              let line = body.split(separator: "\n").first(where: { $0.hasPrefix("ratify_p2p_peers ") }),
+              let value = line.split(separator: " ").last.flatMap({ Double($0) }) else { return nil }
+        return Int(value)
     }
 
     /// Heights, log lengths and the victim's memory now.
@@ -131,7 +154,7 @@ final class AdversaryLocalnet: @unchecked Sendable {
         let target = baseline.heightMax + advancing
         let advanced = eventually(seconds: seconds) { running.allSatisfy { nodes[$0].height >= target || !nodes[$0].isRunning } }
         for node in running where !nodes[node].isRunning {
-            Issue.record("\(scenario): node\(node) exited (status \(nodes[node].process.terminationStatus)); its log ends:\n\(nodes[node].log.suffix(1_500))",
+            Issue.record("\(scenario): node\(node) exited (status \(nodes[node].process.terminationStatus)):\n\(Self.crashSummary(logSince(baseline, node: node)))",
                          sourceLocation: sourceLocation)
         }
         #expect(advanced && running.allSatisfy { nodes[$0].isRunning },
@@ -145,6 +168,16 @@ final class AdversaryLocalnet: @unchecked Sendable {
                     "\(scenario): the victim's memory grew from \(baseline.victimMemoryKiB) KiB to \(memoryKiB) KiB",
                     sourceLocation: sourceLocation)
         }
+    }
+}
+
+extension AdversaryLocalnet {
+    /// The lines of a crash report that say what trapped and where (Swift's backtracer prints
+    /// registers and memory too).
+    static func crashSummary(_ log: Substring) -> String {
+        let lines = log.split(separator: "\n")
+        let telling = lines.filter { $0.contains("crashed") || $0.contains("Fatal error") || $0.contains("runtime failure") || $0.contains(".swift:") }
+        return (telling.isEmpty ? Array(lines.suffix(10)) : Array(telling.prefix(10))).joined(separator: "\n")
     }
 }
 

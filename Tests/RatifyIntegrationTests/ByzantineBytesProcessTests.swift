@@ -23,9 +23,9 @@ struct ByzantineBytesProcessTests {
     }
 
     @Test("extreme heights and rounds do not trap a node", arguments: Extreme.allCases)
-    func extremeIntegers(_ extreme: Extreme) throws {
+    func extremeIntegers(_ extreme: Extreme) async throws {
         let localnet = try Self.localnet()
-        let baseline = try localnet.prepare()
+        let baseline = try await localnet.prepare()
         let adversary = try localnet.adversary()
         defer { adversary.close() }
         let height = try #require(adversary.waitForVictimState(), "the victim announces its state").height
@@ -45,23 +45,27 @@ struct ByzantineBytesProcessTests {
                         .peerState(PeerState(height: .max - 1, round: .max, step: .precommit)),
                         .peerState(PeerState(height: 0, round: 0, step: .newHeight))]
         case .evidenceHeight:
-            messages = [forge.evidence(height: .max, round: .max, address: address, index: index),
-                        forge.evidence(height: .max, round: 0, address: address, index: index)].compactMap { $0.map(NetMessage.evidence) }
+            // A stream of distinct items for 3 s: the node that traps is one whose pool holds an
+            // item the block it decides does not (it arrived after the proposal was made).
+            messages = (0..<60).compactMap { round in
+                forge.evidence(height: .max, round: round % 2 == 0 ? .max : Round(round), address: address, index: index).map(NetMessage.evidence)
+            }
         case .blockRequestHeight:
             messages = [.blockRequest(height: .max), .blockRequest(height: .max - 1), .blockRequest(height: 0),
                         .blockRequest(height: height &+ 1_000_000)]
         }
         #expect(!messages.isEmpty)
-        adversary.send(messages)
+        let spacingMicros: UInt32 = extreme == .evidenceHeight ? 50_000 : 0
+        for message in messages where adversary.send(message) { usleep(spacingMicros) }
         // Evidence traps, if at all, at the victim's next decision; peer state at its next gossip
         // tick: the verdict waits through several of both.
         localnet.expectHealthy(since: baseline, extreme.rawValue)
     }
 
     @Test("forged votes (valid encoding, random signatures) for every validator: relayed by nobody, no honest peer banned")
-    func forgedVotes() throws {
+    func forgedVotes() async throws {
         let localnet = try Self.localnet()
-        let baseline = try localnet.prepare()
+        let baseline = try await localnet.prepare()
         let adversary = try localnet.adversary()
         defer { adversary.close() }
         var forge = ForgedMessages(chainID: localnet.chainID, seed: 0xF0)
@@ -71,9 +75,9 @@ struct ByzantineBytesProcessTests {
     }
 
     @Test("forged votes in the slot of a validator the quorum needs: the real vote still gets through, with one validator down")
-    func forgedVotesAtMinimumQuorum() throws {
+    func forgedVotesAtMinimumQuorum() async throws {
         let localnet = try Self.localnet()
-        _ = try localnet.prepare()
+        _ = try await localnet.prepare()
         // Three of four equal validators are exactly a quorum: each one's votes are needed.
         let down = localnet.node(ofValidator: 3)
         let needed = (0..<3).first { localnet.node(ofValidator: $0) != 0 } ?? 1
@@ -121,7 +125,7 @@ struct ByzantineBytesProcessTests {
     @Test("evidence made of forged votes is neither relayed nor put in a block")
     func forgedEvidence() async throws {
         let localnet = try Self.localnet()
-        let baseline = try localnet.prepare()
+        let baseline = try await localnet.prepare()
         let adversary = try localnet.adversary()
         defer { adversary.close() }
         var forge = ForgedMessages(chainID: localnet.chainID, seed: 0xE7)
@@ -158,9 +162,9 @@ struct ByzantineBytesProcessTests {
     }
 
     @Test("junk blocks for the next heights and for heights 100+ ahead do not halt the chain")
-    func junkFutureBlocks() throws {
+    func junkFutureBlocks() async throws {
         let localnet = try Self.localnet()
-        let baseline = try localnet.prepare()
+        let baseline = try await localnet.prepare()
         let adversary = try localnet.adversary()
         defer { adversary.close() }
         let height = try #require(adversary.waitForVictimState(), "the victim announces its state").height
@@ -174,9 +178,9 @@ struct ByzantineBytesProcessTests {
     }
 
     @Test("conflicting proposals with forged signatures for the current height do not split or stall the network")
-    func conflictingProposals() throws {
+    func conflictingProposals() async throws {
         let localnet = try Self.localnet()
-        let baseline = try localnet.prepare()
+        let baseline = try await localnet.prepare()
         let adversary = try localnet.adversary()
         defer { adversary.close() }
         var forge = ForgedMessages(chainID: localnet.chainID, seed: 0xC0)
@@ -203,24 +207,27 @@ struct ByzantineBytesProcessTests {
     }
 
     @Test("a flood of duplicate peer_states and replayed old votes leaves the network finalizing and the victim's memory bounded")
-    func uselessFlood() throws {
+    func uselessFlood() async throws {
         let localnet = try Self.localnet()
-        let baseline = try localnet.prepare()
+        let baseline = try await localnet.prepare()
         let adversary = try localnet.adversary()
         defer { adversary.close() }
-        // Real votes, as the victim gossips them; after two heights they are old.
-        let start = try #require(adversary.waitForVictimState(), "the victim announces its state").height
-        _ = eventually(seconds: 20) { (adversary.victimHeight ?? 0) >= start + 2 && adversary.snapshot.samples[.vote] != nil }
-        let oldVotes = (adversary.snapshot.samples[.vote] ?? []).filter {
-            if case .vote(let vote) = $0 { vote.height < start + 1 } else { false }
+        // Real votes, as the victim gossips them; two heights later they are old.
+        let oldVotes = { () -> [NetMessage] in
+            let height = adversary.victimHeight ?? 0
+            return (adversary.snapshot.samples[.vote] ?? []).filter {
+                if case .vote(let vote) = $0 { vote.height + 2 <= height } else { false }
+            }
         }
-        try #require(!oldVotes.isEmpty, "the victim gossiped votes to the adversary")
-        let height = adversary.victimHeight ?? start
+        _ = eventually(seconds: 20) { !oldVotes().isEmpty }
+        let replayed = oldVotes()
+        try #require(!replayed.isEmpty, "the victim gossiped votes to the adversary: \(adversary.snapshot.samples.mapValues(\.count))")
+        let height = adversary.victimHeight ?? 0
         let announcement = NetMessage.peerState(PeerState(height: height, round: 0, step: .propose))
         var sent = 0
         let deadline = Date().addingTimeInterval(8)
         for batch in 0..<200 where Date() < deadline {
-            let messages = (0..<200).map { $0 % 2 == 0 ? announcement : oldVotes[(batch * 100 + $0 / 2) % oldVotes.count] }
+            let messages = (0..<200).map { $0 % 2 == 0 ? announcement : replayed[(batch * 100 + $0 / 2) % replayed.count] }
             guard adversary.send(messages) else { break }
             sent += messages.count
         }
@@ -231,7 +238,7 @@ struct ByzantineBytesProcessTests {
     @Test("zero-fee transactions from empty accounts, over p2p and POST /tx, are never included in a block")
     func zeroFeeTransactions() async throws {
         let localnet = try Self.localnet()
-        let baseline = try localnet.prepare()
+        let baseline = try await localnet.prepare()
         let adversary = try localnet.adversary()
         defer { adversary.close() }
         var forge = ForgedMessages(chainID: localnet.chainID, seed: 0x0FEE)
@@ -253,9 +260,9 @@ struct ByzantineBytesProcessTests {
     }
 
     @Test("a peer that asks for many large blocks and never reads cannot grow the victim's memory")
-    func readerThatNeverReads() throws {
+    func readerThatNeverReads() async throws {
         let localnet = try Self.localnet()
-        _ = try localnet.prepare()
+        _ = try await localnet.prepare()
         // Make some large blocks: each validator's account pays for 100 transfers.
         let feeder = try localnet.adversary()
         defer { feeder.close() }

@@ -11,9 +11,9 @@ extension ByzantineBytesProcessTests {
     }
 
     @Test("fuzz: mutated real messages through authenticated sessions; the network keeps finalizing")
-    func fuzz() throws {
+    func fuzz() async throws {
         let localnet = try Self.localnet()
-        let baseline = try localnet.prepare()
+        let baseline = try await localnet.prepare()
         let seed = ProcessInfo.processInfo.environment["RATIFY_FUZZ_SEED"].flatMap { UInt64($0) }
             ?? UInt64(truncatingIfNeeded: Int(Date().timeIntervalSince1970 * 1000))
         print("byzantine fuzz: seed \(seed) (RATIFY_FUZZ_SEED=\(seed) replays the mutants), \(Self.fuzzSeconds) s")
