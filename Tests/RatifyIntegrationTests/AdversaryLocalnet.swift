@@ -172,12 +172,16 @@ final class AdversaryLocalnet: @unchecked Sendable {
 }
 
 extension AdversaryLocalnet {
-    /// The lines of a crash report that say what trapped and where (Swift's backtracer prints
-    /// registers and memory too).
+    /// The lines of a crash report that say what trapped and where: the banner and the top
+    /// frames of the crashed thread (Swift's backtracer also prints registers, memory and
+    /// every other thread).
     static func crashSummary(_ log: Substring) -> String {
         let lines = log.split(separator: "\n")
-        let telling = lines.filter { $0.contains("crashed") || $0.contains("Fatal error") || $0.contains("runtime failure") || $0.contains(".swift:") }
-        return (telling.isEmpty ? Array(lines.suffix(10)) : Array(telling.prefix(10))).joined(separator: "\n")
+        let banner = lines.filter { $0.contains("***") }.prefix(1)
+        guard let crashed = lines.firstIndex(where: { $0.contains(" crashed:") }) else {
+            return (banner + lines.suffix(10)).joined(separator: "\n")
+        }
+        return (banner + lines[crashed..<min(lines.endIndex, crashed + 7)]).joined(separator: "\n")
     }
 }
 
