@@ -80,19 +80,20 @@ struct ByzantineBytesProcessTests {
         _ = try await localnet.prepare()
         // Three of four equal validators are exactly a quorum: each one's votes are needed.
         let down = localnet.node(ofValidator: 3)
-        let needed = (0..<3).first { localnet.node(ofValidator: $0) != 0 } ?? 1
+        let victim = down == 0 ? 1 : 0
+        let needed = (0..<3).first { ![down, victim].contains(localnet.node(ofValidator: $0)) } ?? 0
         defer { try? localnet.nodes[down].start() }
         localnet.nodes[down].kill(SIGKILL)
         let heightAtKill = localnet.nodes.map(\.height).max() ?? 0
         try #require(eventually(seconds: 45) { localnet.nodes.indices.filter { $0 != down }.allSatisfy { localnet.nodes[$0].height >= heightAtKill + 2 } },
                      "precondition: three validators finalize on their own: \(localnet.nodes.map(\.height))")
-        let baseline = localnet.baseline(victim: 0)
-        let adversary = try localnet.adversary(to: 0)
+        let baseline = localnet.baseline(victim: victim)
+        let adversary = try localnet.adversary(to: victim)
         defer { adversary.close() }
         var forge = ForgedMessages(chainID: localnet.chainID, seed: 0xF1)
         let sent = Self.forgeVotes(for: needed..<(needed + 1), from: adversary, localnet: localnet, seconds: 8, &forge)
         #expect(sent > 0, "the adversary sent forged votes")
-        localnet.expectHealthy(since: baseline, "forged votes for needed validator \(needed) (node \(localnet.node(ofValidator: needed))), node\(down) down",
+        localnet.expectHealthy(since: baseline, "forged votes for needed validator \(needed) (node\(localnet.node(ofValidator: needed))) sent to node\(victim), node\(down) down",
                                stopped: [down])
     }
 
