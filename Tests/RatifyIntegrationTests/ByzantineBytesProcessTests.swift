@@ -15,6 +15,19 @@ struct ByzantineBytesProcessTests {
         try #require(AdversaryLocalnet.current, "the suite's .adversaryLocalnet trait starts the network")
     }
 
+    @Test("control: a peer that completes the handshake, announces an honest state and listens passes the verdict")
+    func control() async throws {
+        let localnet = try Self.localnet()
+        let baseline = try await localnet.prepare()
+        let adversary = try localnet.adversary()
+        defer { adversary.close() }
+        let state = try #require(adversary.waitForVictimState(), "the victim announces its state")
+        #expect(adversary.send(.peerState(PeerState(height: state.height, round: 0, step: .propose))))
+        localnet.expectHealthy(since: baseline, "control")
+        #expect(!adversary.isClosed, "the victim keeps an honest peer's session")
+        #expect((adversary.snapshot.samples[.vote]?.count ?? 0) > 0, "the victim gossips its votes to a peer at its height")
+    }
+
     enum Extreme: String, CaseIterable, Sendable {
         case voteHeight = "a vote at height 2^64-1, round 2^32-1"
         case peerStateHeight = "a peer_state at 2^64-1, then other heights"
