@@ -146,8 +146,9 @@ final class AdversaryLocalnet: @unchecked Sendable {
     /// The scenario's verdict: no node process exited, the running nodes finalize `advancing`
     /// more heights within `seconds`, no honest node dropped another, and the victim's own
     /// memory (RssAnon) grew by less than `memoryGrowthKiBMax`. `stopped` lists nodes the
-    /// scenario stopped on purpose.
-    func expectHealthy(since baseline: Baseline, _ scenario: String, advancing: UInt64 = 3, within seconds: Double = 40,
+    /// scenario stopped on purpose. Ten heights take a few seconds on this chain (200 ms
+    /// heartbeat): long enough for a trap at the next decision or gossip tick to show.
+    func expectHealthy(since baseline: Baseline, _ scenario: String, advancing: UInt64 = 10, within seconds: Double = 40,
                        stopped: Set<Int> = [], memoryGrowthKiBMax: Int = 64 * 1024,
                        sourceLocation: SourceLocation = #_sourceLocation) {
         let running = nodes.indices.filter { !stopped.contains($0) }

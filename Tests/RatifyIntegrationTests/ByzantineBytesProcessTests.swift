@@ -264,7 +264,7 @@ struct ByzantineBytesProcessTests {
             let (status, _) = try await HTTP.request("\(localnet.rpcURL(1))/tx", method: "POST", body: Hex.encode(transaction.canonicalBytes))
             if status == 200 { acceptedByRPC += 1 }
         }
-        localnet.expectHealthy(since: baseline, "zero-fee transactions", advancing: 5)
+        localnet.expectHealthy(since: baseline, "zero-fee transactions")
         var included: [String] = []
         for transaction in overP2P + overRPC {
             let (status, _) = try await HTTP.request("\(localnet.rpcURL(2))/tx/\(transaction.hash.hex)")
