@@ -131,16 +131,18 @@ final class AdversaryLocalnet: @unchecked Sendable {
         return Substring(log.utf8.dropFirst(baseline.logBytes[node]))
     }
 
-    /// Lines since the baseline in which a node drops, refuses or is dropped by an honest peer.
+    /// Lines since the baseline in which a node drops, refuses or is dropped by an honest peer;
+    /// warnings first, since they carry the reason (the other side logs only "closed by the peer").
     func honestDisconnects(since baseline: Baseline, among running: [Int]) -> [String] {
         let honest = running.map { nodeIDs[$0].hex }
-        return running.flatMap { node in
+        let lines = running.flatMap { node in
             logSince(baseline, node: node).split(separator: "\n").filter { line in
                 // A duplicate connection being replaced is not a lost peer.
                 (line.contains("disconnected") || line.contains("closing new session")) && !line.contains("duplicate")
                     && honest.contains { line.contains($0) }
             }.map { "node\(node): \($0)" }
         }
+        return lines.filter { $0.contains("warning") } + lines.filter { !$0.contains("warning") }
     }
 
     /// The scenario's verdict: no node process exited, the running nodes finalize `advancing`

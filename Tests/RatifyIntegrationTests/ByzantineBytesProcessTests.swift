@@ -191,8 +191,13 @@ struct ByzantineBytesProcessTests {
         localnet.expectHealthy(since: baseline, "junk future blocks")
     }
 
-    @Test("conflicting proposals with forged signatures for the current height do not split or stall the network")
-    func conflictingProposals() async throws {
+    enum ProposalSigner: String, CaseIterable, Sendable {
+        case forged = "random signatures (an outsider)"
+        case validatorKeys = "each validator's own key (byzantine proposers equivocating)"
+    }
+
+    @Test("conflicting proposals for the current height with junk blocks do not split or stall the network", arguments: ProposalSigner.allCases)
+    func conflictingProposals(_ signer: ProposalSigner) async throws {
         let localnet = try Self.localnet()
         let baseline = try await localnet.prepare()
         let adversary = try localnet.adversary()
@@ -204,11 +209,13 @@ struct ByzantineBytesProcessTests {
         while Date() < deadline, !adversary.isClosed, let height = adversary.victimHeight {
             var messages: [NetMessage] = []
             for validator in 0..<4 {
-                let proposer = localnet.validator(validator).address
+                let (proposer, _, key) = localnet.validator(validator)
                 for round in Round(0)...1 {
                     for _ in 0..<2 {   // two different blocks per (proposer, round): conflicting
                         let block = forge.junkBlock(height: height, proposer: proposer)
-                        messages += [.proposal(forge.proposal(for: block, round: round, proposer: proposer)), .block(block)]
+                        var proposal = forge.proposal(for: block, round: round, proposer: proposer)
+                        if signer == .validatorKeys, let key { proposal.signature = key.sign(proposal.signBytes(chainID: localnet.chainID)) }
+                        messages += [.proposal(proposal), .block(block)]
                     }
                 }
             }
@@ -217,7 +224,7 @@ struct ByzantineBytesProcessTests {
             usleep(250_000)
         }
         #expect(sent > 0, "the adversary sent conflicting proposals")
-        localnet.expectHealthy(since: baseline, "conflicting proposals")
+        localnet.expectHealthy(since: baseline, "conflicting proposals, \(signer.rawValue)")
     }
 
     @Test("a flood of duplicate peer_states and replayed old votes leaves the network finalizing and the victim's memory bounded")
