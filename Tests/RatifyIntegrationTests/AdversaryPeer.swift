@@ -23,7 +23,6 @@ final class AdversaryPeer: Sendable {
     /// What the reading thread saw.
     struct Observed: Sendable {
         var peerState: PeerState?
-        var framesReceived = 0
         /// Real messages from the victim, at most `samplesPerKindMax` per kind, oldest first.
         var samples: [NetMessage.Kind: [NetMessage]] = [:]
         var closed = false
@@ -32,7 +31,6 @@ final class AdversaryPeer: Sendable {
     static let samplesPerKindMax = 64
     static let ioTimeoutMillis = 5_000
 
-    let nodeKey: KeyPair
     let chainID: String
     private let socket: Int32
     private let sender: Mutex<FrameCipher>
@@ -83,7 +81,6 @@ final class AdversaryPeer: Sendable {
             _ = try handshake.verify(peer: peerAuth)
             self.sender = Mutex(sender)
             self.socket = fd
-            self.nodeKey = key
             self.chainID = chainID
             self.reading = reading
             if reading {
@@ -168,7 +165,6 @@ final class AdversaryPeer: Sendable {
             guard let plaintext = try? box.cipher.open(frame.body, aad: frame.prefix),
                   let message = try? NetMessage.decode(plaintext, chainID: chainID) else { return }
             observed.withLock { observed in
-                observed.framesReceived += 1
                 if case .peerState(let state) = message { observed.peerState = state }
                 var kept = observed.samples[message.kind, default: []]
                 if kept.count < Self.samplesPerKindMax { kept.append(message) }

@@ -60,12 +60,10 @@ extension ByzantineBytesProcessTests {
 /// of the decoded message (heights, rounds and indices at their extremes), re-encoded so that
 /// the lie gets past the decoder into the node's logic.
 struct MessageMutator {
-    let chainID: String
     var random: SplitMix64
     var forge: ForgedMessages
 
     init(chainID: String, seed: UInt64) {
-        self.chainID = chainID
         self.random = SplitMix64(seed: seed)
         self.forge = ForgedMessages(chainID: chainID, seed: seed ^ 0x5EED)
     }
