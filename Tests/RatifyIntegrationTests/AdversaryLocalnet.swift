@@ -80,7 +80,7 @@ final class AdversaryLocalnet: @unchecked Sendable {
     /// ban each other), then waits until every node finalizes and has its three honest peers.
     func prepare(victim: Int = 0) async throws -> Baseline {
         for node in nodes where !node.isRunning { try node.start() }
-        if try await !isHealthy(seconds: 45) {
+        if try await !isHealthy(seconds: 20) {
             print("adversary localnet: unhealthy at heights \(nodes.map(\.height)); restarting every node")
             for node in nodes { node.kill(SIGKILL) }
             for node in nodes { try node.start() }
@@ -150,7 +150,7 @@ final class AdversaryLocalnet: @unchecked Sendable {
     /// memory (RssAnon) grew by less than `memoryGrowthKiBMax`. `stopped` lists nodes the
     /// scenario stopped on purpose. Ten heights take a few seconds on this chain (200 ms
     /// heartbeat): long enough for a trap at the next decision or gossip tick to show.
-    func expectHealthy(since baseline: Baseline, _ scenario: String, advancing: UInt64 = 10, within seconds: Double = 40,
+    func expectHealthy(since baseline: Baseline, _ scenario: String, advancing: UInt64 = 10, within seconds: Double = 30,
                        stopped: Set<Int> = [], memoryGrowthKiBMax: Int = 64 * 1024,
                        sourceLocation: SourceLocation = #_sourceLocation) {
         let running = nodes.indices.filter { !stopped.contains($0) }
