@@ -6,18 +6,18 @@ import Testing
 
 /// One 4-validator network of real `ratify start` processes shared by every scenario of a suite
 /// (`.adversaryLocalnet`), so the suite pays for one start-up. Each scenario begins with
-/// `prepare()`, which restarts what an earlier scenario left dead or halted (that scenario has
-/// already failed for it), and ends with `expectHealthy(since:)`.
+/// `prepare()`, which restarts nodes an earlier scenario crashed and replaces a network it left
+/// halted or split (that scenario has already failed for it), and ends with `expectHealthy(since:)`.
 ///
 /// Used by one test at a time (the suite is `.serialized`), hence `@unchecked Sendable`.
 final class AdversaryLocalnet: @unchecked Sendable {
     @TaskLocal static var current: AdversaryLocalnet?
 
-    let directory: TemporaryDirectory
-    let plan: TestnetGenerator.Plan
-    let nodes: [NodeProcess]
+    private(set) var directory: TemporaryDirectory
+    private(set) var plan: TestnetGenerator.Plan
+    private(set) var nodes: [NodeProcess]
     /// The genesis validator set: which index a validator's votes carry.
-    let validators: ValidatorSet
+    private(set) var validators: ValidatorSet
 
     var chainID: String { plan.genesis.chainID }
     var nodeIDs: [NodeID] { plan.nodes.map(\.nodeID) }
@@ -31,26 +31,38 @@ final class AdversaryLocalnet: @unchecked Sendable {
         var heightMax: UInt64 { heights.max() ?? 0 }
     }
 
+    private typealias Network = (directory: TemporaryDirectory, plan: TestnetGenerator.Plan, nodes: [NodeProcess], validators: ValidatorSet)
+
     static func start() throws -> AdversaryLocalnet {
+        AdversaryLocalnet(try startNetwork())
+    }
+
+    /// A fresh testnet in a new directory on new ports, started and finalizing.
+    private static func startNetwork() throws -> Network {
         let directory = try TemporaryDirectory()
         let (plan, homes) = try LocalnetProcessTests.makeTestnet(in: directory.path, chainID: "byzantine")
         let validators = try ValidatorSet(validators: plan.genesis.validators.map {
             Validator(publicKey: $0.publicKey, votingPower: Int64(clamping: $0.stake))
         })
-        let localnet = AdversaryLocalnet(directory: directory, plan: plan, nodes: homes.map(NodeProcess.init), validators: validators)
-        for node in localnet.nodes { try node.start() }
-        guard eventually(seconds: 60, { localnet.nodes.allSatisfy { $0.height >= 2 } }) else {
-            localnet.stop()
-            throw TestFailure("the shared localnet did not start finalizing: heights \(localnet.nodes.map(\.height))")
+        let nodes = homes.map(NodeProcess.init)
+        for node in nodes { try node.start() }
+        guard eventually(seconds: 60, { nodes.allSatisfy { $0.height >= 2 } }) else {
+            nodes.forEach { $0.kill(SIGKILL) }
+            throw TestFailure("the adversary localnet did not start finalizing: heights \(nodes.map(\.height))")
         }
-        return localnet
+        return (directory, plan, nodes, validators)
     }
 
-    private init(directory: TemporaryDirectory, plan: TestnetGenerator.Plan, nodes: [NodeProcess], validators: ValidatorSet) {
-        self.directory = directory
-        self.plan = plan
-        self.nodes = nodes
-        self.validators = validators
+    private init(_ network: Network) {
+        (directory, plan, nodes, validators) = network
+    }
+
+    /// Replaces the network with a fresh one. Restarting the old one is not enough: a
+    /// validator restarted in the middle of a height refuses to re-sign the votes it lost,
+    /// so a network that halted there stays halted across restarts.
+    private func replace() throws {
+        stop()
+        (directory, plan, nodes, validators) = try Self.startNetwork()
     }
 
     func stop() { nodes.forEach { $0.kill(SIGKILL) } }
@@ -75,17 +87,16 @@ final class AdversaryLocalnet: @unchecked Sendable {
         plan.nodes.firstIndex { $0.validatorKey.publicKey == validators.validators[index].publicKey } ?? 0
     }
 
-    /// Restarts nodes a previous scenario left dead, or the whole network if it stopped
-    /// finalizing or its nodes do not all reconnect (an earlier scenario got honest nodes to
-    /// ban each other), then waits until every node finalizes and has its three honest peers.
+    /// Restarts nodes a previous scenario left dead; replaces the network if it then does not
+    /// finalize or its nodes do not all reconnect (an earlier scenario halted it or got honest
+    /// nodes to ban each other). Returns once every node finalizes and has its three honest peers.
     func prepare(victim: Int = 0) async throws -> Baseline {
         for node in nodes where !node.isRunning { try node.start() }
         if try await !isHealthy(seconds: 20) {
-            print("adversary localnet: unhealthy at heights \(nodes.map(\.height)); restarting every node")
-            for node in nodes { node.kill(SIGKILL) }
-            for node in nodes { try node.start() }
+            print("adversary localnet: unhealthy at heights \(nodes.map(\.height)); starting a fresh network")
+            try replace()
             guard try await isHealthy(seconds: 60) else {
-                throw TestFailure("the localnet does not recover even after a restart: heights \(nodes.map(\.height))")
+                throw TestFailure("a fresh adversary localnet is not healthy: heights \(nodes.map(\.height))")
             }
         }
         return baseline(victim: victim)
@@ -181,7 +192,7 @@ extension AdversaryLocalnet {
     static func crashSummary(_ log: Substring) -> String {
         let lines = log.split(separator: "\n")
         let banner = lines.filter { $0.contains("***") }.prefix(1)
-        guard let crashed = lines.firstIndex(where: { $0.contains(" crashed:") }) else {
+        guard let crashed = lines.firstIndex(where: { $0.drop { $0 == " " }.hasPrefix("Thread ") && $0.hasSuffix(" crashed:") }) else {
             return (banner + lines.suffix(10)).joined(separator: "\n")
         }
         return (banner + lines[crashed..<min(lines.endIndex, crashed + 7)]).joined(separator: "\n")
