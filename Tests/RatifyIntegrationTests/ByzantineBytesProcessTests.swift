@@ -175,20 +175,31 @@ struct ByzantineBytesProcessTests {
         return count
     }
 
-    @Test("junk blocks for the next heights and for heights 100+ ahead do not halt the chain")
+    @Test("junk blocks for the next heights and for heights 100+ ahead, sent to every node, do not halt the chain")
     func junkFutureBlocks() async throws {
         let localnet = try Self.localnet()
         let baseline = try await localnet.prepare()
-        let adversary = try localnet.adversary()
-        defer { adversary.close() }
-        let height = try #require(adversary.waitForVictimState(), "the victim announces its state").height
+        // One adversary per node: a real attacker reaches them all, and a node that is not sent
+        // junk would carry the chain on its own.
+        let adversaries = try localnet.nodes.indices.map { try localnet.adversary(to: $0) }
+        defer { adversaries.forEach { $0.close() } }
         var forge = ForgedMessages(chainID: localnet.chainID, seed: 0xB1)
         let proposer = localnet.validator(0).address
-        // 120 blocks in the window a node keeps for catch-up, 200 far beyond it.
-        let near = (0..<120).map { NetMessage.block(forge.junkBlock(height: height + 1 + Height($0 % 30), proposer: proposer)) }
-        let far = (0..<200).map { NetMessage.block(forge.junkBlock(height: height + 100 + Height($0), proposer: proposer)) }
-        #expect(adversary.send(near + far), "the victim takes the junk blocks")
-        localnet.expectHealthy(since: baseline, "junk future blocks")
+        var sent = 0
+        let deadline = Date().addingTimeInterval(3)
+        // Every 500 ms, fresh junk: 120 blocks for the 32 heights after the node's (the window it
+        // keeps blocks in for catch-up, refilled as heights pass) and 200 from 100 heights ahead.
+        for _ in 0..<6 where Date() < deadline {
+            for adversary in adversaries {
+                guard let height = adversary.victimHeight ?? adversary.waitForVictimState()?.height else { continue }
+                let near = (0..<120).map { NetMessage.block(forge.junkBlock(height: height + 1 + Height($0 % 32), proposer: proposer)) }
+                let far = (0..<200).map { NetMessage.block(forge.junkBlock(height: height + 100 + Height($0), proposer: proposer)) }
+                if adversary.send(near + far) { sent += near.count + far.count }
+            }
+            usleep(500_000)
+        }
+        #expect(sent > 0, "the nodes took junk blocks")
+        localnet.expectHealthy(since: baseline, "\(sent) junk future blocks")
     }
 
     enum ProposalSigner: String, CaseIterable, Sendable {
