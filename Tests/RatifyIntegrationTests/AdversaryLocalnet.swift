@@ -18,6 +18,7 @@ final class AdversaryLocalnet: @unchecked Sendable {
     private(set) var nodes: [NodeProcess]
     /// The genesis validator set: which index a validator's votes carry.
     private(set) var validators: ValidatorSet
+    private var adversariesMade = 0
 
     var chainID: String { plan.genesis.chainID }
     var nodeIDs: [NodeID] { plan.nodes.map(\.nodeID) }
@@ -71,8 +72,14 @@ final class AdversaryLocalnet: @unchecked Sendable {
     func rpcURL(_ node: Int) -> String { "http://127.0.0.1:\(plan.nodes[node].config.rpc.listenAddress.port)" }
 
     /// A fresh adversary connected to `node` by its real handshake.
+    /// Each comes from a loopback address of its own (127.0.1.2, 127.0.1.3, ...), never the honest
+    /// nodes' 127.0.0.1: a victim that penalises the address of a peer that misbehaved must not
+    /// thereby refuse the honest nodes, as it would if they all shared one host.
     func adversary(to node: Int = 0, reading: Bool = true, receiveBufferBytes: Int32? = nil) throws -> AdversaryPeer {
-        try AdversaryPeer(port: p2pPort(node), chainID: chainID, reading: reading, receiveBufferBytes: receiveBufferBytes)
+        adversariesMade += 1
+        let source = "127.0.\(1 + adversariesMade / 250 % 250).\(2 + adversariesMade % 250)"
+        return try AdversaryPeer(port: p2pPort(node), chainID: chainID, reading: reading, receiveBufferBytes: receiveBufferBytes,
+                                 source: source)
     }
 
     /// The validator at `index` in the genesis set, with its node's keys.

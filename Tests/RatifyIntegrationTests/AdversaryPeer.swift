@@ -42,9 +42,22 @@ final class AdversaryPeer: Sendable {
     /// Connects to 127.0.0.1:`port` and completes the handshake as a fresh node key.
     /// `receiveBufferBytes` shrinks our socket's receive buffer (set before connecting, so the
     /// TCP window is small too): a non-reading peer then leaves the bytes on the victim's side.
-    init(port: UInt16, chainID: String, reading: Bool = true, receiveBufferBytes: Int32? = nil) throws {
+    /// `source` binds the local end to that loopback address (127.0.0.0/8 is all loopback).
+    init(port: UInt16, chainID: String, reading: Bool = true, receiveBufferBytes: Int32? = nil, source: String? = nil) throws {
         let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure("socket: errno \(errno)") }
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_addr.s_addr = inet_addr(source)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else {
+                Glibc.close(fd)
+                throw Failure("bind \(source): errno \(errno)")
+            }
+        }
         var timeout = timeval(tv_sec: Self.ioTimeoutMillis / 1000, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))

@@ -33,6 +33,8 @@ extension ByzantineBytesProcessTests {
         while Date() < deadline {
             if adversary.isClosed {
                 adversary.close()
+                // A new node key from a new loopback address: penalties by key or by address
+                // would otherwise end the run at the first malformed mutant.
                 guard let fresh = try? localnet.adversary() else {
                     refused += 1
                     usleep(100_000)
