@@ -215,13 +215,20 @@ struct ByzantineBytesProcessTests {
     func conflictingProposals(_ signer: ProposalSigner) async throws {
         let localnet = try Self.localnet()
         let baseline = try await localnet.prepare()
-        let adversary = try localnet.adversary()
+        var adversary = try localnet.adversary()
         defer { adversary.close() }
         var forge = ForgedMessages(chainID: localnet.chainID, seed: 0xC0)
         _ = try #require(adversary.waitForVictimState(), "the victim announces its state")
         let deadline = Date().addingTimeInterval(5)
         var sent = 0
-        while Date() < deadline, !adversary.isClosed, let height = adversary.victimHeight {
+        while Date() < deadline {
+            // Dropped for a forged signature, the attacker comes back with a new key and address.
+            if adversary.isClosed {
+                adversary.close()
+                guard let fresh = try? localnet.adversary() else { break }
+                adversary = fresh
+            }
+            guard let height = adversary.victimHeight ?? adversary.waitForVictimState(seconds: 2)?.height else { continue }
             var messages: [NetMessage] = []
             for validator in signer.proposers {
                 let (proposer, _, key) = localnet.validator(validator)
@@ -234,8 +241,7 @@ struct ByzantineBytesProcessTests {
                     }
                 }
             }
-            guard adversary.send(messages) else { break }
-            sent += messages.count
+            if adversary.send(messages) { sent += messages.count }
             usleep(250_000)
         }
         #expect(sent > 0, "the adversary sent conflicting proposals")
