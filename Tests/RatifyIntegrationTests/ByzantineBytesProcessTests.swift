@@ -220,13 +220,14 @@ struct ByzantineBytesProcessTests {
         var forge = ForgedMessages(chainID: localnet.chainID, seed: 0xC0)
         _ = try #require(adversary.waitForVictimState(), "the victim announces its state")
         let deadline = Date().addingTimeInterval(5)
-        var sent = 0
+        var sent = 0, sessions = 1
         while Date() < deadline {
             // Dropped for a forged signature, the attacker comes back with a new key and address.
             if adversary.isClosed {
                 adversary.close()
                 guard let fresh = try? localnet.adversary() else { break }
                 adversary = fresh
+                sessions += 1
             }
             guard let height = adversary.victimHeight ?? adversary.waitForVictimState(seconds: 2)?.height else { continue }
             var messages: [NetMessage] = []
@@ -245,7 +246,8 @@ struct ByzantineBytesProcessTests {
             usleep(250_000)
         }
         #expect(sent > 0, "the adversary sent conflicting proposals")
-        localnet.expectHealthy(since: baseline, "conflicting proposals, \(signer.rawValue)")
+        print("conflicting proposals, \(signer.rawValue): \(sent) messages over \(sessions) sessions")
+        localnet.expectHealthy(since: baseline, "conflicting proposals, \(signer.rawValue), \(sent) messages over \(sessions) sessions")
     }
 
     @Test("a flood of duplicate peer_states and replayed old votes leaves the network finalizing and the victim's memory bounded")
