@@ -132,6 +132,6 @@ let package = Package(
         // Real `ratify start` processes on loopback; needs the `ratify` product built beside it.
         .testTarget(name: "RatifyBenchTests", dependencies: ["RatifyBench", "RatifyOps", "RatifyCore"]),
         .testTarget(name: "RatifyIntegrationTests",
-                    dependencies: ["RatifyNode", "RatifyOps", "RatifyClient", "RatifyStore", "RatifyCore", "RatifyBench"]),
+                    dependencies: ["RatifyNode", "RatifyNet", "RatifyOps", "RatifyClient", "RatifyStore", "RatifyCore", "RatifyBench"]),
     ]
 )
