@@ -321,6 +321,7 @@ public actor NodeDriver {
 
         case .scheduleTimeout(let event, let afterMillis):
             schedule(event, afterMillis: afterMillis)
+            if event.kind == .commit { endCommitWaitIfComplete() }
             return []
 
         case .decide(let block, let commit):
@@ -407,6 +408,19 @@ public actor NodeDriver {
         lastCommit = commit
         // Another proposer's last_commit may repeat it: checked once is enough.
         if verifiedPrecommits.count < Self.verifiedPrecommitsMax { verifiedPrecommits.insert(vote) }
+        endCommitWaitIfComplete()
+    }
+
+    /// The commit wait (`timeout_commit`) only gathers late precommits for the next proposal's
+    /// last commit: once every validator's precommit for the decided block is in there is
+    /// nothing left to gather, and the wait ends at once (CometBFT's `skip_timeout_commit`,
+    /// taken only when it loses nothing). The next height then starts as any commit timeout
+    /// would start it, held back on an empty mempool until a transaction or the heartbeat.
+    private func endCommitWaitIfComplete() {
+        guard consensus.phase == .committing, parkedCommitTimeout == nil, let commit = lastCommit,
+              commit.height == consensus.height, !commit.signatures.contains(.absent) else { return }
+        metrics?.commitWaitsSkipped.increment()
+        timerFired(TimeoutEvent(kind: .commit, height: commit.height, round: commit.round))
     }
 
     /// A vote of the current or the next height, verified against that height's set: by the
@@ -437,8 +451,13 @@ public actor NodeDriver {
     }
 
     func timerFired(_ event: TimeoutEvent) {
-        // A commit wait belongs to the height just decided, which the chain has already left.
-        guard event.height == chain.nextHeight || (event.kind == .commit && event.height == chain.lastBlockHeight) else { return }
+        if event.kind == .commit {
+            // A commit wait belongs to the height just decided, which the chain has already
+            // left; it counts only while the core still waits it out (it may have ended early).
+            guard consensus.phase == .committing, consensus.height == event.height else { return }
+        } else {
+            guard event.height == chain.nextHeight else { return }
+        }
         if event.kind == .commit, mempool.count == 0, nowMillis() - lastDecisionMillis < Double(settings.heartbeatMillis) {
             // No transactions: hold the next height until one arrives or the heartbeat is due.
             parkedCommitTimeout = event

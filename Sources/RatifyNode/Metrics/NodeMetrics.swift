@@ -17,6 +17,8 @@ public final class NodeMetrics: Sendable {
     public let finalityLatency: CoreMetrics.Timer
     /// Proposals this node made.
     public let proposals: CoreMetrics.Counter
+    /// Commit waits ended early because every validator's precommit was in.
+    public let commitWaitsSkipped: CoreMetrics.Counter
     /// Transactions in the mempool.
     public let mempoolSize: CoreMetrics.Gauge
     /// Connected peers.
@@ -44,6 +46,7 @@ public final class NodeMetrics: Sendable {
         blockInterval: "ratify_consensus_block_interval_seconds",
         finalityLatency: "ratify_consensus_finality_latency_seconds",
         proposals: "ratify_consensus_proposals_total",
+        commitWaitsSkipped: "ratify_consensus_commit_waits_skipped_total",
         missedVotes: "ratify_consensus_missed_votes_total",
         mempoolSize: "ratify_mempool_size",
         peers: "ratify_p2p_peers",
@@ -62,6 +65,7 @@ public final class NodeMetrics: Sendable {
         blockInterval = CoreMetrics.Timer(label: names.blockInterval, factory: factory)
         finalityLatency = CoreMetrics.Timer(label: names.finalityLatency, factory: factory)
         proposals = CoreMetrics.Counter(label: names.proposals, factory: factory)
+        commitWaitsSkipped = CoreMetrics.Counter(label: names.commitWaitsSkipped, factory: factory)
         mempoolSize = CoreMetrics.Gauge(label: names.mempoolSize, factory: factory)
         peers = CoreMetrics.Gauge(label: names.peers, factory: factory)
         storeCommitLatency = CoreMetrics.Timer(label: names.storeCommitLatency, factory: factory)

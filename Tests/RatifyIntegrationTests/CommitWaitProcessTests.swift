@@ -1,0 +1,42 @@
+import Foundation
+import RatifyCore
+import RatifyNode
+import RatifyOps
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The commit wait (`timeout_commit`) gathers late precommits; with every validator's precommit
+/// in, there is nothing to gather and the next height starts at once. On a chain made with
+/// `ratify testnet`'s own timeouts (a 1,000 ms commit wait), an idle chain then starts a height
+/// as soon as a transaction arrives instead of after the rest of the wait.
+@Suite("commit wait on a real localnet", .serialized)
+struct CommitWaitProcessTests {
+    @Test("with every precommit in, validators end the commit wait early, and the metric counts each height")
+    func commitWaitEndsWhenEveryPrecommitIsIn() async throws {
+        let directory = try TemporaryDirectory()
+        guard let time = GenesisTime(unixSeconds: Int64(Date().timeIntervalSince1970)) else { throw TestFailure("clock") }
+        var options = TestnetGenerator.Options(validatorCount: 4, genesisTime: time)
+        options.chainID = "commit-wait"
+        options.basePort = try #require(LocalPorts.freeBase(nodes: 4))
+        // The generator's own consensus timeouts, which `ratify testnet` writes.
+        let plan = try TestnetGenerator.plan(options)
+        #expect(plan.genesis.consensus.timeoutCommitMillis == 1_000)
+        try TestnetGenerator.write(plan, to: directory.path)
+        let nodes = (0..<4).map { NodeProcess(home: "\(directory.path)/node\($0)") }
+        defer { nodes.forEach { $0.kill(SIGKILL) } }
+        for node in nodes { try node.start() }
+        #expect(eventually(seconds: 60) { nodes.allSatisfy { $0.height >= 4 } }, "heights: \(nodes.map(\.height))")
+
+        for (index, node) in plan.nodes.enumerated() {
+            let port = node.config.instrumentation.prometheusListenAddress.port
+            let metrics = try await HTTP.request("http://127.0.0.1:\(port)/metrics").body
+            let skipped = metrics.split(separator: "\n")
+                .first { $0.hasPrefix(NodeMetrics.names.commitWaitsSkipped + " ") }
+                .flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+            // Every node saw all four precommits for most heights on a healthy loopback network.
+            #expect(skipped >= 2, "node\(index) ended \(skipped) commit waits early after \(nodes[index].height) heights")
+        }
+    }
+}
