@@ -19,7 +19,7 @@ struct SimulatorSweepTests {
     }
 
     /// Two chunks of 210 runs per stake at 4, 7 and 10 validators, one chunk of 120 per stake at
-    /// 16 (a run there costs about four of the others): 24 + 2 chunks, 2,760 runs.
+    /// 16 (a run there costs about four of the others): 12 + 2 chunks, 2,760 runs.
     static let chunks: [Chunk] = [4, 7, 10].flatMap { validators in
         [StakeDistribution.uniform, .skewed].enumerated().flatMap { stakeIndex, stake in
             (0..<2).map { chunk in
