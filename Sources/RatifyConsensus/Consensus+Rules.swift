@@ -52,6 +52,10 @@ extension Consensus {
         // the proposer in this round. Prevoting nil on the timeout is always safe.
         let event = TimeoutEvent(kind: .propose, height: height, round: newRound)
         effects.append(.scheduleTimeout(event, afterMillis: parameters.timeoutMillis(.propose, round: newRound)))
+        // Not in Algorithm 1: a round that makes no progress re-sends this validator's votes
+        // (`TimeoutEvent.Kind.resend`), so a vote lost before GST cannot stall it for good.
+        let resend = TimeoutEvent(kind: .resend, height: height, round: newRound)
+        effects.append(.scheduleTimeout(resend, afterMillis: parameters.resendIntervalMillis))
     }
 
     // MARK: - Upon rules

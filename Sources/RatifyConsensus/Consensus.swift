@@ -115,6 +115,7 @@ public struct Consensus: Sendable {
             }
             phase = .running
             startRound(0, &effects) // Algorithm 1, line 10.
+            countBufferedVotes(&effects)
         case .proposal(let verified, let block, let blockIsValid):
             receiveProposal(verified.proposal, block: block, blockIsValid: blockIsValid)
         case .block(let block, let blockIsValid):
@@ -258,6 +259,10 @@ public struct Consensus: Sendable {
     }
 
     private mutating func receiveTimeout(_ event: TimeoutEvent, _ effects: inout [ConsensusEffect]) {
+        if event.kind == .resend {
+            onResend(event, &effects)
+            return
+        }
         if event.kind == .commit {
             guard phase == .committing, event.height == height else {
                 counters.timeoutsStale += 1
@@ -277,8 +282,54 @@ public struct Consensus: Sendable {
             onTimeoutPrevote(&effects)
         case .precommit:
             onTimeoutPrecommit(&effects)
-        case .commit:
+        case .commit, .resend:
             break
+        }
+    }
+
+    /// The round lasted another resend interval: re-send this validator's latest votes and
+    /// keep the timer going until the round ends. A stale timer (another height or round, or
+    /// the height decided) ends its chain; the next round started one of its own.
+    private mutating func onResend(_ event: TimeoutEvent, _ effects: inout [ConsensusEffect]) {
+        guard phase == .running, event.height == height, event.round == round else {
+            counters.timeoutsStale += 1
+            return
+        }
+        let votes = latestOwnVotes()
+        if !votes.isEmpty {
+            counters.votesResent += UInt64(votes.count)
+            effects.append(.resendVotes(votes))
+        }
+        effects.append(.scheduleTimeout(event, afterMillis: parameters.resendIntervalMillis))
+    }
+
+    /// The signed votes of this validator that the core holds for the current round and the
+    /// one before, prevotes first: what peers still in either round may lack. Empty for an
+    /// observer.
+    public func latestOwnVotes() -> [Vote] {
+        guard let myIndex else { return [] }
+        var votes: [Vote] = []
+        for record in rounds.records where record.round == round || (round > 0 && record.round == round - 1) {
+            if let prevote = record.prevotes.votes[myIndex] { votes.append(prevote) }
+            if let precommit = record.precommits.votes[myIndex] { votes.append(precommit) }
+        }
+        return votes
+    }
+
+    /// Block sync replaced `previous` by this core, built for the height right after it: the
+    /// votes `previous` buffered for this height are counted right after StartRound(0), as
+    /// they would have been had `previous` got here itself (lines 52-54), and as a restart
+    /// replays them from the head of this height's WAL. Call before `.start`. Without this,
+    /// a validator's vote that reached a node one height behind is lost to that node for good:
+    /// the signer sent it once, and the node's gossip already counts it as received.
+    public mutating func inheritBufferedVotes(from previous: Consensus) {
+        guard phase == .waitingToStart, previous.height + 1 == height, previous.nextValidators == validators else { return }
+        for vote in previous.futureHeightVotes where vote.height == height {
+            guard futureHeightVotes.count < ConsensusLimits.futureHeightVotesMax else {
+                counters.futureHeightVotesDropped += 1
+                continue
+            }
+            futureHeightVotes.append(vote)
         }
     }
 
@@ -348,9 +399,16 @@ public struct Consensus: Sendable {
         round = 0
         phase = .running
         startRound(0, &effects)
-        let buffered = futureHeightVotes
-        futureHeightVotes = []
-        for vote in buffered {
+        countBufferedVotes(&effects)
+    }
+
+    /// Counts the buffered votes for the current height, right after StartRound(0); votes for
+    /// the height after it stay buffered.
+    private mutating func countBufferedVotes(_ effects: inout [ConsensusEffect]) {
+        guard futureHeightVotes.contains(where: { $0.height == height }) else { return }
+        let due = futureHeightVotes.filter { $0.height == height }
+        futureHeightVotes.removeAll { $0.height == height }
+        for vote in due {
             receiveVote(vote, &effects)
         }
     }

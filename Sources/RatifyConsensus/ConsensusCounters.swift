@@ -31,6 +31,9 @@ public struct ConsensusCounters: Hashable, Sendable {
     /// Votes a rule called for but not signed, because a different vote with this validator's
     /// key for that round and type already exists (adopted from a WAL replay or a twin).
     public var votesWithheldForOwnSignature: UInt64 = 0
+    /// Own votes handed to the shell again because a round made no progress for a resend
+    /// interval (`ConsensusEffect.resendVotes`).
+    public var votesResent: UInt64 = 0
     /// Inputs that made no sense in the current phase (a shell bug, or a replay duplicate).
     public var inputsOutOfPhase: UInt64 = 0
 

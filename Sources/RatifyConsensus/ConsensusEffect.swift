@@ -30,4 +30,10 @@ public enum ConsensusEffect: Hashable, Sendable {
     /// 2/3+ precommits name a block this node has not received: fetch it from a peer and
     /// answer with `ConsensusInput.block`.
     case requestBlock(BlockID, height: Height)
+
+    /// The round made no progress for `ConsensusParameters.resendIntervalMillis`: send these
+    /// votes, signed by this validator earlier (in this round and the one before), to every
+    /// peer again, past any "peer already has it" filter, and tell peers what this node lacks
+    /// (its round state). Nothing is signed, persisted or fed back.
+    case resendVotes([Vote])
 }

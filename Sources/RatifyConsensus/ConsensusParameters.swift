@@ -30,14 +30,25 @@ public struct ConsensusParameters: Hashable, Sendable {
     /// 1s + 500ms/round, timeout_commit 1s).
     public static let cometDefaults = ConsensusParameters()
 
+    /// How long a round may make no progress before this validator re-sends its latest votes
+    /// (and again after each such interval): one round's three base timeouts, the time a round
+    /// that nobody votes in takes to end at round 0. Saturates rather than overflows.
+    public var resendIntervalMillis: UInt64 {
+        let (proposePrevote, firstOverflow) = timeoutProposeBaseMillis.addingReportingOverflow(timeoutPrevoteBaseMillis)
+        let (total, secondOverflow) = proposePrevote.addingReportingOverflow(timeoutPrecommitBaseMillis)
+        return firstOverflow || secondOverflow ? .max : max(1, total)
+    }
+
     /// The delay before a timeout of `kind` fires in `round`: `base + delta * round`, saturating
-    /// rather than overflowing for absurd rounds. The commit wait does not grow with the round.
+    /// rather than overflowing for absurd rounds. The commit wait and the resend interval do not
+    /// grow with the round.
     public func timeoutMillis(_ kind: TimeoutEvent.Kind, round: Round) -> UInt64 {
         let (base, delta): (UInt64, UInt64) = switch kind {
         case .propose: (timeoutProposeBaseMillis, timeoutProposeDeltaMillis)
         case .prevote: (timeoutPrevoteBaseMillis, timeoutPrevoteDeltaMillis)
         case .precommit: (timeoutPrecommitBaseMillis, timeoutPrecommitDeltaMillis)
         case .commit: (commitWaitMillis, 0)
+        case .resend: (resendIntervalMillis, 0)
         }
         let (growth, growthOverflow) = delta.multipliedReportingOverflow(by: UInt64(round))
         if growthOverflow { return .max }

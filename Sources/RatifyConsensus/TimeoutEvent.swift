@@ -13,6 +13,11 @@ public struct TimeoutEvent: Hashable, Sendable, CustomStringConvertible {
         case precommit = 3
         /// The wait after a decided block is applied, before the next height starts.
         case commit = 4
+        /// The round has lasted `ConsensusParameters.resendIntervalMillis` more: re-send this
+        /// validator's latest votes (`ConsensusEffect.resendVotes`) and schedule it again. Not
+        /// a rule of Algorithm 1; it makes gossip's "eventually every message" hold for a
+        /// validator's own votes that a crash, a block sync or a dropped link lost.
+        case resend = 5
 
         public var description: String {
             switch self {
@@ -20,6 +25,7 @@ public struct TimeoutEvent: Hashable, Sendable, CustomStringConvertible {
             case .prevote: "prevote"
             case .precommit: "precommit"
             case .commit: "commit"
+            case .resend: "resend"
             }
         }
     }

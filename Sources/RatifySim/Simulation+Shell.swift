@@ -170,6 +170,10 @@ extension Simulation {
         case .evidence(let evidence):
             evidenceReported += 1
             checkAccusation(evidence, at: node)
+
+        case .resendVotes(let votes):
+            guard !replaying else { return }
+            resend(votes, from: node)
         }
     }
 
@@ -204,6 +208,23 @@ extension Simulation {
 
     private mutating func broadcast(_ id: Int, from node: Int) {
         for peer in nodes.indices where peer != node { send(id, from: node, to: peer) }
+    }
+
+    /// Sends votes this node signed earlier to every peer again, as new messages over the
+    /// faulty network (the node's driver sends them past its gossip's "peer has it" filter).
+    /// Byzantine shells that do not broadcast their votes do not re-send them either.
+    private mutating func resend(_ votes: [Vote], from node: Int) {
+        switch nodes[node].behavior {
+        case nil, .twin?, .equivocatingProposer?:
+            for vote in votes {
+                messages.append(SimMessage(content: .vote(vote), sender: node, height: vote.height, round: vote.round,
+                                           signatureValid: nil))
+                if config.trace { let line = "re-sends \(vote.type) r\(vote.round) \(describe(vote.blockID))"; note(node, vote.height, line) }
+                broadcast(messages.count - 1, from: node)
+            }
+        case .withholder?, .partialSender?, .doubleVoter?:
+            break
+        }
     }
 
     /// A seeded split of the peers into two halves (for equivocation), or a random subset.
@@ -421,6 +442,10 @@ extension Simulation {
         }
         nodes[node].lastProgressMillis = max(nodes[node].lastProgressMillis, now)
         peersResend(to: node)
+        // As the node's driver does after its WAL replay: the votes it signed before the crash
+        // may never have left it, and peers that missed them have no other source.
+        let own = nodes[node].core.latestOwnVotes()
+        if !own.isEmpty { resend(own, from: node) }
     }
 
     private mutating func rebuildCore(_ node: Int, height: Height) {
@@ -475,8 +500,12 @@ extension Simulation {
         }
         guard applied > 0 else { return }
         if config.trace { let line = "block sync applied \(applied) height(s) from n\(peer); consensus restarts at height \(height)"; note(node, height, line) }
+        let previous = nodes[node].core
         rebuildCore(node, height: height)
-        nodes[node].wal = []
+        // Votes the old core buffered for the new height count there, as in the node's driver;
+        // they head the new height's WAL, as their inputs did in `walNext`.
+        nodes[node].core.inheritBufferedVotes(from: previous)
+        nodes[node].wal = previous.height + 1 == height ? nodes[node].walNext : []
         nodes[node].walNext = []
         nodes[node].walHeight = height
         enteredHeight(node)

@@ -256,7 +256,8 @@ public struct Simulation {
             let timer = timers[Int(event.payload)]
             guard !nodes[node].crashed, timer.incarnation == nodes[node].incarnation else { return }
             if config.trace { let line = "\(timer.event) fires"; note(node, timer.event.height, line) }
-            feed(node, .timeout(timer.event), log: true)
+            // A resend changes nothing in the core: the node's driver does not log it, nor do we.
+            feed(node, .timeout(timer.event), log: timer.event.kind != .resend)
         case .crash:
             crash(node)
         case .restart:

@@ -13,7 +13,7 @@ struct AlgorithmRuleTests {
         let f = try Fixture()
         let me = f.nonProposerIndex
         var core = f.core(me: me)
-        #expect(core.handle(.start) == [f.schedule(.propose, round: 0)])
+        #expect(core.handle(.start) == [f.schedule(.propose, round: 0), f.schedule(.resend, round: 0)])
         #expect(core.round == 0 && core.step == .propose && core.phase == .running)
     }
 
@@ -22,7 +22,7 @@ struct AlgorithmRuleTests {
         let f = try Fixture()
         let me = f.proposerIndex(round: 0)
         var core = f.core(me: me)
-        #expect(core.handle(.start) == [.requestProposalBlock(height: 1, round: 0), f.schedule(.propose, round: 0)])
+        #expect(core.handle(.start) == [.requestProposalBlock(height: 1, round: 0), f.schedule(.propose, round: 0), f.schedule(.resend, round: 0)])
         let block = f.block(1)
         let expected = Proposal(height: 1, round: 0, polRound: nil, blockID: block.id, proposerAddress: f.address(me))
         #expect(core.handle(.proposalBlock(block, height: 1, round: 0)) == [.signProposal(expected, block: block)])
@@ -47,7 +47,7 @@ struct AlgorithmRuleTests {
         _ = Fixture.feed(&core, f.votes(.precommit, round: 0, nil, from: f.others(than: me)))
         let effects = core.handle(.timeout(f.timeout(.precommit, round: 0)))
         let expected = Proposal(height: 1, round: 1, polRound: 0, blockID: block.id, proposerAddress: f.address(me))
-        #expect(effects == [.signProposal(expected, block: block), f.schedule(.propose, round: 1)])
+        #expect(effects == [.signProposal(expected, block: block), f.schedule(.propose, round: 1), f.schedule(.resend, round: 1)])
     }
 
     // MARK: Proposals (lines 22-33)
@@ -326,7 +326,7 @@ struct AlgorithmRuleTests {
         #expect(core.lockedRound == nil && core.validRound == nil)
         // Round 0 of height 2 started, then the buffered nil prevotes (2/3+) counted: the core
         // is still in propose, so lines 34 and 44 do not fire yet.
-        #expect(effects == [f.schedule(.propose, round: 0, height: 2)])
+        #expect(effects == [f.schedule(.propose, round: 0, height: 2), f.schedule(.resend, round: 0, height: 2)])
         let afterTimeout = core.handle(.timeout(f.timeout(.propose, round: 0, height: 2)))
         let ownVote = { (type: VoteType) in
             ConsensusEffect.signVote(Vote(type: type, height: 2, round: 0, blockID: nil,
@@ -399,7 +399,7 @@ struct AlgorithmRuleTests {
         _ = core.handle(.start)
         let effects = core.handle(.timeout(f.timeout(.precommit, round: 0)))
         #expect(core.round == 1 && core.step == .propose)
-        #expect(effects.last == .scheduleTimeout(f.timeout(.propose, round: 1), afterMillis: 3_500))
+        #expect(effects == [.scheduleTimeout(f.timeout(.propose, round: 1), afterMillis: 3_500), f.schedule(.resend, round: 1)])
     }
 
     // MARK: Helpers

@@ -92,7 +92,7 @@ struct VoteBookkeepingTests {
     func observer() throws {
         let f = try Fixture()
         var core = f.core(me: nil)
-        #expect(core.handle(.start) == [f.schedule(.propose, round: 0)])
+        #expect(core.handle(.start) == [f.schedule(.propose, round: 0), f.schedule(.resend, round: 0)])
         let block = f.block(1)
         var effects = core.handle(f.proposal(block, round: 0))
         effects += Fixture.feed(&core, f.votes(.prevote, round: 0, block.id, from: [0, 1, 2]))

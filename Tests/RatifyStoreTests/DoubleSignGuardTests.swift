@@ -115,11 +115,85 @@ struct DoubleSignGuardTests {
             position: SignPosition(height: 1 << 40, round: 7, step: .precommit),
             signBytesHash: Hash.sha256([1, 2, 3]), signature: KeyPair.generate().sign([1]))
         let bytes = state.canonicalBytes
-        #expect(bytes.count == 110)
+        #expect(bytes.count == 111)
         #expect(try SignerState(canonicalBytes: bytes) == state)
         var badStep = bytes
         badStep[13] = 9
         #expect(throws: DecodeError.self) { _ = try SignerState(canonicalBytes: badStep) }
         #expect(throws: DecodeError.self) { _ = try SignerState(canonicalBytes: Array(bytes.dropLast())) }
+    }
+
+    static func signedVote(_ key: KeyPair, height: UInt64, round: UInt32, type: VoteType, blockID: BlockID?) -> (vote: Vote, signBytes: [UInt8]) {
+        var vote = Vote(type: type, height: height, round: round, blockID: blockID,
+                        validatorAddress: key.publicKey.address, validatorIndex: 2)
+        let signBytes = vote.signBytes(chainID: "signer-test")
+        vote.signature = key.sign(signBytes)
+        return (vote, signBytes)
+    }
+
+    @Test("the signed vote is stored with the position and survives reopening; a proposal stores none")
+    func signedVoteStored() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let key = KeyPair.generate()
+        let block = BlockID(hash: Hash.sha256(Array("block A".utf8)))
+        let (vote, signBytes) = Self.signedVote(key, height: 9, round: 1, type: .precommit, blockID: block)
+        var store = try NodeStore.open(dataDirectory: directory.path, genesisHash: Self.genesis)
+        let signature = try store.signer.authorize(
+            height: 9, round: 1, step: .precommit, signBytes: signBytes, sign: key.sign,
+            signedVote: { var signed = vote; signed.signature = $0; return signed })
+        #expect(signature == vote.signature)
+        store.close()
+
+        // A restarted validator whose WAL lost the vote reads it back, signature and all, and
+        // the guard still answers the same request with the same signature.
+        store = try NodeStore.open(dataDirectory: directory.path, genesisHash: Self.genesis)
+        #expect(try store.wal.records(height: 9).isEmpty)
+        let stored = try #require(try store.signer.lastSigned()?.vote)
+        #expect(stored == vote)
+        #expect(key.publicKey.verify(stored.signature, message: signBytes))
+        #expect(try store.signer.authorize(height: 9, round: 1, step: .precommit, signBytes: signBytes, sign: key.sign) == signature)
+        #expect(try store.signer.lastSigned()?.vote == vote)
+        // A different vote at that position is still refused, and the stored vote stays.
+        let other = Self.signedVote(key, height: 9, round: 1, type: .precommit, blockID: nil)
+        #expect(throws: SignerRefusal.self) {
+            _ = try store.signer.authorize(height: 9, round: 1, step: .precommit, signBytes: other.signBytes, sign: key.sign,
+                                           signedVote: { _ in other.vote })
+        }
+        #expect(try store.signer.lastSigned()?.vote == vote)
+
+        // The next signature, a proposal, replaces the position and carries no vote.
+        _ = try store.signer.authorize(height: 10, round: 0, step: .proposal, signBytes: Array("proposal".utf8), sign: key.sign)
+        let proposal = try #require(try store.signer.lastSigned())
+        #expect(proposal.position == SignPosition(height: 10, round: 0, step: .proposal))
+        #expect(proposal.vote == nil)
+        store.close()
+    }
+
+    @Test("a signer state written before votes were stored (version 1) still reads, without a vote")
+    func versionOneStillReads() throws {
+        let position = SignPosition(height: 1 << 40, round: 7, step: .precommit)
+        let hash = Hash.sha256([1, 2, 3])
+        let signature = KeyPair.generate().sign([1])
+        var writer = ByteWriter()
+        writer.write(UInt8(1))
+        writer.write(position.height)
+        writer.write(position.round)
+        writer.write(position.step.rawValue)
+        writer.write(hash)
+        writer.write(signature)
+        #expect(writer.bytes.count == 110)
+        let decoded = try SignerState(canonicalBytes: writer.bytes)
+        #expect(decoded == SignerState(position: position, signBytesHash: hash, signature: signature))
+        #expect(decoded.vote == nil)
+
+        let key = KeyPair.generate()
+        let (vote, _) = Self.signedVote(key, height: 3, round: 0, type: .prevote, blockID: nil)
+        let withVote = SignerState(position: SignPosition(height: 3, round: 0, step: .prevote), signBytesHash: hash,
+                                   signature: vote.signature, vote: vote)
+        #expect(try SignerState(canonicalBytes: withVote.canonicalBytes) == withVote)
+        var unknown = withVote.canonicalBytes
+        unknown[0] = 3
+        #expect(throws: DecodeError.self) { _ = try SignerState(canonicalBytes: unknown) }
     }
 }

@@ -197,6 +197,7 @@ public actor NodeDriver {
             }
             if let input = await replayInput(record), chain.nextHeight == height { run([input]) }
         }
+        resendSignedVotes(walRecords: records)
         announce()
     }
 
@@ -298,7 +299,8 @@ public actor NodeDriver {
             let signBytes = vote.signBytes(chainID: settings.chainID)
             let unsigned = vote
             guard let signature = authorize(height: vote.height, round: vote.round, step: SignStep(vote.type), signBytes: signBytes,
-                                            key: key, record: { var signed = unsigned; signed.signature = $0; return .vote(signed) })
+                                            key: key, record: { var signed = unsigned; signed.signature = $0; return .vote(signed) },
+                                            signedVote: { var signed = unsigned; signed.signature = $0; return signed })
             else { return [] }
             vote.signature = signature
             guard let verified = verify(vote) else { return [] }
@@ -341,19 +343,23 @@ public actor NodeDriver {
             // a decided block comes by catch-up. Nothing to ask for explicitly.
             logger.debug("waiting for block", metadata: ["block": "\(blockID)", "height": "\(height)"])
             return []
+
+        case .resendVotes(let votes):
+            resend(votes)
+            return []
         }
     }
 
     /// Persist, then sign: the guard fsyncs its new state, the buffered WAL records and the
     /// signed message's record (`record`) in one transaction before returning the signature.
     private func authorize(height: Height, round: Round, step: SignStep, signBytes: [UInt8], key: KeyPair,
-                           record: (Signature) -> WALRecord) -> Signature? {
+                           record: (Signature) -> WALRecord, signedVote: (Signature) -> Vote? = { _ in nil }) -> Signature? {
         let buffered = walBuffer
         let started = nowMillis()
         defer { timeline.signMillis += nowMillis() - started }
         do {
             let signature = try store.signer.authorize(
-                height: height, round: round, step: step, signBytes: signBytes, sign: { key.sign($0) },
+                height: height, round: round, step: step, signBytes: signBytes, sign: { key.sign($0) }, signedVote: signedVote,
                 alsoWrite: { transaction, signature in
                     for entry in buffered { try store.wal.append(height: entry.height, record: entry.bytes, in: transaction) }
                     let signed = record(signature)
@@ -458,6 +464,8 @@ public actor NodeDriver {
         } else {
             guard event.height == chain.nextHeight else { return }
         }
+        // A resend changes nothing in the core and is not logged (NodeDriver+Resend.swift).
+        if event.kind == .resend { return run([.timeout(event)]) }
         if event.kind == .commit, mempool.count == 0, nowMillis() - lastDecisionMillis < Double(settings.heartbeatMillis) {
             // No transactions: hold the next height until one arrives or the heartbeat is due.
             parkedCommitTimeout = event
@@ -927,8 +935,10 @@ public actor NodeDriver {
               let storeMillis = await storeSynced(decisions) else { return }
         ledger = runLedger
         advance(past: decisions, storeMillis: storeMillis, steps: nil)
+        let previous = consensus
         consensus = Consensus(parameters: settings.consensus, me: validatorKey?.publicKey.address, height: chain.nextHeight,
                               validators: chain.validators, nextValidators: chain.nextValidators)
+        consensus.inheritBufferedVotes(from: previous)
         run([.start])
         handOverPending()
         announce()

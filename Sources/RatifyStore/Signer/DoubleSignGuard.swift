@@ -32,12 +32,15 @@ public struct DoubleSignGuard: Sendable {
     /// - at the last signed position with different bytes: throws `SignerRefusal.conflict`;
     /// - later: calls `sign` once, stores the new position durably, then returns the signature.
     /// If `sign` throws or storing fails, nothing changes and no signature is returned.
-    /// `alsoWrite` runs inside the same transaction with the signature (the driver logs the
-    /// signed message to the WAL there): one fsync for both. It may run more than once (the
-    /// transaction is retried after the map grows); it must not have effects outside it.
+    /// `signedVote` builds the signed vote from the new signature, to be stored with the
+    /// position (`SignerState.vote`; nil for a proposal). `alsoWrite` runs inside the same
+    /// transaction with the signature (the driver logs the signed message to the WAL there):
+    /// one fsync for both. Both may run more than once (the transaction is retried after the
+    /// map grows); they must not have effects outside it.
     public func authorize(
         height: UInt64, round: UInt32, step: SignStep, signBytes: [UInt8],
         sign: ([UInt8]) throws -> Signature,
+        signedVote: (Signature) -> Vote? = { _ in nil },
         alsoWrite: (LMDBWriteTransaction, Signature) throws -> Void = { _, _ in }
     ) throws -> Signature {
         let requested = SignPosition(height: height, round: round, step: step)
@@ -59,7 +62,8 @@ public struct DoubleSignGuard: Sendable {
             }
             let signature = try produced ?? sign(signBytes)
             produced = signature
-            let state = SignerState(position: requested, signBytesHash: requestedHash, signature: signature)
+            let state = SignerState(position: requested, signBytesHash: requestedHash, signature: signature,
+                                    vote: signedVote(signature))
             try transaction.put(database, Self.stateKey, state.canonicalBytes)
             try alsoWrite(transaction, signature)
             return signature

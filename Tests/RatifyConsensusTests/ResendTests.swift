@@ -1,0 +1,94 @@
+import Testing
+import RatifyConsensus
+import RatifyCore
+
+/// What keeps a round from stalling for good when votes were lost before GST: the resend timer
+/// and the votes a block-synced core inherits (issue #16).
+@Suite("resend and inherited votes")
+struct ResendTests {
+    @Test("a round with no progress re-sends the validator's own signed votes and keeps the timer going")
+    func stuckRoundResends() throws {
+        let f = try Fixture()
+        let me = f.nonProposerIndex
+        var core = f.core(me: me)
+        #expect(core.handle(.start).contains(f.schedule(.resend, round: 0)))
+        // Nothing sent yet: the timer only re-arms.
+        #expect(core.handle(.timeout(f.timeout(.resend, round: 0))) == [f.schedule(.resend, round: 0)])
+        #expect(core.handle(.timeout(f.timeout(.propose, round: 0))) == [f.expectedVote(.prevote, round: 0, nil, by: me)])
+        let prevote = f.signedVote(.prevote, round: 0, nil, by: me)
+        _ = core.handle(f.vote(.prevote, round: 0, nil, by: me))
+        // One other prevote: no 2/3+ of anything, so no timeout is pending in the prevote step.
+        #expect(core.handle(f.vote(.prevote, round: 0, nil, by: f.others(than: me)[0])).isEmpty)
+        let effects = core.handle(.timeout(f.timeout(.resend, round: 0)))
+        #expect(effects == [.resendVotes([prevote]), f.schedule(.resend, round: 0)])
+        #expect(core.counters.votesResent == 1)
+        #expect(core.step == .prevote && core.round == 0)
+    }
+
+    @Test("in a new round the previous round's votes are re-sent, and the old round's timer ends")
+    func previousRoundVotesAndStaleTimer() throws {
+        let f = try Fixture()
+        let me = f.nonProposerIndex
+        var core = f.core(me: me)
+        _ = core.handle(.start)
+        _ = core.handle(.timeout(f.timeout(.propose, round: 0)))
+        _ = core.handle(f.vote(.prevote, round: 0, nil, by: me))
+        // 2/3+ nil prevotes: precommit nil (line 44); then 2/3+ precommits and timeoutPrecommit.
+        _ = Fixture.feed(&core, f.votes(.prevote, round: 0, nil, from: Array(f.others(than: me).prefix(2))))
+        _ = core.handle(f.vote(.precommit, round: 0, nil, by: me))
+        _ = Fixture.feed(&core, f.votes(.precommit, round: 0, nil, from: Array(f.others(than: me).prefix(2))))
+        _ = core.handle(.timeout(f.timeout(.precommit, round: 0)))
+        #expect(core.round == 1 && core.step == .propose)
+        let stale = core.handle(.timeout(f.timeout(.resend, round: 0)))
+        #expect(stale.isEmpty)
+        let effects = core.handle(.timeout(f.timeout(.resend, round: 1)))
+        let own = [f.signedVote(.prevote, round: 0, nil, by: me), f.signedVote(.precommit, round: 0, nil, by: me)]
+        #expect(effects == [.resendVotes(own), f.schedule(.resend, round: 1)])
+    }
+
+    @Test("an observer re-sends nothing")
+    func observerResendsNothing() throws {
+        let f = try Fixture()
+        var core = f.core(me: nil)
+        _ = core.handle(.start)
+        _ = Fixture.feed(&core, f.votes(.prevote, round: 0, nil, from: [0]))
+        #expect(core.handle(.timeout(f.timeout(.resend, round: 0))) == [f.schedule(.resend, round: 0)])
+    }
+
+    @Test("the resend interval is one round's three base timeouts")
+    func resendInterval() {
+        let parameters = ConsensusParameters.cometDefaults
+        #expect(parameters.resendIntervalMillis == 5_000)
+        #expect(parameters.timeoutMillis(.resend, round: 7) == 5_000)
+        let huge = ConsensusParameters(timeoutProposeBaseMillis: .max, timeoutPrevoteBaseMillis: 1)
+        #expect(huge.resendIntervalMillis == .max)
+    }
+
+    @Test("a core that block sync put one height ahead counts the votes its predecessor buffered for that height")
+    func inheritedVotes() throws {
+        let f = try Fixture()
+        let me = f.nonProposerIndex
+        var old = f.core(me: me)
+        _ = old.handle(.start)
+        let early = f.others(than: me).map { f.vote(.prevote, round: 0, nil, by: $0, height: 2) }
+        #expect(Fixture.feed(&old, early).isEmpty)
+        #expect(old.counters.futureHeightVotesBuffered == 3)
+
+        var synced = Consensus(parameters: f.parameters, me: f.address(me), height: 2, validators: f.set, nextValidators: f.set)
+        synced.inheritBufferedVotes(from: old)
+        _ = synced.handle(.start)
+        #expect(synced.counters.votesAccepted == 3)
+        // 2/3+ nil prevotes are here: the propose timeout leads straight to a nil precommit.
+        let ownVote = { (type: VoteType) in
+            ConsensusEffect.signVote(Vote(type: type, height: 2, round: 0, blockID: nil,
+                                          validatorAddress: f.address(me), validatorIndex: UInt32(me)))
+        }
+        #expect(synced.handle(.timeout(f.timeout(.propose, round: 0, height: 2))) == [ownVote(.prevote), ownVote(.precommit)])
+
+        // Two heights ahead, the buffered votes are of no use and are not taken.
+        var far = Consensus(parameters: f.parameters, me: f.address(me), height: 3, validators: f.set, nextValidators: f.set)
+        far.inheritBufferedVotes(from: old)
+        _ = far.handle(.start)
+        #expect(far.counters.votesAccepted == 0)
+    }
+}
