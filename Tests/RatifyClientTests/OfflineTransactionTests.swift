@@ -69,7 +69,7 @@ struct OfflineTransactionTests {
         let signedFile = try directory.write("signed.json", JSONWriter.pretty(OfflineTransaction.json(signed, signed: true)))
         #expect(signError(signedFile) == "\(signedFile): already signed; submit it with `ratify tx broadcast \(signedFile)`")
         do {
-            _ = try await TransactionRequest.broadcast(file: file, node: Self.deadNode, waitFinal: false)
+            _ = try TransactionRequest.signed(file: file)
             Issue.record("an unsigned file must not be broadcast")
         } catch {
             #expect(error.description.hasPrefix("\(file): not signed; sign it first"))

@@ -33,6 +33,8 @@ struct RatifyCLI {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
+        // Never the test runner's terminal: a command that would ask refuses instead of hanging.
+        process.standardInput = FileHandle.nullDevice
         try process.run()
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
@@ -45,7 +47,12 @@ struct RatifyCLI {
         try Self.run(["keys"] + arguments + ["--keyring", keyring, "--keyring-backend", "test"])
     }
 
+    /// `ratify tx ... --yes`, as a script answers the confirmation; `txAsking` leaves it to ask.
     func tx(_ arguments: String...) throws -> Run {
+        try Self.run(["tx"] + arguments + ["--yes", "--keyring", keyring, "--keyring-backend", "test", "--node", node])
+    }
+
+    func txAsking(_ arguments: String...) throws -> Run {
         try Self.run(["tx"] + arguments + ["--keyring", keyring, "--keyring-backend", "test", "--node", node])
     }
 
@@ -66,5 +73,9 @@ struct RatifyCLI {
 
     func balance(_ account: String) throws -> UInt64? {
         try query("account", account, "--json").json["balance"]?.uint64Value
+    }
+
+    func nonce(_ account: String) throws -> UInt64? {
+        try query("account", account, "--json").json["nonce"]?.uint64Value
     }
 }
