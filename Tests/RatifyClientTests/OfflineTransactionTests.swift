@@ -80,3 +80,29 @@ struct OfflineTransactionTests {
         #expect(signError(forged).hasPrefix("\(forged): tx: the signature does not verify"))
     }
 }
+
+@Suite("the summary before broadcasting")
+struct TransactionSummaryTests {
+    @Test("it names the node, the chain, the sender with its key name, every payload field, the fee, the nonce and the hash")
+    func fields() {
+        let validator = ChainFixture.validatorKeys[0].publicKey
+        let stake = Transaction.signed(chainID: "ratify-localnet", sender: ChainFixture.alice, nonce: 7, fee: 3,
+                                       payload: .stake(validator: validator, amount: 2_000_000, name: "alice"))
+        let sender = ChainFixture.alice.publicKey.address.hex
+        #expect(TransactionSummary.text(stake, keyName: "alice", node: "http://127.0.0.1:26657") == """
+            node:      http://127.0.0.1:26657
+            chain_id:  ratify-localnet
+            from:      alice (\(sender))
+            type:      stake
+            validator: \(validator.hex)
+            amount:    2000000
+            name:      alice
+            fee:       3
+            nonce:     7
+            hash:      \(stake.hash.hex)
+            """)
+        // `tx broadcast FILE` knows no key name: the address alone.
+        let unjail = Transaction.signed(chainID: "c", sender: ChainFixture.alice, nonce: 0, fee: 1, payload: .unjail(validator: validator))
+        #expect(TransactionSummary.text(unjail, keyName: nil, node: "n").contains("from:      \(sender)\n"))
+    }
+}

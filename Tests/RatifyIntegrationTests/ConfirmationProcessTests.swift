@@ -9,7 +9,7 @@ import Testing
 /// process /dev/null as stdin, as a script or a pipe would.
 @Suite("confirmation and dry run on a localnet", .serialized)
 struct ConfirmationProcessTests {
-    @Test("without --yes and without a terminal, tx and tx broadcast refuse after showing what they would send; --dry-run reports the verdict; neither reaches the chain; with --yes it is final")
+    @Test("without --yes and without a terminal, tx and tx broadcast refuse after showing what they would send; --dry-run reports the verdict; neither reaches the chain; with --yes, or answered y at a terminal, it is final")
     func confirmAndDryRun() throws {
         let directory = try TemporaryDirectory()
         // One validator is enough: this is about the client, and it keeps the machine free.
@@ -80,5 +80,23 @@ struct ConfirmationProcessTests {
         #expect(sent.json["height"]?.uint64Value != nil)
         #expect(try cli.nonce(sender) == nonceBefore + 2)
         #expect(try cli.balance(recipient) == 1777)
+
+        // At a terminal: "n" sends nothing, "y" sends.
+        guard FileManager.default.isExecutableFile(atPath: RatifyCLI.scriptPath) else {
+            Issue.record("\(RatifyCLI.scriptPath) (util-linux) is needed to give ratify a terminal")
+            return
+        }
+        let asking = ["tx", "transfer", "--from", "val0", "--to", recipient, "--amount", "3", "--wait",
+                      "--keyring", cli.keyring, "--keyring-backend", "test", "--node", rpc]
+        let declined = try RatifyCLI.runAtTerminal(asking, answer: "n")
+        #expect(declined.status == 1, "\(declined)")
+        #expect(declined.stdout.contains("amount:   3") && declined.stdout.contains("broadcast? [y/N] "), "\(declined)")
+        #expect(declined.stdout.contains("not confirmed; nothing was sent"), "\(declined)")
+        #expect(try cli.nonce(sender) == nonceBefore + 2)
+        let accepted = try RatifyCLI.runAtTerminal(asking, answer: "y")
+        #expect(accepted.status == 0, "\(accepted)")
+        #expect(accepted.stdout.contains("status:   final"), "\(accepted)")
+        #expect(try cli.nonce(sender) == nonceBefore + 3)
+        #expect(try cli.balance(recipient) == 1780)
     }
 }
