@@ -33,22 +33,41 @@ struct TransactionFlags: ParsableArguments {
           help: "Print the unsigned transaction as JSON (for `ratify tx sign` on an offline machine) instead of signing and sending it; with --chain-id and --nonce no node is asked.")
     var generateOnly = false
 
+    @Flag(help: "Broadcast without asking (required when stdin is not a terminal).")
+    var yes = false
+
+    @Flag(name: .customLong("dry-run"),
+          help: "Ask the node whether it would admit the signed transaction and whether its payload would succeed; submit nothing.")
+    var dryRun = false
+
     func request(_ kind: TransactionRequest.Kind) -> TransactionRequest {
         TransactionRequest(kind: kind, from: from, keyringDirectory: keyring.directory,
                            keyringBackend: keyring.backend, node: node, fee: fee, nonce: nonce,
                            chainID: chainID, waitFinal: wait)
     }
 
-    /// Sends and prints the outcome; on failure the one-line error on stderr and exit status 1.
+    /// Signs, shows what will be sent and asks (unless `--yes`), then sends and prints the
+    /// outcome; `--dry-run` asks the node's verdict instead. On failure the one-line error on stderr and exit status 1.
     func send(_ kind: TransactionRequest.Kind) async throws {
+        if generateOnly && dryRun { throw StandardError.fail("--dry-run: a --generate-only transaction is unsigned and cannot be checked; drop one of them") }
         if generateOnly {
             let transaction: Transaction
             do { transaction = try await request(kind).generate() } catch { throw StandardError.fail(error) }
             print(JSONWriter.pretty(OfflineTransaction.json(transaction, signed: false)))
             return
         }
+        if dryRun && wait { throw StandardError.fail("--dry-run: submits nothing, so there is nothing to --wait for; drop one of them") }
+        let transaction: Transaction
+        do { transaction = try await request(kind).signed() } catch { throw StandardError.fail(error) }
+        if dryRun {
+            let outcome: DryRunOutcome
+            do { outcome = try await TransactionRequest.dryRun(transaction, node: node) } catch { throw BroadcastConfirmation.dryRunFailure(error) }
+            try BroadcastConfirmation.report(outcome, json: json)
+            return
+        }
+        try BroadcastConfirmation.confirm(transaction, keyName: from, node: node, yes: yes)
         let outcome: SubmitOutcome
-        do { outcome = try await request(kind).send() } catch { throw StandardError.fail(error) }
+        do { outcome = try await TransactionRequest.submit(transaction, node: node, waitFinal: wait) } catch { throw StandardError.fail(error) }
         print(json ? JSONWriter.pretty(outcome.json) : outcome.text)
     }
 }

@@ -5,7 +5,7 @@ import RatifyNode
 
 struct TxBroadcastCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "broadcast", abstract: "Submit a transaction signed with `ratify tx sign`.")
+        commandName: "broadcast", abstract: "Submit a transaction signed with `ratify tx sign`, after confirmation (--yes to skip).")
 
     @Argument(help: "The signed transaction file.")
     var file: String
@@ -19,9 +19,26 @@ struct TxBroadcastCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    @Flag(help: "Broadcast without asking (required when stdin is not a terminal).")
+    var yes = false
+
+    @Flag(name: .customLong("dry-run"),
+          help: "Ask the node whether it would admit the transaction and whether its payload would succeed; submit nothing.")
+    var dryRun = false
+
     func run() async throws {
+        if dryRun && wait { throw StandardError.fail("--dry-run: submits nothing, so there is nothing to --wait for; drop one of them") }
+        let transaction: Transaction
+        do { transaction = try TransactionRequest.signed(file: file) } catch { throw StandardError.fail(error) }
+        if dryRun {
+            let outcome: DryRunOutcome
+            do { outcome = try await TransactionRequest.dryRun(transaction, node: node) } catch { throw BroadcastConfirmation.dryRunFailure(error) }
+            try BroadcastConfirmation.report(outcome, json: json)
+            return
+        }
+        try BroadcastConfirmation.confirm(transaction, keyName: nil, node: node, yes: yes)
         let outcome: SubmitOutcome
-        do { outcome = try await TransactionRequest.broadcast(file: file, node: node, waitFinal: wait) } catch { throw StandardError.fail(error) }
+        do { outcome = try await TransactionRequest.submit(transaction, node: node, waitFinal: wait) } catch { throw StandardError.fail(error) }
         print(json ? JSONWriter.pretty(outcome.json) : outcome.text)
     }
 }

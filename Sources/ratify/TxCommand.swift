@@ -4,7 +4,7 @@ import ArgumentParser
 struct TxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tx",
-        abstract: "Build, sign and submit a transaction to a node.",
+        abstract: "Build, sign and submit a transaction to a node, after showing it and asking (--yes to skip).",
         subcommands: [TxTransferCommand.self, TxStakeCommand.self, TxUnstakeCommand.self, TxUnjailCommand.self,
                       TxSignCommand.self, TxBroadcastCommand.self]
     )

@@ -72,7 +72,7 @@ struct ClientArgumentsTests {
         let keyring = directory.path
         // The node address is unreachable: any error below comes from the offline checks.
         func send(_ request: TransactionRequest) async -> ClientError? {
-            do { _ = try await request.send(); return nil } catch { return error }
+            do { _ = try await request.signed(); return nil } catch { return error }
         }
         let to = String(repeating: "ab", count: 20)
         #expect(await send(TransactionRequest(kind: .transfer(to: to, amount: "x"), from: "a", keyringDirectory: keyring, node: "http://127.0.0.1:1"))

@@ -69,7 +69,7 @@ struct OfflineTransactionTests {
         let signedFile = try directory.write("signed.json", JSONWriter.pretty(OfflineTransaction.json(signed, signed: true)))
         #expect(signError(signedFile) == "\(signedFile): already signed; submit it with `ratify tx broadcast \(signedFile)`")
         do {
-            _ = try await TransactionRequest.broadcast(file: file, node: Self.deadNode, waitFinal: false)
+            _ = try TransactionRequest.signed(file: file)
             Issue.record("an unsigned file must not be broadcast")
         } catch {
             #expect(error.description.hasPrefix("\(file): not signed; sign it first"))
@@ -78,5 +78,31 @@ struct OfflineTransactionTests {
         let forged = try directory.write("forged.json", JSONWriter.pretty(OfflineTransaction.json(signed, signed: true))
             .replacingOccurrences(of: Self.signatureHex, with: String(Self.signatureHex.dropLast(2)) + "00"))
         #expect(signError(forged).hasPrefix("\(forged): tx: the signature does not verify"))
+    }
+}
+
+@Suite("the summary before broadcasting")
+struct TransactionSummaryTests {
+    @Test("it names the node, the chain, the sender with its key name, every payload field, the fee, the nonce and the hash")
+    func fields() {
+        let validator = ChainFixture.validatorKeys[0].publicKey
+        let stake = Transaction.signed(chainID: "ratify-localnet", sender: ChainFixture.alice, nonce: 7, fee: 3,
+                                       payload: .stake(validator: validator, amount: 2_000_000, name: "alice"))
+        let sender = ChainFixture.alice.publicKey.address.hex
+        #expect(TransactionSummary.text(stake, keyName: "alice", node: "http://127.0.0.1:26657") == """
+            node:      http://127.0.0.1:26657
+            chain_id:  ratify-localnet
+            from:      alice (\(sender))
+            type:      stake
+            validator: \(validator.hex)
+            amount:    2000000
+            name:      alice
+            fee:       3
+            nonce:     7
+            hash:      \(stake.hash.hex)
+            """)
+        // `tx broadcast FILE` knows no key name: the address alone.
+        let unjail = Transaction.signed(chainID: "c", sender: ChainFixture.alice, nonce: 0, fee: 1, payload: .unjail(validator: validator))
+        #expect(TransactionSummary.text(unjail, keyName: nil, node: "n").contains("from:      \(sender)\n"))
     }
 }

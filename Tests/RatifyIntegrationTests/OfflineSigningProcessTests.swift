@@ -35,7 +35,7 @@ struct OfflineSigningProcessTests {
         #expect(signed.status == 0, "\(signed)")
         let signedFile = try directory.write("signed.json", signed.stdout)
 
-        let broadcast = try RatifyCLI.run(["tx", "broadcast", signedFile, "--wait", "--json", "--node", rpc])
+        let broadcast = try RatifyCLI.run(["tx", "broadcast", signedFile, "--wait", "--json", "--yes", "--node", rpc])
         #expect(broadcast.status == 0, "\(broadcast)")
         #expect(broadcast.json["hash"]?.stringValue == signed.json["hash"]?.stringValue)
         #expect(broadcast.json["height"]?.uint64Value != nil)

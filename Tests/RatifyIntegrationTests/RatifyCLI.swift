@@ -33,7 +33,33 @@ struct RatifyCLI {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
+        // Never the test runner's terminal: a command that would ask refuses instead of hanging.
+        process.standardInput = FileHandle.nullDevice
         try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                   stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// Where `runAtTerminal` gets its terminal: util-linux `script` runs a command on a fresh pseudo-terminal.
+    static let scriptPath = "/usr/bin/script"
+
+    /// `ratify ARGUMENTS...` on a pseudo-terminal (through `script`) that types `answer` and
+    /// Enter, as a person at the keyboard would. The terminal merges stdout and stderr into `stdout`.
+    static func runAtTerminal(_ arguments: [String], answer: String) throws -> Run {
+        let quoted = ([NodeProcess.binary] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: scriptPath)
+        process.arguments = ["-qec", quoted.joined(separator: " "), "/dev/null"]
+        let input = Pipe(), out = Pipe(), err = Pipe()
+        process.standardInput = input
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        input.fileHandleForWriting.write(Data((answer + "\n").utf8))
+        try input.fileHandleForWriting.close()
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
@@ -45,7 +71,12 @@ struct RatifyCLI {
         try Self.run(["keys"] + arguments + ["--keyring", keyring, "--keyring-backend", "test"])
     }
 
+    /// `ratify tx ... --yes`, as a script answers the confirmation; `txAsking` leaves it to ask.
     func tx(_ arguments: String...) throws -> Run {
+        try Self.run(["tx"] + arguments + ["--yes", "--keyring", keyring, "--keyring-backend", "test", "--node", node])
+    }
+
+    func txAsking(_ arguments: String...) throws -> Run {
         try Self.run(["tx"] + arguments + ["--keyring", keyring, "--keyring-backend", "test", "--node", node])
     }
 
@@ -66,5 +97,9 @@ struct RatifyCLI {
 
     func balance(_ account: String) throws -> UInt64? {
         try query("account", account, "--json").json["balance"]?.uint64Value
+    }
+
+    func nonce(_ account: String) throws -> UInt64? {
+        try query("account", account, "--json").json["nonce"]?.uint64Value
     }
 }

@@ -116,13 +116,20 @@ struct CLITests {
     func clientArgumentErrors() throws {
         let directory = try TemporaryDirectory()
         let keyring = directory.path + "/keyring"
-        let badRecipient = try run(["tx", "transfer", "--from", "a", "--to", "b", "--amount", "ten", "--keyring", keyring, "--node", "http://127.0.0.1:1"])
+        let badRecipient = try run(["tx", "transfer", "--from", "a", "--to", "b", "--amount", "ten", "--yes", "--keyring", keyring, "--node", "http://127.0.0.1:1"])
         #expect(badRecipient.status == 1)
         #expect(badRecipient.stderr.hasPrefix("--to: expected an address (40 hex digits), a public key (64 hex digits) or the name of a key in \(keyring), got \"b\""))
-        let noKey = try run(["tx", "unjail", "--from", "nobody", "--validator", String(repeating: "ab", count: 32), "--keyring", keyring,
+        let noKey = try run(["tx", "unjail", "--from", "nobody", "--validator", String(repeating: "ab", count: 32), "--yes", "--keyring", keyring,
                              "--node", "http://127.0.0.1:1"])
         #expect(noKey.status == 1)
         #expect(noKey.stderr == "no key named \"nobody\" in keyring \(keyring); see `ratify keys list --keyring \(keyring)` or add it with `ratify keys add nobody`\n")
+        let unsignedDryRun = try run(["tx", "unjail", "--from", "nobody", "--validator", String(repeating: "ab", count: 32), "--generate-only", "--dry-run",
+                                      "--keyring", keyring, "--node", "http://127.0.0.1:1"])
+        #expect(unsignedDryRun.status == 1)
+        #expect(unsignedDryRun.stderr == "--dry-run: a --generate-only transaction is unsigned and cannot be checked; drop one of them\n")
+        let waitingDryRun = try run(["tx", "broadcast", directory.path + "/none.json", "--dry-run", "--wait", "--node", "http://127.0.0.1:1"])
+        #expect(waitingDryRun.status == 1)
+        #expect(waitingDryRun.stderr == "--dry-run: submits nothing, so there is nothing to --wait for; drop one of them\n")
         let badHeight = try run(["query", "block", "--height", "0", "--node", "http://127.0.0.1:1"])
         #expect(badHeight.status == 1)
         #expect(badHeight.stderr == "--height: heights start at 1, got 0\n")

@@ -190,3 +190,10 @@ struct RPCClientTests {
         }
     }
 }
+
+extension TransactionSender {
+    /// Signs and submits in one step, as `ratify tx ... --yes` does.
+    func send(_ payload: TransactionPayload, from key: KeyPair, options: TransactionOptions) async throws(ClientError) -> SubmitOutcome {
+        try await submit(try await signed(payload, from: key, options: options), waitFinal: options.waitFinal)
+    }
+}

@@ -84,7 +84,8 @@ actor TestNode {
         NodeQueries(status: { await self.status() }, block: { await self.block($0) }, commit: { await self.commit($0) },
                     validators: { await self.validators($0) }, account: { await self.account($0) },
                     stakingValidators: { await self.stakingValidators() },
-                    transaction: { await self.location($0) }, submit: NodeQueries.submitting(to: mempool), waiters: waiters,
+                    transaction: { await self.location($0) }, submit: NodeQueries.submitting(to: mempool),
+                    checkTransaction: { [mempool] in await mempool.check($0) }, waiters: waiters,
                     events: events)
     }
 }

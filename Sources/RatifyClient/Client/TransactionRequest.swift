@@ -71,14 +71,15 @@ public struct TransactionRequest: Sendable, Equatable {
         return options
     }
 
-    /// Checks everything that can be checked offline, then builds, signs and submits.
-    public func send() async throws(ClientError) -> SubmitOutcome {
+    /// Checks everything that can be checked offline, then builds and signs (asking the node
+    /// for what was not given); `submit` or `dryRun` sends the result.
+    public func signed() async throws(ClientError) -> Transaction {
         let payload = try payload()
         let options = try options()
         let node = try NodeURL.parse(node)
         let key: KeyPair
         do { key = try keyring.keyPair(from) } catch { throw .keyring(error) }
-        return try await TransactionSender(client: RPCClient(node: node)).send(payload, from: key, options: options)
+        return try await TransactionSender(client: RPCClient(node: node)).signed(payload, from: key, options: options)
     }
 
     /// `--generate-only`: the unsigned transaction, with the sender's public key read from the
@@ -119,14 +120,23 @@ public struct TransactionRequest: Sendable, Equatable {
         return transaction
     }
 
-    /// `tx broadcast FILE`: submits a signed file's transaction.
-    public static func broadcast(file: String, node: String, waitFinal: Bool) async throws(ClientError) -> SubmitOutcome {
-        let node = try NodeURL.parse(node)
+    /// `tx broadcast FILE`: the signed file's transaction, for `submit` or `dryRun`.
+    public static func signed(file: String) throws(ClientError) -> Transaction {
         let read: (transaction: Transaction, signed: Bool)
         do { read = try OfflineTransaction.read(from: file) } catch { throw .file(error) }
         guard read.signed else {
             throw .file(FileFormatError(file: file, location: "", reason: "not signed; sign it first with `ratify tx sign \(file) --from KEY --chain-id ID --nonce N`"))
         }
-        return try await TransactionSender(client: RPCClient(node: node)).submit(read.transaction, waitFinal: waitFinal)
+        return read.transaction
+    }
+
+    /// Submits a signed transaction to the node at `node` (`POST /tx`, with `waitFinal` `?wait=final`).
+    public static func submit(_ transaction: Transaction, node: String, waitFinal: Bool) async throws(ClientError) -> SubmitOutcome {
+        try await TransactionSender(client: RPCClient(node: try NodeURL.parse(node))).submit(transaction, waitFinal: waitFinal)
+    }
+
+    /// Asks the node at `node` what it would do with a signed transaction, submitting nothing.
+    public static func dryRun(_ transaction: Transaction, node: String) async throws(ClientError) -> DryRunOutcome {
+        try await TransactionSender(client: RPCClient(node: try NodeURL.parse(node))).dryRun(transaction)
     }
 }

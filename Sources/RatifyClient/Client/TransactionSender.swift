@@ -10,10 +10,11 @@ public struct TransactionSender: Sendable {
         self.client = client
     }
 
-    public func send(_ payload: TransactionPayload, from key: KeyPair, options: TransactionOptions) async throws(ClientError) -> SubmitOutcome {
+    /// The transaction signed, ready for `submit` or `dryRun`.
+    public func signed(_ payload: TransactionPayload, from key: KeyPair, options: TransactionOptions) async throws(ClientError) -> Transaction {
         var transaction = try await unsigned(payload, sender: key.publicKey, options: options)
         transaction.signature = key.sign(transaction.signBytes)
-        return try await submit(transaction, waitFinal: options.waitFinal)
+        return transaction
     }
 
     /// The transaction before its signature (`--generate-only`): the node is asked only for
@@ -43,6 +44,21 @@ public struct TransactionSender: Sendable {
             nonce = next
         }
         return Transaction(chainID: chainID, sender: sender, nonce: nonce, fee: fee, payload: payload)
+    }
+
+    /// `POST /tx?dry_run=true`: what the node would do with the transaction, which it does not
+    /// admit. A refusal is `ClientError.rejected` with the node's code and message, as for `submit`.
+    public func dryRun(_ transaction: Transaction) async throws(ClientError) -> DryRunOutcome {
+        let body = Array(Hex.encode(transaction.canonicalBytes).utf8)
+        let answer = try await client.post("/tx?dry_run=true", body: body).success()
+        guard answer["hash"]?.stringValue == transaction.hash.hex else {
+            throw .badResponse(node: client.node.description,
+                               reason: "the node reports hash \(answer["hash"]?.cellText ?? "none"), this client computed \(transaction.hash.hex)")
+        }
+        guard answer["would_admit"] == .bool(true), let code = answer["tx_result"]?["code"]?.intValue else {
+            throw .badResponse(node: client.node.description, reason: "POST /tx?dry_run=true answered without would_admit or tx_result.code")
+        }
+        return DryRunOutcome(transaction: transaction, code: code, log: answer["tx_result"]?["log"]?.stringValue ?? "")
     }
 
     /// Submits a signed transaction; with `waitFinal`, a final transaction whose payload failed

@@ -188,6 +188,7 @@ public final class ValidatorNode: Service {
                 peers.broadcast(.transaction(transaction))
                 await driver.transactionAdded()
             },
+            checkTransaction: { await mempool.check($0) },
             waiters: waiters, events: driver.events)
     }
 

@@ -111,6 +111,24 @@ public final class Mempool: Sendable {
         return results.map { $0 ?? .failure(Self.unprocessed) }
     }
 
+    /// A dry run of `add`: the same checks in the same order (but for the pool's capacity),
+    /// then the ledger's verdict on the payload; nothing is admitted and nothing recorded.
+    public func check(_ bytes: [UInt8]) async -> Result<AdmissionVerdict, MempoolError> {
+        let parameters = pool.withLock { $0.ledger.parameters }
+        let transaction: Transaction, hash: Hash
+        switch Self.decode(bytes, parameters: parameters) {
+        case .failure(let error): return .failure(error)
+        case .success(let decoded): (transaction, hash) = decoded
+        }
+        if contains(hash) { return .failure(.duplicate(hash)) }
+        let isKnownGood = verifiedSignatures.withLock { $0.contains(hash) }
+        if !isKnownGood, await SignatureBatch.verify([transaction]) != [true] { return .failure(.rejected(.badSignature)) }
+        return pool.withLock { pool -> Result<AdmissionVerdict, MempoolError> in
+            if let error = pool.check(transaction, hash: hash) { return .failure(error) }
+            return .success(AdmissionVerdict(hash: hash, payloadError: pool.payloadVerdict(transaction)))
+        }
+    }
+
     /// Never returned: every path above sets a result. A value rather than a trap, because
     /// this code is reached from the network.
     private static let unprocessed = MempoolError.malformed(DecodeError(.invalid("not processed"), field: "tx", offset: 0))

@@ -77,15 +77,8 @@ struct TransactionPool: Sendable {
     /// capacity, so a bad transaction hears what is wrong with it rather than "full". A full
     /// pool makes room only by evicting transactions that pay a strictly lower fee.
     mutating func admit(_ transaction: Transaction, hash: Hash, bytesCount: Int) -> MempoolError? {
-        if contains(hash) { return .duplicate(hash) }
-        if let error = Self.checkStateless(transaction, parameters: ledger.parameters) { return error }
+        if let error = check(transaction, hash: hash) { return error }
         let senderAddress = transaction.senderAddress
-        let queue = senders[senderAddress] ?? SenderQueue()
-        let account = ledger.state.account(senderAddress)
-        if let error = Self.checkAgainst(account: account, pending: queue, transaction) { return error }
-        if queue.entries.count >= limits.perSenderCountMax {
-            return .senderFull(sender: senderAddress, countMax: limits.perSenderCountMax)
-        }
         if let error = makeRoom(bytesCount: bytesCount, fee: transaction.fee, sparing: senderAddress) { return error }
         let entry = Entry(transaction: transaction, hash: hash, bytesCount: bytesCount,
                           cost: transaction.fee + Self.spend(of: transaction.payload), sequence: sequenceNext)
@@ -97,6 +90,32 @@ struct TransactionPool: Sendable {
         senderByHash[hash] = senderAddress
         bytesTotal += bytesCount
         return nil
+    }
+
+    /// Every admission check but the pool's capacity, changing nothing: `admit` runs it first,
+    /// and a dry run (`POST /tx?dry_run=true`) runs it alone.
+    func check(_ transaction: Transaction, hash: Hash) -> MempoolError? {
+        if contains(hash) { return .duplicate(hash) }
+        if let error = Self.checkStateless(transaction, parameters: ledger.parameters) { return error }
+        let senderAddress = transaction.senderAddress
+        let queue = senders[senderAddress] ?? SenderQueue()
+        let account = ledger.state.account(senderAddress)
+        if let error = Self.checkAgainst(account: account, pending: queue, transaction) { return error }
+        if queue.entries.count >= limits.perSenderCountMax {
+            return .senderFull(sender: senderAddress, countMax: limits.perSenderCountMax)
+        }
+        return nil
+    }
+
+    /// What the ledger would say of `transaction`'s payload in a block right after the sender's
+    /// pending transactions: those are applied in nonce order to a scratch copy of the latest
+    /// ledger, so the nonce lines up and their spending and staking count. Nil: it would succeed.
+    func payloadVerdict(_ transaction: Transaction) -> TransactionError? {
+        var scratch = ledger
+        for entry in senders[transaction.senderAddress]?.entries ?? [] {
+            _ = scratch.apply(entry.transaction, signatureVerified: true)
+        }
+        return scratch.check(transaction, signatureVerified: true)
     }
 
     /// Makes room for one more transaction of `bytesCount` bytes paying `fee`, or says why not.

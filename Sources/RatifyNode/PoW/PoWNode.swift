@@ -217,6 +217,7 @@ public final class PoWNode: Service {
                 peers.broadcast(.transaction(transaction))
                 await driver.transactionAdded()
             },
+            checkTransaction: { await mempool.check($0) },
             waiters: waiters, events: driver.events)
         queries.powBlock = { height in await driver.block(height: height) }
         queries.stakingValidators = { await driver.stakingValidators() }

@@ -24,6 +24,8 @@ public struct NodeQueries: Sendable {
     public var transaction: (@Sendable (Hash) async -> TransactionLocation?)?
     /// Admits an encoded transaction (the mempool's `add`).
     public var submit: (@Sendable ([UInt8]) async -> Result<Hash, MempoolError>)?
+    /// Checks an encoded transaction as `submit` would, admitting nothing (the mempool's `check`).
+    public var checkTransaction: (@Sendable ([UInt8]) async -> Result<AdmissionVerdict, MempoolError>)?
     /// Tickets for `POST /tx?wait=final`; the driver reports final transactions to it.
     public var waiters: TransactionWaiters?
     /// Finalized blocks and transactions as they happen (`GET /events`).
@@ -36,6 +38,7 @@ public struct NodeQueries: Sendable {
                 stakingValidators: (@Sendable () async -> [StakingValidatorInfo])? = nil,
                 transaction: (@Sendable (Hash) async -> TransactionLocation?)? = nil,
                 submit: (@Sendable ([UInt8]) async -> Result<Hash, MempoolError>)? = nil,
+                checkTransaction: (@Sendable ([UInt8]) async -> Result<AdmissionVerdict, MempoolError>)? = nil,
                 waiters: TransactionWaiters? = nil, events: NodeEvents? = nil) {
         self.status = status
         self.block = block
@@ -45,6 +48,7 @@ public struct NodeQueries: Sendable {
         self.stakingValidators = stakingValidators
         self.transaction = transaction
         self.submit = submit
+        self.checkTransaction = checkTransaction
         self.waiters = waiters
         self.events = events
     }

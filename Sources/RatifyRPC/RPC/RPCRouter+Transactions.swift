@@ -2,7 +2,7 @@ import RatifyNode
 import NIOHTTP1
 import RatifyCore
 
-/// `GET /tx/HASH` and `POST /tx[?wait=final]`.
+/// `GET /tx/HASH` and `POST /tx[?wait=final|?dry_run=true]`.
 extension RPCRouter {
     func transaction(_ text: String) async -> HTTPResponse {
         guard let transaction = queries.transaction else { return Self.notWired("transaction lookup") }
@@ -16,6 +16,12 @@ extension RPCRouter {
     }
 
     func submit(_ request: HTTPRequest) async -> HTTPResponse {
+        switch request.query["dry_run"] {
+        case nil, "", "false": break
+        case "true": return await dryRun(request)
+        case let other?:
+            return .error(.badRequest, "dry_run must be \"true\", \"false\" or absent, got \(JSONWriter.quoted(String(other.prefix(40))))")
+        }
         guard let submit = queries.submit else { return Self.notWired("transaction submission (mempool)") }
         let waitFinal: Bool
         switch request.query["wait"] {
@@ -57,6 +63,30 @@ extension RPCRouter {
         let elapsed = ContinuousClock.now - started
         let latencyMillis = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
         return .json(RPCJSON.location(location, latencyMillis: latencyMillis))
+    }
+
+    /// `POST /tx?dry_run=true`: the answer a submission would get, admitting nothing; when the
+    /// mempool would admit it, `tx_result` is the ledger's verdict on its payload (code 0: it
+    /// would succeed in a block as the chain stands; else the code and log it would fail with).
+    func dryRun(_ request: HTTPRequest) async -> HTTPResponse {
+        guard let check = queries.checkTransaction else { return Self.notWired("transaction dry run (mempool)") }
+        if let wait = request.query["wait"], !wait.isEmpty {
+            return .error(.badRequest, "dry_run=true submits nothing, so it cannot wait; drop wait=\(JSONWriter.quoted(String(wait.prefix(40))))")
+        }
+        let bytes: [UInt8]
+        switch TransactionBody.decode(request.body, contentType: request.headers.first(name: "content-type")) {
+        case .success(let decoded): bytes = decoded
+        case .failure(let error): return .error(.badRequest, error.description)
+        }
+        switch await check(bytes) {
+        case .failure(let error):
+            return Self.rejection(error)
+        case .success(let verdict):
+            let result: [JSONValue.Member] = [.init("code", .number(String(verdict.payloadError?.code ?? 0))),
+                                              .init("log", .string(verdict.payloadError?.description ?? ""))]
+            return .json(.object([.init("hash", RPCJSON.hex(verdict.hash)), .init("code", .number("0")),
+                                  .init("would_admit", .bool(true)), .init("tx_result", .object(result))]))
+        }
     }
 
     /// 400 for an invalid transaction, 409 for one already pending, 413 for one too large,
