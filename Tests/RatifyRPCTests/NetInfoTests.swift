@@ -1,3 +1,4 @@
+import RatifyClient
 import RatifyCore
 import RatifyTestSupport
 import Testing
@@ -30,6 +31,23 @@ struct NetInfoTests {
             #expect(text(response, "peers.1.persistent") == "true")
             #expect(field(response, "peers.2") == nil)
             #expect(try await client.post("/net_info", "").status == 405)
+        }
+    }
+
+    @Test("ratify query net-info's table has a row per peer under the JSON's field names")
+    func clientTable() async throws {
+        let node = try TestNode()
+        try await withRPC(node.queries) { raw in
+            let answer = try await ClientQueries(client: RPCClientTests.client(raw)).netInfo()
+            let lines = answer.text.split(separator: "\n").map(String.init)
+            #expect(lines.first == "listening on tcp://127.0.0.1:26656, udp://127.0.0.1:26656: 2 peer(s)")
+            #expect(lines.count == 4, "listeners, headers and two rows: \(answer.text)")
+            #expect(lines.dropFirst().first?.hasPrefix("NODE_ID  ") == true)
+            let bob = try #require(lines.last)
+            for cell in [ChainFixture.bob.publicKey.address.hex, "outbound", "[::1]:26656", "90000", "123456", "654321", "96", "yes"] {
+                #expect(bob.contains(cell), "\(cell) in \(bob)")
+            }
+            #expect(answer.json["n_peers"]?.uint64Value == 2)
         }
     }
 }
