@@ -5,7 +5,7 @@ struct QueryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "query",
         abstract: "Query a node: tables by default, --json for scripts.",
-        subcommands: [QueryStatusCommand.self, QueryAccountCommand.self, QueryUnbondingCommand.self, QueryValidatorsCommand.self,
+        subcommands: [QueryStatusCommand.self, QueryNetInfoCommand.self, QueryAccountCommand.self, QueryUnbondingCommand.self, QueryValidatorsCommand.self,
                       QueryValidatorCommand.self, QueryBlockCommand.self, QueryTxCommand.self]
     )
 }

@@ -241,7 +241,7 @@ struct RPCTests {
     @Test("a node with nothing wired answers 503 naming what is missing")
     func notWired() async throws {
         try await withRPC(NodeQueries()) { client in
-            for path in ["/status", "/block?height=1", "/commit?height=1", "/validators?height=1",
+            for path in ["/status", "/net_info", "/block?height=1", "/commit?height=1", "/validators?height=1",
                          "/account/\(ChainFixture.alice.publicKey.address.hex)", "/tx/\(Hash.sha256([]).hex)"] {
                 let response = try await client.get(path)
                 #expect(response.status == 503, "\(path)")

@@ -1,5 +1,6 @@
 import RatifyCore
 import RatifyLedger
+import RatifyNet
 import RatifyNode
 import RatifyTestSupport
 @testable import RatifyRPC
@@ -86,6 +87,14 @@ actor TestNode {
                     stakingValidators: { await self.stakingValidators() },
                     transaction: { await self.location($0) }, submit: NodeQueries.submitting(to: mempool),
                     checkTransaction: { [mempool] in await mempool.check($0) }, waiters: waiters,
-                    events: events)
+                    events: events, netInfo: { Self.netInfo })
     }
+
+    /// What `/net_info` answers: one inbound and one persistent outbound peer, fixed.
+    static let netInfo = NetInfo(listeners: ["tcp://127.0.0.1:26656", "udp://127.0.0.1:26656"], peers: [
+        PeerInfo(nodeID: ChainFixture.alice.publicKey.address, outbound: false, remoteAddress: "127.0.0.1:50312",
+                 connectedForMillis: 1_500, bytesSent: 2_048, bytesReceived: 4_096, queuedBytes: 0, persistent: false),
+        PeerInfo(nodeID: ChainFixture.bob.publicKey.address, outbound: true, remoteAddress: "[::1]:26656",
+                 connectedForMillis: 90_000, bytesSent: 123_456, bytesReceived: 654_321, queuedBytes: 96, persistent: true),
+    ])
 }

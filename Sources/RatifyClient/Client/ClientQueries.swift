@@ -26,6 +26,18 @@ public struct ClientQueries: Sendable {
         return QueryAnswer(json: json, text: text)
     }
 
+    /// `/net_info`: one row per peer, columns named as the JSON's fields.
+    public func netInfo() async throws(ClientError) -> QueryAnswer {
+        let json = try await client.get("/net_info").success()
+        let peers = json["peers"]?.arrayValue ?? []
+        let columns = ["node_id", "direction", "remote_addr", "connected_for_ms", "bytes_sent", "bytes_received", "queued_bytes",
+                       "persistent"]
+        let rows = peers.map { peer in columns.map { peer[$0]?.cellText ?? "-" } }
+        let listeners = (json["listeners"]?.arrayValue ?? []).map(\.cellText)
+        let header = "listening on \(listeners.isEmpty ? "-" : listeners.joined(separator: ", ")): \(peers.count) peer(s)"
+        return QueryAnswer(json: json, text: header + "\n" + TextTable.render(headers: columns, rows: rows))
+    }
+
     public func account(_ address: Address) async throws(ClientError) -> QueryAnswer {
         let json = try await client.get("/account/\(address.hex)").success()
         var text = TextTable.keyValue([

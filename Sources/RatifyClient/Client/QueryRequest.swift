@@ -5,6 +5,7 @@ import RatifyCore
 public struct QueryRequest: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
         case status
+        case netInfo
         /// An address or a key name.
         case account(String)
         case unbonding(String)
@@ -33,6 +34,8 @@ public struct QueryRequest: Sendable, Equatable {
         switch kind {
         case .status:
             return try await queries.status()
+        case .netInfo:
+            return try await queries.netInfo()
         case .account(let text):
             return try await queries.account(try ClientArguments.address(text, option: "ADDRESS", keyring: keyring))
         case .unbonding(let text):

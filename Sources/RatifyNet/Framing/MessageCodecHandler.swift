@@ -14,10 +14,13 @@ final class MessageCodecHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var failed = false
 
     let metrics: NetMetrics
+    /// The session's own byte counters, nil before a session exists (fuzzing the codec alone).
+    let session: PeerSession?
 
-    init(chainID: String, metrics: NetMetrics) {
+    init(chainID: String, metrics: NetMetrics, session: PeerSession? = nil) {
         self.chainID = chainID
         self.metrics = metrics
+        self.session = session
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -33,7 +36,9 @@ final class MessageCodecHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch result {
         case .success(let received):
             metrics.tcpMessagesReceived.increment()
-            metrics.tcpBytesReceived.increment(by: received.bytes + NetLimits.tagBytes + FrameDecoder.headerBytes)
+            let frameBytes = received.bytes + NetLimits.tagBytes + FrameDecoder.headerBytes
+            metrics.tcpBytesReceived.increment(by: frameBytes)
+            session?.bytesReceived.wrappingAdd(frameBytes, ordering: .relaxed)
             switch received.message {
             case .hello, .auth:
                 fail(context, .unexpectedMessage(received.message.kind.label))
@@ -57,7 +62,9 @@ final class MessageCodecHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let bytes = unwrapOutboundIn(data).readableBytes
         metrics.tcpMessagesSent.increment()
-        metrics.tcpBytesSent.increment(by: bytes + NetLimits.tagBytes + FrameDecoder.headerBytes)
+        let frameBytes = bytes + NetLimits.tagBytes + FrameDecoder.headerBytes
+        metrics.tcpBytesSent.increment(by: frameBytes)
+        session?.bytesSent.wrappingAdd(frameBytes, ordering: .relaxed)
         context.write(data, promise: promise)
     }
 }

@@ -483,7 +483,7 @@ public final class PeerManager: Sendable {
             do {
                 try channel.pipeline.syncOperations.addHandlers([
                     FrameCipherHandler(sender: sender, receiver: receiver),
-                    MessageCodecHandler(chainID: config.chainID, metrics: metrics),
+                    MessageCodecHandler(chainID: config.chainID, metrics: metrics, session: session),
                     PeerSessionHandler(session: session, manager: self),
                 ])
             } catch {

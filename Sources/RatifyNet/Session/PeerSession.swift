@@ -50,6 +50,12 @@ final class PeerSession: Sendable {
     /// When the last message arrived over TCP (`NIODeadline` nanoseconds); see
     /// `NetConfig.peerSilenceTimeoutMillis`.
     let lastReceivedNanos: Atomic<UInt64>
+    /// When the session was established (`NIODeadline` nanoseconds), for its age in `PeerInfo`.
+    let startedNanos: UInt64
+    /// Bytes written to and read from this peer, counted where `NetMetrics` counts the totals:
+    /// TCP frames with their header and tag, and authenticated UDP datagrams.
+    let bytesSent = Atomic<Int>(0)
+    let bytesReceived = Atomic<Int>(0)
     /// Block requests this peer may make (`NetConfig.blockRequestsPerSecond` and burst).
     /// Requests beyond this are ignored rather than queued: each answer can be a whole block.
     let blockRequests: Mutex<TokenBucket>
@@ -79,6 +85,7 @@ final class PeerSession: Sendable {
         self.limits = limits
         self.budget = budget
         self.lastReceivedNanos = Atomic(now)
+        self.startedNanos = now
         if peerUDPPort != 0, var address = channel.remoteAddress {
             address.port = Int(peerUDPPort)
             udpRemoteAddress = address

@@ -52,6 +52,7 @@ extension PeerManager {
         }
         metrics.udpMessagesSent.increment()
         metrics.udpBytesSent.increment(by: total)
+        session.bytesSent.wrappingAdd(total, ordering: .relaxed)
         channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: buffer), promise: nil)
     }
 
@@ -105,6 +106,8 @@ extension PeerManager {
             return true
         }
         guard first else { return rejectDatagram("replay") }
+        // Counted for the session only once authenticated: a forged source proves nothing.
+        session.bytesReceived.wrappingAdd(datagram.readableBytes, ordering: .relaxed)
         let message: NetMessage
         do {
             message = try NetMessage.decode(plaintext, chainID: config.chainID)

@@ -189,7 +189,7 @@ public final class ValidatorNode: Service {
                 await driver.transactionAdded()
             },
             checkTransaction: { await mempool.check($0) },
-            waiters: waiters, events: driver.events)
+            waiters: waiters, events: driver.events, netInfo: NetInfo.of(peers))
     }
 
     /// Runs until a graceful shutdown (SIGINT/SIGTERM through the service group) or a fatal

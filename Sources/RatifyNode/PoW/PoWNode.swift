@@ -221,6 +221,7 @@ public final class PoWNode: Service {
             waiters: waiters, events: driver.events)
         queries.powBlock = { height in await driver.block(height: height) }
         queries.stakingValidators = { await driver.stakingValidators() }
+        queries.netInfo = NetInfo.of(peers)
         return queries
     }
 

@@ -30,6 +30,8 @@ public struct NodeQueries: Sendable {
     public var waiters: TransactionWaiters?
     /// Finalized blocks and transactions as they happen (`GET /events`).
     public var events: NodeEvents?
+    /// The p2p listeners and connected peers (`GET /net_info`).
+    public var netInfo: (@Sendable () async -> NetInfo)?
 
     public init(status: (@Sendable () async -> NodeStatus)? = nil, block: (@Sendable (Height) async -> Block?)? = nil,
                 commit: (@Sendable (Height) async -> Commit?)? = nil,
@@ -39,7 +41,8 @@ public struct NodeQueries: Sendable {
                 transaction: (@Sendable (Hash) async -> TransactionLocation?)? = nil,
                 submit: (@Sendable ([UInt8]) async -> Result<Hash, MempoolError>)? = nil,
                 checkTransaction: (@Sendable ([UInt8]) async -> Result<AdmissionVerdict, MempoolError>)? = nil,
-                waiters: TransactionWaiters? = nil, events: NodeEvents? = nil) {
+                waiters: TransactionWaiters? = nil, events: NodeEvents? = nil,
+                netInfo: (@Sendable () async -> NetInfo)? = nil) {
         self.status = status
         self.block = block
         self.commit = commit
@@ -51,6 +54,7 @@ public struct NodeQueries: Sendable {
         self.checkTransaction = checkTransaction
         self.waiters = waiters
         self.events = events
+        self.netInfo = netInfo
     }
 
     /// `submit` backed by a mempool; an admitted transaction is handed to `admitted` (a node

@@ -18,13 +18,14 @@ public struct RPCRouter: Sendable {
 
     /// The paths and the one method each accepts, for 404 versus 405.
     enum Route {
-        case health, status, events, block, commit, validators, validator(String), account(String), transaction(String), submit
+        case health, status, netInfo, events, block, commit, validators, validator(String), account(String), transaction(String), submit
 
         init?(path: String) {
             let trimmed = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
             switch trimmed {
             case "/health": self = .health
             case "/status": self = .status
+            case "/net_info": self = .netInfo
             case "/events": self = .events
             case "/block": self = .block
             case "/commit": self = .commit
@@ -60,6 +61,7 @@ public struct RPCRouter: Sendable {
         switch route {
         case .health: return .json(.object([]))
         case .status: return await status()
+        case .netInfo: return await netInfo()
         case .events: return events(request)
         case .block: return await block(request)
         case .commit: return await commit(request)
