@@ -107,6 +107,8 @@ public actor NodeDriver {
     /// requested from it.
     var syncPeer: NodeID?
     var requestedThrough: Height = 0
+    /// The highest height a peer has sent a commit for: a peer has finalized it.
+    var peerCommitHeightMax: Height = 0
     /// Set while block sync's store transaction runs off the actor (`storeSynced`).
     var syncStoreInFlight = false
     var evidencePool = EvidencePool()
@@ -776,6 +778,7 @@ public actor NodeDriver {
                 quotaExceeded(by: inbound.peer, what: "commits")
             }
             syncPeer = inbound.peer
+            peerCommitHeightMax = max(peerCommitHeightMax, commit.height)
             catchUpLater()
         case .transaction(let transaction):
             do {
@@ -943,6 +946,15 @@ public actor NodeDriver {
         handOverPending()
         announce()
         requestAhead()
+    }
+
+    /// `/status`'s `catching_up`: peers have finalized heights this node has not.
+    var catchingUp: Bool { Self.isCatchingUp(latestHeight: chain.lastBlockHeight, peerCommitHeightMax: peerCommitHeightMax) }
+
+    /// Behind when a peer has sent a commit two or more heights past this node's latest; one
+    /// height is the ordinary gap between a peer's decision and this node's own.
+    static func isCatchingUp(latestHeight: Height, peerCommitHeightMax: Height) -> Bool {
+        peerCommitHeightMax > latestHeight && peerCommitHeightMax - latestHeight >= 2
     }
 
     /// Block sync: having caught up one height, this node is behind; keep the next
