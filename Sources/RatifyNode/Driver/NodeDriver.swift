@@ -122,6 +122,9 @@ public actor NodeDriver {
     static let walBufferMax = 1_024
     /// A commit-wait timeout held back because the mempool is empty (no empty blocks).
     var parkedCommitTimeout: TimeoutEvent?
+    /// The latest height and round whose timeout of each kind was logged: one line per round
+    /// and kind, however often a stuck round's timers fire (NodeDriver+RoundLog.swift).
+    var timeoutsLogged: [TimeoutEvent.Kind: (height: Height, round: Round)] = [:]
     var lastDecisionMillis: Double
     /// The current height's steps on this node, for the breakdown in its finalized line.
     var timeline: HeightTimeline
@@ -249,6 +252,7 @@ public actor NodeDriver {
     /// Inputs produced by effects (signed votes, built blocks, applied heights) go to the back
     /// of the queue, so effects run in the order the core returned them.
     func run(_ inputs: [ConsensusInput]) {
+        let before = (height: consensus.height, round: consensus.round)
         var queue = inputs
         var index = 0
         while index < queue.count, stopReason == nil {
@@ -258,6 +262,7 @@ public actor NodeDriver {
                 queue += perform(effect)
             }
         }
+        if consensus.height == before.height, consensus.round > before.round { logRoundChange(from: before.round) }
     }
 
     /// Logs an input for the WAL (buffered: see the order at the top), then runs it.
@@ -478,6 +483,8 @@ public actor NodeDriver {
         if event.kind == .commit {
             parkedCommitTimeout = nil
             timeline = HeightTimeline(startedMillis: nowMillis())
+        } else {
+            logTimeout(event)
         }
         deliver(.timeout(event), record: .timeout(event))
         afterProgress()
