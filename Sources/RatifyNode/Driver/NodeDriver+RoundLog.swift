@@ -14,6 +14,8 @@ extension NodeDriver {
     /// A propose timeout names the round's proposer; a prevote or precommit timeout the
     /// validators whose vote of that type is not counted.
     func logTimeout(_ event: TimeoutEvent) {
+        // Votes and proposers are the core's for its own height only.
+        guard event.height == consensus.height else { return }
         if let logged = timeoutsLogged[event.kind], (logged.height, logged.round) >= (event.height, event.round) { return }
         timeoutsLogged[event.kind] = (event.height, event.round)
         var metadata: Logger.Metadata = ["height": "\(event.height)", "round": "\(event.round)", "step": "\(event.kind)"]
