@@ -303,6 +303,14 @@ public struct Consensus: Sendable {
         effects.append(.scheduleTimeout(event, afterMillis: parameters.resendIntervalMillis))
     }
 
+    /// The validators whose `type` vote for `round` of the current height this core has not
+    /// counted, in the set's order: what a stalled round waits for (all of them for a round
+    /// not seen).
+    public func missingVoters(round: Round, type: VoteType) -> [Address] {
+        guard let votes = rounds.record(round)?.tally(type).votes else { return addresses }
+        return addresses.indices.filter { !votes.indices.contains($0) || votes[$0] == nil }.map { addresses[$0] }
+    }
+
     /// The signed votes of this validator that the core holds for the current round and the
     /// one before, prevotes first: what peers still in either round may lack. Empty for an
     /// observer.

@@ -7,7 +7,7 @@ extension NodeConfig {
     static let fileBytesMax = 1024 * 1024
     static let rootKeys = ["moniker", "log_level", "log", "p2p", "rpc", "instrumentation", "mempool", "pow"]
     static let rpcKeys = ["listen_address", "max_open_connections", "max_body_bytes", "max_header_bytes", "read_timeout_ms",
-                          "timeout_broadcast_tx_commit_ms"]
+                          "timeout_broadcast_tx_commit_ms", "health_max_block_age_ms"]
     static let p2pKeys = ["listen_address", "persistent_peers", "udp_listen_address", "max_inbound_peers", "max_peers",
                           "unconditional_peer_ids", "private_peer_ids", "allowed_peer_ids", "allowlist_only",
                           "max_pending_handshakes", "max_pending_handshakes_per_ip", "max_inbound_peers_per_ip",
@@ -73,6 +73,7 @@ extension NodeConfig {
             if let value = try section.uint64("max_header_bytes") { rpc.maxHeaderBytes = value }
             if let value = try section.uint64("read_timeout_ms") { rpc.readTimeoutMillis = value }
             if let value = try section.uint64("timeout_broadcast_tx_commit_ms") { rpc.timeoutBroadcastTxCommitMillis = value }
+            if let value = try section.uint64("health_max_block_age_ms") { rpc.healthMaxBlockAgeMillis = value }
         }
         if let section = try root.section("instrumentation", keys: ["prometheus_listen_address"]) {
             if let value = try section.address("prometheus_listen_address", { HostPort.parse($0) }) {
@@ -155,6 +156,8 @@ extension NodeConfig {
         read_timeout_ms = \(rpc.readTimeoutMillis)
         # POST /tx?wait=final answers 504 after this many milliseconds.
         timeout_broadcast_tx_commit_ms = \(rpc.timeoutBroadcastTxCommitMillis)
+        # GET /health answers 503 when the latest block is older than this many milliseconds.
+        health_max_block_age_ms = \(rpc.healthMaxBlockAgeMillis)
 
         [instrumentation]
         # Prometheus metrics endpoint (HOST:PORT).

@@ -48,7 +48,8 @@ public struct NodeConfig: Hashable, Sendable {
         try p2p.validate(fail)
         for (key, value) in [("max_open_connections", rpc.maxOpenConnections), ("max_body_bytes", rpc.maxBodyBytes),
                              ("max_header_bytes", rpc.maxHeaderBytes), ("read_timeout_ms", rpc.readTimeoutMillis),
-                             ("timeout_broadcast_tx_commit_ms", rpc.timeoutBroadcastTxCommitMillis)] where value < 1 {
+                             ("timeout_broadcast_tx_commit_ms", rpc.timeoutBroadcastTxCommitMillis),
+                             ("health_max_block_age_ms", rpc.healthMaxBlockAgeMillis)] where value < 1 {
             throw fail("rpc.\(key)", "expected at least 1, got 0")
         }
         if pow.miningThreads > PoWConfig.miningThreadsMax {

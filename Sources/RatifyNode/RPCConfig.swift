@@ -15,6 +15,9 @@ public struct RPCConfig: Hashable, Sendable {
     public var readTimeoutMillis: UInt64 = 10_000
     /// How long `POST /tx?wait=final` waits before answering 504.
     public var timeoutBroadcastTxCommitMillis: UInt64 = 10_000
+    /// `GET /health` answers 503 when the latest block is older than this. Generous: the
+    /// heartbeat makes blocks on an idle chain, so only a stalled or lagging node gets there.
+    public var healthMaxBlockAgeMillis: UInt64 = 60_000
 
     public init() {}
 

@@ -35,7 +35,7 @@ struct StartCommand: AsyncParsableCommand {
         let format = config?.logFormat ?? .text
         LoggingSystem.bootstrap { label in
             var handler: any LogHandler = switch format {
-            case .text: StreamLogHandler.standardError(label: label)
+            case .text: TextLogHandler(label: label)
             case .json: JSONLogHandler(label: label)
             }
             handler.logLevel = level

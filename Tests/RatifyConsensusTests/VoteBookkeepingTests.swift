@@ -25,6 +25,21 @@ struct VoteBookkeepingTests {
         #expect(core.handle(f.vote(.precommit, round: 0, f.block(2).id, by: others[1])).isEmpty)
     }
 
+    @Test("missing voters are the validators whose vote of that type and round is not counted; all for a round not seen")
+    func missingVoters() throws {
+        let f = try Fixture()
+        let me = f.nonProposerIndex
+        var core = f.core(me: me)
+        _ = core.handle(.start)
+        let others = f.others(than: me)
+        _ = core.handle(f.vote(.prevote, round: 0, nil, by: others[0]))
+        _ = core.handle(f.vote(.prevote, round: 0, nil, by: others[1]))
+        let everyone = (0..<f.count).map(f.address)
+        #expect(core.missingVoters(round: 0, type: .prevote) == everyone.filter { $0 != f.address(others[0]) && $0 != f.address(others[1]) })
+        #expect(core.missingVoters(round: 0, type: .precommit) == everyone, "prevotes do not count as precommits")
+        #expect(core.missingVoters(round: 7, type: .prevote) == everyone)
+    }
+
     @Test("an equivocator counts for each value it signed, as Algorithm 1 counts messages")
     func equivocatorCountsPerValue() throws {
         let f = try Fixture()

@@ -28,6 +28,24 @@ struct LogFormatTests {
         }
     }
 
+    @Test("the text handler writes swift-log's line with a millisecond UTC time, and metadata sorted")
+    func textLines() throws {
+        let line = TextLogHandler.line(timeMillis: 1_767_225_602_345.9, level: .info, label: "ratify", source: "RatifyNode",
+                                       message: "timeout", metadata: ["round": "3", "height": "12", "step": "prevote"])
+        #expect(line == "2026-01-01T00:00:02.345Z info ratify: height=12 round=3 step=prevote [RatifyNode] timeout\n")
+        #expect(TextLogHandler.line(timeMillis: 0, level: .warning, label: "ratify", source: "S", message: "m", metadata: [:])
+            == "1970-01-01T00:00:00.000Z warning ratify: [S] m\n")
+        let lines = Mutex<[String]>([])
+        var handler = TextLogHandler(label: "ratify") { line in lines.withLock { $0.append(line) } }
+        handler.logLevel = .info
+        let logger = Logger(label: "ratify", factory: { _ in handler })
+        logger.debug("hidden")
+        logger.info("finalized", metadata: ["hash": "54644d39e13b", "height": "12", "latency_ms": "3.2", "round": "0", "txs": "3"])
+        let written = try #require(lines.withLock { $0 }.first)
+        #expect(lines.withLock { $0.count } == 1)
+        #expect(written.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z info ratify: .*\n/) != nil, "\(written)")
+    }
+
     @Test("the JSON handler writes one object per line with the text format's fields and the metadata as strings")
     func jsonLines() throws {
         let lines = Mutex<[String]>([])

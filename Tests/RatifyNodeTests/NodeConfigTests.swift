@@ -35,6 +35,20 @@ struct NodeConfigTests {
         #expect(NodeConfig().p2p.listenAddress.description == "0.0.0.0:26656")
     }
 
+    @Test("[rpc] health_max_block_age_ms defaults to a minute, parses, round-trips, and names itself when bad")
+    func healthMaxBlockAge() throws {
+        #expect(NodeConfig().rpc.healthMaxBlockAgeMillis == 60_000)
+        var config = NodeConfig()
+        config.rpc.healthMaxBlockAgeMillis = 2_500
+        #expect(config.tomlText.contains("health_max_block_age_ms = 2500"))
+        #expect(try NodeConfig(toml: config.tomlText).rpc.healthMaxBlockAgeMillis == 2_500)
+        #expect(error("[rpc]\nhealth_max_block_age_ms = 0") == "config.toml: rpc.health_max_block_age_ms: expected at least 1, got 0")
+        #expect(error("[rpc]\nhealth_max_block_age_ms = \"1m\"")
+            == "config.toml: rpc.health_max_block_age_ms: expected a non-negative integer, got \"1m\"")
+        #expect(error("[rpc]\nhealth_max_block_age_ms = -5")
+            == "config.toml: rpc.health_max_block_age_ms: expected a non-negative integer, got -5")
+    }
+
     @Test("a bad peer address names the key and the entry")
     func badPeer() {
         let id = String(repeating: "ab", count: 20)

@@ -15,6 +15,8 @@ actor TestNode {
     let events: NodeEvents
     private var index: [Hash: TransactionLocation] = [:]
     private var validatorSets: [Height: ValidatorSet] = [:]
+    /// What `/health` judges, set by the test: a fresh block, no peers and none needed.
+    private var health = (blockAgeMillis: UInt64(0), peerCount: 0, peersRequired: false, catchingUp: false)
 
     /// A node whose ledger asks at least `feeMin` of every transaction.
     init(feeMin: UInt64 = ChainFixture.parameters.feeMin,
@@ -52,14 +54,21 @@ actor TestNode {
 
     var latestHeight: Height { chain.state.lastBlockHeight }
 
+    func setHealth(blockAgeMillis: UInt64, peerCount: Int, peersRequired: Bool, catchingUp: Bool = false) {
+        health = (blockAgeMillis, peerCount, peersRequired, catchingUp)
+    }
+
     func status() -> NodeStatus {
         let key = ChainFixture.validatorKeys[0].publicKey
         var status = NodeStatus(nodeID: ChainFixture.validatorKeys[0].publicKey.address, moniker: "test-node",
                                 chainID: ChainFixture.chainID, latestHeight: chain.state.lastBlockHeight,
                                 latestBlockHash: chain.blocks.last?.id.hash, latestAppHash: chain.state.appHash,
-                                latestBlockTimeMillis: chain.state.lastBlockTimeMillis, catchingUp: false,
+                                latestBlockTimeMillis: chain.state.lastBlockTimeMillis, catchingUp: health.catchingUp,
                                 validatorPublicKey: key, votingPower: chain.state.validators.validator(at: key.address)?.votingPower ?? 0)
         status.feeMin = mempool.feeMin
+        status.latestBlockAgeMillis = health.blockAgeMillis
+        status.peerCount = health.peerCount
+        status.peersRequired = health.peersRequired
         return status
     }
 

@@ -107,6 +107,8 @@ public actor NodeDriver {
     /// requested from it.
     var syncPeer: NodeID?
     var requestedThrough: Height = 0
+    /// The highest height a peer has sent a commit for: a peer has finalized it.
+    var peerCommitHeightMax: Height = 0
     /// Set while block sync's store transaction runs off the actor (`storeSynced`).
     var syncStoreInFlight = false
     var evidencePool = EvidencePool()
@@ -120,6 +122,9 @@ public actor NodeDriver {
     static let walBufferMax = 1_024
     /// A commit-wait timeout held back because the mempool is empty (no empty blocks).
     var parkedCommitTimeout: TimeoutEvent?
+    /// The latest height and round whose timeout of each kind was logged: one line per round
+    /// and kind, however often a stuck round's timers fire (NodeDriver+RoundLog.swift).
+    var timeoutsLogged: [TimeoutEvent.Kind: (height: Height, round: Round)] = [:]
     var lastDecisionMillis: Double
     /// The current height's steps on this node, for the breakdown in its finalized line.
     var timeline: HeightTimeline
@@ -247,6 +252,7 @@ public actor NodeDriver {
     /// Inputs produced by effects (signed votes, built blocks, applied heights) go to the back
     /// of the queue, so effects run in the order the core returned them.
     func run(_ inputs: [ConsensusInput]) {
+        let before = (height: consensus.height, round: consensus.round)
         var queue = inputs
         var index = 0
         while index < queue.count, stopReason == nil {
@@ -256,6 +262,7 @@ public actor NodeDriver {
                 queue += perform(effect)
             }
         }
+        if consensus.height == before.height, consensus.round > before.round { logRoundChange(from: before.round) }
     }
 
     /// Logs an input for the WAL (buffered: see the order at the top), then runs it.
@@ -476,6 +483,8 @@ public actor NodeDriver {
         if event.kind == .commit {
             parkedCommitTimeout = nil
             timeline = HeightTimeline(startedMillis: nowMillis())
+        } else {
+            logTimeout(event)
         }
         deliver(.timeout(event), record: .timeout(event))
         afterProgress()
@@ -776,6 +785,7 @@ public actor NodeDriver {
                 quotaExceeded(by: inbound.peer, what: "commits")
             }
             syncPeer = inbound.peer
+            peerCommitHeightMax = max(peerCommitHeightMax, commit.height)
             catchUpLater()
         case .transaction(let transaction):
             do {
@@ -943,6 +953,15 @@ public actor NodeDriver {
         handOverPending()
         announce()
         requestAhead()
+    }
+
+    /// `/status`'s `catching_up`: peers have finalized heights this node has not.
+    var catchingUp: Bool { Self.isCatchingUp(latestHeight: chain.lastBlockHeight, peerCommitHeightMax: peerCommitHeightMax) }
+
+    /// Behind when a peer has sent a commit two or more heights past this node's latest; one
+    /// height is the ordinary gap between a peer's decision and this node's own.
+    static func isCatchingUp(latestHeight: Height, peerCommitHeightMax: Height) -> Bool {
+        peerCommitHeightMax > latestHeight && peerCommitHeightMax - latestHeight >= 2
     }
 
     /// Block sync: having caught up one height, this node is behind; keep the next

@@ -174,8 +174,14 @@ public final class ValidatorNode: Service {
                 var status = NodeStatus(nodeID: nodeID, moniker: moniker, chainID: chain.chainID, latestHeight: chain.lastBlockHeight,
                                         latestBlockHash: chain.lastBlockHeight > 0 ? chain.lastBlockID.hash : nil,
                                         latestAppHash: chain.appHash, latestBlockTimeMillis: chain.lastBlockTimeMillis,
-                                        catchingUp: false, validatorPublicKey: validatorKey.publicKey, votingPower: power)
+                                        catchingUp: await driver.catchingUp, validatorPublicKey: validatorKey.publicKey,
+                                        votingPower: power)
                 status.feeMin = mempool.feeMin
+                let nowMillis = UInt64(max(await driver.nowMillis(), 0))
+                status.latestBlockAgeMillis = nowMillis > chain.lastBlockTimeMillis ? nowMillis - chain.lastBlockTimeMillis : 0
+                status.peerCount = peers.connectedPeers.count
+                // Only a sole validator running alone makes blocks without peers.
+                status.peersRequired = !(chain.validators.count == 1 && power > 0)
                 return status
             },
             block: { try? store.blocks.block(height: $0) },

@@ -202,6 +202,9 @@ public final class PoWNode: Service {
                                         latestAppHash: tip.appHash, latestBlockTimeMillis: UInt64(tip.timeSeconds) * 1_000,
                                         catchingUp: false, validatorPublicKey: minerKey.publicKey, votingPower: 0)
                 status.feeMin = mempool.feeMin
+                let nowMillis = UInt64(max(PoWDriver.nowMillis(), 0))
+                status.latestBlockAgeMillis = nowMillis > status.latestBlockTimeMillis ? nowMillis - status.latestBlockTimeMillis : 0
+                status.peerCount = peers.connectedPeers.count
                 status.pow = PoWStatus(tipHash: tip.hash.displayHex, chainWorkHex: tip.chainWork.hex, bitsHex: tip.bits.hex,
                                        finalHeight: tip.finalHeight, confirmations: driver.settings.confirmations,
                                        miningThreads: miningThreads)

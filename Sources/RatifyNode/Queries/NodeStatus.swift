@@ -19,6 +19,14 @@ public struct NodeStatus: Sendable, Equatable {
     /// The chain's minimum transaction fee (genesis `staking.min_fee`), which `ratify tx` pays
     /// by default; nil when the node does not say.
     public var feeMin: UInt64?
+    /// How long ago the latest block was made (the node's clock minus the block's time; the
+    /// genesis time before the first block). `/health` fails past `[rpc] health_max_block_age_ms`.
+    public var latestBlockAgeMillis: UInt64 = 0
+    /// Peers connected now.
+    public var peerCount = 0
+    /// Whether the node cannot make progress alone (its genesis has more than one validator):
+    /// `/health` then fails with no peers.
+    public var peersRequired = false
 
     public init(nodeID: Address, moniker: String, chainID: String, latestHeight: Height, latestBlockHash: Hash?,
                 latestAppHash: Hash, latestBlockTimeMillis: UInt64, catchingUp: Bool, validatorPublicKey: PublicKey?,

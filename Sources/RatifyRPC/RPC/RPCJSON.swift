@@ -56,6 +56,14 @@ enum RPCJSON {
         } ?? []))
     }
 
+    /// `GET /health`'s members (an `error` follows them when unhealthy).
+    static func health(_ status: NodeStatus) -> [Member] {
+        [Member("latest_block_height", number(status.latestHeight)),
+         Member("latest_block_age_ms", number(status.latestBlockAgeMillis)),
+         Member("peers", number(status.peerCount)),
+         Member("catching_up", .bool(status.catchingUp))]
+    }
+
     static func header(_ header: Header) -> JSONValue {
         .object([
             Member("version", number(header.version)),

@@ -9,11 +9,15 @@ public struct RPCRouter: Sendable {
     /// How long `POST /tx?wait=final` waits before answering 504.
     public var finalTimeout: Duration
     public var eventStream: EventStreamSettings
+    /// `GET /health` answers 503 when the latest block is older than this.
+    public var healthMaxBlockAgeMillis: UInt64
 
-    public init(queries: NodeQueries, finalTimeout: Duration = .seconds(10), eventStream: EventStreamSettings = EventStreamSettings()) {
+    public init(queries: NodeQueries, finalTimeout: Duration = .seconds(10), eventStream: EventStreamSettings = EventStreamSettings(),
+                healthMaxBlockAgeMillis: UInt64 = 60_000) {
         self.queries = queries
         self.finalTimeout = finalTimeout
         self.eventStream = eventStream
+        self.healthMaxBlockAgeMillis = healthMaxBlockAgeMillis
     }
 
     /// The paths and the one method each accepts, for 404 versus 405.
@@ -59,7 +63,7 @@ public struct RPCRouter: Sendable {
                                       extra: []).adding(header: ("Allow", route.method.rawValue))
         }
         switch route {
-        case .health: return .json(.object([]))
+        case .health: return await health()
         case .status: return await status()
         case .netInfo: return await netInfo()
         case .events: return events(request)
@@ -75,6 +79,30 @@ public struct RPCRouter: Sendable {
 
     static func notWired(_ what: String) -> HTTPResponse {
         .error(.serviceUnavailable, "\(what) is not available on this node yet (not wired to the RPC)")
+    }
+
+    /// 200 with the facts a load balancer or alert reads, or 503 with the same facts and an
+    /// `error` naming why the node is unhealthy (docs/RPC.md).
+    func health() async -> HTTPResponse {
+        guard let status = queries.status else { return Self.notWired("health (status)") }
+        let facts = await status()
+        let body = RPCJSON.health(facts)
+        guard let problem = Self.unhealthy(facts, blockAgeMillisMax: healthMaxBlockAgeMillis) else { return .json(.object(body)) }
+        return .json(.object(body + [JSONValue.Member("error", .object([
+            JSONValue.Member("code", RPCJSON.number(503)), JSONValue.Member("message", .string(problem)),
+        ]))]), status: .serviceUnavailable)
+    }
+
+    /// Why a node with this status is unhealthy, nil when it is not.
+    static func unhealthy(_ status: NodeStatus, blockAgeMillisMax: UInt64) -> String? {
+        if status.latestBlockAgeMillis > blockAgeMillisMax {
+            let what = status.latestHeight == 0 ? "no block finalized since genesis" : "latest block \(status.latestHeight)"
+            return "\(what) is \(status.latestBlockAgeMillis) ms old, over health_max_block_age_ms \(blockAgeMillisMax)"
+        }
+        if status.peersRequired && status.peerCount == 0 {
+            return "no peers connected, and the chain has more than one validator"
+        }
+        return nil
     }
 
     // MARK: Heights

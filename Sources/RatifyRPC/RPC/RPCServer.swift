@@ -7,7 +7,8 @@ public enum RPCServer {
     public static func bind(config: RPCConfig, queries: NodeQueries, logger: Logger,
                             portOverride: Int? = nil) async throws -> HTTPServer {
         let router = RPCRouter(queries: queries,
-                               finalTimeout: .milliseconds(Int64(clamping: config.timeoutBroadcastTxCommitMillis)))
+                               finalTimeout: .milliseconds(Int64(clamping: config.timeoutBroadcastTxCommitMillis)),
+                               healthMaxBlockAgeMillis: config.healthMaxBlockAgeMillis)
         return try await HTTPServer.bind(host: config.listenAddress.host, port: portOverride ?? Int(config.listenAddress.port),
                                          limits: config.httpLimits, logger: logger) { request in
             await router.handle(request)

@@ -1,0 +1,43 @@
+import Logging
+import RatifyConsensus
+import RatifyCore
+
+/// Why a height is slow, in the log at info: a line for each round change and each propose,
+/// prevote or precommit timeout, naming what the round still lacks. A stuck chain's rounds grow
+/// longer (`base + delta * round`) and each logs at most one line per kind, so it cannot flood.
+extension NodeDriver {
+    /// Validators as the first 8 hex digits of their address, comma-separated; `none` when empty.
+    static func shortAddresses(_ addresses: [Address]) -> String {
+        addresses.isEmpty ? "none" : addresses.map { String($0.hex.prefix(8)) }.joined(separator: ",")
+    }
+
+    /// A propose timeout names the round's proposer; a prevote or precommit timeout the
+    /// validators whose vote of that type is not counted.
+    func logTimeout(_ event: TimeoutEvent) {
+        // Votes and proposers are the core's for its own height only.
+        guard event.height == consensus.height else { return }
+        if let logged = timeoutsLogged[event.kind], (logged.height, logged.round) >= (event.height, event.round) { return }
+        timeoutsLogged[event.kind] = (event.height, event.round)
+        var metadata: Logger.Metadata = ["height": "\(event.height)", "round": "\(event.round)", "step": "\(event.kind)"]
+        switch event.kind {
+        case .propose:
+            metadata["proposer"] = "\(Self.shortAddresses(consensus.proposer(round: event.round).map { [$0] } ?? []))"
+        case .prevote:
+            metadata["missing_prevotes"] = "\(Self.shortAddresses(consensus.missingVoters(round: event.round, type: .prevote)))"
+        case .precommit:
+            metadata["missing_precommits"] = "\(Self.shortAddresses(consensus.missingVoters(round: event.round, type: .precommit)))"
+        case .commit, .resend:
+            return
+        }
+        logger.info("timeout", metadata: metadata)
+    }
+
+    /// The height moved past `previous` without deciding: which precommits that round lacked.
+    func logRoundChange(from previous: Round) {
+        logger.info("round change", metadata: [
+            "height": "\(consensus.height)", "round": "\(consensus.round)", "previous_round": "\(previous)",
+            "step": "\(consensus.step)",
+            "missing_precommits": "\(Self.shortAddresses(consensus.missingVoters(round: previous, type: .precommit)))",
+        ])
+    }
+}
