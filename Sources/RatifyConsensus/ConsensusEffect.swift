@@ -2,7 +2,7 @@ import RatifyCore
 
 /// What the core asks its shell to do. The shell performs them in order; for signing it
 /// persists the signer state first, then signs, writes the signed message to the WAL,
-/// broadcasts it, and feeds it back as an input (persist, sign, broadcast: DESIGN.md).
+/// broadcasts it, and feeds it back as an input (persist, sign, broadcast: docs/CONSENSUS.md, "Effects").
 public enum ConsensusEffect: Hashable, Sendable {
     /// Algorithm 1, line 18 (`getValue()`): build a block for this height and round and answer
     /// with `ConsensusInput.proposalBlock`.

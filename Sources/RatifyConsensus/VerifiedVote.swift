@@ -2,7 +2,7 @@ import RatifyCore
 
 /// A vote whose Ed25519 signature has been checked against the key of the validator it names,
 /// in the validator set of the vote's height. Only verification constructs one, so the core
-/// never sees an unchecked signature (DESIGN.md: signatures are checked in the shell, once, in
+/// never sees an unchecked signature (docs/CONSENSUS.md, "The consensus core": signatures are checked in the shell, once, in
 /// parallel, and enter the core as `Verified` values).
 ///
 /// The core still checks that index and address name the same member of its own set for that

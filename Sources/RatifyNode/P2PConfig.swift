@@ -54,9 +54,26 @@ public struct P2PConfig: Hashable, Sendable {
     /// The longest `ban_duration_ms`, `hello_timeout_ms` and `handshake_timeout_ms`: one day.
     public static let millisMax: UInt64 = 86_400_000
 
-    /// The limits and peer lists of this section onto the peer manager's config (listeners and
-    /// persistent peers are set by the caller). Values were checked by `NodeConfig.validate`.
-    public func applyLimits(to net: inout NetConfig) {
+    /// The peer manager's config for this section: listeners, persistent peers and limits, the
+    /// same for every kind of node. Values were checked by `NodeConfig.validate`.
+    public func netConfig(chainID: String, nodeKey: KeyPair) -> NetConfig {
+        var net = NetConfig(chainID: chainID, nodeKey: nodeKey)
+        net.listenHost = listenAddress.host
+        net.listenPort = Int(listenAddress.port)
+        net.udpListenHost = udpListenAddress.host
+        net.udpListenPort = Int(udpListenAddress.port)
+        net.persistentPeers = persistentPeers.map {
+            RatifyNet.PeerAddress(nodeID: $0.nodeID, host: $0.endpoint.host, port: Int($0.endpoint.port))
+        }
+        net.maxInboundPeers = Int(clamping: maxInboundPeers)
+        net.maxPeers = Int(clamping: max(maxPeers, 1))
+        net.jitterSeed = UInt64(truncatingIfNeeded: nodeKey.publicKey.raw.hashValue)
+        applyLimits(to: &net)
+        return net
+    }
+
+    /// The limits and peer lists of this section onto the peer manager's config.
+    func applyLimits(to net: inout NetConfig) {
         net.unconditionalPeers = Set(unconditionalPeerIDs + privatePeerIDs)
         net.allowedPeers = Set(allowedPeerIDs)
         net.allowlistOnly = allowlistOnly

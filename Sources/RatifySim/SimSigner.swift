@@ -1,6 +1,6 @@
 import RatifyCore
 
-/// A node's persisted signer state (DESIGN.md, Storage): the last height, round and step it
+/// A node's persisted signer state (docs/STORAGE.md, "The durability contract"): the last height, round and step it
 /// signed and what it signed there. It refuses to sign below that point, or something
 /// different at it; the same message again gets signed again (the same signature, with
 /// deterministic Ed25519). It survives crashes.

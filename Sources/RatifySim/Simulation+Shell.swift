@@ -2,7 +2,7 @@
 import RatifyCore
 
 /// The simulated node shell: what the real node's driver does with its core, in the same
-/// order (DESIGN.md): log the input to the WAL, hand it to the core, then for each effect
+/// order (docs/CONSENSUS.md, "Effects"): log the input to the WAL, hand it to the core, then for each effect
 /// persist the signer state, sign, log and broadcast, feed the signed message back; store a
 /// decision and report the height applied; schedule timers; fetch blocks.
 extension Simulation {

@@ -49,6 +49,23 @@ struct NodeConfigTests {
             == "config.toml: rpc.health_max_block_age_ms: expected a non-negative integer, got -5")
     }
 
+    @Test("PoS and PoW nodes take their listeners and peers from one place, hosts included")
+    func netConfigCarriesListenersAndPeers() throws {
+        let peerID = String(repeating: "ab", count: 20)
+        let config = try NodeConfig(toml: """
+            [p2p]
+            listen_address = "tcp://10.0.0.5:26656"
+            udp_listen_address = "udp://10.0.0.6:26658"
+            persistent_peers = "\(peerID)@10.0.0.7:26656"
+            max_inbound_peers = 7
+            """)
+        let net = config.p2p.netConfig(chainID: "c", nodeKey: KeyPair.generate())
+        #expect(net.listenHost == "10.0.0.5" && net.listenPort == 26656)
+        #expect(net.udpListenHost == "10.0.0.6" && net.udpListenPort == 26658)
+        #expect(net.persistentPeers.map(\.description) == ["\(peerID)@10.0.0.7:26656"])
+        #expect(net.maxInboundPeers == 7)
+    }
+
     @Test("a bad peer address names the key and the entry")
     func badPeer() {
         let id = String(repeating: "ab", count: 20)

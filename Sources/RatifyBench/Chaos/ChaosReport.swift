@@ -2,7 +2,7 @@ import Foundation
 import RatifyNode
 import RatifyOps
 
-/// What a chaos run did and found (issue 10, item 5), as text and JSON.
+/// What a chaos run did and found, as text and JSON.
 public struct ChaosReport: Sendable, Codable {
     public struct Settings: Sendable, Codable {
         public var validators: Int

@@ -1,4 +1,4 @@
-/// How blocks are made and finalized (DESIGN.md, "Proof of work and hybrid chains").
+/// How blocks are made and finalized (docs/POW.md).
 public enum ChainMode: String, CaseIterable, Sendable, CanonicalEncodable {
     /// Validators chosen by stake propose; 2/3+ precommits finalize (Tendermint). The default.
     case pos

@@ -1,4 +1,4 @@
-/// How a proof-of-work chain adjusts its target (DESIGN.md, "Proof of work").
+/// How a proof-of-work chain adjusts its target (docs/POW.md, "Retargeting").
 public enum RetargetRule: String, CaseIterable, Sendable, CanonicalEncodable {
     /// Bitcoin's rule: every 2016 blocks, scaled by actual over expected time, clamped to 4x.
     case bitcoin

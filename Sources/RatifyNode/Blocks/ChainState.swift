@@ -5,7 +5,7 @@ import RatifyLedger
 /// validator sets (CometBFT's `state.State`). A value; the driver holds the latest one and
 /// replaces it with `BlockExecutor`'s result after each decided block.
 ///
-/// Validator-set changes decided in block H take effect at H+2 (DESIGN.md): after block H,
+/// Validator-set changes decided in block H take effect at H+2 (docs/CONSENSUS.md, "Changes to the set"): after block H,
 /// `validators` becomes the old `nextValidators`, and `nextValidators` takes block H's updates.
 public struct ChainState: Sendable, Equatable {
     public var chainID: String

@@ -6,8 +6,8 @@ import RatifyLedger
 import RatifyNet
 import RatifyStore
 
-/// The only interpreter of the consensus core's effects (DESIGN.md, "The consensus core has
-/// no I/O"). It owns the core, the ledger and the chain tip, and carries out effects in the
+/// The only interpreter of the consensus core's effects (docs/CONSENSUS.md, "The consensus
+/// core"). It owns the core, the ledger and the chain tip, and carries out effects in the
 /// order the protocol's safety rests on, written down once here:
 ///
 /// 1. every input except `.start`, `.proposalBlock` and `.heightApplied` is logged for the WAL
@@ -29,7 +29,7 @@ public actor NodeDriver {
     public struct Settings: Sendable {
         public var chainID: String
         public var consensus: ConsensusParameters
-        /// With an empty mempool, the next height starts only after this long (DESIGN.md:
+        /// With an empty mempool, the next height starts only after this long (docs/NODE.md:
         /// no empty blocks except on a heartbeat).
         public var heartbeatMillis: UInt64
         /// Cap on verified proposals held while waiting for their blocks.

@@ -88,18 +88,7 @@ public final class ValidatorNode: Service {
                 settings.clockOffsetMillis = offset
                 logger.warning("RATIFY_CLOCK_OFFSET_MS=\(offset): this node's wall clock is shifted for fault injection")
             }
-            var netConfig = NetConfig(chainID: genesis.chainID, nodeKey: nodeKey)
-            netConfig.listenHost = config.p2p.listenAddress.host
-            netConfig.listenPort = Int(config.p2p.listenAddress.port)
-            netConfig.udpListenPort = Int(config.p2p.udpListenAddress.port)
-            netConfig.udpListenHost = config.p2p.udpListenAddress.host
-            netConfig.persistentPeers = config.p2p.persistentPeers.map {
-                RatifyNet.PeerAddress(nodeID: $0.nodeID, host: $0.endpoint.host, port: Int($0.endpoint.port))
-            }
-            netConfig.maxInboundPeers = Int(clamping: config.p2p.maxInboundPeers)
-            netConfig.maxPeers = Int(clamping: max(config.p2p.maxPeers, 1))
-            netConfig.jitterSeed = UInt64(truncatingIfNeeded: nodeKey.publicKey.raw.hashValue)
-            config.p2p.applyLimits(to: &netConfig)
+            let netConfig = config.p2p.netConfig(chainID: genesis.chainID, nodeKey: nodeKey)
             // Votes, proposals and evidence are verified before the network relays or keeps
             // them, once (the driver takes the result); transactions by the mempool, in
             // parallel batches, before the driver relays them.

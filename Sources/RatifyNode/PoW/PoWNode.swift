@@ -69,17 +69,7 @@ public final class PoWNode: Service {
         let store = try NodeStore.open(dataDirectory: home.dataDirectory, genesisHash: genesis.genesisHash)
         do {
             let (tree, ledger, tip) = try recover(genesis: genesis, store: store, logger: logger)
-            var netConfig = NetConfig(chainID: genesis.chainID, nodeKey: nodeKey)
-            netConfig.listenHost = config.p2p.listenAddress.host
-            netConfig.listenPort = Int(config.p2p.listenAddress.port)
-            netConfig.udpListenPort = Int(config.p2p.udpListenAddress.port)
-            netConfig.persistentPeers = config.p2p.persistentPeers.map {
-                RatifyNet.PeerAddress(nodeID: $0.nodeID, host: $0.endpoint.host, port: Int($0.endpoint.port))
-            }
-            netConfig.maxInboundPeers = Int(clamping: config.p2p.maxInboundPeers)
-            netConfig.maxPeers = Int(clamping: max(config.p2p.maxPeers, 1))
-            netConfig.jitterSeed = UInt64(truncatingIfNeeded: nodeKey.publicKey.raw.hashValue)
-            config.p2p.applyLimits(to: &netConfig)
+            let netConfig = config.p2p.netConfig(chainID: genesis.chainID, nodeKey: nodeKey)
             // Transactions are verified by the mempool, blocks and checkpoint votes by the
             // driver, each before the driver relays it; the network relays nothing itself.
             let peers = PeerManager(config: netConfig, logger: logger, verifier: PoWDriver.messageVerifier)

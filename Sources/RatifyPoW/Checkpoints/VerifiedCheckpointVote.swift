@@ -3,7 +3,7 @@ import RatifyCore
 /// A checkpoint vote whose signature has been checked against the key of the validator it
 /// names, in a validator set that weighs it (its target epoch's, or the epoch before's:
 /// `CheckpointTracker.validators(forEpoch:)`). Only verification constructs one, so the
-/// tracker never counts an unchecked signature (DESIGN.md: signatures are checked in the
+/// tracker never counts an unchecked signature (docs/CONSENSUS.md, "The consensus core": signatures are checked in the
 /// shell, once, and enter the pure logic as `Verified` values).
 public struct VerifiedCheckpointVote: Hashable, Sendable {
     public let vote: CheckpointVote
