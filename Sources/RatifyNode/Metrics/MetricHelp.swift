@@ -4,6 +4,7 @@ import RatifyNet
 /// a name always carries the same text (docs/NODE.md documents each, with what to alert on).
 /// The process metrics carry theirs where they are made (`ProcessMetrics`).
 enum MetricHelp {
+    /// `ratify_p2p_peers`, which the node also records, carries the network's text.
     static let all: [String: String] = node.merging(NetMetricHelp.byName) { own, _ in own }
 
     static let node: [String: String] = {
@@ -12,7 +13,6 @@ enum MetricHelp {
             node.height: "Height of the latest decided block (proof of work: of the best chain's tip).",
             node.blockInterval: "Time between consecutive blocks on this node.",
             node.mempoolSize: "Transactions waiting in the mempool.",
-            node.peers: "Connected peers.",
             node.evidence: "Byzantine evidence this node saw for the first time, by kind.",
             node.buildInfo: "Always 1; its labels name the running build's version and git commit.",
             consensus.rounds: "Rounds the latest height took (1 when decided in its first round).",
