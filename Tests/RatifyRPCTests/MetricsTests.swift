@@ -1,6 +1,8 @@
+import Foundation
 import Logging
 import Prometheus
 import RatifyCore
+import RatifyNet
 import RatifyTestSupport
 import Testing
 @testable import RatifyNode
@@ -121,6 +123,21 @@ struct MetricsTests {
         #expect(stat.residentBytes == 3_000 * 4_096)
         #expect(ProcessStat(statLine: "4242 (ratify) S 1 2", clockTicksPerSecond: 100, pageBytes: 4_096) == nil)
         #expect(ProcessStat.bootTimeSeconds(procStat: "cpu  1 2 3\nbtime 1767225600\nprocesses 9\n") == 1_767_225_600)
+    }
+
+    @Test("docs/NODE.md documents every metric a node makes, docs/NETWORK.md every p2p one")
+    func everyMetricDocumented() throws {
+        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs")
+        let node = try String(contentsOf: docs.appendingPathComponent("NODE.md"), encoding: .utf8)
+        let network = try String(contentsOf: docs.appendingPathComponent("NETWORK.md"), encoding: .utf8)
+        let process = ProcessMetrics.names
+        let nodeNames = Array(MetricHelp.node.keys) + [process.cpuSeconds, process.residentMemoryBytes, process.openFDs, process.maxFDs,
+                                                       process.startTimeSeconds]
+        #expect(nodeNames.count > 25)
+        #expect(nodeNames.filter { !node.contains("`\($0)") }.isEmpty, "undocumented in docs/NODE.md: \(nodeNames.filter { !node.contains("`\($0)") })")
+        let p2p = Array(NetMetricHelp.byName.keys)
+        #expect(p2p.filter { !network.contains("`\($0)") }.isEmpty, "undocumented in docs/NETWORK.md: \(p2p.filter { !network.contains("`\($0)") })")
     }
 
     /// Each metric family in `text` has a `# HELP` and a `# TYPE` line, and each sample a family.
