@@ -126,7 +126,8 @@ let package = Package(
         .testTarget(name: "RatifyNodeTests",
                     dependencies: ["RatifyNode", "RatifyTestSupport", "RatifyOps", "RatifyLedger", "RatifyPoW", "RatifyCore"] + nio),
         .testTarget(name: "RatifyRPCTests",
-                    dependencies: ["RatifyRPC", "RatifyClient", "RatifyNode", "RatifyNet", "RatifyTestSupport", "RatifyLedger", "RatifyPoW", "RatifyCore"] + nio),
+                    dependencies: ["RatifyRPC", "RatifyClient", "RatifyNode", "RatifyNet", "RatifyTestSupport", "RatifyLedger", "RatifyPoW", "RatifyCore",
+                                   .product(name: "Prometheus", package: "swift-prometheus")] + nio),
         .testTarget(name: "RatifyClientTests", dependencies: ["RatifyClient", "RatifyTestSupport", "RatifyLedger", "RatifyCore"]),
         .testTarget(name: "RatifyOpsTests", dependencies: ["RatifyOps", "RatifyNode", "RatifyTestSupport", "RatifyStore", "RatifyLedger", "RatifyCore"]),
         // Real `ratify start` processes on loopback; needs the `ratify` product built beside it.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import RatifyCore
+import RatifyNode
 
 @main
 struct Ratify: AsyncParsableCommand {
@@ -11,4 +12,14 @@ struct Ratify: AsyncParsableCommand {
                       ProposersCommand.self, SimCommand.self, StoreCommand.self, CheckCommand.self,
                       KeysCommand.self, ShowCommand.self, ResetCommand.self, RollbackCommand.self, TxCommand.self, QueryCommand.self, BenchCommand.self, ChaosCommand.self, PoWCommand.self]
     )
+
+    /// `ratify --version` prints the git commit beside the version. It is answered here, before
+    /// parsing, because finding the commit runs `git`, which no other command should wait for.
+    static func main() async {
+        if Array(CommandLine.arguments.dropFirst()) == ["--version"] {
+            print(BuildInfo.current)
+            return
+        }
+        await main(nil)
+    }
 }

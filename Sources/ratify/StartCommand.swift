@@ -43,9 +43,10 @@ struct StartCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "ratify")
         // One registry for the process: the node's own metrics and, through swift-metrics'
-        // global system, the network's (ratify_p2p_*).
+        // global system, the network's (ratify_p2p_*), all made by one factory that gives each
+        // its help text.
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        MetricsSystem.bootstrap(NodeMetrics.factory(registry: registry))
         // A `pow` or `hybrid` genesis runs a proof-of-work node (docs/POW.md; hybrid adds the
         // checkpoint voter); `pos` a validator.
         let node: any Service

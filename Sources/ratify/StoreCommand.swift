@@ -2,11 +2,6 @@ import ArgumentParser
 import Foundation
 import RatifyNode
 import RatifyOps
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 struct StoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -133,18 +128,5 @@ struct StoreCopySignerCommand: ParsableCommand {
             throw StandardError.fail(error)
         }
         for line in lines { print("\(home): \(line)") }
-    }
-}
-
-/// The path of the running `ratify` binary, to start it again as a child.
-enum OwnExecutable {
-    static var path: String {
-        #if os(Linux)
-        if let resolved = realpath("/proc/self/exe", nil) {
-            defer { free(resolved) }
-            return String(cString: resolved)
-        }
-        #endif
-        return Bundle.main.executablePath ?? CommandLine.arguments.first ?? "ratify"
     }
 }

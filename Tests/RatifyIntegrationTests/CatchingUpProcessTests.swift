@@ -16,7 +16,7 @@ struct CatchingUpProcessTests {
         return (catchingUp, height.uint64Value)
     }
 
-    @Test("a follower started after 80 heights reports catching_up true while it syncs and false once level; /health is 200 on a live validator")
+    @Test("a follower started after 80 heights reports catching_up (and ratify_blocksync_syncing) true while it syncs and false once level; /health is 200 on a live validator")
     func lateFollower() async throws {
         let directory = try TemporaryDirectory()
         guard let time = GenesisTime(unixSeconds: Int64(Date().timeIntervalSince1970)) else { throw TestFailure("clock") }
@@ -43,12 +43,15 @@ struct CatchingUpProcessTests {
         // Polled as fast as the follower answers: block sync may take only a second or two.
         try nodes[2].start()
         let rpc2 = plan.nodes[2].config.rpc.listenAddress
+        let metrics2 = plan.nodes[2].config.instrumentation.prometheusListenAddress.port
         var sawCatchingUp = false
+        var sawSyncingMetric = false
         var levelAndNotCatchingUp = false
         let deadline = Date().addingTimeInterval(90)
         while Date() < deadline, !levelAndNotCatchingUp {
             if let info = await Self.syncInfo(rpc2) {
                 if info.catchingUp { sawCatchingUp = true }
+                if await MetricsProcessTests.scrape(metrics2)?.samples["ratify_blocksync_syncing"] == 1 { sawSyncingMetric = true }
                 let tip = await Self.syncInfo(rpc0)?.height ?? .max
                 levelAndNotCatchingUp = sawCatchingUp && !info.catchingUp && info.height + 1 >= tip
             }
@@ -56,5 +59,14 @@ struct CatchingUpProcessTests {
         }
         #expect(sawCatchingUp, "the follower reported catching_up while behind; its log ends:\n\(nodes[2].log.suffix(2_000))")
         #expect(levelAndNotCatchingUp, "and false once level with the chain: \(nodes.map(\.height))")
+        #expect(sawSyncingMetric, "ratify_blocksync_syncing was 1 while it synced")
+        // Level, the next heights it decides set it back to 0; a node outside the set has no power and misses nothing.
+        var level: MetricsProcessTests.Scrape?
+        #expect(await PoWPartitionProcessTests.eventually(seconds: 30) {
+            level = await MetricsProcessTests.scrape(metrics2)
+            return level?.samples["ratify_blocksync_syncing"] == 0
+        }, "\(level?.values("ratify_blocksync") ?? [:])")
+        #expect((level?.samples["ratify_blocksync_target_height"] ?? 0) >= 80)
+        #expect(level?.samples["ratify_validator_power"] == 0 && level?.samples["ratify_validator_missed_blocks_total"] == 0)
     }
 }

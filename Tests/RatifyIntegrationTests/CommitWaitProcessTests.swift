@@ -33,7 +33,7 @@ struct CommitWaitProcessTests {
             let port = node.config.instrumentation.prometheusListenAddress.port
             let metrics = try await HTTP.request("http://127.0.0.1:\(port)/metrics").body
             let skipped = metrics.split(separator: "\n")
-                .first { $0.hasPrefix(NodeMetrics.names.commitWaitsSkipped + " ") }
+                .first { $0.hasPrefix(ConsensusMetrics.names.commitWaitsSkipped + " ") }
                 .flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
             // Every node saw all four precommits for most heights on a healthy loopback network.
             #expect(skipped >= 2, "node\(index) ended \(skipped) commit waits early after \(nodes[index].height) heights")

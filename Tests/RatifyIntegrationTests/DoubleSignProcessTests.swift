@@ -37,6 +37,13 @@ struct DoubleSignProcessTests {
         let slashed = stake - plan.genesis.staking.slashFractionDoubleSign.apply(to: stake)
         #expect(record.contains("\"\(slashed)\""), "bonded stake after the slash should be \(slashed): \(record)")
         #expect(nodes.prefix(3).contains { $0.log.contains("double vote detected") })
+        // The honest validators count the evidence they saw (made by their cores or gossiped).
+        var duplicateVotesSeen: [Double] = []
+        for node in plan.nodes.prefix(3) {
+            let scrape = await MetricsProcessTests.scrape(node.config.instrumentation.prometheusListenAddress.port)
+            duplicateVotesSeen.append(scrape?.samples["ratify_evidence_seen_total{kind=\"duplicate_vote\"}"] ?? 0)
+        }
+        #expect(duplicateVotesSeen.contains { $0 >= 1 }, "\(duplicateVotesSeen)")
 
         // The three honest validators keep finalizing.
         let height = nodes[0].height

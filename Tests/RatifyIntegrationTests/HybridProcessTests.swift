@@ -89,6 +89,16 @@ struct HybridProcessTests {
             return reply.body.contains("\"tombstoned\":true") || reply.body.contains("\"tombstoned\": true")
         }, "node 4 is tombstoned; node 0's log ends:\n\(nodes[0].log.suffix(1_500))")
         #expect(nodes.contains { $0.log.contains("checkpoint slashing evidence") })
+        // The nodes that saw the conflicting votes count the evidence; hybrid nodes serve the
+        // proof-of-work metrics and none of proof of stake's consensus ones.
+        var surroundVotesSeen = 0.0
+        for port in plan.nodes.map(\.config.instrumentation.prometheusListenAddress.port) {
+            let scrape = try #require(await MetricsProcessTests.scrape(port))
+            surroundVotesSeen += scrape.samples["ratify_evidence_seen_total{kind=\"checkpoint_surround_vote\"}"] ?? 0
+            #expect(scrape.typed.contains("ratify_pow_hashes_total") && !scrape.typed.contains("ratify_consensus_rounds")
+                    && !scrape.typed.contains("ratify_validator_power"), "\(scrape.typed.sorted())")
+        }
+        #expect(surroundVotesSeen >= 1)
 
         // wait=final answers once the transfer's block is at or below a finalized checkpoint.
         let key = try NodeHome(nodes[0].home).loadValidatorKey()

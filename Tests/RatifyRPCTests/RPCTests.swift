@@ -75,6 +75,8 @@ struct RPCTests {
             #expect(text(status, "node_info.network") == ChainFixture.chainID)
             #expect(text(status, "sync_info.catching_up") == "false")
             #expect(text(status, "validator_info.voting_power") == "10")
+            #expect(text(status, "node_info.version") == TestNode.build.version)
+            #expect(text(status, "node_info.commit") == TestNode.build.commit)
 
             let block = try await client.get("/block?height=1")
             #expect(block.status == 200)

@@ -64,7 +64,8 @@ actor TestNode {
                                 chainID: ChainFixture.chainID, latestHeight: chain.state.lastBlockHeight,
                                 latestBlockHash: chain.blocks.last?.id.hash, latestAppHash: chain.state.appHash,
                                 latestBlockTimeMillis: chain.state.lastBlockTimeMillis, catchingUp: health.catchingUp,
-                                validatorPublicKey: key, votingPower: chain.state.validators.validator(at: key.address)?.votingPower ?? 0)
+                                validatorPublicKey: key, votingPower: chain.state.validators.validator(at: key.address)?.votingPower ?? 0,
+                                build: TestNode.build)
         status.feeMin = mempool.feeMin
         status.latestBlockAgeMillis = health.blockAgeMillis
         status.peerCount = health.peerCount
@@ -100,7 +101,8 @@ actor TestNode {
     }
 
     /// What `/net_info` answers: one inbound and one persistent outbound peer, fixed.
-    static let netInfo = NetInfo(listeners: ["tcp://127.0.0.1:26656", "udp://127.0.0.1:26656"], peers: [
+    static let build = BuildInfo(version: "0.1.0", commit: "0123456789abcdef0123456789abcdef01234567")
+        static let netInfo = NetInfo(listeners: ["tcp://127.0.0.1:26656", "udp://127.0.0.1:26656"], peers: [
         PeerInfo(nodeID: ChainFixture.alice.publicKey.address, outbound: false, remoteAddress: "127.0.0.1:50312",
                  connectedForMillis: 1_500, bytesSent: 2_048, bytesReceived: 4_096, queuedBytes: 0, persistent: false),
         PeerInfo(nodeID: ChainFixture.bob.publicKey.address, outbound: true, remoteAddress: "[::1]:26656",

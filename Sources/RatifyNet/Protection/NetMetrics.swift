@@ -31,3 +31,21 @@ struct NetMetrics: Sendable {
         Counter(label: "ratify_p2p_udp_rejected_total", dimensions: [("reason", reason)]).increment()
     }
 }
+
+/// The `# HELP` text of each p2p metric, by name.
+public enum NetMetricHelp {
+    public static let byName: [String: String] = [
+        "ratify_p2p_peers": "Connected peers.",
+        "ratify_p2p_bytes_sent_total": "Bytes sent to peers, by channel (tcp, udp).",
+        "ratify_p2p_bytes_received_total": "Bytes received from peers, by channel (tcp, udp).",
+        "ratify_p2p_messages_sent_total": "Messages sent to peers, by channel (tcp, udp).",
+        "ratify_p2p_messages_received_total": "Messages received from peers, by channel (tcp, udp).",
+        "ratify_p2p_duplicates_dropped_total": "Messages dropped because this node already had them.",
+        "ratify_p2p_delivery_dropped_total": "Messages dropped because the node's inbound queue was full.",
+        "ratify_p2p_assembly_dropped_total": "Partly reassembled blocks dropped to stay within the assembly memory cap.",
+        "ratify_p2p_ignored_total": "Messages the verifier could not judge yet (a height outside its window).",
+        "ratify_p2p_handshake_failures_total": "Failed peer handshakes, by reason.",
+        "ratify_p2p_disconnects_total": "Peer disconnections, by reason.",
+        "ratify_p2p_udp_rejected_total": "UDP datagrams rejected, by reason.",
+    ]
+}

@@ -184,6 +184,8 @@ public actor NodeDriver {
             "height": "\(height)", "validators": "\(chain.validators.count)",
             "validator": "\(consensus.isValidator)", "wal_records": "\(records.count)",
         ])
+        metrics?.height.record(Double(chain.lastBlockHeight))
+        if let consensus = metrics?.consensus { recordValidatorMetrics(consensus, lastCommit: nil) }
         peers.setBlockProvider { [store] height in
             guard let block = try? store.blocks.block(height: height), let commit = try? store.blocks.commit(height: height) else {
                 return nil
@@ -296,7 +298,7 @@ public actor NodeDriver {
             noteProposal(proposal)
             peers.broadcast(.proposal(proposal))
             peers.broadcast(.block(block))
-            metrics?.proposals.increment()
+            metrics?.consensus?.proposals.increment()
             logger.debug("proposed", metadata: ["height": "\(proposal.height)", "round": "\(proposal.round)",
                                                 "txs": "\(block.transactions.count)"])
             return [.proposal(verified, block: block, blockIsValid: true)]
@@ -341,7 +343,7 @@ public actor NodeDriver {
             logger.warning("double vote detected", metadata: ["validator": "\(evidence.validatorAddress)",
                                                               "height": "\(evidence.height)"])
             // Made by the core from votes verified against the set of their height.
-            _ = evidencePool.add(evidence)
+            if evidencePool.add(evidence) { metrics?.evidenceSeen(.duplicateVote) }
             peers.broadcast(.evidence(evidence))
             return []
 
@@ -432,7 +434,7 @@ public actor NodeDriver {
     private func endCommitWaitIfComplete() {
         guard consensus.phase == .committing, parkedCommitTimeout == nil, let commit = lastCommit,
               commit.height == consensus.height, !commit.signatures.contains(.absent) else { return }
-        metrics?.commitWaitsSkipped.increment()
+        metrics?.consensus?.commitWaitsSkipped.increment()
         timerFired(TimeoutEvent(kind: .commit, height: commit.height, round: commit.round))
     }
 
@@ -627,6 +629,8 @@ public actor NodeDriver {
         guard let last = decisions.last else { return }
         for decision in decisions {
             let block = decision.block
+            // The set of the height before this block: the one that signed its last commit.
+            let lastCommitSigners = chain.lastValidators
             let now = nowMillis()
             let finalized = Finalized(height: block.height, round: decision.commit.round, blockID: block.id,
                                       appHash: decision.executed.result.appHash, transactionCount: block.transactions.count,
@@ -639,7 +643,8 @@ public actor NodeDriver {
             events.publish(NodeEvent.finalized(FinalizedBlockEvent(
                 height: block.height, hash: block.id.hash, timeMillis: block.header.timeMillis, transactionCount: block.transactions.count,
                 round: decision.commit.round, latencyMillis: finalized.latencyMillis), transactions: decision.locations))
-            record(finalized, commit: decision.commit, storeMillis: storeMillis, storedWith: decisions.count, steps: steps)
+            record(finalized, lastCommit: block.lastCommit.flatMap { commit in lastCommitSigners.map { (commit, $0) } },
+                   storeMillis: storeMillis, storedWith: decisions.count, steps: steps)
         }
         let height = last.block.height
         mempool.update(committed: decisions.flatMap(\.block.transactions), ledger: ledger)
@@ -657,8 +662,11 @@ public actor NodeDriver {
     }
 
     /// `storeMillis`: the store transaction that held this height and `storedWith - 1` others
-    /// (block sync stores a run of heights at once).
-    private func record(_ finalized: Finalized, commit: Commit, storeMillis: Double, storedWith: Int, steps: HeightSteps?) {
+    /// (block sync stores a run of heights at once). `lastCommit`: the block's last commit and
+    /// the set that signed it, which the metrics read as the ledger does for downtime (late
+    /// precommits included).
+    private func record(_ finalized: Finalized, lastCommit: (commit: Commit, signers: ValidatorSet)?, storeMillis: Double,
+                        storedWith: Int, steps: HeightSteps?) {
         var metadata: Logger.Metadata = [
             "height": "\(finalized.height)", "round": "\(finalized.round)", "txs": "\(finalized.transactionCount)",
             "interval_ms": "\(Int(finalized.intervalMillis))", "latency_ms": "\(String(format: "%.1f", finalized.latencyMillis))",
@@ -677,20 +685,28 @@ public actor NodeDriver {
         logger.info("finalized", metadata: metadata)
         if let metrics {
             metrics.height.record(Double(finalized.height))
-            metrics.rounds.record(Double(finalized.round) + 1)
             metrics.blockInterval.recordNanoseconds(Int64(finalized.intervalMillis * 1_000_000))
-            metrics.finalityLatency.recordNanoseconds(Int64(finalized.latencyMillis * 1_000_000))
-            metrics.storeCommitLatency.recordNanoseconds(Int64(storeMillis * 1_000_000))
             metrics.mempoolSize.record(Double(mempool.count))
             metrics.peers.record(Double(peers.connectedPeers.count))
-            if let lastValidators = chain.lastValidators {
-                for (index, member) in lastValidators.validators.enumerated()
-                where commit.signatures.indices.contains(index) && commit.signatures[index] == .absent {
-                    metrics.missedVote(validator: member.address)
-                }
+            if let consensus = metrics.consensus {
+                consensus.rounds.record(Double(finalized.round) + 1)
+                consensus.finalityLatency.recordNanoseconds(Int64(finalized.latencyMillis * 1_000_000))
+                consensus.storeCommitLatency.recordNanoseconds(Int64(storeMillis * 1_000_000))
+                recordValidatorMetrics(consensus, lastCommit: lastCommit)
             }
         }
         for observer in finalizedObservers.values { observer.yield(finalized) }
+    }
+
+    /// This node's validator's power now, and what the last commit says about the set.
+    private func recordValidatorMetrics(_ metrics: ConsensusMetrics, lastCommit: (commit: Commit, signers: ValidatorSet)?) {
+        let me = validatorKey?.publicKey.address
+        metrics.validatorPower.record(me.flatMap { chain.validators.validator(at: $0)?.votingPower } ?? 0)
+        metrics.recordBlocksync(syncing: catchingUp, targetHeight: peerCommitHeightMax)
+        guard let lastCommit else { return }
+        let state = ledger.state
+        metrics.record(CommitParticipation(commit: lastCommit.commit, validators: lastCommit.signers, me: me,
+                                           name: { state.validator(address: $0)?.name }))
     }
 
     func stop(because reason: String) {
@@ -785,7 +801,10 @@ public actor NodeDriver {
                 quotaExceeded(by: inbound.peer, what: "commits")
             }
             syncPeer = inbound.peer
-            peerCommitHeightMax = max(peerCommitHeightMax, commit.height)
+            if commit.height > peerCommitHeightMax {
+                peerCommitHeightMax = commit.height
+                metrics?.consensus?.recordBlocksync(syncing: catchingUp, targetHeight: peerCommitHeightMax)
+            }
             catchUpLater()
         case .transaction(let transaction):
             do {
@@ -801,7 +820,7 @@ public actor NodeDriver {
         case .evidence(let evidence):
             switch EvidenceRules(ledger: ledger).problem(evidence, includedAt: height) {
             case nil:
-                _ = evidencePool.add(evidence)
+                if evidencePool.add(evidence) { metrics?.evidenceSeen(.duplicateVote) }
             case .signature:
                 peers.disconnect(inbound.peer, reason: "evidence with an invalid signature", misbehaving: true)
             case .unknownValidator, .future, .tooOld:

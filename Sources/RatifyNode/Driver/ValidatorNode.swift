@@ -96,7 +96,7 @@ public final class ValidatorNode: Service {
             let peers = PeerManager(config: netConfig, logger: logger, verifier: gossip.messageVerifier)
             let mempool = Mempool(limits: MempoolLimits(config.mempool), ledger: ledger)
             let waiters = TransactionWaiters(waitersMax: 10_000)
-            let (metrics, registry) = NodeMetrics.prometheus(registry: metricsRegistry)
+            let (metrics, registry) = NodeMetrics.prometheus(registry: metricsRegistry, kind: .proofOfStake)
             let driver = NodeDriver(settings: settings, store: store, peers: peers, gossip: gossip, mempool: mempool, waiters: waiters,
                                     metrics: metrics, validatorKey: validatorKey, ledger: ledger, chain: chain,
                                     lastCommit: lastCommit, logger: logger)
@@ -156,6 +156,8 @@ public final class ValidatorNode: Service {
     func queries() -> NodeQueries {
         let store = self.store, driver = self.driver, mempool = self.mempool, peers = self.peers
         let nodeID = self.nodeID, moniker = config.moniker, validatorKey = self.validatorKey
+        // Looked up here, before serving (it runs git once), not inside a request.
+        let build = BuildInfo.current
         return NodeQueries(
             status: {
                 let chain = await driver.chain
@@ -164,7 +166,7 @@ public final class ValidatorNode: Service {
                                         latestBlockHash: chain.lastBlockHeight > 0 ? chain.lastBlockID.hash : nil,
                                         latestAppHash: chain.appHash, latestBlockTimeMillis: chain.lastBlockTimeMillis,
                                         catchingUp: await driver.catchingUp, validatorPublicKey: validatorKey.publicKey,
-                                        votingPower: power)
+                                        votingPower: power, build: build)
                 status.feeMin = mempool.feeMin
                 let nowMillis = UInt64(max(await driver.nowMillis(), 0))
                 status.latestBlockAgeMillis = nowMillis > chain.lastBlockTimeMillis ? nowMillis - chain.lastBlockTimeMillis : 0

@@ -33,7 +33,8 @@ enum SignatureBatch {
     /// Every transaction signature this process checks (`ratify_signature_verifications_total`
     /// with `kind="transaction"`), here and in the ledger (`BlockExecutor` counts those): divided
     /// by the transactions finalized, how often a node checks each one (docs/PERFORMANCE.md).
-    static let transactionVerifications = Counter(label: "ratify_signature_verifications_total", dimensions: [("kind", "transaction")])
+    static let transactionVerificationsName = "ratify_signature_verifications_total"
+    static let transactionVerifications = Counter(label: transactionVerificationsName, dimensions: [("kind", "transaction")])
 
     /// Transactions' own signatures.
     static func verify(_ transactions: [Transaction]) async -> [Bool] {

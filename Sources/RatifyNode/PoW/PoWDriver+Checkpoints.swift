@@ -146,7 +146,10 @@ extension PoWDriver {
             if relay { peers.broadcast(.checkpointVote(vote)) }
         case .conflicting(let evidence):
             if relay { peers.broadcast(.checkpointVote(vote)) }
-            if finality.accused.insert(vote.validatorAddress).inserted { submit(evidence) }
+            if finality.accused.insert(vote.validatorAddress).inserted {
+                metrics?.evidenceSeen(NodeMetrics.EvidenceKind(evidence.kind))
+                submit(evidence)
+            }
         case .duplicate:
             break
         case .rejected(let reason):

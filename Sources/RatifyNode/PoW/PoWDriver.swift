@@ -481,8 +481,8 @@ public actor PoWDriver {
         logger.info("new tip", metadata: metadata)
         if let metrics {
             metrics.height.record(Double(tip.height))
-            metrics.powFinalHeight.record(Double(currentFinalHeight()))
-            if plan.depth > 0 { metrics.powReorgs.increment() }
+            metrics.pow?.finalHeight.record(Double(currentFinalHeight()))
+            if plan.depth > 0 { metrics.pow?.reorgs.increment() }
             metrics.blockInterval.recordNanoseconds(Int64(interval * 1_000_000))
             metrics.mempoolSize.record(Double(mempool.count))
             metrics.peers.record(Double(peers.connectedPeers.count))
@@ -560,14 +560,14 @@ public actor PoWDriver {
 
     private func mined(_ outcome: SearchOutcome, template: PoWBlock, cancel: CancellationFlag) {
         // Cancelled searches spent their hashes too.
-        metrics?.powHashes.increment(by: Int64(clamping: outcome.hashes))
+        metrics?.pow?.hashes.increment(by: Int64(clamping: outcome.hashes))
         guard cancel === miningCancel, let solution = outcome.solution, template.header.previousHash == tip.hash else { return }
         var block = template
         block.header = solution.header
         logger.debug("mined", metadata: ["hash": "\(solution.hash)", "height": "\(block.height)", "hashes": "\(outcome.hashes)"])
         miningCancel = nil
         accept(block, bytes: block.canonicalBytes, from: nil, message: nil)
-        if tip.hash == solution.hash { metrics?.powBlocksMined.increment() }
+        if tip.hash == solution.hash { metrics?.pow?.blocksMined.increment() }
         // A block that did not become the tip (refused, or a tie lost) leaves the miner idle.
         if miningCancel == nil { startMining() }
     }

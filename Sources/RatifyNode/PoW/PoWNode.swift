@@ -75,7 +75,7 @@ public final class PoWNode: Service {
             let peers = PeerManager(config: netConfig, logger: logger, verifier: PoWDriver.messageVerifier)
             let mempool = Mempool(limits: MempoolLimits(config.mempool), ledger: ledger)
             let waiters = TransactionWaiters(waitersMax: 10_000)
-            let (metrics, registry) = NodeMetrics.prometheus(registry: metricsRegistry)
+            let (metrics, registry) = NodeMetrics.prometheus(registry: metricsRegistry, kind: .proofOfWork(hybrid: genesis.mode == .hybrid))
             let settings = PoWDriver.Settings(
                 chainID: genesis.chainID, confirmations: genesis.pow.confirmations,
                 blockBytesMax: Int(clamping: min(genesis.block.maxBytes, UInt64(PoWBlock.encodedBytesMax))),
@@ -182,6 +182,8 @@ public final class PoWNode: Service {
     func queries() -> NodeQueries {
         let store = self.store, driver = self.driver, mempool = self.mempool, peers = self.peers
         let nodeID = self.nodeID, moniker = config.moniker, minerKey = self.minerKey
+        // Looked up here, before serving (it runs git once), not inside a request.
+        let build = BuildInfo.current
         let miningThreads = Int(config.pow.miningThreads)
         var queries = NodeQueries(
             status: {
@@ -190,7 +192,8 @@ public final class PoWNode: Service {
                 var status = NodeStatus(nodeID: nodeID, moniker: moniker, chainID: chainID, latestHeight: tip.height,
                                         latestBlockHash: tip.height > 0 ? Hash(Array(tip.hash.internalBytes.reversed())) : nil,
                                         latestAppHash: tip.appHash, latestBlockTimeMillis: UInt64(tip.timeSeconds) * 1_000,
-                                        catchingUp: false, validatorPublicKey: minerKey.publicKey, votingPower: 0)
+                                        catchingUp: false, validatorPublicKey: minerKey.publicKey, votingPower: 0,
+                                        build: build)
                 status.feeMin = mempool.feeMin
                 let nowMillis = UInt64(max(PoWDriver.nowMillis(), 0))
                 status.latestBlockAgeMillis = nowMillis > status.latestBlockTimeMillis ? nowMillis - status.latestBlockTimeMillis : 0

@@ -27,10 +27,12 @@ public struct NodeStatus: Sendable, Equatable {
     /// Whether the node cannot make progress alone (its genesis has more than one validator):
     /// `/health` then fails with no peers.
     public var peersRequired = false
+    /// The running build's version and git commit (`node_info.version`, `node_info.commit`).
+    public var build: BuildInfo
 
     public init(nodeID: Address, moniker: String, chainID: String, latestHeight: Height, latestBlockHash: Hash?,
                 latestAppHash: Hash, latestBlockTimeMillis: UInt64, catchingUp: Bool, validatorPublicKey: PublicKey?,
-                votingPower: Int64) {
+                votingPower: Int64, build: BuildInfo) {
         self.nodeID = nodeID
         self.moniker = moniker
         self.chainID = chainID
@@ -41,6 +43,7 @@ public struct NodeStatus: Sendable, Equatable {
         self.catchingUp = catchingUp
         self.validatorPublicKey = validatorPublicKey
         self.votingPower = votingPower
+        self.build = build
     }
 }
 

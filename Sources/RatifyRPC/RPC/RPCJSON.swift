@@ -25,6 +25,8 @@ enum RPCJSON {
                 Member("id", .string(status.nodeID.hex)),
                 Member("network", .string(status.chainID)),
                 Member("moniker", .string(status.moniker)),
+                Member("version", .string(status.build.version)),
+                Member("commit", .string(status.build.commit)),
             ] + (status.feeMin.map { [Member("min_fee", amount($0))] } ?? []))),
             Member("sync_info", .object([
                 Member("latest_block_hash", status.latestBlockHash.map(hex) ?? .null),
