@@ -11,4 +11,12 @@ struct Ratify: AsyncParsableCommand {
                       ProposersCommand.self, SimCommand.self, StoreCommand.self, CheckCommand.self,
                       KeysCommand.self, ShowCommand.self, ResetCommand.self, RollbackCommand.self, TxCommand.self, QueryCommand.self, BenchCommand.self, ChaosCommand.self, PoWCommand.self]
     )
+
+    static func main() async {
+        if let problem = ReportFlagMigration.problem(in: Array(CommandLine.arguments.dropFirst())) {
+            StandardError.write(problem)
+            Self.exit(withError: ExitCode.failure)
+        }
+        await main(nil)
+    }
 }
