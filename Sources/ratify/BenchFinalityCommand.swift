@@ -73,13 +73,19 @@ struct BenchFinalityCommand: AsyncParsableCommand {
         if let problem = options.problem { throw StandardError.fail(problem) }
 
         // The plot is drawn from the JSON file, so --plot writes one (beside the PNG unless
-        // --json-file names it).
+        // --json-file names it), and its prerequisites are checked before the run, not after.
         var output = output
-        if let plot { output.jsonFile = output.jsonFile ?? plot + ".json" }
+        let plotter: PlotRunner?
+        if let plot {
+            output.jsonFile = output.jsonFile ?? plot + ".json"
+            do { plotter = try PlotRunner.prepare() } catch { throw StandardError.fail(error) }
+        } else {
+            plotter = nil
+        }
         try await BenchReporting.run({ try await FinalityBench(options: options, progress: $0).run() },
                                        text: BenchSummary.text, output: output)
-        if let plot, let jsonFile = output.jsonFile {
-            do { try PlotRunner.plot(json: jsonFile, png: plot) } catch { throw StandardError.fail(error) }
+        if let plot, let plotter, let jsonFile = output.jsonFile {
+            do { try plotter.plot(json: jsonFile, png: plot) } catch { throw StandardError.fail(error) }
             output.note("plot: \(plot)")
         }
     }
