@@ -4,8 +4,9 @@ import NIOTLS
 /// Sits behind `NIOSSLClientHandler` and settles `promise` once: success when the handshake
 /// completes (certificate and host name verified), failure with the error that ended it. The
 /// client waits for it before sending, so a refused certificate is reported as a TLS failure
-/// rather than racing the request's writes on a channel the handshake already closed.
-final class TLSHandshakeObserver: ChannelInboundHandler, RemovableChannelHandler {
+/// rather than racing the request's writes on a channel the handshake already closed. Events
+/// after the first settle nothing (a settled promise ignores them) and pass on unchanged.
+final class TLSHandshakeObserver: ChannelInboundHandler {
     typealias InboundIn = NIOAny
 
     /// The connection closed before the handshake finished, without a TLS error.
