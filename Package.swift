@@ -34,6 +34,9 @@ let package = Package(
         // Sockets, RPC and the metrics endpoint: SwiftNIO (NIOHTTP1 directly, no Hummingbird,
         // keeps builds short).
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        // `--node https://...`: the CLI's RPC client speaks TLS through a proxy in front of the
+        // node's RPC (docs/DEPLOY.md); the node itself serves plain HTTP.
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
@@ -83,6 +86,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
             ]
         ),
         // Testnet and home generation, the localnet runner, the history and store checks.
@@ -128,7 +133,11 @@ let package = Package(
         .testTarget(name: "RatifyRPCTests",
                     dependencies: ["RatifyRPC", "RatifyClient", "RatifyNode", "RatifyNet", "RatifyTestSupport", "RatifyLedger", "RatifyPoW", "RatifyCore",
                                    .product(name: "Prometheus", package: "swift-prometheus")] + nio),
-        .testTarget(name: "RatifyClientTests", dependencies: ["RatifyClient", "RatifyTestSupport", "RatifyLedger", "RatifyCore"]),
+        // The TLS tests serve HTTPS on loopback with NIOSSL, as a proxy in front of a node would.
+        .testTarget(name: "RatifyClientTests",
+                    dependencies: ["RatifyClient", "RatifyTestSupport", "RatifyLedger", "RatifyCore",
+                                   .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                                   .product(name: "NIOHTTP1", package: "swift-nio")] + nio),
         .testTarget(name: "RatifyOpsTests", dependencies: ["RatifyOps", "RatifyNode", "RatifyTestSupport", "RatifyStore", "RatifyLedger", "RatifyCore"]),
         // Real `ratify start` processes on loopback; needs the `ratify` product built beside it.
         .testTarget(name: "RatifyBenchTests", dependencies: ["RatifyBench", "RatifyOps", "RatifyCore"]),

@@ -32,9 +32,9 @@ while (($(date +%s) + run_seconds <= deadline)); do
     echo "run $((runs + 1)): seed $seed, $run_seconds s"
     status=0
     if ((netns)); then
-        Tools/chaos-netns.sh --binary "$binary" --seed "$seed" --duration "$run_seconds" --json "$report" "${args[@]}" >"$dir/chaos-$seed.txt" || status=$?
+        Tools/chaos-netns.sh --binary "$binary" --seed "$seed" --duration "$run_seconds" --json-file "$report" "${args[@]}" >"$dir/chaos-$seed.txt" || status=$?
     else
-        "$binary" chaos --seed "$seed" --duration "$run_seconds" --json "$report" "${args[@]}" >"$dir/chaos-$seed.txt" || status=$?
+        "$binary" chaos --seed "$seed" --duration "$run_seconds" --json-file "$report" "${args[@]}" >"$dir/chaos-$seed.txt" || status=$?
     fi
     runs=$((runs + 1))
     echo "seed $seed: $(grep -E '^RESULT' "$dir/chaos-$seed.txt" || echo "no result (exit $status)")" | tee -a "$dir/summary.txt"

@@ -17,4 +17,16 @@ public enum GenesisFile {
         return "chain_id=\(genesis.chainID) mode=\(genesis.mode.rawValue) validators=\(genesis.validators.count) "
             + "total_stake=\(stake) genesis_hash=\(genesis.genesisHash.hex)"
     }
+
+    /// The summary as JSON (`ratify genesis validate --json`, `ratify testnet --json`); a total
+    /// stake beyond 64 bits is `null`, as `overflow` is in the text.
+    public static func summaryJSON(_ genesis: Genesis) -> JSONValue {
+        .object([
+            JSONValue.Member("chain_id", .string(genesis.chainID)),
+            JSONValue.Member("mode", .string(genesis.mode.rawValue)),
+            JSONValue.Member("validators", .number(String(genesis.validators.count))),
+            JSONValue.Member("total_stake", genesis.totalStake.map { .number(String($0)) } ?? .null),
+            JSONValue.Member("genesis_hash", .string(genesis.genesisHash.hex)),
+        ])
+    }
 }

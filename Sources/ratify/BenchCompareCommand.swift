@@ -3,7 +3,7 @@ import Foundation
 import RatifyBench
 import RatifyCore
 
-/// `ratify bench compare`: parses, runs `CompareBench`, prints the table, writes the JSON.
+/// `ratify bench compare`: parses, runs `CompareBench`, prints the table or the JSON, writes the JSON file.
 struct BenchCompareCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compare",
@@ -37,8 +37,7 @@ struct BenchCompareCommand: AsyncParsableCommand {
     var powInitialBits: String?
     @Option(name: .customLong("target-block-ms"), help: "PoW and hybrid: the block interval the difficulty aims for (default 1500).")
     var targetBlockMillis: UInt64?
-    @Option(help: "Write the comparison as JSON to this file.")
-    var json: String?
+    @OptionGroup var output: ReportOutputOptions
 
     func run() async throws {
         var options = CompareOptions(binary: BenchFinalityCommand.ownBinary, command: BenchFinalityCommand.commandLine)
@@ -61,6 +60,6 @@ struct BenchCompareCommand: AsyncParsableCommand {
         if let problem = options.problem { throw StandardError.fail(problem) }
 
         try await BenchReporting.run({ try await CompareBench(options: options, progress: $0).run() },
-                                       text: CompareTable.text, jsonPath: json)
+                                       text: CompareTable.text, output: output)
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 import RatifyBench
 
 /// `ratify bench finality`: parses, runs `FinalityBench`, prints its progress and summary,
-/// writes the JSON and the plot.
+/// prints the text or JSON, writes the JSON file and the plot.
 struct BenchFinalityCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "finality",
@@ -33,9 +33,8 @@ struct BenchFinalityCommand: AsyncParsableCommand {
     var attach: String?
     @Option(help: "With --attach: the homes whose validator keys fund the load's accounts.")
     var homes = "Validators"
-    @Option(help: "Write the report as JSON to this file.")
-    var json: String?
-    @Option(help: "Render latency over time and its distribution to this PNG (Tools/plot-finality.sh, matplotlib).")
+    @OptionGroup var output: ReportOutputOptions
+    @Option(help: "Render latency over time and its distribution to this PNG (Tools/plot-finality.sh, matplotlib; the JSON goes to --json-file or PNG.json).")
     var plot: String?
     @Flag(help: "Step the rate up from --rate until p99 exceeds --p99-bound-ms or not every transaction is final.")
     var saturate = false
@@ -73,12 +72,21 @@ struct BenchFinalityCommand: AsyncParsableCommand {
         }
         if let problem = options.problem { throw StandardError.fail(problem) }
 
-        let jsonPath = json ?? plot.map { $0 + ".json" }
+        // The plot is drawn from the JSON file, so --plot writes one (beside the PNG unless
+        // --json-file names it), and its prerequisites are checked before the run, not after.
+        var output = output
+        let plotter: PlotRunner?
+        if let plot {
+            output.jsonFile = output.jsonFile ?? plot + ".json"
+            do { plotter = try PlotRunner.prepare() } catch { throw StandardError.fail(error) }
+        } else {
+            plotter = nil
+        }
         try await BenchReporting.run({ try await FinalityBench(options: options, progress: $0).run() },
-                                       text: BenchSummary.text, jsonPath: jsonPath)
-        if let plot, let jsonPath {
-            do { try PlotRunner.plot(json: jsonPath, png: plot) } catch { throw StandardError.fail(error) }
-            print("plot: \(plot)")
+                                       text: BenchSummary.text, output: output)
+        if let plot, let plotter, let jsonFile = output.jsonFile {
+            do { try plotter.plot(json: jsonFile, png: plot) } catch { throw StandardError.fail(error) }
+            output.note("plot: \(plot)")
         }
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import RatifyBench
 
-/// A benchmark's result document: what `--json` writes.
+/// A benchmark's result document: what `--json` prints and `--json-file` writes.
 protocol BenchJSONDocument {
     func jsonData() throws -> Data
 }
@@ -10,11 +10,11 @@ extension BenchDocument: BenchJSONDocument {}
 extension CompareDocument: BenchJSONDocument {}
 
 /// How `ratify bench` commands run: progress on standard error (the live `[...]` line redrawn
-/// in place on a terminal), then the text on standard output and the JSON to `jsonPath`.
+/// in place on a terminal), then the text or the JSON on standard output, and the JSON file.
 enum BenchReporting {
     static func run<Document: BenchJSONDocument>(
         _ body: (@escaping @Sendable (String) -> Void) async throws -> Document, text: (Document) -> String,
-        jsonPath: String?
+        output: ReportOutputOptions
     ) async throws {
         let interactive = isatty(STDERR_FILENO) == 1
         let progress: @Sendable (String) -> Void = { line in
@@ -28,14 +28,8 @@ enum BenchReporting {
             throw StandardError.fail(error)
         }
         if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
-        print(text(document))
-        if let jsonPath {
-            do {
-                try document.jsonData().write(to: URL(fileURLWithPath: jsonPath))
-            } catch {
-                throw StandardError.fail("--json \(jsonPath): cannot write: \(error.localizedDescription)")
-            }
-            print("report: \(jsonPath)")
-        }
+        let json: Data
+        do { json = try document.jsonData() } catch { throw StandardError.fail("cannot encode the report as JSON: \(error)") }
+        try output.emit(text: text(document), json: String(decoding: json, as: UTF8.self))
     }
 }

@@ -6,7 +6,7 @@ import Synchronization
 /// Set by SIGINT/SIGTERM while `ratify chaos` runs.
 private let interrupted = Atomic<Bool>(false)
 
-/// `ratify chaos`: parses, runs `ChaosRunner`, prints its progress and report, writes the JSON.
+/// `ratify chaos`: parses, runs `ChaosRunner`, prints its progress and its report as text or JSON, writes the JSON file.
 struct ChaosCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chaos",
@@ -41,8 +41,7 @@ struct ChaosCommand: AsyncParsableCommand {
     var keepHomes = false
     @Flag(name: .customLong("plan-only"), help: "Print the fault plan of the seed and exit.")
     var planOnly = false
-    @Option(help: "Write the report as JSON to this file.")
-    var json: String?
+    @OptionGroup var output: ReportOutputOptions
 
     func run() async throws {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
@@ -67,9 +66,8 @@ struct ChaosCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data(text.utf8))
         }
         if planOnly {
-            for fault in runner.plan {
-                print(String(format: "%7.1f s  %5.1f s  %@", fault.startSeconds, fault.durationSeconds, fault.summary))
-            }
+            let lines = runner.plan.map { String(format: "%7.1f s  %5.1f s  %@", $0.startSeconds, $0.durationSeconds, $0.summary) }
+            try output.emit(text: lines.joined(separator: "\n"), json: runner.planJSON)
             return
         }
         // A handler, not SIG_IGN: handlers reset to the default in the nodes this run starts
@@ -89,13 +87,7 @@ struct ChaosCommand: AsyncParsableCommand {
             throw StandardError.fail(error)
         }
         if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
-        print(report.text)
-        if let json {
-            do { try Data(report.json.utf8).write(to: URL(fileURLWithPath: json)) } catch {
-                throw StandardError.fail("--json \(json): cannot write: \(error.localizedDescription)")
-            }
-            print("report: \(json)")
-        }
+        try output.emit(text: report.text, json: report.json)
         if !report.passed { throw ExitCode.failure }
     }
 }

@@ -26,8 +26,7 @@ struct CheckHistoryCommand: ParsableCommand {
     @Option(name: .long, help: "A file of transactions acknowledged as final: one 'HASH [HEIGHT]' per line.")
     var acknowledged: String?
 
-    @Option(name: .long, help: "Also write the report as JSON to this file.")
-    var json: String?
+    @OptionGroup var output: ReportOutputOptions
 
     func run() throws {
         let list = homes.split(separator: ",").map(String.init).filter { !$0.isEmpty }
@@ -38,12 +37,7 @@ struct CheckHistoryCommand: ParsableCommand {
         } catch {
             throw StandardError.fail(error)
         }
-        print(report.text)
-        if let json {
-            do { try Data(report.json.utf8).write(to: URL(fileURLWithPath: json)) } catch {
-                throw StandardError.fail("\(json): cannot write the JSON report: \(error.localizedDescription)")
-            }
-        }
+        try output.emit(text: report.text, json: report.json)
         if !report.isClean { throw ExitCode.failure }
     }
 }

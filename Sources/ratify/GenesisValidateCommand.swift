@@ -11,10 +11,13 @@ struct GenesisValidateCommand: ParsableCommand {
     @Argument(help: "The genesis file, e.g. Genesis/localnet.json.")
     var file: String
 
+    @Flag(help: "Print the summary as JSON.")
+    var json = false
+
     func run() throws {
         do {
             let genesis = try GenesisFile.load(file)
-            print(GenesisFile.summary(genesis))
+            ResultOutput.print(json: json, GenesisFile.summaryJSON(genesis), text: GenesisFile.summary(genesis))
         } catch {
             throw StandardError.fail(error)
         }

@@ -15,10 +15,14 @@ struct KeysDeleteCommand: ParsableCommand {
 
     @OptionGroup var keyring: KeyringOptions
 
+    @Flag(help: "Print the deleted key as JSON (as `keys show --json` showed it).")
+    var json = false
+
     func run() throws {
         let keyring = keyring.keyring
+        let entry: KeyringEntry
         do {
-            let entry = try keyring.show(name)
+            entry = try keyring.show(name)
             if !yes {
                 let question = "Delete key \"\(name)\" (address \(entry.address.hex))? Without its recovery phrase it is gone for good."
                 switch Terminal.confirm(question) {
@@ -31,6 +35,6 @@ struct KeysDeleteCommand: ParsableCommand {
         } catch let error as KeyringError {
             throw StandardError.fail(error)
         }
-        print("deleted key \"\(name)\"")
+        ResultOutput.print(json: json, entry.json, text: "deleted key \"\(name)\"")
     }
 }

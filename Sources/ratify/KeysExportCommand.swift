@@ -1,4 +1,5 @@
 import ArgumentParser
+import RatifyCore
 import RatifyNode
 
 struct KeysExportCommand: ParsableCommand {
@@ -13,9 +14,14 @@ struct KeysExportCommand: ParsableCommand {
     @Flag(name: .customLong("unsafe-show-secret"), help: "Yes, print the secret seed: whoever sees it controls the key.")
     var unsafeShowSecret = false
 
+    @Flag(help: "Print {\"name\", \"seed_hex\"} as JSON.")
+    var json = false
+
     func run() throws {
         do {
-            print(try keyring.keyring.exportSeed(name, confirmed: unsafeShowSecret))
+            let seedHex = try keyring.keyring.exportSeed(name, confirmed: unsafeShowSecret)
+            ResultOutput.print(json: json, .object([JSONValue.Member("name", .string(name)), JSONValue.Member("seed_hex", .string(seedHex))]),
+                               text: seedHex)
         } catch {
             throw StandardError.fail(error)
         }

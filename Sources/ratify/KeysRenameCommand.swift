@@ -15,9 +15,12 @@ struct KeysRenameCommand: ParsableCommand {
 
     @OptionGroup var keyring: KeyringOptions
 
+    @Flag(help: "Print the renamed key as JSON (as `keys show --json`).")
+    var json = false
+
     func run() throws {
         let entry: KeyringEntry
         do { entry = try keyring.keyring.rename(old, to: new) } catch { throw StandardError.fail(error) }
-        print("renamed key \"\(old)\" to \"\(entry.name)\" (address \(entry.address.hex))")
+        ResultOutput.print(json: json, entry.json, text: "renamed key \"\(old)\" to \"\(entry.name)\" (address \(entry.address.hex))")
     }
 }

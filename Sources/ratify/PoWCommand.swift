@@ -27,6 +27,9 @@ struct PoWHashCommand: ParsableCommand {
     @Argument(help: "The header, 160 hex digits.")
     var headerHex: String
 
+    @Flag(help: "Print JSON: hash, bits, target (null when the bits encode none), work, valid.")
+    var json = false
+
     func run() throws {
         let header: BlockHeader80
         do {
@@ -35,17 +38,17 @@ struct PoWHashCommand: ParsableCommand {
             throw StandardError.fail("pow hash: \(error)")
         }
         let hash = header.hash
-        print("hash    \(hash.displayHex)")
-        print("bits    \(header.bits.hex)")
         guard let target = header.bits.target else {
-            print("target  none: \(PoWParams.compactBitsProblem(header.bits.bits) ?? "the target is zero")")
-            print("valid   no")
+            let problem = PoWParams.compactBitsProblem(header.bits.bits) ?? "the target is zero"
+            PoWFields([("hash", .string(hash.displayHex), hash.displayHex), ("bits", .string(header.bits.hex), header.bits.hex),
+                       ("target", .null, "none: \(problem)"), ("valid", .bool(false), "no")]).print(json: json)
             throw ExitCode.failure
         }
-        print("target  \(target.hex)")
-        print("work    \(header.bits.work.hex)")
         let valid = hash.value <= target
-        print("valid   \(valid ? "yes: the hash is at or below the target" : "no: the hash is above the target")")
+        PoWFields([("hash", .string(hash.displayHex), hash.displayHex), ("bits", .string(header.bits.hex), header.bits.hex),
+                   ("target", .string(target.hex), target.hex), ("work", .string(header.bits.work.hex), header.bits.work.hex),
+                   ("valid", .bool(valid), valid ? "yes: the hash is at or below the target" : "no: the hash is above the target")])
+            .print(json: json)
         if !valid { throw ExitCode.failure }
     }
 }
@@ -61,6 +64,9 @@ struct PoWTargetCommand: ParsableCommand {
     @Argument(help: "Compact bits, e.g. 1d00ffff.")
     var bits: String
 
+    @Flag(help: "Print JSON: bits, target, work and the shortest encoding of the target.")
+    var json = false
+
     func run() throws {
         guard let compact = CompactTarget(hex: bits.trimmingWhitespace) else {
             throw StandardError.fail("pow target: \"\(bits)\" is not compact bits; expected up to 8 hex digits such as 1d00ffff")
@@ -69,11 +75,15 @@ struct PoWTargetCommand: ParsableCommand {
             let problem = PoWParams.compactBitsProblem(compact.bits) ?? "the target is zero"
             throw StandardError.fail("pow target: \(compact.hex) is not a usable target: \(problem)")
         }
-        print("bits    \(compact.hex)")
-        print("target  \(target.hex)")
-        print("work    \(compact.work.hex)")
         let canonical = CompactTarget(target: target)
-        if canonical != compact { print("note    the shortest encoding of this target is \(canonical.hex)") }
+        var fields = PoWFields([("bits", .string(compact.hex), compact.hex), ("target", .string(target.hex), target.hex),
+                                ("work", .string(compact.work.hex), compact.work.hex)])
+        if json {
+            fields.fields.append(("shortest_bits", .string(canonical.hex), canonical.hex))
+        } else if canonical != compact {
+            fields.fields.append(("note", .null, "the shortest encoding of this target is \(canonical.hex)"))
+        }
+        fields.print(json: json)
     }
 }
 
@@ -95,6 +105,9 @@ struct PoWRetargetCommand: ParsableCommand {
     @Option(help: "The interval's actual duration in seconds (clamped to 302400...4838400).")
     var timespan: Int64
 
+    @Flag(help: "Print JSON: bits, target, and the timespan as given and as clamped.")
+    var json = false
+
     func run() throws {
         guard let compact = CompactTarget(hex: bits.trimmingWhitespace) else {
             throw StandardError.fail("pow retarget: --bits \"\(bits)\" is not compact bits; expected up to 8 hex digits such as 1d00ffff")
@@ -102,9 +115,14 @@ struct PoWRetargetCommand: ParsableCommand {
         let rule = BitcoinRetarget.bitcoinMainnet
         let next = rule.nextBits(lastBits: compact, actualTimespan: timespan)
         let clamped = rule.clampedTimespan(timespan)
-        print("bits      \(next.hex)")
-        print("target    \(next.decoded.target.hex)")
-        if clamped != timespan { print("timespan  \(timespan) s clamped to \(clamped) s") }
+        var fields = PoWFields([("bits", .string(next.hex), next.hex), ("target", .string(next.decoded.target.hex), next.decoded.target.hex)],
+                               textColumn: 10)
+        if json {
+            fields.fields += [("timespan_s", .number(String(timespan)), ""), ("clamped_timespan_s", .number(String(clamped)), "")]
+        } else if clamped != timespan {
+            fields.fields.append(("timespan", .null, "\(timespan) s clamped to \(clamped) s"))
+        }
+        fields.print(json: json)
     }
 }
 
@@ -131,6 +149,9 @@ struct PoWBenchCommand: ParsableCommand {
     @Option(help: "Compression code: sha-ni-x2 (two nonces interleaved, the default where the CPU has SHA-NI) or openssl (SHA256_Transform).")
     var core: HashingCore = .fastest
 
+    @Flag(help: "Print JSON: core, threads, seconds, hashes per second in total and per thread, cancellation latencies.")
+    var json = false
+
     func validate() throws {
         if let threads, !(1...ParallelMiner.threadCountMax).contains(threads) {
             throw ValidationError("--threads \(threads) is outside 1...\(ParallelMiner.threadCountMax)")
@@ -142,10 +163,23 @@ struct PoWBenchCommand: ParsableCommand {
     func run() throws {
         let threadCount = threads ?? max(1, min(ParallelMiner.threadCountMax, ProcessInfo.processInfo.activeProcessorCount))
         #if DEBUG
-        print("warning: debug build; measure with swift build -c release")
+        StandardError.write("warning: debug build; measure with swift build -c release")
         #endif
         guard core.isAvailable else { throw StandardError.fail("pow bench: --core \(core.rawValue) needs a CPU with the SHA extensions; use --core openssl") }
         let result = HashRateBenchmark(threadCount: threadCount, seconds: seconds, cancelTrials: cancelTrials, core: core).run()
+        if json {
+            let number = { (value: Double) in JSONValue.number(String(format: "%.3f", value)) }
+            let fields: [JSONValue.Member] = [
+                JSONValue.Member("core", .string(result.core.rawValue)),
+                JSONValue.Member("threads", .number(String(threadCount))),
+                JSONValue.Member("seconds", number(result.elapsedSeconds)),
+                JSONValue.Member("hashes", .number(String(result.hashes))),
+                JSONValue.Member("hashes_per_second", number(result.hashesPerSecond)),
+                JSONValue.Member("hashes_per_second_per_thread", .array(result.hashesPerSecondPerThread.map(number))),
+                JSONValue.Member("cancel_latencies_ms", .array(result.cancelLatenciesMillis.map(number))),
+            ]
+            return ResultOutput.printJSON(.object(fields))
+        }
         print("core         \(result.core.rawValue)")
         print("threads      \(threadCount)")
         print(String(format: "seconds      %.2f", result.elapsedSeconds))
@@ -158,6 +192,29 @@ struct PoWBenchCommand: ParsableCommand {
             let median = result.cancelLatenciesMillis[result.cancelLatenciesMillis.count / 2]
             print(String(format: "cancel       median %.3f ms, max %.3f ms over %d trials", median, maxLatency,
                          result.cancelLatenciesMillis.count))
+        }
+    }
+}
+
+/// What a `pow` command prints: `name  value` lines, or with `--json` one object of the same
+/// names. A field whose JSON is `.null` and whose text is a remark (`note`) still prints as text.
+struct PoWFields {
+    var fields: [(name: String, json: JSONValue, text: String)]
+    /// The text's value column, as docs/POW.md shows it.
+    var textColumn = 8
+
+    init(_ fields: [(name: String, json: JSONValue, text: String)], textColumn: Int = 8) {
+        self.fields = fields
+        self.textColumn = textColumn
+    }
+
+    func print(json: Bool) {
+        if json {
+            ResultOutput.printJSON(.object(fields.map { JSONValue.Member($0.name, $0.json) }))
+        } else {
+            for field in fields {
+                Swift.print(field.name + String(repeating: " ", count: max(1, textColumn - field.name.count)) + field.text)
+            }
         }
     }
 }

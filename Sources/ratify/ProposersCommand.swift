@@ -31,6 +31,9 @@ struct ProposersCommand: ParsableCommand {
     @Option(help: "Output format: lines (one name per line) or line (space-separated).")
     var format: Format = .lines
 
+    @Flag(help: "Print the names as one JSON array instead.")
+    var json = false
+
     func validate() throws {
         guard NamedPowerList.proposerCountRange.contains(count) else {
             throw ValidationError("--count \(count) is outside 1...\(NamedPowerList.proposerCountRange.upperBound)")
@@ -49,6 +52,7 @@ struct ProposersCommand: ParsableCommand {
         } catch {
             throw ValidationError("--power: \(error)")
         }
+        if json { return ResultOutput.printJSON(.array(names.map { .string($0) })) }
         switch format {
         case .lines:
             for name in names { print(name) }

@@ -5,8 +5,10 @@ import RatifyNode
 
 /// The options every `ratify query` command takes.
 struct QueryFlags: ParsableArguments {
-    @Option(help: "The node's RPC.")
+    @Option(help: "The node's RPC: http://HOST:PORT, or https://HOST[:PORT] for a TLS proxy in front of it.")
     var node = NodeURL.defaultText
+
+    @OptionGroup var tls: TLSOptions
 
     @Option(name: .customLong("keyring"), help: "Keyring directory for key names (default: ~/.ratify/keyring).")
     var keyringDirectory: String?
@@ -18,7 +20,7 @@ struct QueryFlags: ParsableArguments {
     func run(_ kind: QueryRequest.Kind) async throws {
         let answer: QueryAnswer
         do {
-            answer = try await QueryRequest(kind: kind, node: node, keyringDirectory: keyringDirectory).run()
+            answer = try await QueryRequest(kind: kind, node: node, caFile: tls.caFile, keyringDirectory: keyringDirectory).run()
         } catch {
             throw StandardError.fail(error)
         }

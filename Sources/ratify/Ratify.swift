@@ -16,9 +16,14 @@ struct Ratify: AsyncParsableCommand {
     /// `ratify --version` prints the git commit beside the version. It is answered here, before
     /// parsing, because finding the commit runs `git`, which no other command should wait for.
     static func main() async {
-        if Array(CommandLine.arguments.dropFirst()) == ["--version"] {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments == ["--version"] {
             print(BuildInfo.current)
             return
+        }
+        if let problem = ReportFlagMigration.problem(in: arguments) {
+            StandardError.write(problem)
+            Self.exit(withError: ExitCode.failure)
         }
         await main(nil)
     }

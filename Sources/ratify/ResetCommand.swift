@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import RatifyNode
 import RatifyOps
 
@@ -20,10 +21,13 @@ struct ResetCommand: ParsableCommand {
     @Flag(help: "Do not ask for confirmation.")
     var yes = false
 
+    @Flag(help: "Print the result as JSON: blocks deleted and the signer state kept (the question, if asked, goes to standard error).")
+    var json = false
+
     func run() throws {
         if !yes {
-            print("Delete the blocks, ledger state and WAL in \(home)/data? Config, keys and the signer state are kept. [y/N] ",
-                  terminator: "")
+            let question = "Delete the blocks, ledger state and WAL in \(home)/data? Config, keys and the signer state are kept. [y/N] "
+            if json { FileHandle.standardError.write(Data(question.utf8)) } else { print(question, terminator: "") }
             let answer = readLine()?.lowercased()
             guard answer == "y" || answer == "yes" else {
                 throw StandardError.fail("\(home): not reset (not confirmed); answer y, or pass --yes")
@@ -31,7 +35,8 @@ struct ResetCommand: ParsableCommand {
         }
         do {
             let home = NodeHome(home)
-            print(NodeReset.text(home: home, try NodeReset.run(home: home)))
+            let summary = try NodeReset.run(home: home)
+            ResultOutput.print(json: json, NodeReset.json(home: home, summary), text: NodeReset.text(home: home, summary))
         } catch {
             throw StandardError.fail(error)
         }

@@ -17,10 +17,14 @@ struct RollbackCommand: ParsableCommand {
     @Option(help: "The node's home directory.")
     var home: String
 
+    @Flag(help: "Print the result as JSON: the height rolled back and its block hash.")
+    var json = false
+
     func run() throws {
         do {
             let home = NodeHome(home)
-            print(NodeRollback.text(home: home, try NodeRollback.run(home: home)))
+            let summary = try NodeRollback.run(home: home)
+            ResultOutput.print(json: json, NodeRollback.json(home: home, summary), text: NodeRollback.text(home: home, summary))
         } catch {
             throw StandardError.fail(error)
         }

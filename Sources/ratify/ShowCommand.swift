@@ -25,7 +25,7 @@ struct ShowNodeIDCommand: ParsableCommand {
     func run() throws {
         let id: Address
         do { id = try HomeIdentity.nodeID(home: NodeHome(home)) } catch { throw StandardError.fail(error) }
-        print(json ? JSONWriter.pretty(HomeIdentity.nodeIDJSON(id)) : id.hex, terminator: json ? "" : "\n")
+        ResultOutput.print(json: json, HomeIdentity.nodeIDJSON(id), text: id.hex)
     }
 }
 
@@ -43,7 +43,6 @@ struct ShowValidatorCommand: ParsableCommand {
     func run() throws {
         let key: PublicKey
         do { key = try HomeIdentity.validatorKey(home: NodeHome(home)) } catch { throw StandardError.fail(error) }
-        print(json ? JSONWriter.pretty(HomeIdentity.validatorJSON(key)) : HomeIdentity.validatorText(key),
-              terminator: json ? "" : "\n")
+        ResultOutput.print(json: json, HomeIdentity.validatorJSON(key), text: HomeIdentity.validatorText(key))
     }
 }

@@ -53,6 +53,9 @@ struct SimCommand: ParsableCommand {
     @Option(help: "Signatures: modeled (fast) or ed25519 (real signing and verification).")
     var crypto: String = "modeled"
 
+    @Flag(help: "Print the summary and any violation as JSON (progress goes to standard error).")
+    var json = false
+
     func run() throws {
         let base = try configuration()
         let clock = ContinuousClock()
@@ -61,18 +64,25 @@ struct SimCommand: ParsableCommand {
         let summary = SimSweep.run(base, runs: runs, stopAfterViolations: 1) { done, summary in
             guard done % progressEvery == 0 || done == runs || !summary.violations.isEmpty else { return }
             let seconds = Self.seconds(clock.now - started)
-            print("progress: \(done)/\(runs) runs, \(summary.heightsDecided) heights, "
-                  + "\(summary.violations.count) violations, \(Self.format(seconds))s")
+            let line = "progress: \(done)/\(runs) runs, \(summary.heightsDecided) heights, "
+                + "\(summary.violations.count) violations, \(Self.format(seconds))s"
+            if json { StandardError.write(line) } else { print(line) }
         }
         let firstViolation = summary.violations.first
         let seconds = Self.seconds(clock.now - started)
-        print("summary: \(summary.line)")
-        print("wall time \(Self.format(seconds))s, \(Self.format(Double(summary.heightsDecided) / max(seconds, 1e-9))) simulated heights/s, "
-              + "\(Self.format(Double(summary.simulatedMillis) / 1_000))s simulated")
         if let problem = summary.setupErrors.first {
             Self.fail("ratify sim: \(problem)")
             throw ExitCode(64)
         }
+        if json {
+            let violation = firstViolation.map { (shrunk: SimSweep.shrink($0), original: $0) }
+            ResultOutput.printJSON(SimSweep.json(summary, wallSeconds: seconds, violation: violation))
+            if violation != nil { throw ExitCode(1) }
+            return
+        }
+        print("summary: \(summary.line)")
+        print("wall time \(Self.format(seconds))s, \(Self.format(Double(summary.heightsDecided) / max(seconds, 1e-9))) simulated heights/s, "
+              + "\(Self.format(Double(summary.simulatedMillis) / 1_000))s simulated")
         if let failing = firstViolation {
             print(SimSweep.report(SimSweep.shrink(failing), original: failing))
             throw ExitCode(1)

@@ -19,6 +19,9 @@ struct StoreCheckCommand: ParsableCommand {
     @Option(name: .long, help: "The node's home directory.")
     var home: String
 
+    @Flag(help: "Print the result as JSON: latest height, consistent, and the problems found.")
+    var json = false
+
     func run() throws {
         let report: StoreCheck.Report
         do {
@@ -27,11 +30,12 @@ struct StoreCheckCommand: ParsableCommand {
         } catch {
             throw StandardError.fail(error)
         }
+        if json { ResultOutput.printJSON(report.json(home: home)) }
         guard report.problems.isEmpty else {
-            for problem in report.problems { StandardError.write("\(home): \(problem)") }
+            if !json { for problem in report.problems { StandardError.write("\(home): \(problem)") } }
             throw StandardError.fail("\(home): \(report.problems.count) problem(s) found; \(NodeHome.damagedStoreAdvice)")
         }
-        print("\(home): \(report.latestHeight) blocks checked: links, commits, validator sets and app hash are consistent")
+        if !json { print("\(home): \(report.latestHeight) blocks checked: links, commits, validator sets and app hash are consistent") }
     }
 }
 

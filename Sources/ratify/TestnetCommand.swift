@@ -57,6 +57,9 @@ struct TestnetCommand: ParsableCommand {
     @Option(name: .customLong("epoch-length"), help: "hybrid: blocks per checkpoint epoch (default 4).")
     var epochLength: UInt64?
 
+    @Flag(help: "Print JSON: the genesis summary and each node's home, node id, peer address and keys.")
+    var json = false
+
     /// `--pow-initial-bits` and `--target-block-ms`, checked, into a genesis `pow` section
     /// (shared with `ratify bench compare`).
     static func apply(powInitialBits: String?, targetBlockMillis: UInt64?, to pow: inout PoWParams) throws {
@@ -122,7 +125,7 @@ struct TestnetCommand: ParsableCommand {
             if let range = EphemeralPorts.current(), let warning = EphemeralPorts.warning(for: plan, range: range) {
                 FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
             }
-            print("wrote \(output)/genesis.json and \(plan.nodes.count) node homes; \(GenesisFile.summary(plan.genesis))")
+            ResultOutput.print(json: json, plan.json(directory: output), text: plan.text(directory: output))
         } catch {
             throw StandardError.fail(error)
         }

@@ -11,8 +11,10 @@ struct TransactionFlags: ParsableArguments {
 
     @OptionGroup var keyring: KeyringOptions
 
-    @Option(help: "The node's RPC.")
+    @Option(help: "The node's RPC: http://HOST:PORT, or https://HOST[:PORT] for a TLS proxy in front of it.")
     var node = NodeURL.defaultText
+
+    @OptionGroup var tls: TLSOptions
 
     @Option(help: "Fee in tokens (default: the chain's min_fee, as the node reports it).")
     var fee: String?
@@ -42,7 +44,7 @@ struct TransactionFlags: ParsableArguments {
 
     func request(_ kind: TransactionRequest.Kind) -> TransactionRequest {
         TransactionRequest(kind: kind, from: from, keyringDirectory: keyring.directory,
-                           keyringBackend: keyring.backend, node: node, fee: fee, nonce: nonce,
+                           keyringBackend: keyring.backend, node: node, caFile: tls.caFile, fee: fee, nonce: nonce,
                            chainID: chainID, waitFinal: wait)
     }
 
@@ -61,13 +63,13 @@ struct TransactionFlags: ParsableArguments {
         do { transaction = try await request(kind).signed() } catch { throw StandardError.fail(error) }
         if dryRun {
             let outcome: DryRunOutcome
-            do { outcome = try await TransactionRequest.dryRun(transaction, node: node) } catch { throw BroadcastConfirmation.dryRunFailure(error) }
+            do { outcome = try await TransactionRequest.dryRun(transaction, node: node, caFile: tls.caFile) } catch { throw BroadcastConfirmation.dryRunFailure(error) }
             try BroadcastConfirmation.report(outcome, json: json)
             return
         }
         try BroadcastConfirmation.confirm(transaction, keyName: from, node: node, yes: yes)
         let outcome: SubmitOutcome
-        do { outcome = try await TransactionRequest.submit(transaction, node: node, waitFinal: wait) } catch { throw StandardError.fail(error) }
+        do { outcome = try await TransactionRequest.submit(transaction, node: node, caFile: tls.caFile, waitFinal: wait) } catch { throw StandardError.fail(error) }
         print(json ? JSONWriter.pretty(outcome.json) : outcome.text)
     }
 }

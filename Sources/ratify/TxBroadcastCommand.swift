@@ -10,8 +10,10 @@ struct TxBroadcastCommand: AsyncParsableCommand {
     @Argument(help: "The signed transaction file.")
     var file: String
 
-    @Option(help: "The node's RPC.")
+    @Option(help: "The node's RPC: http://HOST:PORT, or https://HOST[:PORT] for a TLS proxy in front of it.")
     var node = NodeURL.defaultText
+
+    @OptionGroup var tls: TLSOptions
 
     @Flag(help: "Wait until the transaction is final; print its height and the finality latency.")
     var wait = false
@@ -32,13 +34,13 @@ struct TxBroadcastCommand: AsyncParsableCommand {
         do { transaction = try TransactionRequest.signed(file: file) } catch { throw StandardError.fail(error) }
         if dryRun {
             let outcome: DryRunOutcome
-            do { outcome = try await TransactionRequest.dryRun(transaction, node: node) } catch { throw BroadcastConfirmation.dryRunFailure(error) }
+            do { outcome = try await TransactionRequest.dryRun(transaction, node: node, caFile: tls.caFile) } catch { throw BroadcastConfirmation.dryRunFailure(error) }
             try BroadcastConfirmation.report(outcome, json: json)
             return
         }
         try BroadcastConfirmation.confirm(transaction, keyName: nil, node: node, yes: yes)
         let outcome: SubmitOutcome
-        do { outcome = try await TransactionRequest.submit(transaction, node: node, waitFinal: wait) } catch { throw StandardError.fail(error) }
+        do { outcome = try await TransactionRequest.submit(transaction, node: node, caFile: tls.caFile, waitFinal: wait) } catch { throw StandardError.fail(error) }
         print(json ? JSONWriter.pretty(outcome.json) : outcome.text)
     }
 }

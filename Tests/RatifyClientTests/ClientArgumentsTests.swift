@@ -52,16 +52,22 @@ struct ClientArgumentsTests {
         }
     }
 
-    @Test("--node takes http://, tcp:// or bare HOST:PORT; https and missing ports are refused")
+    @Test("--node takes http://, tcp://, bare HOST:PORT and https://HOST[:PORT]; missing http ports and a CA file for plain HTTP are refused")
     func nodeURLs() throws {
         #expect(try NodeURL.parse("http://127.0.0.1:26657").endpoint == HostPort(host: "127.0.0.1", port: 26657))
         #expect(try NodeURL.parse("tcp://localhost:1/").endpoint == HostPort(host: "localhost", port: 1))
         #expect(try NodeURL.parse("[::1]:26657").endpoint == HostPort(host: "::1", port: 26657))
         #expect(try NodeURL.parse("127.0.0.1:26657").description == "http://127.0.0.1:26657")
-        #expect(throws: ClientError.argument(option: "--node", reason: "the node's RPC is plain HTTP; use http://HOST:PORT, got \"https://a:1\"")) {
-            try NodeURL.parse("https://a:1")
+        #expect(try NodeURL.parse("127.0.0.1:26657").tls == nil)
+        #expect(try NodeURL.parse("https://rpc.example.org:8443") == NodeURL(endpoint: HostPort(host: "rpc.example.org", port: 8443), tls: .systemRoots))
+        #expect(try NodeURL.parse("https://rpc.example.org/") == NodeURL(endpoint: HostPort(host: "rpc.example.org", port: 443), tls: .systemRoots))
+        #expect(try NodeURL.parse("https://[::1]").endpoint == HostPort(host: "::1", port: 443))
+        #expect(try NodeURL.parse("https://a:1", caFile: "ca.pem").tls == .caFile("ca.pem"))
+        #expect(try NodeURL.parse("https://a:1").description == "https://a:1")
+        #expect(throws: ClientError.argument(option: "--ca-file", reason: "ca.pem is for https:// nodes; --node http://a:1 is plain HTTP")) {
+            try NodeURL.parse("http://a:1", caFile: "ca.pem")
         }
-        for bad in ["http://nohost", "http://a:0", "http://a:70000", "", "http://a b:1"] {
+        for bad in ["http://nohost", "http://a:0", "http://a:70000", "", "http://a b:1", "https://a:0", "https://"] {
             #expect(throws: ClientError.self) { try NodeURL.parse(bad) }
         }
     }

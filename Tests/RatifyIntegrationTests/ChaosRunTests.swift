@@ -52,7 +52,7 @@ extension NamespaceTestnetTests {
         let script = URL(fileURLWithPath: NamespaceNetwork.script).deletingLastPathComponent().appendingPathComponent("chaos-netns.sh").path
         let json = directory.path + "/chaos.json"
         let run = try RatifyCLI.run(command: [script, "--binary", NodeProcess.binary, "--seed", String(ChaosRunTests.seed),
-                                              "--duration", String(Int(ChaosRunTests.durationSeconds)), "--json", json])
+                                              "--duration", String(Int(ChaosRunTests.durationSeconds)), "--json-file", json])
         #expect(run.status == 0, "\(run)")
         let report = try JSONParser.parse(Array(Data(contentsOf: URL(fileURLWithPath: json))), file: json)
         #expect(report["settings"]?["network_namespaces"] == .bool(true))

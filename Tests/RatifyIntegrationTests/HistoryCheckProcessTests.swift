@@ -45,7 +45,7 @@ struct HistoryCheckProcessTests {
         #expect(healthy.output.contains("agreement: identical") && healthy.output.contains("history: OK"))
 
         let json = directory.path + "/report.json"
-        let damaged = try Self.ratify(["check", "history", "--homes", "\(home),\(twin),\(forged)", "--json", json])
+        let damaged = try Self.ratify(["check", "history", "--homes", "\(home),\(twin),\(forged)", "--json-file", json])
         #expect(damaged.status == 1)
         #expect(damaged.output.contains("agreement: 1 height(s) DISAGREE"), "\(damaged.output)")
         #expect(damaged.output.contains("height 4: app hash differs"), "\(damaged.output)")
@@ -58,6 +58,11 @@ struct HistoryCheckProcessTests {
         #expect(values[forged]?.hasSuffix("/" + forgedAppHash.hex) == true)
         #expect(values[home] == values[twin] && values[home] != values[forged])
         #expect((report["double_signs"] as? [Any])?.isEmpty == true)
+
+        // --json: the same report on standard output instead of the text, and the same exit status.
+        let printed = try RatifyCLI.run(["check", "history", "--homes", "\(home),\(twin),\(forged)", "--json"])
+        #expect(printed.status == 1)
+        #expect(printed.stdout == (try String(contentsOfFile: json, encoding: .utf8)), "\(printed)")
     }
 
     @Test("a node whose newest WAL records were truncated while it was down restarts, finalizes on, and its store checks clean")

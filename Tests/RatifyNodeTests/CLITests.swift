@@ -5,24 +5,11 @@ import Testing
 /// Runs the built `ratify` binary, as a user would.
 @Suite("ratify CLI")
 struct CLITests {
-    /// `swift test` builds every product into the directory that holds the test bundle.
-    static var binary: String {
-        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        return bundleDirectory.appendingPathComponent("ratify").path
-    }
+    static var binary: String { BuiltCommand.ratify }
 
-    private func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let result = try BuiltCommand.run(Self.binary, arguments)
+        return (result.status, result.stdout, result.stderr)
     }
 
     @Test("genesis validate on a bad file prints the one-line error on stderr and exits 1")

@@ -47,6 +47,9 @@ public final class ChaosRunner: Sendable {
                      seed: options.seed).plan()
     }
 
+    /// `--plan-only --json`: the planned faults as a JSON array, in the report's field names.
+    public var planJSON: String { ReportJSON.text(plan) }
+
     public func run() async throws -> ChaosReport {
         if let problem = options.problem { throw BenchError(problem) }
         let plan = self.plan

@@ -12,6 +12,9 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
     case file(FileFormatError)
     /// No connection to the node.
     case unreachable(node: String, reason: String)
+    /// An `https://` node whose TLS failed: an untrusted or misnamed certificate, or a server
+    /// that does not speak TLS.
+    case tls(node: String, reason: String)
     /// The node did not answer within the client's timeout.
     case timedOut(node: String, seconds: Int)
     /// An answer that is not what docs/RPC.md describes.
@@ -33,6 +36,8 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
             error.description
         case .unreachable(let node, let reason):
             "cannot reach the node at \(node): \(reason); is `ratify start` running there? (set it with --node)"
+        case .tls(let node, let reason):
+            "TLS with \(node): \(reason)"
         case .timedOut(let node, let seconds):
             "the node at \(node) did not answer within \(seconds) s"
         case .badResponse(let node, let reason):

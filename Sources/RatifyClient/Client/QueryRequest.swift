@@ -18,11 +18,14 @@ public struct QueryRequest: Sendable, Equatable {
 
     public var kind: Kind
     public var node: String
+    /// `--ca-file` for an `https://` node.
+    public var caFile: String?
     public var keyringDirectory: String?
 
-    public init(kind: Kind, node: String = NodeURL.defaultText, keyringDirectory: String? = nil) {
+    public init(kind: Kind, node: String = NodeURL.defaultText, caFile: String? = nil, keyringDirectory: String? = nil) {
         self.kind = kind
         self.node = node
+        self.caFile = caFile
         self.keyringDirectory = keyringDirectory
     }
 
@@ -30,7 +33,7 @@ public struct QueryRequest: Sendable, Equatable {
         // Queries read only names and public keys, which no backend encrypts.
         let keyring = Keyring.at(keyringDirectory, backend: .file)
         // Arguments first: a bad one is reported without touching the network.
-        let queries = ClientQueries(client: RPCClient(node: try NodeURL.parse(node)))
+        let queries = ClientQueries(client: RPCClient(node: try NodeURL.parse(node, caFile: caFile)))
         switch kind {
         case .status:
             return try await queries.status()

@@ -6,11 +6,14 @@ import Darwin
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import RatifyCore
 
 /// A minimal HTTP/1.1 client for the node's RPC (docs/RPC.md): one request per connection
 /// (`Connection: close`), the whole exchange bounded by a timeout and the answer by a size
-/// limit. SwiftNIO is already the node's HTTP stack, so this adds no dependency.
+/// limit. SwiftNIO is already the node's HTTP stack; for an `https://` node (a TLS proxy in
+/// front of it) NIOSSL wraps the same exchange, verifying the certificate chain against the
+/// system's roots or `--ca-file` and the certificate's names against the host.
 public struct RPCClient: Sendable {
     /// The largest answer read: a full block at the block size limit, rendered as JSON hex.
     public static let responseBytesMax = 40 * 1024 * 1024
@@ -97,14 +100,38 @@ public struct RPCClient: Sendable {
 
     private func send(method: HTTPMethod, target: String, body: [UInt8]) async throws -> (Int, [UInt8]) {
         let endpoint = node.endpoint
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let tlsContext = try node.tls.map { trust throws(ClientError) in try Self.tlsContext(trust, node: node.description) }
+        // SNI and the certificate's DNS names for a host name; for an IP address NIOSSL checks
+        // the certificate's IP addresses against the connected peer instead.
+        let serverHostname = Self.isIPAddress(endpoint.host) ? nil : endpoint.host
+        let (channel, handshake) = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.seconds(5))
             .connect(host: endpoint.host, port: Int(endpoint.port)) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    var handshake: EventLoopFuture<Void>?
+                    if let tlsContext {
+                        let observer = TLSHandshakeObserver(promise: channel.eventLoop.makePromise())
+                        handshake = observer.promise.futureResult
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tlsContext, serverHostname: serverHostname))
+                        try channel.pipeline.syncOperations.addHandler(observer)
+                    }
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
+                    let asyncChannel = try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
+                    return (asyncChannel, handshake)
                 }
             }
+        // Over TLS, nothing is sent before the handshake has verified the certificate: a
+        // refused one is a TLS failure, which asking again would not change.
+        if let handshake {
+            do {
+                try await handshake.get()
+            } catch {
+                // The async channel's reader and writer must be finished, not dropped.
+                try? await channel.executeThenClose { _, _ in }
+                if error is TLSHandshakeObserver.ClosedDuringHandshake { throw ConnectionLost(reason: "closed during the TLS handshake") }
+                throw ClientError.tls(node: node.description, reason: Self.describeTLSFailure(error, host: endpoint.host, trust: node.tls))
+            }
+        }
         // Connected: from here on, a failure means the node closed the connection (a reset, a
         // write on a channel it closed, end of stream before the answer's end).
         do {
@@ -114,6 +141,62 @@ public struct RPCClient: Sendable {
         } catch {
             throw ConnectionLost(reason: Self.describe(error))
         }
+    }
+
+    /// The client side of TLS: certificate chain and host name both verified (NIOSSL's
+    /// default), against the system's roots or the CA certificates of `--ca-file`.
+    static func tlsContext(_ trust: TLSTrust, node: String) throws(ClientError) -> NIOSSLContext {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.certificateVerification = .fullVerification
+        if case .caFile(let path) = trust {
+            let certificates: [NIOSSLCertificate]
+            guard access(path, R_OK) == 0 else {
+                throw .argument(option: "--ca-file", reason: "\(path): \(String(cString: strerror(errno)).lowercased())")
+            }
+            do {
+                certificates = try NIOSSLCertificate.fromPEMFile(path)
+            } catch {
+                throw .argument(option: "--ca-file", reason: "\(path): not a file of PEM certificates (\(error))")
+            }
+            guard !certificates.isEmpty else {
+                throw .argument(option: "--ca-file", reason: "\(path): holds no PEM certificate")
+            }
+            configuration.trustRoots = .certificates(certificates)
+        }
+        do {
+            return try NIOSSLContext(configuration: configuration)
+        } catch {
+            throw .tls(node: node, reason: "cannot set up TLS: \(error)")
+        }
+    }
+
+    /// One line for a failed TLS handshake, saying what to do about it.
+    static func describeTLSFailure(_ error: any Error, host: String, trust: TLSTrust?) -> String {
+        let roots = switch trust {
+        case .caFile(let path): "the CA certificates in \(path)"
+        case .systemRoots, nil: "the system's trusted CAs; if a private CA signed it, pass that CA with --ca-file FILE"
+        }
+        if let extra = error as? NIOSSLExtraError, extra == .failedToValidateHostname {
+            return "the server's certificate is not valid for \(host) (its names do not include it)"
+        }
+        if let ssl = error as? NIOSSLError, case .handshakeFailed(let boring) = ssl {
+            let detail = "\(boring)"
+            if detail.contains("CERTIFICATE_VERIFY_FAILED") {
+                return "the server's certificate is not trusted: it does not chain to \(roots) (\(detail))"
+            }
+            if detail.contains("WRONG_VERSION_NUMBER") || detail.contains("HTTP_REQUEST") {
+                return "the server did not answer in TLS; the node itself serves plain HTTP: use http:// for it, https:// only for a TLS proxy"
+            }
+            return "the TLS handshake failed: \(detail)"
+        }
+        return "the TLS handshake failed: \(describe(error))"
+    }
+
+    /// Whether `host` is an IPv4 or IPv6 literal rather than a name.
+    static func isIPAddress(_ host: String) -> Bool {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
     }
 
     private func exchange(on channel: NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>, method: HTTPMethod,

@@ -20,19 +20,22 @@ public struct TransactionRequest: Sendable, Equatable {
     /// for its passphrase).
     public var keyringBackend: KeyringBackend
     public var node: String
+    /// `--ca-file` for an `https://` node.
+    public var caFile: String?
     public var fee: String?
     public var nonce: String?
     public var chainID: String?
     public var waitFinal: Bool
 
     public init(kind: Kind, from: String, keyringDirectory: String? = nil, keyringBackend: KeyringBackend = .file,
-                node: String = NodeURL.defaultText, fee: String? = nil, nonce: String? = nil, chainID: String? = nil,
-                waitFinal: Bool = false) {
+                node: String = NodeURL.defaultText, caFile: String? = nil, fee: String? = nil, nonce: String? = nil,
+                chainID: String? = nil, waitFinal: Bool = false) {
         self.kind = kind
         self.from = from
         self.keyringDirectory = keyringDirectory
         self.keyringBackend = keyringBackend
         self.node = node
+        self.caFile = caFile
         self.fee = fee
         self.nonce = nonce
         self.chainID = chainID
@@ -76,7 +79,7 @@ public struct TransactionRequest: Sendable, Equatable {
     public func signed() async throws(ClientError) -> Transaction {
         let payload = try payload()
         let options = try options()
-        let node = try NodeURL.parse(node)
+        let node = try NodeURL.parse(node, caFile: caFile)
         let key: KeyPair
         do { key = try keyring.keyPair(from) } catch { throw .keyring(error) }
         return try await TransactionSender(client: RPCClient(node: node)).signed(payload, from: key, options: options)
@@ -87,7 +90,7 @@ public struct TransactionRequest: Sendable, Equatable {
     public func generate() async throws(ClientError) -> Transaction {
         let payload = try payload()
         let options = try options()
-        let node = try NodeURL.parse(node)
+        let node = try NodeURL.parse(node, caFile: caFile)
         let sender: PublicKey
         do { sender = try keyring.show(from).publicKey } catch { throw .keyring(error) }
         return try await TransactionSender(client: RPCClient(node: node)).unsigned(payload, sender: sender, options: options)
@@ -131,12 +134,12 @@ public struct TransactionRequest: Sendable, Equatable {
     }
 
     /// Submits a signed transaction to the node at `node` (`POST /tx`, with `waitFinal` `?wait=final`).
-    public static func submit(_ transaction: Transaction, node: String, waitFinal: Bool) async throws(ClientError) -> SubmitOutcome {
-        try await TransactionSender(client: RPCClient(node: try NodeURL.parse(node))).submit(transaction, waitFinal: waitFinal)
+    public static func submit(_ transaction: Transaction, node: String, caFile: String? = nil, waitFinal: Bool) async throws(ClientError) -> SubmitOutcome {
+        try await TransactionSender(client: RPCClient(node: try NodeURL.parse(node, caFile: caFile))).submit(transaction, waitFinal: waitFinal)
     }
 
     /// Asks the node at `node` what it would do with a signed transaction, submitting nothing.
-    public static func dryRun(_ transaction: Transaction, node: String) async throws(ClientError) -> DryRunOutcome {
-        try await TransactionSender(client: RPCClient(node: try NodeURL.parse(node))).dryRun(transaction)
+    public static func dryRun(_ transaction: Transaction, node: String, caFile: String? = nil) async throws(ClientError) -> DryRunOutcome {
+        try await TransactionSender(client: RPCClient(node: try NodeURL.parse(node, caFile: caFile))).dryRun(transaction)
     }
 }

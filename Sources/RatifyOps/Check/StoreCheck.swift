@@ -13,6 +13,22 @@ public enum StoreCheck {
     public struct Report: Sendable {
         public var latestHeight: Height
         public var problems: [StoreProblem]
+
+        /// `ratify store check --json`: `consistent` is false exactly when `problems` lists one.
+        public func json(home: String) -> JSONValue {
+            let listed = problems.map { problem in
+                JSONValue.object([
+                    JSONValue.Member("height", problem.height.map { .number(String($0)) } ?? .null),
+                    JSONValue.Member("detail", .string(problem.detail)),
+                ])
+            }
+            return .object([
+                JSONValue.Member("home", .string(home)),
+                JSONValue.Member("latest_height", .number(String(latestHeight))),
+                JSONValue.Member("consistent", .bool(problems.isEmpty)),
+                JSONValue.Member("problems", .array(listed)),
+            ])
+        }
     }
 
     /// At most this many problems are listed; a badly damaged store would list every height.

@@ -21,4 +21,20 @@ public enum NodeReset {
         } ?? "this node never signed"
         return "\(home.root): deleted \(summary.latestHeightBefore) block(s), the ledger state and the WAL; config and keys are kept; \(signer); the node starts again from genesis"
     }
+
+    /// `ratify reset --json`: `signer_kept` is null when this node never signed.
+    public static func json(home: NodeHome, _ summary: NodeStore.ResetSummary) -> JSONValue {
+        let signer = summary.signerKept.map { position in
+            JSONValue.object([
+                JSONValue.Member("height", .number(String(position.height))),
+                JSONValue.Member("round", .number(String(position.round))),
+                JSONValue.Member("step", .string("\(position.step)")),
+            ])
+        } ?? .null
+        return .object([
+            JSONValue.Member("home", .string(home.root)),
+            JSONValue.Member("deleted_blocks", .number(String(summary.latestHeightBefore))),
+            JSONValue.Member("signer_kept", signer),
+        ])
+    }
 }

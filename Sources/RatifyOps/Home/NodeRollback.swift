@@ -50,4 +50,13 @@ public enum NodeRollback {
     public static func text(home: NodeHome, _ summary: NodeStore.RollbackSummary) -> String {
         "\(home.root): rolled back the state of height \(summary.height); the node re-executes block \(summary.height) (\(summary.blockHash.hex)) when it starts; the block, its commit, config, keys and the signer state are kept"
     }
+
+    /// `ratify rollback --json`: the height whose state was undone and its block, kept for re-execution.
+    public static func json(home: NodeHome, _ summary: NodeStore.RollbackSummary) -> JSONValue {
+        .object([
+            JSONValue.Member("home", .string(home.root)),
+            JSONValue.Member("height", .number(String(summary.height))),
+            JSONValue.Member("block_hash", .string(summary.blockHash.hex)),
+        ])
+    }
 }

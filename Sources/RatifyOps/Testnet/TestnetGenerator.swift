@@ -69,6 +69,32 @@ public enum TestnetGenerator {
     public struct Plan: Sendable {
         public var genesis: Genesis
         public var nodes: [Node]
+
+        /// What `ratify testnet` prints after writing the plan to `directory`.
+        public func text(directory: String) -> String {
+            "wrote \(directory)/genesis.json and \(nodes.count) node homes; \(GenesisFile.summary(genesis))"
+        }
+
+        /// `ratify testnet --json`: the genesis summary, its file, and each node's home,
+        /// identity and listeners (as `ratify init --json` names them).
+        public func json(directory: String) -> JSONValue {
+            let homes = nodes.map { node in
+                JSONValue.object([
+                    JSONValue.Member("name", .string(node.name)),
+                    JSONValue.Member("home", .string(directory + "/" + node.name)),
+                    JSONValue.Member("node_id", .string(node.nodeID.hex)),
+                    JSONValue.Member("peer", .string(PeerAddress(nodeID: node.nodeID, endpoint: node.config.p2p.listenAddress).description)),
+                    JSONValue.Member("rpc", .string("http://\(node.config.rpc.listenAddress)")),
+                    JSONValue.Member("validator_address", .string(node.validatorKey.publicKey.address.hex)),
+                    JSONValue.Member("validator_pub_key", .string(node.validatorKey.publicKey.hex)),
+                ])
+            }
+            return .object([
+                JSONValue.Member("genesis_file", .string(directory + "/genesis.json")),
+                JSONValue.Member("genesis", GenesisFile.summaryJSON(genesis)),
+                JSONValue.Member("nodes", .array(homes)),
+            ])
+        }
     }
 
     /// A bad option, named as on the command line: `--base-port: ...`.
