@@ -95,9 +95,10 @@ public struct RPCClient: Sendable {
         return RPCReply(status: status, body: parsed)
     }
 
-    private func send(method: HTTPMethod, target: String, body: [UInt8]) async throws -> (Int, [UInt8]) {
+    /// A new HTTP/1.1 connection to the node.
+    func connect() async throws -> NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart> {
         let endpoint = node.endpoint
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        return try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.seconds(5))
             .connect(host: endpoint.host, port: Int(endpoint.port)) { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -105,6 +106,11 @@ public struct RPCClient: Sendable {
                     return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
                 }
             }
+    }
+
+    private func send(method: HTTPMethod, target: String, body: [UInt8]) async throws -> (Int, [UInt8]) {
+        let endpoint = node.endpoint
+        let channel = try await connect()
         // Connected: from here on, a failure means the node closed the connection (a reset, a
         // write on a channel it closed, end of stream before the answer's end).
         do {
