@@ -56,6 +56,8 @@ final class LoadGenerator: Sendable {
     /// Why each node's event stream ended, by node index (`events` only).
     private let streamEnds = Mutex<[Int: String]>([:])
     private let streams = Mutex<[TransactionEventStream]>([])
+    /// Set once the generator closes its streams itself: their ends are not the node's doing.
+    private let streamsClosing = Atomic<Bool>(false)
     /// The schedule's start, for stamping events; set by `run`.
     private let startNanos = Atomic<UInt64>(0)
     /// After a send that was refused or got no answer, read the sender's nonce back from its
@@ -158,6 +160,7 @@ final class LoadGenerator: Sendable {
     }
 
     private func closeStreams() {
+        streamsClosing.store(true, ordering: .releasing)
         let open = streams.withLock { streams in
             defer { streams.removeAll() }
             return streams
@@ -187,6 +190,7 @@ final class LoadGenerator: Sendable {
     }
 
     private func streamEnded(node: Int, reason: String) {
+        guard !streamsClosing.load(ordering: .acquiring) else { return }
         streamEnds.withLock { $0[node] = reason }
         counters.withLock { $0.progress.streamsEnded.append("node\(node): \(reason)") }
     }

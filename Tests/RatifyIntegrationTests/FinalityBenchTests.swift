@@ -45,6 +45,7 @@ struct FinalityBenchTests {
         #expect(run.settings.timeoutCommitMillis == 0 && run.settings.durableStorage)
         #expect(!run.samples.isEmpty && !run.blockSeries.isEmpty)
         #expect(lines.snapshot.contains { $0.contains("measuring") }, "a live progress line while it runs")
+        #expect(!lines.snapshot.contains { $0.contains("event stream ended") }, "no node ended a stream: \(lines.snapshot.suffix(2))")
         #expect(try BenchDocument.decode(document.jsonData()) == document)
         let summary = BenchSummary.text(document)
         #expect(summary.contains("finality latency") && summary.contains("p99.9"))
