@@ -140,7 +140,7 @@ let package = Package(
                                    .product(name: "NIOHTTP1", package: "swift-nio")] + nio),
         .testTarget(name: "RatifyOpsTests", dependencies: ["RatifyOps", "RatifyNode", "RatifyTestSupport", "RatifyStore", "RatifyLedger", "RatifyCore"]),
         // Real `ratify start` processes on loopback; needs the `ratify` product built beside it.
-        .testTarget(name: "RatifyBenchTests", dependencies: ["RatifyBench", "RatifyOps", "RatifyCore"]),
+        .testTarget(name: "RatifyBenchTests", dependencies: ["RatifyBench", "RatifyOps", "RatifyCore"] + nio),
         .testTarget(name: "RatifyIntegrationTests",
                     dependencies: ["RatifyNode", "RatifyNet", "RatifyOps", "RatifyClient", "RatifyStore", "RatifyCore", "RatifyBench"]),
     ]

@@ -12,7 +12,8 @@ public struct BenchReport: Sendable, Codable, Equatable {
         public var timeoutProposeMillis: UInt64?
         public var timeoutCommitMillis: UInt64?
         public var heartbeatMillis: UInt64?
-        /// How "final" is learned; see `FinalityBench.finalityMethod`.
+        /// How "final" is learned, starting with the `--confirm` path that ran; see
+        /// `FinalityBench.finalityMethod`.
         public var finalityMethod: String
         /// Build mode of this binary (and of the nodes, when the run started them).
         public var buildMode: String
@@ -47,7 +48,8 @@ public struct BenchReport: Sendable, Codable, Equatable {
     }
 
     public struct Latencies: Sendable, Codable, Equatable {
-        /// Intended send time to the node's answer that the transaction is final.
+        /// Intended send time to the moment the client learned the transaction final (its tx
+        /// event, or the `wait=final` answer; `settings.finality_method` says which).
         public var submitToFinal: LatencySummary
         /// Intended send time to the header time of the block that holds it (ms resolution).
         public var submitToProposal: LatencySummary

@@ -37,6 +37,7 @@ public enum BenchSummary {
             lines.append("target: own localnet, \(s.validators) validator processes on loopback; timeout_commit \(s.timeoutCommitMillis ?? 0) ms, timeout_propose \(s.timeoutProposeMillis ?? 0) ms, heartbeat \(s.heartbeatMillis ?? 0) ms")
         }
         lines.append(String(format: "load: open loop, %d senders (one connection each), warm-up %.0f s, measured %.0f s", s.clients, s.warmupSeconds, s.durationSeconds))
+        lines.append("final: \(s.finalityMethod)")
         return lines
     }
 

@@ -43,6 +43,8 @@ public struct CompareOptions: Sendable {
         options.durationSeconds = durationSeconds
         options.warmupSeconds = warmupSeconds
         options.clients = clients
+        // Held requests: a PoW node's wait outlasts the event path's 10 s drain (k blocks).
+        options.confirmation = .wait
         return options
     }
 

@@ -8,16 +8,25 @@ import Synchronization
 /// `ratify bench finality`: measures how fast a validator set finalizes transfers under a
 /// constant open-loop load, on a localnet of its own or on running nodes.
 ///
-/// How "final" is learned: every transfer is sent as `POST /tx?wait=final` on its sender's
-/// keep-alive connection. The node answers when the block holding it is decided (2/3+
-/// precommits known to that node) and stored, so the answer's arrival minus the intended send
-/// time is submit-to-final as a client sees it, loopback included, with no polling delay.
-/// Blocks (header time, transactions, round) are read back with `GET /block` and
-/// `GET /commit` after the timed part, and each node's own header-time-to-decision from its
-/// `finalized` log lines when the benchmark started the nodes.
+/// How "final" is learned (`--confirm`, `LoadGenerator`): by default every transfer is a plain
+/// `POST /tx` on its sender's keep-alive connection, answered on admission, and one
+/// `GET /events?types=tx` stream per node, subscribed before the first send, delivers the
+/// moment that node has decided (2/3+ precommits) and stored the block holding it. The event's
+/// arrival minus the intended send time is submit-to-final as a client sees it, loopback
+/// included, with no polling delay. `--confirm wait` holds `POST /tx?wait=final` open per
+/// transaction instead. Blocks (header time, transactions, round) are read back with
+/// `GET /block` and `GET /commit` after the timed part, and each node's own
+/// header-time-to-decision from its `finalized` log lines when the benchmark started the nodes.
 public final class FinalityBench: Sendable {
-    public static let finalityMethod =
-        "POST /tx?wait=final per transaction, one sender per keep-alive connection; latency from the intended send time to the answer"
+    /// The report's `finality_method`: which confirmation path ran.
+    public static func finalityMethod(_ confirmation: FinalityBenchOptions.Confirmation) -> String {
+        switch confirmation {
+        case .events:
+            "events: POST /tx on keep-alive connections, final at the tx event of GET /events?types=tx (one stream per node); latency from the intended send time to the event"
+        case .wait:
+            "wait: POST /tx?wait=final per transaction, one sender per keep-alive connection; latency from the intended send time to the answer"
+        }
+    }
 
     let options: FinalityBenchOptions
     let progress: @Sendable (String) -> Void
@@ -209,7 +218,9 @@ public final class FinalityBench: Sendable {
         let reader = ChainReader(endpoint: target.endpoints[0], group: group)
         let startHeight = try await reader.status().height
         var machine = MachineInfo.current()
-        let generator = LoadGenerator(schedule: schedule, senders: target.senders, endpoints: target.endpoints, group: group)
+        let generator = LoadGenerator(schedule: schedule, senders: target.senders, endpoints: target.endpoints, group: group,
+                                      confirmation: options.confirmation)
+        try await generator.subscribe()
         let startNanos = LoadGenerator.nowNanos() + 20_000_000
         let startWallMillis = Date().timeIntervalSince1970 * 1_000 + 20
         let warmupNanos = UInt64(options.warmupSeconds * 1e9)
@@ -252,7 +263,7 @@ public final class FinalityBench: Sendable {
             warmupSeconds: options.warmupSeconds, clients: target.senders.count,
             attach: options.attach.isEmpty ? nil : options.attach, timeoutProposeMillis: target.timing?.timeoutProposeMillis,
             timeoutCommitMillis: target.timing?.timeoutCommitMillis, heartbeatMillis: target.timing?.heartbeatMillis,
-            finalityMethod: Self.finalityMethod, buildMode: Self.buildMode, durableStorage: true)
+            finalityMethod: Self.finalityMethod(options.confirmation), buildMode: Self.buildMode, durableStorage: true)
         let windowSeconds = builder.windowSeconds
         let throughput = builder.throughput(outcomes)
         let verificationsAfter = await signatureVerifications(target)
@@ -302,8 +313,9 @@ public final class FinalityBench: Sendable {
 
     static func progressLine(_ progress: LoadGenerator.Progress, rate: Double, warmup: Double, total: Double) -> String {
         let phase = progress.elapsedSeconds < warmup ? "warm-up" : "measuring"
+        let ended = progress.streamsEnded.map { "\n  event stream ended, outcomes on that node are lost from here: \($0)" }.joined()
         return String(format: "[%5.1f/%.0f s %@] %.0f tx/s offered  sent %d  final %d  failed %d  in flight %d  last 1 s: p50 %.1f ms  p99 %.1f ms",
                       progress.elapsedSeconds, total, phase, rate, progress.sent, progress.final, progress.failed,
-                      progress.inFlight, progress.recent.p50, progress.recent.p99)
+                      progress.inFlight, progress.recent.p50, progress.recent.p99) + ended
     }
 }

@@ -1,5 +1,13 @@
 /// What `ratify bench finality` was asked to do (the CLI's options, checked).
 public struct FinalityBenchOptions: Sendable {
+    /// How the load generator learns that a transaction is final (`--confirm`).
+    public enum Confirmation: String, Sendable, CaseIterable {
+        /// Plain `POST /tx` (answered on admission) and one `GET /events?types=tx` stream per node.
+        case events
+        /// `POST /tx?wait=final`, one request held open per transaction (nodes without `/events`).
+        case wait
+    }
+
     public var validators = 4
     public var ratePerSecond = 1_000.0
     public var durationSeconds = 30.0
@@ -14,6 +22,7 @@ public struct FinalityBenchOptions: Sendable {
     /// The `ratify` binary the localnet runs.
     public var binary: String
     public var saturate = false
+    public var confirmation = Confirmation.events
     public var p99BoundMillis = 100.0
     /// Validator counts to sweep over; empty for a single run.
     public var sweep: [Int] = []

@@ -1,12 +1,19 @@
 import Dispatch
 import NIOCore
 import NIOHTTP1
+import RatifyCore
 import Synchronization
 
 /// Sends signed transfers open-loop: send `i` is due at `schedule.intendedNanos(i)` and goes
-/// out then (or as soon as a sender is free), never waiting for earlier answers. Each send is
-/// `POST /tx?wait=final` on its sender's connection, so its answer is the moment the node it
-/// was sent to knows the transaction final (2/3+ precommits for its block, block stored).
+/// out then (or as soon as a sender is free), never waiting for earlier answers. How each
+/// transaction's finality is learned is the `confirmation`:
+///
+/// - `events`: each send is a plain `POST /tx` on its sender's keep-alive connection, answered
+///   on admission; one `GET /events?types=tx` stream per node, subscribed before the first
+///   send, delivers the moment that node knows each transaction final (2/3+ precommits for its
+///   block, block stored). After the last send, transactions get `drainNanos` to be seen final.
+/// - `wait`: each send is `POST /tx?wait=final`, held open until the node answers final (or
+///   504 after its own timeout), so a sender is busy for the whole of a transaction's life.
 final class LoadGenerator: Sendable {
     struct Endpoint: Sendable {
         var host: String
@@ -22,27 +29,51 @@ final class LoadGenerator: Sendable {
         var failed = 0
         var inFlight: Int { sent - final - failed }
         var recent = LatencySummary.empty
+        /// Event streams the nodes ended during the run: "node1: too slow: ...".
+        var streamsEnded: [String] = []
     }
+
+    /// A send waiting for its transaction's event: which schedule entry, sent to which node.
+    private struct Awaited {
+        var index: Int
+        var node: Int
+    }
+
+    /// How long transactions admitted by the last send get to be seen final: the node's
+    /// default `wait=final` timeout, so both confirmations give a transaction the same chance.
+    static let drainNanos: UInt64 = 10_000_000_000
 
     let schedule: OpenLoopSchedule
     let senders: [BenchSender]
     let endpoints: [Endpoint]
     let group: EventLoopGroup
+    let confirmation: FinalityBenchOptions.Confirmation
     private let outcomes: Mutex<[TransactionOutcome]>
     private let counters = Mutex((progress: Progress(), recent: LatencyRecorder()))
     private let pool: SenderPool
+    /// Admitted or in-flight transactions not yet seen final (`events` only), by hash.
+    private let awaited = Mutex<[Hash: Awaited]>([:])
+    /// Why each node's event stream ended, by node index (`events` only).
+    private let streamEnds = Mutex<[Int: String]>([:])
+    private let streams = Mutex<[TransactionEventStream]>([])
+    /// Set once the generator closes its streams itself: their ends are not the node's doing.
+    private let streamsClosing = Atomic<Bool>(false)
+    /// The schedule's start, for stamping events; set by `run`.
+    private let startNanos = Atomic<UInt64>(0)
     /// After a send that was refused or got no answer, read the sender's nonce back from its
     /// node before its next send. Off for benchmarks (nodes are healthy there); on for
     /// `ratify chaos`, where a killed node loses its mempool and a lost answer leaves a
     /// transaction's fate unknown.
     let resyncNonces: Bool
 
-    init(schedule: OpenLoopSchedule, senders: [BenchSender], endpoints: [Endpoint], group: EventLoopGroup, resyncNonces: Bool = false) {
+    init(schedule: OpenLoopSchedule, senders: [BenchSender], endpoints: [Endpoint], group: EventLoopGroup,
+         confirmation: FinalityBenchOptions.Confirmation, resyncNonces: Bool = false) {
         self.resyncNonces = resyncNonces
         self.schedule = schedule
         self.senders = senders
         self.endpoints = endpoints
         self.group = group
+        self.confirmation = confirmation
         self.pool = SenderPool(count: senders.count)
         outcomes = Mutex((0..<schedule.count).map { TransactionOutcome(intendedNanos: schedule.intendedNanos($0)) })
     }
@@ -55,8 +86,29 @@ final class LoadGenerator: Sendable {
         return now > start ? now - start : 0
     }
 
-    /// Runs the schedule from `startNanos` and waits for every answer; returns the outcomes.
+    /// With `events`: subscribes to every node a sender submits to, before anything is sent.
+    /// A node that refuses (an older node without `/events`) is an error naming `--confirm wait`.
+    func subscribe() async throws {
+        guard confirmation == .events else { return }
+        for node in Set(senders.map(\.node)).sorted() {
+            let endpoint = endpoints[node]
+            do {
+                let stream = try await TransactionEventStream.open(
+                    host: endpoint.host, port: endpoint.port, group: group,
+                    onFinal: { [self] hash, height in confirmed(hash, height: height, node: node) },
+                    onEnd: { [self] reason in streamEnded(node: node, reason: reason) })
+                streams.withLock { $0.append(stream) }
+            } catch {
+                closeStreams()
+                throw BenchError("cannot follow finality on node\(node) (\(endpoint.host):\(endpoint.port)) with GET /events: \(error); an older node without /events needs --confirm wait")
+            }
+        }
+    }
+
+    /// Runs the schedule from `startNanos` and waits for every answer (and, with `events`, for
+    /// the admitted transactions to be seen final, up to `drainNanos`); returns the outcomes.
     func run(startNanos: UInt64) async -> [TransactionOutcome] {
+        self.startNanos.store(startNanos, ordering: .releasing)
         let early = startNanos > Self.nowNanos() ? startNanos - Self.nowNanos() : 0
         if early > 0 { try? await Task.sleep(nanoseconds: early) }
         await withDiscardingTaskGroup { group in
@@ -76,7 +128,71 @@ final class LoadGenerator: Sendable {
                 next = due.upperBound
             }
         }
+        if confirmation == .events {
+            await drain()
+            closeStreams()
+        }
         return outcomes.withLock { $0 }
+    }
+
+    /// Waits until every admitted transaction was seen final, its node's stream ended, or
+    /// `drainNanos` passed; what is still awaited then is not final (`timedOut`), or lost
+    /// with its stream (`failed`, naming why the stream ended).
+    private func drain() async {
+        let deadline = Self.nowNanos() + Self.drainNanos
+        while Self.nowNanos() < deadline, !Task.isCancelled {
+            let ended = streamEnds.withLock { Set($0.keys) }
+            if awaited.withLock({ $0.values.allSatisfy { ended.contains($0.node) } }) { break }
+            try? await Task.sleep(nanoseconds: 20_000_000)
+        }
+        let left = awaited.withLock { awaited in
+            defer { awaited.removeAll() }
+            return Array(awaited.values)
+        }
+        let ends = streamEnds.withLock { $0 }
+        outcomes.withLock { outcomes in
+            for entry in left {
+                if let reason = ends[entry.node] {
+                    outcomes[entry.index].result = .failed("not seen final: node\(entry.node)'s /events stream ended (\(reason))")
+                }
+            }
+        }
+    }
+
+    private func closeStreams() {
+        streamsClosing.store(true, ordering: .releasing)
+        let open = streams.withLock { streams in
+            defer { streams.removeAll() }
+            return streams
+        }
+        open.forEach { $0.close() }
+    }
+
+    /// A `tx` event from `node`: final for the send that awaits it there. Events for
+    /// transactions sent to other nodes (every node finalizes every block) are skipped.
+    private func confirmed(_ hash: Hash, height: UInt64, node: Int) {
+        let at = Self.elapsedNanos(since: startNanos.load(ordering: .acquiring))
+        let entry: Awaited? = awaited.withLock { awaited in
+            guard let entry = awaited[hash], entry.node == node else { return nil }
+            awaited[hash] = nil
+            return entry
+        }
+        guard let entry else { return }
+        let intended = outcomes.withLock { outcomes in
+            outcomes[entry.index].result = .final(height: height)
+            outcomes[entry.index].answeredNanos = at
+            return outcomes[entry.index].intendedNanos
+        }
+        counters.withLock { counters in
+            counters.progress.final += 1
+            counters.recent.record(millis: Double(at > intended ? at - intended : 0) / 1e6)
+        }
+    }
+
+    private func streamEnded(node: Int, reason: String) {
+        guard !streamsClosing.load(ordering: .acquiring) else { return }
+        streamEnds.withLock { $0[node] = reason }
+        counters.withLock { $0.progress.streamsEnded.append("node\(node): \(reason)") }
     }
 
     /// The progress so far; the recent histogram restarts at each call.
@@ -100,12 +216,14 @@ final class LoadGenerator: Sendable {
         }
         let body = sender.nextBody()
         let transactionHash = sender.nextHash()
+        // Awaited before it is sent: its event cannot arrive unclaimed.
+        if confirmation == .events { awaited.withLock { $0[transactionHash] = Awaited(index: index, node: sender.node) } }
         let sent = Self.elapsedNanos(since: startNanos)
         counters.withLock { $0.progress.sent += 1 }
         var result: TransactionOutcome.Result
         do {
-            let response = try await post(body, from: sender)
-            result = Self.classify(response)
+            let response = try await post(body, from: sender, target: confirmation == .events ? "/tx" : "/tx?wait=final")
+            result = confirmation == .events ? Self.classifyAdmission(response) : Self.classify(response)
         } catch {
             result = .failed("connection: \(error)")
         }
@@ -116,15 +234,27 @@ final class LoadGenerator: Sendable {
         case .rejected(let reason) where reason.hasPrefix("409"):
             // Already pending (a retried request that had arrived): its nonce is used.
             sender.consumed()
+            if confirmation == .events { result = .timedOut }
         case .rejected, .failed, .unsent:
             // Not admitted: the same nonce goes out with the sender's next send.
             if resyncNonces { sender.needsResync = true }
+            // The same body (and hash) goes out again with a later send, which awaits it then.
+            if confirmation == .events { awaited.withLock { if $0[transactionHash]?.index == index { $0[transactionHash] = nil } } }
         }
         let intended = schedule.intendedNanos(index)
-        outcomes.withLock {
-            $0[index] = TransactionOutcome(intendedNanos: intended, sentNanos: sent, answeredNanos: answered, result: result,
-                                           transactionHash: transactionHash)
+        // With `events`, an admitted transaction stays `timedOut` until its event; one whose
+        // event came before this answer (the answer was slow) is final already.
+        let isFinal = outcomes.withLock { outcomes in
+            let finalAlready = if case .final = outcomes[index].result { true } else { false }
+            outcomes[index].sentNanos = sent
+            outcomes[index].transactionHash = transactionHash
+            if !finalAlready {
+                outcomes[index].result = result
+                outcomes[index].answeredNanos = answered
+            }
+            return finalAlready
         }
+        if isFinal || (confirmation == .events && result == .timedOut) { return }
         counters.withLock { counters in
             if case .final = result {
                 counters.progress.final += 1
@@ -137,7 +267,7 @@ final class LoadGenerator: Sendable {
 
     /// Sends on the sender's connection, opening it first if needed; a connection the node
     /// closed while idle (its read timeout) is replaced once.
-    private func post(_ body: [UInt8], from sender: BenchSender) async throws -> HTTPConnection.Response {
+    private func post(_ body: [UInt8], from sender: BenchSender, target: String) async throws -> HTTPConnection.Response {
         let endpoint = endpoints[sender.node]
         for attempt in 0..<2 {
             let connection: HTTPConnection
@@ -149,7 +279,7 @@ final class LoadGenerator: Sendable {
                 sender.connection = connection
             }
             do {
-                return try await connection.request(.POST, "/tx?wait=final", body: body)
+                return try await connection.request(.POST, target, body: body)
             } catch is HTTPConnection.Failure where attempt == 0 {
                 connection.close()
                 sender.connection = nil
@@ -158,6 +288,7 @@ final class LoadGenerator: Sendable {
         throw HTTPConnection.Failure(description: "connection closed twice")
     }
 
+    /// The answer to `POST /tx?wait=final`.
     static func classify(_ response: HTTPConnection.Response) -> TransactionOutcome.Result {
         switch response.status {
         case 200:
@@ -168,6 +299,12 @@ final class LoadGenerator: Sendable {
             let message = jsonString(response.body, key: "message") ?? response.text
             return .rejected("\(response.status) \(message.prefix(60))")
         }
+    }
+
+    /// The answer to a plain `POST /tx`: admitted (`timedOut` until its event says final) or refused.
+    static func classifyAdmission(_ response: HTTPConnection.Response) -> TransactionOutcome.Result {
+        guard response.status == 200 else { return classify(response) }
+        return .timedOut
     }
 
     /// The number after `"key":` in a small JSON answer, without a full parse.

@@ -33,7 +33,7 @@ public struct ReportBuilder: Sendable {
                 reasons[reason, default: 0] += 1
             case .timedOut:
                 timedOut += 1
-                reasons["not final before the node's wait=final timeout (504)", default: 0] += 1
+                reasons["admitted, not seen final in time (no tx event within the drain, or 504 from wait=final)", default: 0] += 1
             case .failed(let reason):
                 failed += 1
                 reasons[reason, default: 0] += 1

@@ -5,13 +5,15 @@ import RatifyNode
 /// clock, from the start of the schedule (warm-up included).
 public struct TransactionOutcome: Sendable, Equatable {
     public enum Result: Sendable, Equatable {
-        /// The node answered that it is final, in block `height`.
+        /// The node it was sent to reported it final, in block `height` (its tx event, or
+        /// the answer to `wait=final`).
         case final(height: UInt64)
         /// The node refused it (4xx): the message says why.
         case rejected(String)
-        /// Admitted, but not final within the node's wait (504).
+        /// Admitted, but not seen final in time: no tx event within the drain after the last
+        /// send, or 504 from the node's `wait=final`.
         case timedOut
-        /// No answer: the connection failed.
+        /// No answer (the connection failed), or its outcome lost with its node's event stream.
         case failed(String)
         /// Never sent (the run was cut short).
         case unsent
@@ -19,6 +21,7 @@ public struct TransactionOutcome: Sendable, Equatable {
 
     public var intendedNanos: UInt64
     public var sentNanos: UInt64?
+    /// The answer to the send; for a final transaction, when its finality was learned.
     public var answeredNanos: UInt64?
     public var result: Result
     /// The transaction sent (its last attempt), for checking acknowledged ones against the chain.

@@ -12,7 +12,8 @@ struct BenchFinalityCommand: AsyncParsableCommand {
             Starts a fresh localnet of --validators `ratify start` processes (timeouts tuned for \
             latency, durable storage) or attaches to running nodes (--attach), sends transfers at \
             --rate per second without waiting for answers (latency counts from each send's \
-            intended time), and reports HdrHistogram percentiles of submit -> final, throughput \
+            intended time to its tx event on the node's GET /events stream, or with --confirm wait \
+            to the answer of POST /tx?wait=final), and reports HdrHistogram percentiles of submit -> final, throughput \
             offered and finalized, blocks per second, transactions per block and rounds. \
             --saturate steps the rate up by half until a step misses --p99-bound-ms or leaves \
             transactions unfinalized; --sweep repeats the run per validator count. \
@@ -42,6 +43,8 @@ struct BenchFinalityCommand: AsyncParsableCommand {
     var p99BoundMillis = 100.0
     @Option(help: "Validator counts to run one after another, comma-separated (4,7,10,16).")
     var sweep: String?
+    @Option(help: "How finality is learned: events (POST /tx, then the tx event of one GET /events stream per node) or wait (POST /tx?wait=final per transaction, for nodes without /events).")
+    var confirm = "events"
 
     /// This `ratify` binary: the one the benchmark localnets run.
     static var ownBinary: String {
@@ -63,6 +66,10 @@ struct BenchFinalityCommand: AsyncParsableCommand {
         options.homes = homes
         options.saturate = saturate
         options.p99BoundMillis = p99BoundMillis
+        guard let confirmation = FinalityBenchOptions.Confirmation(rawValue: confirm) else {
+            throw StandardError.fail("--confirm: expected events or wait, got \"\(confirm)\"")
+        }
+        options.confirmation = confirmation
         if let sweep {
             let counts = sweep.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard counts.allSatisfy({ $0 != nil }), !counts.isEmpty else {

@@ -25,7 +25,7 @@ struct TransactionFlags: ParsableArguments {
     @Option(name: .customLong("chain-id"), help: "Sign for this chain id (default: the node's).")
     var chainID: String?
 
-    @Flag(help: "Wait until the transaction is final; print its height and the finality latency.")
+    @Flag(help: "Wait (up to 30 s) until the transaction is final, learned from GET /events; print its height and the finality latency.")
     var wait = false
 
     @Flag(help: "Print JSON.")

@@ -15,7 +15,7 @@ struct TxBroadcastCommand: AsyncParsableCommand {
 
     @OptionGroup var tls: TLSOptions
 
-    @Flag(help: "Wait until the transaction is final; print its height and the finality latency.")
+    @Flag(help: "Wait (up to 30 s) until the transaction is final, learned from GET /events; print its height and the finality latency.")
     var wait = false
 
     @Flag(help: "Print JSON.")

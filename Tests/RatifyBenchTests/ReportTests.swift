@@ -115,7 +115,7 @@ struct ReportTests {
         let blocks = [ObservedBlock(height: 2, timeMillis: 1_001_500, transactions: 10, round: 0)]
         let settings = BenchReport.Settings(validators: 4, rateTxPerSecond: 10, durationSeconds: 2, warmupSeconds: 1, clients: 8,
                                             attach: nil, timeoutProposeMillis: 1_000, timeoutCommitMillis: 0, heartbeatMillis: 1_000,
-                                            finalityMethod: FinalityBench.finalityMethod, buildMode: "debug", durableStorage: true)
+                                            finalityMethod: FinalityBench.finalityMethod(.events), buildMode: "debug", durableStorage: true)
         return BenchReport(machine: .current(), settings: settings, startedAt: "2026-11-23T12:00:00Z", windowSeconds: builder.windowSeconds,
                            throughput: builder.throughput(outcomes), latencyMillis: builder.latencies(outcomes, blocks: blocks),
                            blocks: builder.blocks(blocks, outcomes: outcomes),
@@ -161,12 +161,17 @@ struct ReportTests {
         let full = Array(#"{"error":{"code":103,"message":"mempool is full"}}"#.utf8)
         #expect(LoadGenerator.classify(.init(status: 429, body: full)) == .rejected("429 mempool is full"))
         #expect(LoadGenerator.classify(.init(status: 504, body: [])) == .timedOut)
+        // A plain POST /tx: admitted is not final yet (its event decides); a refusal is one.
+        let admitted = Array(#"{"hash":"ab","code":0}"#.utf8)
+        #expect(LoadGenerator.classifyAdmission(.init(status: 200, body: admitted)) == .timedOut)
+        #expect(LoadGenerator.classifyAdmission(.init(status: 429, body: full)) == .rejected("429 mempool is full"))
     }
 
     @Test("options: one-line problems naming the option")
     func options() {
         var options = FinalityBenchOptions(binary: "ratify", command: "")
         #expect(options.problem == nil)
+        #expect(options.confirmation == .events, "finality from /events unless --confirm wait")
         options.ratePerSecond = 0
         #expect(options.problem?.hasPrefix("--rate") == true)
         options.ratePerSecond = 10

@@ -78,6 +78,7 @@ struct ConfirmationProcessTests {
         let sent = try cli.tx("transfer", "--from", "val0", "--to", recipient, "--amount", "777", "--wait", "--json")
         #expect(sent.status == 0, "\(sent)")
         #expect(sent.json["height"]?.uint64Value != nil)
+        #expect(sent.json["confirmed_by"] == .string("events"), "--wait learns finality from GET /events: \(sent.stdout)")
         #expect(try cli.nonce(sender) == nonceBefore + 2)
         #expect(try cli.balance(recipient) == 1777)
 
@@ -95,7 +96,7 @@ struct ConfirmationProcessTests {
         #expect(try cli.nonce(sender) == nonceBefore + 2)
         let accepted = try RatifyCLI.runAtTerminal(asking, answer: "y")
         #expect(accepted.status == 0, "\(accepted)")
-        #expect(accepted.stdout.contains("status:   final"), "\(accepted)")
+        #expect(accepted.stdout.contains("status:   final") && accepted.stdout.contains("status:   final (learned from GET /events)"), "\(accepted)")
         #expect(try cli.nonce(sender) == nonceBefore + 3)
         #expect(try cli.balance(recipient) == 1780)
     }

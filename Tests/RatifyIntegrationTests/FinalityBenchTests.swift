@@ -7,9 +7,11 @@ import Testing
 /// measured by running the benchmark (docs/PERFORMANCE.md), never asserted in a test.
 @Suite("finality benchmark", .serialized)
 struct FinalityBenchTests {
-    @Test("a short run against a fresh 4-validator localnet finalizes every offered transfer and reports all of it")
-    func shortRun() async throws {
+    @Test("a short run against a fresh 4-validator localnet finalizes every offered transfer and reports all of it, learning finality from /events (the default) or from held wait=final requests",
+          arguments: FinalityBenchOptions.Confirmation.allCases)
+    func shortRun(confirmation: FinalityBenchOptions.Confirmation) async throws {
         var options = FinalityBenchOptions(binary: NodeProcess.binary, command: "ratify bench finality (test)")
+        options.confirmation = confirmation
         options.validators = 4
         options.ratePerSecond = 40
         options.durationSeconds = 3
@@ -20,6 +22,8 @@ struct FinalityBenchTests {
 
         #expect(document.schema == "ratify.bench.finality/v1" && document.mode == "single")
         let run = try #require(document.runs.first)
+        #expect(run.settings.finalityMethod == FinalityBench.finalityMethod(confirmation))
+        #expect(run.settings.finalityMethod.hasPrefix("\(confirmation.rawValue):"), "the report says which path ran")
         #expect(run.throughput.offered == 120)
         #expect(run.throughput.finalized == run.throughput.offered,
                 "every offered transfer is final: \(run.throughput.failureReasons)")
@@ -41,9 +45,11 @@ struct FinalityBenchTests {
         #expect(run.settings.timeoutCommitMillis == 0 && run.settings.durableStorage)
         #expect(!run.samples.isEmpty && !run.blockSeries.isEmpty)
         #expect(lines.snapshot.contains { $0.contains("measuring") }, "a live progress line while it runs")
+        #expect(!lines.snapshot.contains { $0.contains("event stream ended") }, "no node ended a stream: \(lines.snapshot.suffix(2))")
         #expect(try BenchDocument.decode(document.jsonData()) == document)
         let summary = BenchSummary.text(document)
         #expect(summary.contains("finality latency") && summary.contains("p99.9"))
+        #expect(summary.contains("final: \(confirmation.rawValue): "), "the summary names the confirmation path")
     }
 }
 

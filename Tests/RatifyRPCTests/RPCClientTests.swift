@@ -44,6 +44,7 @@ struct RPCClientTests {
             #expect(final.nonce == 1)
             #expect(final.height == 2)
             #expect(final.latencyMillis != nil)
+            #expect(final.confirmedBy == .events, "finality learned from GET /events?tx=HASH")
             #expect(final.text.contains("height:   2"))
 
             let queries = ClientQueries(client: Self.client(raw))
@@ -52,6 +53,37 @@ struct RPCClientTests {
             #expect(account.text.contains("balance: 1000255"))
             let lookup = try await queries.transaction(pending.hash)
             #expect(lookup.text.contains("result: success"))
+        }
+    }
+
+    @Test("--wait on a node that serves no event stream falls back to POST /tx?wait=final; a transaction never final is a clear timeout error")
+    func waitWithoutEvents() async throws {
+        let node = try TestNode()
+        var queries = node.queries
+        queries.events = nil
+        try await withRPC(queries) { raw in
+            let sender = TransactionSender(client: Self.client(raw))
+            let to = ChainFixture.carol.publicKey.address
+            async let waited = sender.send(.transfer(to: to, amount: 5), from: ChainFixture.alice, options: TransactionOptions(waitFinal: true))
+            try await Self.finalizeWhenPending(node)
+            let final = try await waited
+            #expect(final.height == 1)
+            #expect(final.confirmedBy == .waitFinal)
+            #expect(final.json["confirmed_by"] == .string("wait=final"))
+        }
+        try await withRPC(node.queries) { raw in
+            var sender = TransactionSender(client: Self.client(raw))
+            sender.finalityTimeout = .seconds(1)
+            let to = ChainFixture.carol.publicKey.address
+            do {
+                _ = try await sender.send(.transfer(to: to, amount: 6), from: ChainFixture.alice, options: TransactionOptions(waitFinal: true))
+                Issue.record("no block is made, so the transaction cannot be final")
+            } catch let error as ClientError {
+                guard case .notFinal(let hash, let seconds) = error else { Issue.record("got \(error)"); return }
+                #expect(seconds == 1)
+                #expect(node.mempool.count == 1, "it was admitted")
+                #expect(error.description == "transaction \(hash) was accepted but is not final after 1 s; look it up later with `ratify query tx \(hash)`")
+            }
         }
     }
 

@@ -98,8 +98,10 @@ public final class ChaosRunner: Sendable {
 
     func runLoad(localnet: BenchLocalnet, plan: [Perturbation], networkProblem: String?) async -> [TransactionOutcome] {
         let schedule = OpenLoopSchedule(ratePerSecond: options.ratePerSecond, seconds: options.durationSeconds)
+        // wait=final: a killed node takes its event stream with it, while a held request
+        // simply fails and is counted as such.
         let generator = LoadGenerator(schedule: schedule, senders: localnet.makeSenders(), endpoints: localnet.endpoints, group: group,
-                                      resyncNonces: true)
+                                      confirmation: .wait, resyncNonces: true)
         let startNanos = LoadGenerator.nowNanos() + 20_000_000
         let monitor = Task { await self.monitor(localnet: localnet, generator: generator, plan: plan, startNanos: startNanos) }
         let outcomes: [TransactionOutcome] = await withTaskGroup(of: [TransactionOutcome].self) { tasks in

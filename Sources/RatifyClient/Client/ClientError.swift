@@ -22,6 +22,8 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The node answered with an error: its HTTP status, code (the ledger's or mempool's for
     /// transactions) and message.
     case rejected(status: Int, code: Int, message: String)
+    /// With `--wait`: the node admitted the transaction, but it was not final within the wait.
+    case notFinal(hash: String, seconds: Int)
     /// With `--wait`: the transaction is final but its payload failed (the fee and nonce were
     /// still charged, docs/LEDGER.md).
     case failedInBlock(code: Int, log: String, hash: String, height: UInt64)
@@ -44,6 +46,8 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
             "unexpected answer from \(node): \(reason)"
         case .rejected(_, _, let message):
             message
+        case .notFinal(let hash, let seconds):
+            "transaction \(hash) was accepted but is not final after \(seconds) s; look it up later with `ratify query tx \(hash)`"
         case .failedInBlock(let code, let log, let hash, let height):
             "\(log) (transaction \(hash) is final at height \(height) with code \(code): the fee and nonce were charged, nothing else changed)"
         }

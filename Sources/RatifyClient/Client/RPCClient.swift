@@ -98,7 +98,9 @@ public struct RPCClient: Sendable {
         return RPCReply(status: status, body: parsed)
     }
 
-    private func send(method: HTTPMethod, target: String, body: [UInt8]) async throws -> (Int, [UInt8]) {
+    /// A new HTTP/1.1 connection to the node; over TLS, one whose handshake has verified the
+    /// server's certificate, so nothing is ever sent to a server that was not verified.
+    func connect() async throws -> NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart> {
         let endpoint = node.endpoint
         let tlsContext = try node.tls.map { trust throws(ClientError) in try Self.tlsContext(trust, node: node.description) }
         // SNI and the certificate's DNS names for a host name; for an IP address NIOSSL checks
@@ -120,8 +122,7 @@ public struct RPCClient: Sendable {
                     return (asyncChannel, handshake)
                 }
             }
-        // Over TLS, nothing is sent before the handshake has verified the certificate: a
-        // refused one is a TLS failure, which asking again would not change.
+        // A refused certificate is a TLS failure, which asking again would not change.
         if let handshake {
             do {
                 try await handshake.get()
@@ -132,6 +133,12 @@ public struct RPCClient: Sendable {
                 throw ClientError.tls(node: node.description, reason: Self.describeTLSFailure(error, host: endpoint.host, trust: node.tls))
             }
         }
+        return channel
+    }
+
+    private func send(method: HTTPMethod, target: String, body: [UInt8]) async throws -> (Int, [UInt8]) {
+        let endpoint = node.endpoint
+        let channel = try await connect()
         // Connected: from here on, a failure means the node closed the connection (a reset, a
         // write on a channel it closed, end of stream before the answer's end).
         do {

@@ -133,7 +133,8 @@ public struct TransactionRequest: Sendable, Equatable {
         return read.transaction
     }
 
-    /// Submits a signed transaction to the node at `node` (`POST /tx`, with `waitFinal` `?wait=final`).
+    /// Submits a signed transaction to the node at `node` (`POST /tx`; with `waitFinal`, until it is
+    /// final, as `TransactionSender.submit` describes).
     public static func submit(_ transaction: Transaction, node: String, caFile: String? = nil, waitFinal: Bool) async throws(ClientError) -> SubmitOutcome {
         try await TransactionSender(client: RPCClient(node: try NodeURL.parse(node, caFile: caFile))).submit(transaction, waitFinal: waitFinal)
     }
