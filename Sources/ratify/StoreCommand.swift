@@ -36,7 +36,7 @@ struct StoreCheckCommand: ParsableCommand {
             for problem in report.problems { StandardError.write("\(home): \(problem)") }
             throw StandardError.fail("\(home): \(report.problems.count) problem(s) found; \(NodeHome.damagedStoreAdvice)")
         }
-        print("\(home): \(report.latestHeight) blocks checked: links, commits, validator sets and app hash are consistent")
+        print("\(home): \(report.checkedText): links, commits, validator sets and app hash are consistent")
     }
 }
 

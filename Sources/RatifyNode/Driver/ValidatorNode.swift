@@ -111,6 +111,11 @@ public final class ValidatorNode: Service {
             let driver = NodeDriver(settings: settings, store: store, peers: peers, gossip: gossip, mempool: mempool, waiters: waiters,
                                     metrics: metrics, validatorKey: validatorKey, ledger: ledger, chain: chain,
                                     lastCommit: lastCommit, logger: logger)
+            if config.storage.retainBlocks > 0 && config.storage.retainBlocks < genesis.staking.evidenceMaxAgeBlocks {
+                logger.warning("storage.retain_blocks keeps fewer heights than evidence may name", metadata: [
+                    "retain_blocks": "\(config.storage.retainBlocks)", "evidence_max_age_blocks": "\(genesis.staking.evidenceMaxAgeBlocks)",
+                ])
+            }
             logger.info("node ready", metadata: [
                 "moniker": "\(config.moniker)", "node_id": "\(nodeKey.publicKey.address.hex)", "chain_id": "\(genesis.chainID)",
                 "height": "\(chain.nextHeight)", "validator": "\(chain.validators.contains(validatorKey.publicKey.address))",
@@ -177,6 +182,7 @@ public final class ValidatorNode: Service {
                                         catchingUp: await driver.catchingUp, validatorPublicKey: validatorKey.publicKey,
                                         votingPower: power)
                 status.feeMin = mempool.feeMin
+                status.earliestHeight = chain.lastBlockHeight == 0 ? 0 : (try? store.blocks.earliestHeight()) ?? BlockStore.heightFirst
                 let nowMillis = UInt64(max(await driver.nowMillis(), 0))
                 status.latestBlockAgeMillis = nowMillis > chain.lastBlockTimeMillis ? nowMillis - chain.lastBlockTimeMillis : 0
                 status.peerCount = peers.connectedPeers.count
@@ -198,6 +204,12 @@ public final class ValidatorNode: Service {
             waiters: waiters, events: driver.events, netInfo: NetInfo.of(peers))
     }
 
+    /// The background pruner `[storage] retain_blocks` asks for, nil when it keeps everything.
+    func pruner() -> BlockPruner? {
+        guard config.storage.retainBlocks > 0 else { return nil }
+        return BlockPruner(blocks: store.blocks, retainBlocks: config.storage.retainBlocks, logger: logger)
+    }
+
     /// Runs until a graceful shutdown (SIGINT/SIGTERM through the service group) or a fatal
     /// store error, then stops the servers and the network and closes the store, which
     /// reopens cleanly.
@@ -205,7 +217,7 @@ public final class ValidatorNode: Service {
         let driver = self.driver
         try await NodeServing(config: config, queries: queries(), metricsRegistry: metricsRegistry,
                               bindEndpoints: bindEndpoints, peers: peers, store: store,
-                              logger: logger).run(
+                              logger: logger, pruner: pruner()).run(
             startDriver: { try await driver.start() },
             receive: { message in
                 await driver.receive(message)
