@@ -52,7 +52,7 @@ struct PruningProcessTests {
         let kept = try await HTTP.request("\(rpc)/block?height=\(latest)")
         #expect(kept.status == 200, "\(kept)")
 
-        let cli = try RatifyCLI.run(["query", "block", "1", "--node", rpc])
+        let cli = try RatifyCLI.run(["query", "block", "--height", "1", "--node", rpc])
         #expect(cli.status != 0 && cli.stderr.contains("pruned"), "\(cli)")
 
         node.kill(SIGTERM)
