@@ -174,6 +174,9 @@ public final class ValidatorNode: Service {
         let nodeID = self.nodeID, moniker = config.moniker, validatorKey = self.validatorKey
         return NodeQueries(
             status: {
+                // Read before the chain: pruning follows the store's latest height, which may run ahead
+                // of the driver's `chain` while this closure waits for the driver, never behind it.
+                let earliest = (try? store.blocks.earliestHeight()) ?? BlockStore.heightFirst
                 let chain = await driver.chain
                 let power = chain.validators.validator(at: validatorKey.publicKey.address)?.votingPower ?? 0
                 var status = NodeStatus(nodeID: nodeID, moniker: moniker, chainID: chain.chainID, latestHeight: chain.lastBlockHeight,
@@ -182,7 +185,7 @@ public final class ValidatorNode: Service {
                                         catchingUp: await driver.catchingUp, validatorPublicKey: validatorKey.publicKey,
                                         votingPower: power)
                 status.feeMin = mempool.feeMin
-                status.earliestHeight = chain.lastBlockHeight == 0 ? 0 : (try? store.blocks.earliestHeight()) ?? BlockStore.heightFirst
+                status.earliestHeight = min(earliest, chain.lastBlockHeight)
                 let nowMillis = UInt64(max(await driver.nowMillis(), 0))
                 status.latestBlockAgeMillis = nowMillis > chain.lastBlockTimeMillis ? nowMillis - chain.lastBlockTimeMillis : 0
                 status.peerCount = peers.connectedPeers.count
