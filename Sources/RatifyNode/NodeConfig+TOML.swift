@@ -5,7 +5,7 @@ import TOMLKit
 /// writing with a comment per key.
 extension NodeConfig {
     static let fileBytesMax = 1024 * 1024
-    static let rootKeys = ["moniker", "log_level", "log", "p2p", "rpc", "instrumentation", "mempool", "pow"]
+    static let rootKeys = ["moniker", "log_level", "log", "p2p", "rpc", "instrumentation", "mempool", "pow", "storage"]
     static let rpcKeys = ["listen_address", "max_open_connections", "max_body_bytes", "max_header_bytes", "read_timeout_ms",
                           "timeout_broadcast_tx_commit_ms", "health_max_block_age_ms"]
     static let p2pKeys = ["listen_address", "persistent_peers", "udp_listen_address", "max_inbound_peers", "max_peers",
@@ -87,6 +87,9 @@ extension NodeConfig {
         }
         if let section = try root.section("pow", keys: ["mining_threads"]) {
             if let value = try section.uint64("mining_threads") { pow.miningThreads = value }
+        }
+        if let section = try root.section("storage", keys: ["retain_blocks"]) {
+            if let value = try section.uint64("retain_blocks") { storage.retainBlocks = value }
         }
         try validate(file: file)
     }
@@ -173,6 +176,12 @@ extension NodeConfig {
         [pow]
         # Proof-of-work chains only: hashing threads mining blocks; 0 = do not mine.
         mining_threads = \(pow.miningThreads)
+
+        [storage]
+        # Heights of blocks, commits and transaction-index entries kept; older ones are pruned in
+        # the background, and requests for them answer 410. 0 keeps every block (an archive node).
+        # The default keeps genesis' default staking.evidence_max_age_blocks (docs/STORAGE.md).
+        retain_blocks = \(storage.retainBlocks)
 
         """
     }

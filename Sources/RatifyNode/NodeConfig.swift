@@ -13,6 +13,7 @@ public struct NodeConfig: Hashable, Sendable {
     public var instrumentation = InstrumentationConfig()
     public var mempool = MempoolConfig()
     public var pow = PoWConfig()
+    public var storage = StorageConfig()
 
     public init() {}
 
@@ -54,6 +55,9 @@ public struct NodeConfig: Hashable, Sendable {
         }
         if pow.miningThreads > PoWConfig.miningThreadsMax {
             throw fail("pow.mining_threads", "expected 0 (not mining) to \(PoWConfig.miningThreadsMax), got \(pow.miningThreads)")
+        }
+        if storage.retainBlocks != 0 && storage.retainBlocks < StorageConfig.retainBlocksMin {
+            throw fail("storage.retain_blocks", "expected 0 (keep every block) or at least \(StorageConfig.retainBlocksMin), got \(storage.retainBlocks)")
         }
         if mempool.size < 1 { throw fail("mempool.size", "expected at least 1, got 0") }
         if mempool.maxTxsBytes < UInt64(CodecLimits.transactionBytesMax) {

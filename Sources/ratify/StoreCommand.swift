@@ -35,7 +35,7 @@ struct StoreCheckCommand: ParsableCommand {
             if !json { for problem in report.problems { StandardError.write("\(home): \(problem)") } }
             throw StandardError.fail("\(home): \(report.problems.count) problem(s) found; \(NodeHome.damagedStoreAdvice)")
         }
-        if !json { print("\(home): \(report.latestHeight) blocks checked: links, commits, validator sets and app hash are consistent") }
+        if !json { print("\(home): \(report.checkedText): links, commits, validator sets and app hash are consistent") }
     }
 }
 

@@ -66,6 +66,20 @@ struct NodeConfigTests {
         #expect(net.maxInboundPeers == 7)
     }
 
+    @Test("[storage] retain_blocks defaults to 100000, parses, round-trips, keeps everything at 0, and names itself when bad")
+    func retainBlocks() throws {
+        #expect(NodeConfig().storage.retainBlocks == 100_000)
+        var config = NodeConfig()
+        config.storage.retainBlocks = 500
+        #expect(config.tomlText.contains("[storage]") && config.tomlText.contains("retain_blocks = 500"))
+        #expect(try NodeConfig(toml: config.tomlText).storage.retainBlocks == 500)
+        #expect(try NodeConfig(toml: "[storage]\nretain_blocks = 0").storage.retainBlocks == 0)
+        #expect(error("[storage]\nretain_blocks = 1") == "config.toml: storage.retain_blocks: expected 0 (keep every block) or at least 2, got 1")
+        #expect(error("[storage]\nretain_blocks = -3") == "config.toml: storage.retain_blocks: expected a non-negative integer, got -3")
+        #expect(error("[storage]\nretain_blocks = \"all\"") == "config.toml: storage.retain_blocks: expected a non-negative integer, got \"all\"")
+        #expect(error("[storage]\nkeep_blocks = 5").contains("keep_blocks"))
+    }
+
     @Test("a bad peer address names the key and the entry")
     func badPeer() {
         let id = String(repeating: "ab", count: 20)

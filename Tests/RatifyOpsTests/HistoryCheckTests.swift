@@ -24,6 +24,25 @@ struct HistoryCheckTests {
         #expect(report.text.contains("history: OK"))
     }
 
+    @Test("a pruned node is compared over the heights it keeps; its pruned transactions are not lost, a kept one missing is")
+    func prunedHistory() {
+        let old = Self.hash("old"), recent = Self.hash("recent"), missing = Self.hash("missing")
+        let archive = Self.history("archive", heights: 20, transactions: [old: [3], recent: [15], missing: [16]])
+        var pruned = Self.history("pruned", heights: 20, transactions: [recent: [15]])
+        pruned.heights.removeFirst(11)
+        pruned.earliestHeight = 12
+        #expect(pruned.latestHeight == 20 && pruned.record(at: 11) == nil && pruned.record(at: 12) == archive.record(at: 12))
+        let report = HistoryCheck.check([archive, pruned], acknowledged: [
+            .init(hash: old, height: 3), .init(hash: recent, height: 15), .init(hash: missing, height: 16),
+        ])
+        #expect(report.sharedHeights == 9 && report.disagreements.isEmpty)
+        #expect(report.lost.map(\.hash) == [missing.hex] && report.lost.first?.node == "pruned")
+
+        var forged = pruned
+        forged.heights[0].blockHash = Self.hash("forged")
+        #expect(HistoryCheck.check([archive, forged]).disagreements.map(\.height) == [12])
+    }
+
     @Test("a different app hash at one height is reported as exactly that disagreement")
     func appHashDisagreement() throws {
         var edited = Self.history("b", heights: 8)

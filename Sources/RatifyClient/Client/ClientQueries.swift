@@ -20,6 +20,7 @@ public struct ClientQueries: Sendable {
             ("latest_block_hash", sync?["latest_block_hash"]?.cellText ?? "-"),
             ("latest_block_time", sync?["latest_block_time"]?.cellText ?? "-"),
             ("latest_app_hash", sync?["latest_app_hash"]?.cellText ?? "-"),
+            ("earliest_height", sync?["earliest_block_height"]?.cellText ?? "-"),
             ("validator_address", validator?["address"]?.cellText ?? "-"),
             ("voting_power", validator?["voting_power"]?.cellText ?? "-"),
         ])

@@ -16,6 +16,8 @@ struct NodeServing {
     var peers: PeerManager
     var store: NodeStore
     var logger: Logger
+    /// Background block pruning; nil keeps every block (`retain_blocks = 0`, or a PoW chain).
+    var pruner: BlockPruner? = nil
 
     /// - Parameters:
     ///   - startDriver: after the network is up, before the first message is handed over.
@@ -30,10 +32,11 @@ struct NodeServing {
         try await peers.start()
         try await startDriver()
         let inbound = peers.inbound
-        let peers = self.peers, logger = self.logger
+        let peers = self.peers, logger = self.logger, pruner = self.pruner
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 for endpoint in endpoints { group.addTask { await endpoint.run() } }
+                if let pruner { group.addTask { await pruner.run() } }
                 group.addTask {
                     for await message in inbound where await receive(message) != nil { return }
                 }

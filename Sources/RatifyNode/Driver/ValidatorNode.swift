@@ -100,6 +100,11 @@ public final class ValidatorNode: Service {
             let driver = NodeDriver(settings: settings, store: store, peers: peers, gossip: gossip, mempool: mempool, waiters: waiters,
                                     metrics: metrics, validatorKey: validatorKey, ledger: ledger, chain: chain,
                                     lastCommit: lastCommit, logger: logger)
+            if config.storage.retainBlocks > 0 && config.storage.retainBlocks < genesis.staking.evidenceMaxAgeBlocks {
+                logger.warning("storage.retain_blocks keeps fewer heights than evidence may name", metadata: [
+                    "retain_blocks": "\(config.storage.retainBlocks)", "evidence_max_age_blocks": "\(genesis.staking.evidenceMaxAgeBlocks)",
+                ])
+            }
             logger.info("node ready", metadata: [
                 "moniker": "\(config.moniker)", "node_id": "\(nodeKey.publicKey.address.hex)", "chain_id": "\(genesis.chainID)",
                 "height": "\(chain.nextHeight)", "validator": "\(chain.validators.contains(validatorKey.publicKey.address))",
@@ -160,6 +165,9 @@ public final class ValidatorNode: Service {
         let build = BuildInfo.current
         return NodeQueries(
             status: {
+                // Read before the chain: pruning follows the store's latest height, which may run ahead
+                // of the driver's `chain` while this closure waits for the driver, never behind it.
+                let earliest = (try? store.blocks.earliestHeight()) ?? BlockStore.heightFirst
                 let chain = await driver.chain
                 let power = chain.validators.validator(at: validatorKey.publicKey.address)?.votingPower ?? 0
                 var status = NodeStatus(nodeID: nodeID, moniker: moniker, chainID: chain.chainID, latestHeight: chain.lastBlockHeight,
@@ -168,6 +176,7 @@ public final class ValidatorNode: Service {
                                         catchingUp: await driver.catchingUp, validatorPublicKey: validatorKey.publicKey,
                                         votingPower: power, build: build)
                 status.feeMin = mempool.feeMin
+                status.earliestHeight = min(earliest, chain.lastBlockHeight)
                 let nowMillis = UInt64(max(await driver.nowMillis(), 0))
                 status.latestBlockAgeMillis = nowMillis > chain.lastBlockTimeMillis ? nowMillis - chain.lastBlockTimeMillis : 0
                 status.peerCount = peers.connectedPeers.count
@@ -189,6 +198,12 @@ public final class ValidatorNode: Service {
             waiters: waiters, events: driver.events, netInfo: NetInfo.of(peers))
     }
 
+    /// The background pruner `[storage] retain_blocks` asks for, nil when it keeps everything.
+    func pruner() -> BlockPruner? {
+        guard config.storage.retainBlocks > 0 else { return nil }
+        return BlockPruner(blocks: store.blocks, retainBlocks: config.storage.retainBlocks, logger: logger)
+    }
+
     /// Runs until a graceful shutdown (SIGINT/SIGTERM through the service group) or a fatal
     /// store error, then stops the servers and the network and closes the store, which
     /// reopens cleanly.
@@ -196,7 +211,7 @@ public final class ValidatorNode: Service {
         let driver = self.driver
         try await NodeServing(config: config, queries: queries(), metricsRegistry: metricsRegistry,
                               bindEndpoints: bindEndpoints, peers: peers, store: store,
-                              logger: logger).run(
+                              logger: logger, pruner: pruner()).run(
             startDriver: { try await driver.start() },
             receive: { message in
                 await driver.receive(message)

@@ -7,6 +7,9 @@ public struct NodeStatus: Sendable, Equatable {
     public var chainID: String
     /// 0 before the first block.
     public var latestHeight: Height
+    /// The lowest height whose block this node keeps (CometBFT's `earliest_block_height`): 1,
+    /// or higher once `[storage] retain_blocks` pruned older ones; 0 before the first block.
+    public var earliestHeight: Height = 1
     public var latestBlockHash: Hash?
     public var latestAppHash: Hash
     public var latestBlockTimeMillis: UInt64

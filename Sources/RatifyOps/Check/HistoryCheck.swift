@@ -51,7 +51,7 @@ public enum HistoryCheck {
     public struct Report: Sendable, Equatable, Codable {
         public var nodes: [String]
         public var latestHeights: [Height]
-        /// Heights every node has (1 through the lowest latest height).
+        /// Heights every node has (the highest earliest kept height through the lowest latest height).
         public var sharedHeights: Height
         public var disagreements: [Disagreement]
         public var acknowledged: Int
@@ -94,7 +94,8 @@ public enum HistoryCheck {
     public static let listedMax = 50
 
     public static func check(_ histories: [NodeHistory], acknowledged: [Acknowledged] = []) -> Report {
-        let shared = histories.map(\.latestHeight).min() ?? 0
+        let sharedFrom = histories.map(\.earliestHeight).max() ?? 1, sharedThrough = histories.map(\.latestHeight).min() ?? 0
+        let shared = sharedThrough >= sharedFrom ? sharedThrough - sharedFrom + 1 : 0
         var report = Report(nodes: histories.map(\.name), latestHeights: histories.map(\.latestHeight), sharedHeights: shared,
                             disagreements: disagreements(histories), acknowledged: acknowledged.count, lostCount: 0, duplicatedCount: 0,
                             lost: [], duplicated: [],
@@ -132,7 +133,9 @@ public enum HistoryCheck {
         for item in acknowledged {
             // The height it must be found at: the acknowledged one, else where any node has it.
             let expected = item.height ?? histories.compactMap { $0.transactionHeights[item.hash]?.first }.min()
+            // On nodes that prune, a transaction below every node's earliest kept height cannot be looked for.
             guard let expected else {
+                guard histories.contains(where: { $0.earliestHeight == 1 }) else { continue }
                 lost.append(TransactionProblem(hash: item.hash.hex, kind: "lost", node: "every node", detail: "acknowledged as final but in no node's chain"))
                 continue
             }
@@ -141,7 +144,7 @@ public enum HistoryCheck {
                 if heights.count > 1 {
                     duplicated.append(TransactionProblem(hash: item.hash.hex, kind: "duplicated", node: history.name,
                                                          detail: "in blocks \(heights.map(String.init).joined(separator: ", "))"))
-                } else if heights.isEmpty, history.latestHeight >= expected {
+                } else if heights.isEmpty, history.latestHeight >= expected, expected >= history.earliestHeight {
                     lost.append(TransactionProblem(hash: item.hash.hex, kind: "lost", node: history.name,
                                                    detail: "acknowledged final at height \(expected), absent from this chain (latest \(history.latestHeight))"))
                 } else if let found = heights.first, let acknowledgedHeight = item.height, found != acknowledgedHeight {

@@ -3,7 +3,7 @@ import RatifyCore
 import RatifyStore
 
 extension NodeHistory {
-    /// Reads a stopped node's whole store (as `ratify store check` does) into a history.
+    /// Reads a stopped node's store (as `ratify store check` does) into a history: every kept height.
     public static func load(home: NodeHome, name: String? = nil) throws -> NodeHistory {
         let genesis: Genesis
         do { genesis = try home.loadGenesis() } catch { throw NodeStartError("\(error)") }
@@ -15,8 +15,9 @@ extension NodeHistory {
     static func load(_ store: NodeStore, name: String) throws -> NodeHistory {
         var history = NodeHistory(name: name)
         let latest = try store.blocks.latestHeight()
+        history.earliestHeight = try store.blocks.earliestHeight()
         var previousValidators: ValidatorSet?
-        var height: Height = 1
+        var height = history.earliestHeight
         while height <= latest {
             guard let block = try store.blocks.block(height: height), let commit = try store.blocks.commit(height: height),
                   let appHash = try store.state.appHash(height: height) else {

@@ -37,7 +37,9 @@ public struct NodeHistory: Sendable {
     }
 
     public var name: String
-    /// Index 0 is height 1; the node's latest height is `heights.count`.
+    /// The lowest height the node keeps: 1, or higher on a node that prunes (`[storage] retain_blocks`).
+    public var earliestHeight: Height = 1
+    /// Index 0 is `earliestHeight`; the node's latest height is `earliestHeight - 1 + heights.count`.
     public var heights: [HeightRecord]
     /// Transaction hash -> every height whose block holds it (once per occurrence).
     public var transactionHeights: [Hash: [Height]]
@@ -54,11 +56,11 @@ public struct NodeHistory: Sendable {
         self.evidence = evidence
     }
 
-    public var latestHeight: Height { Height(heights.count) }
+    public var latestHeight: Height { earliestHeight - 1 + Height(heights.count) }
 
     public func record(at height: Height) -> HeightRecord? {
-        guard height >= 1, height <= latestHeight else { return nil }
-        return heights[Int(height - 1)]
+        guard height >= earliestHeight, height <= latestHeight else { return nil }
+        return heights[Int(height - earliestHeight)]
     }
 
     /// Adds block `height` (the next one) with the commit that finalized it; `validators` is

@@ -5,14 +5,24 @@ import RatifyStore
 
 /// `ratify store check`: reads a stopped node's whole store and reports what is inconsistent,
 /// so an operator learns about damage before the node acts on it. Checks, in order:
-/// - the store's own indexes and every block's id (`BlockStore.verifyBlocks`);
+/// - the store's own indexes and every block's id (`BlockStore.verifyBlocks`), over the kept
+///   heights: the earliest kept (1 unless pruned) through the latest;
 /// - each block links to its parent, carries the right validator-set hashes, and its stored
 ///   commit proves it final: signatures valid, more than 2/3 of its height's voting power;
 /// - the ledger state decodes and hashes to the latest block's stored app hash.
 public enum StoreCheck {
     public struct Report: Sendable {
         public var latestHeight: Height
+        /// The lowest height kept (1 unless the node prunes, `[storage] retain_blocks`).
+        public var earliestHeight: Height
         public var problems: [StoreProblem]
+
+        /// "40 blocks checked", or for a pruned store "31 blocks checked (heights 10...40; below 10 pruned)".
+        public var checkedText: String {
+            let kept = latestHeight >= earliestHeight ? latestHeight - earliestHeight + 1 : 0
+            guard earliestHeight > BlockStore.heightFirst else { return "\(kept) blocks checked" }
+            return "\(kept) blocks checked (heights \(earliestHeight)...\(latestHeight); below \(earliestHeight) pruned)"
+        }
 
         /// `ratify store check --json`: `consistent` is false exactly when `problems` lists one.
         public func json(home: String) -> JSONValue {
@@ -25,6 +35,7 @@ public enum StoreCheck {
             return .object([
                 JSONValue.Member("home", .string(home)),
                 JSONValue.Member("latest_height", .number(String(latestHeight))),
+                JSONValue.Member("earliest_height", .number(String(earliestHeight))),
                 JSONValue.Member("consistent", .bool(problems.isEmpty)),
                 JSONValue.Member("problems", .array(listed)),
             ])
@@ -45,8 +56,10 @@ public enum StoreCheck {
     static func check(_ store: NodeStore, chainID: String) throws -> Report {
         var problems = try store.blocks.verifyBlocks()
         let latest = try store.blocks.latestHeight()
-        var parent: BlockID = .zero
-        var height: Height = 1
+        let earliest = try store.blocks.earliestHeight()
+        // A pruned store's first kept block links to a block it no longer has: its parent is taken as stated.
+        var parent: BlockID? = earliest > BlockStore.heightFirst ? nil : .zero
+        var height = earliest
         while height <= latest, problems.count < problemsMax {
             defer { height += 1 }
             func problem(_ detail: String) { problems.append(StoreProblem(height: height, detail: detail)) }
@@ -54,7 +67,7 @@ public enum StoreCheck {
                 problem("block or commit missing or undecodable")
                 continue
             }
-            if block.header.lastBlockID != parent { problem("does not link to block \(height - 1)") }
+            if let parent, block.header.lastBlockID != parent { problem("does not link to block \(height - 1)") }
             parent = block.id
             guard let validators = try? store.blocks.validatorSet(height: height) else {
                 problem("validator set missing")
@@ -84,6 +97,6 @@ public enum StoreCheck {
                 problems.append(StoreProblem(height: latest, detail: "ledger state: \(error)"))
             }
         }
-        return Report(latestHeight: latest, problems: Array(problems.prefix(problemsMax)))
+        return Report(latestHeight: latest, earliestHeight: earliest, problems: Array(problems.prefix(problemsMax)))
     }
 }

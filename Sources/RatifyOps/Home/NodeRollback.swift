@@ -22,6 +22,10 @@ public enum NodeRollback {
         guard latest > 0, let last = try store.blocks.block(height: latest) else {
             throw NodeStartError("\(path): no block is stored; there is nothing to roll back")
         }
+        let earliest = try store.blocks.earliestHeight()
+        guard earliest == BlockStore.heightFirst else {
+            throw NodeStartError("\(path): blocks below \(earliest) are pruned ([storage] retain_blocks), and rollback recomputes the state by replaying every block from genesis; nothing was changed")
+        }
         var ledger = Ledger.genesis(genesis)
         var chain = try ChainState.genesis(genesis, ledger: ledger)
         // The state database after height h is every block's writes up to h, applied in order.

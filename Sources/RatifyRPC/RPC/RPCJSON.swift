@@ -34,6 +34,7 @@ enum RPCJSON {
                 Member("latest_block_height", number(status.latestHeight)),
                 Member("latest_block_time", time(millis: status.latestBlockTimeMillis)),
                 Member("latest_block_time_ms", number(status.latestBlockTimeMillis)),
+                Member("earliest_block_height", number(status.earliestHeight)),
                 Member("catching_up", .bool(status.catchingUp)),
             ])),
             Member("validator_info", .object([

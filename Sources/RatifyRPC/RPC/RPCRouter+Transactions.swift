@@ -10,6 +10,11 @@ extension RPCRouter {
             return .error(.badRequest, "transaction hash must be 64 hex digits (32 bytes), got \(JSONWriter.quoted(String(text.prefix(80))))")
         }
         guard let location = await transaction(hash) else {
+            // The index of pruned heights is gone too, so an old transaction looks like an unknown one.
+            if let status = queries.status, case let facts = await status(), facts.earliestHeight > 1 {
+                return .error(.notFound, "transaction \(hash.hex) is not in a block this node keeps (heights \(facts.earliestHeight) to \(facts.latestHeight); lower ones are pruned by [storage] retain_blocks) and may still be pending",
+                              extra: [JSONValue.Member("earliest_height", RPCJSON.number(facts.earliestHeight))])
+            }
             return .error(.notFound, "transaction \(hash.hex) is not in a committed block (it may still be pending)")
         }
         return .json(RPCJSON.location(location))

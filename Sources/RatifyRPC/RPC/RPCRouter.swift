@@ -122,11 +122,16 @@ public struct RPCRouter: Sendable {
         return latest
     }
 
-    /// 404 for a height with nothing stored, saying what the latest is when known.
+    /// 404 for a height with nothing stored, saying what the latest is when known; 410 Gone for
+    /// a height this node has pruned, naming the lowest height it keeps (`earliest_height`).
     func unknown(_ what: String, height: Height) async -> HTTPResponse {
         guard let status = queries.status else { return .error(.notFound, "no \(what) at height \(height)") }
-        let latest = await status().latestHeight
-        return .error(.notFound, "no \(what) at height \(height): the latest height is \(latest)")
+        let facts = await status()
+        if height < facts.earliestHeight {
+            return .error(.gone, "\(what) at height \(height) is pruned on this node: it keeps heights \(facts.earliestHeight) to \(facts.latestHeight) ([storage] retain_blocks); ask a node that keeps every block",
+                          extra: [JSONValue.Member("earliest_height", RPCJSON.number(facts.earliestHeight))])
+        }
+        return .error(.notFound, "no \(what) at height \(height): the latest height is \(facts.latestHeight)")
     }
 }
 

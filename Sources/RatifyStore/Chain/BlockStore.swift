@@ -138,9 +138,10 @@ public struct BlockStore: Sendable {
         try environment.read { try $0.get(databases.validatorSets, StoreKey.height(height)) }
     }
 
-    /// Checks, in one consistent snapshot, that every height from 1 through the latest has its
+    /// Checks, in one consistent snapshot, that every kept height (the earliest kept, 1 unless
+    /// pruned, through the latest) has its
     /// block, commit, hash and app hash; that the height->hash and hash->height indexes agree;
-    /// that nothing is stored past the latest height; and, when `hashOfBlock` is given, that
+    /// that nothing is stored past the latest height or below the earliest; and, when `hashOfBlock` is given, that
     /// each block's bytes hash to the indexed hash (a `hashOfBlock` that throws, e.g. on bytes
     /// that do not decode, is reported as a problem at that height). Returns what is wrong (empty when healthy),
     /// at most `problemsMax` entries. Reads every block: meant for `ratify store check` and
@@ -161,24 +162,43 @@ public struct BlockStore: Sendable {
                 report(nil, "the latest height record is malformed: \(error)")
                 return problems
             }
+            let earliest: UInt64
+            do {
+                earliest = try Self.earliestHeight(in: transaction, databases)
+            } catch {
+                report(nil, "the earliest kept height record is malformed: \(error)")
+                return problems
+            }
+            // A rolled-back height leaves latest one below a kept block, so earliest may be latest + 1.
+            if earliest > latest + 1 {
+                report(nil, "the earliest kept height \(earliest) is past the latest height \(latest)")
+                return problems
+            }
             if let last = try transaction.last(databases.blocks) {
                 let lastHeight = StoreKey.decodeHeight(last.key)
                 if lastHeight.map({ $0 > latest }) ?? true {
                     report(lastHeight, "a block is stored past the latest height \(latest)")
                 }
             }
-            var height = Self.heightFirst
+            if let first = try transaction.withCursor(databases.blocks, { try $0.first() }) {
+                let firstHeight = StoreKey.decodeHeight(first.key)
+                if firstHeight.map({ $0 < earliest }) ?? true {
+                    report(firstHeight, "a block is stored below the earliest kept height \(earliest)")
+                }
+            }
+            var height = earliest
             while height <= latest, problems.count < Self.problemsMax {
                 try verifyHeight(height, transaction, hashOfBlock, report)
                 height += 1
             }
+            let kept = latest + 1 - earliest
             let blockCount = try transaction.count(databases.blocks)
             let indexCount = try transaction.count(databases.blockHeights)
-            if UInt64(blockCount) != latest {
-                report(nil, "\(blockCount) blocks are stored for latest height \(latest)")
+            if UInt64(blockCount) != kept {
+                report(nil, "\(blockCount) blocks are stored for heights \(earliest)...\(latest)")
             }
-            if UInt64(indexCount) != latest {
-                report(nil, "\(indexCount) hash->height entries are stored for latest height \(latest)")
+            if UInt64(indexCount) != kept {
+                report(nil, "\(indexCount) hash->height entries are stored for heights \(earliest)...\(latest)")
             }
             return problems
         }

@@ -1,7 +1,8 @@
 /// The named databases of a node's store, opened once by `NodeStore.open`. Layouts (see
 /// docs/STORAGE.md): heights are 8-byte big-endian keys; hashes are 32 raw bytes.
 struct ChainDatabases: Sendable {
-    /// Single-record facts about the store: `genesis_hash`, `format_version`, `latest_height`.
+    /// Single-record facts about the store: `genesis_hash`, `format_version`, `latest_height`,
+    /// `earliest_height`.
     let meta: LMDBDatabase
     /// height -> canonical block bytes.
     let blocks: LMDBDatabase
@@ -65,6 +66,8 @@ enum MetaKey {
     static let genesisHash = Array("genesis_hash".utf8)
     static let formatVersion = Array("format_version".utf8)
     static let latestHeight = Array("latest_height".utf8)
+    /// The lowest height whose block is kept, `u64`; absent means 1 (nothing pruned).
+    static let earliestHeight = Array("earliest_height".utf8)
     /// Proof-of-work chains: the best chain's tip, height (8 bytes) ‖ block hash ‖ app hash.
     static let powTip = Array("pow_tip".utf8)
 }
