@@ -13,6 +13,7 @@ public struct NodeConfig: Hashable, Sendable {
     public var instrumentation = InstrumentationConfig()
     public var mempool = MempoolConfig()
     public var pow = PoWConfig()
+    public var privValidator = PrivValidatorConfig()
 
     public init() {}
 
@@ -55,6 +56,7 @@ public struct NodeConfig: Hashable, Sendable {
         if pow.miningThreads > PoWConfig.miningThreadsMax {
             throw fail("pow.mining_threads", "expected 0 (not mining) to \(PoWConfig.miningThreadsMax), got \(pow.miningThreads)")
         }
+        try privValidator.validate(fail)
         if mempool.size < 1 { throw fail("mempool.size", "expected at least 1, got 0") }
         if mempool.maxTxsBytes < UInt64(CodecLimits.transactionBytesMax) {
             throw fail("mempool.max_txs_bytes", "expected at least \(CodecLimits.transactionBytesMax) (one transaction), got \(mempool.maxTxsBytes)")

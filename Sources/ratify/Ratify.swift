@@ -9,6 +9,6 @@ struct Ratify: AsyncParsableCommand {
         version: RatifyVersion.current,
         subcommands: [StartCommand.self, InitCommand.self, LocalnetCommand.self, TestnetCommand.self, GenesisCommand.self,
                       ProposersCommand.self, SimCommand.self, StoreCommand.self, CheckCommand.self,
-                      KeysCommand.self, ShowCommand.self, ResetCommand.self, RollbackCommand.self, TxCommand.self, QueryCommand.self, BenchCommand.self, ChaosCommand.self, PoWCommand.self]
+                      KeysCommand.self, ShowCommand.self, ResetCommand.self, RollbackCommand.self, TxCommand.self, QueryCommand.self, BenchCommand.self, ChaosCommand.self, PoWCommand.self, SignerCommand.self]
     )
 }

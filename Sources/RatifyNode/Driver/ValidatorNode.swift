@@ -31,12 +31,12 @@ public final class ValidatorNode: Service {
     let metricsRegistry: PrometheusCollectorRegistry
     let bindEndpoints: NodeEndpointBinder
     let nodeID: Address
-    let validatorKey: KeyPair
+    let validatorPublicKey: PublicKey
     let logger: Logger
 
     private init(home: NodeHome, config: NodeConfig, driver: NodeDriver, peers: PeerManager, store: NodeStore, mempool: Mempool,
                  waiters: TransactionWaiters, metricsRegistry: PrometheusCollectorRegistry, bindEndpoints: @escaping NodeEndpointBinder, nodeID: Address,
-                 validatorKey: KeyPair, logger: Logger) {
+                 validatorPublicKey: PublicKey, logger: Logger) {
         self.home = home
         self.config = config
         self.driver = driver
@@ -47,7 +47,7 @@ public final class ValidatorNode: Service {
         self.metricsRegistry = metricsRegistry
         self.bindEndpoints = bindEndpoints
         self.nodeID = nodeID
-        self.validatorKey = validatorKey
+        self.validatorPublicKey = validatorPublicKey
         self.logger = logger
     }
 
@@ -58,12 +58,20 @@ public final class ValidatorNode: Service {
     public static func open(home: NodeHome, logger: Logger,
                             metricsRegistry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
                             endpoints bindEndpoints: @escaping NodeEndpointBinder) throws -> ValidatorNode {
-        let config: NodeConfig, genesis: Genesis, validatorKey: KeyPair, nodeKey: KeyPair
+        let config: NodeConfig, genesis: Genesis, validatorSigner: ValidatorSigner, nodeKey: KeyPair
         do {
             config = try home.loadConfig()
             genesis = try home.loadGenesis()
-            validatorKey = try home.loadValidatorKey()
             nodeKey = try home.loadNodeKey()
+            let priv = config.privValidator
+            if let address = priv.listenAddress, let signerID = priv.signerID, let publicKey = priv.validatorPublicKey {
+                // The key stays in the signer process; this home needs no validator_key.json.
+                validatorSigner = .remote(RemoteSignerClient(config: priv, address: address, signerID: signerID,
+                                                             validatorPublicKey: publicKey, chainID: genesis.chainID,
+                                                             nodeKey: nodeKey, logger: logger))
+            } else {
+                validatorSigner = .local(try home.loadValidatorKey())
+            }
         } catch {
             throw NodeStartError("\(error)")
         }
@@ -109,16 +117,16 @@ public final class ValidatorNode: Service {
             let waiters = TransactionWaiters(waitersMax: 10_000)
             let (metrics, registry) = NodeMetrics.prometheus(registry: metricsRegistry)
             let driver = NodeDriver(settings: settings, store: store, peers: peers, gossip: gossip, mempool: mempool, waiters: waiters,
-                                    metrics: metrics, validatorKey: validatorKey, ledger: ledger, chain: chain,
+                                    metrics: metrics, validatorSigner: validatorSigner, ledger: ledger, chain: chain,
                                     lastCommit: lastCommit, logger: logger)
             logger.info("node ready", metadata: [
                 "moniker": "\(config.moniker)", "node_id": "\(nodeKey.publicKey.address.hex)", "chain_id": "\(genesis.chainID)",
-                "height": "\(chain.nextHeight)", "validator": "\(chain.validators.contains(validatorKey.publicKey.address))",
+                "height": "\(chain.nextHeight)", "validator": "\(chain.validators.contains(validatorSigner.publicKey.address))",
                 "home": "\(home.root)",
             ])
             return ValidatorNode(home: home, config: config, driver: driver, peers: peers, store: store, mempool: mempool,
                                  waiters: waiters, metricsRegistry: registry, bindEndpoints: bindEndpoints, nodeID: nodeKey.publicKey.address,
-                                 validatorKey: validatorKey, logger: logger)
+                                 validatorPublicKey: validatorSigner.publicKey, logger: logger)
         } catch {
             store.close()
             throw error
@@ -166,15 +174,15 @@ public final class ValidatorNode: Service {
     /// What the RPC answers from: the store for history, the driver for the tip and the ledger.
     func queries() -> NodeQueries {
         let store = self.store, driver = self.driver, mempool = self.mempool, peers = self.peers
-        let nodeID = self.nodeID, moniker = config.moniker, validatorKey = self.validatorKey
+        let nodeID = self.nodeID, moniker = config.moniker, validatorPublicKey = self.validatorPublicKey
         return NodeQueries(
             status: {
                 let chain = await driver.chain
-                let power = chain.validators.validator(at: validatorKey.publicKey.address)?.votingPower ?? 0
+                let power = chain.validators.validator(at: validatorPublicKey.address)?.votingPower ?? 0
                 var status = NodeStatus(nodeID: nodeID, moniker: moniker, chainID: chain.chainID, latestHeight: chain.lastBlockHeight,
                                         latestBlockHash: chain.lastBlockHeight > 0 ? chain.lastBlockID.hash : nil,
                                         latestAppHash: chain.appHash, latestBlockTimeMillis: chain.lastBlockTimeMillis,
-                                        catchingUp: await driver.catchingUp, validatorPublicKey: validatorKey.publicKey,
+                                        catchingUp: await driver.catchingUp, validatorPublicKey: validatorPublicKey,
                                         votingPower: power)
                 status.feeMin = mempool.feeMin
                 let nowMillis = UInt64(max(await driver.nowMillis(), 0))

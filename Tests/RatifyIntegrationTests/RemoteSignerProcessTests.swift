@@ -1,0 +1,121 @@
+import Foundation
+import Logging
+import RatifyCore
+import RatifyNode
+import RatifyOps
+import Testing
+
+/// `ratify signer start` as a child process, its output in `<home>/signer.log`.
+final class SignerProcess {
+    let home: String
+    private(set) var process = Process()
+
+    init(home: String) { self.home = home }
+
+    func start() throws {
+        let logPath = home + "/signer.log"
+        if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
+        guard let log = FileHandle(forWritingAtPath: logPath) else { throw TestFailure("cannot open \(logPath)") }
+        log.seekToEndOfFile()
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: NodeProcess.binary)
+        process.arguments = ["signer", "start", "--home", home]
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+    }
+
+    func kill(_ signal: Int32) {
+        guard process.isRunning else { return }
+        Foundation.kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+    }
+
+    var log: String { (try? String(contentsOfFile: home + "/signer.log", encoding: .utf8)) ?? "" }
+}
+
+/// Validators whose keys live in signer processes, end to end (docs/SIGNER.md).
+@Suite("remote signer processes", .serialized)
+struct RemoteSignerProcessTests {
+    /// A testnet whose validators' keys are moved into signer homes (`HOME-signer`), each
+    /// listening on its node's p2p port + 6.
+    static func makeSignedTestnet(in directory: String, chainID: String) throws -> (TestnetGenerator.Plan, [String], [String]) {
+        let (plan, homes) = try LocalnetProcessTests.makeTestnet(in: directory, chainID: chainID)
+        var signerHomes: [String] = []
+        for (index, home) in homes.enumerated() {
+            let p2p = plan.nodes[index].config.p2p.listenAddress
+            let listen = HostPort(host: "127.0.0.1", port: p2p.port + 6)
+            try RemoteSignerSetup.move(nodeHome: NodeHome(home), to: SignerHome(home + "-signer"), listen: listen)
+            signerHomes.append(home + "-signer")
+        }
+        return (plan, homes, signerHomes)
+    }
+
+    @Test("validators signing through signer processes finalize; a signer killed mid-run and restarted lets its node vote again, and no one double-signs")
+    func localnetWithSigners() throws {
+        let directory = try TemporaryDirectory()
+        let (_, homes, signerHomes) = try Self.makeSignedTestnet(in: directory.path, chainID: "remote-signer")
+        #expect(homes.allSatisfy { !FileManager.default.fileExists(atPath: $0 + "/config/validator_key.json") })
+        let signers = signerHomes.map(SignerProcess.init)
+        let nodes = homes.map(NodeProcess.init)
+        defer {
+            nodes.forEach { $0.kill(SIGKILL) }
+            signers.forEach { $0.kill(SIGKILL) }
+        }
+        for signer in signers { try signer.start() }
+        for node in nodes { try node.start() }
+        #expect(eventually(seconds: 90) { nodes.allSatisfy { $0.height >= 5 } },
+                "heights: \(nodes.map(\.height)); node0's log ends:\n\(nodes[0].log.suffix(2_000))")
+
+        // Killed mid-height: its node follows the chain without voting, and says why.
+        signers[3].kill(SIGKILL)
+        let heightAtKill = nodes[0].height
+        #expect(eventually(seconds: 60) { nodes.allSatisfy { $0.height >= heightAtKill + 3 } }, "heights: \(nodes.map(\.height))")
+        #expect(nodes[3].log.contains("not voting: the remote signer cannot be reached"), "\(nodes[3].log.suffix(2_000))")
+
+        try signers[3].start()
+        #expect(eventually(seconds: 60) { nodes[3].log.contains("remote signer reachable again") }, "\(nodes[3].log.suffix(2_000))")
+        let heightAtRestart = nodes[0].height
+        #expect(eventually(seconds: 60) { nodes.allSatisfy { $0.height >= heightAtRestart + 3 } }, "heights: \(nodes.map(\.height))")
+
+        nodes.forEach { $0.kill(SIGTERM) }
+        let check = try RatifyCLI.run(["check", "history", "--homes", homes.joined(separator: ",")])
+        #expect(check.status == 0, "\(check)")
+        #expect(check.stdout.contains("history: OK"), "\(check)")
+        #expect(!nodes.contains { $0.log.contains("double vote detected") })
+    }
+
+    @Test("a signer process refuses a client whose node key it does not list, and a request for another chain")
+    func foreignClientRefused() throws {
+        let directory = try TemporaryDirectory()
+        let (plan, homes, signerHomes) = try Self.makeSignedTestnet(in: directory.path, chainID: "signer-refuses")
+        let signer = SignerProcess(home: signerHomes[0])
+        defer { signer.kill(SIGKILL) }
+        try signer.start()
+        let config = try NodeHome(homes[0]).loadConfig().privValidator
+        let address = try #require(config.listenAddress), signerID = try #require(config.signerID)
+        let validator = try #require(config.validatorPublicKey)
+        var settings = PrivValidatorConfig()
+        settings.requestTimeoutMillis = 5_000
+        settings.retryMillis = 0
+        let vote = Vote(type: .prevote, height: 1, round: 0, blockID: nil, validatorAddress: validator.address, validatorIndex: 0)
+        func ask(_ client: RemoteSignerClient, chainID: String = "signer-refuses") throws(RemoteSignerError) -> Signature {
+            try client.sign(.vote(chainID: chainID, vote: vote), signBytes: vote.signBytes(chainID: chainID))
+        }
+        let stranger = RemoteSignerClient(config: settings, address: address, signerID: signerID, validatorPublicKey: validator,
+                                          chainID: "signer-refuses", nodeKey: KeyPair.generate(), logger: Logger(label: "test"))
+        #expect(eventually(seconds: 30) { signer.log.contains("signer ready") }, "\(signer.log)")
+        #expect(throws: RemoteSignerError.self) { try ask(stranger) }
+        #expect(eventually(seconds: 10) { signer.log.contains("is not in this signer's allowed_node_ids") }, "\(signer.log)")
+
+        let node = RemoteSignerClient(config: settings, address: address, signerID: signerID, validatorPublicKey: validator,
+                                      chainID: "signer-refuses", nodeKey: plan.nodes[0].nodeKey, logger: Logger(label: "test"))
+        do {
+            _ = try ask(node, chainID: "another-chain")
+            Issue.record("the signer signed for another chain")
+        } catch {
+            #expect(error.description.contains("another-chain"), "\(error)")
+        }
+        #expect(validator.verify(try ask(node), message: vote.signBytes(chainID: "signer-refuses")))
+    }
+}
