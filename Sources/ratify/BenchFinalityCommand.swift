@@ -43,6 +43,8 @@ struct BenchFinalityCommand: AsyncParsableCommand {
     var p99BoundMillis = 100.0
     @Option(help: "Validator counts to run one after another, comma-separated (4,7,10,16).")
     var sweep: String?
+    @Flag(name: .customLong("remote-signer"), help: "The localnet's validators sign through `ratify signer start` processes over loopback.")
+    var remoteSigner = false
 
     /// This `ratify` binary: the one the benchmark localnets run.
     static var ownBinary: String {
@@ -64,6 +66,7 @@ struct BenchFinalityCommand: AsyncParsableCommand {
         options.homes = homes
         options.saturate = saturate
         options.p99BoundMillis = p99BoundMillis
+        options.remoteSigners = remoteSigner
         if let sweep {
             let counts = sweep.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard counts.allSatisfy({ $0 != nil }), !counts.isEmpty else {
