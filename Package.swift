@@ -124,7 +124,7 @@ let package = Package(
         // Fixtures shared by the node, RPC, client and ops tests (a small signed chain, temporary directories).
         .target(name: "RatifyTestSupport", dependencies: ["RatifyNode", "RatifyLedger", "RatifyCore"], path: "Tests/RatifyTestSupport"),
         .testTarget(name: "RatifyNodeTests",
-                    dependencies: ["RatifyNode", "RatifyTestSupport", "RatifyOps", "RatifyLedger", "RatifyPoW", "RatifyCore"] + nio),
+                    dependencies: ["RatifyNode", "RatifyTestSupport", "RatifyOps", "RatifyStore", "RatifyLedger", "RatifyPoW", "RatifyCore"] + nio),
         .testTarget(name: "RatifyRPCTests",
                     dependencies: ["RatifyRPC", "RatifyClient", "RatifyNode", "RatifyNet", "RatifyTestSupport", "RatifyLedger", "RatifyPoW", "RatifyCore"] + nio),
         .testTarget(name: "RatifyClientTests", dependencies: ["RatifyClient", "RatifyTestSupport", "RatifyLedger", "RatifyCore"]),

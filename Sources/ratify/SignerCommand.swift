@@ -10,7 +10,8 @@ struct SignerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "signer",
         abstract: "Run a remote signer: the validator key and its double-sign guard in a process of their own.",
-        subcommands: [SignerInitCommand.self, SignerStartCommand.self, SignerShowCommand.self])
+        subcommands: [SignerInitCommand.self, SignerStartCommand.self, SignerShowCommand.self, SignerExportCommand.self,
+                      SignerImportCommand.self])
 }
 
 struct SignerInitCommand: ParsableCommand {
@@ -130,3 +131,57 @@ struct SignerShowCommand: ParsableCommand {
     }
 }
 
+struct SignerExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write a home's signer state (slashing protection) as an interchange JSON file.",
+        discussion: """
+            Works on a node home (its own double-sign guard) and on a signer home. Stop the home's \
+            process first. The file format is in docs/SIGNER.md ("Interchange file").
+            """)
+
+    @Option(help: "A node home or a signer home.")
+    var home: String
+
+    @Option(help: "The file to write (refuses to overwrite one).")
+    var output: String
+
+    func run() throws {
+        do {
+            let interchange = try SignerStateTransfer.export(home: home)
+            try FileIO.write(output, Array(interchange.jsonText.utf8), mode: 0o644, exclusive: true)
+            let position = interchange.lastSigned.map { "last signed \($0.position)" } ?? "never signed a vote or proposal"
+            print("exported the signer state of \(home) to \(output): \(position)")
+        } catch {
+            throw StandardError.fail(error)
+        }
+    }
+}
+
+struct SignerImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Merge an interchange JSON file into a home's signer state, keeping the later position.",
+        discussion: """
+            Refuses a file of another chain or another validator key. Never moves the state \
+            backwards: after it, the home refuses to sign at or below the file's position. Stop \
+            the home's process first.
+            """)
+
+    @Option(help: "A node home or a signer home.")
+    var home: String
+
+    @Argument(help: "The file `ratify signer export` wrote.")
+    var file: String
+
+    func run() throws {
+        do {
+            let interchange = try SignerInterchange(json: try FileIO.read(file, maxBytes: 64 * 1024), file: file)
+            let lines = try SignerStateTransfer.importState(interchange, home: home)
+            if lines.isEmpty { print("\(file) records no signature; nothing to import") }
+            for line in lines { print(line) }
+        } catch {
+            throw StandardError.fail(error)
+        }
+    }
+}

@@ -3,6 +3,7 @@ import Logging
 import RatifyCore
 import RatifyNode
 import RatifyOps
+import RatifyStore
 import Testing
 
 /// `ratify signer start` as a child process, its output in `<home>/signer.log`.
@@ -83,6 +84,46 @@ struct RemoteSignerProcessTests {
         #expect(check.status == 0, "\(check)")
         #expect(check.stdout.contains("history: OK"), "\(check)")
         #expect(!nodes.contains { $0.log.contains("double vote detected") })
+
+        // Moving signer 3: export its state, a fresh signer home with the same key imports it,
+        // and refuses what the old one signed at or below that position.
+        signers[3].kill(SIGTERM)
+        let file = directory.path + "/signer3-state.json"
+        let export = try RatifyCLI.run(["signer", "export", "--home", signerHomes[3], "--output", file])
+        #expect(export.status == 0, "\(export)")
+        let exported = try SignerInterchange(json: Array(try Data(contentsOf: URL(fileURLWithPath: file))), file: file)
+        let position = try #require(exported.lastSigned?.position)
+        let moved = SignerProcess(home: directory.path + "/signer3-moved")
+        defer { moved.kill(SIGKILL) }
+        let old = try SignerHome(signerHomes[3]).loadConfig()
+        let nodeID = try NodeHome(homes[3]).loadNodeKey().publicKey.address
+        let initialized = try RatifyCLI.run(["signer", "init", "--home", moved.home, "--listen", "tcp://\(old.listenAddress)",
+                                             "--chain-id", old.chainID, "--allow-node-id", nodeID.hex,
+                                             "--validator-key", signerHomes[3] + "/config/validator_key.json"])
+        #expect(initialized.status == 0, "\(initialized)")
+        let imported = try RatifyCLI.run(["signer", "import", "--home", moved.home, file])
+        #expect(imported.stdout.contains("adopted the signer state: last signed \(position)"), "\(imported)")
+        try moved.start()
+        let identity = try RemoteSignerSetup.identity(signerHome: SignerHome(moved.home))
+        var settings = PrivValidatorConfig()
+        settings.requestTimeoutMillis = 5_000
+        settings.retryMillis = 0
+        let client = RemoteSignerClient(config: settings, address: old.listenAddress, signerID: identity.signerID,
+                                        validatorPublicKey: identity.validatorPublicKey, chainID: old.chainID,
+                                        nodeKey: try NodeHome(homes[3]).loadNodeKey(), logger: Logger(label: "test"))
+        #expect(eventually(seconds: 30) { moved.log.contains("signer ready") }, "\(moved.log)")
+        func ask(height: UInt64, round: UInt32, type: VoteType) throws(RemoteSignerError) -> Signature {
+            let vote = Vote(type: type, height: height, round: round, blockID: BlockID(hash: Hash.sha256(Array("other".utf8))),
+                            validatorAddress: identity.validatorPublicKey.address, validatorIndex: 3)
+            return try client.sign(.vote(chainID: old.chainID, vote: vote), signBytes: vote.signBytes(chainID: old.chainID))
+        }
+        // A different vote at the exported position, and one at an earlier height: both refused.
+        if position.step != .proposal {
+            let type: VoteType = position.step == .prevote ? .prevote : .precommit
+            #expect(throws: RemoteSignerError.self) { try ask(height: position.height, round: position.round, type: type) }
+        }
+        #expect(throws: RemoteSignerError.self) { try ask(height: position.height - 1, round: 0, type: .prevote) }
+        _ = try ask(height: position.height + 1, round: 0, type: .prevote)
     }
 
     @Test("a signer process refuses a client whose node key it does not list, and a request for another chain")

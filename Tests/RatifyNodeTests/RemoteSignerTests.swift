@@ -3,6 +3,7 @@ import Logging
 import RatifyCore
 @testable import RatifyNode
 import RatifyOps
+import RatifyStore
 import RatifyTestSupport
 import Testing
 
@@ -187,3 +188,34 @@ struct RemoteSignerTests {
     }
 }
 
+/// The start check that a validator's signer state is not behind its own WAL.
+@Suite("signer state against the WAL")
+struct SignerStateWALCheckTests {
+    @Test("a store whose WAL holds this validator's vote past its signer state is refused; once the state covers it, accepted")
+    func behindWALIsRefused() throws {
+        let directory = try TemporaryDirectory()
+        let key = KeyPair.generate()
+        let store = try NodeStore.open(dataDirectory: directory.path + "/data", genesisHash: Hash.sha256([1]))
+        defer { store.close() }
+        let vote = Vote(type: .precommit, height: 4, round: 1, blockID: BlockID(hash: Hash.sha256([2])),
+                        validatorAddress: key.publicKey.address, validatorIndex: 0)
+        let someoneElse = Vote(type: .precommit, height: 4, round: 2, blockID: nil, validatorAddress: KeyPair.generate().publicKey.address,
+                               validatorIndex: 1)
+        try store.environment.write { transaction in
+            _ = try store.wal.append(height: 4, record: WALRecord.vote(vote).canonicalBytes, in: transaction)
+            _ = try store.wal.append(height: 4, record: WALRecord.vote(someoneElse).canonicalBytes, in: transaction)
+        }
+        do {
+            try ValidatorNode.refuseSignerStateBehindWAL(store: store, height: 4, validator: key.publicKey.address)
+            Issue.record("a signer state that never signed was accepted against a WAL holding this validator's precommit")
+        } catch {
+            #expect("\(error)".contains("older than what this validator's WAL shows it signed (height 4 round 1 precommit)"), "\(error)")
+        }
+        _ = try store.signer.authorize(height: 4, round: 1, step: .prevote, signBytes: [1], sign: { key.sign($0) })
+        #expect(throws: NodeStartError.self) {
+            try ValidatorNode.refuseSignerStateBehindWAL(store: store, height: 4, validator: key.publicKey.address)
+        }
+        _ = try store.signer.authorize(height: 4, round: 1, step: .precommit, signBytes: vote.signBytes(chainID: "c"), sign: { key.sign($0) })
+        try ValidatorNode.refuseSignerStateBehindWAL(store: store, height: 4, validator: key.publicKey.address)
+    }
+}

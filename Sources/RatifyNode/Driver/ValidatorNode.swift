@@ -78,6 +78,7 @@ public final class ValidatorNode: Service {
         let store = try NodeStore.open(dataDirectory: home.dataDirectory, genesisHash: genesis.genesisHash)
         do {
             let (ledger, chain, lastCommit) = try recover(genesis: genesis, store: store)
+            try refuseSignerStateBehindWAL(store: store, height: chain.nextHeight, validator: validatorSigner.publicKey.address)
             var settings = NodeDriver.Settings(chainID: genesis.chainID, consensus: ConsensusParameters(genesis.consensus),
                                                heartbeatMillis: genesis.consensus.heartbeatMillis)
             if ProcessInfo.processInfo.environment["RATIFY_TEST_DOUBLE_SIGN"] == "1" {
