@@ -92,7 +92,7 @@ let package = Package(
         .target(
             name: "RatifyBench",
             dependencies: [
-                "RatifyCore", "RatifyNode", "RatifyOps", "RatifyClient",
+                "RatifyCore", "RatifyNode", "RatifyStore", "RatifyOps", "RatifyClient",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ] + nio
