@@ -45,7 +45,8 @@ struct LocalnetCommand: AsyncParsableCommand {
     func run() async throws {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
         let resolved = FileManager.default.fileExists(atPath: binary) ? binary : (Bundle.main.executablePath ?? binary)
-        var options = Localnet.Options(validators: validators, genesisFile: genesisFile, homesDirectory: homes, fresh: fresh,
+        // Moving the keys to signers rewrites the homes: only ever on copies.
+        var options = Localnet.Options(validators: validators, genesisFile: genesisFile, homesDirectory: homes, fresh: fresh || remoteSigner,
                                        durationSeconds: duration, binary: resolved)
         options.remoteSigners = remoteSigner
         let localnet = Localnet(

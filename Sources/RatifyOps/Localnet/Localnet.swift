@@ -29,8 +29,9 @@ public final class Localnet: Sendable {
         /// Also append everything node i prints to `<home>/<logFileName>` (kept across
         /// relaunches), for a post-mortem; nil keeps no log.
         public var logFileName: String?
-        /// Move each validator's key into a signer home beside its (copied) node home and run a
-        /// `ratify signer start` per validator, which its node signs through over loopback.
+        /// Move each validator's key into a signer home beside its node home and run a `ratify
+        /// signer start` per validator, which its node signs through over loopback. This rewrites
+        /// the homes (config.toml, the key file): with homes to keep, set `fresh` too.
         public var remoteSigners = false
 
         public init(validators: Int, genesisFile: String, homesDirectory: String, fresh: Bool,
@@ -165,8 +166,7 @@ public final class Localnet: Sendable {
         do { genesis = try GenesisFile.load(options.genesisFile) } catch { throw Failure(description: "\(error)") }
         let files = FileManager.default
         var homes: [String] = []
-        // Moving keys to signers rewrites the homes: always on copies.
-        let destination = options.fresh || options.remoteSigners ? files.temporaryDirectory.appendingPathComponent("ratify-localnet-\(UUID().uuidString)").path : nil
+        let destination = options.fresh ? files.temporaryDirectory.appendingPathComponent("ratify-localnet-\(UUID().uuidString)").path : nil
         let powDestination = files.temporaryDirectory.appendingPathComponent("ratify-localnet-pow-\(UUID().uuidString)").path
         for index in 0..<options.validators {
             var home = "\(options.homesDirectory)/node\(index)"
