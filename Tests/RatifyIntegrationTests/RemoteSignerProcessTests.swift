@@ -126,6 +126,43 @@ struct RemoteSignerProcessTests {
         _ = try ask(height: position.height + 1, round: 0, type: .prevote)
     }
 
+    @Test("two nodes pointed at one signer both sign through it; the chain finalizes and no one double-signs (check history, peers)")
+    func twoNodesOneSigner() throws {
+        let directory = try TemporaryDirectory()
+        let (plan, homes, signerHomes) = try Self.makeSignedTestnet(in: directory.path, chainID: "one-signer-two-nodes")
+        // A fifth home, in the spare port block, with node3's [priv_validator] and a node key of its own.
+        let twinKey = KeyPair.generate()
+        let spareBase = plan.nodes[3].config.p2p.listenAddress.port + 10
+        var twinConfig = NodeConfig(moniker: "node3-twin", host: "127.0.0.1", basePort: spareBase)
+        twinConfig.p2p.persistentPeers = plan.nodes.map { PeerAddress(nodeID: $0.nodeKey.publicKey.address, endpoint: $0.config.p2p.listenAddress) }
+        twinConfig.privValidator = try NodeHome(homes[3]).loadConfig().privValidator
+        let twinHome = NodeHome(directory.path + "/node3-twin")
+        try FileIO.createDirectory(twinHome.configDirectory)
+        try FileIO.createDirectory(twinHome.dataDirectory)
+        try KeyFile.write(twinKey, to: twinHome.nodeKeyFile)
+        try FileIO.write(twinHome.configFile, Array(twinConfig.tomlText.utf8), mode: 0o644, exclusive: true)
+        try FileManager.default.copyItem(atPath: NodeHome(homes[3]).genesisFile, toPath: twinHome.genesisFile)
+        var signerConfig = try SignerHome(signerHomes[3]).loadConfig()
+        signerConfig.allowedNodeIDs.append(twinKey.publicKey.address)
+        try FileIO.write(SignerHome(signerHomes[3]).configFile, Array(signerConfig.tomlText.utf8), mode: 0o644, exclusive: false)
+
+        let signers = signerHomes.map(SignerProcess.init)
+        let nodes = (homes + [twinHome.root]).map(NodeProcess.init)
+        defer {
+            nodes.forEach { $0.kill(SIGKILL) }
+            signers.forEach { $0.kill(SIGKILL) }
+        }
+        for signer in signers { try signer.start() }
+        for node in nodes { try node.start() }
+        #expect(eventually(seconds: 90) { nodes.allSatisfy { $0.height >= 8 } }, "heights: \(nodes.map(\.height))")
+        #expect(eventually(seconds: 10) { signers[3].log.components(separatedBy: "node connected").count - 1 >= 2 }, "\(signers[3].log)")
+
+        nodes.forEach { $0.kill(SIGTERM) }
+        let check = try RatifyCLI.run(["check", "history", "--homes", (homes + [twinHome.root]).joined(separator: ",")])
+        #expect(check.status == 0 && check.stdout.contains("history: OK"), "\(check)")
+        #expect(!nodes.contains { $0.log.contains("double vote detected") })
+    }
+
     @Test("a signer process refuses a client whose node key it does not list, and a request for another chain")
     func foreignClientRefused() throws {
         let directory = try TemporaryDirectory()
