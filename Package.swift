@@ -97,7 +97,7 @@ let package = Package(
         .target(
             name: "RatifyBench",
             dependencies: [
-                "RatifyCore", "RatifyNode", "RatifyOps", "RatifyClient",
+                "RatifyCore", "RatifyNode", "RatifyStore", "RatifyOps", "RatifyClient",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ] + nio
@@ -129,7 +129,7 @@ let package = Package(
         // Fixtures shared by the node, RPC, client and ops tests (a small signed chain, temporary directories).
         .target(name: "RatifyTestSupport", dependencies: ["RatifyNode", "RatifyLedger", "RatifyCore"], path: "Tests/RatifyTestSupport"),
         .testTarget(name: "RatifyNodeTests",
-                    dependencies: ["RatifyNode", "RatifyTestSupport", "RatifyOps", "RatifyLedger", "RatifyPoW", "RatifyCore"] + nio),
+                    dependencies: ["RatifyNode", "RatifyTestSupport", "RatifyOps", "RatifyStore", "RatifyLedger", "RatifyPoW", "RatifyCore"] + nio),
         .testTarget(name: "RatifyRPCTests",
                     dependencies: ["RatifyRPC", "RatifyClient", "RatifyNode", "RatifyNet", "RatifyTestSupport", "RatifyLedger", "RatifyPoW", "RatifyCore",
                                    .product(name: "Prometheus", package: "swift-prometheus")] + nio),

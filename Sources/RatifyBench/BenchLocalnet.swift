@@ -53,7 +53,7 @@ final class BenchLocalnet: Sendable {
     /// `chain`: the chain mode and, for PoW, its genesis `pow` section.
     init(validators: Int, senders: Int, binary: String, timing: Timing = Timing(), basePort: UInt16? = nil,
          hosts: [String]? = nil, launchPrefix: (@Sendable (Int) -> [String])? = nil, downtimeJailing: Bool = true,
-         nodeLogs: Bool = false, chain: Chain = Chain()) throws {
+         nodeLogs: Bool = false, chain: Chain = Chain(), remoteSigners: Bool = false) throws {
         guard let time = GenesisTime(unixSeconds: Int64(Date().timeIntervalSince1970)) else {
             throw BenchError("the system clock is outside the genesis time range")
         }
@@ -106,6 +106,7 @@ final class BenchLocalnet: Sendable {
         // Node error lines (echoErrors, the default) come to `print` below as "nodeN: ...",
         // which records them instead of printing.
         localnetOptions.launchPrefix = launchPrefix
+        localnetOptions.remoteSigners = remoteSigners
         // Off for benchmarks: a log write per height is I/O the measurement would carry.
         localnetOptions.logFileName = nodeLogs ? "node.log" : nil
         let log = self.log

@@ -26,6 +26,8 @@ public struct FinalityBenchOptions: Sendable {
     public var p99BoundMillis = 100.0
     /// Validator counts to sweep over; empty for a single run.
     public var sweep: [Int] = []
+    /// The localnet's validators sign through `ratify signer start` processes (loopback TCP).
+    public var remoteSigners = false
     /// The command line, recorded in the report.
     public var command: String
 

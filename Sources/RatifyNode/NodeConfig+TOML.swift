@@ -5,7 +5,7 @@ import TOMLKit
 /// writing with a comment per key.
 extension NodeConfig {
     static let fileBytesMax = 1024 * 1024
-    static let rootKeys = ["moniker", "log_level", "log", "p2p", "rpc", "instrumentation", "mempool", "pow", "storage"]
+    static let rootKeys = ["moniker", "log_level", "log", "p2p", "rpc", "instrumentation", "mempool", "pow", "storage", "priv_validator"]
     static let rpcKeys = ["listen_address", "max_open_connections", "max_body_bytes", "max_header_bytes", "read_timeout_ms",
                           "timeout_broadcast_tx_commit_ms", "health_max_block_age_ms"]
     static let p2pKeys = ["listen_address", "persistent_peers", "udp_listen_address", "max_inbound_peers", "max_peers",
@@ -20,17 +20,7 @@ extension NodeConfig {
         guard text.utf8.count <= Self.fileBytesMax else {
             throw FileFormatError(file: file, location: "", reason: "larger than \(Self.fileBytesMax) bytes; this is not a config file")
         }
-        let document: TOMLTable
-        do {
-            document = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            let where_ = "line \(error.source.begin.line), column \(error.source.begin.column)"
-            let reason = error.description.split(whereSeparator: \.isNewline).joined(separator: " ")
-            throw FileFormatError(file: file, location: where_, reason: "invalid TOML: \(reason)")
-        } catch {
-            throw FileFormatError(file: file, location: "", reason: "invalid TOML: \(error)")
-        }
-        let root = try TOMLSection(document, file: file, path: "", keys: Self.rootKeys)
+        let root = try TOMLSection(try TOMLSection.parse(text, file: file), file: file, path: "", keys: Self.rootKeys)
         self.init()
         if let value = try root.string("moniker") { moniker = value }
         if let value = try root.string("log_level") {
@@ -90,6 +80,26 @@ extension NodeConfig {
         }
         if let section = try root.section("storage", keys: ["retain_blocks"]) {
             if let value = try section.uint64("retain_blocks") { storage.retainBlocks = value }
+        }
+        if let section = try root.section("priv_validator", keys: PrivValidatorConfig.keys) {
+            if let value = try section.string("laddr"), !value.isEmpty {
+                switch HostPort.parse(value, scheme: "tcp") {
+                case .success(let address): privValidator.listenAddress = address
+                case .failure(let problem): throw section.failure("laddr", "\(problem); empty for the local key file")
+                }
+            }
+            if let value = try section.address("signer_id", PeerAddress.parseNodeIDList) {
+                guard value.count <= 1 else { throw section.failure("signer_id", "expected one signer id, got \(value.count)") }
+                privValidator.signerID = value.first
+            }
+            if let value = try section.string("validator_public_key"), !value.isEmpty {
+                guard value.utf8.count == 64, let key = PublicKey(hex: value) else {
+                    throw section.failure("validator_public_key", "expected 64 hex digits, got \"\(value)\"")
+                }
+                privValidator.validatorPublicKey = key
+            }
+            if let value = try section.uint64("request_timeout_ms") { privValidator.requestTimeoutMillis = value }
+            if let value = try section.uint64("retry_ms") { privValidator.retryMillis = value }
         }
         try validate(file: file)
     }
@@ -182,6 +192,17 @@ extension NodeConfig {
         # the background, and requests for them answer 410. 0 keeps every block (an archive node).
         # The default keeps genesis' default staking.evidence_max_age_blocks (docs/STORAGE.md).
         retain_blocks = \(storage.retainBlocks)
+
+        [priv_validator]
+        # Empty: sign with config/validator_key.json. tcp://HOST:PORT: ask the remote signer
+        # there (ratify signer start), which must present signer_id and hold validator_public_key.
+        laddr = "\(privValidator.listenAddress.map { "tcp://\($0)" } ?? "")"
+        signer_id = "\(privValidator.signerID?.hex ?? "")"
+        validator_public_key = "\(privValidator.validatorPublicKey?.hex ?? "")"
+        # Milliseconds for one signer request (connect, handshake, answer); past it, no vote.
+        request_timeout_ms = \(privValidator.requestTimeoutMillis)
+        # Milliseconds between attempts to reach a signer that is gone.
+        retry_ms = \(privValidator.retryMillis)
 
         """
     }

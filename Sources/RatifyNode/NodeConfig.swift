@@ -14,6 +14,7 @@ public struct NodeConfig: Hashable, Sendable {
     public var mempool = MempoolConfig()
     public var pow = PoWConfig()
     public var storage = StorageConfig()
+    public var privValidator = PrivValidatorConfig()
 
     public init() {}
 
@@ -59,6 +60,7 @@ public struct NodeConfig: Hashable, Sendable {
         if storage.retainBlocks != 0 && storage.retainBlocks < StorageConfig.retainBlocksMin {
             throw fail("storage.retain_blocks", "expected 0 (keep every block) or at least \(StorageConfig.retainBlocksMin), got \(storage.retainBlocks)")
         }
+        try privValidator.validate(fail)
         if mempool.size < 1 { throw fail("mempool.size", "expected at least 1, got 0") }
         if mempool.maxTxsBytes < UInt64(CodecLimits.transactionBytesMax) {
             throw fail("mempool.max_txs_bytes", "expected at least \(CodecLimits.transactionBytesMax) (one transaction), got \(mempool.maxTxsBytes)")

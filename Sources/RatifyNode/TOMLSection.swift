@@ -20,6 +20,19 @@ struct TOMLSection {
         }
     }
 
+    /// Parses a whole document; a syntax error is one line naming its line and column.
+    static func parse(_ text: String, file: String) throws(FileFormatError) -> TOMLTable {
+        do {
+            return try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            let where_ = "line \(error.source.begin.line), column \(error.source.begin.column)"
+            let reason = error.description.split(whereSeparator: \.isNewline).joined(separator: " ")
+            throw FileFormatError(file: file, location: where_, reason: "invalid TOML: \(reason)")
+        } catch {
+            throw FileFormatError(file: file, location: "", reason: "invalid TOML: \(error)")
+        }
+    }
+
     func keyPath(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
 
     func failure(_ key: String, _ reason: String) -> FileFormatError {

@@ -5,5 +5,5 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure a validator set: finality latency and throughput; PoS against PoW.",
-        subcommands: [BenchFinalityCommand.self, BenchCompareCommand.self])
+        subcommands: [BenchFinalityCommand.self, BenchCompareCommand.self, BenchSignerCommand.self])
 }

@@ -45,6 +45,8 @@ struct BenchFinalityCommand: AsyncParsableCommand {
     var sweep: String?
     @Option(help: "How finality is learned: events (POST /tx, then the tx event of one GET /events stream per node) or wait (POST /tx?wait=final per transaction, for nodes without /events).")
     var confirm = "events"
+    @Flag(name: .customLong("remote-signer"), help: "The localnet's validators sign through `ratify signer start` processes over loopback.")
+    var remoteSigner = false
 
     /// This `ratify` binary: the one the benchmark localnets run.
     static var ownBinary: String {
@@ -70,6 +72,7 @@ struct BenchFinalityCommand: AsyncParsableCommand {
             throw StandardError.fail("--confirm: expected events or wait, got \"\(confirm)\"")
         }
         options.confirmation = confirmation
+        options.remoteSigners = remoteSigner
         if let sweep {
             let counts = sweep.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard counts.allSatisfy({ $0 != nil }), !counts.isEmpty else {

@@ -27,6 +27,8 @@ struct LocalnetCommand: AsyncParsableCommand {
     var fresh = false
     @Option(name: .long, help: "Stop after this many seconds (default: run until Ctrl-C).")
     var duration: Double?
+    @Flag(name: .customLong("remote-signer"), help: "On copies of the homes, move each validator key into a signer home and sign through `ratify signer start` processes.")
+    var remoteSigner = false
 
     func validate() throws {
         guard (1...100).contains(validators) else { throw ValidationError("--validators must be between 1 and 100, got \(validators)") }
@@ -43,9 +45,12 @@ struct LocalnetCommand: AsyncParsableCommand {
     func run() async throws {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
         let resolved = FileManager.default.fileExists(atPath: binary) ? binary : (Bundle.main.executablePath ?? binary)
+        // Moving the keys to signers rewrites the homes: only ever on copies.
+        var options = Localnet.Options(validators: validators, genesisFile: genesisFile, homesDirectory: homes, fresh: fresh || remoteSigner,
+                                       durationSeconds: duration, binary: resolved)
+        options.remoteSigners = remoteSigner
         let localnet = Localnet(
-            options: .init(validators: validators, genesisFile: genesisFile, homesDirectory: homes, fresh: fresh,
-                           durationSeconds: duration, binary: resolved),
+            options: options,
             print: { line in
                 FileHandle.standardOutput.write(Data((line + "\n").utf8))
             })

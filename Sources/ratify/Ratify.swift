@@ -10,7 +10,7 @@ struct Ratify: AsyncParsableCommand {
         version: RatifyVersion.current,
         subcommands: [StartCommand.self, InitCommand.self, LocalnetCommand.self, TestnetCommand.self, GenesisCommand.self,
                       ProposersCommand.self, SimCommand.self, StoreCommand.self, CheckCommand.self,
-                      KeysCommand.self, ShowCommand.self, ResetCommand.self, RollbackCommand.self, TxCommand.self, QueryCommand.self, BenchCommand.self, ChaosCommand.self, PoWCommand.self]
+                      KeysCommand.self, ShowCommand.self, ResetCommand.self, RollbackCommand.self, TxCommand.self, QueryCommand.self, BenchCommand.self, ChaosCommand.self, PoWCommand.self, SignerCommand.self]
     )
 
     /// `ratify --version` prints the git commit beside the version. It is answered here, before

@@ -34,7 +34,7 @@ struct HeldDataTests {
                                            heartbeatMillis: genesis.consensus.heartbeatMillis)
         let driver = NodeDriver(settings: settings, store: store, peers: peers, gossip: GossipVerifier(chain: chain, ledger: ledger),
                                 mempool: Mempool(limits: MempoolTests.limits, ledger: ledger), waiters: TransactionWaiters(waitersMax: 16),
-                                metrics: nil, validatorKey: nil, ledger: ledger, chain: chain, lastCommit: lastCommit,
+                                metrics: nil, validatorSigner: nil, ledger: ledger, chain: chain, lastCommit: lastCommit,
                                 logger: Logger(label: "held-data-test"))
         return Node(directory: directory, store: store, driver: driver, peers: peers, chain: chain)
     }

@@ -19,6 +19,9 @@ public struct Handshake: Sendable {
     }
 
     public static let domainTag = "ratify/p2p-handshake/v1"
+    /// The remote signer's link (docs/SIGNER.md): the same construction under its own tag, so
+    /// no transcript signature of one protocol is ever valid in the other.
+    public static let signerLinkDomainTag = "ratify/signer-handshake/v1"
 
     public struct Result: Sendable {
         public let role: Role
@@ -31,6 +34,7 @@ public struct Handshake: Sendable {
 
     public let role: Role
     public let chainID: String
+    public let domainTag: String
     public let hello: HandshakeHello
     let nodeKey: KeyPair
     let expectedPeer: NodeID?
@@ -39,9 +43,11 @@ public struct Handshake: Sendable {
     private var transcriptHash: Hash?
     private var keys: SessionKeys?
 
-    public init(role: Role, chainID: String, nodeKey: KeyPair, udpPort: UInt16, expectedPeer: NodeID?) {
+    public init(role: Role, chainID: String, nodeKey: KeyPair, udpPort: UInt16, expectedPeer: NodeID?,
+                domainTag: String = Handshake.domainTag) {
         self.role = role
         self.chainID = chainID
+        self.domainTag = domainTag
         self.nodeKey = nodeKey
         self.expectedPeer = expectedPeer
         self.ephemeral = EphemeralKeyPair()
@@ -61,19 +67,19 @@ public struct Handshake: Sendable {
             throw .lowOrderKey
         }
         let (dialerHello, acceptorHello) = role == .dialer ? (hello, peer) : (peer, hello)
-        let transcript = Handshake.transcriptHash(chainID: chainID, dialer: dialerHello, acceptor: acceptorHello)
+        let transcript = Handshake.transcriptHash(chainID: chainID, dialer: dialerHello, acceptor: acceptorHello, domainTag: domainTag)
         let keys = SessionKeys(receive: receive, transmit: transmit, transcriptHash: transcript)
         peerHello = peer
         transcriptHash = transcript
         self.keys = keys
-        let signature = nodeKey.sign(Handshake.signBytes(role: role, transcriptHash: transcript))
+        let signature = nodeKey.sign(Handshake.signBytes(role: role, transcriptHash: transcript, domainTag: domainTag))
         return (HandshakeAuth(signature: signature), keys)
     }
 
     /// Step 3: verifies the peer's auth; the handshake is complete when this returns.
     public func verify(peer auth: HandshakeAuth) throws(HandshakeError) -> Result {
         guard let peerHello, let transcriptHash, let keys else { throw .unexpectedMessage("auth before hello") }
-        let message = Handshake.signBytes(role: role.other, transcriptHash: transcriptHash)
+        let message = Handshake.signBytes(role: role.other, transcriptHash: transcriptHash, domainTag: domainTag)
         guard peerHello.nodeKey.verify(auth.signature, message: message) else {
             throw .badSignature(peer: peerHello.nodeKey.address)
         }
@@ -81,7 +87,8 @@ public struct Handshake: Sendable {
                       keys: keys, transcriptHash: transcriptHash)
     }
 
-    public static func transcriptHash(chainID: String, dialer: HandshakeHello, acceptor: HandshakeHello) -> Hash {
+    public static func transcriptHash(chainID: String, dialer: HandshakeHello, acceptor: HandshakeHello,
+                                      domainTag: String = Handshake.domainTag) -> Hash {
         var writer = ByteWriter(capacity: 320)
         writer.writeString(domainTag)
         writer.writeString(chainID)
@@ -90,7 +97,7 @@ public struct Handshake: Sendable {
         return Hash.sha256(writer.bytes)
     }
 
-    public static func signBytes(role: Role, transcriptHash: Hash) -> [UInt8] {
+    public static func signBytes(role: Role, transcriptHash: Hash, domainTag: String = Handshake.domainTag) -> [UInt8] {
         var writer = ByteWriter(capacity: 96)
         writer.writeString(domainTag)
         writer.writeString(role.label)

@@ -27,11 +27,11 @@ extension NodeDriver {
     /// first, which adopts it, so the core never asks for a different vote there and the
     /// validator re-sends the vote it signed instead of staying silent.
     func resendSignedVotes(walRecords: [[UInt8]]) {
-        guard let key = validatorKey else { return }
+        guard let validatorSigner else { return }
         var votes = consensus.latestOwnVotes()
         do {
             if let signed = try store.signer.lastSigned()?.vote, signed.height == chain.nextHeight,
-               signed.validatorAddress == key.publicKey.address, let verified = verify(signed) {
+               signed.validatorAddress == validatorSigner.publicKey.address, let verified = verify(signed) {
                 let record = WALRecord.vote(signed)
                 if !walRecords.contains(record.canonicalBytes) {
                     logger.warning("the WAL lacks the last signed vote; replaying it from the signer state",

@@ -76,7 +76,8 @@ public actor NodeDriver {
     let mempool: Mempool
     let waiters: TransactionWaiters
     let metrics: NodeMetrics?
-    let validatorKey: KeyPair?
+    /// This validator's signatures: its key file, or a remote signer; nil for a full node.
+    let validatorSigner: ValidatorSigner?
     let validator = BlockValidator()
     /// The network's verifier, whose window this driver moves each height and whose checked
     /// signatures it takes instead of checking them again.
@@ -135,7 +136,7 @@ public actor NodeDriver {
     public private(set) var stopReason: String?
 
     init(settings: Settings, store: NodeStore, peers: PeerManager, gossip: GossipVerifier, mempool: Mempool, waiters: TransactionWaiters,
-         metrics: NodeMetrics?, validatorKey: KeyPair?, ledger: Ledger, chain: ChainState, lastCommit: Commit?, logger: Logger) {
+         metrics: NodeMetrics?, validatorSigner: ValidatorSigner?, ledger: Ledger, chain: ChainState, lastCommit: Commit?, logger: Logger) {
         self.settings = settings
         self.store = store
         self.peers = peers
@@ -143,12 +144,12 @@ public actor NodeDriver {
         self.mempool = mempool
         self.waiters = waiters
         self.metrics = metrics
-        self.validatorKey = validatorKey
+        self.validatorSigner = validatorSigner
         self.ledger = ledger
         self.chain = chain
         self.lastCommit = lastCommit
         self.logger = logger
-        self.consensus = Consensus(parameters: settings.consensus, me: validatorKey?.publicKey.address,
+        self.consensus = Consensus(parameters: settings.consensus, me: validatorSigner?.publicKey.address,
                                    height: chain.nextHeight, validators: chain.validators, nextValidators: chain.nextValidators)
         self.lastDecisionMillis = Date().timeIntervalSince1970 * 1_000 + Double(settings.clockOffsetMillis)
         self.timeline = HeightTimeline(startedMillis: lastDecisionMillis)
@@ -279,17 +280,18 @@ public actor NodeDriver {
     private func perform(_ effect: ConsensusEffect) -> [ConsensusInput] {
         switch effect {
         case .requestProposalBlock(let height, let round):
-            guard height == chain.nextHeight, let key = validatorKey else { return [] }
-            let block = BlockBuilder.proposal(state: chain, proposer: key.publicKey.address, timeMillis: UInt64(nowMillis()),
+            guard height == chain.nextHeight, let validatorSigner else { return [] }
+            let block = BlockBuilder.proposal(state: chain, proposer: validatorSigner.publicKey.address, timeMillis: UInt64(nowMillis()),
                                               lastCommit: lastCommit, evidence: evidencePool.items, mempool: mempool)
             return [.proposalBlock(block, height: height, round: round)]
 
         case .signProposal(var proposal, let block):
-            guard let key = validatorKey else { return [] }
+            guard let validatorSigner else { return [] }
             let signBytes = proposal.signBytes(chainID: settings.chainID)
             let unsigned = proposal
             guard let signature = authorize(height: proposal.height, round: proposal.round, step: .proposal, signBytes: signBytes,
-                                            key: key, record: { var signed = unsigned; signed.signature = $0; return .proposal(signed, block: block) })
+                                            signer: validatorSigner, request: .proposal(chainID: settings.chainID, proposal: unsigned),
+                                            record: { var signed = unsigned; signed.signature = $0; return .proposal(signed, block: block) })
             else { return [] }
             proposal.signature = signature
             guard let verified = VerifiedProposal(verifying: proposal, chainID: settings.chainID, validators: chain.validators) else {
@@ -304,11 +306,12 @@ public actor NodeDriver {
             return [.proposal(verified, block: block, blockIsValid: true)]
 
         case .signVote(var vote):
-            guard let key = validatorKey else { return [] }
+            guard let validatorSigner else { return [] }
             let signBytes = vote.signBytes(chainID: settings.chainID)
             let unsigned = vote
             guard let signature = authorize(height: vote.height, round: vote.round, step: SignStep(vote.type), signBytes: signBytes,
-                                            key: key, record: { var signed = unsigned; signed.signature = $0; return .vote(signed) },
+                                            signer: validatorSigner, request: .vote(chainID: settings.chainID, vote: unsigned),
+                                            record: { var signed = unsigned; signed.signature = $0; return .vote(signed) },
                                             signedVote: { var signed = unsigned; signed.signature = $0; return signed })
             else { return [] }
             vote.signature = signature
@@ -321,7 +324,7 @@ public actor NodeDriver {
             }
             peers.broadcast(.vote(vote))
             #if DEBUG
-            if settings.doubleSignForTesting, vote.type == .prevote, vote.blockID != nil {
+            if settings.doubleSignForTesting, case .local(let key) = validatorSigner, vote.type == .prevote, vote.blockID != nil {
                 var conflicting = vote
                 conflicting.blockID = nil
                 conflicting.signature = key.sign(conflicting.signBytes(chainID: settings.chainID))
@@ -361,14 +364,16 @@ public actor NodeDriver {
 
     /// Persist, then sign: the guard fsyncs its new state, the buffered WAL records and the
     /// signed message's record (`record`) in one transaction before returning the signature.
-    private func authorize(height: Height, round: Round, step: SignStep, signBytes: [UInt8], key: KeyPair,
-                           record: (Signature) -> WALRecord, signedVote: (Signature) -> Vote? = { _ in nil }) -> Signature? {
+    /// A remote signer is asked inside that transaction, after this node's guard has agreed,
+    /// so a signature this node refuses is never requested.
+    private func authorize(height: Height, round: Round, step: SignStep, signBytes: [UInt8], signer: ValidatorSigner,
+                           request: SignerRequest, record: (Signature) -> WALRecord, signedVote: (Signature) -> Vote? = { _ in nil }) -> Signature? {
         let buffered = walBuffer
         let started = nowMillis()
         defer { timeline.signMillis += nowMillis() - started }
         do {
             let signature = try store.signer.authorize(
-                height: height, round: round, step: step, signBytes: signBytes, sign: { key.sign($0) }, signedVote: signedVote,
+                height: height, round: round, step: step, signBytes: signBytes, sign: { try signer.sign(request, signBytes: $0) }, signedVote: signedVote,
                 alsoWrite: { transaction, signature in
                     for entry in buffered { try store.wal.append(height: entry.height, record: entry.bytes, in: transaction) }
                     let signed = record(signature)
@@ -376,6 +381,9 @@ public actor NodeDriver {
                 })
             walBuffer.removeFirst(buffered.count)
             return signature
+        } catch RemoteSignerError.unavailable {
+            // The client logs an unreachable signer itself, at most once per interval.
+            return nil
         } catch {
             logger.error("refused to sign", metadata: ["height": "\(height)", "round": "\(round)", "step": "\(step)",
                                                        "reason": "\(error)"])
@@ -965,7 +973,7 @@ public actor NodeDriver {
         ledger = runLedger
         advance(past: decisions, storeMillis: storeMillis, steps: nil)
         let previous = consensus
-        consensus = Consensus(parameters: settings.consensus, me: validatorKey?.publicKey.address, height: chain.nextHeight,
+        consensus = Consensus(parameters: settings.consensus, me: validatorSigner?.publicKey.address, height: chain.nextHeight,
                               validators: chain.validators, nextValidators: chain.nextValidators)
         consensus.inheritBufferedVotes(from: previous)
         run([.start])

@@ -31,12 +31,12 @@ public final class ValidatorNode: Service {
     let metricsRegistry: PrometheusCollectorRegistry
     let bindEndpoints: NodeEndpointBinder
     let nodeID: Address
-    let validatorKey: KeyPair
+    let validatorPublicKey: PublicKey
     let logger: Logger
 
     private init(home: NodeHome, config: NodeConfig, driver: NodeDriver, peers: PeerManager, store: NodeStore, mempool: Mempool,
                  waiters: TransactionWaiters, metricsRegistry: PrometheusCollectorRegistry, bindEndpoints: @escaping NodeEndpointBinder, nodeID: Address,
-                 validatorKey: KeyPair, logger: Logger) {
+                 validatorPublicKey: PublicKey, logger: Logger) {
         self.home = home
         self.config = config
         self.driver = driver
@@ -47,7 +47,7 @@ public final class ValidatorNode: Service {
         self.metricsRegistry = metricsRegistry
         self.bindEndpoints = bindEndpoints
         self.nodeID = nodeID
-        self.validatorKey = validatorKey
+        self.validatorPublicKey = validatorPublicKey
         self.logger = logger
     }
 
@@ -58,18 +58,27 @@ public final class ValidatorNode: Service {
     public static func open(home: NodeHome, logger: Logger,
                             metricsRegistry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
                             endpoints bindEndpoints: @escaping NodeEndpointBinder) throws -> ValidatorNode {
-        let config: NodeConfig, genesis: Genesis, validatorKey: KeyPair, nodeKey: KeyPair
+        let config: NodeConfig, genesis: Genesis, validatorSigner: ValidatorSigner, nodeKey: KeyPair
         do {
             config = try home.loadConfig()
             genesis = try home.loadGenesis()
-            validatorKey = try home.loadValidatorKey()
             nodeKey = try home.loadNodeKey()
+            let priv = config.privValidator
+            if let address = priv.listenAddress, let signerID = priv.signerID, let publicKey = priv.validatorPublicKey {
+                // The key stays in the signer process; this home needs no validator_key.json.
+                validatorSigner = .remote(RemoteSignerClient(config: priv, address: address, signerID: signerID,
+                                                             validatorPublicKey: publicKey, chainID: genesis.chainID,
+                                                             nodeKey: nodeKey, logger: logger))
+            } else {
+                validatorSigner = .local(try home.loadValidatorKey())
+            }
         } catch {
             throw NodeStartError("\(error)")
         }
         let store = try NodeStore.open(dataDirectory: home.dataDirectory, genesisHash: genesis.genesisHash)
         do {
             let (ledger, chain, lastCommit) = try recover(genesis: genesis, store: store)
+            try refuseSignerStateBehindWAL(store: store, height: chain.nextHeight, validator: validatorSigner.publicKey.address)
             var settings = NodeDriver.Settings(chainID: genesis.chainID, consensus: ConsensusParameters(genesis.consensus),
                                                heartbeatMillis: genesis.consensus.heartbeatMillis)
             if ProcessInfo.processInfo.environment["RATIFY_TEST_DOUBLE_SIGN"] == "1" {
@@ -98,7 +107,7 @@ public final class ValidatorNode: Service {
             let waiters = TransactionWaiters(waitersMax: 10_000)
             let (metrics, registry) = NodeMetrics.prometheus(registry: metricsRegistry, kind: .proofOfStake)
             let driver = NodeDriver(settings: settings, store: store, peers: peers, gossip: gossip, mempool: mempool, waiters: waiters,
-                                    metrics: metrics, validatorKey: validatorKey, ledger: ledger, chain: chain,
+                                    metrics: metrics, validatorSigner: validatorSigner, ledger: ledger, chain: chain,
                                     lastCommit: lastCommit, logger: logger)
             if config.storage.retainBlocks > 0 && config.storage.retainBlocks < genesis.staking.evidenceMaxAgeBlocks {
                 logger.warning("storage.retain_blocks keeps fewer heights than evidence may name", metadata: [
@@ -107,12 +116,12 @@ public final class ValidatorNode: Service {
             }
             logger.info("node ready", metadata: [
                 "moniker": "\(config.moniker)", "node_id": "\(nodeKey.publicKey.address.hex)", "chain_id": "\(genesis.chainID)",
-                "height": "\(chain.nextHeight)", "validator": "\(chain.validators.contains(validatorKey.publicKey.address))",
+                "height": "\(chain.nextHeight)", "validator": "\(chain.validators.contains(validatorSigner.publicKey.address))",
                 "home": "\(home.root)",
             ])
             return ValidatorNode(home: home, config: config, driver: driver, peers: peers, store: store, mempool: mempool,
                                  waiters: waiters, metricsRegistry: registry, bindEndpoints: bindEndpoints, nodeID: nodeKey.publicKey.address,
-                                 validatorKey: validatorKey, logger: logger)
+                                 validatorPublicKey: validatorSigner.publicKey, logger: logger)
         } catch {
             store.close()
             throw error
@@ -160,7 +169,7 @@ public final class ValidatorNode: Service {
     /// What the RPC answers from: the store for history, the driver for the tip and the ledger.
     func queries() -> NodeQueries {
         let store = self.store, driver = self.driver, mempool = self.mempool, peers = self.peers
-        let nodeID = self.nodeID, moniker = config.moniker, validatorKey = self.validatorKey
+        let nodeID = self.nodeID, moniker = config.moniker, validatorPublicKey = self.validatorPublicKey
         // Looked up here, before serving (it runs git once), not inside a request.
         let build = BuildInfo.current
         return NodeQueries(
@@ -169,11 +178,11 @@ public final class ValidatorNode: Service {
                 // of the driver's `chain` while this closure waits for the driver, never behind it.
                 let earliest = (try? store.blocks.earliestHeight()) ?? BlockStore.heightFirst
                 let chain = await driver.chain
-                let power = chain.validators.validator(at: validatorKey.publicKey.address)?.votingPower ?? 0
+                let power = chain.validators.validator(at: validatorPublicKey.address)?.votingPower ?? 0
                 var status = NodeStatus(nodeID: nodeID, moniker: moniker, chainID: chain.chainID, latestHeight: chain.lastBlockHeight,
                                         latestBlockHash: chain.lastBlockHeight > 0 ? chain.lastBlockID.hash : nil,
                                         latestAppHash: chain.appHash, latestBlockTimeMillis: chain.lastBlockTimeMillis,
-                                        catchingUp: await driver.catchingUp, validatorPublicKey: validatorKey.publicKey,
+                                        catchingUp: await driver.catchingUp, validatorPublicKey: validatorPublicKey,
                                         votingPower: power, build: build)
                 status.feeMin = mempool.feeMin
                 status.earliestHeight = min(earliest, chain.lastBlockHeight)

@@ -66,6 +66,9 @@ public final class PoWNode: Service {
             throw NodeStartError("\(error)")
         }
         guard genesis.mode != .pos else { throw NodeStartError("\(home.genesisFile): mode is pos, not pow or hybrid") }
+        if config.privValidator.listenAddress != nil {
+            throw NodeStartError("\(home.configFile): priv_validator.laddr: a remote signer serves proof-of-stake chains only; a \(genesis.mode.rawValue) node signs with config/validator_key.json (leave laddr empty)")
+        }
         let store = try NodeStore.open(dataDirectory: home.dataDirectory, genesisHash: genesis.genesisHash)
         do {
             let (tree, ledger, tip) = try recover(genesis: genesis, store: store, logger: logger)

@@ -29,6 +29,10 @@ public final class Localnet: Sendable {
         /// Also append everything node i prints to `<home>/<logFileName>` (kept across
         /// relaunches), for a post-mortem; nil keeps no log.
         public var logFileName: String?
+        /// Move each validator's key into a signer home beside its node home and run a `ratify
+        /// signer start` per validator, which its node signs through over loopback. This rewrites
+        /// the homes (config.toml, the key file): with homes to keep, set `fresh` too.
+        public var remoteSigners = false
 
         public init(validators: Int, genesisFile: String, homesDirectory: String, fresh: Bool,
                     durationSeconds: Double?, binary: String) {
@@ -109,6 +113,8 @@ public final class Localnet: Sendable {
     /// In node order; a node that is relaunched gets its slot back.
     let processes = Mutex<[Process]>([])
     let homes = Mutex<[String]>([])
+    /// With `remoteSigners`: the signer processes, in node order.
+    let signerProcesses = Mutex<[Process]>([])
 
     public init(options: Options, print: @escaping @Sendable (String) -> Void) {
         self.options = options
@@ -183,8 +189,32 @@ public final class Localnet: Sendable {
             }
             homes.append(home)
         }
+        if options.remoteSigners {
+            for home in homes { try moveKeyToSigner(home) }
+        }
         return homes
     }
+
+    /// The signer home beside a node home (`.../node3` -> `.../node3-signer`).
+    static func signerHome(of home: String) -> String { home + "-signer" }
+
+    /// Moves the node's key into its signer home, which listens on the node's p2p port + 6 (in
+    /// the block of ten ports `LocalPorts` keeps per node, unused by the node itself).
+    func moveKeyToSigner(_ home: String) throws {
+        do {
+            let p2p = try NodeHome(home).loadConfig().p2p.listenAddress
+            let (port, overflow) = p2p.port.addingReportingOverflow(Self.signerPortOffset)
+            guard !overflow else { throw Failure(description: "\(home): no port above \(p2p.port) for its signer") }
+            let listen = HostPort(host: p2p.host == "0.0.0.0" ? "127.0.0.1" : p2p.host, port: port)
+            try RemoteSignerSetup.move(nodeHome: NodeHome(home), to: SignerHome(Self.signerHome(of: home)), listen: listen)
+        } catch let failure as Failure {
+            throw failure
+        } catch {
+            throw Failure(description: "\(error)")
+        }
+    }
+
+    static let signerPortOffset: UInt16 = 6
 
     /// Prepares the homes and starts one `ratify start` per validator; returns the homes.
     /// `run` supervises them; a caller that perturbs nodes (`ratify chaos`) uses this and the
@@ -193,6 +223,9 @@ public final class Localnet: Sendable {
     public func launchAll() throws -> [String] {
         let prepared = try prepareHomes()
         homes.withLock { $0 = prepared }
+        if options.remoteSigners {
+            for home in prepared { try launchSigner(home: home) }
+        }
         for (index, home) in prepared.enumerated() {
             try launch(index: index, home: home)
         }
@@ -261,6 +294,24 @@ public final class Localnet: Sendable {
         processes.withLock { processes in
             if processes.indices.contains(index) { processes[index] = process } else { processes.append(process) }
         }
+    }
+
+    /// Starts `ratify signer start` for node home `home`'s signer, its output in the signer
+    /// home's signer.log.
+    func launchSigner(home: String) throws {
+        let signerHome = Self.signerHome(of: home)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: options.binary)
+        process.arguments = ["signer", "start", "--home", signerHome]
+        let log = Self.openLog(signerHome + "/signer.log")
+        process.standardOutput = log
+        process.standardError = log
+        do {
+            try process.run()
+        } catch {
+            throw Failure(description: "cannot start \(options.binary) signer start: \(error)")
+        }
+        signerProcesses.withLock { $0.append(process) }
     }
 
     /// A log file opened for appending (created if missing); nil when it cannot be.
@@ -351,9 +402,9 @@ public final class Localnet: Sendable {
         processes.withLock { $0.map(\.processIdentifier) }
     }
 
-    /// Stops every validator: SIGTERM, then SIGKILL after 5 seconds.
+    /// Stops every validator (and signer): SIGTERM, then SIGKILL after 5 seconds.
     public func stopAll() {
-        let running = processes.withLock { $0 }
+        let running = processes.withLock { $0 } + signerProcesses.withLock { $0 }
         for process in running where process.isRunning { process.terminate() }
         let deadline = Date().addingTimeInterval(5)
         while running.contains(where: \.isRunning), Date() < deadline { usleep(50_000) }

@@ -33,10 +33,21 @@ extension NodeStore {
                 movedEpochs = epochs
             }
         }
+        var adoption = try mergeSignerState(movedState, checkpointEpochs: movedEpochs)
+        if movedState == nil { adoption.lines.insert("the moved store never signed a vote or proposal", at: 0) }
+        return adoption
+    }
+
+    /// Merges signer records from elsewhere (another store, an interchange file) into this
+    /// store by maximum, in one durable transaction: `state` replaces this store's double-sign
+    /// guard state when it is later by (height, round, step), `checkpointEpochs` the checkpoint
+    /// signer's when later by (target, source) epoch. Nothing is ever moved backwards.
+    @discardableResult
+    public func mergeSignerState(_ state: SignerState?, checkpointEpochs: (source: UInt64, target: UInt64)?) throws -> SignerAdoption {
         let database = databases.signer
         return try environment.write { transaction in
             var lines: [String] = []
-            if let moved = movedState {
+            if let moved = state {
                 let current = try DoubleSignGuard.load(transaction, database)
                 if let current, !(current.position < moved.position) {
                     lines.append("kept this store's signer state (\(current.position)): it is not earlier than the moved one (\(moved.position))")
@@ -44,10 +55,8 @@ extension NodeStore {
                     try transaction.put(database, DoubleSignGuard.stateKey, moved.canonicalBytes)
                     lines.append("adopted the signer state: last signed \(moved.position)")
                 }
-            } else {
-                lines.append("the moved store never signed a vote or proposal")
             }
-            if let moved = movedEpochs {
+            if let moved = checkpointEpochs {
                 let current = try transaction.get(database, CheckpointSignerStore.stateKey).flatMap(Self.epochs)
                 if let current, !((current.target, current.source) < (moved.target, moved.source)) {
                     lines.append("kept this store's checkpoint signer state (source \(current.source), target \(current.target))")
