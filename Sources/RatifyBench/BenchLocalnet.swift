@@ -49,10 +49,12 @@ final class BenchLocalnet: Sendable {
     /// free block (`LocalPorts`).
     /// `hosts`: one address per node (each listens and is dialled there, e.g. in its own
     /// network namespace), with `launchPrefix` to start it there; nil: all on 127.0.0.1.
+    /// `downtimeWindowMillis`: the chain's downtime window in block time; nil keeps the genesis
+    /// default (10 minutes).
     /// `nodeLogs`: keep each node's output in `<home>/node.log`.
     /// `chain`: the chain mode and, for PoW, its genesis `pow` section.
     init(validators: Int, senders: Int, binary: String, timing: Timing = Timing(), basePort: UInt16? = nil,
-         hosts: [String]? = nil, launchPrefix: (@Sendable (Int) -> [String])? = nil, downtimeJailing: Bool = true,
+         hosts: [String]? = nil, launchPrefix: (@Sendable (Int) -> [String])? = nil, downtimeWindowMillis: UInt64? = nil,
          nodeLogs: Bool = false, chain: Chain = Chain(), remoteSigners: Bool = false) throws {
         guard let time = GenesisTime(unixSeconds: Int64(Date().timeIntervalSince1970)) else {
             throw BenchError("the system clock is outside the genesis time range")
@@ -78,11 +80,7 @@ final class BenchLocalnet: Sendable {
         plan.genesis.consensus.timeoutProposeMillis = timing.timeoutProposeMillis
         plan.genesis.consensus.timeoutPrevoteMillis = timing.timeoutVoteMillis
         plan.genesis.consensus.timeoutPrecommitMillis = timing.timeoutVoteMillis
-        if !downtimeJailing {
-            // No precommit is required per window (missed blocks never exceed it): validators
-            // that are down on purpose are not jailed. Double-sign slashing stays on.
-            plan.genesis.staking.minSignedPerWindow = 0
-        }
+        if let downtimeWindowMillis { plan.genesis.staking.downtimeWindowMillis = downtimeWindowMillis }
         let keys = (0..<senders).map(Self.senderKey)
         for key in keys {
             plan.genesis.accounts.append(GenesisAccount(address: key.publicKey.address, balance: Self.senderBalance))

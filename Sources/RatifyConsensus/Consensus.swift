@@ -324,6 +324,28 @@ public struct Consensus: Sendable {
         return votes
     }
 
+    /// The POL round of the current round's proposal while this core cannot confirm it: the
+    /// proposal cites round vr (Algorithm 1, line 28) and the core holds less than 2/3+ of
+    /// vr's prevotes for its block. Peers that saw vr's polka hold those prevotes; a node that
+    /// missed them (crashed while they arrived, partitioned) asks for them by announcing this
+    /// round, as CometBFT's peer state carries `ProposalPOLRound`. Without them it prevotes nil
+    /// in every round whose proposal re-proposes the locked value, and if its stake is needed
+    /// for a polka, no round ever decides. Nil when nothing is lacking, and for a core not
+    /// running rounds.
+    public var polRoundLacking: Round? {
+        guard phase == .running, let proposal = rounds.record(round)?.proposal,
+              let polRound = proposal.polRound, polRound < round else { return nil }
+        let power = rounds.record(polRound)?.prevotes.power(for: proposal.blockID) ?? 0
+        return validators.hasTwoThirdsMajority(power) ? nil : polRound
+    }
+
+    /// The prevotes this core holds for `round` of the current height, in validator order:
+    /// what a peer that lacks that round's polka asks for (`polRoundLacking`).
+    public func prevotes(round: Round) -> [Vote] {
+        guard let record = rounds.record(round) else { return [] }
+        return record.prevotes.votes.compactMap { $0 }
+    }
+
     /// Block sync replaced `previous` by this core, built for the height right after it: the
     /// votes `previous` buffered for this height are counted right after StartRound(0), as
     /// they would have been had `previous` got here itself (lines 52-54), and as a restart

@@ -292,30 +292,19 @@ public struct Ledger: Sendable {
         state.setValidator(record)
     }
 
-    /// Records who signed the last commit and jails validators that missed too many of the
-    /// last `downtimeWindowBlocks` precommits.
-    mutating func trackDowntime(_ participation: [(address: Address, signed: Bool)]) {
-        // The window is at most `StakingParams.downtimeWindowMax` (genesis validation), so its
-        // bitmap and slot fit in an Int.
-        let window = parameters.downtimeWindowBlocks
-        let windowBytes = Int(clamping: window / 8 + (window % 8 == 0 ? 0 : 1))
+    /// Records who signed the last commit in the block at `timeMillis` (its header time), and
+    /// jails validators that signed less than `minSignedPerWindow` of the blocks of the last
+    /// `downtimeWindowMillis` of block time, once they have been tracked that long.
+    mutating func trackDowntime(_ participation: [(address: Address, signed: Bool)], timeMillis: UInt64) {
+        let window = parameters.downtimeWindowMillis
         for (address, signed) in participation {
             guard var record = state.validator(address: address), !record.isJailed else { continue }
-            if record.missedBits.count != windowBytes { record.missedBits = [UInt8](repeating: 0, count: windowBytes) }
-            let slot = Int(clamping: record.observedCount % window)
-            let byte = slot / 8, bit = UInt8(1) << UInt8(slot % 8)
-            let wasMissed = record.missedBits[byte] & bit != 0
-            // A stored record whose count disagrees with its bits must not underflow.
-            if wasMissed && record.missedCount > 0 { record.missedCount -= 1 }
-            if signed { record.missedBits[byte] &= ~bit } else { record.missedBits[byte] |= bit; record.missedCount = Self.saturatingSum(record.missedCount, 1) }
-            // Wrapping after 2^64 heights only restarts the window count.
-            record.observedCount &+= 1
-            if record.observedCount >= window && record.missedCount > parameters.missedBlocksMax {
+            record.downtime.record(signed: signed, atMillis: timeMillis, windowMillis: window)
+            if record.downtime.signedTooFew(atMillis: timeMillis, windowMillis: window, minSigned: parameters.minSignedPerWindow) {
                 Self.slash(&record, fraction: parameters.slashFractionDowntime, infractionHeight: state.height, state: &state)
                 record.jailedUntil = Self.saturatingSum(state.height, parameters.jailBlocks)
-                record.missedBits = [UInt8](repeating: 0, count: windowBytes)
-                record.missedCount = 0
-                record.observedCount = 0
+                // Back from jail, it is judged on a whole new window.
+                record.downtime = DowntimeWindow()
             }
             state.setValidator(record)
         }
@@ -332,19 +321,19 @@ public struct Ledger: Sendable {
         public var validators: [Validator]
     }
 
-    /// Applies the decided block at `height`.
+    /// Applies the decided block at `height`, whose header time is `timeMillis`.
     /// - Parameters:
     ///   - lastCommitParticipation: for each validator of height-1's set, whether its precommit
     ///     is in the block's last commit (empty at height 1).
     ///   - verifiedTransactions: hashes of transactions whose signatures this node already
     ///     verified (at mempool admission); they are not verified again.
-    public mutating func execute(height: Height, proposer: Address, transactions: [Transaction],
+    public mutating func execute(height: Height, timeMillis: UInt64, proposer: Address, transactions: [Transaction],
                                  evidence: [DuplicateVoteEvidence], lastCommitParticipation: [(address: Address, signed: Bool)],
                                  verifiedTransactions: Set<Hash> = []) -> BlockResult {
         precondition(height == state.height + 1, "blocks are applied in order: at \(state.height), got \(height)")
         state.setHeight(height)
         releaseUnbonding(upTo: height)
-        trackDowntime(lastCommitParticipation)
+        trackDowntime(lastCommitParticipation, timeMillis: timeMillis)
         let evidenceErrors = evidence.map { Self.applyEvidence($0, parameters: parameters, state: &state) }
         let proposerOperator = state.validator(address: proposer)?.operatorAddress
         let transactionErrors = transactions.map { transaction in

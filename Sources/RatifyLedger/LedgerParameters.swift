@@ -11,10 +11,10 @@ public struct LedgerParameters: Sendable, Equatable {
     public var unbondingBlocks: UInt64
     public var slashFractionDoubleSign: PartsPerMillion
     public var slashFractionDowntime: PartsPerMillion
-    /// Blocks over which a validator's missed precommits are counted.
-    public var downtimeWindowBlocks: UInt64
-    /// Precommits a validator must have in each window to stay unjailed.
-    public var minSignedPerWindowBlocks: UInt64
+    /// Block time over which a validator's missed precommits are counted (`DowntimeWindow`).
+    public var downtimeWindowMillis: UInt64
+    /// Share of the window's blocks a validator must have precommitted to stay unjailed.
+    public var minSignedPerWindow: PartsPerMillion
     /// Blocks a downtime-jailed validator waits before `unjail` is accepted.
     public var jailBlocks: UInt64
     /// Evidence older than this many blocks is rejected.
@@ -28,17 +28,18 @@ public struct LedgerParameters: Sendable, Equatable {
     public init(chainID: String, powerUnit: UInt64 = 1_000_000, validatorsMax: Int = 100, unbondingBlocks: UInt64 = 100,
                 slashFractionDoubleSign: PartsPerMillion = PartsPerMillion(clamping: 50_000),
                 slashFractionDowntime: PartsPerMillion = PartsPerMillion(clamping: 100),
-                downtimeWindowBlocks: UInt64 = 100, minSignedPerWindowBlocks: UInt64 = 50, jailBlocks: UInt64 = 50,
+                downtimeWindowMillis: UInt64 = 600_000, minSignedPerWindow: PartsPerMillion = PartsPerMillion(clamping: 500_000),
+                jailBlocks: UInt64 = 50,
                 evidenceAgeBlocksMax: UInt64 = 1_000, feeMin: UInt64 = 1, checkpointEpochLengthBlocks: UInt64 = 32) {
-        precondition(powerUnit > 0 && validatorsMax > 0 && downtimeWindowBlocks > 0 && checkpointEpochLengthBlocks > 0)
+        precondition(powerUnit > 0 && validatorsMax > 0 && downtimeWindowMillis > 0 && checkpointEpochLengthBlocks > 0)
         self.chainID = chainID
         self.powerUnit = powerUnit
         self.validatorsMax = validatorsMax
         self.unbondingBlocks = unbondingBlocks
         self.slashFractionDoubleSign = slashFractionDoubleSign
         self.slashFractionDowntime = slashFractionDowntime
-        self.downtimeWindowBlocks = downtimeWindowBlocks
-        self.minSignedPerWindowBlocks = minSignedPerWindowBlocks
+        self.downtimeWindowMillis = downtimeWindowMillis
+        self.minSignedPerWindow = minSignedPerWindow
         self.jailBlocks = jailBlocks
         self.evidenceAgeBlocksMax = evidenceAgeBlocksMax
         self.feeMin = feeMin
@@ -51,7 +52,8 @@ public struct LedgerParameters: Sendable, Equatable {
         self.init(chainID: genesis.chainID, powerUnit: max(staking.powerUnit, 1),
                   validatorsMax: Int(clamping: max(staking.maxValidators, 1)), unbondingBlocks: staking.unbondingBlocks,
                   slashFractionDoubleSign: staking.slashFractionDoubleSign, slashFractionDowntime: staking.slashFractionDowntime,
-                  downtimeWindowBlocks: min(max(staking.downtimeWindow, 1), StakingParams.downtimeWindowMax), minSignedPerWindowBlocks: staking.minSignedPerWindow,
+                  downtimeWindowMillis: min(max(staking.downtimeWindowMillis, StakingParams.downtimeWindowMillisMin), StakingParams.downtimeWindowMillisMax),
+                  minSignedPerWindow: staking.minSignedPerWindow,
                   jailBlocks: staking.jailBlocks, evidenceAgeBlocksMax: staking.evidenceMaxAgeBlocks,
                   feeMin: max(staking.minFee, 1), checkpointEpochLengthBlocks: max(genesis.pow.epochLength, 1))
     }
@@ -61,10 +63,5 @@ public struct LedgerParameters: Sendable, Equatable {
     /// validator set may hold, so no stake can make the next set invalid and halt the chain.
     public var votingPowerPerValidatorMax: UInt64 {
         Genesis.powerPerValidatorMax(maxValidators: UInt64(clamping: validatorsMax))
-    }
-
-    /// The most precommits a validator may miss in a window before it is jailed.
-    public var missedBlocksMax: UInt64 {
-        downtimeWindowBlocks - min(minSignedPerWindowBlocks, downtimeWindowBlocks)
     }
 }

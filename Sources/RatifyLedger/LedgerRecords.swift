@@ -32,11 +32,8 @@ public struct ValidatorRecord: Hashable, Sendable, CanonicalCodable {
     public var jailedUntil: Height?
     /// Tombstoned validators (double signers) are jailed forever and never return.
     public var tombstoned: Bool
-    /// One bit per height of the downtime window, set when the precommit was missed.
-    public var missedBits: [UInt8]
-    public var missedCount: UInt64
-    /// How many heights in the set have been observed, up to the window size.
-    public var observedCount: UInt64
+    /// Its precommits over the last downtime window of block time.
+    public var downtime: DowntimeWindow
 
     public init(publicKey: PublicKey, name: String, operatorAddress: Address, bondedTotal: UInt64 = 0) {
         self.publicKey = publicKey
@@ -45,9 +42,7 @@ public struct ValidatorRecord: Hashable, Sendable, CanonicalCodable {
         self.bondedTotal = bondedTotal
         self.jailedUntil = nil
         self.tombstoned = false
-        self.missedBits = []
-        self.missedCount = 0
-        self.observedCount = 0
+        self.downtime = DowntimeWindow()
     }
 
     public var address: Address { publicKey.address }
@@ -61,9 +56,7 @@ public struct ValidatorRecord: Hashable, Sendable, CanonicalCodable {
         writer.write(jailedUntil != nil)
         if let jailedUntil { writer.write(jailedUntil) }
         writer.write(tombstoned)
-        writer.writeBytes(missedBits)
-        writer.write(missedCount)
-        writer.write(observedCount)
+        downtime.encode(to: &writer)
     }
 
     public init(from reader: inout ByteReader) throws(DecodeError) {
@@ -73,9 +66,7 @@ public struct ValidatorRecord: Hashable, Sendable, CanonicalCodable {
         bondedTotal = try reader.readUInt64("validator.bonded_total")
         jailedUntil = try reader.readBool("validator.jailed") ? try reader.readUInt64("validator.jailed_until") : nil
         tombstoned = try reader.readBool("validator.tombstoned")
-        missedBits = try reader.readBytes(max: 1 << 20, "validator.missed_bits")
-        missedCount = try reader.readUInt64("validator.missed_count")
-        observedCount = try reader.readUInt64("validator.observed_count")
+        downtime = try DowntimeWindow(from: &reader)
     }
 }
 

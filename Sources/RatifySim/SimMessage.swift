@@ -9,6 +9,9 @@ struct SimMessage: Sendable {
         case vote(Vote)
         /// A decided block and its commit, served by block sync.
         case decided(Block, Commit)
+        /// "I lack the prevotes of this round of this height": the node's `peer_state` naming a
+        /// proposal's POL round it cannot confirm (`Consensus.polRoundLacking`).
+        case prevotesWanted(Height, Round)
     }
 
     let content: Content

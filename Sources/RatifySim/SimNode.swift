@@ -38,6 +38,9 @@ final class SimNode {
     /// gets there: gossip catch-up, as CometBFT's peer routines send what a peer's round needs.
     var deferred: [Int] = []
     var syncInFlight = false
+    /// The last (height, round, POL round) this node announced it lacks prevotes for, so that
+    /// it asks again only when that changes or a round stalls, as the node announces.
+    var polRoundAsked: (height: Height, round: Round, polRound: Round)?
 
     // For the invariant checks (not node state).
     var lastProgressMillis: UInt64 = 0

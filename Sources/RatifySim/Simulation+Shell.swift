@@ -51,6 +51,7 @@ extension Simulation {
                 enteredRound(node)
             }
         }
+        if !replaying { askForLackingPrevotes(node, again: false) }
         if replaying {
             // getValue() answers wait until the WAL is replayed: the replayed own proposal
             // (if any) must win over a fresh block for the same round.
@@ -174,6 +175,8 @@ extension Simulation {
         case .resendVotes(let votes):
             guard !replaying else { return }
             resend(votes, from: node)
+            // The node re-announces its round state with the re-sent votes (`reannounce()`).
+            askForLackingPrevotes(node, again: true)
         }
     }
 
@@ -224,6 +227,42 @@ extension Simulation {
             }
         case .withholder?, .partialSender?, .doubleVoter?:
             break
+        }
+    }
+
+    /// The node's `peer_state` names the POL round whose prevotes its core lacks
+    /// (`Consensus.polRoundLacking`): sent to every peer over the faulty network when that
+    /// changes, and `again` when a stalled round re-announces, as the node's driver does.
+    private mutating func askForLackingPrevotes(_ node: Int, again: Bool) {
+        guard !nodes[node].crashed, let polRound = nodes[node].core.polRoundLacking else { return }
+        let height = nodes[node].core.height
+        let round = nodes[node].core.round
+        if !again, let asked = nodes[node].polRoundAsked, asked == (height, round, polRound) { return }
+        nodes[node].polRoundAsked = (height, round, polRound)
+        messages.append(SimMessage(content: .prevotesWanted(height, polRound), sender: node, height: height, round: round,
+                                   signatureValid: true))
+        if config.trace { let line = "asks for the prevotes of POL round \(polRound)"; note(node, height, line) }
+        broadcast(messages.count - 1, from: node)
+    }
+
+    /// A peer's gossip answers an announcement that lacks a round's prevotes with the prevotes
+    /// it holds there (one per validator, as the node's vote store keeps them), if it is at
+    /// that height. Byzantine shells that do not broadcast votes do not answer either.
+    private mutating func answerPrevotesWanted(height: Height, round: Round, from asker: Int, at node: Int) {
+        switch nodes[node].behavior {
+        case nil, .twin?, .equivocatingProposer?:
+            break
+        case .withholder?, .partialSender?, .doubleVoter?:
+            return
+        }
+        guard nodes[node].core.height == height else { return }
+        let prevotes = nodes[node].core.prevotes(round: round)
+        if config.trace && !prevotes.isEmpty {
+            let line = "sends \(prevotes.count) prevote(s) of r\(round) to n\(asker)"; note(node, height, line)
+        }
+        for vote in prevotes {
+            messages.append(SimMessage(content: .vote(vote), sender: node, height: height, round: round, signatureValid: nil))
+            send(messages.count - 1, from: node, to: asker)
         }
     }
 
@@ -299,6 +338,8 @@ extension Simulation {
         case .decided(let block, _):
             // Block sync: a batch starting at this block's height from the sender's store.
             receiveSync(from: messages[id].sender, startingAt: block.height, to: node)
+        case .prevotesWanted(let height, let round):
+            answerPrevotesWanted(height: height, round: round, from: messages[id].sender, at: node)
         }
     }
 
@@ -323,7 +364,7 @@ extension Simulation {
             valid = VerifiedVote(verifying: vote, chainID: Simulation.chainID, validators: ledger.set(vote.height)) != nil
         case .proposal(let proposal, _):
             valid = VerifiedProposal(verifying: proposal, chainID: Simulation.chainID, validators: ledger.set(proposal.height)) != nil
-        case .decided:
+        case .decided, .prevotesWanted:
             valid = true
         }
         messages[id].signatureValid = valid
@@ -419,6 +460,7 @@ extension Simulation {
         guard nodes[node].crashed else { return }
         nodes[node].crashed = false
         nodes[node].incarnation &+= 1
+        nodes[node].polRoundAsked = nil
         let height = nodes[node].decidedHeight + 1
         if config.trace { let line = "restarts at height \(height), replaying \(nodes[node].walHeight == height ? nodes[node].wal.count : 0) WAL entries"; note(node, height, line) }
         rebuildCore(node, height: height)
@@ -446,6 +488,7 @@ extension Simulation {
         // may never have left it, and peers that missed them have no other source.
         let own = nodes[node].core.latestOwnVotes()
         if !own.isEmpty { resend(own, from: node) }
+        askForLackingPrevotes(node, again: true)
     }
 
     private mutating func rebuildCore(_ node: Int, height: Height) {

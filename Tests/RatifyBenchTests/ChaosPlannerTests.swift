@@ -58,6 +58,23 @@ struct ChaosPlannerTests {
         #expect(zip(plan, plan.dropFirst()).allSatisfy { $0.startSeconds <= $1.startSeconds }, "in start order")
     }
 
+    @Test("in any downtime window, one validator's faults with their recovery stay within the budget, splits aside")
+    func downtimeBudget() {
+        for seed in UInt64(0)..<30 {
+            let planner = ChaosPlanner(votingPowers: [1, 1, 1, 1], durationSeconds: 900, seed: seed)
+            let plan = planner.plan().filter { $0.kind != .split }
+            #expect(plan.count > 30, "seed \(seed): the budget still leaves a dense plan")
+            for node in 0..<4 {
+                let intervals = plan.filter { $0.nodes.contains(node) }.map { (start: $0.startSeconds, end: $0.endSeconds + planner.recoverySeconds) }
+                for interval in intervals {
+                    let seconds = planner.downtimeSeconds(intervals, windowEnd: interval.end)
+                    #expect(seconds <= planner.downtimeBudgetSeconds + 1e-9,
+                            "seed \(seed), node \(node): \(seconds) s faulty in the window ending at \(interval.end) s")
+                }
+            }
+        }
+    }
+
     @Test("a long plan draws every kind of fault")
     func everyKind() {
         let plan = ChaosPlanner(votingPowers: [1, 1, 1, 1], durationSeconds: 3_600, seed: 1).plan()

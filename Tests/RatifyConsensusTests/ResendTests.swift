@@ -46,6 +46,30 @@ struct ResendTests {
         #expect(effects == [.resendVotes(own), f.schedule(.resend, round: 1)])
     }
 
+    @Test("a proposal citing a POL round whose polka the core never saw names that round as lacking until its prevotes arrive, then line 28 prevotes it")
+    func lackingPOLRound() throws {
+        let f = try Fixture()
+        let me = f.nonProposerIndex
+        var core = f.core(me: me)
+        _ = core.handle(.start)
+        _ = core.handle(.timeout(f.timeout(.propose, round: 0)))
+        let block = f.block(1)
+        // f+1 prevotes of round 1 move the core there (line 55); it missed round 0's polka.
+        _ = Fixture.feed(&core, f.votes(.prevote, round: 1, block.id, from: Array(f.others(than: me).prefix(2))))
+        #expect(core.round == 1 && core.step == .propose)
+        #expect(core.polRoundLacking == nil, "no proposal yet")
+        #expect(core.handle(f.proposal(block, round: 1, polRound: 0)).isEmpty, "line 28 waits for the polka")
+        #expect(core.polRoundLacking == 0)
+        #expect(core.prevotes(round: 0).isEmpty)
+        let polka = f.votes(.prevote, round: 0, block.id, from: f.others(than: me))
+        _ = Fixture.feed(&core, Array(polka.prefix(2)))
+        #expect(core.polRoundLacking == 0, "2 of 4 equal powers is not 2/3+")
+        let effects = core.handle(polka[2])
+        #expect(effects.contains(f.expectedVote(.prevote, round: 1, block.id, by: me)))
+        #expect(core.polRoundLacking == nil)
+        #expect(core.prevotes(round: 0).count == 3)
+    }
+
     @Test("an observer re-sends nothing")
     func observerResendsNothing() throws {
         let f = try Fixture()

@@ -94,6 +94,18 @@ struct GenesisErrorTests {
         #expect(GenesisFixture.error(precise) == "genesis.json: staking.slash_fraction_double_sign: \(reason), got \"0.0000001\"")
     }
 
+    @Test("a downtime window counted in blocks, in a window of block time, or a block count for the share to sign")
+    func downtimeWindow() {
+        let blocks = replacing(#""chain_id""#, with: #""staking": {"downtime_window": 100}, "chain_id""#)
+        #expect(GenesisFixture.error(blocks) == "genesis.json: staking.downtime_window: the downtime window is block time now: use staking.downtime_window_ms (e.g. 600000 for 10 minutes), and min_signed_per_window as a fraction (e.g. \"0.5\")")
+        let short = replacing(#""chain_id""#, with: #""staking": {"downtime_window_ms": 999}, "chain_id""#)
+        #expect(GenesisFixture.error(short) == "genesis.json: staking.downtime_window_ms: expected 1000 to 2592000000 milliseconds of block time, got 999")
+        let count = replacing(#""chain_id""#, with: #""staking": {"min_signed_per_window": 50}, "chain_id""#)
+        #expect(GenesisFixture.error(count).hasPrefix("genesis.json: staking.min_signed_per_window: expected a decimal fraction"))
+        let window = replacing(#""chain_id""#, with: #""staking": {"downtime_window_ms": 60000, "min_signed_per_window": "0.25"}, "chain_id""#)
+        #expect((try? GenesisFixture.decode(window)).map { ($0.staking.downtimeWindowMillis, $0.staking.minSignedPerWindow.value) } ?? (0, 0) == (60_000, 250_000))
+    }
+
     @Test("a zero minimum fee, which would let fresh keys write state for free, and one beyond 64 bits")
     func minFee() {
         let zero = replacing(#""chain_id""#, with: #""staking": {"min_fee": 0}, "chain_id""#)

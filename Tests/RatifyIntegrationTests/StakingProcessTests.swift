@@ -191,9 +191,8 @@ struct StakingProcessTests {
         let jailBlocks: UInt64 = 30
         let directory = try TemporaryDirectory()
         let (plan, homes) = try LocalnetProcessTests.makeTestnet(in: directory.path) { genesis in
-            // Jailed after missing more than 10 of the last 20 precommits.
-            genesis.staking.downtimeWindow = 20
-            genesis.staking.minSignedPerWindow = 10
+            // Jailed once it signed less than half of the blocks of the last 3 s of block time.
+            genesis.staking.downtimeWindowMillis = 3_000
             genesis.staking.jailBlocks = jailBlocks
         }
         let nodes = homes.map(NodeProcess.init)

@@ -29,7 +29,8 @@ struct LedgerOverflowTests {
     @Test("a downtime jail under jail_blocks UInt64.max lasts until Height.max")
     func jailForever() {
         var chain = Self.chain { $0.jailBlocks = UInt64.max }
-        chain.emptyBlocks(10, absent: [LedgerFixture.validatorB.publicKey.address])
+        // Judged once a whole window (10 s, a block a second) has passed since its first block.
+        chain.emptyBlocks(11, absent: [LedgerFixture.validatorB.publicKey.address])
         #expect(chain.ledger.state.validators[LedgerFixture.validatorB.publicKey]?.jailedUntil == Height.max)
     }
 
@@ -87,20 +88,24 @@ struct LedgerOverflowTests {
         #expect(chain.ledger.state.unbonding.isEmpty)
     }
 
-    @Test("a stored downtime record whose counts disagree with its bits neither underflows nor overflows")
-    func damagedDowntimeRecord() {
-        var chain = LedgerFixture()
-        let validatorB = LedgerFixture.validatorB.publicKey
-        guard var record = chain.ledger.state.validators[validatorB] else { Issue.record("no validator B"); return }
-        record.missedBits = [0xff, 0xff]
-        record.missedCount = 0
-        record.observedCount = UInt64.max
-        chain.ledger.state.setValidator(record)
-        chain.emptyBlocks(1)
-        let after = chain.ledger.state.validators[validatorB]
-        #expect(after?.missedCount == 0)
-        #expect(after?.observedCount == 0, "the count wraps and the window starts again")
-        #expect(after?.isJailed == false)
+    @Test("a stored downtime record with a wrong slot count is refused; one tracked without slots starts a new window")
+    func damagedDowntimeRecord() throws {
+        var wrongCount = ByteWriter()
+        wrongCount.write(true)
+        wrongCount.write(UInt64(5_000))
+        wrongCount.write(UInt64(3))
+        wrongCount.write(UInt32(7))
+        #expect(throws: DecodeError.self) { _ = try DowntimeWindow(canonicalBytes: wrongCount.bytes) }
+        var noSlots = ByteWriter()
+        noSlots.write(true)
+        noSlots.write(UInt64.max)
+        noSlots.write(UInt64.max)
+        noSlots.write(UInt32(0))
+        var window = try DowntimeWindow(canonicalBytes: noSlots.bytes)
+        window.record(signed: false, atMillis: 1_000, windowMillis: 10_000)
+        #expect(window.sinceMillis == 1_000 && window.observedBlocks == 1 && window.missedBlocks == 1)
+        #expect(!window.signedTooFew(atMillis: 1_000, windowMillis: 10_000, minSigned: PartsPerMillion(clamping: 500_000)),
+                "not judged before a whole window")
     }
 
     @Test("slashing delegations that sum past UInt64.max leaves a bonded total of UInt64.max")
@@ -124,13 +129,15 @@ struct LedgerOverflowTests {
         #expect(expected == 0 && got == 0)
     }
 
-    @Test("genesis: a downtime window above the cap is refused, and LedgerParameters clamps an unvalidated one")
+    @Test("genesis: a downtime window outside 1 s to 30 days is refused, and LedgerParameters clamps an unvalidated one")
     func downtimeWindowCap() throws {
         var genesis = Genesis(chainID: "overflow", genesisTime: try #require(GenesisTime(unixSeconds: 0)))
         genesis.validators = [GenesisValidator(name: "a", publicKey: LedgerFixture.validatorA.publicKey, stake: 10_000_000)]
-        genesis.staking.downtimeWindow = UInt64.max
-        genesis.staking.minSignedPerWindow = 1
+        genesis.staking.downtimeWindowMillis = UInt64.max
         #expect(throws: FileFormatError.self) { try genesis.validate() }
-        #expect(LedgerParameters(genesis: genesis).downtimeWindowBlocks == StakingParams.downtimeWindowMax)
+        #expect(LedgerParameters(genesis: genesis).downtimeWindowMillis == StakingParams.downtimeWindowMillisMax)
+        genesis.staking.downtimeWindowMillis = 0
+        #expect(throws: FileFormatError.self) { try genesis.validate() }
+        #expect(LedgerParameters(genesis: genesis).downtimeWindowMillis == StakingParams.downtimeWindowMillisMin)
     }
 }

@@ -8,7 +8,7 @@ struct LedgerFixture {
     static let parameters = LedgerParameters(chainID: chainID, powerUnit: 1_000, validatorsMax: 3, unbondingBlocks: 5,
                                              slashFractionDoubleSign: PartsPerMillion(clamping: 50_000),
                                              slashFractionDowntime: PartsPerMillion(clamping: 10_000),
-                                             downtimeWindowBlocks: 10, minSignedPerWindowBlocks: 5, jailBlocks: 4,
+                                             downtimeWindowMillis: 10_000, minSignedPerWindow: PartsPerMillion(clamping: 500_000), jailBlocks: 4,
                                              evidenceAgeBlocksMax: 20, feeMin: 1)
     static func key(_ byte: UInt8) -> KeyPair {
         KeyPair(seed: [UInt8](repeating: byte, count: 32)) ?? KeyPair.generate()
@@ -21,6 +21,9 @@ struct LedgerFixture {
         validators: [.init(name: "a", publicKey: validatorA.publicKey, stake: 10_000),
                      .init(name: "b", publicKey: validatorB.publicKey, stake: 10_000)])
     var nonces: [Address: UInt64] = [:]
+    /// Block time between blocks: with the 10-s window, ten blocks to a window.
+    var blockIntervalMillis: UInt64 = 1_000
+    var timeMillis: UInt64 = 0
 
     mutating func transaction(_ sender: KeyPair, _ payload: TransactionPayload, fee: UInt64 = 1) -> Transaction {
         let nonce = nonces[sender.publicKey.address, default: 0]
@@ -33,7 +36,8 @@ struct LedgerFixture {
     mutating func block(_ transactions: [Transaction], evidence: [DuplicateVoteEvidence] = [],
                         absent: Set<Address> = []) -> Ledger.BlockResult {
         let participation = ledger.activeValidators().map { (address: $0.address, signed: !absent.contains($0.address)) }
-        return ledger.execute(height: ledger.state.height + 1, proposer: Self.validatorA.publicKey.address,
+        timeMillis += blockIntervalMillis
+        return ledger.execute(height: ledger.state.height + 1, timeMillis: timeMillis, proposer: Self.validatorA.publicKey.address,
                               transactions: transactions, evidence: evidence, lastCommitParticipation: participation)
     }
 
@@ -258,7 +262,8 @@ struct SlashingTests {
         var chain = LedgerFixture()
         let validatorB = LedgerFixture.validatorB
         chain.block([chain.transaction(LedgerFixture.alice, .transfer(to: validatorB.publicKey.address, amount: 100))])
-        // The window is 10 blocks and at most 5 may be missed: 6 misses in 10 jail it.
+        // The window is 10 s of block time, ten blocks here; half must be signed: 6 misses in
+        // 10 jail it.
         chain.emptyBlocks(4)
         chain.emptyBlocks(5, absent: [validatorB.publicKey.address])
         #expect(chain.power(validatorB) == 10)
@@ -360,13 +365,14 @@ struct LedgerGenesisTests {
         let keys = (1...3).compactMap { KeyPair(seed: [UInt8](repeating: UInt8($0), count: 32)) }
         var genesis = Genesis(chainID: "from-genesis", genesisTime: try #require(GenesisTime(rfc3339: "2026-01-01T00:00:00Z")))
         genesis.staking.powerUnit = 1_000
-        genesis.staking.downtimeWindow = 20
-        genesis.staking.minSignedPerWindow = 15
+        genesis.staking.downtimeWindowMillis = 20_000
+        genesis.staking.minSignedPerWindow = PartsPerMillion(clamping: 750_000)
         genesis.validators = keys.enumerated().map { GenesisValidator(name: "v\($0.offset)", publicKey: $0.element.publicKey, stake: 3_000) }
         genesis.accounts = [GenesisAccount(address: keys[0].publicKey.address, balance: 77)]
         let ledger = Ledger.genesis(genesis)
         #expect(ledger.parameters.chainID == "from-genesis")
-        #expect(ledger.parameters.missedBlocksMax == 5)
+        #expect(ledger.parameters.downtimeWindowMillis == 20_000)
+        #expect(ledger.parameters.minSignedPerWindow.value == 750_000)
         #expect(ledger.state.account(keys[0].publicKey.address).balance == 77)
         #expect(ledger.activeValidators().map(\.votingPower) == [3, 3, 3])
         #expect(ledger.state.delegation(keys[1].publicKey.address, keys[1].publicKey) == 3_000)

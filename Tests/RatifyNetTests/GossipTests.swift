@@ -49,6 +49,27 @@ struct GossipTests {
         await b.shutdown()
     }
 
+    @Test("a peer that announces a POL round it cannot confirm gets that round's prevotes, though both are rounds past it")
+    func lackingPOLRoundPrevotesAreSent() async throws {
+        let logs = LogStore()
+        let a = PeerManager(config: makeConfig(0), group: testGroup, logger: logs.logger(), verifier: testVerifier)
+        try await a.start()
+        a.updateLocalState(height: 7, round: 0, step: .prevote)
+        let prevotes = (0..<3).map { NetSamples.vote(round: 0, validator: $0) }
+        for vote in prevotes { a.broadcast(.vote(vote)) }
+        a.broadcast(.vote(NetSamples.vote(.precommit, round: 0, validator: 0)))
+        a.updateLocalState(height: 7, round: 2, step: .propose)
+        let b = PeerManager(config: makeConfig(1, peers: [address(of: a)]), group: testGroup, logger: logs.logger(), verifier: testVerifier)
+        // Round 2's proposal cites round 0; b holds none of round 0's prevotes.
+        b.updateLocalState(height: 7, round: 2, step: .propose, polRound: 0)
+        let inbox = Inbox(b)
+        try await b.start()
+        #expect(await Wait.until { Set(inbox.votes()) == Set(prevotes) })
+        #expect(inbox.votes().allSatisfy { $0.type == .prevote }, "only the POL round's prevotes were asked for")
+        await a.shutdown()
+        await b.shutdown()
+    }
+
     @Test("votes dropped because the node's delivery queue was full are sent again by gossip")
     func droppedDeliveriesAreResent() async throws {
         let logs = LogStore()

@@ -55,12 +55,20 @@ enum NetSamples {
         return PeerState(height: 7, round: 1, step: .prevote, prevotes: prevotes, precommits: VoteBitmap(count: 4))
     }
 
+    /// A peer state that asks for the prevotes of its proposal's POL round.
+    static func peerStateLackingPOL() -> PeerState {
+        var polPrevotes = VoteBitmap(count: 4)
+        polPrevotes.insert(2)
+        return PeerState(height: 7, round: 3, step: .propose, polRound: 1, polPrevotes: polPrevotes)
+    }
+
     /// One message of every kind.
     static func all() -> [NetMessage] {
         var messages: [NetMessage] = [
             .hello(HandshakeHello(chainID: chainID, nodeKey: nodeKey(0).publicKey, ephemeralKey: Bytes32.zero, udpPort: 26657)),
             .auth(HandshakeAuth(signature: Signature.zero)),
             .peerState(peerState()),
+            .peerState(peerStateLackingPOL()),
             .proposal(proposal()),
             .blockPart(BlockPart.split(block())[0]),
             .block(block()),

@@ -301,7 +301,7 @@ struct MempoolTests {
         let elsewhere = Transaction.signed(chainID: ChainFixture.chainID, sender: ChainFixture.bob, nonce: 0, fee: 1,
                                            payload: .transfer(to: ChainFixture.carol.publicKey.address, amount: 999_000))
         var ledger = chain.ledger
-        _ = ledger.execute(height: 1, proposer: ChainFixture.validatorKeys[0].publicKey.address,
+        _ = ledger.execute(height: 1, timeMillis: 1_000, proposer: ChainFixture.validatorKeys[0].publicKey.address,
                            transactions: [mine[0], elsewhere], evidence: [], lastCommitParticipation: [])
         let update = pool.update(committed: [mine[0], elsewhere], ledger: ledger)
         #expect(update.removedCommittedCount == 1)

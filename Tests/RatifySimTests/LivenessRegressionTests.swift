@@ -15,6 +15,15 @@ struct LivenessRegressionTests {
         // height 3; they caught up by block sync, and its prevote never reached them again.
         SimConfig(validators: 7, byzantine: 0, stake: .skewed, heights: 40, seed: 8_880_552,
                   faults: [.loss, .duplication, .reordering, .partition, .crash]),
+        // A validator was crashed when the round-0 prevotes (a byzantine partial sender's among
+        // them) reached it; every later proposal cited round 0 as its POL round, which it could
+        // never confirm, so it prevoted nil in each round and no polka formed without its stake.
+        SimConfig(validators: 10, byzantine: 3, stake: .skewed, heights: 40, seed: 1_010_005_620,
+                  faults: [.loss, .duplication, .reordering, .partition, .crash]),
+        // The same gap at 4 validators: from round 12 on, proposals cited round 0's polka, which
+        // node 0 never held, and the rounds went on without a decision.
+        SimConfig(validators: 4, byzantine: 1, stake: .uniform, heights: 7, seed: 78_008_380,
+                  faults: [.loss, .duplication, .reordering, .partition, .crash]),
     ]
 
     @Test("a seed that once stalled after GST now decides every height", arguments: replays)

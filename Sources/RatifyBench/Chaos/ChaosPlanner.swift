@@ -7,7 +7,19 @@ import RatifyCore
 /// each from its start until `recoverySeconds` after its end (restart, catch-up), hold less
 /// than 1/3 of the voting power. `split` is the exception on purpose: it takes every node, so
 /// it starts only when no other fault is active and nothing else starts until it has recovered.
+///
+/// Downtime jailing stays on, so the plan keeps each validator's faults shorter than the
+/// window allows: in any `downtimeWindowSeconds`, one validator's faults (each with its
+/// recovery) last at most `downtimeBudgetSeconds`. The run's chain uses that window
+/// (`downtimeWindowMillis`) with the default `min_signed_per_window` of 0.5; the budget is
+/// half of what it allows (a quarter of the window), because the blocks a node misses while
+/// down and the blocks it signs while up come at different rates. A validator jailed in a run
+/// is therefore a finding, not the plan's doing.
 public struct ChaosPlanner: Sendable {
+    /// The downtime window of a chaos run's chain, in block time.
+    public static let downtimeWindowMillis: UInt64 = 120_000
+    public var downtimeWindowSeconds = Double(Self.downtimeWindowMillis) / 1_000
+    public var downtimeBudgetSeconds = Double(Self.downtimeWindowMillis) / 4_000
     public var votingPowers: [Int64]
     public var durationSeconds: Double
     public var seed: UInt64
@@ -48,6 +60,9 @@ public struct ChaosPlanner: Sendable {
         let lastEnd = durationSeconds - quietTailSeconds
         // When each node is free again (its last fault's end plus recovery).
         var busyUntil = [Double](repeating: 0, count: count)
+        // Each node's faulty intervals (fault plus recovery), splits aside: the chain halts in
+        // a split, so no one misses a block.
+        var downtime = [[(start: Double, end: Double)]](repeating: [], count: count)
         var plan: [Perturbation] = []
         // Times are kept in tenths of a second, so plans print and compare cleanly.
         var time = warmupSeconds
@@ -66,7 +81,9 @@ public struct ChaosPlanner: Sendable {
                 var order = free
                 order.shuffle(using: &random)
                 let wanted = 1 + Int(random.next() % 2)
-                for node in order where chosen.count < wanted && isMinority(busy + chosen + [node]) {
+                let end = time + duration + recoverySeconds
+                for node in order where chosen.count < wanted && isMinority(busy + chosen + [node])
+                    && downtimeSeconds(downtime[node], windowEnd: end) + (end - time) <= downtimeBudgetSeconds {
                     chosen.append(node)
                 }
             }
@@ -93,11 +110,24 @@ public struct ChaosPlanner: Sendable {
             }
             plan.append(fault)
             let freeAgain = fault.endSeconds + recoverySeconds
-            for node in chosen { busyUntil[node] = freeAgain }
+            for node in chosen {
+                busyUntil[node] = freeAgain
+                if kind != .split { downtime[node].append((fault.startSeconds, freeAgain)) }
+            }
             // A split holds the whole validator set: the next fault waits for its recovery.
             time = kind == .split ? freeAgain : time + draw(gapSeconds, &random)
         }
         return plan
+    }
+
+    /// Seconds of `intervals` inside the downtime window that ends at `windowEnd`. The plan's
+    /// intervals only move later, so the window ending with a new fault's recovery is the
+    /// fullest one that fault can join.
+    public func downtimeSeconds(_ intervals: [(start: Double, end: Double)], windowEnd: Double) -> Double {
+        let windowStart = windowEnd - downtimeWindowSeconds
+        return intervals.reduce(0) { total, interval in
+            total + max(0, min(interval.end, windowEnd) - max(interval.start, windowStart))
+        }
     }
 
     /// The kind whose share of the weights holds `ticket` (0 ..< total weight).

@@ -65,10 +65,14 @@ public struct ChaosReport: Sendable, Codable {
     public var unexpectedExits: [String]
     /// Node error lines seen (the first few), for the reader's diagnosis.
     public var nodeErrors: [String]
+    /// Validators in the set at the end (nil: no node answered). Downtime jailing is on and the
+    /// plan keeps each validator's faults within the window's budget, so a smaller set than
+    /// `settings.validators` means a validator was jailed: a failure.
+    public var validatorsInSet: Int?
 
     public var passed: Bool {
         history.isClean && liveDisagreements.isEmpty && transactions.lost == 0 && transactions.duplicated == 0 && doubleSigns == 0 && resume.lastHealResumedWithinBound
-            && unexpectedExits.isEmpty
+            && unexpectedExits.isEmpty && validatorsInSet == settings.validators
     }
 
     public var text: String {
@@ -92,6 +96,7 @@ public struct ChaosReport: Sendable, Codable {
         let max = resume.maxSeconds.map { String(format: "%.1f s", $0) } ?? "-"
         lines.append("resume after heal: \(resume.heals) heals, p50 \(p50), max \(max); after the last heal within \(Int(resume.boundSeconds)) s: \(resume.lastHealResumedWithinBound ? "yes" : "NO")")
         lines.append("nodes that exited by themselves: \(unexpectedExits.isEmpty ? "none" : unexpectedExits.joined(separator: "; "))")
+        lines.append("validators in the set at the end (downtime jailing on): \(validatorsInSet.map(String.init) ?? "no answer") of \(settings.validators) (goal all)")
         lines.append(history.text.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
         lines.append(passed ? "RESULT: PASS" : "RESULT: FAIL (homes kept in \(settings.homes))")
         return lines.joined(separator: "\n")

@@ -64,7 +64,8 @@ public final class ChaosRunner: Sendable {
             launchPrefix = { node in [script, "exec", String(node)] }
         }
         let localnet = try BenchLocalnet(validators: options.validators, senders: options.clients, binary: options.binary,
-                                         basePort: options.basePort, hosts: hosts, launchPrefix: launchPrefix, downtimeJailing: false,
+                                         basePort: options.basePort, hosts: hosts, launchPrefix: launchPrefix,
+                                         downtimeWindowMillis: ChaosPlanner.downtimeWindowMillis,
                                          nodeLogs: true)
         progress("chaos: seed \(options.seed), \(plan.count) faults planned; starting \(options.validators) validators in \(localnet.directory)")
         do {
@@ -75,6 +76,7 @@ public final class ChaosRunner: Sendable {
         }
         let outcomes = await runLoad(localnet: localnet, plan: plan, networkProblem: networkProblem)
         let finalHeights = await settle(localnet)
+        let validatorsInSet = await validatorsInSet(localnet)
         await stopNodes(localnet, inNamespaces: inNamespaces)
 
         let acknowledged = outcomes.compactMap { outcome -> HistoryCheck.Acknowledged? in
@@ -87,9 +89,10 @@ public final class ChaosRunner: Sendable {
         progress("checking the history of \(homes.count) stores against \(acknowledged.count) acknowledged transactions")
         let histories = try homes.enumerated().map { index, home in try NodeHistory.load(home: NodeHome(home), name: "node\(index)") }
         let history = HistoryCheck.check(histories, acknowledged: acknowledged)
-        let report = makeReport(outcomes: outcomes, history: history, latestHeights: finalHeights,
+        var report = makeReport(outcomes: outcomes, history: history, latestHeights: finalHeights,
                                 liveDisagreements: localnet.disagreeingHeights, homes: localnet.directory,
                                 nodeErrors: localnet.nodeErrors, inNamespaces: inNamespaces)
+        report.validatorsInSet = validatorsInSet
         if report.passed, !options.keepHomes { try? FileManager.default.removeItem(atPath: localnet.directory) }
         return report
     }
@@ -362,6 +365,16 @@ public final class ChaosRunner: Sendable {
             try? await Task.sleep(nanoseconds: 200_000_000)
         }
         return localnet.latestHeights
+    }
+
+    /// The size of the validator set at the latest height, asked of the first node that
+    /// answers: with downtime jailing on, a validator jailed during the run has left it.
+    func validatorsInSet(_ localnet: BenchLocalnet) async -> Int? {
+        for endpoint in localnet.endpoints {
+            let reader = ChainReader(endpoint: endpoint, group: group)
+            if let set = try? await reader.object("/validators"), let count = set["count"] as? Int { return count }
+        }
+        return nil
     }
 
     /// Resumes paused nodes, heals the network, and stops every node (SIGTERM, then SIGKILL).

@@ -15,7 +15,9 @@ extension Genesis {
     static let accountKeys = ["address", "balance"]
     static let stakingKeys = [
         "power_unit", "max_validators", "unbonding_blocks", "slash_fraction_double_sign", "slash_fraction_downtime",
-        "downtime_window", "min_signed_per_window", "jail_blocks", "evidence_max_age_blocks", "min_fee",
+        "downtime_window_ms", "min_signed_per_window", "jail_blocks",
+        // Counted blocks before the window moved to block time; read only to say so.
+        "downtime_window", "evidence_max_age_blocks", "min_fee",
     ]
     static let powKeys = ["initial_bits", "target_block_ms", "retarget", "asert_half_life_s", "confirmations", "epoch_length"]
 
@@ -97,8 +99,11 @@ extension Genesis {
         if let f = reader.optional("unbonding_blocks") { params.unbondingBlocks = try f.uint64() }
         if let f = reader.optional("slash_fraction_double_sign") { params.slashFractionDoubleSign = try fraction(f) }
         if let f = reader.optional("slash_fraction_downtime") { params.slashFractionDowntime = try fraction(f) }
-        if let f = reader.optional("downtime_window") { params.downtimeWindow = try f.uint64() }
-        if let f = reader.optional("min_signed_per_window") { params.minSignedPerWindow = try f.uint64() }
+        if let f = reader.optional("downtime_window") {
+            throw f.failure("the downtime window is block time now: use staking.downtime_window_ms (e.g. 600000 for 10 minutes), and min_signed_per_window as a fraction (e.g. \"0.5\")")
+        }
+        if let f = reader.optional("downtime_window_ms") { params.downtimeWindowMillis = try f.uint64() }
+        if let f = reader.optional("min_signed_per_window") { params.minSignedPerWindow = try fraction(f) }
         if let f = reader.optional("jail_blocks") { params.jailBlocks = try f.uint64() }
         if let f = reader.optional("evidence_max_age_blocks") { params.evidenceMaxAgeBlocks = try f.uint64() }
         if let f = reader.optional("min_fee") { params.minFee = try f.uint64() }
@@ -180,8 +185,8 @@ extension Genesis {
             M("unbonding_blocks", Self.amount(staking.unbondingBlocks)),
             M("slash_fraction_double_sign", .string(staking.slashFractionDoubleSign.decimal)),
             M("slash_fraction_downtime", .string(staking.slashFractionDowntime.decimal)),
-            M("downtime_window", Self.amount(staking.downtimeWindow)),
-            M("min_signed_per_window", Self.amount(staking.minSignedPerWindow)),
+            M("downtime_window_ms", Self.amount(staking.downtimeWindowMillis)),
+            M("min_signed_per_window", .string(staking.minSignedPerWindow.decimal)),
             M("jail_blocks", Self.amount(staking.jailBlocks)),
             M("evidence_max_age_blocks", Self.amount(staking.evidenceMaxAgeBlocks)),
             M("min_fee", Self.amount(staking.minFee)),

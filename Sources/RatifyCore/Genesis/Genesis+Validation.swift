@@ -57,7 +57,6 @@ extension Genesis {
         }
         let atLeastOne: [(String, UInt64)] = [
             ("unbonding_blocks", staking.unbondingBlocks),
-            ("downtime_window", staking.downtimeWindow),
             ("jail_blocks", staking.jailBlocks),
             ("evidence_max_age_blocks", staking.evidenceMaxAgeBlocks),
             // A zero fee would let any fresh key write account records for free.
@@ -66,12 +65,10 @@ extension Genesis {
         for (key, value) in atLeastOne where value < 1 {
             throw fail("staking." + key, "expected at least 1, got 0")
         }
-        if staking.downtimeWindow > StakingParams.downtimeWindowMax {
-            throw fail("staking.downtime_window", "expected at most \(StakingParams.downtimeWindowMax) blocks, got \(staking.downtimeWindow)")
-        }
-        if staking.minSignedPerWindow > staking.downtimeWindow {
-            throw fail("staking.min_signed_per_window",
-                       "\(staking.minSignedPerWindow) exceeds staking.downtime_window \(staking.downtimeWindow); it counts blocks within one window")
+        let window = StakingParams.downtimeWindowMillisMin...StakingParams.downtimeWindowMillisMax
+        if !window.contains(staking.downtimeWindowMillis) {
+            throw fail("staking.downtime_window_ms",
+                       "expected \(window.lowerBound) to \(window.upperBound) milliseconds of block time, got \(staking.downtimeWindowMillis)")
         }
     }
 

@@ -11,13 +11,16 @@ public struct StakingParams: Hashable, Sendable, CanonicalEncodable {
     public var slashFractionDoubleSign = PartsPerMillion(clamping: 50_000)
     /// Fraction of stake burnt for missing too many blocks in a window.
     public var slashFractionDowntime = PartsPerMillion(clamping: 100)
-    /// Window, in blocks, over which signed precommits are counted for downtime.
-    public var downtimeWindow: UInt64 = 100
-    /// Each validator record keeps one bit per block of the window: a million blocks is a
-    /// 125 KB bitmap, well inside what a stored record may hold.
-    public static let downtimeWindowMax: UInt64 = 1_000_000
-    /// Precommits a validator must have in each window, or it is slashed and jailed.
-    public var minSignedPerWindow: UInt64 = 50
+    /// Window of block time (header times) over which signed precommits are counted for
+    /// downtime: 10 minutes, what CometBFT's 100 blocks of about 6 s amount to. In block time,
+    /// so that it means the same at any block rate (at 35 blocks/s, 100 blocks are 3 s).
+    public var downtimeWindowMillis: UInt64 = 600_000
+    /// The window's bounds: a second (tests) to 30 days.
+    public static let downtimeWindowMillisMin: UInt64 = 1_000
+    public static let downtimeWindowMillisMax: UInt64 = 30 * 24 * 3_600_000
+    /// Share of the window's blocks a validator must have precommitted, or it is slashed and
+    /// jailed (CometBFT's `min_signed_per_window`); zero turns downtime jailing off.
+    public var minSignedPerWindow = PartsPerMillion(clamping: 500_000)
     /// Blocks a jailed validator stays out of the set.
     public var jailBlocks: UInt64 = 600
     /// Evidence older than this many blocks is rejected.
@@ -34,8 +37,8 @@ public struct StakingParams: Hashable, Sendable, CanonicalEncodable {
         writer.write(unbondingBlocks)
         writer.write(slashFractionDoubleSign.value)
         writer.write(slashFractionDowntime.value)
-        writer.write(downtimeWindow)
-        writer.write(minSignedPerWindow)
+        writer.write(downtimeWindowMillis)
+        writer.write(minSignedPerWindow.value)
         writer.write(jailBlocks)
         writer.write(evidenceMaxAgeBlocks)
         writer.write(minFee)

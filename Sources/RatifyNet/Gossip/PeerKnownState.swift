@@ -27,6 +27,11 @@ struct PeerKnownState: Sendable {
             votes[key] = nil
             mark(key, state.votes(type))
         }
+        if let polRound = state.polRound, polRound != state.round {
+            let key = VoteKey(height: state.height, round: polRound, type: .prevote)
+            votes[key] = nil
+            mark(key, state.polPrevotes)
+        }
     }
 
     func knows(_ vote: Vote) -> Bool {

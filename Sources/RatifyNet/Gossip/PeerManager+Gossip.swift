@@ -33,6 +33,15 @@ extension PeerManager {
         for session in sessions { deliver(message, to: session) }
     }
 
+    /// Keeps a verified vote for peers whose announcements say they lack it, without sending it
+    /// now: the node calls this for the votes its WAL replay hands back after a restart, so
+    /// they can answer a peer that asks for a POL round's prevotes (`PeerState.polRound`).
+    public func keep(_ vote: Vote) {
+        state.withLock { state in
+            if state.local.height == 0 || Self.isAdjacent(vote.height, to: state.local.height) { _ = state.votes.add(vote) }
+        }
+    }
+
     /// Sends a message to one peer over TCP; false when the peer is not connected or too slow.
     @discardableResult
     public func send(_ message: NetMessage, to peer: NodeID) -> Bool {
@@ -48,8 +57,9 @@ extension PeerManager {
         state.withLock { $0.seen.remove(digest) }
     }
 
-    /// Tells peers where this node is in consensus. Call on every height, round or step change.
-    public func updateLocalState(height: Height, round: Round, step: RoundStep) {
+    /// Tells peers where this node is in consensus. Call on every height, round or step change,
+    /// and when `polRound` (the POL round whose prevotes consensus lacks, if any) changes.
+    public func updateLocalState(height: Height, round: Round, step: RoundStep, polRound: Round? = nil) {
         let (announcement, sessions) = state.withLock { state -> (PeerState, [PeerSession]) in
             if height > state.local.height {
                 state.votes.prune(below: height > 0 ? height - 1 : 0)
@@ -58,7 +68,7 @@ extension PeerManager {
                     state.proposalBlock = nil
                 }
             }
-            state.local = PeerState(height: height, round: round, step: step)
+            state.local = PeerState(height: height, round: round, step: step, polRound: polRound)
             let announcement = makeAnnouncement(&state)
             guard announcement != state.lastAnnounced else { return (announcement, []) }
             state.lastAnnounced = announcement
@@ -73,9 +83,11 @@ extension PeerManager {
 
     func makeAnnouncement(_ state: inout State) -> PeerState {
         let local = state.local
+        let polPrevotes = local.polRound.map { state.votes.bitmap(VoteKey(height: local.height, round: $0, type: .prevote)) }
         return PeerState(height: local.height, round: local.round, step: local.step,
                          prevotes: state.votes.bitmap(VoteKey(height: local.height, round: local.round, type: .prevote)),
-                         precommits: state.votes.bitmap(VoteKey(height: local.height, round: local.round, type: .precommit)))
+                         precommits: state.votes.bitmap(VoteKey(height: local.height, round: local.round, type: .precommit)),
+                         polRound: local.polRound, polPrevotes: polPrevotes ?? .empty)
     }
 
     /// Sends one message to one session, skipping votes it has, marking what it now has, adding
@@ -276,13 +288,17 @@ extension PeerManager {
                     if peer.height == local.height {
                         var rounds = [peer.round]
                         if local.round != peer.round { rounds.append(local.round) }
-                        for round in rounds {
-                            for type in VoteType.allCases {
-                                let key = VoteKey(height: peer.height, round: round, type: type)
-                                let missing = state.votes.missing(key, known: known.known(key), limit: perPeer - plan.messages.count)
-                                for vote in missing { known.markKnown(vote) }
-                                plan.messages += missing.map(NetMessage.vote)
-                            }
+                        var sets: [VoteKey] = rounds.flatMap { round in
+                            VoteType.allCases.map { VoteKey(height: peer.height, round: round, type: $0) }
+                        }
+                        // The prevotes of the POL round the peer says it cannot confirm.
+                        if let polRound = peer.polRound, !rounds.contains(polRound) {
+                            sets.append(VoteKey(height: peer.height, round: polRound, type: .prevote))
+                        }
+                        for key in sets {
+                            let missing = state.votes.missing(key, known: known.known(key), limit: perPeer - plan.messages.count)
+                            for vote in missing { known.markKnown(vote) }
+                            plan.messages += missing.map(NetMessage.vote)
                         }
                         if let proposal = state.proposal, proposal.height == peer.height, proposal.round == peer.round,
                            known.proposalKnown.map({ $0 != (proposal.height, proposal.round) }) ?? true {

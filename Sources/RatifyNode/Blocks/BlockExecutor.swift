@@ -19,7 +19,7 @@ public enum BlockExecutor {
         // The ledger checks the signatures of the rest itself: count them with the others.
         let ledgerChecks = block.transactions.count { !verifiedTransactions.contains($0.hash) }
         if ledgerChecks > 0 { SignatureBatch.transactionVerifications.increment(by: ledgerChecks) }
-        let result = ledger.execute(height: block.height, proposer: block.header.proposerAddress,
+        let result = ledger.execute(height: block.height, timeMillis: block.header.timeMillis, proposer: block.header.proposerAddress,
                                      transactions: block.transactions, evidence: block.evidence,
                                      lastCommitParticipation: lastCommitParticipation(block, state),
                                      verifiedTransactions: verifiedTransactions)

@@ -203,7 +203,10 @@ public actor NodeDriver {
                 // directory is damaged. Stop rather than run with a partial view.
                 throw StoreError.invalidRecord(database: "wal", reason: "record at height \(height): \(error)")
             }
-            if let input = await replayInput(record), chain.nextHeight == height { run([input]) }
+            if let input = await replayInput(record), chain.nextHeight == height {
+                if case .vote(let verified) = input { peers.keep(verified.vote) }
+                run([input])
+            }
         }
         resendSignedVotes(walRecords: records)
         announce()
@@ -739,7 +742,8 @@ public actor NodeDriver {
             case .precommit: .precommit
             }
         }
-        peers.updateLocalState(height: consensus.height, round: consensus.round, step: step)
+        peers.updateLocalState(height: consensus.height, round: consensus.round, step: step,
+                               polRound: consensus.polRoundLacking)
     }
 
     /// One message from a peer, already checked by the network layer for its frame, MAC and

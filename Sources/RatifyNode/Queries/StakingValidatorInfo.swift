@@ -13,6 +13,7 @@ public struct StakingValidatorInfo: Sendable, Equatable {
     public var votingPower: Int64
     public var jailedUntil: Height?
     public var tombstoned: Bool
+    /// Precommits missed in the current downtime window (block time).
     public var missedBlocks: UInt64
     public var height: Height
 
@@ -24,7 +25,7 @@ public struct StakingValidatorInfo: Sendable, Equatable {
         votingPower = ledger.votingPower(of: record)
         jailedUntil = record.jailedUntil
         tombstoned = record.tombstoned
-        missedBlocks = record.missedCount
+        missedBlocks = record.downtime.missedBlocks
         height = ledger.state.height
     }
 
