@@ -169,7 +169,7 @@ public final class ValidatorNode: Service {
         let nodeID = self.nodeID, moniker = config.moniker, validatorKey = self.validatorKey
         return NodeQueries(
             status: {
-                let chain = await driver.chain
+                let chain = await driver.storedChain
                 let power = chain.validators.validator(at: validatorKey.publicKey.address)?.votingPower ?? 0
                 var status = NodeStatus(nodeID: nodeID, moniker: moniker, chainID: chain.chainID, latestHeight: chain.lastBlockHeight,
                                         latestBlockHash: chain.lastBlockHeight > 0 ? chain.lastBlockID.hash : nil,
@@ -211,7 +211,8 @@ public final class ValidatorNode: Service {
                 await driver.receive(message)
                 return await driver.stopReason
             },
-            stopDriver: {},
+            // Decided blocks waiting for the next signature are stored before the store closes.
+            stopDriver: { _ = await driver.storeDecisions() },
             stopReason: { await driver.stopReason })
     }
 }
