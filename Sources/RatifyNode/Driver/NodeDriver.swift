@@ -20,7 +20,13 @@ import RatifyStore
 ///    broadcast and fed back to the core;
 /// 3. a decided block, its commit, the ledger state it produces, the validator set it decides
 ///    for H+2, its transactions' results, the buffered next-height records and the trimmed
-///    WAL are stored in one LMDB transaction before the core moves on.
+///    WAL are stored in one LMDB transaction. The proposer of H+1's first round stores it in
+///    the double-sign guard's transaction for its proposal, which follows at once: one
+///    durable commit for both on the height's critical path. Every other node stores it at
+///    once on its own, while it waits for that proposal anyway, as does the proposer when
+///    its proposal is not coming at once (a commit wait, an idle chain, block sync,
+///    shutdown). Nothing of H+1 is signed before H is durable. Clients, subscribers and the
+///    `finalized` log line learn of a height once it is stored.
 ///
 /// An actor: inputs from the network, timers and RPC are serialised through it. Block
 /// validation suspends (it verifies signatures in parallel), so after it the height is
@@ -134,6 +140,14 @@ public actor NodeDriver {
     public let events = NodeEvents()
     /// Set when the store refused a write: the node must stop, it cannot go on safely.
     public private(set) var stopReason: String?
+    /// Decided heights applied in memory (`chain`, `ledger`) whose store transaction has not
+    /// run yet: the next signature's transaction stores them (`authorize`), or `storeDecisions`.
+    var unstored: [UnstoredDecision] = []
+    /// The chain as of the last stored height: what `/status` reports, so that it never names
+    /// a height whose block the store cannot serve yet.
+    public private(set) var storedChain: ChainState
+    /// When the last stored height was published, for the `finalized` line's interval.
+    var lastFinalizedMillis: Double
 
     init(settings: Settings, store: NodeStore, peers: PeerManager, gossip: GossipVerifier, mempool: Mempool, waiters: TransactionWaiters,
          metrics: NodeMetrics?, validatorSigner: ValidatorSigner?, ledger: Ledger, chain: ChainState, lastCommit: Commit?, logger: Logger) {
@@ -147,11 +161,13 @@ public actor NodeDriver {
         self.validatorSigner = validatorSigner
         self.ledger = ledger
         self.chain = chain
+        self.storedChain = chain
         self.lastCommit = lastCommit
         self.logger = logger
         self.consensus = Consensus(parameters: settings.consensus, me: validatorSigner?.publicKey.address,
                                    height: chain.nextHeight, validators: chain.validators, nextValidators: chain.nextValidators)
         self.lastDecisionMillis = Date().timeIntervalSince1970 * 1_000 + Double(settings.clockOffsetMillis)
+        self.lastFinalizedMillis = lastDecisionMillis
         self.timeline = HeightTimeline(startedMillis: lastDecisionMillis)
     }
 
@@ -338,7 +354,12 @@ public actor NodeDriver {
 
         case .scheduleTimeout(let event, let afterMillis):
             schedule(event, afterMillis: afterMillis)
-            if event.kind == .commit { endCommitWaitIfComplete() }
+            if event.kind == .commit {
+                endCommitWaitIfComplete()
+                // A commit wait still running holds the next signature back: the decided block
+                // is stored now rather than make its clients wait the commit wait out.
+                if afterMillis > 0, consensus.phase == .committing { storeDecisions() }
+            }
             return []
 
         case .decide(let block, let commit):
@@ -365,24 +386,42 @@ public actor NodeDriver {
         }
     }
 
-    /// Persist, then sign: the guard fsyncs its new state, the buffered WAL records and the
-    /// signed message's record (`record`) in one transaction before returning the signature.
-    /// A remote signer is asked inside that transaction, after this node's guard has agreed,
-    /// so a signature this node refuses is never requested.
+    /// Persist, then sign: the guard fsyncs its new state, the unstored decided blocks (with
+    /// the WAL trimmed past them), the buffered WAL records and the signed message's record
+    /// (`record`) in one transaction before returning the signature. A remote signer is asked
+    /// inside that transaction, after this node's guard has agreed, so a signature this node
+    /// refuses is never requested.
     private func authorize(height: Height, round: Round, step: SignStep, signBytes: [UInt8], signer: ValidatorSigner,
                            request: SignerRequest, record: (Signature) -> WALRecord, signedVote: (Signature) -> Vote? = { _ in nil }) -> Signature? {
         let buffered = walBuffer
+        let riding = unstored
+        let storedThrough = riding.last?.decision.block.height
+        let blocks: [DecidedBlockWrite]
+        do {
+            blocks = try decidedWrites(riding.map(\.decision))
+        } catch {
+            stop(because: "cannot store decided block \(storedThrough ?? 0): \(error)")
+            return nil
+        }
         let started = nowMillis()
         defer { timeline.signMillis += nowMillis() - started }
         do {
             let signature = try store.signer.authorize(
                 height: height, round: round, step: step, signBytes: signBytes, sign: { try signer.sign(request, signBytes: $0) }, signedVote: signedVote,
                 alsoWrite: { transaction, signature in
-                    for entry in buffered { try store.wal.append(height: entry.height, record: entry.bytes, in: transaction) }
+                    if let storedThrough {
+                        try store.blocks.write(blocks, in: transaction)
+                        try store.wal.trim(below: storedThrough + 1, in: transaction)
+                    }
+                    for entry in buffered where entry.height > storedThrough ?? 0 {
+                        try store.wal.append(height: entry.height, record: entry.bytes, in: transaction)
+                    }
                     let signed = record(signature)
                     try store.wal.append(height: walHeight(signed), record: signed.canonicalBytes, in: transaction)
                 })
             walBuffer.removeFirst(buffered.count)
+            unstored.removeFirst(riding.count)
+            publish(riding)
             return signature
         } catch RemoteSignerError.unavailable {
             // The client logs an unreachable signer itself, at most once per interval.
@@ -390,6 +429,8 @@ public actor NodeDriver {
         } catch {
             logger.error("refused to sign", metadata: ["height": "\(height)", "round": "\(round)", "step": "\(step)",
                                                        "reason": "\(error)"])
+            // The decided blocks that were to ride with this signature must not wait for another.
+            storeDecisions()
             return nil
         }
     }
@@ -403,6 +444,8 @@ public actor NodeDriver {
 
     /// Makes the buffered WAL records durable on their own (the buffer is full).
     private func flushWAL() -> Bool {
+        // Unstored decisions first: the WAL of their heights is trimmed with them.
+        guard storeDecisions() else { return false }
         let buffered = walBuffer
         do {
             try store.environment.write { transaction in
@@ -487,8 +530,10 @@ public actor NodeDriver {
         // A resend changes nothing in the core and is not logged (NodeDriver+Resend.swift).
         if event.kind == .resend { return run([.timeout(event)]) }
         if event.kind == .commit, mempool.count == 0, nowMillis() - lastDecisionMillis < Double(settings.heartbeatMillis) {
-            // No transactions: hold the next height until one arrives or the heartbeat is due.
+            // No transactions: hold the next height until one arrives or the heartbeat is due,
+            // and store the decided block now instead of with the next signature.
             parkedCommitTimeout = event
+            storeDecisions()
             let remaining = Double(settings.heartbeatMillis) - (nowMillis() - lastDecisionMillis)
             schedule(event, afterMillis: UInt64(max(remaining, 1)))
             return
@@ -529,19 +574,46 @@ public actor NodeDriver {
         var locations: [TransactionLocation]
     }
 
-    /// Executes and stores a block the core decided, and moves the chain tip. Returns the
-    /// validator set it decided for height + 2.
+    /// A decided height run through the ledger and applied to the chain tip in memory, waiting
+    /// for its store transaction.
+    struct UnstoredDecision {
+        var decision: ExecutedDecision
+        var decidedMillis: Double
+        var steps: HeightSteps?
+        /// The set that signed the block's last commit (the height before it), for the metrics.
+        var lastCommitSigners: ValidatorSet?
+    }
+
+    /// Executes a block the core decided and moves the chain tip. The next height's proposer
+    /// stores it with its proposal (see the order at the top); any other node stores it now.
+    /// Returns the validator set it decided for height + 2.
     func apply(_ block: Block, _ commit: Commit) -> ValidatorSet? {
         // Block sync is storing this height (and more) right now; the core restarts after it.
         guard !syncStoreInFlight else { return nil }
-        // In place: nothing suspends between executing and storing, and a block that cannot
-        // be executed or stored stops the node.
+        // In place: a block that cannot be executed stops the node.
         guard let decision = execute(block, commit, after: chain, ledger: &ledger,
-                                     verified: mempool.verifiedHashes(in: block.transactions)),
-              let storeMillis = store([decision]) else { return nil }
-        let steps = commit.round == 0 ? timeline.steps(decidedMillis: nowMillis() - storeMillis) : nil
-        advance(past: [decision], storeMillis: storeMillis, steps: steps)
+                                     verified: mempool.verifiedHashes(in: block.transactions)) else { return nil }
+        let decidedMillis = nowMillis()
+        let steps = commit.round == 0 ? timeline.steps(decidedMillis: decidedMillis) : nil
+        unstored += advance(past: [decision], decidedMillis: decidedMillis, steps: steps)
+        // Only the proposer signs at once; a validator storing with its prevote would keep its
+        // clients waiting for the next proposal.
+        let proposesNext = validatorSigner.map { chain.proposer(round: 0).address == $0.publicKey.address } ?? false
+        if !proposesNext { guard storeDecisions() else { return nil } }
         return decision.executed.nextState.nextValidators
+    }
+
+    /// Stores the unstored decisions in a transaction of their own, when no signature is coming
+    /// soon to carry them, and publishes them. False when the store refused (the node stops).
+    @discardableResult
+    func storeDecisions() -> Bool {
+        guard stopReason == nil else { return false }
+        guard !unstored.isEmpty else { return true }
+        let decisions = unstored
+        guard store(decisions.map(\.decision)) != nil else { return false }
+        unstored.removeFirst(decisions.count)
+        publish(decisions)
+        return true
     }
 
     /// Runs a decided block through `ledger`, which must be at `state`. A block that cannot be
@@ -573,7 +645,8 @@ public actor NodeDriver {
     /// one (group commit), and the actor stays responsive. `syncStoreInFlight` keeps the core and
     /// other catch-ups from storing meanwhile.
     private func storeSynced(_ decisions: [ExecutedDecision]) async -> Double? {
-        guard let commit = storeCommit(for: decisions) else { return nil }
+        // The heights before these, decided by the core, are stored first.
+        guard storeDecisions(), let commit = storeCommit(for: decisions) else { return nil }
         syncStoreInFlight = true
         defer { syncStoreInFlight = false }
         let started = nowMillis()
@@ -600,17 +673,21 @@ public actor NodeDriver {
         }
     }
 
+    private func decidedWrites(_ decisions: [ExecutedDecision]) throws -> [DecidedBlockWrite] {
+        try decisions.map { decision in
+            try BlockStore.decidedWrite(
+                block: decision.block, commit: decision.commit,
+                stateWrites: decision.executed.writes.map { StateWrite(key: $0.key, value: $0.value) },
+                appHash: decision.executed.result.appHash,
+                validatorSets: [(decision.block.height + 2, decision.executed.nextState.nextValidators)],
+                transactions: decision.locations.map { ($0.hash, $0.index, $0.code, $0.log) })
+        }
+    }
+
     private func storeCommit(for decisions: [ExecutedDecision]) -> StoreCommit? {
         guard let last = decisions.last?.block.height else { return nil }
         do {
-            let blocks = try decisions.map { decision in
-                try BlockStore.decidedWrite(
-                    block: decision.block, commit: decision.commit,
-                    stateWrites: decision.executed.writes.map { StateWrite(key: $0.key, value: $0.value) },
-                    appHash: decision.executed.result.appHash,
-                    validatorSets: [(decision.block.height + 2, decision.executed.nextState.nextValidators)],
-                    transactions: decision.locations.map { ($0.hash, $0.index, $0.code, $0.log) })
-            }
+            let blocks = try decidedWrites(decisions)
             // The stored heights' WAL records are trimmed with them; the buffered records of
             // later heights are written now, and leave the buffer once stored.
             return StoreCommit(lastHeight: last, blocks: blocks, walRecords: walBuffer.filter { $0.height > last }, store: store)
@@ -633,30 +710,21 @@ public actor NodeDriver {
         }
     }
 
-    /// Moves the chain tip past stored decisions (`ledger` already after the last of them):
-    /// answers waiting clients, prunes what those heights held, logs and reports each height.
+    /// Moves the chain tip past executed decisions (`ledger` already after the last of them)
+    /// and prunes what those heights held; returns them for `publish` once they are stored.
     /// `steps`: the breakdown of a single height the core decided here.
-    private func advance(past decisions: [ExecutedDecision], storeMillis: Double, steps: HeightSteps?) {
-        guard let last = decisions.last else { return }
+    private func advance(past decisions: [ExecutedDecision], decidedMillis: Double, steps: HeightSteps?) -> [UnstoredDecision] {
+        guard let last = decisions.last else { return [] }
+        // Each block's last commit was signed by the set of the height before it.
+        var lastCommitSigners = chain.lastValidators
+        var advanced: [UnstoredDecision] = []
         for decision in decisions {
-            let block = decision.block
-            // The set of the height before this block: the one that signed its last commit.
-            let lastCommitSigners = chain.lastValidators
-            let now = nowMillis()
-            let finalized = Finalized(height: block.height, round: decision.commit.round, blockID: block.id,
-                                      appHash: decision.executed.result.appHash, transactionCount: block.transactions.count,
-                                      latencyMillis: max(0, now - Double(block.header.timeMillis)),
-                                      intervalMillis: now - lastDecisionMillis)
-            lastDecisionMillis = now
-            chain = decision.executed.nextState
-            lastCommit = decision.commit
-            waiters.finalized(decision.locations)
-            events.publish(NodeEvent.finalized(FinalizedBlockEvent(
-                height: block.height, hash: block.id.hash, timeMillis: block.header.timeMillis, transactionCount: block.transactions.count,
-                round: decision.commit.round, latencyMillis: finalized.latencyMillis), transactions: decision.locations))
-            record(finalized, lastCommit: block.lastCommit.flatMap { commit in lastCommitSigners.map { (commit, $0) } },
-                   storeMillis: storeMillis, storedWith: decisions.count, steps: steps)
+            advanced.append(UnstoredDecision(decision: decision, decidedMillis: decidedMillis, steps: steps, lastCommitSigners: lastCommitSigners))
+            lastCommitSigners = decision.executed.nextState.lastValidators
         }
+        lastDecisionMillis = decidedMillis
+        chain = last.executed.nextState
+        lastCommit = last.commit
         let height = last.block.height
         mempool.update(committed: decisions.flatMap(\.block.transactions), ledger: ledger)
         evidencePool.prune(decided: height, included: decisions.flatMap(\.block.evidence))
@@ -670,12 +738,33 @@ public actor NodeDriver {
         handedOverBlocks = []
         // The next height starts now, or when a commit wait ends (which starts it again).
         timeline = HeightTimeline(startedMillis: nowMillis())
+        return advanced
     }
 
-    /// `storeMillis`: the store transaction that held this height and `storedWith - 1` others
-    /// (block sync stores a run of heights at once). `lastCommit`: the block's last commit and
-    /// the set that signed it, which the metrics read as the ledger does for downtime (late
-    /// precommits included).
+    /// Heights now stored: answers waiting clients, tells subscribers, logs and reports each.
+    private func publish(_ stored: [UnstoredDecision]) {
+        for item in stored {
+            let decision = item.decision, block = item.decision.block
+            let now = nowMillis()
+            let finalized = Finalized(height: block.height, round: decision.commit.round, blockID: block.id,
+                                      appHash: decision.executed.result.appHash, transactionCount: block.transactions.count,
+                                      latencyMillis: max(0, now - Double(block.header.timeMillis)),
+                                      intervalMillis: now - lastFinalizedMillis)
+            lastFinalizedMillis = now
+            storedChain = decision.executed.nextState
+            waiters.finalized(decision.locations)
+            events.publish(NodeEvent.finalized(FinalizedBlockEvent(
+                height: block.height, hash: block.id.hash, timeMillis: block.header.timeMillis, transactionCount: block.transactions.count,
+                round: decision.commit.round, latencyMillis: finalized.latencyMillis), transactions: decision.locations))
+            record(finalized, lastCommit: block.lastCommit.flatMap { commit in item.lastCommitSigners.map { (commit, $0) } },
+                   storeMillis: now - item.decidedMillis, storedWith: stored.count, steps: item.steps)
+        }
+    }
+
+    /// `storeMillis`: from the decision to its store transaction's end, which held this height
+    /// and `storedWith - 1` others (block sync stores a run of heights at once). `lastCommit`:
+    /// the block's last commit and the set that signed it, which the metrics read as the ledger
+    /// does for downtime (late precommits included).
     private func record(_ finalized: Finalized, lastCommit: (commit: Commit, signers: ValidatorSet)?, storeMillis: Double,
                         storedWith: Int, steps: HeightSteps?) {
         var metadata: Logger.Metadata = [
@@ -711,7 +800,7 @@ public actor NodeDriver {
 
     /// This node's validator's power now, and what the last commit says about the set.
     private func recordValidatorMetrics(_ metrics: ConsensusMetrics, lastCommit: (commit: Commit, signers: ValidatorSet)?) {
-        let me = validatorKey?.publicKey.address
+        let me = validatorSigner?.publicKey.address
         metrics.validatorPower.record(me.flatMap { chain.validators.validator(at: $0)?.votingPower } ?? 0)
         metrics.recordBlocksync(syncing: catchingUp, targetHeight: peerCommitHeightMax)
         guard let lastCommit else { return }
@@ -972,10 +1061,11 @@ public actor NodeDriver {
         blockQuota.keep { receivedBlocks[$0] != nil }
         commitQuota.keep { catchUpCommits[$0] != nil }
         // The core may have decided the first height itself while validation was suspended.
+        let decidedMillis = nowMillis()
         guard !decisions.isEmpty, chain.nextHeight == startHeight, stopReason == nil,
-              let storeMillis = await storeSynced(decisions) else { return }
+              await storeSynced(decisions) != nil else { return }
         ledger = runLedger
-        advance(past: decisions, storeMillis: storeMillis, steps: nil)
+        publish(advance(past: decisions, decidedMillis: decidedMillis, steps: nil))
         let previous = consensus
         consensus = Consensus(parameters: settings.consensus, me: validatorSigner?.publicKey.address, height: chain.nextHeight,
                               validators: chain.validators, nextValidators: chain.nextValidators)

@@ -175,9 +175,9 @@ public final class ValidatorNode: Service {
         return NodeQueries(
             status: {
                 // Read before the chain: pruning follows the store's latest height, which may run ahead
-                // of the driver's `chain` while this closure waits for the driver, never behind it.
+                // of the driver's stored chain while this closure waits for the driver, never behind it.
                 let earliest = (try? store.blocks.earliestHeight()) ?? BlockStore.heightFirst
-                let chain = await driver.chain
+                let chain = await driver.storedChain
                 let power = chain.validators.validator(at: validatorPublicKey.address)?.votingPower ?? 0
                 var status = NodeStatus(nodeID: nodeID, moniker: moniker, chainID: chain.chainID, latestHeight: chain.lastBlockHeight,
                                         latestBlockHash: chain.lastBlockHeight > 0 ? chain.lastBlockID.hash : nil,
@@ -226,7 +226,8 @@ public final class ValidatorNode: Service {
                 await driver.receive(message)
                 return await driver.stopReason
             },
-            stopDriver: {},
+            // Decided blocks waiting for the next signature are stored before the store closes.
+            stopDriver: { _ = await driver.storeDecisions() },
             stopReason: { await driver.stopReason })
     }
 }

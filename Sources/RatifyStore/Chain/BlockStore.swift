@@ -76,21 +76,27 @@ public struct BlockStore: Sendable {
     /// durable write transaction: block sync applies a run of blocks with one device sync
     /// instead of one per block. All or none of them are stored.
     public func commit(_ blocks: [DecidedBlockWrite], alsoWrite: (LMDBWriteTransaction) throws -> Void = { _ in }) throws {
+        try environment.write { transaction in
+            try write(blocks, in: transaction)
+            try alsoWrite(transaction)
+        }
+    }
+
+    /// `commit(_:)` inside a write transaction the caller commits: the node stores a decided
+    /// block in the double-sign guard's transaction for its next signature, one device sync
+    /// for both. Atomic and durable with that transaction.
+    public func write(_ blocks: [DecidedBlockWrite], in transaction: LMDBWriteTransaction) throws {
         for block in blocks where block.stateWrites.count > Self.stateWritesPerBlockMax {
             throw StoreError.tooManyRecords(database: databases.state.name, max: Self.stateWritesPerBlockMax)
         }
-        let path = environment.path
-        try environment.write { transaction in
-            var latest = try Self.latestHeight(in: transaction, databases)
-            for block in blocks {
-                let (expected, overflow) = latest.addingReportingOverflow(1)
-                guard !overflow, block.height == expected else {
-                    throw StoreError.heightOutOfOrder(path: path, expected: expected, got: block.height)
-                }
-                try put(block, in: transaction)
-                latest = block.height
+        var latest = try Self.latestHeight(in: transaction, databases)
+        for block in blocks {
+            let (expected, overflow) = latest.addingReportingOverflow(1)
+            guard !overflow, block.height == expected else {
+                throw StoreError.heightOutOfOrder(path: environment.path, expected: expected, got: block.height)
             }
-            try alsoWrite(transaction)
+            try put(block, in: transaction)
+            latest = block.height
         }
     }
 

@@ -32,6 +32,11 @@ public final class LMDBEnvironment: @unchecked Sendable {
 
     /// Directories open in this process.
     private static let openPaths = Mutex<Set<String>>([])
+    private let committedWrites = Atomic<Int>(0)
+
+    /// Write transactions committed (each one durable commit: two device syncs) since this
+    /// environment was opened.
+    public var committedWriteCount: Int { committedWrites.load(ordering: .relaxed) }
 
     private init(path: String, options: LMDBOptions, handle: OpaquePointer, directoryLock: DataDirectoryLock) {
         self.path = path
@@ -261,6 +266,7 @@ public final class LMDBEnvironment: @unchecked Sendable {
         guard commitStatus == 0 else {
             throw LMDBError(code: commitStatus, operation: "mdb_txn_commit", path: path)
         }
+        committedWrites.add(1, ordering: .relaxed)
         return .committed(result)
     }
 
