@@ -27,6 +27,8 @@ final class BenchLocalnet: Sendable {
         /// How long a node holds `POST /tx?wait=final` before 504 (PoW finality takes k
         /// blocks); nil keeps the node default, 10 s.
         var waitFinalMillis: UInt64?
+        /// Hybrid: blocks per checkpoint epoch.
+        var hybridEpochLength = TestnetGenerator.localnetHybridEpochLength
     }
 
     static let chainID = "ratify-bench"
@@ -72,6 +74,7 @@ final class BenchLocalnet: Sendable {
         options.hosts = hosts
         options.mode = chain.mode
         options.pow = chain.pow
+        options.hybridEpochLength = chain.hybridEpochLength
         var plan: TestnetGenerator.Plan
         do { plan = try TestnetGenerator.plan(options) } catch { throw BenchError("\(error)") }
         plan.genesis.consensus.timeoutCommitMillis = timing.timeoutCommitMillis
@@ -111,6 +114,7 @@ final class BenchLocalnet: Sendable {
         let log = self.log
         localnetOptions.onFinalized = { line, node in log.record(line, node: node) }
         localnetOptions.onTip = { line, node in log.recordTip(line, from: node) }
+        localnetOptions.onCheckpoint = { line, _ in log.recordCheckpoint(line) }
         localnet = Localnet(options: localnetOptions, print: { line in
             if Self.isNodeErrorLine(line) { log.recordError(line) }
         })
@@ -180,6 +184,7 @@ final class BenchLocalnet: Sendable {
 
     /// Per height: the round and the median node's header-time-to-decision latency.
     func loggedBlocks() -> [UInt64: LocalnetLog.LoggedBlock] { log.blocks() }
+    func loggedCheckpointSteps() -> [CheckpointBreakdown.Key: [Double]] { log.loggedCheckpointSteps }
 
     /// Stops the validators and deletes the directory (unless `keepDirectory`: the chaos run
     /// reads the stopped stores afterwards).

@@ -10,6 +10,8 @@ struct BenchTarget: Sendable {
     var timing: BenchLocalnet.Timing?
     /// The nodes' Prometheus endpoints (own localnet only).
     var metricsEndpoints: [LoadGenerator.Endpoint] = []
+    /// Hybrid chains: the checkpoint steps the nodes logged (own localnet only).
+    var loggedCheckpointSteps: @Sendable () -> [CheckpointBreakdown.Key: [Double]] = { [:] }
 
     func close() {
         for sender in senders { sender.connection?.close() }

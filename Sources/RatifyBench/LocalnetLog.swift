@@ -22,6 +22,8 @@ final class LocalnetLog: Sendable {
     /// Proof-of-work chains: each node's latest tip height.
     private let tips = Mutex<[Int: UInt64]>([:])
     private let errorLines = Mutex<[String]>([])
+    /// Hybrid chains: each checkpoint's step times as the nodes logged them.
+    private let checkpointSteps = Mutex<[CheckpointBreakdown.Key: [Double]]>([:])
     /// Node index -> the highest height it logged as finalized.
     private let latest = Mutex<[Int: UInt64]>([:])
     static let errorsKept = 20
@@ -51,6 +53,15 @@ final class LocalnetLog: Sendable {
 
     /// Proof-of-work chains: how many nodes have a tip at `height` or above.
     func nodesAtTip(height: UInt64) -> Int { tips.withLock { $0.values.count { $0 >= height } } }
+
+    func recordCheckpoint(_ line: CheckpointLine) {
+        guard let millis = line.sinceBlockMillis else { return }
+        let key = CheckpointBreakdown.Key(step: line.step, epoch: line.epoch, blockHash: line.blockHash)
+        checkpointSteps.withLock { $0[key, default: []].append(millis) }
+    }
+
+    /// Hybrid chains: every timed checkpoint step, with the time each node logged for it.
+    var loggedCheckpointSteps: [CheckpointBreakdown.Key: [Double]] { checkpointSteps.withLock { $0 } }
 
     func recordError(_ line: String) {
         errorLines.withLock { if $0.count < Self.errorsKept { $0.append(line) } }
