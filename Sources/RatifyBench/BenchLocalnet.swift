@@ -185,6 +185,7 @@ final class BenchLocalnet: Sendable {
     /// Per height: the round and the median node's header-time-to-decision latency.
     func loggedBlocks() -> [UInt64: LocalnetLog.LoggedBlock] { log.blocks() }
     func loggedCheckpointSteps() -> [CheckpointBreakdown.Key: [Double]] { log.loggedCheckpointSteps }
+    func blockIntervalMillis(sinceSeconds: Double) -> Double? { log.blockIntervalMillis(sinceSeconds: sinceSeconds) }
 
     /// Stops the validators and deletes the directory (unless `keepDirectory`: the chaos run
     /// reads the stopped stores afterwards).

@@ -31,12 +31,11 @@ public struct CheckpointBreakdown: Sendable, Codable, Equatable {
     /// block deep and a checkpoint is finalized when the next one is justified.
     public static func rulesFinalityBlocks(epochLength: UInt64) -> Double { 1.5 * Double(epochLength) + 1.5 }
 
-    static func make(steps: [Key: [Double]], epochLength: UInt64, blocksPerSecond: Double) -> CheckpointBreakdown {
+    static func make(steps: [Key: [Double]], epochLength: UInt64, blockIntervalMillis interval: Double?) -> CheckpointBreakdown {
         var perStep: [CheckpointLine.Step: [Double]] = [:]
         for (key, millis) in steps {
             if let median = LocalnetLog.median(millis) { perStep[key.step, default: []].append(median) }
         }
-        let interval = blocksPerSecond > 0 ? 1_000 / blocksPerSecond : nil
         return CheckpointBreakdown(
             epochLength: epochLength, checkpointsFinalized: perStep[.finalized]?.count ?? 0,
             voteSignedMillis: LocalnetLog.median(perStep[.voteSigned] ?? []),

@@ -119,13 +119,14 @@ public final class CompareBench: Sendable {
         if mode != .pos { chain.waitFinalMillis = Self.powWaitFinalMillis }
         return try await bench.withLocalnet(validators: options.validators, chain: chain) { target in
             let hashesBefore = try await self.hashes(target, bench: bench)
+            let windowStartSeconds = Date().timeIntervalSince1970 + self.options.warmupSeconds
             let startNanos = LoadGenerator.nowNanos()
             let report = try await bench.measure(target, rate: self.options.ratePerSecond)
             let hashesAfter = try await self.hashes(target, bench: bench)
             let seconds = Double(LoadGenerator.elapsedNanos(since: startNanos)) / 1e9
             let steps = mode == .hybrid
                 ? CheckpointBreakdown.make(steps: target.loggedCheckpointSteps(), epochLength: self.options.hybridEpochLength,
-                                           blocksPerSecond: report.blocks.perSecond) : nil
+                                           blockIntervalMillis: target.blockIntervalMillis(windowStartSeconds)) : nil
             return (report, seconds > 0 ? max(0, hashesAfter - hashesBefore) / seconds : 0, steps)
         }
     }

@@ -1,3 +1,4 @@
+import Foundation
 import RatifyNode
 import RatifyOps
 import Synchronization
@@ -21,6 +22,10 @@ final class LocalnetLog: Sendable {
     private let disagreements = Mutex<Set<UInt64>>([])
     /// Proof-of-work chains: each node's latest tip height.
     private let tips = Mutex<[Int: UInt64]>([:])
+    /// Proof-of-work chains: node 0's new heights and when it logged them (s since 1970), the
+    /// newest `tipTimesKept`, for the block rate of a window.
+    private let tipTimes = Mutex<[(height: UInt64, seconds: Double)]>([])
+    static let tipTimesKept = 100_000
     private let errorLines = Mutex<[String]>([])
     /// Hybrid chains: each checkpoint's step times as the nodes logged them.
     private let checkpointSteps = Mutex<[CheckpointBreakdown.Key: [Double]]>([:])
@@ -47,8 +52,24 @@ final class LocalnetLog: Sendable {
         latest.withLock { latest in (0..<nodes).map { latest[$0] ?? 0 } }
     }
 
-    func recordTip(_ line: PoWTipLine, from node: Int) {
+    func recordTip(_ line: PoWTipLine, from node: Int, atSeconds seconds: Double = Date().timeIntervalSince1970) {
         tips.withLock { $0[node] = line.height }
+        guard node == 0 else { return }
+        tipTimes.withLock { times in
+            guard line.height > (times.last?.height ?? 0) else { return }
+            if times.count >= Self.tipTimesKept { times.removeFirst(times.count / 2) }
+            times.append((line.height, seconds))
+        }
+    }
+
+    /// Node 0's mean block interval over the new heights it logged from `sinceSeconds` on; nil
+    /// with fewer than two.
+    func blockIntervalMillis(sinceSeconds: Double) -> Double? {
+        tipTimes.withLock { times in
+            let window = times.filter { $0.seconds >= sinceSeconds }
+            guard let first = window.first, let last = window.last, last.height > first.height else { return nil }
+            return (last.seconds - first.seconds) * 1_000 / Double(last.height - first.height)
+        }
     }
 
     /// Proof-of-work chains: how many nodes have a tip at `height` or above.

@@ -1,5 +1,6 @@
 import Foundation
 @testable import RatifyBench
+import RatifyOps
 import Testing
 
 @Suite("bench compare")
@@ -99,14 +100,14 @@ struct CompareTests {
             Key(step: .finalized, epoch: 1, blockHash: "a"): [6_000, 6_200],
             Key(step: .finalized, epoch: 2, blockHash: "b"): [8_000],
         ]
-        let breakdown = CheckpointBreakdown.make(steps: steps, epochLength: 4, blocksPerSecond: 0.5)
+        let breakdown = CheckpointBreakdown.make(steps: steps, epochLength: 4, blockIntervalMillis: 2_000)
         #expect(breakdown.voteSignedMillis == 700, "median of 900, 300, 700")
         #expect(breakdown.supermajorityMillis == nil && breakdown.justifiedMillis == 1_000)
         #expect(breakdown.checkpointsFinalized == 2 && breakdown.finalizedMillis == 8_000, "the upper median of 6,200 and 8,000")
         // Epochs of 4 at a block every 2 s: 1 + 1.5 + 5 = 7.5 blocks, 15 s.
         #expect(breakdown.blockIntervalMillis == 2_000 && breakdown.rulesFinalityMillis == 15_000)
         #expect(CheckpointBreakdown.rulesFinalityBlocks(epochLength: 32) == 49.5)
-        #expect(CheckpointBreakdown.make(steps: [:], epochLength: 4, blocksPerSecond: 0).rulesFinalityMillis == nil)
+        #expect(CheckpointBreakdown.make(steps: [:], epochLength: 4, blockIntervalMillis: nil).rulesFinalityMillis == nil)
 
         var document = Self.document()
         var hybrid = CompareRow.measured(mode: "hybrid", finality: "checkpoint finalized",
@@ -121,6 +122,22 @@ struct CompareTests {
         #expect(Set(row.keys) == ["epoch_length", "checkpoints_finalized", "vote_signed_ms", "justified_ms", "finalized_ms",
                                   "block_interval_ms", "rules_finality_ms"], "a step no node logged is left out")
         #expect(try CompareDocument.decode(data) == document)
+    }
+
+    @Test("the block interval is node 0's new heights over the window: other nodes, reorgs back and earlier tips do not count")
+    func blockInterval() throws {
+        let log = LocalnetLog()
+        func tip(_ height: UInt64) throws -> PoWTipLine {
+            try #require(PoWTipLine("x: final_height=0 hash=ab height=\(height) interval_ms=1 txs=0 [RatifyNode] new tip"[...]))
+        }
+        log.recordTip(try tip(1), from: 0, atSeconds: 100)
+        log.recordTip(try tip(2), from: 0, atSeconds: 110)
+        log.recordTip(try tip(9), from: 1, atSeconds: 111)
+        log.recordTip(try tip(4), from: 0, atSeconds: 114)
+        log.recordTip(try tip(3), from: 0, atSeconds: 115)
+        log.recordTip(try tip(6), from: 0, atSeconds: 118)
+        #expect(log.blockIntervalMillis(sinceSeconds: 105) == 2_000, "heights 2 to 6 in 8 s")
+        #expect(log.blockIntervalMillis(sinceSeconds: 117) == nil, "one tip is no interval")
     }
 
     @Test("Prometheus text: a counter's samples are summed over labels; a longer name sharing the prefix is not counted")
