@@ -34,7 +34,7 @@ public struct CompareOptions: Sendable {
         if modes.isEmpty { return "--modes: name at least one of pos, pow, hybrid" }
         if Set(modes).count != modes.count { return "--modes: a mode is named twice" }
         if confirmations == 0 { return "--confirmations must be at least 1" }
-        if hybridEpochLength == 0 { return "--epoch-length must be at least 1" }
+        if hybridEpochLength == 0 { return "--epoch-length must be positive" }
         return finalityOptions(rate: ratePerSecond).problem
     }
 

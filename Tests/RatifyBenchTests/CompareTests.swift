@@ -153,7 +153,7 @@ struct CompareTests {
         #expect(PrometheusText.sum("ratify_pow_reorgs_total", in: text) == nil)
     }
 
-    @Test("options: modes, confirmations and the load are checked")
+    @Test("options: modes, confirmations, the epoch length and the load are checked")
     func options() {
         var options = CompareOptions(binary: "ratify", command: "test")
         #expect(options.problem == nil && options.modes == [.pos, .pow, .hybrid])
@@ -164,6 +164,10 @@ struct CompareTests {
         #expect(options.problem == "--confirmations must be at least 1")
         options.confirmations = 2
         #expect(options.chainPoW.confirmations == 2 && options.problem == nil)
+        #expect(options.hybridEpochLength == 4, "as ratify testnet")
+        options.hybridEpochLength = 0
+        #expect(options.problem == "--epoch-length must be positive")
+        options.hybridEpochLength = 32
         options.ratePerSecond = 0
         #expect(options.problem?.hasPrefix("--rate") == true)
     }
