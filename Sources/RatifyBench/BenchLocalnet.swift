@@ -27,6 +27,8 @@ final class BenchLocalnet: Sendable {
         /// How long a node holds `POST /tx?wait=final` before 504 (PoW finality takes k
         /// blocks); nil keeps the node default, 10 s.
         var waitFinalMillis: UInt64?
+        /// Hybrid: blocks per checkpoint epoch.
+        var hybridEpochLength = TestnetGenerator.localnetHybridEpochLength
     }
 
     static let chainID = "ratify-bench"
@@ -74,6 +76,7 @@ final class BenchLocalnet: Sendable {
         options.hosts = hosts
         options.mode = chain.mode
         options.pow = chain.pow
+        options.hybridEpochLength = chain.hybridEpochLength
         var plan: TestnetGenerator.Plan
         do { plan = try TestnetGenerator.plan(options) } catch { throw BenchError("\(error)") }
         plan.genesis.consensus.timeoutCommitMillis = timing.timeoutCommitMillis
@@ -110,6 +113,7 @@ final class BenchLocalnet: Sendable {
         let log = self.log
         localnetOptions.onFinalized = { line, node in log.record(line, node: node) }
         localnetOptions.onTip = { line, node in log.recordTip(line, from: node) }
+        localnetOptions.onCheckpoint = { line, _ in log.recordCheckpoint(line) }
         localnet = Localnet(options: localnetOptions, print: { line in
             if Self.isNodeErrorLine(line) { log.recordError(line) }
         })
@@ -179,6 +183,8 @@ final class BenchLocalnet: Sendable {
 
     /// Per height: the round and the median node's header-time-to-decision latency.
     func loggedBlocks() -> [UInt64: LocalnetLog.LoggedBlock] { log.blocks() }
+    func loggedCheckpointSteps() -> [CheckpointBreakdown.Key: [Double]] { log.loggedCheckpointSteps }
+    func blockIntervalMillis(sinceSeconds: Double) -> Double? { log.blockIntervalMillis(sinceSeconds: sinceSeconds) }
 
     /// Stops the validators and deletes the directory (unless `keepDirectory`: the chaos run
     /// reads the stopped stores afterwards).

@@ -10,6 +10,11 @@ struct BenchTarget: Sendable {
     var timing: BenchLocalnet.Timing?
     /// The nodes' Prometheus endpoints (own localnet only).
     var metricsEndpoints: [LoadGenerator.Endpoint] = []
+    /// Hybrid chains: the checkpoint steps the nodes logged (own localnet only).
+    var loggedCheckpointSteps: @Sendable () -> [CheckpointBreakdown.Key: [Double]] = { [:] }
+    /// Proof-of-work chains: the mean block interval from a time (s since 1970) on, from node 0's
+    /// new-tip lines (own localnet only).
+    var blockIntervalMillis: @Sendable (Double) -> Double? = { _ in nil }
 
     func close() {
         for sender in senders { sender.connection?.close() }

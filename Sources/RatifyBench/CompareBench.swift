@@ -19,6 +19,8 @@ public struct CompareOptions: Sendable {
     public var confirmations: UInt64?
     /// The PoW difficulty of the generated chains (`ratify testnet --pow-initial-bits`, `--target-block-ms`).
     public var pow = TestnetGenerator.localnetPoW
+    /// Hybrid: blocks per checkpoint epoch (`ratify testnet --epoch-length`).
+    public var hybridEpochLength = TestnetGenerator.localnetHybridEpochLength
     public var binary: String
     public var command: String
 
@@ -32,6 +34,7 @@ public struct CompareOptions: Sendable {
         if modes.isEmpty { return "--modes: name at least one of pos, pow, hybrid" }
         if Set(modes).count != modes.count { return "--modes: a mode is named twice" }
         if confirmations == 0 { return "--confirmations must be at least 1" }
+        if hybridEpochLength == 0 { return "--epoch-length must be positive" }
         return finalityOptions(rate: ratePerSecond).problem
     }
 
@@ -88,9 +91,11 @@ public final class CompareBench: Sendable {
             let finality = Self.finality(mode, confirmations: pow.confirmations)
             progress("\(mode.rawValue): \(finality)")
             do {
-                let (report, hashesPerSecond) = try await measure(mode, pow: pow)
+                let (report, hashesPerSecond, checkpointSteps) = try await measure(mode, pow: pow)
                 machine.loadAverageEnd = report.machine.loadAverageEnd
-                rows.append(.measured(mode: mode.rawValue, finality: finality, report: report, hashesPerSecond: hashesPerSecond))
+                var row = CompareRow.measured(mode: mode.rawValue, finality: finality, report: report, hashesPerSecond: hashesPerSecond)
+                row.checkpointSteps = checkpointSteps
+                rows.append(row)
             } catch {
                 rows.append(CompareRow(mode: mode.rawValue, status: .failed, reason: "\(error)", finality: finality))
             }
@@ -99,26 +104,32 @@ public final class CompareBench: Sendable {
             validators: options.validators, rateTxPerSecond: options.ratePerSecond, durationSeconds: options.durationSeconds,
             warmupSeconds: options.warmupSeconds, clients: options.clients, confirmations: pow.confirmations,
             powInitialBits: String(format: "%08x", pow.initialBits), targetBlockMillis: pow.targetBlockMillis,
-            buildMode: FinalityBench.buildMode)
+            epochLength: options.hybridEpochLength, buildMode: FinalityBench.buildMode)
         return CompareDocument(command: options.command, machine: machine, settings: settings, rows: rows)
     }
 
     /// One mode's run and its nodes' hash rate over it: miners hash at a steady rate whatever
     /// the load, so the counters' difference over the whole run, per second, times the window
     /// is the window's hashes (the counter moves once per search, about once per block).
-    func measure(_ mode: ChainMode, pow: PoWParams) async throws -> (BenchReport, Double) {
+    /// A hybrid run also gives its checkpoint steps, from the nodes' logs.
+    func measure(_ mode: ChainMode, pow: PoWParams) async throws -> (BenchReport, Double, CheckpointBreakdown?) {
         let bench = FinalityBench(options: options.finalityOptions(rate: options.ratePerSecond), progress: progress)
         var chain = BenchLocalnet.Chain()
         chain.mode = mode
         chain.pow = pow
+        chain.hybridEpochLength = options.hybridEpochLength
         if mode != .pos { chain.waitFinalMillis = Self.powWaitFinalMillis }
         return try await bench.withLocalnet(validators: options.validators, chain: chain) { target in
             let hashesBefore = try await self.hashes(target, bench: bench)
+            let windowStartSeconds = Date().timeIntervalSince1970 + self.options.warmupSeconds
             let startNanos = LoadGenerator.nowNanos()
             let report = try await bench.measure(target, rate: self.options.ratePerSecond)
             let hashesAfter = try await self.hashes(target, bench: bench)
             let seconds = Double(LoadGenerator.elapsedNanos(since: startNanos)) / 1e9
-            return (report, seconds > 0 ? max(0, hashesAfter - hashesBefore) / seconds : 0)
+            let steps = mode == .hybrid
+                ? CheckpointBreakdown.make(steps: target.loggedCheckpointSteps(), epochLength: self.options.hybridEpochLength,
+                                           blockIntervalMillis: target.blockIntervalMillis(windowStartSeconds)) : nil
+            return (report, seconds > 0 ? max(0, hashesAfter - hashesBefore) / seconds : 0, steps)
         }
     }
 

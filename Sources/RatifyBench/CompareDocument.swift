@@ -17,12 +17,14 @@ public struct CompareDocument: Sendable, Codable, Equatable {
         public var confirmations: UInt64
         public var powInitialBits: String
         public var targetBlockMillis: UInt64
+        /// Hybrid: blocks per checkpoint epoch.
+        public var epochLength: UInt64
         public var buildMode: String
 
         enum CodingKeys: String, CodingKey {
             case validators, rateTxPerSecond = "rate_tx_per_s", durationSeconds = "duration_s", warmupSeconds = "warmup_s"
             case clients, confirmations, powInitialBits = "pow_initial_bits", targetBlockMillis = "target_block_ms"
-            case buildMode = "build_mode"
+            case epochLength = "epoch_length", buildMode = "build_mode"
         }
     }
 
@@ -78,6 +80,8 @@ public struct CompareRow: Sendable, Codable, Equatable {
     /// the window divided by the transactions finalized in it.
     public var hashesPerSecond: Double?
     public var hashesPerFinalizedTx: Double?
+    /// Hybrid: where checkpoint finality's time went, step by step.
+    public var checkpointSteps: CheckpointBreakdown?
 
     public init(mode: String, status: Status, reason: String? = nil, finality: String) {
         self.mode = mode
@@ -113,7 +117,7 @@ public struct CompareRow: Sendable, Codable, Equatable {
         case mode, status, reason, finality, finalityMillis = "finality_ms", offered, finalized
         case offeredPerSecond = "offered_per_s", finalizedPerSecond = "finalized_per_s", nodeCPUSeconds = "node_cpu_s"
         case cpuSecondsPerFinalizedTx = "cpu_s_per_finalized_tx", hashesPerSecond = "hashes_per_s"
-        case hashesPerFinalizedTx = "hashes_per_finalized_tx"
+        case hashesPerFinalizedTx = "hashes_per_finalized_tx", checkpointSteps = "checkpoint_steps"
     }
 }
 
@@ -154,6 +158,7 @@ public enum CompareTable {
         lines += rows.map(line)
         for row in document.rows where row.status == .measured {
             if let reason = row.reason { lines.append("\(row.mode): \(reason)") }
+            if let steps = row.checkpointSteps { lines.append("\(row.mode): \(steps.text)") }
         }
         return lines.joined(separator: "\n")
     }

@@ -124,7 +124,9 @@ public final class FinalityBench: Sendable {
             let timing = chain.mode == .pos ? localnet.timing : nil
             let target = BenchTarget(endpoints: localnet.endpoints, senders: senders, validators: validators,
                                      processIdentifiers: { localnet.processIdentifiers }, loggedBlocks: { localnet.loggedBlocks() },
-                                     timing: timing, metricsEndpoints: localnet.metricsEndpoints)
+                                     timing: timing, metricsEndpoints: localnet.metricsEndpoints,
+                                     loggedCheckpointSteps: { localnet.loggedCheckpointSteps() },
+                                     blockIntervalMillis: { localnet.blockIntervalMillis(sinceSeconds: $0) })
             let result = try await body(target)
             target.close()
             await localnet.stop()

@@ -1,3 +1,4 @@
+import Foundation
 import RatifyNode
 import RatifyOps
 import Synchronization
@@ -21,7 +22,13 @@ final class LocalnetLog: Sendable {
     private let disagreements = Mutex<Set<UInt64>>([])
     /// Proof-of-work chains: each node's latest tip height.
     private let tips = Mutex<[Int: UInt64]>([:])
+    /// Proof-of-work chains: node 0's new heights and when it logged them (s since 1970), the
+    /// newest `tipTimesKept`, for the block rate of a window.
+    private let tipTimes = Mutex<[(height: UInt64, seconds: Double)]>([])
+    static let tipTimesKept = 100_000
     private let errorLines = Mutex<[String]>([])
+    /// Hybrid chains: each checkpoint's step times as the nodes logged them.
+    private let checkpointSteps = Mutex<[CheckpointBreakdown.Key: [Double]]>([:])
     /// Node index -> the highest height it logged as finalized.
     private let latest = Mutex<[Int: UInt64]>([:])
     static let errorsKept = 20
@@ -45,12 +52,37 @@ final class LocalnetLog: Sendable {
         latest.withLock { latest in (0..<nodes).map { latest[$0] ?? 0 } }
     }
 
-    func recordTip(_ line: PoWTipLine, from node: Int) {
+    func recordTip(_ line: PoWTipLine, from node: Int, atSeconds seconds: Double = Date().timeIntervalSince1970) {
         tips.withLock { $0[node] = line.height }
+        guard node == 0 else { return }
+        tipTimes.withLock { times in
+            guard line.height > (times.last?.height ?? 0) else { return }
+            if times.count >= Self.tipTimesKept { times.removeFirst(times.count / 2) }
+            times.append((line.height, seconds))
+        }
+    }
+
+    /// Node 0's mean block interval over the new heights it logged from `sinceSeconds` on; nil
+    /// with fewer than two.
+    func blockIntervalMillis(sinceSeconds: Double) -> Double? {
+        tipTimes.withLock { times in
+            let window = times.filter { $0.seconds >= sinceSeconds }
+            guard let first = window.first, let last = window.last, last.height > first.height else { return nil }
+            return (last.seconds - first.seconds) * 1_000 / Double(last.height - first.height)
+        }
     }
 
     /// Proof-of-work chains: how many nodes have a tip at `height` or above.
     func nodesAtTip(height: UInt64) -> Int { tips.withLock { $0.values.count { $0 >= height } } }
+
+    func recordCheckpoint(_ line: CheckpointLine) {
+        guard let millis = line.sinceBlockMillis else { return }
+        let key = CheckpointBreakdown.Key(step: line.step, epoch: line.epoch, blockHash: line.blockHash)
+        checkpointSteps.withLock { $0[key, default: []].append(millis) }
+    }
+
+    /// Hybrid chains: every timed checkpoint step, with the time each node logged for it.
+    var loggedCheckpointSteps: [CheckpointBreakdown.Key: [Double]] { checkpointSteps.withLock { $0 } }
 
     func recordError(_ line: String) {
         errorLines.withLock { if $0.count < Self.errorsKept { $0.append(line) } }

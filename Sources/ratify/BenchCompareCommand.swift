@@ -37,6 +37,8 @@ struct BenchCompareCommand: AsyncParsableCommand {
     var powInitialBits: String?
     @Option(name: .customLong("target-block-ms"), help: "PoW and hybrid: the block interval the difficulty aims for (default 1500).")
     var targetBlockMillis: UInt64?
+    @Option(name: .customLong("epoch-length"), help: "Hybrid: blocks per checkpoint epoch (default 4, as ratify testnet).")
+    var epochLength: UInt64?
     @OptionGroup var output: ReportOutputOptions
 
     func run() async throws {
@@ -56,6 +58,7 @@ struct BenchCompareCommand: AsyncParsableCommand {
         options.warmupSeconds = warmup
         options.clients = clients
         options.confirmations = confirmations
+        if let epochLength { options.hybridEpochLength = epochLength }
         try TestnetCommand.apply(powInitialBits: powInitialBits, targetBlockMillis: targetBlockMillis, to: &options.pow)
         if let problem = options.problem { throw StandardError.fail(problem) }
 

@@ -108,10 +108,7 @@ struct TestnetCommand: ParsableCommand {
         }
         guard heartbeatMillis > 0 else { throw StandardError.fail("--heartbeat-ms must be positive") }
         try Self.apply(powInitialBits: powInitialBits, targetBlockMillis: targetBlockMillis, to: &options.pow)
-        if let epochLength {
-            guard epochLength > 0 else { throw StandardError.fail("--epoch-length must be positive") }
-        }
-        if chainMode == .hybrid { options.pow.epochLength = epochLength ?? TestnetGenerator.localnetHybridEpochLength }
+        if let epochLength { options.hybridEpochLength = epochLength }
         options.heartbeatMillis = heartbeatMillis
         if let seed {
             guard let bytes = Hex.decode(seed) else {

@@ -1,5 +1,6 @@
 import Foundation
 @testable import RatifyBench
+import RatifyOps
 import Testing
 
 @Suite("bench compare")
@@ -27,7 +28,8 @@ struct CompareTests {
 
     static func document() -> CompareDocument {
         let settings = CompareDocument.Settings(validators: 4, rateTxPerSecond: 20, durationSeconds: 10, warmupSeconds: 2, clients: 64,
-                                                confirmations: 6, powInitialBits: "1e007000", targetBlockMillis: 1_500, buildMode: "release")
+                                                confirmations: 6, powInitialBits: "1e007000", targetBlockMillis: 1_500, epochLength: 4,
+                                                buildMode: "release")
         let rows = [
             CompareRow.measured(mode: "pos", finality: "2/3+ precommits", report: report(offered: 200, finalized: 200, p50: 40, max: 90),
                                 hashesPerSecond: 0),
@@ -78,12 +80,64 @@ struct CompareTests {
         #expect(Set(object.keys) == ["schema", "command", "machine", "settings", "rows"])
         let settings = try #require(object["settings"] as? [String: Any])
         #expect(Set(settings.keys) == ["validators", "rate_tx_per_s", "duration_s", "warmup_s", "clients", "confirmations",
-                                       "pow_initial_bits", "target_block_ms", "build_mode"])
+                                       "pow_initial_bits", "target_block_ms", "epoch_length", "build_mode"])
         let rows = try #require(object["rows"] as? [[String: Any]])
         #expect(Set(rows[1].keys) == ["mode", "status", "reason", "finality", "finality_ms", "offered", "finalized", "offered_per_s",
                                       "finalized_per_s", "node_cpu_s", "cpu_s_per_finalized_tx", "hashes_per_s", "hashes_per_finalized_tx"])
         #expect(rows[2]["status"] as? String == "failed" && rows[2]["finality_ms"] == nil)
         #expect(try CompareDocument.decode(data) == document)
+    }
+
+    @Test("checkpoint steps: the median node per checkpoint, then the median over checkpoints; the rules' finality at the block rate")
+    func checkpointBreakdown() throws {
+        typealias Key = CheckpointBreakdown.Key
+        let steps: [Key: [Double]] = [
+            // Checkpoint 1: three nodes; the median node is the one at 900.
+            Key(step: .voteSigned, epoch: 1, blockHash: "a"): [900, 100, 5_000],
+            Key(step: .voteSigned, epoch: 2, blockHash: "b"): [300],
+            Key(step: .voteSigned, epoch: 3, blockHash: "c"): [700],
+            Key(step: .justified, epoch: 1, blockHash: "a"): [1_000],
+            Key(step: .finalized, epoch: 1, blockHash: "a"): [6_000, 6_200],
+            Key(step: .finalized, epoch: 2, blockHash: "b"): [8_000],
+        ]
+        let breakdown = CheckpointBreakdown.make(steps: steps, epochLength: 4, blockIntervalMillis: 2_000)
+        #expect(breakdown.voteSignedMillis == 700, "median of 900, 300, 700")
+        #expect(breakdown.supermajorityMillis == nil && breakdown.justifiedMillis == 1_000)
+        #expect(breakdown.checkpointsFinalized == 2 && breakdown.finalizedMillis == 8_000, "the upper median of 6,200 and 8,000")
+        // Epochs of 4 at a block every 2 s: 1 + 1.5 + 5 = 7.5 blocks, 15 s.
+        #expect(breakdown.blockIntervalMillis == 2_000 && breakdown.rulesFinalityMillis == 15_000)
+        #expect(CheckpointBreakdown.rulesFinalityBlocks(epochLength: 32) == 49.5)
+        #expect(CheckpointBreakdown.make(steps: [:], epochLength: 4, blockIntervalMillis: nil).rulesFinalityMillis == nil)
+
+        var document = Self.document()
+        var hybrid = CompareRow.measured(mode: "hybrid", finality: "checkpoint finalized",
+                                         report: Self.report(offered: 200, finalized: 200, p50: 12_000, max: 20_000), hashesPerSecond: 1)
+        hybrid.checkpointSteps = breakdown
+        document.rows[2] = hybrid
+        let lines = CompareTable.text(document).split(separator: "\n").map(String.init)
+        #expect(lines.last == "hybrid: checkpoint steps, p50 ms after the checkpoint block over 2 finalized checkpoints: vote signed 700, votes past 2/3 -, justified 1000, finalized 8000; epochs of 4 blocks, a block every 2000 ms: the rules allow a transaction about 15000 ms (7.5 blocks)")
+        let data = try document.jsonData()
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let row = try #require((object["rows"] as? [[String: Any]])?[2]["checkpoint_steps"] as? [String: Any])
+        #expect(Set(row.keys) == ["epoch_length", "checkpoints_finalized", "vote_signed_ms", "justified_ms", "finalized_ms",
+                                  "block_interval_ms", "rules_finality_ms"], "a step no node logged is left out")
+        #expect(try CompareDocument.decode(data) == document)
+    }
+
+    @Test("the block interval is node 0's new heights over the window: other nodes, reorgs back and earlier tips do not count")
+    func blockInterval() throws {
+        let log = LocalnetLog()
+        func tip(_ height: UInt64) throws -> PoWTipLine {
+            try #require(PoWTipLine("x: final_height=0 hash=ab height=\(height) interval_ms=1 txs=0 [RatifyNode] new tip"[...]))
+        }
+        log.recordTip(try tip(1), from: 0, atSeconds: 100)
+        log.recordTip(try tip(2), from: 0, atSeconds: 110)
+        log.recordTip(try tip(9), from: 1, atSeconds: 111)
+        log.recordTip(try tip(4), from: 0, atSeconds: 114)
+        log.recordTip(try tip(3), from: 0, atSeconds: 115)
+        log.recordTip(try tip(6), from: 0, atSeconds: 118)
+        #expect(log.blockIntervalMillis(sinceSeconds: 105) == 2_000, "heights 2 to 6 in 8 s")
+        #expect(log.blockIntervalMillis(sinceSeconds: 117) == nil, "one tip is no interval")
     }
 
     @Test("Prometheus text: a counter's samples are summed over labels; a longer name sharing the prefix is not counted")
@@ -99,7 +153,7 @@ struct CompareTests {
         #expect(PrometheusText.sum("ratify_pow_reorgs_total", in: text) == nil)
     }
 
-    @Test("options: modes, confirmations and the load are checked")
+    @Test("options: modes, confirmations, the epoch length and the load are checked")
     func options() {
         var options = CompareOptions(binary: "ratify", command: "test")
         #expect(options.problem == nil && options.modes == [.pos, .pow, .hybrid])
@@ -110,6 +164,10 @@ struct CompareTests {
         #expect(options.problem == "--confirmations must be at least 1")
         options.confirmations = 2
         #expect(options.chainPoW.confirmations == 2 && options.problem == nil)
+        #expect(options.hybridEpochLength == 4, "as ratify testnet")
+        options.hybridEpochLength = 0
+        #expect(options.problem == "--epoch-length must be positive")
+        options.hybridEpochLength = 32
         options.ratePerSecond = 0
         #expect(options.problem?.hasPrefix("--rate") == true)
     }

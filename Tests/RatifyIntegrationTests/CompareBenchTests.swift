@@ -33,8 +33,15 @@ struct CompareBenchTests {
         #expect(pos.finality == "2/3+ precommits" && pos.hashesPerFinalizedTx == 0)
         #expect(pow.finality == "2 confirmations" && (pow.hashesPerFinalizedTx ?? 0) > 0 && (pow.hashesPerSecond ?? 0) > 0)
         #expect(hybrid.finality == "checkpoint finalized" && (hybrid.hashesPerFinalizedTx ?? 0) > 0)
+        // The hybrid nodes' checkpoint step lines reached the report, for epochs of 4 blocks.
+        #expect(document.settings.epochLength == 4 && pos.checkpointSteps == nil && pow.checkpointSteps == nil)
+        let steps = try #require(hybrid.checkpointSteps)
+        #expect(steps.epochLength == 4 && steps.checkpointsFinalized >= 1 && (steps.rulesFinalityMillis ?? 0) > 0)
+        let voteSigned = try #require(steps.voteSignedMillis), finalized = try #require(steps.finalizedMillis)
+        #expect(voteSigned < finalized, "a checkpoint is finalized an epoch after its vote")
         #expect(lines.snapshot.contains { $0.contains("measuring") })
         let table = CompareTable.text(document)
+        #expect(table.contains("hybrid: checkpoint steps, p50 ms after the checkpoint block"))
         #expect(try CompareDocument.decode(document.jsonData()) == document)
     }
 }

@@ -35,7 +35,7 @@ struct HybridProcessTests {
         options.pow.initialBits = 0x1f00_0e00
         options.pow.targetBlockMillis = 500
         options.pow.asertHalfLifeSeconds = 60
-        options.pow.epochLength = 4
+        options.hybridEpochLength = 4
         return options
     }
 

@@ -54,4 +54,23 @@ struct CheckpointFinalityTests {
         finality.hold(verified)
         #expect(finality.awaiting == [verified])
     }
+
+    @Test("checkpoint blocks are timed from their first arrival, only at epoch boundaries, at most checkpointBlocksTimedMax, the oldest dropped")
+    func checkpointBlockTimes() throws {
+        var finality = try Self.finality([KeyPair.generate()])
+        let checkpoint = Checkpoint(epoch: 1, blockHash: Hash.sha256([1]))
+        #expect(finality.millisSinceBlock(of: checkpoint, nowMillis: 5_000) == nil)
+        finality.noteCheckpointBlock(checkpoint.blockHash, height: 4, nowMillis: 1_000)
+        finality.noteCheckpointBlock(checkpoint.blockHash, height: 4, nowMillis: 3_000)
+        #expect(finality.millisSinceBlock(of: checkpoint, nowMillis: 5_000) == 4_000, "the first arrival counts")
+        #expect(finality.millisSinceBlock(of: checkpoint, nowMillis: 500) == 0, "a clock step back never gives a negative time")
+        finality.noteCheckpointBlock(Hash.sha256([2]), height: 5, nowMillis: 1_000)
+        finality.noteCheckpointBlock(Hash.sha256([3]), height: 0, nowMillis: 1_000)
+        #expect(finality.checkpointBlockMillis.count == 1, "heights 5 and 0 are no checkpoint blocks this node times")
+        for index in 1...finality.checkpointBlocksTimedMax {
+            finality.noteCheckpointBlock(Hash.sha256([9, UInt8(index)]), height: 4 * UInt64(index), nowMillis: 1_000 + Double(index))
+        }
+        #expect(finality.checkpointBlockMillis.count == finality.checkpointBlocksTimedMax)
+        #expect(finality.millisSinceBlock(of: checkpoint, nowMillis: 5_000) == nil, "the oldest was dropped")
+    }
 }

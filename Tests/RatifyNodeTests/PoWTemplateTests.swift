@@ -56,4 +56,17 @@ struct PoWTemplateTests {
         #expect(PoWTipLine("x: height=4 hash=ab txs=0 [RatifyNode] finalized"[...]) == nil)
         #expect(PoWTipLine("x: height=four hash=ab txs=0 interval_ms=1 final_height=0 [RatifyNode] new tip"[...]) == nil)
     }
+
+    @Test("checkpoint step log lines parse with their epoch, hash and since_block_ms (absent when untimed); other lines do not")
+    func checkpointLines() throws {
+        let signed = "2026-12-04T09:34:58.449Z info ratify: epoch=2 hash=00000040da84 height=8 since_block_ms=1004 source_epoch=1 [RatifyNode] checkpoint vote signed"
+        let line = try #require(CheckpointLine(signed[...]))
+        #expect(line.step == .voteSigned && line.epoch == 2 && line.blockHash == "00000040da84" && line.sinceBlockMillis == 1_004)
+        #expect(CheckpointLine("x: epoch=2 hash=ab height=8 source_epoch=1 since_block_ms=7 [RatifyNode] checkpoint votes reached 2/3"[...])?.step == .supermajority)
+        #expect(CheckpointLine("x: epoch=3 hash=ab height=12 since_block_ms=9 [RatifyNode] checkpoint justified"[...])?.step == .justified)
+        let untimed = try #require(CheckpointLine("x: epoch=1 hash=ab height=4 [RatifyNode] checkpoint finalized"[...]))
+        #expect(untimed.step == .finalized && untimed.sinceBlockMillis == nil)
+        #expect(CheckpointLine("x: finalized_epoch=0 justified_epoch=0 votes=0 [RatifyNode] checkpoint votes counted again"[...]) == nil)
+        #expect(CheckpointLine("x: epoch=two hash=ab [RatifyNode] checkpoint justified"[...]) == nil)
+    }
 }

@@ -123,4 +123,22 @@ struct TestnetGeneratorTests {
         badChain.chainID = "a b"
         #expect(throws: TestnetGenerator.OptionError.self) { try TestnetGenerator.plan(badChain) }
     }
+
+    @Test("every hybrid testnet checkpoints every 4 blocks unless told otherwise (the benchmarks' too); pow keeps 32; epoch length 0 is refused naming --epoch-length")
+    func hybridEpochLength() throws {
+        var hybrid = try options(4)
+        hybrid.mode = .hybrid
+        #expect(try TestnetGenerator.plan(hybrid).genesis.pow.epochLength == TestnetGenerator.localnetHybridEpochLength)
+        #expect(TestnetGenerator.localnetHybridEpochLength == 4)
+        hybrid.hybridEpochLength = 8
+        #expect(try TestnetGenerator.plan(hybrid).genesis.pow.epochLength == 8)
+        var pow = try options(4)
+        pow.mode = .pow
+        pow.hybridEpochLength = 8
+        #expect(try TestnetGenerator.plan(pow).genesis.pow.epochLength == PoWParams().epochLength)
+        hybrid.hybridEpochLength = 0
+        #expect(throws: TestnetGenerator.OptionError(option: "--epoch-length", reason: "must be positive")) {
+            try TestnetGenerator.plan(hybrid)
+        }
+    }
 }

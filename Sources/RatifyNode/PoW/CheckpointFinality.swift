@@ -26,6 +26,10 @@ struct CheckpointFinality: Sendable {
     let votesKeptBelowFinalizedEpochs: UInt64 = 8
     /// At most this many stored votes are re-announced each time.
     let votesAnnouncedMax = 2_048
+    /// When this node first held each recent checkpoint block (ms since 1970, by block hash), so
+    /// its log can say how long each step after the block took. Bounded: the oldest go first.
+    private(set) var checkpointBlockMillis: [Hash: Double] = [:]
+    let checkpointBlocksTimedMax = 64
     /// Validators whose evidence this node has already submitted.
     var accused: Set<Address> = []
     /// Tests only (RATIFY_TEST_FFG_SURROUND_VOTE=1): once, at target epoch 3 or later, the vote
@@ -60,6 +64,22 @@ struct CheckpointFinality: Sendable {
             if let verified = VerifiedCheckpointVote(verifying: vote, chainID: chainID, validators: set) { return (verified, true) }
         }
         return (nil, known)
+    }
+
+    /// Notes that a checkpoint block (height a multiple of the epoch length) arrived now.
+    mutating func noteCheckpointBlock(_ hash: Hash, height: UInt64, nowMillis: Double) {
+        guard height > 0, height % epochLengthBlocks == 0, checkpointBlockMillis[hash] == nil else { return }
+        if checkpointBlockMillis.count >= checkpointBlocksTimedMax,
+           let oldest = checkpointBlockMillis.min(by: { $0.value < $1.value })?.key {
+            checkpointBlockMillis[oldest] = nil
+        }
+        checkpointBlockMillis[hash] = nowMillis
+    }
+
+    /// Milliseconds since this node first held `checkpoint`'s block; nil when it has no record
+    /// (the genesis, a block from before a restart, or one dropped by the bound).
+    func millisSinceBlock(of checkpoint: Checkpoint, nowMillis: Double) -> Int? {
+        checkpointBlockMillis[checkpoint.blockHash].map { Int(max(0, nowMillis - $0)) }
     }
 
     /// Holds a vote until its blocks arrive; the oldest is dropped when full.

@@ -106,7 +106,9 @@ extension PoWDriver {
             votes.append(CheckpointVote.signed(chainID: finality.chainID, key: finality.validatorKey, source: genesis, target: outer))
         }
         for vote in votes {
-            logger.debug("checkpoint vote", metadata: ["source": "\(vote.source)", "target": "\(vote.target)"])
+            logger.info("checkpoint vote signed", metadata: checkpointMetadata(vote.target, finality: finality, extra: [
+                "source_epoch": "\(vote.source.epoch)",
+            ]))
             peers.broadcast(.checkpointVote(vote))
             if let verified = finality.verify(vote).verified { count(verified, relay: false) }
         }
@@ -156,17 +158,16 @@ extension PoWDriver {
             logger.debug("checkpoint vote refused", metadata: ["validator": "\(vote.validatorAddress.hex)", "reason": "\(reason)"])
         }
         self.finality = finality
+        if outcome.linkReachedSupermajority {
+            logger.info("checkpoint votes reached 2/3", metadata: checkpointMetadata(vote.target, finality: finality, extra: [
+                "source_epoch": "\(vote.source.epoch)",
+            ]))
+        }
         for checkpoint in outcome.justified {
-            logger.info("checkpoint justified", metadata: [
-                "epoch": "\(checkpoint.epoch)", "height": "\(finality.height(of: checkpoint))",
-                "hash": "\(PoWHash(raw: checkpoint.blockHash.raw))",
-            ])
+            logger.info("checkpoint justified", metadata: checkpointMetadata(checkpoint, finality: finality))
         }
         for checkpoint in outcome.finalized {
-            logger.info("checkpoint finalized", metadata: [
-                "epoch": "\(checkpoint.epoch)", "height": "\(finality.height(of: checkpoint))",
-                "hash": "\(PoWHash(raw: checkpoint.blockHash.raw))",
-            ])
+            logger.info("checkpoint finalized", metadata: checkpointMetadata(checkpoint, finality: finality))
         }
         if !outcome.finalized.isEmpty {
             reportFinal()
@@ -179,6 +180,18 @@ extension PoWDriver {
                 }
             }
         }
+    }
+
+    /// A checkpoint step's log fields: the checkpoint, and `since_block_ms`, how long after
+    /// this node first held the checkpoint's block the step came (docs/POW.md, "Finality, step by step").
+    private func checkpointMetadata(_ checkpoint: Checkpoint, finality: CheckpointFinality,
+                                    extra: Logger.Metadata = [:]) -> Logger.Metadata {
+        var metadata: Logger.Metadata = [
+            "epoch": "\(checkpoint.epoch)", "height": "\(finality.height(of: checkpoint))",
+            "hash": "\(PoWHash(raw: checkpoint.blockHash.raw))",
+        ]
+        if let since = finality.millisSinceBlock(of: checkpoint, nowMillis: Self.nowMillis()) { metadata["since_block_ms"] = "\(since)" }
+        return metadata.merging(extra) { _, new in new }
     }
 
     /// Counts the stored votes again (start-up): the tracker comes back to where it was.

@@ -323,6 +323,7 @@ public actor PoWDriver {
         } catch {
             return false
         }
+        finality?.noteCheckpointBlock(Hash(raw: hash.raw), height: block.height, nowMillis: Self.nowMillis())
         peers.broadcast(.powBlock(PoWBlockBytes(bytes)))
         return true
     }

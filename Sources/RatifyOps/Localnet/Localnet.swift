@@ -20,6 +20,8 @@ public final class Localnet: Sendable {
         public var onFinalized: (@Sendable (FinalizedLine, Int) -> Void)?
         /// Called with every new-tip line a proof-of-work node logs (node index second), for benchmarks.
         public var onTip: (@Sendable (PoWTipLine, Int) -> Void)?
+        /// Called with every checkpoint step line a hybrid node logs (node index second), for benchmarks.
+        public var onCheckpoint: (@Sendable (CheckpointLine, Int) -> Void)?
         /// Echo node lines with errors; a benchmark turns this off and reports them itself.
         public var echoErrors = true
         /// Words put before `binary start --home H` for node i, e.g. `Tools/netns.sh exec i` to
@@ -339,6 +341,10 @@ public final class Localnet: Sendable {
             if let tip = PoWTipLine(line[...]) {
                 options.onTip?(tip, node)
                 recordTip(tip, from: node)
+                continue
+            }
+            if let checkpoint = CheckpointLine(line[...]) {
+                options.onCheckpoint?(checkpoint, node)
                 continue
             }
             guard let finalized = FinalizedLine(line[...]) else { continue }

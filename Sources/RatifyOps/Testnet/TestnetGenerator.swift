@@ -48,8 +48,12 @@ public enum TestnetGenerator {
         /// The empty-block interval. Shorter than a production chain's, so an idle local
         /// testnet still shows a block a second.
         public var heartbeatMillis: UInt64 = 1_000
-        /// The `pow` section of a `pow` chain: `localnetPoW` unless set.
+        /// The `pow` section of a `pow` or `hybrid` chain: `localnetPoW` unless set (a hybrid
+        /// chain's `epoch_length` is `hybridEpochLength`).
         public var pow = TestnetGenerator.localnetPoW
+        /// Blocks per checkpoint epoch of a `hybrid` chain. Set here rather than by each caller,
+        /// so every hybrid testnet (`ratify testnet`, the benchmarks' localnets) gets the same.
+        public var hybridEpochLength = TestnetGenerator.localnetHybridEpochLength
 
         public init(validatorCount: Int, genesisTime: GenesisTime) {
             self.validatorCount = validatorCount
@@ -134,6 +138,10 @@ public enum TestnetGenerator {
         genesis.consensus.heartbeatMillis = options.heartbeatMillis
         genesis.mode = options.mode
         if options.mode != .pos { genesis.pow = options.pow }
+        if options.mode == .hybrid {
+            guard options.hybridEpochLength > 0 else { throw OptionError(option: "--epoch-length", reason: "must be positive") }
+            genesis.pow.epochLength = options.hybridEpochLength
+        }
         for index in 0..<count {
             let validatorKey = key(options.seed, role: "validator", index: index)
             let nodeKey = key(options.seed, role: "node", index: index)

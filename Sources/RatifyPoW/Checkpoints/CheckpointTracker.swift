@@ -160,12 +160,14 @@ public struct CheckpointTracker: Sendable {
         let link = Link(source: vote.source, target: vote.target)
         // A set's powers sum to at most Int64.max / 8 (ValidatorSet), and a validator counts once per link.
         var stake = linkStake[link] ?? LinkStake()
+        let hadSupermajority = current.hasTwoThirdsMajority(stake.current) && previous.hasTwoThirdsMajority(stake.previous)
         stake.current += currentPower ?? 0
         stake.previous += previousPower ?? 0
         linkStake[link] = stake
 
         var outcome = CheckpointVoteOutcome(.counted)
         if current.hasTwoThirdsMajority(stake.current) && previous.hasTwoThirdsMajority(stake.previous) {
+            outcome.linkReachedSupermajority = !hadSupermajority
             supermajority(link, outcome: &outcome)
         }
         return outcome

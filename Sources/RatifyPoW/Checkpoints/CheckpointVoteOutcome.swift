@@ -17,6 +17,9 @@ public struct CheckpointVoteOutcome: Equatable, Sendable {
     }
 
     public var status: Status
+    /// True when this vote took its link (`source → target`) past 2/3 of the stake of both
+    /// sets: once per link, whether or not its source is justified yet.
+    public var linkReachedSupermajority = false
     public var justified: [Checkpoint] = []
     public var finalized: [Checkpoint] = []
 

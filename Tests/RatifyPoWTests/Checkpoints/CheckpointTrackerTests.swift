@@ -111,6 +111,18 @@ struct CheckpointJustificationTests {
         #expect(scenario.tracker.latestFinalized == two)
     }
 
+    @Test("the vote that takes its link past 2/3 says so, once, whether or not the link's source is justified yet")
+    func supermajorityReported() throws {
+        var scenario = try TrackerScenario()
+        let one = scenario.checkpoint(1), two = scenario.checkpoint(2)
+        // one → two reaches 2/3 while one is not justified: reported, nothing justified.
+        #expect(scenario.votes([0, 1, 2, 3], one, two).map(\.linkReachedSupermajority) == [false, false, true, false])
+        #expect(scenario.tracker.latestJustified == scenario.genesis)
+        let outcomes = scenario.votes([0, 1, 2, 3], scenario.genesis, one)
+        #expect(outcomes.map(\.linkReachedSupermajority) == [false, false, true, false])
+        #expect(outcomes[2].justified == [one, two] && outcomes[2].finalized == [one])
+    }
+
     @Test("when half the validators go offline nothing is justified; when they return finality resumes")
     func finalityResumes() throws {
         var scenario = try TrackerScenario()
