@@ -59,7 +59,7 @@ struct DecidedBlockStorageTests {
         _ = try await mempool.add(fixture.transfer(ChainFixture.alice).canonicalBytes)
         let driver = NodeDriver(settings: settings, store: store, peers: PeerManager(config: NetConfig(chainID: genesis.chainID, nodeKey: KeyPair.generate())),
                                 gossip: GossipVerifier(chain: chain, ledger: ledger), mempool: mempool,
-                                waiters: TransactionWaiters(waitersMax: 16), metrics: nil, validatorKey: me, ledger: ledger, chain: chain,
+                                waiters: TransactionWaiters(waitersMax: 16), metrics: nil, validatorSigner: .local(me), ledger: ledger, chain: chain,
                                 lastCommit: lastCommit, logger: Logger(label: "decided-block-storage-test"))
         try await driver.start()
         let commitsAtStart = store.environment.committedWriteCount
