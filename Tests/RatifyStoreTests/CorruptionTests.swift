@@ -75,6 +75,50 @@ struct CorruptionTests {
         #expect(reason?.contains("but its pages reach") == true, "\(String(describing: reason))")
     }
 
+    @Test("a data file that ends before pages LMDB allocated and freed in one transaction opens (they are free); cut further, it is truncated")
+    func unwrittenFreeTail() throws {
+        let root = try TemporaryDirectory("corrupt")
+        defer { root.remove() }
+        let path = root.sub("free-tail")
+        let environment = try LMDBEnvironment.open(directory: path)
+        let database = try environment.openDatabase(named: "data")
+        try environment.write { try $0.put(database, [1], [1]) }
+        // A few free pages first: LMDB returns pages freed in the transaction that took them to
+        // its free list without writing them only once that list is in use.
+        try environment.write { try $0.put(database, [3], [UInt8](repeating: 3, count: 4 * Self.pageBytes)) }
+        try environment.write { _ = try $0.delete(database, [3]) }
+        // More overflow pages than are free, so taken from the end of the file, and freed before
+        // the commit: LMDB lists them as free and never writes them, as pruning's deletes can.
+        try environment.write { transaction in
+            try transaction.put(database, [2], [UInt8](repeating: 7, count: 16 * Self.pageBytes))
+            _ = try transaction.delete(database, [2])
+        }
+        environment.close()
+        let size = try #require(DataFileIntegrity.fileSize(path + "/data.mdb"))
+        #expect(size < (Int(try Self.newestMetaLastPage(path + "/data.mdb")) + 1) * Self.pageBytes,
+                "the precondition: the file ends before the last page the meta names")
+
+        #expect(Self.reason(opening: path) == nil)
+        let reopened = try LMDBEnvironment.open(directory: path)
+        let reopenedDatabase = try reopened.openDatabase(named: "data")
+        let stored = try reopened.read { try $0.get(reopenedDatabase, [1]) }
+        reopened.close()
+        #expect(stored == [1])
+
+        #expect(truncate(path + "/data.mdb", off_t(3 * Self.pageBytes)) == 0)
+        #expect(Self.reason(opening: path)?.contains("but its pages reach") == true)
+    }
+
+    /// The last page in use that the newest of the two meta pages names (liblmdb's layout:
+    /// the meta record after a 16-byte page header, its last page at 136, its transaction at 144).
+    static func newestMetaLastPage(_ file: String) throws -> UInt64 {
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file)))
+        func u64(_ offset: Int) -> UInt64 { (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[offset + $1]) << (8 * $1) } }
+        let metas = [0, pageBytes]
+        let newest = metas.max { u64($0 + 144) < u64($1 + 144) } ?? 0
+        return u64(newest + 136)
+    }
+
     @Test("overwritten meta pages are reported as a damaged header")
     func overwrittenHeader() throws {
         let root = try TemporaryDirectory("corrupt")

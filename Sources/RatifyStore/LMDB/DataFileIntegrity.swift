@@ -14,8 +14,8 @@ import Darwin
 ///   (`ratify.created`) is written beside it; with the marker present, a missing or short data
 ///   file is an error.
 /// - liblmdb validates only the two meta pages. A file truncated after them opens fine and then
-///   faults (SIGBUS) when a page past the end is touched, so after opening, the file must be at
-///   least as long as the last page the newest meta page says is in use.
+///   faults (SIGBUS) when a page past the end is touched, so after opening, every page up to the
+///   last one the newest meta page names must be in the file, or be free (`LMDBFreePages`).
 enum DataFileIntegrity {
     static let dataFileName = "data.mdb"
     static let markerFileName = "ratify.created"
@@ -54,9 +54,19 @@ enum DataFileIntegrity {
             throw StoreError.corrupted(path: directory, reason: "the meta page claims an impossible last page \(info.me_last_pgno)")
         }
         let size = fileSize(directory + "/" + dataFileName) ?? 0
-        guard size >= needed else {
-            throw StoreError.corrupted(path: directory, reason: "\(dataFileName) is \(size) bytes but its pages reach \(needed) bytes (truncated)")
+        guard size < needed else { return }
+        // Short is healthy only when every page past the end is free: LMDB never writes a page
+        // allocated and freed again within one transaction, and it may be the highest one.
+        let truncated = StoreError.corrupted(path: directory, reason: "\(dataFileName) is \(size) bytes but its pages reach \(needed) bytes (truncated)")
+        let free: Set<UInt64>
+        do {
+            free = try LMDBFreePages.read(path: directory + "/" + dataFileName, pageBytes: Int(stat.ms_psize),
+                                          transactionID: UInt64(info.me_last_txnid))
+        } catch {
+            throw truncated
         }
+        let firstMissing = UInt64(size / Int(stat.ms_psize))
+        guard (firstMissing...UInt64(info.me_last_pgno)).allSatisfy(free.contains) else { throw truncated }
     }
 
     /// Writes the marker durably (file and directory entry) once the environment's meta pages
