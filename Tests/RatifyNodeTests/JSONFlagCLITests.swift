@@ -78,13 +78,13 @@ struct JSONFlagCLITests {
         #expect(summary["heights_decided"] as? Int == 6, "3 heights in each of 2 runs")
         #expect(clean.stderr.contains("progress: 2/2 runs"))
 
-        // Half the stake byzantine (--unsafe-byzantine): seed 1 loses liveness at height 8.
+        // Half the stake byzantine (--unsafe-byzantine): seed 4 loses liveness at height 2.
         let failing = try cli.run(["sim", "--validators", "4", "--byzantine", "2", "--stake", "uniform", "--heights", "10", "--runs", "1",
-                                   "--seed", "1", "--behaviors", "twin,double-voter,equivocating-proposer", "--unsafe-byzantine", "--json"])
+                                   "--seed", "4", "--behaviors", "twin,double-voter,equivocating-proposer", "--unsafe-byzantine", "--json"])
         #expect(failing.status == 1, "\(failing.stderr)")
         let report = try object(failing.stdout)
         let violation = try #require(report["violation"] as? [String: Any])
-        #expect(violation["seed"] as? Int == 1 && violation["kind"] as? String == "liveness" && violation["height"] as? Int == 8)
+        #expect(violation["seed"] as? Int == 4 && violation["kind"] as? String == "liveness" && violation["height"] as? Int == 2)
         #expect((violation["replay"] as? String)?.hasPrefix("ratify sim --validators 4 --byzantine 2") == true)
         #expect((violation["trace"] as? [String])?.isEmpty == false)
     }
