@@ -108,7 +108,12 @@ struct TestnetCommand: ParsableCommand {
         }
         guard heartbeatMillis > 0 else { throw StandardError.fail("--heartbeat-ms must be positive") }
         try Self.apply(powInitialBits: powInitialBits, targetBlockMillis: targetBlockMillis, to: &options.pow)
-        if let epochLength { options.hybridEpochLength = epochLength }
+        if let epochLength {
+            guard chainMode == .hybrid else {
+                throw StandardError.fail("--epoch-length: checkpoint epochs exist on hybrid chains only; add --mode hybrid or drop it")
+            }
+            options.hybridEpochLength = epochLength
+        }
         options.heartbeatMillis = heartbeatMillis
         if let seed {
             guard let bytes = Hex.decode(seed) else {

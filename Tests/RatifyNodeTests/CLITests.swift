@@ -34,6 +34,10 @@ struct CLITests {
         let again = try run(["testnet", "--validators", "2", "--output", directory.path + "/net"])
         #expect(again.status == 1)
         #expect(again.stderr == "\(directory.path)/net/node0: cannot create: already exists; choose an empty --output directory or remove it\n")
+        let epochsOnPoS = try run(["testnet", "--validators", "2", "--output", directory.path + "/pos", "--epoch-length", "0"])
+        #expect(epochsOnPoS.status == 1)
+        #expect(epochsOnPoS.stderr == "--epoch-length: checkpoint epochs exist on hybrid chains only; add --mode hybrid or drop it\n")
+        #expect(!FileManager.default.fileExists(atPath: directory.path + "/pos"))
     }
 
     @Test("init writes a home for a keyring key and prints its peer address; bad peers, a missing key and an existing home are one-line errors")
