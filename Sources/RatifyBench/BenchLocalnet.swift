@@ -38,6 +38,8 @@ final class BenchLocalnet: Sendable {
     let validators: Int
     let timing: Timing
     let endpoints: [LoadGenerator.Endpoint]
+    /// Each node's LMDB data file (`<home>/data/data.mdb`).
+    let dataFiles: [String]
     /// Each node's Prometheus endpoint (`/metrics`).
     let metricsEndpoints: [LoadGenerator.Endpoint]
     let senderKeys: [KeyPair]
@@ -53,11 +55,12 @@ final class BenchLocalnet: Sendable {
     /// network namespace), with `launchPrefix` to start it there; nil: all on 127.0.0.1.
     /// `downtimeWindowMillis`: the chain's downtime window in block time; nil keeps the genesis
     /// default (10 minutes).
+    /// `retainBlocks`: each node's `[storage] retain_blocks`; nil keeps the config default.
     /// `nodeLogs`: keep each node's output in `<home>/node.log`.
     /// `chain`: the chain mode and, for PoW, its genesis `pow` section.
     init(validators: Int, senders: Int, binary: String, timing: Timing = Timing(), basePort: UInt16? = nil,
          hosts: [String]? = nil, launchPrefix: (@Sendable (Int) -> [String])? = nil, downtimeWindowMillis: UInt64? = nil,
-         nodeLogs: Bool = false, chain: Chain = Chain(), remoteSigners: Bool = false) throws {
+         retainBlocks: UInt64? = nil, nodeLogs: Bool = false, chain: Chain = Chain(), remoteSigners: Bool = false) throws {
         guard let time = GenesisTime(unixSeconds: Int64(Date().timeIntervalSince1970)) else {
             throw BenchError("the system clock is outside the genesis time range")
         }
@@ -88,6 +91,9 @@ final class BenchLocalnet: Sendable {
         for key in keys {
             plan.genesis.accounts.append(GenesisAccount(address: key.publicKey.address, balance: Self.senderBalance))
         }
+        if let retainBlocks {
+            for index in plan.nodes.indices { plan.nodes[index].config.storage.retainBlocks = retainBlocks }
+        }
         if let waitFinalMillis = chain.waitFinalMillis {
             for index in plan.nodes.indices { plan.nodes[index].config.rpc.timeoutBroadcastTxCommitMillis = waitFinalMillis }
         }
@@ -97,6 +103,8 @@ final class BenchLocalnet: Sendable {
         self.validators = validators
         self.timing = timing
         self.senderKeys = keys
+        let homes = directory
+        dataFiles = plan.nodes.map { homes + "/" + $0.name + "/data/data.mdb" }
         endpoints = plan.nodes.map { LoadGenerator.Endpoint(host: $0.config.rpc.listenAddress.host, port: Int($0.config.rpc.listenAddress.port)) }
         metricsEndpoints = plan.nodes.map {
             let address = $0.config.instrumentation.prometheusListenAddress
@@ -176,6 +184,12 @@ final class BenchLocalnet: Sendable {
     }
 
     var processIdentifiers: [Int32] { localnet.processIdentifiers }
+    /// Each node's `data.mdb` size in bytes now; nil for one that cannot be read.
+    func dataFileBytes() -> [UInt64?] {
+        dataFiles.map { path in
+            (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.uint64Value
+        }
+    }
     var latestHeights: [UInt64] { log.latestHeights(nodes: validators) }
     /// Heights at which the nodes' logs disagreed on the block or app hash so far.
     var disagreeingHeights: [UInt64] { log.disagreeingHeights }

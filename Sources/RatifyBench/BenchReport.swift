@@ -108,10 +108,13 @@ public struct BenchReport: Sendable, Codable, Equatable {
         /// transaction finalized in it, from its `ratify_signature_verifications_total`; nil
         /// without a metrics endpoint (attached nodes).
         public var signatureVerificationsPerTx: Double?
+        /// The node's LMDB `data.mdb` size at the end of the run (own localnet only).
+        public var dataFileBytes: UInt64?
 
         enum CodingKeys: String, CodingKey {
             case name, rssMaxBytes = "rss_max_bytes", cpuSeconds = "cpu_s", cpuCoreShare = "cpu_core_share"
             case cpuMicrosPerFinalizedTx = "cpu_us_per_finalized_tx", signatureVerificationsPerTx = "signature_verifications_per_tx"
+            case dataFileBytes = "data_bytes"
         }
     }
 

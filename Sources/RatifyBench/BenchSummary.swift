@@ -69,6 +69,7 @@ public enum BenchSummary {
             var line = String(format: "%@: RSS max %.1f MB, CPU %.2f cores", node.name, Double(node.rssMaxBytes) / 1_048_576, node.cpuCoreShare)
             if let micros = node.cpuMicrosPerFinalizedTx { line += String(format: ", %.0f us CPU per final tx", micros) }
             if let checks = node.signatureVerificationsPerTx { line += String(format: ", %.2f signature checks per tx", checks) }
+            if let bytes = node.dataFileBytes { line += String(format: ", data.mdb %.1f MB", Double(bytes) / 1_048_576) }
             lines.append(line)
         }
         lines.append(String(format: "client CPU: %.1f s over the run", run.clientCPUSeconds))

@@ -15,6 +15,8 @@ struct BenchTarget: Sendable {
     /// Proof-of-work chains: the mean block interval from a time (s since 1970) on, from node 0's
     /// new-tip lines (own localnet only).
     var blockIntervalMillis: @Sendable (Double) -> Double? = { _ in nil }
+    /// Each node's `data.mdb` size in bytes (own localnet only).
+    var dataFileBytes: @Sendable () -> [UInt64?] = { [] }
 
     func close() {
         for sender in senders { sender.connection?.close() }

@@ -114,8 +114,8 @@ public final class FinalityBench: Sendable {
 
     func withLocalnet<T>(validators: Int, chain: BenchLocalnet.Chain = BenchLocalnet.Chain(),
                          _ body: (BenchTarget) async throws -> T) async throws -> T {
-        let localnet = try BenchLocalnet(validators: validators, senders: options.clients, binary: options.binary, chain: chain,
-                                         remoteSigners: options.remoteSigners)
+        let localnet = try BenchLocalnet(validators: validators, senders: options.clients, binary: options.binary,
+                                         retainBlocks: options.retainBlocks, chain: chain, remoteSigners: options.remoteSigners)
         progress("starting \(validators) \(chain.mode.rawValue) nodes in \(localnet.directory)")
         do {
             try await localnet.start()
@@ -126,7 +126,8 @@ public final class FinalityBench: Sendable {
                                      processIdentifiers: { localnet.processIdentifiers }, loggedBlocks: { localnet.loggedBlocks() },
                                      timing: timing, metricsEndpoints: localnet.metricsEndpoints,
                                      loggedCheckpointSteps: { localnet.loggedCheckpointSteps() },
-                                     blockIntervalMillis: { localnet.blockIntervalMillis(sinceSeconds: $0) })
+                                     blockIntervalMillis: { localnet.blockIntervalMillis(sinceSeconds: $0) },
+                                     dataFileBytes: { localnet.dataFileBytes() })
             let result = try await body(target)
             target.close()
             await localnet.stop()
@@ -271,9 +272,11 @@ public final class FinalityBench: Sendable {
         let throughput = builder.throughput(outcomes)
         let verificationsAfter = await signatureVerifications(target)
         let finalizedInRun = outcomes.filter { if case .final = $0.result { true } else { false } }.count
+        let dataFileBytes = target.dataFileBytes()
         let nodes = sampler.results().enumerated().map { index, result in
             var node = BenchReport.Node(name: "node\(index)", rssMaxBytes: result.rssMaxBytes, cpuSeconds: result.windowCPUSeconds,
                                         cpuCoreShare: result.windowCPUSeconds / windowSeconds)
+            if index < dataFileBytes.count { node.dataFileBytes = dataFileBytes[index] }
             if throughput.finalized > 0 { node.cpuMicrosPerFinalizedTx = result.windowCPUSeconds * 1e6 / Double(throughput.finalized) }
             if index < verificationsBefore.count, index < verificationsAfter.count, finalizedInRun > 0,
                let before = verificationsBefore[index], let after = verificationsAfter[index] {

@@ -1,3 +1,5 @@
+import RatifyNode
+
 /// What `ratify bench finality` was asked to do (the CLI's options, checked).
 public struct FinalityBenchOptions: Sendable {
     /// How the load generator learns that a transaction is final (`--confirm`).
@@ -28,6 +30,8 @@ public struct FinalityBenchOptions: Sendable {
     public var sweep: [Int] = []
     /// The localnet's validators sign through `ratify signer start` processes (loopback TCP).
     public var remoteSigners = false
+    /// The localnet's `[storage] retain_blocks` (`--retain-blocks`); nil keeps the node default.
+    public var retainBlocks: UInt64?
     /// The command line, recorded in the report.
     public var command: String
 
@@ -46,6 +50,10 @@ public struct FinalityBenchOptions: Sendable {
         if !(p99BoundMillis > 0) { return "--p99-bound-ms must be positive, got \(p99BoundMillis)" }
         if let bad = sweep.first(where: { !(1...100).contains($0) }) { return "--sweep: validator counts must be between 1 and 100, got \(bad)" }
         if !sweep.isEmpty && !attach.isEmpty { return "--sweep starts its own localnets; it cannot be combined with --attach" }
+        if let retainBlocks, retainBlocks != 0 && retainBlocks < StorageConfig.retainBlocksMin {
+            return "--retain-blocks: expected 0 (keep every block) or at least \(StorageConfig.retainBlocksMin), got \(retainBlocks)"
+        }
+        if retainBlocks != nil && !attach.isEmpty { return "--retain-blocks configures the benchmark's own localnet; set [storage] retain_blocks on attached nodes instead" }
         if !sweep.isEmpty && saturate { return "--sweep and --saturate are separate runs; choose one" }
         for url in attach where FinalityBench.endpoint(url) == nil {
             return "--attach: expected http://HOST:PORT, got \"\(url)\""

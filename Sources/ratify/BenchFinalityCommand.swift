@@ -47,6 +47,8 @@ struct BenchFinalityCommand: AsyncParsableCommand {
     var confirm = "events"
     @Flag(name: .customLong("remote-signer"), help: "The localnet's validators sign through `ratify signer start` processes over loopback.")
     var remoteSigner = false
+    @Option(name: .customLong("retain-blocks"), help: "The localnet's [storage] retain_blocks: heights each node keeps (0 keeps every block; default: the node's, 100000).")
+    var retainBlocks: UInt64?
 
     /// This `ratify` binary: the one the benchmark localnets run.
     static var ownBinary: String {
@@ -73,6 +75,7 @@ struct BenchFinalityCommand: AsyncParsableCommand {
         }
         options.confirmation = confirmation
         options.remoteSigners = remoteSigner
+        options.retainBlocks = retainBlocks
         if let sweep {
             let counts = sweep.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard counts.allSatisfy({ $0 != nil }), !counts.isEmpty else {

@@ -181,5 +181,14 @@ struct ReportTests {
         #expect(options.problem == nil)
         options.sweep = [4, 7]
         #expect(options.problem?.hasPrefix("--sweep") == true)
+        options.sweep = []
+        options.retainBlocks = 100
+        #expect(options.problem?.hasPrefix("--retain-blocks configures the benchmark's own localnet") == true)
+        options.attach = []
+        #expect(options.problem == nil)
+        options.retainBlocks = 1
+        #expect(options.problem == "--retain-blocks: expected 0 (keep every block) or at least 2, got 1")
+        options.retainBlocks = 0
+        #expect(options.problem == nil)
     }
 }
