@@ -423,13 +423,14 @@ public actor NodeDriver {
             unstored.removeFirst(riding.count)
             publish(riding)
             return signature
-        } catch RemoteSignerError.unavailable {
-            // The client logs an unreachable signer itself, at most once per interval.
-            return nil
         } catch {
-            logger.error("refused to sign", metadata: ["height": "\(height)", "round": "\(round)", "step": "\(step)",
-                                                       "reason": "\(error)"])
-            // The decided blocks that were to ride with this signature must not wait for another.
+            // An unreachable signer is logged by its client, at most once per interval.
+            if case RemoteSignerError.unavailable = error {} else {
+                logger.error("refused to sign", metadata: ["height": "\(height)", "round": "\(round)", "step": "\(step)",
+                                                           "reason": "\(error)"])
+            }
+            // The decided blocks that were to ride with this signature must not wait for another
+            // (while a remote signer is gone, none would come).
             storeDecisions()
             return nil
         }
