@@ -385,13 +385,11 @@ public struct Consensus: Sendable {
             return
         }
         self.validatorsForHeightPlus2 = validatorsForHeightPlus2
-        if parameters.commitWaitMillis == 0 {
-            advanceHeight(&effects)
-        } else {
-            phase = .committing
-            let event = TimeoutEvent(kind: .commit, height: height, round: decidedRound ?? round)
-            effects.append(.scheduleTimeout(event, afterMillis: parameters.commitWaitMillis))
-        }
+        // A zero wait is still a timeout: its shell may hold the next height back (the node does
+        // on an empty mempool, until a transaction or its heartbeat).
+        phase = .committing
+        let event = TimeoutEvent(kind: .commit, height: height, round: decidedRound ?? round)
+        effects.append(.scheduleTimeout(event, afterMillis: parameters.commitWaitMillis))
     }
 
     // MARK: - Heights

@@ -2,8 +2,9 @@ import RatifyCore
 
 /// The timing of one chain's consensus, from its genesis: Algorithm 1's `timeoutPropose(r)`,
 /// `timeoutPrevote(r)` and `timeoutPrecommit(r)` are each `base + delta * r` milliseconds, and
-/// after a decided block is applied the core waits `commitWaitMillis` (which may be zero)
-/// before it starts the next height, so that late precommits and the next proposal can arrive.
+/// after a decided block is applied the core waits `commitWaitMillis` (which may be zero, and
+/// is a timeout all the same) before it starts the next height, so that late precommits and the
+/// next proposal can arrive.
 public struct ConsensusParameters: Hashable, Sendable {
     public var timeoutProposeBaseMillis: UInt64
     public var timeoutProposeDeltaMillis: UInt64
