@@ -9,13 +9,14 @@
 # Needs etcd (Debian: apt-get install etcd-server); installs it when missing and run as root.
 # Prints p50/p90/p99/max in milliseconds; --output writes them as JSON too.
 set -euo pipefail
+caller_dir=$PWD
 cd "$(dirname "$0")/.."
 
 puts=2000 output=
 while (($#)); do
     case $1 in
         --puts) puts=${2:-}; shift 2 ;;
-        --output) output=${2:-}; shift 2 ;;
+        --output) output=${2:-}; [[ -z $output || $output == /* ]] || output=$caller_dir/$output; shift 2 ;;
         *) echo "bench-etcd: unknown argument $1" >&2; exit 2 ;;
     esac
 done
