@@ -74,9 +74,14 @@ public struct BenchReport: Sendable, Codable, Equatable {
         public var proposeToFinalMethod: String
         /// Where a height's time goes on a validator (own localnet only; nil when attached).
         public var steps: Steps?
+        /// Heights of the run the node no longer served when they were read after it (pruned:
+        /// `[storage] retain_blocks`); the figures above cover only the heights it served. Nil
+        /// when it served them all.
+        public var heightsNotServed: Int?
 
         enum CodingKeys: String, CodingKey {
             case count, perSecond = "per_s", transactionsPerBlockMean = "txs_per_block_mean"
+            case heightsNotServed = "heights_not_served"
             case transactionsPerBlockMax = "txs_per_block_max", roundsAboveZero = "rounds_above_zero"
             case proposeToFinal = "propose_to_final", proposeToFinalMethod = "propose_to_final_method"
             case steps = "steps_ms"

@@ -56,6 +56,9 @@ public enum BenchSummary {
         lines.append("client send lag (ms):                      \(row(run.latencyMillis.sendLag))")
         lines.append(String(format: "blocks: %d (%.1f/s), %.1f tx/block (max %d), rounds > 0: %d", b.count, b.perSecond,
                             b.transactionsPerBlockMean, b.transactionsPerBlockMax, b.roundsAboveZero))
+        if let unserved = b.heightsNotServed {
+            lines.append("  (\(unserved) heights of the run were no longer served, pruned by [storage] retain_blocks: the block figures cover the rest)")
+        }
         lines.append("block propose -> final (ms):               \(row(b.proposeToFinal))  [\(b.proposeToFinalMethod)]")
         if let steps = b.steps {
             lines.append("height steps, median validator (ms):")

@@ -252,7 +252,8 @@ public final class FinalityBench: Sendable {
         machine.loadAverageEnd = MachineInfo.loadAverage()
 
         let endHeight = try await reader.status().height
-        var blocks = try await reader.blocks((startHeight + 1)...max(startHeight + 1, endHeight))
+        let runHeights = (startHeight + 1)...max(startHeight + 1, endHeight)
+        var blocks = try await reader.blocks(runHeights)
         let logged = target.loggedBlocks()
         for index in blocks.indices {
             if let entry = logged[blocks[index].height] {
@@ -273,6 +274,8 @@ public final class FinalityBench: Sendable {
         let verificationsAfter = await signatureVerifications(target)
         let finalizedInRun = outcomes.filter { if case .final = $0.result { true } else { false } }.count
         let dataFileBytes = target.dataFileBytes()
+        var blockFigures = builder.blocks(blocks, outcomes: outcomes)
+        if endHeight > startHeight, blocks.count < runHeights.count { blockFigures.heightsNotServed = runHeights.count - blocks.count }
         let nodes = sampler.results().enumerated().map { index, result in
             var node = BenchReport.Node(name: "node\(index)", rssMaxBytes: result.rssMaxBytes, cpuSeconds: result.windowCPUSeconds,
                                         cpuCoreShare: result.windowCPUSeconds / windowSeconds)
@@ -286,7 +289,7 @@ public final class FinalityBench: Sendable {
         }
         return BenchReport(machine: machine, settings: settings, startedAt: ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: startWallMillis / 1_000)),
                            windowSeconds: windowSeconds, throughput: throughput,
-                           latencyMillis: builder.latencies(outcomes, blocks: blocks), blocks: builder.blocks(blocks, outcomes: outcomes),
+                           latencyMillis: builder.latencies(outcomes, blocks: blocks), blocks: blockFigures,
                            nodes: nodes, clientCPUSeconds: clientCPU, samples: builder.samples(outcomes),
                            blockSeries: builder.blockSeries(blocks))
     }
