@@ -228,7 +228,12 @@ struct HybridRemoteSignerProcessTests {
         let export = try RatifyCLI.run(["signer", "export", "--home", signerHome, "--output", signerHome + "/state.json"])
         guard export.status == 0 else { throw TestFailure("\(export)") }
         let path = signerHome + "/state.json"
-        return try SignerInterchange(json: Array(try Data(contentsOf: URL(fileURLWithPath: path))), file: path).checkpoint
+        let checkpoint = try SignerInterchange(json: Array(try Data(contentsOf: URL(fileURLWithPath: path))), file: path).checkpoint
+        if let checkpoint {
+            #expect(export.stdout.contains("checkpoint votes signed up to source epoch \(checkpoint.sourceEpoch), target epoch \(checkpoint.targetEpoch)"),
+                    "\(export)")
+        }
+        return checkpoint
     }
 
     @Test("validators signing checkpoint votes through signer processes finalize checkpoints; a killed signer's node follows the chain, says why it does not vote, and votes again once the signer is back",
