@@ -151,7 +151,10 @@ struct SignerExportCommand: ParsableCommand {
             let interchange = try SignerStateTransfer.export(home: home)
             try FileIO.write(output, Array(interchange.jsonText.utf8), mode: 0o644, exclusive: true)
             let position = interchange.lastSigned.map { "last signed \($0.position)" } ?? "never signed a vote or proposal"
-            print("exported the signer state of \(home) to \(output): \(position)")
+            let checkpoint = interchange.checkpoint.map {
+                "; checkpoint votes signed up to source epoch \($0.sourceEpoch), target epoch \($0.targetEpoch)"
+            } ?? ""
+            print("exported the signer state of \(home) to \(output): \(position)\(checkpoint)")
         } catch {
             throw StandardError.fail(error)
         }

@@ -35,6 +35,30 @@ final class SignerProcess {
     var log: String { (try? String(contentsOfFile: home + "/signer.log", encoding: .utf8)) ?? "" }
 }
 
+/// One signer process per node home, started before the nodes.
+final class SignedNodes {
+    let signers: [SignerProcess]
+    let nodes: [NodeProcess]
+
+    init(homes: [String], signerHomes: [String]) throws {
+        signers = signerHomes.map(SignerProcess.init)
+        nodes = homes.map(NodeProcess.init)
+        do {
+            for signer in signers { try signer.start() }
+            for node in nodes { try node.start() }
+        } catch {
+            kill(SIGKILL)
+            throw error
+        }
+    }
+
+    /// Nodes first, then their signers.
+    func kill(_ signal: Int32) {
+        nodes.forEach { $0.kill(signal) }
+        signers.forEach { $0.kill(signal) }
+    }
+}
+
 /// Validators whose keys live in signer processes, end to end (docs/SIGNER.md).
 @Suite("remote signer processes", .serialized)
 struct RemoteSignerProcessTests {
@@ -42,14 +66,18 @@ struct RemoteSignerProcessTests {
     /// listening on its node's p2p port + 6.
     static func makeSignedTestnet(in directory: String, chainID: String) throws -> (TestnetGenerator.Plan, [String], [String]) {
         let (plan, homes) = try LocalnetProcessTests.makeTestnet(in: directory, chainID: chainID)
-        var signerHomes: [String] = []
-        for (index, home) in homes.enumerated() {
+        return (plan, homes, try moveKeys(plan, homes: homes))
+    }
+
+    /// Moves each home's key into `HOME-signer`, listening on the node's p2p port + 6; returns
+    /// the signer homes.
+    static func moveKeys(_ plan: TestnetGenerator.Plan, homes: [String]) throws -> [String] {
+        try homes.enumerated().map { index, home in
             let p2p = plan.nodes[index].config.p2p.listenAddress
-            let listen = HostPort(host: "127.0.0.1", port: p2p.port + 6)
-            try RemoteSignerSetup.move(nodeHome: NodeHome(home), to: SignerHome(home + "-signer"), listen: listen)
-            signerHomes.append(home + "-signer")
+            try RemoteSignerSetup.move(nodeHome: NodeHome(home), to: SignerHome(home + "-signer"),
+                                       listen: HostPort(host: "127.0.0.1", port: p2p.port + 6))
+            return home + "-signer"
         }
-        return (plan, homes, signerHomes)
     }
 
     @Test("validators signing through signer processes finalize; a signer killed mid-run and restarted lets its node vote again, and no one double-signs")
@@ -57,14 +85,9 @@ struct RemoteSignerProcessTests {
         let directory = try TemporaryDirectory()
         let (_, homes, signerHomes) = try Self.makeSignedTestnet(in: directory.path, chainID: "remote-signer")
         #expect(homes.allSatisfy { !FileManager.default.fileExists(atPath: $0 + "/config/validator_key.json") })
-        let signers = signerHomes.map(SignerProcess.init)
-        let nodes = homes.map(NodeProcess.init)
-        defer {
-            nodes.forEach { $0.kill(SIGKILL) }
-            signers.forEach { $0.kill(SIGKILL) }
-        }
-        for signer in signers { try signer.start() }
-        for node in nodes { try node.start() }
+        let network = try SignedNodes(homes: homes, signerHomes: signerHomes)
+        defer { network.kill(SIGKILL) }
+        let signers = network.signers, nodes = network.nodes
         #expect(eventually(seconds: 90) { nodes.allSatisfy { $0.height >= 5 } },
                 "heights: \(nodes.map(\.height)); node0's log ends:\n\(nodes[0].log.suffix(2_000))")
 
@@ -195,5 +218,85 @@ struct RemoteSignerProcessTests {
             #expect(error.description.contains("another-chain"), "\(error)")
         }
         #expect(validator.verify(try ask(node), message: vote.signBytes(chainID: "signer-refuses")))
+    }
+}
+
+/// Hybrid chains whose validators' keys live in signer processes (docs/SIGNER.md).
+@Suite("remote signer processes on hybrid chains", .serialized)
+struct HybridRemoteSignerProcessTests {
+    static func checkpointEpochs(signerHome: String) throws -> SignerInterchange.Checkpoint? {
+        let export = try RatifyCLI.run(["signer", "export", "--home", signerHome, "--output", signerHome + "/state.json"])
+        guard export.status == 0 else { throw TestFailure("\(export)") }
+        let path = signerHome + "/state.json"
+        let checkpoint = try SignerInterchange(json: Array(try Data(contentsOf: URL(fileURLWithPath: path))), file: path).checkpoint
+        if let checkpoint {
+            #expect(export.stdout.contains("checkpoint votes signed up to source epoch \(checkpoint.sourceEpoch), target epoch \(checkpoint.targetEpoch)"),
+                    "\(export)")
+        }
+        return checkpoint
+    }
+
+    @Test("validators signing checkpoint votes through signer processes finalize checkpoints; a killed signer's node follows the chain, says why it does not vote, and votes again once the signer is back",
+          .timeLimit(.minutes(5)))
+    func hybridLocalnetWithSigners() async throws {
+        let directory = try TemporaryDirectory()
+        var plan = try TestnetGenerator.plan(HybridProcessTests.fastHybridOptions(validators: 4, chainID: "hybrid-signers"))
+        // Three miners are enough for this machine's two cores; node 3 only votes.
+        plan.nodes[3].config.pow.miningThreads = 0
+        try TestnetGenerator.write(plan, to: directory.path)
+        let homes = plan.nodes.indices.map { "\(directory.path)/node\($0)" }
+        let signerHomes = try RemoteSignerProcessTests.moveKeys(plan, homes: homes)
+        #expect(homes.allSatisfy { !FileManager.default.fileExists(atPath: $0 + "/config/validator_key.json") })
+        let network = try SignedNodes(homes: homes, signerHomes: signerHomes)
+        defer { network.kill(SIGKILL) }
+        let signers = network.signers, nodes = network.nodes
+        let rpcs = plan.nodes.map(\.config.rpc.listenAddress)
+
+        #expect(await PoWPartitionProcessTests.eventually(seconds: 150) {
+            (await HybridProcessTests.latestFinalized(rpcs[0]))?.epoch ?? 0 >= 2
+        }, "node 0 finalizes epoch 2; its log ends:\n\(nodes[0].log.suffix(2_000))")
+        for (index, node) in nodes.enumerated() {
+            #expect(node.log.contains("checkpoint vote signed"), "node \(index):\n\(node.log.suffix(1_500))")
+            #expect(signers[index].log.contains("node connected"), "signer \(index):\n\(signers[index].log)")
+        }
+
+        // Signer 3 killed: node 3 keeps following (its finalized checkpoint moves on with the
+        // other three's votes) and logs why it does not vote.
+        signers[3].kill(SIGKILL)
+        let atKill = try #require(await HybridProcessTests.latestFinalized(rpcs[3]))
+        #expect(await PoWPartitionProcessTests.eventually(seconds: 90) {
+            (await HybridProcessTests.latestFinalized(rpcs[3]))?.epoch ?? 0 >= atKill.epoch + 2
+        }, "node 3 follows finality past epoch \(atKill.epoch); its log ends:\n\(nodes[3].log.suffix(2_000))")
+        #expect(nodes[3].log.contains("not voting: the remote signer cannot be reached"), "\(nodes[3].log.suffix(2_000))")
+
+        let votesBefore = nodes[3].log.components(separatedBy: "checkpoint vote signed").count
+        try signers[3].start()
+        #expect(await PoWPartitionProcessTests.eventually(seconds: 60) {
+            nodes[3].log.contains("remote signer reachable again")
+                && nodes[3].log.components(separatedBy: "checkpoint vote signed").count > votesBefore
+        }, "node 3 votes again; its log ends:\n\(nodes[3].log.suffix(2_000))")
+
+        network.kill(SIGTERM)
+        // Each signer's own guard recorded the votes it signed.
+        for (index, home) in signerHomes.enumerated() {
+            let epochs = try Self.checkpointEpochs(signerHome: home)
+            #expect((epochs?.targetEpoch ?? 0) >= 2, "signer \(index): \(String(describing: epochs))")
+        }
+        #expect(!nodes.contains { $0.log.contains("checkpoint slashing evidence") })
+    }
+
+    @Test("a pow node with priv_validator.laddr set refuses to start and says why")
+    func powNodeRefusesRemoteSigner() throws {
+        let directory = try TemporaryDirectory()
+        var options = try HybridProcessTests.fastHybridOptions(validators: 1, chainID: "pow-signer")
+        options.mode = .pow
+        var plan = try TestnetGenerator.plan(options)
+        plan.nodes[0].config.privValidator.listenAddress = HostPort(host: "127.0.0.1", port: 1)
+        plan.nodes[0].config.privValidator.signerID = KeyPair.generate().publicKey.address
+        plan.nodes[0].config.privValidator.validatorPublicKey = plan.nodes[0].validatorKey.publicKey
+        try TestnetGenerator.write(plan, to: directory.path)
+        let run = try RatifyCLI.run(["start", "--home", directory.path + "/node0"])
+        #expect(run.status != 0, "\(run)")
+        #expect((run.stdout + run.stderr).contains("a pow node casts no votes"), "\(run)")
     }
 }

@@ -10,7 +10,7 @@ struct CheckpointFinalityTests {
     static func finality(_ keys: [KeyPair]) throws -> CheckpointFinality {
         let set = try ValidatorSet(validators: keys.map { Validator(publicKey: $0.publicKey, votingPower: 10) })
         return CheckpointFinality(chainID: chainID, epochLengthBlocks: 4, genesisHash: Hash.sha256([0]), validators: set,
-                                  validatorKey: keys[0], signed: nil, castsSurroundVote: false)
+                                  signer: .local(keys[0]), signed: nil, castsSurroundVote: false)
     }
 
     static func vote(_ key: KeyPair, chainID: String = chainID, targetEpoch: UInt64 = 1) -> CheckpointVote {

@@ -154,6 +154,85 @@ struct RemoteSignerTests {
         _ = try sign(client, prevote(height: 10, block: 1))
     }
 
+    func checkpointVote(source: UInt64, target: UInt64, block: UInt8 = 0) -> CheckpointVote {
+        CheckpointVote(validatorAddress: validatorKey.publicKey.address, source: Checkpoint(epoch: source, blockHash: Hash.sha256([UInt8(source)])),
+                       target: Checkpoint(epoch: target, blockHash: Hash.sha256([UInt8(target), block])))
+    }
+
+    func sign(_ client: RemoteSignerClient, _ vote: CheckpointVote, chainID: String = RemoteSignerTests.chainID) throws(RemoteSignerError) -> Signature {
+        try client.sign(.checkpointVote(chainID: chainID, vote: vote), signBytes: vote.signBytes(chainID: chainID))
+    }
+
+    @Test("a checkpoint vote request round-trips without its signature; a signer answers an unreadable request with a refusal and keeps the link")
+    func checkpointCodecAndUnknownKind() throws {
+        var vote = checkpointVote(source: 2, target: 3)
+        let request = SignerRequest.checkpointVote(chainID: Self.chainID, vote: vote)
+        vote.signature = validatorKey.sign([1])
+        #expect(SignerRequest.checkpointVote(chainID: Self.chainID, vote: vote).canonicalBytes == request.canonicalBytes)
+        #expect(try SignerRequest(canonicalBytes: request.canonicalBytes) == request)
+
+        let signer = try RunningSigner(validatorKey: validatorKey, allowed: [nodeKey])
+        let link = try SignerLink.dial(HostPort(host: "127.0.0.1", port: signer.service.port), chainID: Self.chainID, nodeKey: nodeKey,
+                                       expectedSigner: signer.signerKey.publicKey.address, timeoutMillis: 5_000)
+        defer { link.close() }
+        var unknown = request.canonicalBytes
+        unknown[0] = 200
+        try link.send(unknown, until: Deadline(afterMillis: 5_000))
+        guard case .refused(let reason) = try SignerResponse(canonicalBytes: try link.receive(until: Deadline(afterMillis: 5_000))) else {
+            Issue.record("an unknown request kind was not refused")
+            return
+        }
+        #expect(reason.contains("cannot read the request"), "\(reason)")
+        try link.send(request.canonicalBytes, until: Deadline(afterMillis: 5_000))
+        guard case .signature(let signature) = try SignerResponse(canonicalBytes: try link.receive(until: Deadline(afterMillis: 5_000))) else {
+            Issue.record("the link did not serve a request after the refusal")
+            return
+        }
+        #expect(validatorKey.publicKey.verify(signature, message: vote.signBytes(chainID: Self.chainID)))
+    }
+
+    @Test("checkpoint votes through the signer: the same vote again gets the same signature; a second vote for a target epoch, a surround vote and another chain are refused; a restart keeps the state")
+    func checkpointGuard() throws {
+        let signer = try RunningSigner(validatorKey: validatorKey, allowed: [nodeKey])
+        let client = signer.client(nodeKey: nodeKey, validatorPublicKey: validatorKey.publicKey)
+        let first = checkpointVote(source: 1, target: 2)
+        let signature = try sign(client, first)
+        #expect(validatorKey.publicKey.verify(signature, message: first.signBytes(chainID: Self.chainID)))
+        #expect(try sign(client, first) == signature)
+
+        func refused(_ vote: CheckpointVote, chainID: String = RemoteSignerTests.chainID, saying words: String) {
+            do {
+                _ = try sign(client, vote, chainID: chainID)
+                Issue.record("signed \(vote.source.epoch)->\(vote.target.epoch) on \(chainID)")
+            } catch {
+                #expect(error.description.contains(words), "\(error)")
+            }
+        }
+        // Another block at target epoch 2: a double vote.
+        refused(checkpointVote(source: 1, target: 2, block: 1), saying: "target epoch 2 is not after the signed target epoch 2")
+        refused(checkpointVote(source: 0, target: 2), saying: "target epoch 2 is not after the signed target epoch 2")
+        // 3 -> 4 is signed; then 2 -> 5 would surround it.
+        let fourth = try sign(client, checkpointVote(source: 3, target: 4))
+        refused(checkpointVote(source: 2, target: 5), saying: "source epoch 2 is before the signed source epoch 3")
+        refused(checkpointVote(source: 4, target: 5), chainID: "another-chain", saying: "another-chain")
+        // A request naming another validator.
+        var foreign = checkpointVote(source: 4, target: 5)
+        foreign.validatorAddress = KeyPair.generate().publicKey.address
+        refused(foreign, saying: "names validator")
+
+        try signer.restart()
+        refused(checkpointVote(source: 3, target: 4, block: 1), saying: "target epoch 4 is not after the signed target epoch 4")
+        refused(checkpointVote(source: 2, target: 5), saying: "source epoch 2 is before the signed source epoch 3")
+        #expect(try sign(client, checkpointVote(source: 3, target: 4)) == fourth)
+        _ = try sign(client, checkpointVote(source: 4, target: 5))
+        let home = signer.home
+        signer.service.close()
+        let store = try NodeStore.open(dataDirectory: home.dataDirectory, genesisHash: SignerHome.storeTag(chainID: Self.chainID))
+        defer { store.close() }
+        let recorded = try #require(try store.checkpointSigner.lastSigned())
+        #expect(recorded.sourceEpoch == 4 && recorded.targetEpoch == 5)
+    }
+
     @Test("signer.toml round-trips; no allowed node ids, another scheme or an unknown key is a one-line error naming the key")
     func signerConfig() throws {
         var config = SignerConfig(chainID: "c", listenAddress: HostPort(host: "127.0.0.1", port: 26670), allowedNodeIDs: [nodeKey.publicKey.address])

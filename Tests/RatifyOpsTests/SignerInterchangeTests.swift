@@ -1,6 +1,7 @@
 import Foundation
+import Logging
 import RatifyCore
-import RatifyNode
+@testable import RatifyNode
 @testable import RatifyOps
 import RatifyStore
 import RatifyTestSupport
@@ -68,6 +69,51 @@ struct SignerInterchangeTests {
         // Importing the older file again keeps the later state.
         #expect(try SignerStateTransfer.importState(parsed, home: signerHome.root)
             == ["kept this store's signer state (height 9 round 0 prevote): it is not earlier than the moved one (height 8 round 0 precommit)"])
+    }
+
+    @Test("checkpoint epochs: exported from a node home that signed a checkpoint vote, imported into a fresh signer home, whose signer then refuses a vote at or below them and signs a later one")
+    func checkpointEpochsMove() throws {
+        let directory = try TemporaryDirectory()
+        let (home, key) = try nodeHome(in: directory)
+        func checkpointVote(source: UInt64, target: UInt64) -> CheckpointVote {
+            CheckpointVote(validatorAddress: key.publicKey.address, source: Checkpoint(epoch: source, blockHash: Hash.sha256([UInt8(source)])),
+                           target: Checkpoint(epoch: target, blockHash: Hash.sha256([UInt8(target)])))
+        }
+        let signed = checkpointVote(source: 3, target: 4)
+        do {
+            let store = try NodeStore.open(dataDirectory: home.dataDirectory, genesisHash: try home.loadGenesis().genesisHash)
+            defer { store.close() }
+            _ = try store.checkpointSigner.authorize(signed, signBytes: signed.signBytes(chainID: chainID), sign: { key.sign($0) })
+        }
+        let interchange = try SignerStateTransfer.export(home: home.root)
+        #expect(interchange.checkpoint == SignerInterchange.Checkpoint(sourceEpoch: 3, targetEpoch: 4))
+        let file = try directory.write("state.json", interchange.jsonText)
+        #expect(try String(contentsOfFile: file, encoding: .utf8).contains("\"target_epoch\": \"4\""))
+
+        let signerHome = SignerHome(directory.path + "/signer")
+        let port = try #require(LocalPorts.freeBase(nodes: 1))
+        try RemoteSignerSetup.initialize(signerHome: signerHome, chainID: chainID, listen: HostPort(host: "127.0.0.1", port: port),
+                                         allowedNodeIDs: [KeyPair.generate().publicKey.address], validatorKey: key)
+        let parsed = try SignerInterchange(json: Array(try Data(contentsOf: URL(fileURLWithPath: file))), file: file)
+        #expect(try SignerStateTransfer.importState(parsed, home: signerHome.root)
+            == ["adopted the checkpoint signer state: source epoch 3, target epoch 4"])
+
+        let service = try SignerService.open(home: signerHome, logger: Logger(label: "interchange-test"))
+        defer { service.close() }
+        func answer(_ vote: CheckpointVote) -> SignerResponse { service.answer(.checkpointVote(chainID: chainID, vote: vote)) }
+        // The very vote signed before the move too: the fresh home holds only its epochs.
+        for vote in [signed, checkpointVote(source: 2, target: 3), checkpointVote(source: 2, target: 5)] {
+            guard case .refused = answer(vote) else {
+                Issue.record("the fresh signer home signed \(vote.source.epoch)->\(vote.target.epoch) after importing 3->4")
+                continue
+            }
+        }
+        let later = checkpointVote(source: 4, target: 5)
+        guard case .signature(let signature) = answer(later) else {
+            Issue.record("the fresh signer home refused 4->5")
+            return
+        }
+        #expect(key.publicKey.verify(signature, message: later.signBytes(chainID: chainID)))
     }
 
     @Test("import refuses a file of another chain or another validator key, and a malformed file names the field")

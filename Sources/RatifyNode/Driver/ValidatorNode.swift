@@ -63,15 +63,8 @@ public final class ValidatorNode: Service {
             config = try home.loadConfig()
             genesis = try home.loadGenesis()
             nodeKey = try home.loadNodeKey()
-            let priv = config.privValidator
-            if let address = priv.listenAddress, let signerID = priv.signerID, let publicKey = priv.validatorPublicKey {
-                // The key stays in the signer process; this home needs no validator_key.json.
-                validatorSigner = .remote(RemoteSignerClient(config: priv, address: address, signerID: signerID,
-                                                             validatorPublicKey: publicKey, chainID: genesis.chainID,
-                                                             nodeKey: nodeKey, logger: logger))
-            } else {
-                validatorSigner = .local(try home.loadValidatorKey())
-            }
+            validatorSigner = try ValidatorSigner.load(home: home, config: config.privValidator, chainID: genesis.chainID,
+                                                       nodeKey: nodeKey, logger: logger)
         } catch {
             throw NodeStartError("\(error)")
         }

@@ -8,9 +8,10 @@ struct CheckpointFinality: Sendable {
     let chainID: String
     let epochLengthBlocks: UInt64
     var tracker: CheckpointTracker
-    /// Signs with the home's validator key whenever that key is in the set of the epoch voted on.
+    /// Votes whenever the validator is in the set of the epoch voted on.
     var voter: CheckpointVoter
-    let validatorKey: KeyPair
+    /// The validator key file, or the remote signer that holds the key.
+    let signer: ValidatorSigner
     /// The checkpoint a vote targets is the block this many blocks below the tip, so a tie for
     /// the boundary block (two miners at once) is usually settled before anyone votes on it.
     let voteDepthBlocks: UInt64 = 1
@@ -37,14 +38,14 @@ struct CheckpointFinality: Sendable {
     let castsSurroundVote: Bool
     var surroundVoteCast = false
 
-    init(chainID: String, epochLengthBlocks: UInt64, genesisHash: Hash, validators: ValidatorSet, validatorKey: KeyPair,
+    init(chainID: String, epochLengthBlocks: UInt64, genesisHash: Hash, validators: ValidatorSet, signer: ValidatorSigner,
          signed: CheckpointSignerState?, castsSurroundVote: Bool) {
         self.chainID = chainID
         self.epochLengthBlocks = max(epochLengthBlocks, 1)
         tracker = CheckpointTracker(genesisHash: genesisHash, epochLengthBlocks: self.epochLengthBlocks, validators: validators)
-        voter = CheckpointVoter(validatorAddress: validatorKey.publicKey.address, epochLengthBlocks: self.epochLengthBlocks,
+        voter = CheckpointVoter(validatorAddress: signer.publicKey.address, epochLengthBlocks: self.epochLengthBlocks,
                                 signed: signed)
-        self.validatorKey = validatorKey
+        self.signer = signer
         self.castsSurroundVote = castsSurroundVote
     }
 

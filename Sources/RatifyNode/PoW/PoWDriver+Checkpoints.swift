@@ -75,11 +75,13 @@ extension PoWDriver {
 
     /// Signs this node's vote for the epoch the chosen branch has reached, if its validator is
     /// in that epoch's set and the voter's guard allows it. The signing record is stored
-    /// durably before the signature is made.
+    /// durably before the signature is returned; a remote signer is asked inside that
+    /// transaction, after this node's guard agreed, and keeps its own guard. Without a
+    /// signature the voter's record stays where it was, so the next tip change asks again.
     private func castVote() {
         guard var finality, tip.height >= finality.voteDepthBlocks,
               let node = tree.ancestor(of: tip.hash, atHeight: tip.height - finality.voteDepthBlocks) else { return }
-        let address = finality.validatorKey.publicKey.address
+        let address = finality.signer.publicKey.address
         let tipEpoch = node.height / finality.epochLengthBlocks
         guard finality.tracker.validators(forEpoch: tipEpoch).validator(at: address) != nil else { return }
         let votingTip = ForkChoiceTip(blockHash: Hash(raw: node.hash.raw), height: node.height, work: node.chainWork)
@@ -88,22 +90,46 @@ extension PoWDriver {
         // Tests only: after this honest vote J → t (J ≥ 1), a vote genesis → t+1 surrounds it.
         let surround = finality.castsSurroundVote && !finality.surroundVoteCast && unsigned.source.epoch >= 1
         if surround { finality.surroundVoteCast = true }
+        var vote = unsigned
         do {
-            try store.checkpointSigner.record(sourceEpoch: unsigned.source.epoch, targetEpoch: unsigned.target.epoch)
+            let signer = finality.signer, chainID = finality.chainID
+            vote.signature = try store.checkpointSigner.authorize(unsigned, signBytes: unsigned.signBytes(chainID: chainID)) {
+                try signer.sign(.checkpointVote(chainID: chainID, vote: unsigned), signBytes: $0)
+            }
+        } catch RemoteSignerError.unavailable {
+            // The client logs an unreachable signer itself, at most once per interval.
+            return
+        } catch let error as RemoteSignerError {
+            logger.error("checkpoint vote not signed", metadata: checkpointMetadata(unsigned.target, finality: finality, extra: [
+                "source_epoch": "\(unsigned.source.epoch)", "reason": "\(error)",
+            ]))
+            return
+        } catch let refusal as CheckpointVoteRefusal {
+            logger.error("checkpoint vote refused by this node's stored guard", metadata: checkpointMetadata(unsigned.target, finality: finality, extra: [
+                "source_epoch": "\(unsigned.source.epoch)", "reason": "\(refusal)",
+            ]))
+            return
         } catch {
             stop(because: "cannot store the checkpoint signer state: \(error)")
             return
         }
         self.finality = finality
-        var votes = [CheckpointVote.signed(chainID: finality.chainID, key: finality.validatorKey, source: unsigned.source,
-                                           target: unsigned.target)]
+        var votes = [vote]
         if surround {
             let genesis = Checkpoint(epoch: 0, blockHash: Hash(raw: tree.genesis.hash.raw))
             let outer = Checkpoint(epoch: unsigned.target.epoch + 1, blockHash: unsigned.target.blockHash)
             logger.critical("RATIFY_TEST_FFG_SURROUND_VOTE=1: casting a surround vote, to be slashed; tests only", metadata: [
                 "source": "\(genesis)", "target": "\(outer)", "surrounds": "\(unsigned.source)->\(unsigned.target)",
             ])
-            votes.append(CheckpointVote.signed(chainID: finality.chainID, key: finality.validatorKey, source: genesis, target: outer))
+            // Past this node's guard on purpose; a remote signer's guard refuses it.
+            var surrounding = CheckpointVote(validatorAddress: address, source: genesis, target: outer)
+            do {
+                surrounding.signature = try finality.signer.sign(.checkpointVote(chainID: finality.chainID, vote: surrounding),
+                                                                 signBytes: surrounding.signBytes(chainID: finality.chainID))
+                votes.append(surrounding)
+            } catch {
+                logger.error("surround vote not signed", metadata: ["reason": "\(error)"])
+            }
         }
         for vote in votes {
             logger.info("checkpoint vote signed", metadata: checkpointMetadata(vote.target, finality: finality, extra: [
@@ -226,7 +252,14 @@ extension PoWDriver {
     /// node's validator account, for a miner to include and the ledger to slash.
     private func submit(_ evidence: FFGSlashingEvidence) {
         guard let finality else { return }
-        let key = finality.validatorKey
+        guard case .local(let key) = finality.signer else {
+            // A remote signer signs votes and proposals only, never transactions.
+            logger.warning("checkpoint slashing evidence not submitted: this node's validator key is in a remote signer, which signs no transactions; a node with a key file submits it", metadata: [
+                "validator": "\(evidence.voteA.validatorAddress.hex)", "vote_a": "\(evidence.voteA.source)->\(evidence.voteA.target)",
+                "vote_b": "\(evidence.voteB.source)->\(evidence.voteB.target)",
+            ])
+            return
+        }
         let nonce = ledger.state.account(key.publicKey.address).nonce + UInt64(mempool.pendingCount(from: key.publicKey.address))
         let transaction = Transaction.signed(chainID: finality.chainID, sender: key, nonce: nonce, fee: ledger.parameters.feeMin,
                                              payload: .ffgEvidence(evidence))

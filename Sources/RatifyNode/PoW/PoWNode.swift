@@ -12,7 +12,7 @@ import ServiceLifecycle
 /// `ValidatorNode`: config, genesis, keys, store, peers, the `PoWDriver`, the RPC and the
 /// metrics endpoint. The validator key's address receives the rewards of the blocks this node
 /// mines; on a hybrid chain the same key casts checkpoint votes while it is in the staking
-/// ledger's active set.
+/// ledger's active set, from the key file or through a remote signer (`[priv_validator] laddr`).
 public final class PoWNode: Service {
     public let home: NodeHome
     public let driver: PoWDriver
@@ -24,11 +24,11 @@ public final class PoWNode: Service {
     let metricsRegistry: PrometheusCollectorRegistry
     let bindEndpoints: NodeEndpointBinder
     let nodeID: Address
-    let minerKey: KeyPair
+    let validatorPublicKey: PublicKey
     let logger: Logger
 
     private init(home: NodeHome, config: NodeConfig, driver: PoWDriver, peers: PeerManager, store: NodeStore, mempool: Mempool,
-                 waiters: TransactionWaiters, metricsRegistry: PrometheusCollectorRegistry, bindEndpoints: @escaping NodeEndpointBinder, nodeID: Address, minerKey: KeyPair,
+                 waiters: TransactionWaiters, metricsRegistry: PrometheusCollectorRegistry, bindEndpoints: @escaping NodeEndpointBinder, nodeID: Address, validatorPublicKey: PublicKey,
                  logger: Logger) {
         self.home = home
         self.config = config
@@ -40,7 +40,7 @@ public final class PoWNode: Service {
         self.metricsRegistry = metricsRegistry
         self.bindEndpoints = bindEndpoints
         self.nodeID = nodeID
-        self.minerKey = minerKey
+        self.validatorPublicKey = validatorPublicKey
         self.logger = logger
     }
 
@@ -56,18 +56,20 @@ public final class PoWNode: Service {
     public static func open(home: NodeHome, logger: Logger,
                             metricsRegistry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
                             endpoints bindEndpoints: @escaping NodeEndpointBinder) throws -> PoWNode {
-        let config: NodeConfig, genesis: Genesis, minerKey: KeyPair, nodeKey: KeyPair
+        let config: NodeConfig, genesis: Genesis, signer: ValidatorSigner, nodeKey: KeyPair
         do {
             config = try home.loadConfig()
             genesis = try home.loadGenesis()
-            minerKey = try home.loadValidatorKey()
             nodeKey = try home.loadNodeKey()
+            guard genesis.mode != .pos else { throw NodeStartError("\(home.genesisFile): mode is pos, not pow or hybrid") }
+            if genesis.mode == .pow, config.privValidator.listenAddress != nil {
+                throw NodeStartError("\(home.configFile): priv_validator.laddr: a pow node casts no votes, so a remote signer would have nothing to sign; its config/validator_key.json only names the address its mined blocks pay (leave laddr empty)")
+            }
+            signer = try ValidatorSigner.load(home: home, config: config.privValidator, chainID: genesis.chainID, nodeKey: nodeKey, logger: logger)
+        } catch let error as NodeStartError {
+            throw error
         } catch {
             throw NodeStartError("\(error)")
-        }
-        guard genesis.mode != .pos else { throw NodeStartError("\(home.genesisFile): mode is pos, not pow or hybrid") }
-        if config.privValidator.listenAddress != nil {
-            throw NodeStartError("\(home.configFile): priv_validator.laddr: a remote signer serves proof-of-stake chains only; a \(genesis.mode.rawValue) node signs with config/validator_key.json (leave laddr empty)")
         }
         let store = try NodeStore.open(dataDirectory: home.dataDirectory, genesisHash: genesis.genesisHash)
         do {
@@ -85,16 +87,16 @@ public final class PoWNode: Service {
                 blockTransactionsMax: Int(clamping: min(genesis.block.maxTxs, UInt64(CodecLimits.transactionsPerBlockMax))),
                 miningThreads: Int(config.pow.miningThreads))
             let finality = genesis.mode == .hybrid
-                ? try checkpointFinality(genesis: genesis, ledger: ledger, store: store, validatorKey: minerKey, logger: logger) : nil
+                ? try checkpointFinality(genesis: genesis, ledger: ledger, store: store, signer: signer, logger: logger) : nil
             let driver = PoWDriver(settings: settings, store: store, peers: peers, mempool: mempool, waiters: waiters,
-                                   metrics: metrics, minerAddress: minerKey.publicKey.address, tree: tree, ledger: ledger, tip: tip,
+                                   metrics: metrics, minerAddress: signer.publicKey.address, tree: tree, ledger: ledger, tip: tip,
                                    finality: finality, logger: logger)
             logger.info("node ready", metadata: [
                 "moniker": "\(config.moniker)", "node_id": "\(nodeKey.publicKey.address.hex)", "chain_id": "\(genesis.chainID)",
-                "mode": "\(genesis.mode.rawValue)", "height": "\(tip.height)", "miner": "\(minerKey.publicKey.address.hex)", "home": "\(home.root)",
+                "mode": "\(genesis.mode.rawValue)", "height": "\(tip.height)", "miner": "\(signer.publicKey.address.hex)", "home": "\(home.root)",
             ])
             return PoWNode(home: home, config: config, driver: driver, peers: peers, store: store, mempool: mempool,
-                           waiters: waiters, metricsRegistry: registry, bindEndpoints: bindEndpoints, nodeID: nodeKey.publicKey.address, minerKey: minerKey,
+                           waiters: waiters, metricsRegistry: registry, bindEndpoints: bindEndpoints, nodeID: nodeKey.publicKey.address, validatorPublicKey: signer.publicKey,
                            logger: logger)
         } catch {
             store.close()
@@ -104,7 +106,7 @@ public final class PoWNode: Service {
 
     /// The hybrid chain's checkpoint tracker and voter. The voter resumes from the signer state
     /// stored before its last vote; the tracker starts at the genesis (votes are not stored).
-    static func checkpointFinality(genesis: Genesis, ledger: Ledger, store: NodeStore, validatorKey: KeyPair,
+    static func checkpointFinality(genesis: Genesis, ledger: Ledger, store: NodeStore, signer: ValidatorSigner,
                                    logger: Logger) throws -> CheckpointFinality {
         let validators: ValidatorSet
         do {
@@ -130,7 +132,7 @@ public final class PoWNode: Service {
         if requested { logger.warning("RATIFY_TEST_FFG_SURROUND_VOTE is ignored: it exists in debug (test) builds only") }
         #endif
         return CheckpointFinality(chainID: genesis.chainID, epochLengthBlocks: genesis.pow.epochLength, genesisHash: genesis.genesisHash,
-                                  validators: validators, validatorKey: validatorKey, signed: signed, castsSurroundVote: surround)
+                                  validators: validators, signer: signer, signed: signed, castsSurroundVote: surround)
     }
 
     /// The block tree from every stored block, and the ledger and tip the store last recorded.
@@ -184,7 +186,7 @@ public final class PoWNode: Service {
 
     func queries() -> NodeQueries {
         let store = self.store, driver = self.driver, mempool = self.mempool, peers = self.peers
-        let nodeID = self.nodeID, moniker = config.moniker, minerKey = self.minerKey
+        let nodeID = self.nodeID, moniker = config.moniker, validatorPublicKey = self.validatorPublicKey
         // Looked up here, before serving (it runs git once), not inside a request.
         let build = BuildInfo.current
         let miningThreads = Int(config.pow.miningThreads)
@@ -195,7 +197,7 @@ public final class PoWNode: Service {
                 var status = NodeStatus(nodeID: nodeID, moniker: moniker, chainID: chainID, latestHeight: tip.height,
                                         latestBlockHash: tip.height > 0 ? Hash(Array(tip.hash.internalBytes.reversed())) : nil,
                                         latestAppHash: tip.appHash, latestBlockTimeMillis: UInt64(tip.timeSeconds) * 1_000,
-                                        catchingUp: false, validatorPublicKey: minerKey.publicKey, votingPower: 0,
+                                        catchingUp: false, validatorPublicKey: validatorPublicKey, votingPower: 0,
                                         build: build)
                 status.feeMin = mempool.feeMin
                 let nowMillis = UInt64(max(PoWDriver.nowMillis(), 0))

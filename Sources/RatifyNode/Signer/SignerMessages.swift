@@ -1,25 +1,38 @@
 import RatifyCore
 import RatifyStore
 
-/// What a node asks its remote signer: the unsigned vote or proposal, never bare bytes. The
-/// signer builds the sign bytes itself, for the chain id it is configured with, so a node
-/// cannot make it sign anything but a consensus message of its chain. Encoded as a tag
-/// (1 vote, 2 proposal), the chain id, then the message's canonical bytes.
+/// What a node asks its remote signer: the unsigned vote, proposal or hybrid checkpoint vote,
+/// never bare bytes. The signer builds the sign bytes itself, for the chain id it is
+/// configured with, so a node cannot make it sign anything but a consensus message of its
+/// chain. Encoded as a tag (1 vote, 2 proposal, 3 checkpoint vote), the chain id, then the
+/// message's canonical bytes (a checkpoint vote's with a zero signature). A signer that does
+/// not know a tag answers `refused`, so a kind added later fails one request, not the link.
 public enum SignerRequest: Sendable, Equatable, CanonicalCodable {
     case vote(chainID: String, vote: Vote)
     case proposal(chainID: String, proposal: Proposal)
+    case checkpointVote(chainID: String, vote: CheckpointVote)
 
     public var chainID: String {
         switch self {
-        case .vote(let chainID, _), .proposal(let chainID, _): chainID
+        case .vote(let chainID, _), .proposal(let chainID, _), .checkpointVote(let chainID, _): chainID
         }
     }
 
-    /// Where in consensus the signature is for.
-    public var position: SignPosition {
+    /// Where in consensus the signature is for; nil for a checkpoint vote, which is guarded by
+    /// its epochs instead.
+    public var position: SignPosition? {
         switch self {
         case .vote(_, let vote): SignPosition(height: vote.height, round: vote.round, step: SignStep(vote.type))
         case .proposal(_, let proposal): SignPosition(height: proposal.height, round: proposal.round, step: .proposal)
+        case .checkpointVote: nil
+        }
+    }
+
+    /// What is asked for, for logs.
+    public var summary: String {
+        switch self {
+        case .vote, .proposal: position.map { "\($0)" } ?? ""
+        case .checkpointVote(_, let vote): "checkpoint vote \(vote.source.epoch)->\(vote.target.epoch) (target \(vote.target))"
         }
     }
 
@@ -28,6 +41,7 @@ public enum SignerRequest: Sendable, Equatable, CanonicalCodable {
         switch self {
         case .vote(_, let vote): vote.signBytes(chainID: chainID)
         case .proposal(_, let proposal): proposal.signBytes(chainID: chainID)
+        case .checkpointVote(_, let vote): vote.signBytes(chainID: chainID)
         }
     }
 
@@ -36,6 +50,7 @@ public enum SignerRequest: Sendable, Equatable, CanonicalCodable {
         switch self {
         case .vote(_, let vote): vote.validatorAddress
         case .proposal(_, let proposal): proposal.proposerAddress
+        case .checkpointVote(_, let vote): vote.validatorAddress
         }
     }
 
@@ -49,6 +64,11 @@ public enum SignerRequest: Sendable, Equatable, CanonicalCodable {
             writer.write(UInt8(2))
             writer.writeString(chainID)
             writer.write(proposal)
+        case .checkpointVote(let chainID, var vote):
+            vote.signature = .zero
+            writer.write(UInt8(3))
+            writer.writeString(chainID)
+            writer.write(vote)
         }
     }
 
@@ -59,6 +79,7 @@ public enum SignerRequest: Sendable, Equatable, CanonicalCodable {
         switch tag {
         case 1: self = .vote(chainID: chainID, vote: try reader.read(Vote.self))
         case 2: self = .proposal(chainID: chainID, proposal: try reader.read(Proposal.self))
+        case 3: self = .checkpointVote(chainID: chainID, vote: try reader.read(CheckpointVote.self))
         default: throw reader.failure(.unknownTag(UInt64(tag)), "SignerRequest.tag", at: tagOffset)
         }
     }

@@ -6,7 +6,7 @@ import RatifyStore
 import Synchronization
 
 /// The remote signer process (`ratify signer start`): holds the validator key and its own
-/// double-sign guard, listens for its nodes, and answers each request only after the guard
+/// double-sign guard (and checkpoint vote guard, for hybrid chains), listens for its nodes, and answers each request only after the guard
 /// has made the new position durable. Each connection is served on a thread of its own (at
 /// most `connectionsMax`); two nodes on one signer share one guard, whose LMDB write
 /// transaction serialises them, so a height/round/step gets at most one signature.
@@ -61,10 +61,12 @@ public final class SignerService: Sendable {
     /// Accepts and serves connections until the listener fails or is shut down (`close`).
     public func run() throws {
         let lastSigned = try store.signer.lastSigned()
+        let checkpoint = try store.checkpointSigner.lastSigned()
         logger.info("signer ready", metadata: [
             "chain_id": "\(config.chainID)", "validator": "\(validatorKey.publicKey.hex)",
             "signer_id": "\(signerKey.publicKey.address.hex)", "listen": "\(config.listenAddress.host):\(port)",
             "allowed_node_ids": "\(config.allowedNodeIDs.count)", "last_signed": "\(lastSigned.map { "\($0.position)" } ?? "nothing")",
+            "checkpoint_signed": "\(checkpoint.map { "\($0.sourceEpoch)->\($0.targetEpoch)" } ?? "nothing")",
         ])
         while true {
             let accepted: (socket: SignerSocket, peer: String)
@@ -102,9 +104,9 @@ public final class SignerService: Sendable {
         let nodeID = link.peerKey.address.hex
         logger.info("node connected", metadata: ["node_id": "\(nodeID)", "from": "\(peer)"])
         while true {
-            let request: SignerRequest
+            let frame: [UInt8]
             do {
-                request = try SignerRequest(canonicalBytes: try link.receive(until: nil))
+                frame = try link.receive(until: nil)
             } catch {
                 logger.info("node disconnected", metadata: ["node_id": "\(nodeID)", "reason": "\(error)"])
                 return
@@ -113,9 +115,17 @@ public final class SignerService: Sendable {
                 link.close()
                 return
             }
-            let response = answer(request)
+            let response: SignerResponse, subject: String
+            do {
+                let request = try SignerRequest(canonicalBytes: frame)
+                (response, subject) = (answer(request), request.summary)
+            } catch {
+                // An authenticated node asking for a kind this signer does not know (a newer
+                // node): refuse that request and keep the link.
+                (response, subject) = (.refused("this signer cannot read the request (\(error)); is it older than the node?"), "unreadable request")
+            }
             if case .refused(let reason) = response {
-                logger.warning("refused to sign", metadata: ["node_id": "\(nodeID)", "at": "\(request.position)", "reason": "\(reason)"])
+                logger.warning("refused to sign", metadata: ["node_id": "\(nodeID)", "at": "\(subject)", "reason": "\(reason)"])
             }
             do {
                 try link.send(response.canonicalBytes, until: Deadline(afterMillis: Int(clamping: config.handshakeTimeoutMillis)))
@@ -135,9 +145,12 @@ public final class SignerService: Sendable {
         guard request.signerAddress == validatorKey.publicKey.address else {
             return .refused("the message names validator \(request.signerAddress.hex); this signer holds \(validatorKey.publicKey.address.hex)")
         }
-        let position = request.position
         let signBytes = request.signBytes(chainID: config.chainID)
         do {
+            if case .checkpointVote(_, let vote) = request {
+                return .signature(try store.checkpointSigner.authorize(vote, signBytes: signBytes, sign: { validatorKey.sign($0) }))
+            }
+            guard let position = request.position else { preconditionFailure("votes and proposals have a position") }
             let signature = try store.signer.authorize(
                 height: position.height, round: position.round, step: position.step, signBytes: signBytes,
                 sign: { validatorKey.sign($0) },

@@ -1,3 +1,4 @@
+import Logging
 import RatifyCore
 
 /// Where a validator's signatures come from: the key file in the node's home, or a remote
@@ -6,6 +7,16 @@ import RatifyCore
 public enum ValidatorSigner: Sendable {
     case local(KeyPair)
     case remote(RemoteSignerClient)
+
+    /// The home's signer: the remote signer its `[priv_validator]` names, or else its key file.
+    static func load(home: NodeHome, config: PrivValidatorConfig, chainID: String, nodeKey: KeyPair, logger: Logger) throws -> ValidatorSigner {
+        if let address = config.listenAddress, let signerID = config.signerID, let publicKey = config.validatorPublicKey {
+            // The key stays in the signer process; this home needs no validator_key.json.
+            return .remote(RemoteSignerClient(config: config, address: address, signerID: signerID, validatorPublicKey: publicKey,
+                                              chainID: chainID, nodeKey: nodeKey, logger: logger))
+        }
+        return .local(try home.loadValidatorKey())
+    }
 
     public var publicKey: PublicKey {
         switch self {

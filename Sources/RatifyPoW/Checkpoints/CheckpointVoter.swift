@@ -40,10 +40,15 @@ public struct CheckpointVoter: Sendable {
     /// With every earlier target below this one and every earlier source at or below this
     /// source, no earlier vote shares its target epoch, surrounds it or is surrounded by it.
     public func guardRefusal(source: Checkpoint, target: Checkpoint) -> CheckpointVoteRefusal? {
-        guard source.epoch < target.epoch else { return .noNewEpoch(source: source.epoch, tipEpoch: target.epoch) }
+        Self.guardRefusal(sourceEpoch: source.epoch, targetEpoch: target.epoch, signed: signed)
+    }
+
+    /// The same rule for any holder of a signing record (the node's store, a remote signer's).
+    public static func guardRefusal(sourceEpoch: UInt64, targetEpoch: UInt64, signed: CheckpointSignerState?) -> CheckpointVoteRefusal? {
+        guard sourceEpoch < targetEpoch else { return .noNewEpoch(source: sourceEpoch, tipEpoch: targetEpoch) }
         guard let signed else { return nil }
-        guard target.epoch > signed.targetEpoch else { return .targetNotAfterSigned(target: target.epoch, signed: signed.targetEpoch) }
-        guard source.epoch >= signed.sourceEpoch else { return .sourceBeforeSigned(source: source.epoch, signed: signed.sourceEpoch) }
+        guard targetEpoch > signed.targetEpoch else { return .targetNotAfterSigned(target: targetEpoch, signed: signed.targetEpoch) }
+        guard sourceEpoch >= signed.sourceEpoch else { return .sourceBeforeSigned(source: sourceEpoch, signed: signed.sourceEpoch) }
         return nil
     }
 }

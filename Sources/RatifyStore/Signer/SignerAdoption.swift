@@ -87,8 +87,6 @@ extension NodeStore {
     }
 
     private static func epochs(_ bytes: [UInt8]) -> (source: UInt64, target: UInt64)? {
-        guard bytes.count == CheckpointSignerStore.encodedBytes, let source = StoreKey.decodeHeight(Array(bytes[0..<8])),
-              let target = StoreKey.decodeHeight(Array(bytes[8..<16])) else { return nil }
-        return (source, target)
+        CheckpointSignerStore.decode(bytes).map { ($0.sourceEpoch, $0.targetEpoch) }
     }
 }
