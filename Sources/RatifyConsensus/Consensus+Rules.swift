@@ -17,6 +17,7 @@ extension Consensus {
             if step == .propose, prevoteOnProposal(&effects) { continue }          // line 22
             if step == .propose, prevoteOnProposalWithPOL(&effects) { continue }   // line 28
             if step >= .prevote, lockOnPolka(&effects) { continue }  // line 36
+            if adoptEarlierPolka() { continue }                      // not in Algorithm 1
             if step == .prevote, precommitNilOnNilPolka(&effects) { continue }     // line 44
             schedulePrevoteTimeoutOnAnyPolka(&effects)               // line 34
             schedulePrecommitTimeoutOnAnyCommit(&effects)            // line 47
@@ -124,6 +125,35 @@ extension Consensus {
         validBlockID = entry.id
         validRound = round                                          // line 43
         return true
+    }
+
+    /// Not in Algorithm 1: 2f+1 ⟨PREVOTE, h, r, id(v)⟩ for a round validRound_p < r < round_p,
+    /// with v held and valid: validValue_p = v, validRound_p = r (the highest such r).
+    ///
+    /// Line 36 updates validValue only for a polka of the current round. A validator that saw
+    /// a polka and locked while the others had already timed out of that round (it was cut
+    /// off, its prevote reached them late) then prevotes nil for every new value, and when its
+    /// stake is needed for 2/3+, only its own proposer turn ends the height: with skewed stake
+    /// that can be dozens of rounds away. Once the others hold that round's prevotes (gossip,
+    /// or the locked validator's re-sends, `validPolka`), this rule lets the next correct
+    /// proposer re-propose v with r as its POL round, which every correct validator accepts
+    /// (line 29: lockedRound_p ≤ vr or lockedValue_p = v). It cannot hurt safety: receivers
+    /// check a proposal's POL round and their locks whatever the proposer chose, and a
+    /// byzantine proposer may already propose any value that has a polka.
+    mutating func adoptEarlierPolka() -> Bool {
+        for record in rounds.records.reversed() where record.round < round {
+            if let validRound, record.round <= validRound { break }
+            for tallied in record.prevotes.entries {
+                guard let blockID = tallied.blockID, validators.hasTwoThirdsMajority(tallied.power),
+                      let entry = blocks.entry(blockID), entry.isValid else { continue }
+                validValue = entry.block
+                validBlockID = entry.id
+                validRound = record.round
+                counters.earlierPolkasAdopted += 1
+                return true
+            }
+        }
+        return false
     }
 
     /// Algorithm 1, lines 44-46: 2f+1 ⟨PREVOTE, h, round_p, nil⟩ while step_p = prevote.

@@ -287,15 +287,17 @@ public struct Consensus: Sendable {
         }
     }
 
-    /// The round lasted another resend interval: re-send this validator's latest votes and
-    /// keep the timer going until the round ends. A stale timer (another height or round, or
-    /// the height decided) ends its chain; the next round started one of its own.
+    /// The round lasted another resend interval: re-send this validator's latest votes (and
+    /// the polka of its valid value from an earlier round, `validPolka`) and keep the timer
+    /// going until the round ends. A stale timer (another height or round, or the height
+    /// decided) ends its chain; the next round started one of its own.
     private mutating func onResend(_ event: TimeoutEvent, _ effects: inout [ConsensusEffect]) {
         guard phase == .running, event.height == height, event.round == round else {
             counters.timeoutsStale += 1
             return
         }
-        let votes = latestOwnVotes()
+        var votes = latestOwnVotes()
+        for vote in validPolka() where !votes.contains(vote) { votes.append(vote) }
         if !votes.isEmpty {
             counters.votesResent += UInt64(votes.count)
             effects.append(.resendVotes(votes))
@@ -322,6 +324,17 @@ public struct Consensus: Sendable {
             if let precommit = record.precommits.votes[myIndex] { votes.append(precommit) }
         }
         return votes
+    }
+
+    /// The prevotes for validValue_p in validRound_p, when that round is over: the polka that
+    /// lets a later proposer re-propose the value (`adoptEarlierPolka`). Peers that timed out
+    /// of that round before these prevotes reached them may never get them from gossip, which
+    /// serves a peer the votes of its own round; a stalled round re-sends them with this
+    /// validator's own votes. Empty when there is no valid value or it is of this round.
+    public func validPolka() -> [Vote] {
+        guard let validRound, validRound < round, let validBlockID,
+              let record = rounds.record(validRound) else { return [] }
+        return record.prevotes.votes.indices.compactMap { record.prevotes.vote(of: $0, for: validBlockID) }
     }
 
     /// The POL round of the current round's proposal while this core cannot confirm it: the

@@ -34,6 +34,9 @@ public struct ConsensusCounters: Hashable, Sendable {
     /// Own votes handed to the shell again because a round made no progress for a resend
     /// interval (`ConsensusEffect.resendVotes`).
     public var votesResent: UInt64 = 0
+    /// Polkas of an earlier round taken as the valid value (`adoptEarlierPolka`), so this
+    /// validator re-proposes a value another validator may be locked on.
+    public var earlierPolkasAdopted: UInt64 = 0
     /// Inputs that made no sense in the current phase (a shell bug, or a replay duplicate).
     public var inputsOutOfPhase: UInt64 = 0
 

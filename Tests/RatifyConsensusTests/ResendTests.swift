@@ -70,6 +70,42 @@ struct ResendTests {
         #expect(core.prevotes(round: 0).count == 3)
     }
 
+    @Test("a polka of a round the core had left becomes its valid value: a stalled round re-sends it and the next own proposal cites it")
+    func earlierPolkaAdopted() throws {
+        let f = try Fixture()
+        // A validator that does not propose rounds 0 and 1 but does propose round 2.
+        let me = f.proposerIndex(round: 2)
+        try #require(me != f.proposerIndex(round: 0) && me != f.proposerIndex(round: 1))
+        var core = f.core(me: me)
+        _ = core.handle(.start)
+        let block = f.block(1)
+        #expect(core.handle(f.proposal(block, round: 0)).contains(f.expectedVote(.prevote, round: 0, block.id, by: me)))
+        // f+1 prevotes of round 1 move the core on (line 55) before round 0's polka is in.
+        let others = f.others(than: me)
+        _ = Fixture.feed(&core, f.votes(.prevote, round: 1, nil, from: Array(others.prefix(2))))
+        #expect(core.round == 1 && core.validRound == nil)
+        #expect(core.validPolka().isEmpty)
+
+        // Round 0's polka arrives late: line 36 no longer applies, the earlier-polka rule does.
+        _ = core.handle(f.vote(.prevote, round: 0, block.id, by: me))
+        _ = Fixture.feed(&core, f.votes(.prevote, round: 0, block.id, from: Array(others.prefix(2))))
+        #expect(core.validRound == 0 && core.validValue == block)
+        #expect(core.lockedRound == nil, "the lock moves only in the round it was seen in")
+        #expect(core.counters.earlierPolkasAdopted == 1)
+
+        // A stalled round 1 re-sends the polka with the validator's own votes, its own first.
+        let polka = [me, others[0], others[1]].sorted().map { f.signedVote(.prevote, round: 0, block.id, by: $0) }
+        let own = f.signedVote(.prevote, round: 0, block.id, by: me)
+        #expect(core.validPolka() == polka)
+        let resent = core.handle(.timeout(f.timeout(.resend, round: 1)))
+        #expect(resent == [.resendVotes([own] + polka.filter { $0 != own }), f.schedule(.resend, round: 1)])
+
+        // Its own turn (round 2) re-proposes the block with round 0 as the POL round (line 16).
+        let effects = Fixture.feed(&core, f.votes(.prevote, round: 2, nil, from: Array(others.prefix(2))))
+        let proposal = Proposal(height: f.height, round: 2, polRound: 0, blockID: block.id, proposerAddress: f.address(me))
+        #expect(effects.contains(.signProposal(proposal, block: block)))
+    }
+
     @Test("an observer re-sends nothing")
     func observerResendsNothing() throws {
         let f = try Fixture()

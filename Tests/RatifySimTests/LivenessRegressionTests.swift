@@ -24,6 +24,11 @@ struct LivenessRegressionTests {
         // node 0 never held, and the rounds went on without a decision.
         SimConfig(validators: 4, byzantine: 1, stake: .uniform, heights: 7, seed: 78_008_380,
                   faults: [.loss, .duplication, .reordering, .partition, .crash]),
+        // Node 2 (little stake) locked on round 0's block while cut off; the others had timed
+        // out of round 0 and their proposers never re-proposed it, so node 2 prevoted nil in
+        // every round and the height waited for node 2's own, distant proposer turn.
+        SimConfig(validators: 4, byzantine: 1, stake: .skewed, heights: 40, seed: 810_001_107,
+                  faults: [.loss, .duplication, .reordering, .partition, .crash]),
     ]
 
     @Test("a seed that once stalled after GST now decides every height", arguments: replays)
