@@ -10,13 +10,14 @@ import RatifyStore
 /// two paths cover what it cannot see.
 extension NodeDriver {
     /// `ConsensusEffect.resendVotes`: the round made no progress for a resend interval. The
-    /// votes go to every peer past the per-peer "already has it" filter (which is only this
+    /// votes (this validator's own, and the polka of its valid value when that is from an
+    /// earlier round) go to every peer past the per-peer "already has it" filter (which is only this
     /// node's belief), and peers are told again where this node is, so that their catch-up
     /// sends what it lacks. A peer that already took a vote drops the copy by its digest.
     func resend(_ votes: [Vote]) {
         for vote in votes { peers.broadcastUnfiltered(.vote(vote)) }
         peers.reannounce()
-        logger.debug("re-sent own votes", metadata: ["height": "\(consensus.height)", "round": "\(consensus.round)",
+        logger.debug("re-sent votes", metadata: ["height": "\(consensus.height)", "round": "\(consensus.round)",
                                                     "votes": "\(votes.count)"])
     }
 
