@@ -27,6 +27,8 @@ public struct SimConfig: Hashable, Sendable {
     public var gstMillis: ClosedRange<UInt64>
     /// How often a node looks for a peer that decided its height (block sync).
     public var syncIntervalMillis: UInt64
+    /// The node's `gossipIntervalMillis`: how often a node's gossip sends peers what they lack.
+    public var gossipIntervalMillis: UInt64 = 100
     /// Record a human-readable trace (for replays; costs time).
     public var trace: Bool
 

@@ -12,12 +12,14 @@ struct SimEvent: Sendable {
         case restart
         /// Partition `payload` forms.
         case partitionStart
-        /// The current partition heals; messages it held are re-delivered.
+        /// The current partition heals (what it cut off stays lost).
         case partitionHeal
-        /// Global stabilization time: held messages are re-delivered, faults stop.
+        /// Global stabilization time: faults stop.
         case stabilize
         /// `node` checks whether a peer decided its height (block sync).
         case syncTick
+        /// `node`'s gossip tick: it sends each peer the votes and proposal the peer lacks.
+        case gossipTick
         /// Periodic liveness check after GST.
         case livenessCheck
         /// The block with table index `payload` arrives at `node` (answer to requestBlock).

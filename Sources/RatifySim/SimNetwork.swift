@@ -1,7 +1,7 @@
 /// Links between simulated nodes: a base latency per directed link (drawn once per run), jitter,
-/// and before GST loss, duplication, reordering and partitions. Messages a fault withholds are
-/// held, and re-delivered when the partition heals or at GST, whichever comes first: TCP
-/// gossip eventually sends a peer everything it is missing.
+/// and before GST loss, duplication, reordering and partitions. A message lost to a fault is gone,
+/// as what a broken TCP session had queued is: only the gossip tick (`Simulation.gossipTick`),
+/// block sync, POL-round requests and stalled-round re-sends send anything again.
 struct SimNetwork: Sendable {
     let nodeCount: Int
     /// `baseLatencyMillis[from * nodeCount + to]`.
@@ -13,8 +13,6 @@ struct SimNetwork: Sendable {
     var reorderingPerMillion: UInt32 = 0
     /// The side of each node while a partition is in force.
     var partitionSides: [UInt8]?
-    /// (recipient, message) pairs withheld by a fault, in the order they were withheld.
-    var held: [(to: Int, message: Int)] = []
 
     private var latencyRandom: SimRandom
     private var lossRandom: SimRandom
@@ -37,16 +35,16 @@ struct SimNetwork: Sendable {
     enum Route {
         /// Arrives after each of these delays (two when duplicated).
         case deliver(UInt64, duplicateAfter: UInt64?)
-        /// Withheld until the partition heals or GST.
-        case held
+        /// Lost (loss, or the link crosses a partition).
+        case lost
     }
 
     /// Decides what happens to one message from `from` to `to` sent at `now`.
     mutating func route(from: Int, to: Int, now: UInt64) -> Route {
         let beforeGST = now < gstMillis
         if beforeGST {
-            if let sides = partitionSides, sides[from] != sides[to] { return .held }
-            if lossPerMillion > 0 && lossRandom.chance(perMillion: lossPerMillion) { return .held }
+            if let sides = partitionSides, sides[from] != sides[to] { return .lost }
+            if lossPerMillion > 0 && lossRandom.chance(perMillion: lossPerMillion) { return .lost }
         }
         let first = latency(from: from, to: to, now: now)
         var duplicate: UInt64?
@@ -71,10 +69,5 @@ struct SimNetwork: Sendable {
             if now + delay > latest { delay = latest - now }
         }
         return max(1, delay)
-    }
-
-    /// A delay for a withheld message released at `now` (heal or GST).
-    mutating func releaseDelay() -> UInt64 {
-        1 + latencyRandom.below(deliveryBoundAfterGSTMillis)
     }
 }

@@ -31,12 +31,20 @@ final class SimNode {
     var walNext: [ConsensusInput] = []
 
     // Lost on a crash.
-    /// Ids of messages this node signed at `outboxHeight`, for peers that need them again.
-    var outbox: [Int] = []
-    var outboxHeight: Height = 1
-    /// Messages the core could not use yet (future height or round), re-delivered when it
-    /// gets there: gossip catch-up, as CometBFT's peer routines send what a peer's round needs.
-    var deferred: [Int] = []
+    /// The gossip layer's vote store: verified votes within one height of the core's, by
+    /// (height, round, type), the first per validator (as the node's `VoteStore` keeps them).
+    /// What it holds is what the node announces it has, whether or not its core used it.
+    var voteStore: [SimVoteKey: SimVoteSet] = [:]
+    /// The last proposal this node broadcast (the node's gossip keeps only its own).
+    var ownProposal: Int?
+    /// Rounds of the proposals received at `proposalRoundsHeight` (a proposal for a height the
+    /// node had not reached is not counted: the node's peers send it again when it gets there).
+    var proposalRounds: [Round] = []
+    var proposalRoundsHeight: Height = 0
+    /// When this node's gossip last sent a peer a vote or its proposal. A peer's announcement
+    /// replaces what a sender assumed from its own sends about once a second, so something
+    /// lost on the way goes again after that.
+    var gossipSent: [SimSentKey: UInt64] = [:]
     var syncInFlight = false
     /// The last (height, round, POL round) this node announced it lacks prevotes for, so that
     /// it asks again only when that changes or a round stalls, as the node announces.
@@ -62,5 +70,47 @@ final class SimNode {
     var isHonest: Bool { behavior == nil }
     var decidedHeight: Height { Height(store.count) }
 
-    static let deferredMax = 4_096
+    /// Everything the gossip layer keeps in memory, lost on a crash.
+    func forgetGossip() {
+        voteStore = [:]
+        ownProposal = nil
+        proposalRounds = []
+        proposalRoundsHeight = 0
+        gossipSent = [:]
+    }
+}
+
+/// One (height, round, type) vote set of a node's gossip vote store.
+struct SimVoteKey: Hashable, Sendable {
+    var height: Height
+    var round: Round
+    var prevote: Bool
+}
+
+/// The votes held for one `SimVoteKey`: message ids by validator index (-1: none) and the
+/// same as a bitmap, so a peer's missing votes are one mask operation per 64 validators.
+struct SimVoteSet: Sendable {
+    var ids: [Int32] = []
+    var mask: [UInt64] = []
+
+    func holds(_ index: Int) -> Bool {
+        index / 64 < mask.count && mask[index / 64] & (1 << UInt64(index % 64)) != 0
+    }
+
+    /// Adds message `id` for validator `index`; false when that validator already has one.
+    mutating func add(_ id: Int, index: Int) -> Bool {
+        guard !holds(index) else { return false }
+        if ids.count <= index { ids += [Int32](repeating: -1, count: index + 1 - ids.count) }
+        while mask.count <= index / 64 { mask.append(0) }
+        ids[index] = Int32(id)
+        mask[index / 64] |= 1 << UInt64(index % 64)
+        return true
+    }
+}
+
+/// A (peer, vote slot) a node's gossip sent something for; `index` -1 names its proposal.
+struct SimSentKey: Hashable, Sendable {
+    var peer: Int32
+    var index: Int32
+    var key: SimVoteKey
 }

@@ -8,10 +8,10 @@ import RatifyCore
 extension Simulation {
     // MARK: - Feeding the core
 
-    /// Hands `input` to `node`'s core, then everything its effects feed back, in order.
-    /// `messageID` names the delivered message, so a message the core could not use yet (a
-    /// later height or round) is kept for re-delivery when the core gets there.
-    mutating func feed(_ node: Int, _ input: ConsensusInput, log: Bool, messageID: Int? = nil, replaying: Bool = false) {
+    /// Hands `input` to `node`'s core, then everything its effects feed back, in order. A
+    /// message the core cannot use yet (a later height or round) is not kept by the shell, as
+    /// the node's driver does not keep it: only gossip sends it again (`gossipTick`).
+    mutating func feed(_ node: Int, _ input: ConsensusInput, log: Bool, replaying: Bool = false) {
         var work: [WorkItem] = [WorkItem(input: input, log: log)]
         var cursor = 0
         var proposalRequests: [(Height, Round)] = []
@@ -19,7 +19,6 @@ extension Simulation {
             let next = work[cursor]
             cursor += 1
             let heightBefore = nodes[node].core.height
-            let roundBefore = nodes[node].core.round
             if next.log {
                 if nodes[node].walHeight != heightBefore {
                     nodes[node].wal = []
@@ -27,12 +26,8 @@ extension Simulation {
                 }
                 nodes[node].wal.append(next.input)
             }
-            let droppedBefore = cursor == 1 ? droppedForLater(nodes[node].core.counters) : 0
             let bufferedBefore = nodes[node].core.counters.futureHeightVotesBuffered
             let effects = nodes[node].core.handle(next.input)
-            if cursor == 1, let messageID, droppedForLater(nodes[node].core.counters) > droppedBefore {
-                deferIfLater(messageID, at: node)
-            }
             if next.log && nodes[node].core.counters.futureHeightVotesBuffered > bufferedBefore {
                 nodes[node].walNext.append(next.input)
             }
@@ -47,8 +42,6 @@ extension Simulation {
             }
             if nodes[node].core.height != heightBefore {
                 enteredHeight(node)
-            } else if nodes[node].core.round != roundBefore {
-                enteredRound(node)
             }
         }
         if !replaying { askForLackingPrevotes(node, again: false) }
@@ -66,47 +59,9 @@ extension Simulation {
         }
     }
 
-    /// Drops that gossip would make good later: future heights, future rounds past the
-    /// allowance, proposals for a height not reached yet.
-    private func droppedForLater(_ counters: ConsensusCounters) -> UInt64 {
-        counters.futureHeightVotesDropped + counters.votesRoundDropped + counters.proposalsIgnored
-    }
-
-    private mutating func deferIfLater(_ messageID: Int, at node: Int) {
-        let message = messages[messageID]
-        let height = nodes[node].core.height
-        let round = nodes[node].core.round
-        let later = message.height > height || (message.height == height && message.round > round + 1)
-        guard later else { return }
-        if nodes[node].deferred.count >= SimNode.deferredMax { nodes[node].deferred.removeFirst() }
-        nodes[node].deferred.append(messageID)
-    }
-
-    /// A new height: forget the last height's bookkeeping, re-deliver what was deferred for it.
+    /// A new height: the gossip layer forgets older heights (`updateLocalState`).
     mutating func enteredHeight(_ node: Int) {
-        redeliverDeferred(node)
-    }
-
-    mutating func enteredRound(_ node: Int) {
-        redeliverDeferred(node)
-    }
-
-    private mutating func redeliverDeferred(_ node: Int) {
-        guard !nodes[node].deferred.isEmpty else { return }
-        let height = nodes[node].core.height
-        let round = nodes[node].core.round
-        var keep: [Int] = []
-        var due: [Int] = []
-        for id in nodes[node].deferred {
-            let message = messages[id]
-            if message.height < height { continue }
-            if message.height == height && message.round <= round + 1 { due.append(id) } else { keep.append(id) }
-        }
-        nodes[node].deferred = keep
-        for id in due {
-            queue.push(at: now + 1, .deliver, node: node, payload: id)
-            messagesSent += 1
-        }
+        pruneGossip(node)
     }
 
     // MARK: - Effects
@@ -128,6 +83,7 @@ extension Simulation {
             let signed = sign(vote, identity: nodes[node].identity)
             let id = record(.vote(signed), from: node, height: vote.height, round: vote.round)
             if config.trace { let line = "signs \(vote.type) r\(vote.round) \(describe(vote.blockID))"; note(node, vote.height, line) }
+            storeVote(id, signed, at: node)
             sendVote(id, signed, from: node)
             work.append(WorkItem(input: .vote(VerifiedVote(unchecked: signed)), log: true))
 
@@ -145,6 +101,7 @@ extension Simulation {
             blockTable[signed.blockID] = block
             let id = record(.proposal(signed, block), from: node, height: proposal.height, round: proposal.round)
             if config.trace { let line = "proposes r\(proposal.round) \(signed.blockID) pol=\(signed.polRound.map(String.init) ?? "-")"; note(node, proposal.height, line) }
+            nodes[node].ownProposal = id
             sendProposal(id, signed, block, from: node)
             work.append(WorkItem(input: .proposal(VerifiedProposal(unchecked: signed), block: block,
                                                   blockIsValid: isValid(block, at: node)), log: true))
@@ -182,24 +139,18 @@ extension Simulation {
 
     // MARK: - Sending
 
-    /// Appends a message to the table and, for own messages, to the sender's outbox.
+    /// Appends a message to the table.
     private mutating func record(_ content: SimMessage.Content, from node: Int, height: Height, round: Round) -> Int {
         messages.append(SimMessage(content: content, sender: node, height: height, round: round, signatureValid: nil))
-        let id = messages.count - 1
-        if nodes[node].outboxHeight != height {
-            nodes[node].outbox = []
-            nodes[node].outboxHeight = height
-        }
-        nodes[node].outbox.append(id)
-        return id
+        return messages.count - 1
     }
 
     mutating func send(_ id: Int, from: Int, to: Int) {
         guard from != to else { return }
         messagesSent += 1
         switch network.route(from: from, to: to, now: now) {
-        case .held:
-            network.held.append((to, id))
+        case .lost:
+            break
         case .deliver(let delay, let duplicate):
             queue.push(at: now + delay, .deliver, node: to, payload: id)
             if let duplicate {
@@ -328,13 +279,15 @@ extension Simulation {
             guard signatureValid(id) else { return }
             relayIfNeeded(id, at: node)
             if config.trace { let line = "receives \(vote.type) r\(vote.round) \(describe(vote.blockID)) from n\(messages[id].sender)"; note(node, vote.height, line) }
-            feed(node, .vote(VerifiedVote(unchecked: vote)), log: true, messageID: id)
+            storeVote(id, vote, at: node)
+            feed(node, .vote(VerifiedVote(unchecked: vote)), log: true)
         case .proposal(let proposal, let block):
             guard signatureValid(id) else { return }
             relayIfNeeded(id, at: node)
             if config.trace { let line = "receives proposal r\(proposal.round) \(proposal.blockID) from n\(messages[id].sender)"; note(node, proposal.height, line) }
             let valid = proposal.height == nodes[node].core.height && isValid(block, at: node, messageID: id)
-            feed(node, .proposal(VerifiedProposal(unchecked: proposal), block: block, blockIsValid: valid), log: true, messageID: id)
+            noteProposalReceived(proposal, at: node)
+            feed(node, .proposal(VerifiedProposal(unchecked: proposal), block: block, blockIsValid: valid), log: true)
         case .decided(let block, _):
             // Block sync: a batch starting at this block's height from the sender's store.
             receiveSync(from: messages[id].sender, startingAt: block.height, to: node)
@@ -454,8 +407,9 @@ extension Simulation {
     }
 
     /// Restart from exactly what a node persists: its store, signer state and the WAL of the
-    /// height it was in. The core is rebuilt, started, and the WAL replayed through it; then
-    /// peers re-send what they signed at that height (the TCP gossip a reconnect triggers).
+    /// height it was in. The core is rebuilt, started, and the WAL replayed through it; the
+    /// replayed votes go into the (empty) gossip vote store, as the node's driver `keep`s them.
+    /// Peers then send it what it lacks on their gossip ticks, as after the node's reconnect.
     mutating func restart(_ node: Int) {
         guard nodes[node].crashed else { return }
         nodes[node].crashed = false
@@ -483,7 +437,13 @@ extension Simulation {
                                             height: answerHeight, round: answerRound), log: false)
         }
         nodes[node].lastProgressMillis = max(nodes[node].lastProgressMillis, now)
-        peersResend(to: node)
+        for input in wal {
+            guard case .vote(let verified) = input else { continue }
+            let vote = verified.vote
+            messages.append(SimMessage(content: .vote(vote), sender: node, height: vote.height, round: vote.round,
+                                       signatureValid: nil))
+            storeVote(messages.count - 1, vote, at: node)
+        }
         // As the node's driver does after its WAL replay: the votes it signed before the crash
         // may never have left it, and peers that missed them have no other source.
         let own = nodes[node].core.latestOwnVotes()
@@ -494,15 +454,6 @@ extension Simulation {
     private mutating func rebuildCore(_ node: Int, height: Height) {
         nodes[node].core = Consensus(parameters: config.parameters, me: addresses[nodes[node].identity], height: height,
                                      validators: ledger.set(height), nextValidators: ledger.set(height + 1))
-    }
-
-    /// Reconnect gossip: every peer at this node's height or later sends what it signed at its
-    /// height (votes for the next height are buffered by the core, anything later is deferred).
-    private mutating func peersResend(to node: Int) {
-        let height = nodes[node].core.height
-        for peer in nodes.indices where peer != node && !nodes[peer].crashed && nodes[peer].outboxHeight >= height {
-            for id in nodes[peer].outbox { send(id, from: peer, to: node) }
-        }
     }
 
     /// Block sync: if a reachable peer decided this node's height, it sends its decided blocks
@@ -553,7 +504,6 @@ extension Simulation {
         nodes[node].walHeight = height
         enteredHeight(node)
         feed(node, .start, log: false)
-        peersResend(to: node)
     }
 
     func describe(_ blockID: BlockID?) -> String {

@@ -149,6 +149,7 @@ public struct Simulation {
         }
         for node in nodes.indices {
             queue.push(at: config.syncIntervalMillis + UInt64(node), .syncTick, node: node)
+            queue.push(at: config.gossipIntervalMillis + UInt64(node % Int(max(1, config.gossipIntervalMillis))), .gossipTick, node: node)
         }
         // Pushed last, so a restart planned for exactly GST happens before it.
         if gst > 0 {
@@ -268,12 +269,14 @@ public struct Simulation {
         case .partitionHeal:
             network.partitionSides = nil
             if config.trace { let line = "partition heals"; note(-1, 0, line) }
-            releaseHeld()
         case .stabilize:
             stabilize()
         case .syncTick:
             syncTick(node)
             queue.push(at: now + config.syncIntervalMillis, .syncTick, node: node)
+        case .gossipTick:
+            gossipTick(node)
+            queue.push(at: now + max(1, config.gossipIntervalMillis), .gossipTick, node: node)
         case .livenessCheck:
             checkLiveness()
             queue.push(at: now + 1_000, .livenessCheck, node: -1)
@@ -288,8 +291,7 @@ public struct Simulation {
     mutating func stabilize() {
         stabilized = true
         network.partitionSides = nil
-        if config.trace { let line = "GST: faults stop, held messages are re-delivered"; note(-1, 0, line) }
-        releaseHeld()
+        if config.trace { let line = "GST: faults stop"; note(-1, 0, line) }
         var highest: Round = 0
         for node in nodes where node.isHonest { highest = max(highest, node.core.round) }
         livenessBoundMillis = livenessBound(fromRound: highest)
@@ -297,20 +299,12 @@ public struct Simulation {
         queue.push(at: now + 1_000, .livenessCheck, node: -1)
     }
 
-    mutating func releaseHeld() {
-        let held = network.held
-        network.held = []
-        for (to, message) in held {
-            queue.push(at: now + network.releaseDelay(), .deliver, node: to, payload: message)
-        }
-    }
-
     mutating func crash(_ node: Int) {
         guard !nodes[node].crashed else { return }
         if config.trace { let line = "crashes"; note(node, nodes[node].core.height, line) }
         nodes[node].crashed = true
         nodes[node].syncInFlight = false
-        nodes[node].deferred = []
+        nodes[node].forgetGossip()
     }
 
     // MARK: - Tracing
