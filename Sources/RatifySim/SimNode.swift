@@ -44,7 +44,7 @@ final class SimNode {
     /// When this node's gossip last sent a peer a vote or its proposal. A peer's announcement
     /// replaces what a sender assumed from its own sends about once a second, so something
     /// lost on the way goes again after that.
-    var gossipSent: [SimSentKey: UInt64] = [:]
+    var gossipSent: [SimVoteKey: SimSentMarks] = [:]
     var syncInFlight = false
     /// The last (height, round, POL round) this node announced it lacks prevotes for, so that
     /// it asks again only when that changes or a round stalls, as the node announces.
@@ -108,9 +108,23 @@ struct SimVoteSet: Sendable {
     }
 }
 
-/// A (peer, vote slot) a node's gossip sent something for; `index` -1 names its proposal.
-struct SimSentKey: Hashable, Sendable {
-    var peer: Int32
-    var index: Int32
-    var key: SimVoteKey
+/// When a node's gossip last sent each peer each vote of one `SimVoteKey`, and its proposal of
+/// that round: `millis[slot * peerCount + peer]`, slot 0 the proposal and slot i + 1 validator
+/// i's vote; 0 for never.
+struct SimSentMarks: Sendable {
+    var millis: [UInt64] = []
+
+    mutating func mark(peer: Int, slot: Int, peerCount: Int, at now: UInt64) {
+        let position = slot * peerCount + peer
+        if millis.count <= position { millis += [UInt64](repeating: 0, count: position + 1 - millis.count) }
+        millis[position] = max(now, 1)
+    }
+
+    /// Whether the send is younger than a peer's announcement interval: the peer's next
+    /// announcement would show whether it arrived.
+    func isRecent(peer: Int, slot: Int, peerCount: Int, now: UInt64) -> Bool {
+        let position = slot * peerCount + peer
+        guard position < millis.count, millis[position] != 0 else { return false }
+        return now < millis[position] + Simulation.announceIntervalMillis
+    }
 }

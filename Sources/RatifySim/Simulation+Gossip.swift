@@ -30,13 +30,40 @@ extension Simulation {
         _ = nodes[node].voteStore[key, default: SimVoteSet()].add(id, index: Int(vote.validatorIndex))
     }
 
+    /// Every vote a node sends, and its own proposal, counts as known to the peer until the
+    /// peer's next announcement (about a second), as the node's per-peer bitmap counts "votes
+    /// sent to it": the gossip tick does not send again what is still in flight.
+    mutating func noteSent(_ id: Int, from node: Int, to peer: Int) {
+        switch messages[id].content {
+        case .vote(let vote):
+            let key = SimVoteKey(height: vote.height, round: vote.round, prevote: vote.type == .prevote)
+            nodes[node].gossipSent[key, default: SimSentMarks()].mark(peer: peer, slot: Int(vote.validatorIndex) + 1,
+                                                                      peerCount: nodes.count, at: now)
+        case .proposal(let proposal, _) where nodes[node].ownProposal == id:
+            let key = SimVoteKey(height: proposal.height, round: proposal.round, prevote: false)
+            nodes[node].gossipSent[key, default: SimSentMarks()].mark(peer: peer, slot: 0, peerCount: nodes.count, at: now)
+        default:
+            break
+        }
+    }
+
+    /// Whether `node`'s vote store holds this very vote (a copy gossip or a duplicating link
+    /// delivered again). A different vote of the same validator and slot is not a copy: it goes
+    /// on to the core, which records the equivocation.
+    func holdsVote(_ vote: Vote, at node: Int) -> Bool {
+        let key = SimVoteKey(height: vote.height, round: vote.round, prevote: vote.type == .prevote)
+        guard let held = nodes[node].voteStore[key], held.holds(Int(vote.validatorIndex)),
+              case .vote(let heldVote) = messages[Int(held.ids[Int(vote.validatorIndex)])].content else { return false }
+        return heldVote == vote
+    }
+
     /// A new height: the vote store and the sent marks forget heights below the previous one,
     /// and the node's own proposal of an older height is dropped (`updateLocalState`).
     mutating func pruneGossip(_ node: Int) {
         let height = nodes[node].core.height
         let keepFrom = height > 1 ? height - 1 : 0
         nodes[node].voteStore = nodes[node].voteStore.filter { $0.key.height >= keepFrom }
-        nodes[node].gossipSent = nodes[node].gossipSent.filter { $0.key.key.height >= keepFrom }
+        nodes[node].gossipSent = nodes[node].gossipSent.filter { $0.key.height >= keepFrom }
         if let id = nodes[node].ownProposal, messages[id].height < height { nodes[node].ownProposal = nil }
     }
 
@@ -61,7 +88,10 @@ extension Simulation {
         guard !nodes[node].crashed, gossips(node) else { return }
         let height = nodes[node].core.height
         let round = nodes[node].core.round
+        let peerCount = nodes.count
         for peer in nodes.indices where peer != node && !nodes[peer].crashed && nodes[peer].core.height == height {
+            // A partition breaks the TCP session: nothing is queued for a peer not connected.
+            if let sides = network.partitionSides, sides[peer] != sides[node] { continue }
             let peerRound = nodes[peer].core.round
             var budget = Self.votesPerPeerPerTick
             for setRound in (round == peerRound ? [peerRound] : [peerRound, round]) {
@@ -69,15 +99,14 @@ extension Simulation {
                     let key = SimVoteKey(height: height, round: setRound, prevote: prevote)
                     guard let mine = nodes[node].voteStore[key] else { continue }
                     let theirs = nodes[peer].voteStore[key]
+                    let sent = nodes[node].gossipSent[key]
                     for word in mine.mask.indices {
                         var missing = mine.mask[word] & ~((theirs?.mask.indices.contains(word) ?? false) ? theirs!.mask[word] : 0)
                         while missing != 0 && budget > 0 {
                             let bit = missing.trailingZeroBitCount
                             missing &= missing - 1
                             let index = word * 64 + bit
-                            let sentKey = SimSentKey(peer: Int32(peer), index: Int32(index), key: key)
-                            if let sent = nodes[node].gossipSent[sentKey], now < sent + Self.announceIntervalMillis { continue }
-                            nodes[node].gossipSent[sentKey] = now
+                            if let sent, sent.isRecent(peer: peer, slot: index + 1, peerCount: peerCount, now: now) { continue }
                             budget -= 1
                             send(Int(mine.ids[index]), from: node, to: peer)
                         }
@@ -86,11 +115,9 @@ extension Simulation {
             }
             if let id = nodes[node].ownProposal, messages[id].height == height, messages[id].round == peerRound {
                 let lacks = nodes[peer].proposalRoundsHeight != height || !nodes[peer].proposalRounds.contains(peerRound)
-                let sentKey = SimSentKey(peer: Int32(peer), index: -1, key: SimVoteKey(height: height, round: peerRound, prevote: false))
-                if lacks && (nodes[node].gossipSent[sentKey].map { now >= $0 + Self.announceIntervalMillis } ?? true) {
-                    nodes[node].gossipSent[sentKey] = now
-                    send(id, from: node, to: peer)
-                }
+                let key = SimVoteKey(height: height, round: peerRound, prevote: false)
+                let recent = nodes[node].gossipSent[key]?.isRecent(peer: peer, slot: 0, peerCount: peerCount, now: now) ?? false
+                if lacks && !recent { send(id, from: node, to: peer) }
             }
         }
     }

@@ -148,6 +148,7 @@ extension Simulation {
     mutating func send(_ id: Int, from: Int, to: Int) {
         guard from != to else { return }
         messagesSent += 1
+        noteSent(id, from: from, to: to)
         switch network.route(from: from, to: to, now: now) {
         case .lost:
             break
@@ -276,7 +277,8 @@ extension Simulation {
         guard !nodes[node].crashed else { return }
         switch messages[id].content {
         case .vote(let vote):
-            guard signatureValid(id) else { return }
+            // The node's seen-set drops a copy of a vote it holds before anything else looks at it.
+            guard !holdsVote(vote, at: node), signatureValid(id) else { return }
             relayIfNeeded(id, at: node)
             if config.trace { let line = "receives \(vote.type) r\(vote.round) \(describe(vote.blockID)) from n\(messages[id].sender)"; note(node, vote.height, line) }
             storeVote(id, vote, at: node)

@@ -55,7 +55,7 @@ struct SimulatorSweepTests {
             Issue.record("\(SimSweep.report(SimSweep.shrink(failing), original: failing))")
         }
         #expect(summary.violations.isEmpty && summary.setupErrors.isEmpty)
-        #expect(summary.heightsDecided == 20 * Self.heights)
+        #expect(summary.heightsDecided >= 20 * Self.heights)
     }
 
     @Test("runs that sign and verify with real Ed25519 break no invariant")
