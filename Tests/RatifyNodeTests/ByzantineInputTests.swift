@@ -115,7 +115,7 @@ struct ByzantineInputTests {
         far.header.height = .max
         #expect(verifier.verdict(.block(far)) == .ignored)
         var ahead = block
-        ahead.header.height = 1 + NodeDriver.heightsAheadKept + 1
+        ahead.header.height = 1 + BlockSync.heightsAheadKept + 1
         #expect(verifier.verdict(.block(ahead)) == .ignored)
         var junk = block
         var other = try ChainFixture()

@@ -6,12 +6,12 @@ import RatifyCore
 struct CatchingUpTests {
     @Test("behind when a peer has sent a commit two or more heights past the latest; level or one behind is not")
     func decision() {
-        #expect(NodeDriver.isCatchingUp(latestHeight: 0, peerCommitHeightMax: 0) == false, "a fresh chain with no commits seen")
-        #expect(NodeDriver.isCatchingUp(latestHeight: 5, peerCommitHeightMax: 5) == false)
-        #expect(NodeDriver.isCatchingUp(latestHeight: 5, peerCommitHeightMax: 3) == false, "an old commit says nothing")
-        #expect(NodeDriver.isCatchingUp(latestHeight: 5, peerCommitHeightMax: 6) == false, "a peer decided the next height first")
-        #expect(NodeDriver.isCatchingUp(latestHeight: 5, peerCommitHeightMax: 7) == true)
-        #expect(NodeDriver.isCatchingUp(latestHeight: 0, peerCommitHeightMax: 40) == true, "a late node at genesis")
-        #expect(NodeDriver.isCatchingUp(latestHeight: .max, peerCommitHeightMax: 1) == false, "no overflow")
+        #expect(BlockSync.isCatchingUp(latestHeight: 0, peerCommitHeightMax: 0) == false, "a fresh chain with no commits seen")
+        #expect(BlockSync.isCatchingUp(latestHeight: 5, peerCommitHeightMax: 5) == false)
+        #expect(BlockSync.isCatchingUp(latestHeight: 5, peerCommitHeightMax: 3) == false, "an old commit says nothing")
+        #expect(BlockSync.isCatchingUp(latestHeight: 5, peerCommitHeightMax: 6) == false, "a peer decided the next height first")
+        #expect(BlockSync.isCatchingUp(latestHeight: 5, peerCommitHeightMax: 7) == true)
+        #expect(BlockSync.isCatchingUp(latestHeight: 0, peerCommitHeightMax: 40) == true, "a late node at genesis")
+        #expect(BlockSync.isCatchingUp(latestHeight: .max, peerCommitHeightMax: 1) == false, "no overflow")
     }
 }

@@ -74,13 +74,13 @@ struct HeldDataTests {
         #expect(await Self.until { node.peers.connectedPeers == [attackerPeers.nodeID] })
         let attacker = attackerPeers.nodeID, honest = ChainFixture.bob.publicKey.address
         for seed in 0..<300 {
-            let height = 2 + Height(seed % Int(NodeDriver.heightsAheadKept))
+            let height = 2 + Height(seed % Int(BlockSync.heightsAheadKept))
             await node.driver.receive(Self.message(.block(Self.junkBlock(height: height, seed: UInt64(seed))), from: attacker))
             let commit = Commit(height: height, round: 0, blockID: BlockID(hash: Hash.sha256(Array("junk \(seed)".utf8))), signatures: [])
             await node.driver.receive(Self.message(.commit(commit), from: attacker))
         }
-        #expect(await node.driver.receivedBlocks.count == NodeDriver.heldPerPeerMax)
-        #expect(await node.driver.catchUpCommits.count == NodeDriver.heldPerPeerMax)
+        #expect(await node.driver.receivedBlocks.count == BlockSync.heldPerPeerMax)
+        #expect(await node.driver.blockSync.commits.count == BlockSync.heldPerPeerMax)
         // No honest peer sends more than block sync asks for: the flooder is cut off and backed off.
         #expect(await Self.until { node.peers.connectedPeers.isEmpty })
         #expect(node.peers.stats.penalties == 1)
@@ -118,7 +118,7 @@ struct HeldDataTests {
         await node.driver.receive(Self.message(.block(block), from: honest))
         #expect(await Self.until { await node.driver.chain.nextHeight == 2 })
         // Pruned with the height they claimed.
-        #expect(await node.driver.catchUpCommits.isEmpty)
+        #expect(await node.driver.blockSync.commits.isEmpty)
     }
 
     @Test("a junk commit that takes a block's slot first is dropped when block sync checks it; the honest copy then applies")
@@ -135,7 +135,7 @@ struct HeldDataTests {
         await node.driver.receive(Self.message(.commit(commit), from: honest))
         await node.driver.receive(Self.message(.block(block), from: honest))
         #expect(await Self.until {
-            let commits = await node.driver.catchUpCommits.count, blocks = await node.driver.receivedBlocks.count
+            let commits = await node.driver.blockSync.commits.count, blocks = await node.driver.receivedBlocks.count
             return commits == 0 && blocks == 0
         })
         #expect(await node.driver.chain.nextHeight == 1)

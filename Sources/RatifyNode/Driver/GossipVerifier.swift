@@ -122,9 +122,9 @@ public final class GossipVerifier: Sendable {
     }
 
     /// Whether a block or commit at `height` may be held for block sync: H up to
-    /// H + `NodeDriver.heightsAheadKept`.
+    /// H + `BlockSync.heightsAheadKept`.
     static func isHeld(_ height: Height, _ window: Window) -> Bool {
-        height >= window.height && height - window.height <= NodeDriver.heightsAheadKept
+        height >= window.height && height - window.height <= BlockSync.heightsAheadKept
     }
 
     /// The verified form of a vote checked here, once; nil when it was not (or was taken).

@@ -72,10 +72,6 @@ public actor NodeDriver {
         public var intervalMillis: Double
     }
 
-    /// How many heights past the current one blocks and commits are held for: the window a
-    /// node that is behind keeps requested from the peer that serves it (block sync).
-    static let heightsAheadKept: Height = 32
-
     let settings: Settings
     let store: NodeStore
     let peers: PeerManager
@@ -97,27 +93,18 @@ public actor NodeDriver {
     /// The commit of `chain.lastBlockHeight`, which the next proposal carries.
     var lastCommit: Commit?
     /// Proposals and blocks, held until the core runs their height (during the commit wait it
-    /// is still on the previous one) and until both halves are here; blocks and commits from
-    /// peers a little ahead, for catch-up. Pruned each height. Proposals are verified (at most
-    /// `pendingBlocksMax`); a block no held proposal vouches for and every commit (checked
-    /// only when block sync reaches its height) count against their sender's quota
-    /// (`heldPerPeerMax` each), so one peer's junk never crowds out another's blocks.
+    /// is still on the previous one) and until both halves are here; blocks from peers a little
+    /// ahead, for block sync. Pruned each height. Proposals are verified (at most
+    /// `pendingBlocksMax`); a block no held proposal vouches for counts against its sender's
+    /// quota (`BlockSync.heldPerPeerMax`), as block sync's commits do, so one peer's junk never
+    /// crowds out another's blocks.
     var pendingProposals: [BlockID: VerifiedProposal] = [:]
     var receivedBlocks: [BlockID: Block] = [:]
     var handedOverBlocks: Set<BlockID> = []
-    var catchUpCommits: [BlockID: (commit: Commit, peer: NodeID)] = [:]
-    var blockQuota = PeerQuota<BlockID>(limitPerPeer: NodeDriver.heldPerPeerMax)
-    var commitQuota = PeerQuota<BlockID>(limitPerPeer: NodeDriver.heldPerPeerMax)
-    /// Block sync asks one peer for the next `heightsAheadKept` heights: room for those, and a few more.
-    static let heldPerPeerMax = Int(heightsAheadKept) + 8
-    /// Block sync: the peer that served the last catch-up commit, and the highest height
-    /// requested from it.
-    var syncPeer: NodeID?
-    var requestedThrough: Height = 0
-    /// The highest height a peer has sent a commit for: a peer has finalized it.
-    var peerCommitHeightMax: Height = 0
-    /// Set while block sync's store transaction runs off the actor (`storeSynced`).
-    var syncStoreInFlight = false
+    var blockQuota = PeerQuota<BlockID>(limitPerPeer: BlockSync.heldPerPeerMax)
+    /// Commits held for heights ahead, the peer serving them, the heights asked of it
+    /// (NodeDriver+BlockSync.swift).
+    var blockSync = BlockSync()
     var evidencePool = EvidencePool()
     /// Precommits of the current and last height whose signatures this node checked: the next
     /// proposal's last commit repeats them, and they are not checked again there.
@@ -255,7 +242,7 @@ public actor NodeDriver {
     /// Checks a block against the chain state it would follow and its evidence against `ledger`
     /// (at that state); on success, the hashes of its transactions whose signatures are now
     /// known good (the executor does not check them again).
-    private func validate(_ block: Block, after state: ChainState, ledger: Ledger) async -> Result<Set<Hash>, BlockValidationError> {
+    func validate(_ block: Block, after state: ChainState, ledger: Ledger) async -> Result<Set<Hash>, BlockValidationError> {
         do {
             let validated = try await validator.validate(block, state: state, evidence: EvidenceRules(ledger: ledger),
                                                          nowMillis: UInt64(nowMillis()),
@@ -590,7 +577,7 @@ public actor NodeDriver {
     /// Returns the validator set it decided for height + 2.
     func apply(_ block: Block, _ commit: Commit) -> ValidatorSet? {
         // Block sync is storing this height (and more) right now; the core restarts after it.
-        guard !syncStoreInFlight else { return nil }
+        guard !blockSync.storeInFlight else { return nil }
         // In place: a block that cannot be executed stops the node.
         guard let decision = execute(block, commit, after: chain, ledger: &ledger,
                                      verified: mempool.verifiedHashes(in: block.transactions)) else { return nil }
@@ -620,7 +607,7 @@ public actor NodeDriver {
     /// Runs a decided block through `ledger`, which must be at `state`. A block that cannot be
     /// executed stops the node (every correct node fails on it the same way); `ledger` is then
     /// part-way through it and must be discarded.
-    private func execute(_ block: Block, _ commit: Commit, after state: ChainState, ledger: inout Ledger,
+    func execute(_ block: Block, _ commit: Commit, after state: ChainState, ledger: inout Ledger,
                          verified: Set<Hash>) -> ExecutedDecision? {
         do {
             let executed = try BlockExecutor.execute(block, state: state, ledger: &ledger, verifiedTransactions: verified)
@@ -641,24 +628,8 @@ public actor NodeDriver {
         return finishStore(commit, result: Result { try commit.run() }, started: started)
     }
 
-    /// `store(_:)` for block sync: the transaction runs on another thread, so the blocks and
-    /// commits that arrive during its device sync are taken in and stored together by the next
-    /// one (group commit), and the actor stays responsive. `syncStoreInFlight` keeps the core and
-    /// other catch-ups from storing meanwhile.
-    private func storeSynced(_ decisions: [ExecutedDecision]) async -> Double? {
-        // The heights before these, decided by the core, are stored first.
-        guard storeDecisions(), let commit = storeCommit(for: decisions) else { return nil }
-        syncStoreInFlight = true
-        defer { syncStoreInFlight = false }
-        let started = nowMillis()
-        let result = await withCheckedContinuation { continuation in
-            DispatchQueue.global(qos: .userInitiated).async { continuation.resume(returning: Result { try commit.run() }) }
-        }
-        return finishStore(commit, result: result, started: started)
-    }
-
     /// One store transaction prepared from executed decisions.
-    private struct StoreCommit: Sendable {
+    struct StoreCommit: Sendable {
         var lastHeight: Height
         var blocks: [DecidedBlockWrite]
         var walRecords: [(height: Height, bytes: [UInt8])]
@@ -685,7 +656,7 @@ public actor NodeDriver {
         }
     }
 
-    private func storeCommit(for decisions: [ExecutedDecision]) -> StoreCommit? {
+    func storeCommit(for decisions: [ExecutedDecision]) -> StoreCommit? {
         guard let last = decisions.last?.block.height else { return nil }
         do {
             let blocks = try decidedWrites(decisions)
@@ -698,7 +669,7 @@ public actor NodeDriver {
         }
     }
 
-    private func finishStore(_ commit: StoreCommit, result: Result<Void, any Error>, started: Double) -> Double? {
+    func finishStore(_ commit: StoreCommit, result: Result<Void, any Error>, started: Double) -> Double? {
         switch result {
         case .success:
             // Records buffered while an off-actor commit ran are not in it; keep those.
@@ -714,7 +685,7 @@ public actor NodeDriver {
     /// Moves the chain tip past executed decisions (`ledger` already after the last of them)
     /// and prunes what those heights held; returns them for `publish` once they are stored.
     /// `steps`: the breakdown of a single height the core decided here.
-    private func advance(past decisions: [ExecutedDecision], decidedMillis: Double, steps: HeightSteps?) -> [UnstoredDecision] {
+    func advance(past decisions: [ExecutedDecision], decidedMillis: Double, steps: HeightSteps?) -> [UnstoredDecision] {
         guard let last = decisions.last else { return [] }
         // Each block's last commit was signed by the set of the height before it.
         var lastCommitSigners = chain.lastValidators
@@ -731,9 +702,8 @@ public actor NodeDriver {
         evidencePool.prune(decided: height, included: decisions.flatMap(\.block.evidence))
         pendingProposals = pendingProposals.filter { $0.value.proposal.height > height }
         receivedBlocks = receivedBlocks.filter { $0.value.height > height }
-        catchUpCommits = catchUpCommits.filter { $0.value.commit.height > height }
+        blockSync.prune(decided: height)
         blockQuota.keep { receivedBlocks[$0] != nil }
-        commitQuota.keep { catchUpCommits[$0] != nil }
         gossip.update(chain: chain, ledger: ledger)
         verifiedPrecommits = verifiedPrecommits.filter { $0.height >= height }
         handedOverBlocks = []
@@ -743,7 +713,7 @@ public actor NodeDriver {
     }
 
     /// Heights now stored: answers waiting clients, tells subscribers, logs and reports each.
-    private func publish(_ stored: [UnstoredDecision]) {
+    func publish(_ stored: [UnstoredDecision]) {
         for item in stored {
             let decision = item.decision, block = item.decision.block
             let now = nowMillis()
@@ -803,7 +773,7 @@ public actor NodeDriver {
     private func recordValidatorMetrics(_ metrics: ConsensusMetrics, lastCommit: (commit: Commit, signers: ValidatorSet)?) {
         let me = validatorSigner?.publicKey.address
         metrics.validatorPower.record(me.flatMap { chain.validators.validator(at: $0)?.votingPower } ?? 0)
-        metrics.recordBlocksync(syncing: catchingUp, targetHeight: peerCommitHeightMax)
+        metrics.recordBlocksync(syncing: catchingUp, targetHeight: blockSync.peerCommitHeightMax)
         guard let lastCommit else { return }
         let state = ledger.state
         metrics.record(CommitParticipation(commit: lastCommit.commit, validators: lastCommit.signers, me: me,
@@ -874,7 +844,7 @@ public actor NodeDriver {
             handOverPending()
         case .block(let block):
             // Blocks a little ahead are kept for block sync (the gossip verifier drops others).
-            guard block.height >= height, block.height - height <= Self.heightsAheadKept else { return }
+            guard BlockSync.keeps(block.height, nextHeight: height) else { return }
             let id = block.id
             guard receivedBlocks[id] == nil else { return }
             receivedBlocks[id] = block
@@ -889,23 +859,22 @@ public actor NodeDriver {
             catchUpLater()
             handOverPending()
         case .commit(let commit):
-            guard commit.height >= height, commit.height - height <= Self.heightsAheadKept else { return }
-            // The first commit held for a block keeps its place until block sync checks it; a
-            // junk one is then dropped and its sender disconnected, and a later copy of another
-            // is taken.
-            guard catchUpCommits[commit.blockID] == nil else {
+            switch blockSync.hold(commit, from: inbound.peer, nextHeight: height) {
+            case .outsideWindow:
+                return
+            case .alreadyHeld:
+                // A later copy of another commit for the block is taken once this one is
+                // checked (and, if junk, dropped).
                 peers.forget(inbound.message)
                 return
-            }
-            catchUpCommits[commit.blockID] = (commit, inbound.peer)
-            if let evicted = commitQuota.add(commit.blockID, from: inbound.peer) {
-                if let dropped = catchUpCommits.removeValue(forKey: evicted) { peers.forget(.commit(dropped.commit)) }
-                quotaExceeded(by: inbound.peer, what: "commits")
-            }
-            syncPeer = inbound.peer
-            if commit.height > peerCommitHeightMax {
-                peerCommitHeightMax = commit.height
-                metrics?.consensus?.recordBlocksync(syncing: catchingUp, targetHeight: peerCommitHeightMax)
+            case .held(let evicted, let newTarget):
+                if let evicted {
+                    peers.forget(.commit(evicted))
+                    quotaExceeded(by: inbound.peer, what: "commits")
+                }
+                if newTarget {
+                    metrics?.consensus?.recordBlocksync(syncing: catchingUp, targetHeight: blockSync.peerCommitHeightMax)
+                }
             }
             catchUpLater()
         case .transaction(let transaction):
@@ -939,7 +908,7 @@ public actor NodeDriver {
     /// peer never does: it relays only blocks a verified proposal names, and serves at most the
     /// `heightsAheadKept` heights block sync asks it for, each once. So it is cut off and backed off.
     private func quotaExceeded(by peer: NodeID, what: String) {
-        peers.disconnect(peer, reason: "more held \(what) than its quota of \(Self.heldPerPeerMax)", misbehaving: true)
+        peers.disconnect(peer, reason: "more held \(what) than its quota of \(BlockSync.heldPerPeerMax)", misbehaving: true)
     }
 
     /// Gives the core the held proposals whose blocks are here, and blocks that came without a
@@ -953,7 +922,7 @@ public actor NodeDriver {
         }
         // A block whose commit is here is block sync's to apply, not the core's to vote on.
         for id in receivedBlocks.keys.sorted() where !handedOverBlocks.contains(id) && pendingProposals[id] == nil
-            && catchUpCommits[id] == nil {
+            && !blockSync.holdsCommit(for: id) {
             guard let block = receivedBlocks[id], block.height == chain.nextHeight else { continue }
             handedOverBlocks.insert(id)
             Task { await self.handleBlock(block) }
@@ -987,121 +956,5 @@ public actor NodeDriver {
         guard block.height == chain.nextHeight, stopReason == nil else { return }
         deliver(.block(block, blockIsValid: valid), record: .block(block))
         announce()
-    }
-
-    /// Block sync runs in a task of its own, not inside `receive`: the node's inbound loop waits
-    /// for each `receive`, and must keep delivering blocks and commits while a sync store
-    /// transaction is in flight, so they can be stored together by the next one.
-    private func catchUpLater() {
-        Task { await self.catchUpIfPossible() }
-    }
-
-    /// Block sync: applies held blocks that a held commit proves final, for as many heights
-    /// as it can, without voting; the core restarts at the next height.
-    func catchUpIfPossible() async {
-        while stopReason == nil, !syncStoreInFlight {
-            // The run of consecutive heights whose block and commit are both here (a commit
-            // whose block is missing, such as a junk one, does not hide another that has its
-            // block). Taken out of the holding maps first, so a call that starts while this one
-            // is suspended does not apply them again.
-            var run: [(block: Block, commit: Commit, peer: NodeID)] = []
-            var height = chain.nextHeight
-            while run.count < Int(Self.heightsAheadKept),
-                  let (id, held) = catchUpCommits.first(where: { $0.value.commit.height == height && receivedBlocks[$0.key] != nil }),
-                  let block = receivedBlocks[id] {
-                catchUpCommits[id] = nil
-                receivedBlocks[id] = nil
-                run.append((block, held.commit, held.peer))
-                height += 1
-            }
-            guard !run.isEmpty else { return }
-            // A run that fails part-way has dropped what failed: another peer's commit and block
-            // for that height may still be here. Each pass takes entries out, so this ends.
-            await catchUp(run)
-        }
-    }
-
-    /// Checks each block of the run against the state the previous one leaves (its commit
-    /// against its height's validator set, then the block itself), executes it on a copy of
-    /// the ledger, and stores all that pass in one transaction: one device sync for the run
-    /// instead of one per block. From the first block that fails, the rest are dropped (they
-    /// are requested again).
-    /// A commit that does not verify was sent by `peer`, which could have checked it (an honest
-    /// peer serves only commits it stored): it is disconnected.
-    private func catchUp(_ blocks: [(block: Block, commit: Commit, peer: NodeID)]) async {
-        let startHeight = chain.nextHeight
-        var state = chain, runLedger = ledger
-        var decisions: [ExecutedDecision] = []
-        checks: for (block, commit, peer) in blocks {
-            guard block.height == state.nextHeight, commit.height == block.height, commit.blockID == block.id else { break }
-            do {
-                try commit.verify(chainID: settings.chainID, validators: state.validators)
-            } catch {
-                logger.warning("catch-up commit rejected", metadata: ["height": "\(block.height)", "reason": "\(error)"])
-                peers.disconnect(peer, reason: "catch-up commit that does not verify", misbehaving: true)
-                break checks
-            }
-            let verified: Set<Hash>
-            switch await validate(block, after: state, ledger: runLedger) {
-            case .success(let hashes):
-                verified = hashes
-            case .failure(let problem):
-                logger.warning("catch-up block rejected", metadata: ["height": "\(block.height)", "reason": "\(problem)"])
-                break checks
-            }
-            guard let decision = execute(block, commit, after: state, ledger: &runLedger, verified: verified) else { return }
-            state = decision.executed.nextState
-            decisions.append(decision)
-        }
-        // The rest left the holding maps unapplied; the network drops a repeat of what it has
-        // delivered, so it forgets them and the copies block sync asks for get through.
-        for (block, commit, _) in blocks.dropFirst(decisions.count) {
-            peers.forget(.block(block))
-            peers.forget(.commit(commit))
-        }
-        blockQuota.keep { receivedBlocks[$0] != nil }
-        commitQuota.keep { catchUpCommits[$0] != nil }
-        // The core may have decided the first height itself while validation was suspended.
-        let decidedMillis = nowMillis()
-        guard !decisions.isEmpty, chain.nextHeight == startHeight, stopReason == nil,
-              await storeSynced(decisions) != nil else { return }
-        ledger = runLedger
-        publish(advance(past: decisions, decidedMillis: decidedMillis, steps: nil))
-        let previous = consensus
-        consensus = Consensus(parameters: settings.consensus, me: validatorSigner?.publicKey.address, height: chain.nextHeight,
-                              validators: chain.validators, nextValidators: chain.nextValidators)
-        consensus.inheritBufferedVotes(from: previous)
-        run([.start])
-        handOverPending()
-        announce()
-        requestAhead()
-    }
-
-    /// `/status`'s `catching_up`: peers have finalized heights this node has not.
-    var catchingUp: Bool { Self.isCatchingUp(latestHeight: chain.lastBlockHeight, peerCommitHeightMax: peerCommitHeightMax) }
-
-    /// Behind when a peer has sent a commit two or more heights past this node's latest; one
-    /// height is the ordinary gap between a peer's decision and this node's own.
-    static func isCatchingUp(latestHeight: Height, peerCommitHeightMax: Height) -> Bool {
-        peerCommitHeightMax > latestHeight && peerCommitHeightMax - latestHeight >= 2
-    }
-
-    /// Block sync: having caught up one height, this node is behind; keep the next
-    /// `heightsAheadKept` heights requested from the peer that served it, so blocks arrive
-    /// back to back instead of one per gossip round.
-    private func requestAhead() {
-        guard let peer = syncPeer else { return }
-        let last = chain.nextHeight + Self.heightsAheadKept - 1
-        // The height needed next is asked again unless its commit is here (a request to a
-        // peer that went away is otherwise lost); later ones once each.
-        if !catchUpCommits.values.contains(where: { $0.commit.height == chain.nextHeight }) {
-            peers.send(.blockRequest(height: chain.nextHeight), to: peer)
-        }
-        var next = max(requestedThrough + 1, chain.nextHeight + 1)
-        while next <= last {
-            peers.send(.blockRequest(height: next), to: peer)
-            next += 1
-        }
-        requestedThrough = last
     }
 }
