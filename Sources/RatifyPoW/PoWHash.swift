@@ -27,6 +27,13 @@ public struct PoWHash: Hashable, Sendable, CustomStringConvertible {
 
     public var internalBytes: [UInt8] { raw.bytes }
 
+    /// The same 32 bytes, from the `Hash` the store, the wire and checkpoints name a block by:
+    /// both hold the internal order, only the display differs.
+    public init(_ hash: Hash) { raw = hash.raw }
+
+    /// The same 32 bytes as the `Hash` the store, the wire and checkpoints name a block by.
+    public var asHash: Hash { Hash(raw: raw) }
+
     public var displayHex: String { Hex.encode(raw.bytes.reversed()) }
 
     public var description: String { displayHex }
@@ -38,6 +45,6 @@ public struct PoWHash: Hashable, Sendable, CustomStringConvertible {
     public static func sha256d(_ bytes: UnsafeRawBufferPointer) -> PoWHash {
         let once = Hash.sha256(bytes)
         let twice = once.raw.withUnsafeBytes { Hash.sha256($0) }
-        return PoWHash(raw: twice.raw)
+        return PoWHash(twice)
     }
 }

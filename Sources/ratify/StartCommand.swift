@@ -47,9 +47,9 @@ struct StartCommand: AsyncParsableCommand {
         // its help text.
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(NodeMetrics.factory(registry: registry))
-        // A `pow` or `hybrid` genesis runs a proof-of-work node (docs/POW.md; hybrid adds the
-        // checkpoint voter); `pos` a validator.
-        let node: any Service
+        // The genesis names the engine: `pos` a validator, `pow` or `hybrid` a proof-of-work
+        // node (docs/POW.md; hybrid adds the checkpoint voter).
+        let node: Node
         do {
             // liblmdb faults or loops on a damaged page: walk data/ in a child first (unless it
             // is untouched since a clean close), so a damaged store is refused with one line
@@ -61,12 +61,7 @@ struct StartCommand: AsyncParsableCommand {
             if let walked {
                 logger.info("store walked", metadata: ["result": "\(walked)", "elapsed": "\(ContinuousClock.now - walkStarted)"])
             }
-            if let mode = (try? nodeHome.loadGenesis())?.mode, mode != .pos {
-                node = try PoWNode.open(home: nodeHome, logger: logger, metricsRegistry: registry, endpoints: NodeEndpoints.standard)
-            } else {
-                node = try ValidatorNode.open(home: nodeHome, logger: logger, metricsRegistry: registry,
-                                              endpoints: NodeEndpoints.standard)
-            }
+            node = try Node.open(home: nodeHome, logger: logger, metricsRegistry: registry, endpoints: NodeEndpoints.standard)
         } catch {
             throw StandardError.fail(error)
         }

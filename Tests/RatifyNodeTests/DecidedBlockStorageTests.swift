@@ -49,7 +49,7 @@ struct DecidedBlockStorageTests {
         let genesis = ChainFixture.genesis
         let store = try NodeStore.open(dataDirectory: directory.path, genesis: genesis)
         defer { store.close() }
-        let (ledger, chain, lastCommit) = try ValidatorNode.recover(genesis: genesis, store: store)
+        let (ledger, chain, lastCommit) = try ProofOfStakeEngine.recover(genesis: genesis, store: store)
         // No timeout fires during the test; a zero commit wait starts height 2 at once.
         let consensus = ConsensusParameters(timeoutProposeBaseMillis: 600_000, timeoutPrevoteBaseMillis: 600_000,
                                             timeoutPrecommitBaseMillis: 600_000, commitWaitMillis: 0)

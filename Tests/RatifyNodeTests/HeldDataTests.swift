@@ -25,7 +25,7 @@ struct HeldDataTests {
         let directory = try TemporaryDirectory()
         let genesis = ChainFixture.genesis
         let store = try NodeStore.open(dataDirectory: directory.path, genesis: genesis)
-        let (ledger, chain, lastCommit) = try ValidatorNode.recover(genesis: genesis, store: store)
+        let (ledger, chain, lastCommit) = try ProofOfStakeEngine.recover(genesis: genesis, store: store)
         var config = NetConfig(chainID: genesis.chainID, nodeKey: KeyPair.generate())
         config.listenHost = "127.0.0.1"
         config.listenPort = 0

@@ -21,7 +21,7 @@ struct PoWTemplateTests {
     @Test("a template carries the scheduled bits, a time after the median, a coinbase to the miner and only transactions that execute")
     func template() throws {
         let genesis = try Self.genesis()
-        let tree = PoWNode.emptyTree(genesis)
+        let tree = ProofOfWorkEngine.emptyTree(genesis)
         let ledger = Ledger.genesis(genesis)
         let miner = KeyPair.generate().publicKey.address
         let good = Transaction.signed(chainID: Self.chainID, sender: Self.alice, nonce: 0, fee: 1,

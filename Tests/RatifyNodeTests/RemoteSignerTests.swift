@@ -285,16 +285,16 @@ struct SignerStateWALCheckTests {
             _ = try store.wal.append(height: 4, record: WALRecord.vote(someoneElse).canonicalBytes, in: transaction)
         }
         do {
-            try ValidatorNode.refuseSignerStateBehindWAL(store: store, height: 4, validator: key.publicKey.address)
+            try ProofOfStakeEngine.refuseSignerStateBehindWAL(store: store, height: 4, validator: key.publicKey.address)
             Issue.record("a signer state that never signed was accepted against a WAL holding this validator's precommit")
         } catch {
             #expect("\(error)".contains("older than what this validator's WAL shows it signed (height 4 round 1 precommit)"), "\(error)")
         }
         _ = try store.signer.authorize(height: 4, round: 1, step: .prevote, signBytes: [1], sign: { key.sign($0) })
         #expect(throws: NodeStartError.self) {
-            try ValidatorNode.refuseSignerStateBehindWAL(store: store, height: 4, validator: key.publicKey.address)
+            try ProofOfStakeEngine.refuseSignerStateBehindWAL(store: store, height: 4, validator: key.publicKey.address)
         }
         _ = try store.signer.authorize(height: 4, round: 1, step: .precommit, signBytes: vote.signBytes(chainID: "c"), sign: { key.sign($0) })
-        try ValidatorNode.refuseSignerStateBehindWAL(store: store, height: 4, validator: key.publicKey.address)
+        try ProofOfStakeEngine.refuseSignerStateBehindWAL(store: store, height: 4, validator: key.publicKey.address)
     }
 }

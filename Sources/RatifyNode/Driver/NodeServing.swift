@@ -4,10 +4,11 @@ import RatifyNet
 import RatifyStore
 import ServiceLifecycle
 
-/// What `ratify start` runs once a node of any mode is open: its endpoints (the RPC and metrics
-/// servers, bound by `bindEndpoints`), the network, and the loop that hands each inbound message to the node's driver, until a graceful
-/// shutdown (SIGINT/SIGTERM through swift-service-lifecycle) or a fatal store error; then it
-/// stops the servers and the network and closes the store, which reopens cleanly.
+/// What `ratify start` runs once a node is open: its endpoints (the RPC and metrics servers,
+/// bound by `bindEndpoints`), the network, and the loop that hands each inbound message to the
+/// node's engine, until a graceful shutdown (SIGINT/SIGTERM through swift-service-lifecycle) or a
+/// fatal store error; then it stops the servers and the network and closes the store, which
+/// reopens cleanly.
 struct NodeServing {
     var config: NodeConfig
     var queries: NodeQueries
@@ -19,18 +20,14 @@ struct NodeServing {
     /// Background block pruning; nil keeps every block (`retain_blocks = 0`, or a PoW chain).
     var pruner: BlockPruner? = nil
 
-    /// - Parameters:
-    ///   - startDriver: after the network is up, before the first message is handed over.
-    ///   - receive: one inbound message; returns why the node must stop, or nil to go on.
-    ///   - stopDriver: after the loop ends, before the servers close.
-    ///   - stopReason: read last: a fatal reason becomes the thrown error.
-    func run(startDriver: () async throws -> Void, receive: @escaping @Sendable (InboundMessage) async -> String?,
-             stopDriver: () async -> Void, stopReason: () async -> String?) async throws {
+    /// Serves `engine`: it starts once the network is up, gets each inbound message, and shuts
+    /// down after the loop ends, before the servers close; a reason it stopped for is thrown.
+    func run(engine: any ChainEngine) async throws {
         let endpoints = try await bindEndpoints(config, queries, metricsRegistry, logger)
         logger.info("serving", metadata: ["rpc": "\(config.rpc.listenAddress)",
                                           "metrics": "\(config.instrumentation.prometheusListenAddress)"])
         try await peers.start()
-        try await startDriver()
+        try await engine.start()
         let inbound = peers.inbound
         let peers = self.peers, logger = self.logger, pruner = self.pruner
         await withGracefulShutdownHandler {
@@ -38,7 +35,10 @@ struct NodeServing {
                 for endpoint in endpoints { group.addTask { await endpoint.run() } }
                 if let pruner { group.addTask { await pruner.run() } }
                 group.addTask {
-                    for await message in inbound where await receive(message) != nil { return }
+                    for await message in inbound {
+                        await engine.receive(message)
+                        if await engine.stopReason != nil { return }
+                    }
                 }
                 await group.next()
                 group.cancelAll()
@@ -49,11 +49,11 @@ struct NodeServing {
             // Closing the network ends the inbound stream, which ends the loop above.
             Task { await peers.shutdown() }
         }
-        await stopDriver()
+        await engine.shutdown()
         for endpoint in endpoints { await endpoint.close() }
         await peers.shutdown()
         store.close()
-        if let reason = await stopReason() { throw NodeStartError(reason) }
+        if let reason = await engine.stopReason { throw NodeStartError(reason) }
         logger.info("stopped cleanly")
     }
 }

@@ -20,7 +20,7 @@ extension PoWDriver {
     public var checkpoints: (justified: CheckpointInfo, finalized: CheckpointInfo)? {
         guard let finality else { return nil }
         func info(_ checkpoint: Checkpoint) -> CheckpointInfo {
-            CheckpointInfo(epoch: checkpoint.epoch, height: finality.height(of: checkpoint), hash: PoWHash(raw: checkpoint.blockHash.raw))
+            CheckpointInfo(epoch: checkpoint.epoch, height: finality.height(of: checkpoint), hash: PoWHash(checkpoint.blockHash))
         }
         return (info(finality.tracker.latestJustified), info(finality.tracker.latestFinalized))
     }
@@ -30,8 +30,8 @@ extension PoWDriver {
     /// latest finalized one, which the tracker only holds once its block is in the tree).
     func forkChoiceTip() -> BlockTree.Node {
         guard let finality else { return tree.bestTip() }
-        let justified = PoWHash(raw: finality.tracker.latestJustified.blockHash.raw)
-        let finalized = PoWHash(raw: finality.tracker.latestFinalized.blockHash.raw)
+        let justified = PoWHash(finality.tracker.latestJustified.blockHash)
+        let finalized = PoWHash(finality.tracker.latestFinalized.blockHash)
         return tree.bestTip(containing: tree.contains(justified) ? justified : finalized)
     }
 
@@ -42,7 +42,7 @@ extension PoWDriver {
     func revertsFinalized(_ plan: BlockTree.ReorgPlan) -> Bool {
         guard let finality else { return false }
         let finalized = finality.tracker.latestFinalized
-        guard tree.isAncestor(PoWHash(raw: finalized.blockHash.raw), of: tip.hash) else { return false }
+        guard tree.isAncestor(PoWHash(finalized.blockHash), of: tip.hash) else { return false }
         return plan.forkPoint.height < finality.height(of: finalized)
     }
 
@@ -84,7 +84,7 @@ extension PoWDriver {
         let address = finality.signer.publicKey.address
         let tipEpoch = node.height / finality.epochLengthBlocks
         guard finality.tracker.validators(forEpoch: tipEpoch).validator(at: address) != nil else { return }
-        let votingTip = ForkChoiceTip(blockHash: Hash(raw: node.hash.raw), height: node.height, work: node.chainWork)
+        let votingTip = ForkChoiceTip(blockHash: node.hash.asHash, height: node.height, work: node.chainWork)
         guard case .success(let unsigned) = finality.voter.nextVote(tip: votingTip, latestJustified: finality.tracker.latestJustified,
                                                                        ancestry: tree) else { return }
         // Tests only: after this honest vote J → t (J ≥ 1), a vote genesis → t+1 surrounds it.
@@ -116,7 +116,7 @@ extension PoWDriver {
         self.finality = finality
         var votes = [vote]
         if surround {
-            let genesis = Checkpoint(epoch: 0, blockHash: Hash(raw: tree.genesis.hash.raw))
+            let genesis = Checkpoint(epoch: 0, blockHash: tree.genesis.hash.asHash)
             let outer = Checkpoint(epoch: unsigned.target.epoch + 1, blockHash: unsigned.target.blockHash)
             logger.critical("RATIFY_TEST_FFG_SURROUND_VOTE=1: casting a surround vote, to be slashed; tests only", metadata: [
                 "source": "\(genesis)", "target": "\(outer)", "surrounds": "\(unsigned.source)->\(unsigned.target)",
@@ -214,7 +214,7 @@ extension PoWDriver {
                                     extra: Logger.Metadata = [:]) -> Logger.Metadata {
         var metadata: Logger.Metadata = [
             "epoch": "\(checkpoint.epoch)", "height": "\(finality.height(of: checkpoint))",
-            "hash": "\(PoWHash(raw: checkpoint.blockHash.raw))",
+            "hash": "\(PoWHash(checkpoint.blockHash))",
         ]
         if let since = finality.millisSinceBlock(of: checkpoint, nowMillis: Self.nowMillis()) { metadata["since_block_ms"] = "\(since)" }
         return metadata.merging(extra) { _, new in new }

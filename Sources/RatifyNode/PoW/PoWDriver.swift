@@ -134,11 +134,11 @@ public actor PoWDriver {
     /// The best chain's block at `height`, from the store.
     func block(height: UInt64) -> PoWBlock? {
         guard height >= 1, height <= tip.height, let hash = try? store.pow.bestHash(height: height) else { return nil }
-        return storedBlock(PoWHash(raw: hash.raw))
+        return storedBlock(PoWHash(hash))
     }
 
     func storedBlock(_ hash: PoWHash) -> PoWBlock? {
-        guard let bytes = try? store.pow.blockBytes(hash: Hash(raw: hash.raw)) else { return nil }
+        guard let bytes = try? store.pow.blockBytes(hash: hash.asHash) else { return nil }
         return try? PoWBlock(canonicalBytes: bytes)
     }
 
@@ -161,7 +161,7 @@ public actor PoWDriver {
     private func announceTipPeriodically() async {
         while stopReason == nil, !isShutDown {
             try? await Task.sleep(nanoseconds: settings.tipAnnounceMillis * 1_000_000)
-            guard tip.height > 0, let bytes = try? store.pow.blockBytes(hash: Hash(raw: tip.hash.raw)) else { continue }
+            guard tip.height > 0, let bytes = try? store.pow.blockBytes(hash: tip.hash.asHash) else { continue }
             peers.broadcastUnfiltered(.powBlock(PoWBlockBytes(bytes)))
             announceStoredVotes()
         }
@@ -212,7 +212,7 @@ public actor PoWDriver {
             while answer.count <= settings.ancestorsPerRequestMax, let bytes = try? store.pow.blockBytes(hash: next),
                   let block = try? PoWBlock(canonicalBytes: bytes) {
                 answer.append(bytes)
-                next = Hash(raw: block.header.previousHash.raw)
+                next = block.header.previousHash.asHash
             }
             for bytes in answer.reversed() {
                 guard peers.send(.powBlock(PoWBlockBytes(bytes)), to: inbound.peer) else { break }
@@ -288,7 +288,7 @@ public actor PoWDriver {
         requested = requested.filter { now - $0.value < settings.requestRepeatMillis }
         guard requested[hash] == nil else { return }
         requested[hash] = now
-        peers.send(.powBlockRequest(hash: Hash(raw: hash.raw)), to: peer)
+        peers.send(.powBlockRequest(hash: hash.asHash), to: peer)
     }
 
     /// Checks a block's header against the tree, stores it and relays it. False when refused.
@@ -313,7 +313,7 @@ public actor PoWDriver {
             return false
         }
         do {
-            try store.pow.putBlock(hash: Hash(raw: hash.raw), bytes: bytes)
+            try store.pow.putBlock(hash: hash.asHash, bytes: bytes)
         } catch {
             stop(because: "cannot store block \(hash): \(error)")
             return false
@@ -323,7 +323,7 @@ public actor PoWDriver {
         } catch {
             return false
         }
-        finality?.noteCheckpointBlock(Hash(raw: hash.raw), height: block.height, nowMillis: Self.nowMillis())
+        finality?.noteCheckpointBlock(hash.asHash, height: block.height, nowMillis: Self.nowMillis())
         peers.broadcast(.powBlock(PoWBlockBytes(bytes)))
         return true
     }
@@ -388,12 +388,12 @@ public actor PoWDriver {
         if !plan.disconnect.isEmpty {
             var undo: [[(key: [UInt8], value: [UInt8]?)]] = []
             for node in plan.disconnect {
-                guard let block = storedBlock(node.hash), let writes = try? store.pow.undo(hash: Hash(raw: node.hash.raw)) else {
+                guard let block = storedBlock(node.hash), let writes = try? store.pow.undo(hash: node.hash.asHash) else {
                     return .failed("block \(node.hash) of the best chain or its undo data is missing from the store")
                 }
                 undo.append(writes.map { ($0.key, $0.value) })
                 disconnected.append(block)
-                disconnectRecords.append(.init(height: node.height, hash: Hash(raw: node.hash.raw), transactionHashes: block.transactions.map(\.hash)))
+                disconnectRecords.append(.init(height: node.height, hash: node.hash.asHash, transactionHashes: block.transactions.map(\.hash)))
             }
             do {
                 working = Ledger(parameters: ledger.parameters, state: try ledger.state.reverted(by: undo))
@@ -420,7 +420,7 @@ public actor PoWDriver {
                 }
                 connected.append((block, locations))
                 connectRecords.append(.init(
-                    height: node.height, hash: Hash(raw: node.hash.raw),
+                    height: node.height, hash: node.hash.asHash,
                     stateWrites: writes.map { StateWrite(key: $0.key, value: $0.value) },
                     undo: writes.map { StateWrite(key: $0.key, value: before.value(forKey: $0.key)) },
                     transactions: locations.map {
@@ -431,7 +431,7 @@ public actor PoWDriver {
         let newTip = plan.connect.last ?? plan.forkPoint
         do {
             try store.pow.moveTip(disconnect: disconnectRecords, connect: connectRecords,
-                                  newTip: .init(height: newTip.height, hash: Hash(raw: newTip.hash.raw), appHash: working.state.appHash))
+                                  newTip: .init(height: newTip.height, hash: newTip.hash.asHash, appHash: working.state.appHash))
         } catch {
             return .failed("cannot store the new tip \(newTip.hash): \(error)")
         }

@@ -5,7 +5,7 @@ import RatifyStore
 
 /// `ratify rollback` (CometBFT's `rollback`) for a stopped PoS node: undoes the state its
 /// latest block H produced, so the node re-executes block H when it next starts
-/// (`ValidatorNode.recover`). The store keeps no per-height state, so the state after H - 1
+/// (`ProofOfStakeEngine.recover`). The store keeps no per-height state, so the state after H - 1
 /// is recomputed by replaying blocks 1 to H - 1 from genesis, and must hash to the stored app
 /// hash of H - 1 before anything is changed. Block H, its commit and the signer state stay.
 public enum NodeRollback {

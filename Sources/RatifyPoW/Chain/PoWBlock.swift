@@ -57,7 +57,7 @@ public struct PoWBlock: Hashable, Sendable, CanonicalCodable {
     /// The Merkle root a header must carry for this coinbase and these transactions.
     public static func merkleRoot(coinbase: Coinbase, transactions: [Transaction]) -> PoWHash {
         let leaves = [Hash.sha256(coinbase.canonicalBytes)] + transactions.map(\.hash)
-        return PoWHash(raw: MerkleTree.root(leaves: leaves).raw)
+        return PoWHash(MerkleTree.root(leaves: leaves))
     }
 
     /// Whether the header's Merkle root commits to this body.

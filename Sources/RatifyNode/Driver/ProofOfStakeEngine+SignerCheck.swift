@@ -1,7 +1,7 @@
 import RatifyCore
 import RatifyStore
 
-extension ValidatorNode {
+extension ProofOfStakeEngine {
     /// Refuses to start a validator whose signer state is older than what its own WAL shows it
     /// signed at the height being decided: such a store (a copied or restored data directory,
     /// or a signer state that did not come along in a move) would let the guard sign a second,

@@ -2,7 +2,7 @@ import RatifyCore
 import RatifyLedger
 import RatifyStore
 
-extension ValidatorNode {
+extension ProofOfStakeEngine {
     /// After `ratify rollback` the block above the stored tip and its commit are still stored:
     /// execute that block again on the recovered ledger and store it as the driver stores a
     /// decided block. Nil when there is no such block (the usual start).
