@@ -62,9 +62,7 @@ public struct P2PConfig: Hashable, Sendable {
         net.listenPort = Int(listenAddress.port)
         net.udpListenHost = udpListenAddress.host
         net.udpListenPort = Int(udpListenAddress.port)
-        net.persistentPeers = persistentPeers.map {
-            RatifyNet.PeerAddress(nodeID: $0.nodeID, host: $0.endpoint.host, port: Int($0.endpoint.port))
-        }
+        net.persistentPeers = persistentPeers
         net.maxInboundPeers = Int(clamping: maxInboundPeers)
         net.maxPeers = Int(clamping: max(maxPeers, 1))
         net.jitterSeed = UInt64(truncatingIfNeeded: nodeKey.publicKey.raw.hashValue)

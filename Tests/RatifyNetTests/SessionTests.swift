@@ -55,7 +55,7 @@ struct SessionTests {
         let b = PeerManager(config: makeConfig(1), group: testGroup, logger: logs.logger())
         try await b.start()
         let wrong = NetSamples.nodeKey(7).publicKey.address
-        let target = PeerAddress(nodeID: wrong, host: "127.0.0.1", port: b.listeningPort ?? 0)
+        let target = PeerAddress(nodeID: wrong, endpoint: HostPort(host: "127.0.0.1", port: UInt16(b.listeningPort ?? 0)))
         let a = PeerManager(config: makeConfig(0, peers: [target]), group: testGroup, logger: logs.logger())
         try await a.start()
         #expect(await Wait.until { logs.contains("dialed node \(wrong) but the peer is \(b.nodeID)") })

@@ -67,7 +67,7 @@ func makeConfig(_ index: Int, chainID: String = NetSamples.chainID, peers: [Peer
 }
 
 func address(of manager: PeerManager) -> PeerAddress {
-    PeerAddress(nodeID: manager.nodeID, host: "127.0.0.1", port: manager.listeningPort ?? 0)
+    PeerAddress(nodeID: manager.nodeID, endpoint: HostPort(host: "127.0.0.1", port: UInt16(manager.listeningPort ?? 0)))
 }
 
 /// Reads delivered messages in the background so tests can ask what arrived.

@@ -258,7 +258,7 @@ struct ByzantineInputTests {
         config.dialBackoffBaseMillis = 50
         config.dialBackoffMaxMillis = 400
         if let target, let port = target.listeningPort {
-            config.persistentPeers = [RatifyNet.PeerAddress(nodeID: target.nodeID, host: "127.0.0.1", port: port)]
+            config.persistentPeers = [PeerAddress(nodeID: target.nodeID, endpoint: HostPort(host: "127.0.0.1", port: UInt16(port)))]
         }
         return config
     }

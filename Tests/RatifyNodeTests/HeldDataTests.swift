@@ -67,8 +67,8 @@ struct HeldDataTests {
         var attackerConfig = NetConfig(chainID: ChainFixture.chainID, nodeKey: KeyPair.generate())
         attackerConfig.listenHost = "127.0.0.1"
         attackerConfig.listenPort = 0
-        attackerConfig.persistentPeers = [RatifyNet.PeerAddress(nodeID: node.peers.nodeID, host: "127.0.0.1",
-                                                                port: try #require(node.peers.listeningPort))]
+        let port = UInt16(try #require(node.peers.listeningPort))
+        attackerConfig.persistentPeers = [PeerAddress(nodeID: node.peers.nodeID, endpoint: HostPort(host: "127.0.0.1", port: port))]
         let attackerPeers = PeerManager(config: attackerConfig)
         try await attackerPeers.start()
         #expect(await Self.until { node.peers.connectedPeers == [attackerPeers.nodeID] })

@@ -107,7 +107,7 @@ public final class PeerManager: Sendable {
         precondition(config.maxPeers > 0 && config.maxInboundPeers >= 0 && config.deliveryBufferMax > 0)
         self.config = config
         self.reservedPeers = config.reservedPeers
-        self.reservedHosts = Set(config.persistentPeers.map(\.host))
+        self.reservedHosts = Set(config.persistentPeers.map(\.endpoint.host))
         self.sendBudget = SendBudget(bytesMax: config.sendQueueBytesTotalMax,
                                      sessionsMax: config.maxPeers + config.reservedPeers.count)
         self.udpInbound = Mutex(TokenBucket(ratePerSecond: config.udpDatagramsPerSecond, burst: config.udpDatagramsPerSecond,
@@ -297,7 +297,7 @@ public final class PeerManager: Sendable {
             .channelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture { try self.installHandshake(channel, role: .dialer, expected: peer) }
             }
-            .connect(host: address.host, port: address.port)
+            .connect(host: address.endpoint.host, port: Int(address.endpoint.port))
             .whenComplete { [self] result in
                 switch result {
                 case .success(let channel):

@@ -1,8 +1,7 @@
-import RatifyCore
-
 /// A peer to dial, `nodeid@host:port` as in CometBFT: the node id (40 hex digits, the address
 /// of the peer's node key) is checked against the key the peer proves in the handshake, so
-/// a wrong address can't be impersonated.
+/// a wrong address can't be impersonated. Config files name peers this way; the peer manager
+/// dials them.
 public struct PeerAddress: Hashable, Sendable, CustomStringConvertible {
     public var nodeID: Address
     public var endpoint: HostPort

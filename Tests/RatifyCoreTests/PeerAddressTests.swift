@@ -1,6 +1,5 @@
 import Testing
 import RatifyCore
-@testable import RatifyNode
 
 @Suite("peer addresses")
 struct PeerAddressTests {
@@ -17,5 +16,11 @@ struct PeerAddressTests {
         #expect(throws: AddressProblem("entry 3: expected nodeid@host:port, got \"nope\"")) {
             try PeerAddress.parseList("\(id.hex)@127.0.0.1:1, ,nope").get()
         }
+        // What a config file says is what the address prints: it parses back to itself.
+        for peer in peers {
+            #expect(peer.description.hasPrefix(id.hex + "@"))
+            #expect(try PeerAddress.parse(peer.description).get() == peer)
+        }
+        #expect(peers[1].description == "\(id.hex)@[::1]:7")
     }
 }
