@@ -122,7 +122,8 @@ public actor NodeDriver {
     var lastDecisionMillis: Double
     /// The current height's steps on this node, for the breakdown in its finalized line.
     var timeline: HeightTimeline
-    var finalizedObservers: [UUID: AsyncStream<Finalized>.Continuation] = [:]
+    /// The `finalized` line, the metrics and in-process observers of each stored height.
+    var reporter: HeightReporter
     /// Finalized blocks and transactions for RPC subscribers (`GET /events`); never waits for them.
     public let events = NodeEvents()
     /// Set when the store refused a write: the node must stop, it cannot go on safely.
@@ -133,8 +134,6 @@ public actor NodeDriver {
     /// The chain as of the last stored height: what `/status` reports, so that it never names
     /// a height whose block the store cannot serve yet.
     public private(set) var storedChain: ChainState
-    /// When the last stored height was published, for the `finalized` line's interval.
-    var lastFinalizedMillis: Double
 
     init(settings: Settings, store: NodeStore, peers: PeerManager, gossip: GossipVerifier, mempool: Mempool, waiters: TransactionWaiters,
          metrics: NodeMetrics?, validatorSigner: ValidatorSigner?, ledger: Ledger, chain: ChainState, lastCommit: Commit?, logger: Logger) {
@@ -154,7 +153,7 @@ public actor NodeDriver {
         self.consensus = Consensus(parameters: settings.consensus, me: validatorSigner?.publicKey.address,
                                    height: chain.nextHeight, validators: chain.validators, nextValidators: chain.nextValidators)
         self.lastDecisionMillis = Date().timeIntervalSince1970 * 1_000 + Double(settings.clockOffsetMillis)
-        self.lastFinalizedMillis = lastDecisionMillis
+        self.reporter = HeightReporter(logger: logger, metrics: metrics, startedMillis: lastDecisionMillis)
         self.timeline = HeightTimeline(startedMillis: lastDecisionMillis)
     }
 
@@ -165,14 +164,14 @@ public actor NodeDriver {
     public func finalizedStream() -> AsyncStream<Finalized> {
         let id = UUID()
         let (stream, continuation) = AsyncStream.makeStream(of: Finalized.self, bufferingPolicy: .bufferingNewest(256))
-        finalizedObservers[id] = continuation
+        reporter.addObserver(id, continuation)
         continuation.onTermination = { [weak self] _ in
             Task { await self?.removeObserver(id) }
         }
         return stream
     }
 
-    private func removeObserver(_ id: UUID) { finalizedObservers[id] = nil }
+    private func removeObserver(_ id: UUID) { reporter.removeObserver(id) }
 
     public func account(_ address: Address) -> AccountInfo { AccountInfo(address: address, state: ledger.state) }
 
@@ -188,8 +187,7 @@ public actor NodeDriver {
             "height": "\(height)", "validators": "\(chain.validators.count)",
             "validator": "\(consensus.isValidator)", "wal_records": "\(records.count)",
         ])
-        metrics?.height.record(Double(chain.lastBlockHeight))
-        if let consensus = metrics?.consensus { recordValidatorMetrics(consensus, lastCommit: nil) }
+        reporter.reportStart(height: chain.lastBlockHeight, view: validatorView)
         peers.setBlockProvider { [store] height in
             guard let block = try? store.blocks.block(height: height), let commit = try? store.blocks.commit(height: height) else {
                 return nil
@@ -717,74 +715,28 @@ public actor NodeDriver {
         for item in stored {
             let decision = item.decision, block = item.decision.block
             let now = nowMillis()
-            let finalized = Finalized(height: block.height, round: decision.commit.round, blockID: block.id,
-                                      appHash: decision.executed.result.appHash, transactionCount: block.transactions.count,
-                                      latencyMillis: max(0, now - Double(block.header.timeMillis)),
-                                      intervalMillis: now - lastFinalizedMillis)
-            lastFinalizedMillis = now
             storedChain = decision.executed.nextState
             waiters.finalized(decision.locations)
+            let finalized = reporter.report(decision, nowMillis: now, lastCommitSigners: item.lastCommitSigners,
+                                            storeMillis: now - item.decidedMillis, storedWith: stored.count, steps: item.steps,
+                                            mempoolCount: mempool.count, peerCount: peers.connectedPeers.count, view: validatorView)
             events.publish(NodeEvent.finalized(FinalizedBlockEvent(
                 height: block.height, hash: block.id.hash, timeMillis: block.header.timeMillis, transactionCount: block.transactions.count,
                 round: decision.commit.round, latencyMillis: finalized.latencyMillis), transactions: decision.locations))
-            record(finalized, lastCommit: block.lastCommit.flatMap { commit in item.lastCommitSigners.map { (commit, $0) } },
-                   storeMillis: now - item.decidedMillis, storedWith: stored.count, steps: item.steps)
         }
     }
 
-    /// `storeMillis`: from the decision to its store transaction's end, which held this height
-    /// and `storedWith - 1` others (block sync stores a run of heights at once). `lastCommit`:
-    /// the block's last commit and the set that signed it, which the metrics read as the ledger
-    /// does for downtime (late precommits included).
-    private func record(_ finalized: Finalized, lastCommit: (commit: Commit, signers: ValidatorSet)?, storeMillis: Double,
-                        storedWith: Int, steps: HeightSteps?) {
-        var metadata: Logger.Metadata = [
-            "height": "\(finalized.height)", "round": "\(finalized.round)", "txs": "\(finalized.transactionCount)",
-            "interval_ms": "\(Int(finalized.intervalMillis))", "latency_ms": "\(String(format: "%.1f", finalized.latencyMillis))",
-            "store_ms": "\(String(format: "%.1f", storeMillis))", "hash": "\(finalized.blockID.hash.short)",
-            "app_hash": "\(finalized.appHash.short)",
-        ]
-        if storedWith > 1 { metadata["stored_with"] = "\(storedWith)" }
-        if let steps {
-            let names = HeightSteps.fieldNames
-            for (name, millis) in [(names.propose, steps.proposeMillis), (names.prevote, steps.prevoteMillis),
-                                   (names.precommit, steps.precommitMillis), (names.commit, steps.commitMillis),
-                                   (names.sign, steps.signMillis)] {
-                metadata[name] = "\(String(format: "%.2f", millis))"
-            }
-        }
-        logger.info("finalized", metadata: metadata)
-        if let metrics {
-            metrics.height.record(Double(finalized.height))
-            metrics.blockInterval.recordNanoseconds(Int64(finalized.intervalMillis * 1_000_000))
-            metrics.mempoolSize.record(Double(mempool.count))
-            metrics.peers.record(Double(peers.connectedPeers.count))
-            if let consensus = metrics.consensus {
-                consensus.rounds.record(Double(finalized.round) + 1)
-                consensus.finalityLatency.recordNanoseconds(Int64(finalized.latencyMillis * 1_000_000))
-                consensus.storeCommitLatency.recordNanoseconds(Int64(storeMillis * 1_000_000))
-                recordValidatorMetrics(consensus, lastCommit: lastCommit)
-            }
-        }
-        for observer in finalizedObservers.values { observer.yield(finalized) }
-    }
-
-    /// This node's validator's power now, and what the last commit says about the set.
-    private func recordValidatorMetrics(_ metrics: ConsensusMetrics, lastCommit: (commit: Commit, signers: ValidatorSet)?) {
-        let me = validatorSigner?.publicKey.address
-        metrics.validatorPower.record(me.flatMap { chain.validators.validator(at: $0)?.votingPower } ?? 0)
-        metrics.recordBlocksync(syncing: catchingUp, targetHeight: blockSync.peerCommitHeightMax)
-        guard let lastCommit else { return }
-        let state = ledger.state
-        metrics.record(CommitParticipation(commit: lastCommit.commit, validators: lastCommit.signers, me: me,
-                                           name: { state.validator(address: $0)?.name }))
+    /// What the validator metrics read at a reported height.
+    private func validatorView() -> HeightReporter.ValidatorView {
+        HeightReporter.ValidatorView(me: validatorSigner?.publicKey.address, chain: chain, ledgerState: ledger.state,
+                                     catchingUp: catchingUp, blocksyncTargetHeight: blockSync.peerCommitHeightMax)
     }
 
     func stop(because reason: String) {
         guard stopReason == nil else { return }
         stopReason = reason
         logger.critical("stopping: \(reason)")
-        for observer in finalizedObservers.values { observer.finish() }
+        reporter.finishObservers()
         events.close(because: "the node stopped: \(reason)")
     }
 
@@ -873,7 +825,7 @@ public actor NodeDriver {
                     quotaExceeded(by: inbound.peer, what: "commits")
                 }
                 if newTarget {
-                    metrics?.consensus?.recordBlocksync(syncing: catchingUp, targetHeight: blockSync.peerCommitHeightMax)
+                    reporter.reportBlocksync(syncing: catchingUp, targetHeight: blockSync.peerCommitHeightMax)
                 }
             }
             catchUpLater()
