@@ -101,7 +101,8 @@ extension Simulation {
                     let theirs = nodes[peer].voteStore[key]
                     let sent = nodes[node].gossipSent[key]
                     for word in mine.mask.indices {
-                        var missing = mine.mask[word] & ~((theirs?.mask.indices.contains(word) ?? false) ? theirs!.mask[word] : 0)
+                        let theirsWord = theirs.flatMap { word < $0.mask.count ? $0.mask[word] : nil } ?? 0
+                        var missing = mine.mask[word] & ~theirsWord
                         while missing != 0 && budget > 0 {
                             let bit = missing.trailingZeroBitCount
                             missing &= missing - 1

@@ -41,7 +41,7 @@ extension Simulation {
                 perform(effect, at: node, replaying: replaying, work: &work, proposalRequests: &proposalRequests)
             }
             if nodes[node].core.height != heightBefore {
-                enteredHeight(node)
+                pruneGossip(node)
             }
         }
         if !replaying { askForLackingPrevotes(node, again: false) }
@@ -57,11 +57,6 @@ extension Simulation {
                      log: false)
             }
         }
-    }
-
-    /// A new height: the gossip layer forgets older heights (`updateLocalState`).
-    mutating func enteredHeight(_ node: Int) {
-        pruneGossip(node)
     }
 
     // MARK: - Effects
@@ -273,7 +268,7 @@ extension Simulation {
     // MARK: - Delivering
 
     /// Message `id` arrives at `node`.
-    mutating func deliver(_ id: Int, to node: Int, redelivery: Bool) {
+    mutating func deliver(_ id: Int, to node: Int) {
         guard !nodes[node].crashed else { return }
         switch messages[id].content {
         case .vote(let vote):
@@ -504,7 +499,7 @@ extension Simulation {
         nodes[node].wal = previous.height + 1 == height ? nodes[node].walNext : []
         nodes[node].walNext = []
         nodes[node].walHeight = height
-        enteredHeight(node)
+        pruneGossip(node)
         feed(node, .start, log: false)
     }
 

@@ -252,7 +252,7 @@ public struct Simulation {
         let node = Int(event.node)
         switch event.kind {
         case .deliver:
-            deliver(Int(event.payload), to: node, redelivery: false)
+            deliver(Int(event.payload), to: node)
         case .timeout:
             let timer = timers[Int(event.payload)]
             guard !nodes[node].crashed, timer.incarnation == nodes[node].incarnation else { return }
