@@ -3,7 +3,7 @@ import PackageDescription
 
 // Arrows point down only (docs/ARCHITECTURE.md):
 // ratify -> {RatifyBench, RatifyOps, RatifyClient, RatifyRPC} -> RatifyNode
-//        -> {RatifyNet, RatifyStore, RatifyConsensus, RatifyLedger, RatifyPoW} -> RatifyCore -> C shims.
+//        -> {RatifyGossip -> RatifyNet, RatifyStore, RatifyConsensus, RatifyLedger, RatifyPoW} -> RatifyCore -> C shims.
 // RatifyBench uses RatifyClient and RatifyOps; RatifyClient needs only RatifyCore and the
 // ledger's pure rules (RatifyLedger), never the node; RatifyRPC serves a node through
 // RatifyNode's NodeQueries. RatifySim uses Consensus, Ledger and Core only.
@@ -59,10 +59,12 @@ let package = Package(
         .target(name: "CSHA256D"),
         .target(name: "RatifyPoW", dependencies: ["RatifyCore", "COpenSSL", "CSHA256D"]),
         .target(name: "RatifyNet", dependencies: ["RatifyCore", "CSodium"] + nio),
+        // The consensus gossip (vote store, what each peer holds, resends) on top of RatifyNet.
+        .target(name: "RatifyGossip", dependencies: ["RatifyNet", "RatifyCore", .product(name: "NIOCore", package: "swift-nio")]),
         .target(
             name: "RatifyNode",
             dependencies: [
-                "RatifyCore", "RatifyConsensus", "RatifyLedger", "RatifyStore", "RatifyNet", "RatifyPoW",
+                "RatifyCore", "RatifyConsensus", "RatifyLedger", "RatifyStore", "RatifyNet", "RatifyGossip", "RatifyPoW",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -124,7 +126,8 @@ let package = Package(
         .testTarget(name: "RatifyStoreTests", dependencies: ["RatifyStore", "RatifyCore"]),
         .testTarget(
             name: "RatifyNetTests",
-            dependencies: ["RatifyNet", "RatifyCore", .product(name: "NIOEmbedded", package: "swift-nio")] + nio
+            // RatifyGossip too: the gossip tests run it on real sessions.
+            dependencies: ["RatifyNet", "RatifyGossip", "RatifyCore", .product(name: "NIOEmbedded", package: "swift-nio")] + nio
         ),
         // Fixtures shared by the node, RPC, client and ops tests (a small signed chain, temporary directories).
         .target(name: "RatifyTestSupport", dependencies: ["RatifyNode", "RatifyLedger", "RatifyCore"], path: "Tests/RatifyTestSupport"),

@@ -77,7 +77,7 @@ extension Simulation {
         if !nodes[node].proposalRounds.contains(proposal.round) { nodes[node].proposalRounds.append(proposal.round) }
     }
 
-    /// One gossip tick of `node` (`PeerManager.gossipTick`): for each connected peer at its
+    /// One gossip tick of `node` (`ConsensusGossip.tick`): for each connected peer at its
     /// height, the votes of the peer's round and of the node's round that the peer's vote store
     /// lacks (up to 256), then its own proposal if it is of the peer's round and the peer has
     /// none for it. The peer's (height, round) and holdings are read from the peer directly:

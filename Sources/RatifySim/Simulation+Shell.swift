@@ -127,7 +127,7 @@ extension Simulation {
         case .resendVotes(let votes):
             guard !replaying else { return }
             resend(votes, from: node)
-            // The node re-announces its round state with the re-sent votes (`reannounce()`).
+            // The node re-announces its round state with the re-sent votes (`ConsensusGossip.reannounce()`).
             askForLackingPrevotes(node, again: true)
         }
     }

@@ -92,7 +92,7 @@ struct ByteBoundsTests {
         let block = NetMessage.block(NetSamples.block(transactions: 400))
         let peak = Peak()
         for _ in 0..<2_000 where !b.connectedPeers.isEmpty {
-            b.broadcastUnfiltered(block)
+            b.broadcast(block)
             peak.record(b.stats.queuedBytes)
         }
         #expect(await Wait.until { b.stats.disconnects["slow_peer", default: 0] == 2 })

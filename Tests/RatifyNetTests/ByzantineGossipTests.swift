@@ -2,6 +2,7 @@ import NIOCore
 import RatifyCore
 import Synchronization
 import Testing
+@testable import RatifyGossip
 @testable import RatifyNet
 
 /// Crafted messages from a peer that completed the handshake: extreme heights, forged votes,
@@ -36,10 +37,10 @@ struct ByzantineGossipTests {
         #expect(known.known(VoteKey(height: 7, round: 0, type: .prevote)).contains(1))
         known.update(PeerState(height: 9, round: 0, step: .propose))
         #expect(!known.known(VoteKey(height: 7, round: 0, type: .prevote)).contains(1))
-        #expect(PeerManager.isAdjacent(.max, to: 7) == false)
-        #expect(PeerManager.isAdjacent(.max, to: .max - 1))
-        #expect(PeerManager.isAdjacent(0, to: 1))
-        #expect(PeerManager.isAdjacent(0, to: 2) == false)
+        #expect(ConsensusGossip.isAdjacent(.max, to: 7) == false)
+        #expect(ConsensusGossip.isAdjacent(.max, to: .max - 1))
+        #expect(ConsensusGossip.isAdjacent(0, to: 1))
+        #expect(ConsensusGossip.isAdjacent(0, to: 2) == false)
     }
 
     @Test("a proposal sent before the peer reached its height counts as unknown once the peer announces that height")
@@ -59,9 +60,10 @@ struct ByzantineGossipTests {
     @Test("a peer_state and a signed vote at 2^64-1 over the wire: the node survives, keeps the vote out of its store and its honest peer connected")
     func extremeHeightsOverTheWire() async throws {
         let logs = LogStore()
-        let (a, b) = try await GossipTests.pair(logs)
+        let (a, b, _, gossip) = try await GossipTests.gossipingPair(logs)
+        let gossipB = try #require(gossip)
         let inbox = Inbox(b)
-        b.updateLocalState(height: 7, round: 0, step: .prevote)
+        gossipB.updateLocalState(height: 7, round: 0, step: .prevote)
         let (raw, sender) = try await Self.attacker(of: b)
         var cipher = sender
         var bytes: [UInt8] = []
@@ -71,12 +73,12 @@ struct ByzantineGossipTests {
         bytes += try RawPeer.sealedFrame(.vote(extreme), &cipher)
         try await raw.write(bytes)
         #expect(await Wait.until { inbox.votes().contains(extreme) })
-        #expect(b.stats.storedVotes == 0)
+        #expect(gossipB.storedVotes == 0)
 
         let honest = NetSamples.vote(height: 7, validator: 1)
         a.broadcast(.vote(honest))
         #expect(await Wait.until { inbox.votes().contains(honest) })
-        #expect(await Wait.until { b.stats.storedVotes == 1 })
+        #expect(await Wait.until { gossipB.storedVotes == 1 })
         #expect(b.connectedPeers.contains(a.nodeID))
         #expect(b.stats.disconnects["invalid_signature", default: 0] == 0)
         await raw.close()
@@ -87,10 +89,11 @@ struct ByzantineGossipTests {
     @Test("a forged vote for a real validator is charged to its sender, never relayed or stored; the real vote then propagates")
     func forgedVoteDoesNotTakeTheSlot() async throws {
         let logs = LogStore()
-        let (a, b) = try await GossipTests.pair(logs)
+        let (a, b, _, gossip) = try await GossipTests.gossipingPair(logs)
+        let gossipB = try #require(gossip)
         let c = try await Self.observer(of: b, logs)
         let atC = Inbox(c)
-        b.updateLocalState(height: 7, round: 0, step: .prevote)
+        gossipB.updateLocalState(height: 7, round: 0, step: .prevote)
         let real = NetSamples.vote(height: 7, validator: 1)
         var forged = real
         forged.blockID = BlockID(hash: Hash.sha256([0xBA, 0xD]))  // the signature no longer matches
@@ -98,12 +101,12 @@ struct ByzantineGossipTests {
         var cipher = sender
         try await raw.write(try RawPeer.sealedFrame(.vote(forged), &cipher))
         #expect(await Wait.until { b.stats.disconnects["invalid_signature", default: 0] == 1 })
-        #expect(b.stats.storedVotes == 0)
+        #expect(gossipB.storedVotes == 0)
 
         a.broadcast(.vote(real))
         #expect(await Wait.until { atC.votes().contains(real) })
         #expect(!atC.votes().contains(forged))
-        #expect(await Wait.until { b.stats.storedVotes == 1 })
+        #expect(await Wait.until { gossipB.storedVotes == 1 })
         // The relayer b was never charged: its peers kept it, and nobody was backed off but the forger.
         #expect(Set(b.connectedPeers) == [a.nodeID, c.nodeID])
         #expect(c.stats.disconnects.isEmpty && a.stats.disconnects.isEmpty)
@@ -123,6 +126,7 @@ struct ByzantineGossipTests {
             return testVerifier(message)
         }
         let b = PeerManager(config: makeConfig(1), group: testGroup, logger: logs.logger(), verifier: windowed)
+        _ = ConsensusGossip(peers: b)  // relays what b verified to its observer
         try await b.start()
         let a = PeerManager(config: makeConfig(0, peers: [address(of: b)]), group: testGroup, logger: logs.logger(),
                             verifier: testVerifier)
@@ -131,17 +135,17 @@ struct ByzantineGossipTests {
         let c = try await Self.observer(of: b, logs)
         let atB = Inbox(b), atC = Inbox(c)
         let ahead = NetSamples.vote(height: 9, validator: 1)
-        a.broadcastUnfiltered(.vote(ahead))
+        a.broadcast(.vote(ahead))
         // A marker sent after it on the same session: once it arrives, the ignored vote was handled.
         let marker = NetSamples.vote(height: 7, validator: 2)
-        a.broadcastUnfiltered(.vote(marker))
+        a.broadcast(.vote(marker))
         #expect(await Wait.until { atB.votes().contains(marker) && atC.votes().contains(marker) })
         #expect(!atB.votes().contains(ahead))
         #expect(!atC.votes().contains(ahead))
         #expect(b.connectedPeers.contains(a.nodeID))
 
         ceiling.height.withLock { $0 = 9 }
-        a.broadcastUnfiltered(.vote(ahead))
+        a.broadcast(.vote(ahead))
         #expect(await Wait.until { atB.votes().contains(ahead) && atC.votes().contains(ahead) })
         #expect(b.stats.disconnects.isEmpty)
         for manager in [a, b, c] { await manager.shutdown() }
@@ -155,6 +159,7 @@ struct ByzantineGossipTests {
             return testVerifier(message)
         }
         let b = PeerManager(config: makeConfig(1), group: testGroup, logger: logs.logger(), verifier: deferring)
+        _ = ConsensusGossip(peers: b)  // relays the marker vote b verified to its observer
         try await b.start()
         let a = PeerManager(config: makeConfig(0, peers: [address(of: b)]), group: testGroup, logger: logs.logger(),
                             verifier: testVerifier)

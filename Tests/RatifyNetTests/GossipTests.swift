@@ -2,6 +2,7 @@ import NIOCore
 import NIOPosix
 import RatifyCore
 import Testing
+@testable import RatifyGossip
 @testable import RatifyNet
 
 /// Checks votes against the test validator keys, as the node's verifier does with its validator set.
@@ -20,27 +21,40 @@ let testVerifier: MessageVerifier = { message in
 struct GossipTests {
     static func pair(_ logs: LogStore, udp: Bool = false, configure: (inout NetConfig) -> Void = { _ in })
         async throws -> (PeerManager, PeerManager) {
+        let pair = try await gossipingPair(logs, udp: udp, attach: false, configure: configure)
+        return (pair.a, pair.b)
+    }
+
+    /// Two connected managers, `a` dialing `b`, each with the consensus gossip attached before it
+    /// started (unless `attach` is false).
+    static func gossipingPair(_ logs: LogStore, udp: Bool = false, attach: Bool = true,
+                              configure: (inout NetConfig) -> Void = { _ in })
+        async throws -> (a: PeerManager, b: PeerManager, gossipA: ConsensusGossip?, gossipB: ConsensusGossip?) {
         var configB = makeConfig(1, udp: udp)
         configure(&configB)
         let b = PeerManager(config: configB, group: testGroup, logger: logs.logger(), verifier: testVerifier)
+        let gossipB = attach ? ConsensusGossip(peers: b) : nil
         try await b.start()
         let a = PeerManager(config: makeConfig(0, peers: [address(of: b)], udp: udp), group: testGroup,
                             logger: logs.logger(), verifier: testVerifier)
+        let gossipA = attach ? ConsensusGossip(peers: a) : nil
         try await a.start()
         #expect(await Wait.until { a.connectedPeers.count == 1 && b.connectedPeers.count == 1 })
-        return (a, b)
+        return (a, b, gossipA, gossipB)
     }
 
     @Test("a peer that connects late gets the votes it missed, resent over TCP from its announced state")
     func lateJoinerCatchesUpVotes() async throws {
         let logs = LogStore()
         let a = PeerManager(config: makeConfig(0), group: testGroup, logger: logs.logger(), verifier: testVerifier)
+        let gossipA = ConsensusGossip(peers: a)
         try await a.start()
-        a.updateLocalState(height: 7, round: 0, step: .prevote)
+        gossipA.updateLocalState(height: 7, round: 0, step: .prevote)
         let votes = (0..<4).map { NetSamples.vote(validator: $0) }
-        for vote in votes { a.broadcast(.vote(vote)) }
+        for vote in votes { gossipA.broadcast(.vote(vote)) }
         let b = PeerManager(config: makeConfig(1, peers: [address(of: a)]), group: testGroup, logger: logs.logger(), verifier: testVerifier)
-        b.updateLocalState(height: 7, round: 0, step: .prevote)
+        let gossipB = ConsensusGossip(peers: b)
+        gossipB.updateLocalState(height: 7, round: 0, step: .prevote)
         let inbox = Inbox(b)
         try await b.start()
         #expect(await Wait.until { Set(inbox.votes()) == Set(votes) })
@@ -53,15 +67,17 @@ struct GossipTests {
     func lackingPOLRoundPrevotesAreSent() async throws {
         let logs = LogStore()
         let a = PeerManager(config: makeConfig(0), group: testGroup, logger: logs.logger(), verifier: testVerifier)
+        let gossipA = ConsensusGossip(peers: a)
         try await a.start()
-        a.updateLocalState(height: 7, round: 0, step: .prevote)
+        gossipA.updateLocalState(height: 7, round: 0, step: .prevote)
         let prevotes = (0..<3).map { NetSamples.vote(round: 0, validator: $0) }
-        for vote in prevotes { a.broadcast(.vote(vote)) }
-        a.broadcast(.vote(NetSamples.vote(.precommit, round: 0, validator: 0)))
-        a.updateLocalState(height: 7, round: 2, step: .propose)
+        for vote in prevotes { gossipA.broadcast(.vote(vote)) }
+        gossipA.broadcast(.vote(NetSamples.vote(.precommit, round: 0, validator: 0)))
+        gossipA.updateLocalState(height: 7, round: 2, step: .propose)
         let b = PeerManager(config: makeConfig(1, peers: [address(of: a)]), group: testGroup, logger: logs.logger(), verifier: testVerifier)
+        let gossipB = ConsensusGossip(peers: b)
         // Round 2's proposal cites round 0; b holds none of round 0's prevotes.
-        b.updateLocalState(height: 7, round: 2, step: .propose, polRound: 0)
+        gossipB.updateLocalState(height: 7, round: 2, step: .propose, polRound: 0)
         let inbox = Inbox(b)
         try await b.start()
         #expect(await Wait.until { Set(inbox.votes()) == Set(prevotes) })
@@ -73,11 +89,11 @@ struct GossipTests {
     @Test("votes dropped because the node's delivery queue was full are sent again by gossip")
     func droppedDeliveriesAreResent() async throws {
         let logs = LogStore()
-        let (a, b) = try await Self.pair(logs) { $0.deliveryBufferMax = 2 }
-        a.updateLocalState(height: 7, round: 0, step: .prevote)
-        b.updateLocalState(height: 7, round: 0, step: .prevote)
+        let (a, b, gossipA, gossipB) = try await Self.gossipingPair(logs) { $0.deliveryBufferMax = 2 }
+        gossipA?.updateLocalState(height: 7, round: 0, step: .prevote)
+        gossipB?.updateLocalState(height: 7, round: 0, step: .prevote)
         let votes = (0..<4).map { NetSamples.vote(validator: $0) }
-        for vote in votes { a.broadcast(.vote(vote)) }
+        for vote in votes { gossipA?.broadcast(.vote(vote)) }
         #expect(await Wait.until { b.stats.deliveryDropped >= 2 })
         let inbox = Inbox(b) // the node starts reading: the two queued votes, then the resent ones
         #expect(await Wait.until { Set(inbox.votes()) == Set(votes) })
@@ -88,11 +104,11 @@ struct GossipTests {
     @Test("a peer that is behind gets decided blocks with their commits")
     func blockCatchUp() async throws {
         let logs = LogStore()
-        let (a, b) = try await Self.pair(logs)
+        let (a, b, gossipA, gossipB) = try await Self.gossipingPair(logs)
         a.setBlockProvider { height in (NetSamples.block(height: height), NetSamples.commit(height: height)) }
-        a.updateLocalState(height: 5, round: 0, step: .propose)
+        gossipA?.updateLocalState(height: 5, round: 0, step: .propose)
         let inbox = Inbox(b)
-        b.updateLocalState(height: 3, round: 0, step: .propose)
+        gossipB?.updateLocalState(height: 3, round: 0, step: .propose)
         #expect(await Wait.until { inbox.count { if case .block(let block) = $0.message { block.height == 3 } else { false } } >= 1 })
         #expect(inbox.count { if case .commit(let commit) = $0.message { commit.height == 3 } else { false } } >= 1)
         #expect(b.send(.blockRequest(height: 4), to: a.nodeID))

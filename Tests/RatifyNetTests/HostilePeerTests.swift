@@ -9,8 +9,7 @@ import Testing
 @Suite("hostile peers", .serialized)
 struct HostilePeerTests {
     final class Box: Sendable {
-        let maxima = Mutex(NetStats(peers: 0, inboundPeers: 0, pendingInbound: 0, openChannels: 0, seenDigests: 0,
-                                    storedVotes: 0, penalties: 0, bannedAddresses: 0, queuedBytes: 0, assemblingBytes: 0,
+        let maxima = Mutex(NetStats(peers: 0, inboundPeers: 0, pendingInbound: 0, openChannels: 0, seenDigests: 0, penalties: 0, bannedAddresses: 0, queuedBytes: 0, assemblingBytes: 0,
                                     handshakeFailures: [:], disconnects: [:], udpRejected: [:], deliveryDropped: 0))
         let framesSent = Mutex(0)
     }

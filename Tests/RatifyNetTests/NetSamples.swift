@@ -80,6 +80,7 @@ enum NetSamples {
             .powBlockRequest(hash: Hash.sha256([1, 2, 3])),
             .checkpointVote(CheckpointVote.signed(chainID: chainID, key: nodeKey(1), source: Checkpoint(epoch: 0, blockHash: Hash.sha256([4])),
                                                   target: Checkpoint(epoch: 1, blockHash: Hash.sha256([5])))),
+            .keepAlive,
         ]
         if let evidence = evidence() { messages.append(.evidence(evidence)) }
         return messages

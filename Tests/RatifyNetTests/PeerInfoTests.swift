@@ -1,5 +1,6 @@
 import NIOCore
 import RatifyCore
+import RatifyGossip
 import Testing
 @testable import RatifyNet
 
@@ -9,18 +10,21 @@ struct PeerInfoTests {
     func threePeersReportEachOther() async throws {
         let logs = LogStore()
         let a = PeerManager(config: makeConfig(0, udp: true), group: testGroup, logger: logs.logger(), verifier: testVerifier)
+        let gossipA = ConsensusGossip(peers: a)
         try await a.start()
         let b = PeerManager(config: makeConfig(1, peers: [address(of: a)], udp: true), group: testGroup,
                             logger: logs.logger(), verifier: testVerifier)
+        let gossipB = ConsensusGossip(peers: b)
         try await b.start()
         let c = PeerManager(config: makeConfig(2, peers: [address(of: a), address(of: b)], udp: true), group: testGroup,
                             logger: logs.logger(), verifier: testVerifier)
+        let gossipC = ConsensusGossip(peers: c)
         try await c.start()
         let managers = [a, b, c]
         #expect(await Wait.until { managers.allSatisfy { $0.connectedPeers.count == 2 } })
-        for manager in managers { manager.updateLocalState(height: 7, round: 0, step: .prevote) }
+        for gossip in [gossipA, gossipB, gossipC] { gossip.updateLocalState(height: 7, round: 0, step: .prevote) }
         let votes = (0..<4).map { NetSamples.vote(validator: $0) }
-        for vote in votes { a.broadcast(.vote(vote)) }
+        for vote in votes { gossipA.broadcast(.vote(vote)) }
         #expect(await Wait.until {
             managers.allSatisfy { $0.peerInfos().allSatisfy { $0.bytesSent > 0 && $0.bytesReceived > 0 && $0.connectedForMillis > 0 } }
         })

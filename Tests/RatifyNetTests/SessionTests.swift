@@ -23,7 +23,7 @@ struct SessionTests {
         await b.shutdown()
     }
 
-    @Test("a session on which nothing arrives for the silence timeout is closed as silent; one that hears announcements is kept")
+    @Test("a session on which nothing arrives for the silence timeout is closed as silent; one that hears keep-alives is kept")
     func silentPeer() async throws {
         let logs = LogStore()
         var quiet = makeConfig(1)
@@ -39,7 +39,7 @@ struct SessionTests {
         try await a.start()
         #expect(await Wait.until { a.stats.disconnects["silent", default: 0] >= 1 })
         #expect(logs.contains("nothing received for 2500 ms; the path to the peer is down"))
-        // c announces about once a second, so its session outlives several timeouts.
+        // c sends a keep-alive about once a second (it has nothing else to say), so its session outlives several timeouts.
         try await Task.sleep(for: .milliseconds(6_000))
         #expect(a.connectedPeers.contains(c.nodeID))
         #expect(c.connectedPeers == [a.nodeID])

@@ -2,6 +2,7 @@ import Logging
 import NIOPosix
 import RatifyConsensus
 import RatifyCore
+import RatifyGossip
 import RatifyLedger
 import RatifyNet
 import Synchronization
@@ -280,8 +281,9 @@ struct ByzantineInputTests {
         let logger = Logger(label: "byzantine-test")
         let node = PeerManager(config: Self.config(0x31), group: group, logger: logger,
                                verifier: GossipVerifier(chain: fixture.state, ledger: fixture.ledger).messageVerifier)
+        let gossip = ConsensusGossip(peers: node)
         try await node.start()
-        node.updateLocalState(height: 1, round: 0, step: .prevote)
+        gossip.updateLocalState(height: 1, round: 0, step: .prevote)
         let atNode = Self.collect(node)
         var others: [PeerManager] = []
         for seed: UInt8 in [0x32, 0x33, 0x34] {
@@ -295,8 +297,8 @@ struct ByzantineInputTests {
 
         let extreme = try Self.vote(height: .max, round: .max, index: 0, set: set)
         let real = try Self.vote(height: 1, index: 0, set: set)
-        attacker.broadcastUnfiltered(.vote(extreme))
-        attacker.broadcastUnfiltered(.vote(Self.forged(real)))
+        attacker.broadcast(.vote(extreme))
+        attacker.broadcast(.vote(Self.forged(real)))
         #expect(await Self.until { !node.connectedPeers.contains(attacker.nodeID) })
         #expect(node.stats.disconnects["invalid_signature", default: 0] == 1)
 
@@ -304,7 +306,7 @@ struct ByzantineInputTests {
         #expect(await Self.until { atObserver.votes.contains(real) })
         #expect(atObserver.votes == [real])
         #expect(atNode.votes == [real])
-        #expect(node.stats.storedVotes == 1)
+        #expect(gossip.storedVotes == 1)
         #expect(Set(node.connectedPeers) == [honest.nodeID, observer.nodeID])
         #expect(honest.stats.disconnects.isEmpty && observer.stats.disconnects.isEmpty)
         for manager in others + [node] { await manager.shutdown() }
@@ -317,8 +319,9 @@ struct ByzantineInputTests {
         let logger = Logger(label: "byzantine-test")
         let node = PeerManager(config: Self.config(0x41), group: group, logger: logger,
                                verifier: GossipVerifier(chain: fixture.state, ledger: fixture.ledger).messageVerifier)
+        let gossip = ConsensusGossip(peers: node)
         try await node.start()
-        node.updateLocalState(height: 1, round: 0, step: .propose)
+        gossip.updateLocalState(height: 1, round: 0, step: .propose)
         let atNode = Self.collect(node)
         let observer = PeerManager(config: Self.config(0x42, dialing: node), group: group, logger: logger)
         try await observer.start()
@@ -332,11 +335,11 @@ struct ByzantineInputTests {
             var junk = Proposal(height: 5, round: Round(round), polRound: nil, blockID: BlockID(hash: Hash.sha256([UInt8(round % 256)])),
                                 proposerAddress: stranger.publicKey.address)
             junk.signature = stranger.sign(junk.signBytes(chainID: Self.chainID))
-            attacker.broadcastUnfiltered(.proposal(junk))
+            attacker.broadcast(.proposal(junk))
         }
         // A marker the attacker sends after them: once the observer has it, the junk was handled.
         let marker = try Self.vote(height: 1, index: 3, set: fixture.state.validators)
-        attacker.broadcastUnfiltered(.vote(marker))
+        attacker.broadcast(.vote(marker))
         #expect(await Self.until { atObserver.votes.contains(marker) })
         let proposals = { (collected: Collected) in
             collected.messages.withLock { $0.filter { if case .proposal = $0 { true } else { false } }.count }
@@ -348,7 +351,7 @@ struct ByzantineInputTests {
         var forged = Proposal(height: 1, round: 0, polRound: nil, blockID: BlockID(hash: Hash.sha256([1])),
                               proposerAddress: fixture.state.validators.validators[0].address)
         forged.signature = stranger.sign(forged.signBytes(chainID: Self.chainID))
-        attacker.broadcastUnfiltered(.proposal(forged))
+        attacker.broadcast(.proposal(forged))
         #expect(await Self.until { !node.connectedPeers.contains(attacker.nodeID) })
         #expect(proposals(atObserver) == 0)
         #expect(node.connectedPeers == [observer.nodeID])

@@ -58,7 +58,7 @@ struct DecidedBlockStorageTests {
         // A pending transaction, so height 2 is not held back for an empty mempool.
         _ = try await mempool.add(fixture.transfer(ChainFixture.alice).canonicalBytes)
         let driver = NodeDriver(settings: settings, store: store, peers: PeerManager(config: NetConfig(chainID: genesis.chainID, nodeKey: KeyPair.generate())),
-                                gossip: GossipVerifier(chain: chain, ledger: ledger), mempool: mempool,
+                                verifier: GossipVerifier(chain: chain, ledger: ledger), mempool: mempool,
                                 waiters: TransactionWaiters(waitersMax: 16), metrics: nil, validatorSigner: .local(me), ledger: ledger, chain: chain,
                                 lastCommit: lastCommit, logger: Logger(label: "decided-block-storage-test"))
         try await driver.start()

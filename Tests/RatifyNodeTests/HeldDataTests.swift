@@ -32,7 +32,7 @@ struct HeldDataTests {
         let peers = PeerManager(config: config)
         let settings = NodeDriver.Settings(chainID: genesis.chainID, consensus: ConsensusParameters(genesis.consensus),
                                            heartbeatMillis: genesis.consensus.heartbeatMillis)
-        let driver = NodeDriver(settings: settings, store: store, peers: peers, gossip: GossipVerifier(chain: chain, ledger: ledger),
+        let driver = NodeDriver(settings: settings, store: store, peers: peers, verifier: GossipVerifier(chain: chain, ledger: ledger),
                                 mempool: Mempool(limits: MempoolTests.limits, ledger: ledger), waiters: TransactionWaiters(waitersMax: 16),
                                 metrics: nil, validatorSigner: nil, ledger: ledger, chain: chain, lastCommit: lastCommit,
                                 logger: Logger(label: "held-data-test"))

@@ -35,6 +35,10 @@ public enum NetMessage: Hashable, Sendable {
     /// Hybrid chains: a validator's signed Casper FFG checkpoint vote, relayed by the node
     /// once its signature checks out against the validator set.
     case checkpointVote(CheckpointVote)
+    /// Nothing but proof the session is alive: sent to a peer that was sent nothing else for a
+    /// second, so that its silence timeout (`NetConfig.peerSilenceTimeoutMillis`) means a path
+    /// that is down and never a node with nothing to say.
+    case keepAlive
 
     /// The tag byte of each case. New cases take new numbers; numbers are never reused.
     public enum Kind: UInt8, Sendable, CaseIterable {
@@ -52,6 +56,7 @@ public enum NetMessage: Hashable, Sendable {
         case powBlock = 19
         case powBlockRequest = 20
         case checkpointVote = 21
+        case keepAlive = 22
 
         /// A label for metrics and logs.
         public var label: String {
@@ -70,6 +75,7 @@ public enum NetMessage: Hashable, Sendable {
             case .powBlock: "pow_block"
             case .powBlockRequest: "pow_block_request"
             case .checkpointVote: "checkpoint_vote"
+            case .keepAlive: "keep_alive"
             }
         }
     }
@@ -90,6 +96,7 @@ public enum NetMessage: Hashable, Sendable {
         case .powBlock: .powBlock
         case .powBlockRequest: .powBlockRequest
         case .checkpointVote: .checkpointVote
+        case .keepAlive: .keepAlive
         }
     }
 
@@ -126,6 +133,7 @@ public enum NetMessage: Hashable, Sendable {
         case .powBlock(let block): writer.write(block)
         case .powBlockRequest(let hash): writer.write(hash)
         case .checkpointVote(let vote): writer.write(vote)
+        case .keepAlive: break
         }
     }
 
@@ -190,6 +198,7 @@ public enum NetMessage: Hashable, Sendable {
         case .powBlock: return .powBlock(try PoWBlockBytes(from: &reader))
         case .powBlockRequest: return .powBlockRequest(hash: try reader.readHash("pow_block_request.hash"))
         case .checkpointVote: return .checkpointVote(try CheckpointVote(from: &reader))
+        case .keepAlive: return .keepAlive
         }
     }
 }

@@ -5,7 +5,6 @@ public struct NetStats: Sendable {
     public var pendingInbound: Int
     public var openChannels: Int
     public var seenDigests: Int
-    public var storedVotes: Int
     public var penalties: Int
     /// IP addresses backed off after misbehaviour.
     public var bannedAddresses: Int
@@ -26,7 +25,7 @@ extension PeerManager {
         let (sessions, snapshot) = state.withLock { state in
             (Array(state.sessions.values), NetStats(
                 peers: state.sessions.count, inboundPeers: state.inboundSessions, pendingInbound: state.pending.count,
-                openChannels: state.channels.count, seenDigests: state.seen.count, storedVotes: state.votes.count,
+                openChannels: state.channels.count, seenDigests: state.seen.count,
                 penalties: state.penalties.count, bannedAddresses: state.addressPenalties.count, queuedBytes: 0, assemblingBytes: 0,
                 handshakeFailures: state.handshakeFailures, disconnects: state.disconnects,
                 udpRejected: state.udpRejected, deliveryDropped: state.deliveryDropped))

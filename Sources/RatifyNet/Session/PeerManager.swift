@@ -13,12 +13,14 @@ public typealias MessageVerifier = @Sendable (NetMessage) -> MessageVerdict
 public typealias BlockProvider = @Sendable (Height) -> (block: Block, commit: Commit)?
 
 /// The peer network of one node: listens and dials, runs handshakes, keeps one session per
-/// node id within the peer limits, gossips, and delivers what its verifier lets through on
-/// `inbound`; only what the verifier verified is kept, counted as a peer's or relayed.
+/// node id within the peer limits, drops duplicates, and delivers what its verifier lets through
+/// on `inbound`; only what the verifier verified is relayed or handed to the reactor as verified.
+/// What peers hold of consensus and what to resend to them is the reactor's (`PeerReactor`).
 ///
 /// Threading: all state sits behind one mutex (`state`); channel operations are never made
 /// while holding it, because a close can call back into the manager on the same thread.
-/// Lock order: manager state, then a session's own locks, never the reverse.
+/// Lock order: manager state, then a session's own locks, never the reverse. The reactor is called
+/// with no lock held.
 public final class PeerManager: Sendable {
     public let config: NetConfig
     public let nodeID: NodeID
@@ -82,24 +84,14 @@ public final class PeerManager: Sendable {
         /// The address each reserved peer last connected from, exempt from address bans at accept.
         var reservedAddresses: [NodeID: String] = [:]
         var udpByTag: [UInt64: PeerSession] = [:]
-        var local = PeerState(height: 0, round: 0, step: .newHeight)
-        /// What `updateLocalState` last sent to every peer: the node calls it after each message
-        /// it handles, and an unchanged announcement is not sent again (the gossip tick repeats
-        /// it anyway).
-        var lastAnnounced: PeerState?
-        var votes: VoteStore
-        var proposal: Proposal?
-        var proposalBlock: Block?
         var seen: SeenSet
         var blockProvider: BlockProvider?
+        var reactor: (any PeerReactor)?
         var ticks: UInt64 = 0
         var handshakeFailures: [String: Int] = [:]
         var disconnects: [String: Int] = [:]
         var udpRejected: [String: Int] = [:]
         var deliveryDropped = 0
-        /// Block ids of the last proposals that passed the verifier: a received block is relayed
-        /// only when a signed proposal names it, so junk blocks are not amplified.
-        var proposedBlockIDs: [BlockID] = []
     }
 
     public init(config: NetConfig, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
@@ -122,7 +114,7 @@ public final class PeerManager: Sendable {
         self.verifier = verifier
         (inbound, continuation) = AsyncStream.makeStream(of: InboundMessage.self,
                                                           bufferingPolicy: .bufferingOldest(config.deliveryBufferMax))
-        var initial = State(votes: VoteStore(capacity: config.voteStoreMax), seen: SeenSet(capacity: config.seenSetMax))
+        var initial = State(seen: SeenSet(capacity: config.seenSetMax))
         for (index, peer) in config.persistentPeers.enumerated() where peer.nodeID != config.nodeID {
             let seed = config.jitterSeed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15
             initial.dial[peer.nodeID] = DialState(address: peer, backoff: Backoff(
@@ -193,6 +185,8 @@ public final class PeerManager: Sendable {
         try? await udp?.close()
         for channel in channels { try? await channel.close() }
         continuation.finish()
+        // The reactor holds this manager: letting go of it ends the cycle.
+        state.withLock { $0.reactor = nil }
     }
 
     /// The TCP port actually bound (useful with port 0).
@@ -205,6 +199,12 @@ public final class PeerManager: Sendable {
 
     public func setBlockProvider(_ provider: BlockProvider?) {
         state.withLock { $0.blockProvider = provider }
+    }
+
+    /// Attaches the reactor that gossips on this network (one; a later call replaces it). Attach
+    /// before `start`, so that it hears of every session.
+    public func attach(_ reactor: any PeerReactor) {
+        state.withLock { $0.reactor = reactor }
     }
 
     /// Disconnects a peer, e.g. because the node found one of its messages invalid after delivery.
@@ -497,7 +497,7 @@ public final class PeerManager: Sendable {
                 "peer": "\(result.peerNodeID)", "direction": "\(result.role == .dialer ? "outbound" : "inbound")",
                 "remote": "\(channel.remoteAddress.map { "\($0)" } ?? "?")", "peers": "\(count)",
             ])
-            session.send(.peerState(localAnnouncement()))
+            state.withLock { $0.reactor }?.peerConnected(result.peerNodeID)
         }
     }
 
@@ -524,6 +524,7 @@ public final class PeerManager: Sendable {
         }
         metrics.disconnect(reason.reason)
         metrics.peers.record(count)
+        state.withLock { $0.reactor }?.peerDisconnected(session.nodeID)
         switch reason {
         case .shutdown, .closedByPeer, .duplicate:
             logger.info("peer disconnected", metadata: ["peer": "\(session.nodeID)", "reason": "\(reason)"])

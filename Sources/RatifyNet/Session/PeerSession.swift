@@ -2,7 +2,7 @@ import NIOCore
 import RatifyCore
 import Synchronization
 
-/// One authenticated session with one peer: its channel, what it is known to have, its block
+/// One authenticated session with one peer: its channel, its block
 /// reassembly and its UDP keys. Safe to use from any thread; sending never blocks and never
 /// queues more than `sendQueueBytesMax` bytes for the peer, nor more than the peer's part of the
 /// manager's `SendBudget`: past that the peer is disconnected as too slow.
@@ -40,7 +40,6 @@ final class PeerSession: Sendable {
         }
     }
 
-    let known = Mutex(PeerKnownState())
     let assembler: Mutex<BlockAssembler>
     let udpReplay = Mutex(ReplayWindow())
     let udpSendCounter = Atomic<UInt64>(0)
@@ -59,6 +58,9 @@ final class PeerSession: Sendable {
     /// Block requests this peer may make (`NetConfig.blockRequestsPerSecond` and burst).
     /// Requests beyond this are ignored rather than queued: each answer can be a whole block.
     let blockRequests: Mutex<TokenBucket>
+    /// Whether anything was queued for the peer since the manager last looked: once a second
+    /// a session sent nothing gets a `keepAlive`.
+    let sentSinceKeepAliveCheck = Atomic<Bool>(false)
     /// Bytes handed to `send` and not yet written to the socket (see `messageOverheadBytes`).
     private let pending = Atomic<Int>(0)
     /// Encoded messages handed to `send` and not yet given to the channel. One event-loop task
@@ -136,6 +138,7 @@ final class PeerSession: Sendable {
             return outbox.count == 1
         }
         if drainNeeded { channel.eventLoop.execute { self.drainOutbox() } }
+        sentSinceKeepAliveCheck.store(true, ordering: .relaxed)
         return true
     }
 

@@ -105,7 +105,7 @@ public final class GossipVerifier: Sendable {
         case .powBlock, .powBlockRequest, .checkpointVote:
             // Proof-of-work messages: of no use to a proof-of-stake node.
             return .ignored
-        case .hello, .auth, .peerState, .blockPart, .blockRequest:
+        case .hello, .auth, .peerState, .blockPart, .blockRequest, .keepAlive:
             // Handled by the network layer before any verdict.
             return .unverified
         }

@@ -1,5 +1,6 @@
 import RatifyConsensus
 import RatifyCore
+import RatifyGossip
 import RatifyNet
 import RatifyStore
 
@@ -11,12 +12,12 @@ import RatifyStore
 extension NodeDriver {
     /// `ConsensusEffect.resendVotes`: the round made no progress for a resend interval. The
     /// votes (this validator's own, and the polka of its valid value when that is from an
-    /// earlier round) go to every peer past the per-peer "already has it" filter (which is only this
-    /// node's belief), and peers are told again where this node is, so that their catch-up
-    /// sends what it lacks. A peer that already took a vote drops the copy by its digest.
+    /// earlier round) go to every peer as they are (`PeerManager.broadcast`), past the gossip's
+    /// per-peer "already has it" filter (which is only this node's belief), and peers are told
+    /// again where this node is, so that their catch-up sends what it lacks. A peer that already took a vote drops the copy by its digest.
     func resend(_ votes: [Vote]) {
-        for vote in votes { peers.broadcastUnfiltered(.vote(vote)) }
-        peers.reannounce()
+        for vote in votes { peers.broadcast(.vote(vote)) }
+        gossip.reannounce()
         logger.debug("re-sent votes", metadata: ["height": "\(consensus.height)", "round": "\(consensus.round)",
                                                     "votes": "\(votes.count)"])
     }
@@ -44,6 +45,6 @@ extension NodeDriver {
         } catch {
             logger.error("cannot read the signer state", metadata: ["reason": "\(error)"])
         }
-        for vote in votes { peers.broadcast(.vote(vote)) }
+        for vote in votes { gossip.broadcast(.vote(vote)) }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import RatifyConsensus
 import RatifyCore
+import RatifyGossip
 import RatifyLedger
 import RatifyNet
 import RatifyStore
@@ -83,7 +84,10 @@ public actor NodeDriver {
     let validator = BlockValidator()
     /// The network's verifier, whose window this driver moves each height and whose checked
     /// signatures it takes instead of checking them again.
-    let gossip: GossipVerifier
+    let verifier: GossipVerifier
+    /// The consensus gossip on the peer network: what this node signs goes out through it, and
+    /// it is told where consensus is.
+    let gossip: ConsensusGossip
     let logger: Logger
 
     var consensus: Consensus
@@ -135,12 +139,13 @@ public actor NodeDriver {
     /// a height whose block the store cannot serve yet.
     public private(set) var storedChain: ChainState
 
-    init(settings: Settings, store: NodeStore, peers: PeerManager, gossip: GossipVerifier, mempool: Mempool, waiters: TransactionWaiters,
+    init(settings: Settings, store: NodeStore, peers: PeerManager, verifier: GossipVerifier, mempool: Mempool, waiters: TransactionWaiters,
          metrics: NodeMetrics?, validatorSigner: ValidatorSigner?, ledger: Ledger, chain: ChainState, lastCommit: Commit?, logger: Logger) {
         self.settings = settings
         self.store = store
         self.peers = peers
-        self.gossip = gossip
+        self.verifier = verifier
+        gossip = ConsensusGossip(peers: peers)
         self.mempool = mempool
         self.waiters = waiters
         self.metrics = metrics
@@ -205,7 +210,7 @@ public actor NodeDriver {
                 throw StoreError.invalidRecord(database: "wal", reason: "record at height \(height): \(error)")
             }
             if let input = await replayInput(record), chain.nextHeight == height {
-                if case .vote(let verified) = input { peers.keep(verified.vote) }
+                if case .vote(let verified) = input { gossip.keep(verified.vote) }
                 run([input])
             }
         }
@@ -302,8 +307,8 @@ public actor NodeDriver {
                 return []
             }
             noteProposal(proposal)
-            peers.broadcast(.proposal(proposal))
-            peers.broadcast(.block(block))
+            gossip.broadcast(.proposal(proposal))
+            gossip.broadcast(.block(block))
             metrics?.consensus?.proposals.increment()
             logger.debug("proposed", metadata: ["height": "\(proposal.height)", "round": "\(proposal.round)",
                                                 "txs": "\(block.transactions.count)"])
@@ -326,13 +331,13 @@ public actor NodeDriver {
                 case .precommit: timeline.precommitMillis = timeline.precommitMillis ?? nowMillis()
                 }
             }
-            peers.broadcast(.vote(vote))
+            gossip.broadcast(.vote(vote))
             #if DEBUG
             if settings.doubleSignForTesting, case .local(let key) = validatorSigner, vote.type == .prevote, vote.blockID != nil {
                 var conflicting = vote
                 conflicting.blockID = nil
                 conflicting.signature = key.sign(conflicting.signBytes(chainID: settings.chainID))
-                peers.broadcastUnfiltered(.vote(conflicting))
+                peers.broadcast(.vote(conflicting))
             }
             #endif
             return [.vote(verified)]
@@ -457,7 +462,7 @@ public actor NodeDriver {
               vote.blockID == commit.blockID, let validators = chain.lastValidators else { return }
         let index = Int(vote.validatorIndex)
         guard commit.signatures.indices.contains(index), commit.signatures[index] == .absent,
-              gossip.takeVerified(vote) != nil || VerifiedVote(verifying: vote, chainID: settings.chainID, validators: validators) != nil
+              verifier.takeVerified(vote) != nil || VerifiedVote(verifying: vote, chainID: settings.chainID, validators: validators) != nil
         else { return }
         commit.signatures[index] = .commit(vote.signature)
         lastCommit = commit
@@ -489,7 +494,7 @@ public actor NodeDriver {
             nil
         }
         guard let validators else { return nil }
-        let verified = gossip.takeVerified(vote) ?? VerifiedVote(verifying: vote, chainID: settings.chainID, validators: validators)
+        let verified = verifier.takeVerified(vote) ?? VerifiedVote(verifying: vote, chainID: settings.chainID, validators: validators)
         if verified != nil, vote.type == .precommit, verifiedPrecommits.count < Self.verifiedPrecommitsMax {
             verifiedPrecommits.insert(vote)
         }
@@ -702,7 +707,7 @@ public actor NodeDriver {
         receivedBlocks = receivedBlocks.filter { $0.value.height > height }
         blockSync.prune(decided: height)
         blockQuota.keep { receivedBlocks[$0] != nil }
-        gossip.update(chain: chain, ledger: ledger)
+        verifier.update(chain: chain, ledger: ledger)
         verifiedPrecommits = verifiedPrecommits.filter { $0.height >= height }
         handedOverBlocks = []
         // The next height starts now, or when a commit wait ends (which starts it again).
@@ -754,7 +759,7 @@ public actor NodeDriver {
             case .precommit: .precommit
             }
         }
-        peers.updateLocalState(height: consensus.height, round: consensus.round, step: step,
+        gossip.updateLocalState(height: consensus.height, round: consensus.round, step: step,
                                polRound: consensus.polRoundLacking)
     }
 
@@ -787,7 +792,7 @@ public actor NodeDriver {
                 peers.forget(inbound.message)
                 return
             }
-            guard let verified = gossip.takeVerified(proposal)
+            guard let verified = verifier.takeVerified(proposal)
                     ?? VerifiedProposal(verifying: proposal, chainID: settings.chainID, validators: chain.validators) else {
                 peers.disconnect(inbound.peer, reason: "invalid proposal signature", misbehaving: true)
                 return
@@ -850,7 +855,7 @@ public actor NodeDriver {
                 // Outside what this node can use now; no sign of bad faith.
                 break
             }
-        case .hello, .auth, .peerState, .blockPart, .blockRequest, .powBlock, .powBlockRequest, .checkpointVote:
+        case .hello, .auth, .peerState, .blockPart, .blockRequest, .powBlock, .powBlockRequest, .checkpointVote, .keepAlive:
             break
         }
         announce()

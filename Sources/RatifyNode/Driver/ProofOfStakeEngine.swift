@@ -45,15 +45,15 @@ enum ProofOfStakeEngine {
         // Votes, proposals and evidence are verified before the network relays or keeps them,
         // once (the driver takes the result); transactions by the mempool, in parallel batches,
         // before the driver relays them.
-        let gossip = GossipVerifier(chain: chain, ledger: ledger)
+        let verifier = GossipVerifier(chain: chain, ledger: ledger)
         let pruner = config.storage.retainBlocks > 0
             ? BlockPruner(blocks: store.blocks, retainBlocks: config.storage.retainBlocks, logger: logger) : nil
         let ready: Logger.Metadata = [
             "height": "\(chain.nextHeight)", "validator": "\(chain.validators.contains(signer.publicKey.address))",
         ]
-        return RecoveredEngine(ledger: ledger, verifier: gossip.messageVerifier, metricsKind: .proofOfStake,
+        return RecoveredEngine(ledger: ledger, verifier: verifier.messageVerifier, metricsKind: .proofOfStake,
                                readyMetadata: ready, pruner: pruner) { parts in
-            NodeDriver(settings: settings, store: parts.store, peers: parts.peers, gossip: gossip, mempool: parts.mempool,
+            NodeDriver(settings: settings, store: parts.store, peers: parts.peers, verifier: verifier, mempool: parts.mempool,
                        waiters: parts.waiters, metrics: parts.metrics, validatorSigner: signer, ledger: ledger, chain: chain,
                        lastCommit: lastCommit, logger: parts.logger)
         }

@@ -245,7 +245,7 @@ extension PoWDriver {
     /// restarted, or was cut off — counts them; peers that have them drop them as duplicates.
     func announceStoredVotes() {
         guard let finality, let votes = try? store.checkpointVotes.all() else { return }
-        for vote in votes.suffix(finality.votesAnnouncedMax).reversed() { peers.broadcastUnfiltered(.checkpointVote(vote)) }
+        for vote in votes.suffix(finality.votesAnnouncedMax).reversed() { peers.broadcast(.checkpointVote(vote)) }
     }
 
     /// Puts FFG slashing evidence into the mempool as an `ffg-evidence` transaction from this

@@ -162,7 +162,7 @@ public actor PoWDriver {
         while stopReason == nil, !isShutDown {
             try? await Task.sleep(nanoseconds: settings.tipAnnounceMillis * 1_000_000)
             guard tip.height > 0, let bytes = try? store.pow.blockBytes(hash: tip.hash.asHash) else { continue }
-            peers.broadcastUnfiltered(.powBlock(PoWBlockBytes(bytes)))
+            peers.broadcast(.powBlock(PoWBlockBytes(bytes)))
             announceStoredVotes()
         }
     }
@@ -190,7 +190,7 @@ public actor PoWDriver {
         switch message {
         case .powBlock, .powBlockRequest, .checkpointVote, .transaction: .unverified
         case .vote, .proposal, .block, .commit, .evidence: .ignored
-        case .hello, .auth, .peerState, .blockPart, .blockRequest: .unverified
+        case .hello, .auth, .peerState, .blockPart, .blockRequest, .keepAlive: .unverified
         }
     }
 
@@ -233,7 +233,7 @@ public actor PoWDriver {
             }
         case .checkpointVote(let vote):
             receive(vote, from: inbound.peer)
-        case .hello, .auth, .peerState, .proposal, .blockPart, .block, .vote, .commit, .evidence, .blockRequest:
+        case .hello, .auth, .peerState, .proposal, .blockPart, .block, .vote, .commit, .evidence, .blockRequest, .keepAlive:
             // Proof-of-stake messages: a PoW peer never sends them; nothing to do.
             break
         }

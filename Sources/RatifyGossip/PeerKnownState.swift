@@ -1,4 +1,5 @@
 import RatifyCore
+import RatifyNet
 
 /// What this node believes one peer has: its last announced `PeerState`, the votes it is known
 /// to have (announced, sent to it, or received from it), and what catch-up was last sent.
@@ -36,6 +37,13 @@ struct PeerKnownState: Sendable {
 
     func knows(_ vote: Vote) -> Bool {
         votes[VoteKey(vote)]?.contains(Int(vote.validatorIndex)) ?? false
+    }
+
+    /// Marks `vote` as known; false when it already was (it need not be sent).
+    mutating func markIfNew(_ vote: Vote) -> Bool {
+        guard !knows(vote) else { return false }
+        markKnown(vote)
+        return true
     }
 
     mutating func markKnown(_ vote: Vote) {

@@ -1,4 +1,5 @@
 import RatifyCore
+import RatifyNet
 
 /// Verified votes kept for re-sending to peers that miss them, by (height, round, type) and
 /// validator index. Bounded by `capacity` votes and `setsMax` sets: when full, the lowest

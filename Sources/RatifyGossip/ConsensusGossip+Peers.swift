@@ -1,0 +1,125 @@
+import NIOCore
+import RatifyCore
+import RatifyNet
+
+/// What peers send and the gossip tick: the network's side of `ConsensusGossip`.
+extension ConsensusGossip {
+    public func peerConnected(_ peer: NodeID) {
+        let announcement = state.withLock { state in
+            // A new session knows nothing of what the previous one was sent.
+            state.known[peer] = PeerKnownState()
+            return Self.announcement(state)
+        }
+        peers.send(.peerState(announcement), to: peer)
+    }
+
+    public func peerDisconnected(_ peer: NodeID) {
+        _ = state.withLock { $0.known.removeValue(forKey: peer) }
+    }
+
+    public func peerAnnounced(_ announced: PeerState, from peer: NodeID) {
+        state.withLock { $0.known[peer, default: PeerKnownState()].update(announced) }
+    }
+
+    /// A copy of something seen: the peer has this content. It counts as knowing its validator's
+    /// vote only when the store holds this very vote (verified), never a forgery's claim.
+    public func receivedCopy(_ message: NetMessage, from peer: NodeID) {
+        guard case .vote(let vote) = message else { return }
+        state.withLock { state in
+            if state.votes.holds(vote) { state.known[peer, default: PeerKnownState()].markKnown(vote) }
+        }
+    }
+
+    /// Only what was verified counts as the peer's, is kept or relayed; a block is relayed when
+    /// a verified proposal names it. A vote the node could not take (`delivered` false) stays
+    /// out of the store, so announcements say this node still lacks it.
+    public func received(_ message: NetMessage, verdict: MessageVerdict, delivered: Bool, from origin: NodeID) {
+        let connected = peers.connectedPeers
+        let others = state.withLock { state -> [NodeID] in
+            switch message {
+            case .vote(let vote) where verdict == .verified:
+                state.known[origin, default: PeerKnownState()].markKnown(vote)
+                guard delivered else { return [] }
+                // Keep votes near our height only; others are delivered but not re-gossiped.
+                if state.local.height == 0 || Self.isAdjacent(vote.height, to: state.local.height) { _ = state.votes.add(vote) }
+                return connected.filter { $0 != origin && state.known[$0, default: PeerKnownState()].markIfNew(vote) }
+            case .proposal(let proposal) where verdict == .verified:
+                let id = (proposal.height, proposal.round)
+                state.known[origin, default: PeerKnownState()].proposalKnown = id
+                guard delivered else { return [] }
+                state.proposedBlockIDs.append(proposal.blockID)
+                if state.proposedBlockIDs.count > 16 { state.proposedBlockIDs.removeFirst() }
+                let others = connected.filter { $0 != origin }
+                for peer in others { state.known[peer, default: PeerKnownState()].proposalKnown = id }
+                return others
+            case .block(let block) where delivered:
+                // No signature to check: relayed only when a verified proposal names it.
+                let id = block.id
+                guard state.proposedBlockIDs.contains(id) else { return [] }
+                if let proposal = state.proposal, proposal.blockID == id { state.proposalBlock = block }
+                return connected.filter { $0 != origin }
+            default:
+                return []
+            }
+        }
+        peers.send(message, toEach: others, alsoByDatagram: message.kind == .vote || message.kind == .proposal)
+    }
+
+    /// Sends each peer at this node's height the votes of its round (and of this node's round,
+    /// and of a POL round it asks for) that it lacks, up to `votesPerPeerPerTick`, and the
+    /// proposal with its block; sends a peer that is behind the next decided block; announces
+    /// this node's state about once a second so a lost or late announcement heals.
+    public func tick(peers connected: [NodeID]) {
+        let now = NIODeadline.now().uptimeNanoseconds
+        let servesBlocks = peers.servesBlocks
+        struct Plan { let peer: NodeID; var messages: [NetMessage] = []; var catchUp: Height? }
+        let (plans, announcement) = state.withLock { state -> ([Plan], PeerState?) in
+            state.ticks += 1
+            let local = state.local
+            var plans: [Plan] = []
+            for peer in connected {
+                // Taken out and put back, so that it is changed in place rather than copied.
+                guard var known = state.known.removeValue(forKey: peer) else { continue }
+                defer { state.known[peer] = known }
+                guard let announced = known.announced else { continue }
+                var plan = Plan(peer: peer)
+                if announced.height == local.height {
+                    var rounds = [announced.round]
+                    if local.round != announced.round { rounds.append(local.round) }
+                    var sets: [VoteKey] = rounds.flatMap { round in
+                        VoteType.allCases.map { VoteKey(height: announced.height, round: round, type: $0) }
+                    }
+                    // The prevotes of the POL round the peer says it cannot confirm.
+                    if let polRound = announced.polRound, !rounds.contains(polRound) {
+                        sets.append(VoteKey(height: announced.height, round: polRound, type: .prevote))
+                    }
+                    for key in sets {
+                        let missing = state.votes.missing(key, known: known.known(key), limit: votesPerPeerPerTick - plan.messages.count)
+                        for vote in missing { known.markKnown(vote) }
+                        plan.messages += missing.map(NetMessage.vote)
+                    }
+                    if let proposal = state.proposal, proposal.height == announced.height, proposal.round == announced.round,
+                       known.proposalKnown.map({ $0 != (proposal.height, proposal.round) }) ?? true {
+                        known.proposalKnown = (proposal.height, proposal.round)
+                        plan.messages.append(.proposal(proposal))
+                        if let block = state.proposalBlock { plan.messages.append(.block(block)) }
+                    }
+                } else if announced.height < local.height, servesBlocks {
+                    let recent = known.lastCatchUp.map { $0.height == announced.height && now &- $0.nanos < 1_000_000_000 } ?? false
+                    if !recent {
+                        known.lastCatchUp = (announced.height, now)
+                        plan.catchUp = announced.height
+                    }
+                }
+                if !plan.messages.isEmpty || plan.catchUp != nil { plans.append(plan) }
+            }
+            let announce = state.ticks % ticksPerAnnouncement == 0 && !connected.isEmpty
+            return (plans, announce ? Self.announcement(state) : nil)
+        }
+        for plan in plans {
+            if !plan.messages.isEmpty { peers.send(plan.messages, to: plan.peer) }
+            if let height = plan.catchUp { peers.serveCatchUp(height: height, to: plan.peer) }
+        }
+        if let announcement { peers.send(.peerState(announcement), toEach: connected) }
+    }
+}

@@ -1,0 +1,221 @@
+import NIOCore
+import RatifyCore
+
+/// Messages between the node and its peers: what the node sends, what arrives from peers
+/// (de-duplicated, judged, delivered, handed to the reactor), and the gossip timer. What a peer
+/// holds and what to resend to it is the reactor's business (`PeerReactor`), not this file's.
+extension PeerManager {
+    // MARK: node -> network
+
+    /// Sends a message to every peer over TCP, splitting a block too large for one frame, and
+    /// marks it seen so that copies peers echo back are dropped.
+    public func broadcast(_ message: NetMessage) {
+        markSeen(message)
+        let sessions = state.withLock { Array($0.sessions.values) }
+        for session in sessions { deliver(message, to: session, alsoByDatagram: false) }
+    }
+
+    /// Sends a message to one peer over TCP (a block too large for one frame in parts), and with
+    /// `alsoByDatagram` a sealed UDP copy first when the peer has a UDP port; false when the
+    /// peer is not connected or too slow.
+    @discardableResult
+    public func send(_ message: NetMessage, to peer: NodeID, alsoByDatagram: Bool = false) -> Bool {
+        guard let session = state.withLock({ $0.sessions[peer] }) else { return false }
+        return deliver(message, to: session, alsoByDatagram: alsoByDatagram)
+    }
+
+    /// `send` to each of `peers`, with one look-up of the sessions.
+    public func send(_ message: NetMessage, toEach peers: [NodeID], alsoByDatagram: Bool = false) {
+        guard !peers.isEmpty else { return }
+        let sessions = state.withLock { state in peers.compactMap { state.sessions[$0] } }
+        for session in sessions { deliver(message, to: session, alsoByDatagram: alsoByDatagram) }
+    }
+
+    /// Sends messages to one peer over TCP in order, stopping at the first that cannot be
+    /// queued; false then, or when the peer is not connected.
+    @discardableResult
+    public func send(_ messages: [NetMessage], to peer: NodeID) -> Bool {
+        guard let session = state.withLock({ $0.sessions[peer] }) else { return false }
+        for message in messages where !deliver(message, to: session, alsoByDatagram: false) { return false }
+        return true
+    }
+
+    /// Sends a message the node admitted after delivery (a transaction its mempool took) to
+    /// every peer but the one it came from.
+    public func relay(_ message: NetMessage, from origin: NodeID) {
+        let sessions = state.withLock { state in state.sessions.values.filter { $0.nodeID != origin } }
+        for session in sessions { deliver(message, to: session, alsoByDatagram: false) }
+    }
+
+    /// Counts `message` as seen, so a copy a peer echoes back is dropped before verification.
+    public func markSeen(_ message: NetMessage) {
+        let digest = Hash.sha256(message.encoded)
+        state.withLock { _ = $0.seen.insert(digest) }
+    }
+
+    /// Forgets that `message` was seen, so a later copy (a resend, a catch-up) is delivered
+    /// again. The node calls this for messages it could not use yet, such as a block for a
+    /// height it has not reached: without it, the duplicate filter would drop every copy.
+    public func forget(_ message: NetMessage) {
+        let digest = Hash.sha256(message.encoded)
+        state.withLock { $0.seen.remove(digest) }
+    }
+
+    @discardableResult
+    func deliver(_ message: NetMessage, to session: PeerSession, alsoByDatagram: Bool) -> Bool {
+        if case .block(let block) = message { return sendBlock(block, to: session) }
+        if alsoByDatagram { sendDatagram(message, to: session) }
+        return session.send(message)
+    }
+
+    func sendBlock(_ block: Block, to session: PeerSession) -> Bool {
+        // One byte of message tag; the rest must fit one frame.
+        if block.canonicalBytes.count + 1 <= NetLimits.messageBytesMax {
+            return session.send(.block(block))
+        }
+        for part in BlockPart.split(block) where !session.send(.blockPart(part)) { return false }
+        return true
+    }
+
+    /// Sends the decided block and commit at `height` to a peer that is behind or asked, unless
+    /// no block provider is set or the peer is not draining what it has (`PeerSession.canServe`).
+    public func serveCatchUp(height: Height, to peer: NodeID) {
+        guard let session = state.withLock({ $0.sessions[peer] }) else { return }
+        serveCatchUp(height: height, to: session)
+    }
+
+    /// Whether a block provider is set: whether `serveCatchUp` can send anything.
+    public var servesBlocks: Bool { state.withLock { $0.blockProvider != nil } }
+
+    func serveCatchUp(height: Height, to session: PeerSession) {
+        guard session.canServe, let provider = state.withLock({ $0.blockProvider }), let (block, commit) = provider(height) else { return }
+        guard session.send(.commit(commit)) else { return }
+        _ = sendBlock(block, to: session)
+    }
+
+    // MARK: network -> node
+
+    func received(_ received: ReceivedMessage, from session: PeerSession, transport: InboundMessage.Transport) {
+        let message = received.message
+        switch message {
+        case .hello, .auth:
+            session.close(.unexpectedMessage(message.kind.label))
+        case .keepAlive:
+            return  // its arrival already counted (`PeerSession.lastReceivedNanos`)
+        case .peerState(let announced):
+            state.withLock { $0.reactor }?.peerAnnounced(announced, from: session.nodeID)
+        case .blockRequest(let height):
+            if takeBlockRequestToken(session) { serveCatchUp(height: height, to: session) }
+        case .powBlockRequest:
+            // The node answers from its store. Not through the duplicate filter: two peers may
+            // ask for the same block, and a peer may ask again.
+            guard session.canServe, takeBlockRequestToken(session) else { return }
+            _ = continuation.yield(InboundMessage(peer: session.nodeID, message: message, transport: transport))
+        case .blockPart(let part):
+            guard state.withLock({ !$0.seen.contains(received.digest) }) else {
+                metrics.duplicatesDropped.increment()
+                return
+            }
+            switch assemble(part, from: session) {
+            case .incomplete:
+                return
+            case .invalid(let reason):
+                session.close(.malformed("block parts: \(reason)"))
+            case .complete(let block):
+                let whole = NetMessage.block(block)
+                accept(whole, digest: Hash.sha256(whole.encoded), from: session, transport: transport)
+            }
+        default:
+            accept(message, digest: received.digest, from: session, transport: transport)
+        }
+    }
+
+    /// Spends one of the session's block-request tokens (`NetConfig.blockRequestsPerSecond`);
+    /// false when it has none left and the request is to be dropped.
+    func takeBlockRequestToken(_ session: PeerSession) -> Bool {
+        let now = NIODeadline.now().uptimeNanoseconds
+        return session.blockRequests.withLock { bucket -> Bool in
+            bucket.refill(nowNanos: now)
+            guard bucket.tokens >= 1 else { return false }
+            _ = bucket.take(1, nowNanos: now)
+            return true
+        }
+    }
+
+    /// The path of one message: drop duplicates by digest, judge (`MessageVerdict`), deliver,
+    /// then hand to the reactor, which keeps and relays what concerns consensus; transactions
+    /// and evidence that were verified are relayed here. A forged vote is never handed on as
+    /// verified, so it cannot stand in for the real one in the reactor's state.
+    func accept(_ message: NetMessage, digest: Hash, from session: PeerSession, transport: InboundMessage.Transport) {
+        let (fresh, reactor) = state.withLock { ($0.seen.insert(digest), $0.reactor) }
+        guard fresh else {
+            reactor?.receivedCopy(message, from: session.nodeID)
+            metrics.duplicatesDropped.increment()
+            return
+        }
+        let verdict = verifier(message)
+        switch verdict {
+        case .verified, .unverified:
+            break
+        case .ignored:
+            state.withLock { $0.seen.remove(digest) }
+            metrics.ignored.increment()
+            return
+        case .invalid(let what):
+            state.withLock { $0.seen.remove(digest) }
+            session.close(.invalidSignature(what))
+            return
+        }
+        let delivered: Bool
+        switch continuation.yield(InboundMessage(peer: session.nodeID, message: message, transport: transport)) {
+        case .enqueued:
+            delivered = true
+        case .dropped:
+            // The node is behind: forget the digest so the copy gossip resends is taken.
+            state.withLock {
+                $0.seen.remove(digest)
+                $0.deliveryDropped += 1
+            }
+            metrics.deliveryDropped.increment()
+            delivered = false
+        case .terminated:
+            return
+        @unknown default:
+            return
+        }
+        reactor?.received(message, verdict: verdict, delivered: delivered, from: session.nodeID)
+        guard delivered, verdict == .verified else { return }
+        switch message {
+        case .evidence, .transaction: relay(message, from: session.nodeID)
+        default: break
+        }
+    }
+
+    // MARK: the gossip timer
+
+    /// Closes sessions silent for `peerSilenceTimeoutMillis`, sends a `keepAlive` about once a
+    /// second to each session that was sent nothing since the last one, then lets the reactor gossip.
+    func gossipTick() {
+        let now = NIODeadline.now().uptimeNanoseconds
+        let silenceNanos = UInt64(max(0, config.peerSilenceTimeoutMillis)) * 1_000_000
+        let (sessions, reactor, ticks) = state.withLock { state in
+            state.ticks &+= 1
+            return (Array(state.sessions.values), state.reactor, state.ticks)
+        }
+        let keepAliveDue = ticks % UInt64(max(1, 1_000 / max(1, config.gossipIntervalMillis))) == 0
+        var live: [NodeID] = []
+        for session in sessions {
+            // A message may land after `now` was read; that session is anything but silent.
+            let lastReceived = session.lastReceivedNanos.load(ordering: .relaxed)
+            if lastReceived < now, now - lastReceived > silenceNanos {
+                session.close(.silent(millis: config.peerSilenceTimeoutMillis))
+                continue
+            }
+            if keepAliveDue, !session.sentSinceKeepAliveCheck.exchange(false, ordering: .relaxed) {
+                session.send(.keepAlive)
+            }
+            live.append(session.nodeID)
+        }
+        reactor?.tick(peers: live)
+    }
+}
