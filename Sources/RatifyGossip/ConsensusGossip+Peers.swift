@@ -32,37 +32,101 @@ extension ConsensusGossip {
 
     /// Only what was verified counts as the peer's, is kept or relayed; a block is relayed when
     /// a verified proposal names it. A vote the node could not take (`delivered` false) stays
-    /// out of the store, so announcements say this node still lacks it.
+    /// out of the store, so announcements say this node still lacks it. Relays wait
+    /// `relayDelayMillis`, then go to the peers that still need them (`relayFlush`).
     public func received(_ message: NetMessage, verdict: MessageVerdict, delivered: Bool, from origin: NodeID) {
-        let connected = peers.connectedPeers
-        let others = state.withLock { state -> [NodeID] in
+        enum Next { case nothing, schedule, flushNow }
+        let dueNanos = NIODeadline.now().uptimeNanoseconds + UInt64(Self.relayDelayMillis) * 1_000_000
+        let next = state.withLock { state -> Next in
             switch message {
             case .vote(let vote) where verdict == .verified:
                 state.known[origin, default: PeerKnownState()].markKnown(vote)
-                guard delivered else { return [] }
+                guard delivered else { return .nothing }
                 // Keep votes near our height only; others are delivered but not re-gossiped.
                 if state.local.height == 0 || Self.isAdjacent(vote.height, to: state.local.height) { _ = state.votes.add(vote) }
-                return connected.filter { $0 != origin && state.known[$0, default: PeerKnownState()].markIfNew(vote) }
             case .proposal(let proposal) where verdict == .verified:
-                let id = (proposal.height, proposal.round)
-                state.known[origin, default: PeerKnownState()].proposalKnown = id
-                guard delivered else { return [] }
-                state.proposedBlockIDs.append(proposal.blockID)
-                if state.proposedBlockIDs.count > 16 { state.proposedBlockIDs.removeFirst() }
-                let others = connected.filter { $0 != origin }
-                for peer in others { state.known[peer, default: PeerKnownState()].proposalKnown = id }
-                return others
+                state.known[origin, default: PeerKnownState()].proposalKnown = (proposal.height, proposal.round)
+                guard delivered else { return .nothing }
+                state.proposedBlocks.append((proposal.blockID, proposal.round))
+                if state.proposedBlocks.count > 16 { state.proposedBlocks.removeFirst() }
             case .block(let block) where delivered:
                 // No signature to check: relayed only when a verified proposal names it.
                 let id = block.id
-                guard state.proposedBlockIDs.contains(id) else { return [] }
+                guard state.proposedBlocks.contains(where: { $0.id == id }) else { return .nothing }
                 if let proposal = state.proposal, proposal.blockID == id { state.proposalBlock = block }
-                return connected.filter { $0 != origin }
             default:
-                return []
+                return .nothing
             }
+            state.pendingRelays.append((message, origin, dueNanos))
+            if state.pendingRelays.count > Self.pendingRelaysMax { return .flushNow }
+            guard !state.relayFlushScheduled else { return .nothing }
+            state.relayFlushScheduled = true
+            return .schedule
         }
-        peers.send(message, toEach: others, alsoByDatagram: message.kind == .vote || message.kind == .proposal)
+        switch next {
+        case .nothing: break
+        case .schedule: scheduleRelayFlush(in: Self.relayDelayMillis * 1_000_000)
+        case .flushNow: relayFlush(all: true)
+        }
+    }
+
+    func scheduleRelayFlush(in nanos: Int64) {
+        peers.schedule(in: .nanoseconds(nanos)) { [self] in relayFlush(all: false) }
+    }
+
+    /// Sends each waiting relay that is due (every one with `all`), over TCP, to the peers other
+    /// than its sender that are not known to have it by now (`relayNeeded`); then schedules the
+    /// next flush for the oldest relay still waiting.
+    func relayFlush(all: Bool) {
+        let connected = peers.connectedPeers
+        let now = NIODeadline.now().uptimeNanoseconds
+        let (sends, nextDue) = state.withLock { state -> ([(NetMessage, [NodeID])], UInt64?) in
+            let dueCount = all ? state.pendingRelays.count : state.pendingRelays.prefix { $0.dueNanos <= now }.count
+            let due = state.pendingRelays.prefix(dueCount)
+            state.pendingRelays.removeFirst(dueCount)
+            var nextDue: UInt64?
+            if !all {
+                // The timer that called this one is spent; the one for the rest starts here.
+                state.relayFlushScheduled = !state.pendingRelays.isEmpty
+                nextDue = state.pendingRelays.first?.dueNanos
+            }
+            let sends = due.compactMap { message, origin, _ -> (NetMessage, [NodeID])? in
+                let targets = connected.filter { peer in
+                    peer != origin && Self.relayNeeded(message, proposedBlocks: state.proposedBlocks,
+                                                       known: &state.known[peer, default: PeerKnownState()])
+                }
+                return targets.isEmpty ? nil : (message, targets)
+            }
+            return (sends, nextDue)
+        }
+        for (message, targets) in sends { peers.send(message, toEach: targets) }
+        if let nextDue { scheduleRelayFlush(in: Int64(nextDue > now ? nextDue - now : 0)) }
+    }
+
+    /// Whether a peer still needs a relayed message, marking it as sent when it does: a vote it
+    /// has not announced or been sent, of a height it has not left (a peer that moved on decided
+    /// that height with the votes it had); a proposal, or the block a proposal names, unless it
+    /// announced a step past that round's propose step (then it has the proposal, or no longer
+    /// needs it).
+    static func relayNeeded(_ message: NetMessage, proposedBlocks: [(id: BlockID, round: Round)],
+                            known: inout PeerKnownState) -> Bool {
+        switch message {
+        case .vote(let vote):
+            if let announced = known.announced, announced.height > vote.height { return false }
+            return known.markIfNew(vote)
+        case .proposal(let proposal):
+            let id = (proposal.height, proposal.round)
+            if known.proposalKnown.map({ $0 == id }) ?? false { return false }
+            // Past the propose step, the gossip tick would not send it either.
+            known.proposalKnown = id
+            return !known.isPastPropose(height: proposal.height, round: proposal.round)
+        case .block(let block):
+            let id = block.id
+            guard let round = proposedBlocks.first(where: { $0.id == id })?.round else { return false }
+            return !known.isPastPropose(height: block.height, round: round)
+        default:
+            return false
+        }
     }
 
     /// Sends each peer at this node's height the votes of its round (and of this node's round,

@@ -30,12 +30,27 @@ public final class ConsensusGossip: PeerReactor {
         var votes: VoteStore
         var proposal: Proposal?
         var proposalBlock: Block?
-        /// Block ids of the last proposals that passed the verifier: a received block is relayed
-        /// only when a signed proposal names it, so junk blocks are not amplified.
-        var proposedBlockIDs: [BlockID] = []
+        /// Block ids (and rounds) of the last proposals that passed the verifier: a received
+        /// block is relayed only when a signed proposal names it, so junk blocks are not amplified.
+        var proposedBlocks: [(id: BlockID, round: Round)] = []
         var known: [NodeID: PeerKnownState] = [:]
         var ticks: UInt64 = 0
+        /// Verified votes, proposals and blocks to relay once `relayDelayMillis` have passed
+        /// (at `dueNanos`, `NIODeadline` time), with the peer each came from; oldest first.
+        var pendingRelays: [(message: NetMessage, origin: NodeID, dueNanos: UInt64)] = []
+        var relayFlushScheduled = false
     }
+
+    /// How long a received vote, proposal or block waits before it is relayed, so that peers
+    /// that got it from its sender too can say so first. Each node announces the votes it holds
+    /// (`updateLocalState`) about a millisecond after it takes them, and a peer past the propose
+    /// step of a round has its proposal: in a full mesh of validators, every relay would be a
+    /// copy the peer drops (it got the original), and the copies cost each node two thirds of
+    /// its consensus messages (docs/PERFORMANCE.md, "Relays"). Where a peer does depend on the
+    /// relay (a sentry in front of a validator), it arrives this much later.
+    static let relayDelayMillis: Int64 = 10
+    /// Relays waiting at most; past this, the oldest are sent at once.
+    static let pendingRelaysMax = 1_024
 
     /// Makes the gossip and attaches it to `peers`; call before `peers.start()`.
     public init(peers: PeerManager) {

@@ -35,6 +35,16 @@ struct PeerKnownState: Sendable {
         }
     }
 
+    /// Whether the peer's last announcement shows it past the propose step of `round` at
+    /// `height`: at a later height, a later round of it, or a later step of that round.
+    /// Heights and rounds are the peer's word: only compared.
+    func isPastPropose(height: Height, round: Round) -> Bool {
+        guard let announced else { return false }
+        if announced.height != height { return announced.height > height }
+        if announced.round != round { return announced.round > round }
+        return announced.step.rawValue > RoundStep.propose.rawValue
+    }
+
     func knows(_ vote: Vote) -> Bool {
         votes[VoteKey(vote)]?.contains(Int(vote.validatorIndex)) ?? false
     }

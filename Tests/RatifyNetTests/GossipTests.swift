@@ -117,6 +117,40 @@ struct GossipTests {
         await b.shutdown()
     }
 
+    @Test("a relayed vote goes, after the relay delay, only to the peers that have not announced it")
+    func relaysSkipPeersThatAnnouncedTheVote() async throws {
+        let logs = LogStore()
+        // a <- b <- c, and c -> a: a full mesh of three, each with its consensus gossip.
+        let a = PeerManager(config: makeConfig(0), group: testGroup, logger: logs.logger(), verifier: testVerifier)
+        let gossipA = ConsensusGossip(peers: a)
+        try await a.start()
+        let b = PeerManager(config: makeConfig(1, peers: [address(of: a)]), group: testGroup, logger: logs.logger(), verifier: testVerifier)
+        let gossipB = ConsensusGossip(peers: b)
+        try await b.start()
+        let c = PeerManager(config: makeConfig(2, peers: [address(of: a), address(of: b)]), group: testGroup,
+                            logger: logs.logger(), verifier: testVerifier)
+        let gossipC = ConsensusGossip(peers: c)
+        try await c.start()
+        #expect(await Wait.until { [a, b, c].allSatisfy { $0.connectedPeers.count == 2 } })
+        for gossip in [gossipA, gossipB, gossipC] { gossip.updateLocalState(height: 7, round: 0, step: .prevote) }
+        let atC = Inbox(c)
+
+        // c holds and announces `held`; once b knows, a sends it to b alone: b must not relay it to c.
+        let held = NetSamples.vote(validator: 1)
+        gossipC.keep(held)
+        gossipC.reannounce()
+        #expect(await Wait.until { gossipB.state.withLock { $0.known[c.nodeID]?.knows(held) ?? false } })
+        #expect(a.send(.vote(held), to: b.nodeID))
+        // c lacks `lacking`, sent the same way after it: b relays it to c after the delay.
+        let lacking = NetSamples.vote(validator: 2)
+        #expect(a.send(.vote(lacking), to: b.nodeID))
+        #expect(await Wait.until { atC.votes().contains(lacking) })
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(!atC.votes().contains(held), "b relayed a vote c had announced")
+        #expect(c.stats.duplicatesDropped == 0, "nothing reached c twice")
+        for manager in [a, b, c] { await manager.shutdown() }
+    }
+
     @Test("a block larger than a frame travels in parts and arrives whole")
     func largeBlockInParts() async throws {
         let logs = LogStore()
@@ -242,6 +276,43 @@ struct UnitTests {
         }
         first.reset()
         #expect(first.nextDelayMillis() <= 100)
+    }
+
+    @Test("a relay goes to a peer that needs it once: votes it has not announced of a height it is at, a proposal and its block before it passed the propose step")
+    func relayNeeded() {
+        let vote = NetSamples.vote(height: 7, validator: 1)
+        var known = PeerKnownState()
+        #expect(ConsensusGossip.relayNeeded(.vote(vote), proposedBlocks: [], known: &known))
+        #expect(!ConsensusGossip.relayNeeded(.vote(vote), proposedBlocks: [], known: &known), "marked as sent")
+        var prevotes = VoteBitmap(count: 4)
+        prevotes.insert(2)
+        var announcedIt = PeerKnownState()
+        announcedIt.update(PeerState(height: 7, round: 0, step: .prevote, prevotes: prevotes))
+        #expect(!ConsensusGossip.relayNeeded(.vote(NetSamples.vote(height: 7, validator: 2)), proposedBlocks: [], known: &announcedIt))
+        var movedOn = PeerKnownState()
+        movedOn.update(PeerState(height: 8, round: 0, step: .newHeight))
+        #expect(!ConsensusGossip.relayNeeded(.vote(vote), proposedBlocks: [], known: &movedOn), "it decided height 7 without it")
+
+        let proposal = NetSamples.proposal()
+        let block = NetSamples.block()
+        let proposed = [(id: block.id, round: Round(0))]
+        var atPropose = PeerKnownState()
+        atPropose.update(PeerState(height: 7, round: 0, step: .propose))
+        #expect(ConsensusGossip.relayNeeded(.proposal(proposal), proposedBlocks: proposed, known: &atPropose))
+        #expect(!ConsensusGossip.relayNeeded(.proposal(proposal), proposedBlocks: proposed, known: &atPropose), "sent once")
+        #expect(ConsensusGossip.relayNeeded(.block(block), proposedBlocks: proposed, known: &atPropose))
+        #expect(!ConsensusGossip.relayNeeded(.block(block), proposedBlocks: [], known: &atPropose), "no proposal names it")
+
+        for past in [PeerState(height: 7, round: 0, step: .prevote), PeerState(height: 7, round: 1, step: .propose),
+                     PeerState(height: 8, round: 0, step: .newHeight)] {
+            var moved = PeerKnownState()
+            moved.update(past)
+            #expect(!ConsensusGossip.relayNeeded(.proposal(proposal), proposedBlocks: proposed, known: &moved))
+            #expect(!ConsensusGossip.relayNeeded(.block(block), proposedBlocks: proposed, known: &moved))
+        }
+        var behind = PeerKnownState()
+        behind.update(PeerState(height: 6, round: 3, step: .commit))
+        #expect(ConsensusGossip.relayNeeded(.block(block), proposedBlocks: proposed, known: &behind))
     }
 
     @Test("the vote store stays within its vote and set caps, dropping the lowest heights first")

@@ -10,7 +10,8 @@ import Testing
 struct HostilePeerTests {
     final class Box: Sendable {
         let maxima = Mutex(NetStats(peers: 0, inboundPeers: 0, pendingInbound: 0, openChannels: 0, seenDigests: 0, penalties: 0, bannedAddresses: 0, queuedBytes: 0, assemblingBytes: 0,
-                                    handshakeFailures: [:], disconnects: [:], udpRejected: [:], deliveryDropped: 0))
+                                    handshakeFailures: [:], disconnects: [:], udpRejected: [:], deliveryDropped: 0,
+                                    duplicatesDropped: 0))
         let framesSent = Mutex(0)
     }
 

@@ -112,7 +112,12 @@ extension PeerManager {
             guard session.canServe, takeBlockRequestToken(session) else { return }
             _ = continuation.yield(InboundMessage(peer: session.nodeID, message: message, transport: transport))
         case .blockPart(let part):
-            guard state.withLock({ !$0.seen.contains(received.digest) }) else {
+            let fresh = state.withLock { state in
+                let fresh = !state.seen.contains(received.digest)
+                if !fresh { state.duplicatesDropped += 1 }
+                return fresh
+            }
+            guard fresh else {
                 metrics.duplicatesDropped.increment()
                 return
             }
@@ -147,7 +152,11 @@ extension PeerManager {
     /// and evidence that were verified are relayed here. A forged vote is never handed on as
     /// verified, so it cannot stand in for the real one in the reactor's state.
     func accept(_ message: NetMessage, digest: Hash, from session: PeerSession, transport: InboundMessage.Transport) {
-        let (fresh, reactor) = state.withLock { ($0.seen.insert(digest), $0.reactor) }
+        let (fresh, reactor) = state.withLock { state in
+            let fresh = state.seen.insert(digest)
+            if !fresh { state.duplicatesDropped += 1 }
+            return (fresh, state.reactor)
+        }
         guard fresh else {
             reactor?.receivedCopy(message, from: session.nodeID)
             metrics.duplicatesDropped.increment()

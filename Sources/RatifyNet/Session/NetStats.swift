@@ -18,6 +18,8 @@ public struct NetStats: Sendable {
     public var udpRejected: [String: Int]
     /// Messages dropped because `inbound` was full (gossip sends them again).
     public var deliveryDropped: Int
+    /// Messages dropped as copies of one already seen (`ratify_p2p_duplicates_dropped_total`).
+    public var duplicatesDropped: Int
 }
 
 extension PeerManager {
@@ -28,7 +30,8 @@ extension PeerManager {
                 openChannels: state.channels.count, seenDigests: state.seen.count,
                 penalties: state.penalties.count, bannedAddresses: state.addressPenalties.count, queuedBytes: 0, assemblingBytes: 0,
                 handshakeFailures: state.handshakeFailures, disconnects: state.disconnects,
-                udpRejected: state.udpRejected, deliveryDropped: state.deliveryDropped))
+                udpRejected: state.udpRejected, deliveryDropped: state.deliveryDropped,
+                duplicatesDropped: state.duplicatesDropped))
         }
         var stats = snapshot
         for session in sessions {

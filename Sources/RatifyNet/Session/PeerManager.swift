@@ -92,6 +92,7 @@ public final class PeerManager: Sendable {
         var disconnects: [String: Int] = [:]
         var udpRejected: [String: Int] = [:]
         var deliveryDropped = 0
+        var duplicatesDropped = 0
     }
 
     public init(config: NetConfig, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
@@ -199,6 +200,12 @@ public final class PeerManager: Sendable {
 
     public func setBlockProvider(_ provider: BlockProvider?) {
         state.withLock { $0.blockProvider = provider }
+    }
+
+    /// Runs `task` once after `delay` on the network's timer event loop (for a reactor's own
+    /// timers); never while holding the manager's lock.
+    public func schedule(in delay: TimeAmount, _ task: @escaping @Sendable () -> Void) {
+        timerLoop.scheduleTask(in: delay, task)
     }
 
     /// Attaches the reactor that gossips on this network (one; a later call replaces it). Attach
