@@ -173,6 +173,55 @@ struct BlockTreeTests {
         let initial = try #require(CompactTarget(bits: 0x207f_ffff).target)
         #expect(expected < initial)
     }
+
+    @Test("the fork choice over the leaves picks what a scan of every block picks, through forks, invalid marks and required ancestors")
+    func leavesMatchFullScan() throws {
+        for seed in UInt64(1)...40 {
+            var random = SplitMix64(seed: seed)
+            // A two-second schedule with gaps of one to four seconds: ASERT moves the bits, so
+            // forks carry different work.
+            var fixture = TreeFixture(targetBlockMillis: 2_000)
+            var hashes = [TreeFixture.genesisHash]
+            for step in 0..<120 {
+                // Mostly extend a recent block, sometimes fork from an older one.
+                let back = random.next() % 4 == 0 ? Int(random.next() % UInt64(hashes.count)) : Int(random.next() % UInt64(min(3, hashes.count)))
+                let parent = hashes[hashes.count - 1 - back]
+                if fixture.tree.invalid.contains(parent) { continue }
+                let header = fixture.header(on: parent, after: UInt32(1 + random.next() % 4))
+                hashes.append(try fixture.tree.insert(header, nowSeconds: .max - 100).hash)
+                if step % 17 == 16 {
+                    fixture.tree.markInvalid(hashes[1 + Int(random.next() % UInt64(hashes.count - 1))])
+                }
+                let tree = fixture.tree
+                #expect(tree.leaves == Self.scannedLeaves(tree), "seed \(seed), step \(step)")
+                let required = hashes[Int(random.next() % UInt64(hashes.count))]
+                #expect(tree.bestTip().hash == Self.scannedBestTip(tree, containing: nil).hash, "seed \(seed), step \(step)")
+                #expect(tree.bestTip(containing: required).hash == Self.scannedBestTip(tree, containing: required).hash,
+                        "seed \(seed), step \(step)")
+            }
+        }
+    }
+
+    /// The fork choice as a scan of every valid block (what `bestTip` computed before it kept
+    /// its leaves): the most work, the first seen among equals, through `required` if given.
+    static func scannedBestTip(_ tree: BlockTree, containing required: PoWHash?) -> BlockTree.Node {
+        var best = required.flatMap { tree[$0] } ?? tree.genesis
+        for node in tree.nodes.values where !tree.invalid.contains(node.hash) {
+            guard node.chainWork > best.chainWork || (node.chainWork == best.chainWork && node.sequence < best.sequence) else { continue }
+            if let required, !tree.isAncestor(required, of: node.hash) { continue }
+            best = node
+        }
+        return best
+    }
+
+    /// Valid blocks none of whose children is valid, found by looking at every block.
+    static func scannedLeaves(_ tree: BlockTree) -> Set<PoWHash> {
+        var withValidChild = Set<PoWHash>()
+        for node in tree.nodes.values where !tree.invalid.contains(node.hash) && node.hash != tree.genesis.hash {
+            withValidChild.insert(node.parent)
+        }
+        return Set(tree.nodes.keys.filter { !tree.invalid.contains($0) && !withValidChild.contains($0) })
+    }
 }
 
 @Suite("orphan pool and block format")

@@ -11,7 +11,10 @@ import RatifyCore
 ///
 /// Fork choice (`bestTip`): the most cumulative work; among equal work, the block seen first.
 /// `bestTip(containing:)` restricts it to chains through a given block: a hybrid chain's latest
-/// justified checkpoint.
+/// justified checkpoint. It looks only at the tree's leaves (valid blocks without a valid
+/// child), which the tree keeps as headers arrive and blocks are marked invalid: a child always
+/// has more work than its parent, so the most work is always at a leaf, and the choice costs
+/// the number of forks, not the number of blocks.
 public struct BlockTree: Sendable {
     public struct Node: Hashable, Sendable {
         public let hash: PoWHash
@@ -83,6 +86,8 @@ public struct BlockTree: Sendable {
     public private(set) var nodes: [PoWHash: Node]
     public private(set) var invalid: Set<PoWHash> = []
     private var children: [PoWHash: [PoWHash]] = [:]
+    /// Valid blocks without a valid child: the fork choice's candidates.
+    public private(set) var leaves: Set<PoWHash>
     private var nextSequence: UInt64 = 1
 
     public init(genesisHash: PoWHash, genesisTimeSeconds: UInt32, genesisBits: CompactTarget, rules: Rules) {
@@ -90,6 +95,7 @@ public struct BlockTree: Sendable {
         genesis = Node(hash: genesisHash, parent: .zero, height: 0, timeSeconds: genesisTimeSeconds, bits: genesisBits,
                        chainWork: .zero, sequence: 0)
         nodes = [genesisHash: genesis]
+        leaves = [genesisHash]
     }
 
     public var count: Int { nodes.count }
@@ -141,6 +147,8 @@ public struct BlockTree: Sendable {
         let node = try check(header, hash: header.hash, nowSeconds: nowSeconds)
         nodes[node.hash] = node
         children[node.parent, default: []].append(node.hash)
+        leaves.remove(node.parent)
+        leaves.insert(node.hash)
         nextSequence += 1
         return node
     }
@@ -152,7 +160,14 @@ public struct BlockTree: Sendable {
         var pending = [hash]
         while let next = pending.popLast() {
             guard invalid.insert(next).inserted else { continue }
+            leaves.remove(next)
             pending += children[next] ?? []
+        }
+        // The parent (valid: check refuses children of invalid blocks) is a leaf again once
+        // none of its children is valid.
+        if let parent = nodes[hash]?.parent, !invalid.contains(parent),
+           (children[parent] ?? []).allSatisfy({ invalid.contains($0) }) {
+            leaves.insert(parent)
         }
     }
 
@@ -162,12 +177,18 @@ public struct BlockTree: Sendable {
     /// `required`, only among blocks that have `required` as an ancestor (or are it).
     public func bestTip(containing required: PoWHash? = nil) -> Node {
         var best = required.flatMap { nodes[$0] } ?? genesis
-        for node in nodes.values where !invalid.contains(node.hash) {
-            guard node.chainWork > best.chainWork || (node.chainWork == best.chainWork && node.sequence < best.sequence) else {
-                continue
+        for leaf in leaves {
+            guard var candidate = nodes[leaf] else { continue }
+            // Work saturates at 2^256 - 1 (`check`), so only there can a parent equal its
+            // child's work; the first seen of them, the ancestor, is the choice.
+            while candidate.hash != required, candidate.hash != genesis.hash, let parent = nodes[candidate.parent],
+                  parent.chainWork == candidate.chainWork {
+                candidate = parent
             }
-            if let required, !isAncestor(required, of: node.hash) { continue }
-            best = node
+            guard candidate.chainWork > best.chainWork
+                    || (candidate.chainWork == best.chainWork && candidate.sequence < best.sequence) else { continue }
+            if let required, !isAncestor(required, of: candidate.hash) { continue }
+            best = candidate
         }
         return best
     }
