@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RatifyCore
+import RatifyNode
 import RatifyPoW
 
 /// `ratify pow`: proof-of-work tools (docs/POW.md). Parsing and printing only; the work is in
@@ -8,9 +9,43 @@ import RatifyPoW
 struct PoWCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pow",
-        abstract: "Proof-of-work tools: hash a header, decode bits, retarget, benchmark the hashing core.",
-        subcommands: [PoWHashCommand.self, PoWTargetCommand.self, PoWRetargetCommand.self, PoWBenchCommand.self]
+        abstract: "Proof-of-work tools: hash a header, decode bits, retarget, benchmark the hashing core, make a long chain.",
+        subcommands: [PoWHashCommand.self, PoWTargetCommand.self, PoWRetargetCommand.self, PoWBenchCommand.self,
+                      PoWMakeChainCommand.self]
     )
+}
+
+/// `ratify pow make-chain --home DIR --blocks N`
+struct PoWMakeChainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "make-chain",
+        abstract: "Mine empty blocks onto a stopped node's pow chain, stamped one target spacing apart from the genesis time.",
+        discussion: """
+            For block-sync benchmarks (Tools/bench-pow-sync.sh): a running node's miner stamps blocks \
+            with its clock and the median-time-past rule keeps it to about six blocks a second, so a \
+            long chain is made here instead, into the home's store as the node stores mined blocks. \
+            The genesis must be "pow", have an easy target (such as 207fffff) and lie far enough in \
+            the past that the last block is not ahead of the clock. The node must be stopped.
+            """
+    )
+
+    @Option(help: "The node home whose chain to extend.")
+    var home: String
+    @Option(help: "How many blocks to add (1...10000000).")
+    var blocks: Int
+
+    func validate() throws {
+        guard (1...10_000_000).contains(blocks) else { throw ValidationError("--blocks \(blocks) is outside 1...10000000") }
+    }
+
+    func run() throws {
+        do {
+            let made = try PoWChainMaker.extend(homePath: home, count: blocks)
+            print("height \(made.height) tip \(made.tipHash) (\(blocks) blocks in \(String(format: "%.1f", made.seconds)) s)")
+        } catch {
+            throw StandardError.fail("pow make-chain: \(error)")
+        }
+    }
 }
 
 /// `ratify pow hash HEADER_HEX`

@@ -35,7 +35,7 @@ struct NetMessageTests {
     }
 
     @Test("block parts beyond the cap and bitmaps with stray bits are rejected")
-    func caps() {
+    func caps() throws {
         var part = BlockPart.split(NetSamples.block())[0]
         part.total = UInt32(NetLimits.blockPartsMax + 1)
         #expect(throws: NetMessage.DecodingError.self) { try NetMessage.decode(NetMessage.blockPart(part).encoded, chainID: NetSamples.chainID) }
@@ -51,6 +51,16 @@ struct NetMessageTests {
         var oversized = ByteWriter()
         oversized.write(UInt32(NetLimits.voteBitmapBitsMax + 1))
         #expect(throws: DecodeError.self) { try VoteBitmap(canonicalBytes: oversized.bytes) }
+
+        // Headers-first sync: whole 80-byte headers only, at most 2,000; at most 64 locator hashes.
+        for bytes in [79, 81, PoWHeaderBatch.headerBytes * (PoWHeaderBatch.headersMax + 1)] {
+            let batch = NetMessage.powHeaders(PoWHeaderBatch([UInt8](repeating: 1, count: bytes))).encoded
+            #expect(throws: NetMessage.DecodingError.self) { try NetMessage.decode(batch, chainID: NetSamples.chainID) }
+        }
+        let full = NetMessage.powHeaders(PoWHeaderBatch([UInt8](repeating: 1, count: PoWHeaderBatch.headerBytes * PoWHeaderBatch.headersMax)))
+        #expect(try NetMessage.decode(full.encoded, chainID: NetSamples.chainID) == full)
+        let locator = NetMessage.powHeadersRequest(PoWLocator([Hash](repeating: Hash.sha256([1]), count: PoWLocator.hashesMax + 1))).encoded
+        #expect(throws: NetMessage.DecodingError.self) { try NetMessage.decode(locator, chainID: NetSamples.chainID) }
 
         let big = [UInt8](repeating: 0, count: NetLimits.messageBytesMax + 1)
         #expect(throws: NetMessage.DecodingError.tooLarge(bytes: big.count)) { try NetMessage.decode(big, chainID: NetSamples.chainID) }

@@ -78,6 +78,8 @@ enum NetSamples {
             .blockRequest(height: 42),
             .powBlock(PoWBlockBytes([UInt8](repeating: 7, count: 200))),
             .powBlockRequest(hash: Hash.sha256([1, 2, 3])),
+            .powHeadersRequest(PoWLocator([Hash.sha256([9]), Hash.sha256([8])])),
+            .powHeaders(PoWHeaderBatch([UInt8](repeating: 3, count: 2 * PoWHeaderBatch.headerBytes))),
             .checkpointVote(CheckpointVote.signed(chainID: chainID, key: nodeKey(1), source: Checkpoint(epoch: 0, blockHash: Hash.sha256([4])),
                                                   target: Checkpoint(epoch: 1, blockHash: Hash.sha256([5])))),
             .keepAlive,

@@ -157,6 +157,8 @@ struct ByzantineInputTests {
         var other = try ChainFixture()
         #expect(PoWDriver.messageVerifier(.transaction(other.transfer(ChainFixture.alice))) == .unverified)
         #expect(PoWDriver.messageVerifier(.powBlockRequest(hash: Hash.sha256([1]))) == .unverified)
+        #expect(PoWDriver.messageVerifier(.powHeadersRequest(PoWLocator([Hash.sha256([1])]))) == .unverified)
+        #expect(PoWDriver.messageVerifier(.powHeaders(PoWHeaderBatch([]))) == .unverified)
     }
 
     // MARK: Evidence in blocks and in the pool

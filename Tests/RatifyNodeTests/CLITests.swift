@@ -128,4 +128,31 @@ struct CLITests {
         #expect(down.status == 1)
         #expect(down.stderr.hasPrefix("cannot reach the node at http://127.0.0.1:1: connection refused"))
     }
+
+    @Test("pow make-chain extends a stopped pow home's chain and says where it got to; blocks that would lead the clock, a pos home and a bad --blocks are one-line errors")
+    func powMakeChain() throws {
+        let directory = try TemporaryDirectory()
+        // Block h is stamped genesis + h s, so the genesis lies an hour back: room for 3,600 blocks.
+        let formatter = ISO8601DateFormatter()
+        let hourAgo = formatter.string(from: Date().addingTimeInterval(-3_600))
+        let pow = try run(["testnet", "--mode", "pow", "--validators", "1", "--output", directory.path + "/pow", "--base-port", "30100",
+                           "--pow-initial-bits", "207fffff", "--target-block-ms", "1000", "--genesis-time", hourAgo])
+        #expect(pow.status == 0, "\(pow.stderr)")
+        let home = directory.path + "/pow/node0"
+        let tooMany = try run(["pow", "make-chain", "--home", home, "--blocks", "4000"])
+        #expect(tooMany.status == 1)
+        #expect(tooMany.stderr.contains("s in the future; move genesis_time at least that far back"), "\(tooMany.stderr)")
+        let first = try run(["pow", "make-chain", "--home", home, "--blocks", "20"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.hasPrefix("height 20 tip "))
+        let second = try run(["pow", "make-chain", "--home", home, "--blocks", "5"])
+        #expect(second.stdout.hasPrefix("height 25 tip "), "\(second.stderr)")
+        let none = try run(["pow", "make-chain", "--home", home, "--blocks", "0"])
+        #expect(none.status != 0 && none.stderr.contains("--blocks 0 is outside 1...10000000"))
+        let pos = try run(["testnet", "--validators", "1", "--output", directory.path + "/pos", "--base-port", "30200"])
+        #expect(pos.status == 0)
+        let onPoS = try run(["pow", "make-chain", "--home", directory.path + "/pos/node0", "--blocks", "3"])
+        #expect(onPoS.status == 1)
+        #expect(onPoS.stderr.contains("make-chain extends a \"pow\" chain only"), "\(onPoS.stderr)")
+    }
 }

@@ -106,10 +106,14 @@ extension PeerManager {
             state.withLock { $0.reactor }?.peerAnnounced(announced, from: session.nodeID)
         case .blockRequest(let height):
             if takeBlockRequestToken(session) { serveCatchUp(height: height, to: session) }
-        case .powBlockRequest:
+        case .powBlockRequest, .powHeadersRequest:
             // The node answers from its store. Not through the duplicate filter: two peers may
             // ask for the same block, and a peer may ask again.
             guard session.canServe, takeBlockRequestToken(session) else { return }
+            _ = continuation.yield(InboundMessage(peer: session.nodeID, message: message, transport: transport))
+        case .powHeaders:
+            // An answer, never relayed; the same batch may rightly come twice (asked again
+            // after a timeout), and the node drops batches it did not ask for.
             _ = continuation.yield(InboundMessage(peer: session.nodeID, message: message, transport: transport))
         case .blockPart(let part):
             let fresh = state.withLock { state in

@@ -30,8 +30,14 @@ public enum NetMessage: Hashable, Sendable {
     /// decode: the node checks it), announced when found and relayed once its header checks
     /// out, or sent in answer to `powBlockRequest`.
     case powBlock(PoWBlockBytes)
-    /// Proof-of-work chains: asks the peer for the block with this hash (a missing parent).
+    /// Proof-of-work chains: asks the peer for the block with this hash (a body whose header
+    /// headers-first sync already checked).
     case powBlockRequest(hash: Hash)
+    /// Proof-of-work chains: asks the peer for the headers of its best chain that follow the
+    /// first locator hash it has on that chain.
+    case powHeadersRequest(PoWLocator)
+    /// Proof-of-work chains: the answer to `powHeadersRequest`.
+    case powHeaders(PoWHeaderBatch)
     /// Hybrid chains: a validator's signed Casper FFG checkpoint vote, relayed by the node
     /// once its signature checks out against the validator set.
     case checkpointVote(CheckpointVote)
@@ -57,6 +63,8 @@ public enum NetMessage: Hashable, Sendable {
         case powBlockRequest = 20
         case checkpointVote = 21
         case keepAlive = 22
+        case powHeadersRequest = 23
+        case powHeaders = 24
 
         /// A label for metrics and logs.
         public var label: String {
@@ -76,6 +84,8 @@ public enum NetMessage: Hashable, Sendable {
             case .powBlockRequest: "pow_block_request"
             case .checkpointVote: "checkpoint_vote"
             case .keepAlive: "keep_alive"
+            case .powHeadersRequest: "pow_headers_request"
+            case .powHeaders: "pow_headers"
             }
         }
     }
@@ -97,6 +107,8 @@ public enum NetMessage: Hashable, Sendable {
         case .powBlockRequest: .powBlockRequest
         case .checkpointVote: .checkpointVote
         case .keepAlive: .keepAlive
+        case .powHeadersRequest: .powHeadersRequest
+        case .powHeaders: .powHeaders
         }
     }
 
@@ -134,6 +146,8 @@ public enum NetMessage: Hashable, Sendable {
         case .powBlockRequest(let hash): writer.write(hash)
         case .checkpointVote(let vote): writer.write(vote)
         case .keepAlive: break
+        case .powHeadersRequest(let locator): writer.write(locator)
+        case .powHeaders(let batch): writer.write(batch)
         }
     }
 
@@ -199,6 +213,8 @@ public enum NetMessage: Hashable, Sendable {
         case .powBlockRequest: return .powBlockRequest(hash: try reader.readHash("pow_block_request.hash"))
         case .checkpointVote: return .checkpointVote(try CheckpointVote(from: &reader))
         case .keepAlive: return .keepAlive
+        case .powHeadersRequest: return .powHeadersRequest(try PoWLocator(from: &reader))
+        case .powHeaders: return .powHeaders(try PoWHeaderBatch(from: &reader))
         }
     }
 }

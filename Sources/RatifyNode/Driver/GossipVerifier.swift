@@ -102,7 +102,7 @@ public final class GossipVerifier: Sendable {
         case .transaction:
             // The mempool checks signatures in parallel batches; the driver relays what it admits.
             return .unverified
-        case .powBlock, .powBlockRequest, .checkpointVote:
+        case .powBlock, .powBlockRequest, .powHeadersRequest, .powHeaders, .checkpointVote:
             // Proof-of-work messages: of no use to a proof-of-stake node.
             return .ignored
         case .hello, .auth, .peerState, .blockPart, .blockRequest, .keepAlive:

@@ -855,7 +855,8 @@ public actor NodeDriver {
                 // Outside what this node can use now; no sign of bad faith.
                 break
             }
-        case .hello, .auth, .peerState, .blockPart, .blockRequest, .powBlock, .powBlockRequest, .checkpointVote, .keepAlive:
+        case .hello, .auth, .peerState, .blockPart, .blockRequest, .powBlock, .powBlockRequest, .powHeadersRequest, .powHeaders, .checkpointVote,
+             .keepAlive:
             break
         }
         announce()

@@ -10,9 +10,6 @@ import RatifyStore
 /// network and mempool. `recover` reads it back from the store; the driver answers the node as a
 /// `ChainEngine` (below).
 enum ProofOfStakeEngine {
-    /// RATIFY_CLOCK_OFFSET_MS beyond a day is refused: it is a fault to inject, not a clock.
-    static let clockOffsetMillisMax: Int64 = 86_400_000
-
     /// The chain tip, ledger and last commit from the store, checked against the signer state;
     /// the driver's settings from the genesis (and the test-only environment switches).
     static func recover(genesis: Genesis, config: NodeConfig, store: NodeStore, signer: ValidatorSigner,
@@ -30,13 +27,7 @@ enum ProofOfStakeEngine {
             logger.warning("RATIFY_TEST_DOUBLE_SIGN is ignored: it exists in debug (test) builds only")
             #endif
         }
-        if let text = ProcessInfo.processInfo.environment["RATIFY_CLOCK_OFFSET_MS"] {
-            guard let offset = Int64(text), abs(offset) <= Self.clockOffsetMillisMax else {
-                throw NodeStartError("RATIFY_CLOCK_OFFSET_MS: expected whole milliseconds within ±\(Self.clockOffsetMillisMax), got \"\(text)\"")
-            }
-            settings.clockOffsetMillis = offset
-            logger.warning("RATIFY_CLOCK_OFFSET_MS=\(offset): this node's wall clock is shifted for fault injection")
-        }
+        settings.clockOffsetMillis = try ClockOffset.fromEnvironment(logger: logger)
         if config.storage.retainBlocks > 0 && config.storage.retainBlocks < genesis.staking.evidenceMaxAgeBlocks {
             logger.warning("storage.retain_blocks keeps fewer heights than evidence may name", metadata: [
                 "retain_blocks": "\(config.storage.retainBlocks)", "evidence_max_age_blocks": "\(genesis.staking.evidenceMaxAgeBlocks)",

@@ -216,7 +216,7 @@ extension PoWDriver {
             "epoch": "\(checkpoint.epoch)", "height": "\(finality.height(of: checkpoint))",
             "hash": "\(PoWHash(checkpoint.blockHash))",
         ]
-        if let since = finality.millisSinceBlock(of: checkpoint, nowMillis: Self.nowMillis()) { metadata["since_block_ms"] = "\(since)" }
+        if let since = finality.millisSinceBlock(of: checkpoint, nowMillis: nowMillis()) { metadata["since_block_ms"] = "\(since)" }
         return metadata.merging(extra) { _, new in new }
     }
 

@@ -14,8 +14,8 @@ import RatifyStore
 /// 1. a received block is decoded and checked without state (Merkle root, coinbase height,
 ///    size and count limits), then its header against the tree (`BlockTree.check`: parent,
 ///    bits from the difficulty schedule, proof of work, median-time-past, future limit);
-///    a block whose parent is unknown waits in the orphan pool and its missing ancestor is
-///    requested from the peer that sent it;
+///    a block whose parent is unknown waits in the orphan pool and the peer that sent it is
+///    asked for the headers of its chain (headers-first sync, `PoWDriver+HeadersSync`);
 /// 2. an accepted block is stored by hash, added to the tree and relayed;
 /// 3. when the tree's most-work tip differs from ours, the reorg plan is executed on a copy
 ///    of the ledger (undo data back to the fork point, then each new block's transactions
@@ -30,18 +30,25 @@ public actor PoWDriver {
         public var blockBytesMax: Int
         public var blockTransactionsMax: Int
         public var miningThreads: Int
-        /// Orphans held while their ancestors are fetched.
+        /// Blocks held until their parents connect (bodies that arrive out of order, a tip
+        /// announced before its chain is fetched).
         public var orphansMax = 512
         /// How often the tip is re-announced to every peer, so a peer that (re)connects or
-        /// missed it catches up by walking back through `powBlockRequest`.
+        /// missed it learns of it and syncs the headers and bodies it lacks.
         public var tipAnnounceMillis: UInt64 = 1_000
-        /// A `powBlockRequest` is answered with the block and up to this many of its
-        /// ancestors, oldest first, so a node that is far behind walks back 32 blocks per
-        /// round trip and the blocks connect as they arrive.
-        public var ancestorsPerRequestMax = 32
-        /// The same missing block is not requested again within this long (orphans arriving
-        /// one after another all name it).
+        /// Body requests out at once during headers-first sync (well under `orphansMax`, so
+        /// bodies that arrive out of order all fit in the orphan pool).
+        public var bodiesInFlightMax = 128
+        /// During sync the tip moves once this many fetched bodies have connected above it (or
+        /// when none is left in flight), not once per body: each move is an LMDB commit.
+        public var syncConnectBatch: UInt64 = 64
+        /// A header or body request unanswered for this long is sent again (a body to
+        /// another peer).
         public var requestRepeatMillis: Double = 2_000
+        /// FAULT INJECTION: added to this node's wall clock wherever it reads it (block times it
+        /// mines, the future limit it checks headers against). Set by RATIFY_CLOCK_OFFSET_MS
+        /// (`ClockOffset`), never by config.
+        public var clockOffsetMillis: Int64 = 0
 
         public init(chainID: String, confirmations: UInt64, blockBytesMax: Int, blockTransactionsMax: Int, miningThreads: Int) {
             self.chainID = chainID
@@ -76,6 +83,9 @@ public actor PoWDriver {
     let logger: Logger
 
     var tree: BlockTree
+    /// Every header checked so far, with or without its body: `tree` plus what headers-first
+    /// sync has fetched ahead of the bodies.
+    var headers: BlockTree
     var orphans: OrphanPool
     var ledger: Ledger
     var tip: BlockTree.Node
@@ -86,9 +96,19 @@ public actor PoWDriver {
     /// Whether the block being mined carries transactions (a new transaction restarts an
     /// empty template, so it is not held back a whole block interval).
     var miningWithTransactions = false
-    /// Missing blocks asked for, and when (bounded: entries older than `requestRepeatMillis`
-    /// are dropped on every request).
-    var requested: [PoWHash: Double] = [:]
+    /// Headers-first sync: peers asked for headers and when; the peers that served headers,
+    /// which the bodies are asked of in turn; the best header chain's missing bodies, oldest
+    /// first, and how far along them requests have gone; the body requests out.
+    var headersAskedMillis: [NodeID: Double] = [:]
+    var bodySources: [NodeID] = []
+    var nextBodySource = 0
+    var bodyQueue: [PoWHash] = []
+    var bodyQueueNext = 0
+    var bodiesInFlight: [PoWHash: BodyRequest] = [:]
+    /// The last header each peer sent (its best chain), for the bodies a hybrid chain fetches.
+    var peerHeaderTips: [NodeID: PoWHash] = [:]
+    /// The body sync under way, for its closing log line (nil: none).
+    var bodySync: BodySyncProgress?
     /// Checkpoint finality, on a hybrid chain only.
     var finality: CheckpointFinality?
     public private(set) var stopReason: String?
@@ -106,18 +126,20 @@ public actor PoWDriver {
         self.metrics = metrics
         self.minerAddress = minerAddress
         self.tree = tree
+        self.headers = tree
         self.orphans = OrphanPool(capacity: settings.orphansMax)
         self.ledger = ledger
         self.tip = tip
         self.finality = finality
         // A hybrid chain's tracker starts at the genesis (votes are not stored): nothing final yet.
         self.reportedFinalHeight = finality == nil ? Self.finalHeight(tip: tip.height, confirmations: settings.confirmations) : 0
-        self.lastTipMillis = Self.nowMillis()
+        self.lastTipMillis = Date().timeIntervalSince1970 * 1_000 + Double(settings.clockOffsetMillis)
         self.logger = logger
     }
 
-    static func nowMillis() -> Double { Date().timeIntervalSince1970 * 1_000 }
-    static func nowSeconds() -> UInt32 { UInt32(clamping: Int64(Date().timeIntervalSince1970)) }
+    /// This node's wall clock in milliseconds since 1970, shifted by `clockOffsetMillis`.
+    nonisolated func nowMillis() -> Double { Date().timeIntervalSince1970 * 1_000 + Double(settings.clockOffsetMillis) }
+    nonisolated func nowSeconds() -> UInt32 { UInt32(clamping: Int64(nowMillis() / 1_000)) }
 
     static func finalHeight(tip: UInt64, confirmations: UInt64) -> UInt64 {
         tip >= confirmations ? tip - confirmations : 0
@@ -152,6 +174,7 @@ public actor PoWDriver {
             "mining_threads": "\(settings.miningThreads)", "confirmations": "\(settings.confirmations)",
         ])
         replayStoredVotes()
+        peers.attach(PoWPeerReactor(driver: self))
         updateTip()
         // A tip change already started the miner.
         if miningCancel == nil { startMining() }
@@ -161,6 +184,9 @@ public actor PoWDriver {
     private func announceTipPeriodically() async {
         while stopReason == nil, !isShutDown {
             try? await Task.sleep(nanoseconds: settings.tipAnnounceMillis * 1_000_000)
+            requestBodies()
+            // Bodies that connected while sync held the tip back (`movesTipNow`), if it stalled.
+            if tree.bestTip().hash != tip.hash { updateTip() }
             guard tip.height > 0, let bytes = try? store.pow.blockBytes(hash: tip.hash.asHash) else { continue }
             peers.broadcast(.powBlock(PoWBlockBytes(bytes)))
             announceStoredVotes()
@@ -188,7 +214,7 @@ public actor PoWDriver {
     /// driver, which checks and relays them; proof-of-stake messages are of no use here.
     public static let messageVerifier: MessageVerifier = { message in
         switch message {
-        case .powBlock, .powBlockRequest, .checkpointVote, .transaction: .unverified
+        case .powBlock, .powBlockRequest, .powHeadersRequest, .powHeaders, .checkpointVote, .transaction: .unverified
         case .vote, .proposal, .block, .commit, .evidence: .ignored
         case .hello, .auth, .peerState, .blockPart, .blockRequest, .keepAlive: .unverified
         }
@@ -207,16 +233,11 @@ public actor PoWDriver {
             }
             accept(block, bytes: wrapped.bytes, from: inbound.peer, message: inbound.message)
         case .powBlockRequest(let hash):
-            var answer: [[UInt8]] = []
-            var next = hash
-            while answer.count <= settings.ancestorsPerRequestMax, let bytes = try? store.pow.blockBytes(hash: next),
-                  let block = try? PoWBlock(canonicalBytes: bytes) {
-                answer.append(bytes)
-                next = block.header.previousHash.asHash
-            }
-            for bytes in answer.reversed() {
-                guard peers.send(.powBlock(PoWBlockBytes(bytes)), to: inbound.peer) else { break }
-            }
+            serveBlock(hash, to: inbound.peer)
+        case .powHeadersRequest(let locator):
+            serveHeaders(after: locator, to: inbound.peer)
+        case .powHeaders(let batch):
+            received(batch, from: inbound.peer)
         case .transaction(let transaction):
             let bytes = transaction.canonicalBytes
             Task {
@@ -258,44 +279,47 @@ public actor PoWDriver {
     /// A block from a peer (`peer` set) or from this node's miner.
     func accept(_ block: PoWBlock, bytes: [UInt8], from peer: NodeID?, message: NetMessage?) {
         let hash = block.hash
-        guard !tree.contains(hash), !orphans.contains(hash) else { return }
+        guard !tree.contains(hash) else { return }
+        let solicited = bodiesInFlight.removeValue(forKey: hash) != nil
+        if solicited, let peer { bodySync?.blocksByPeer[peer, default: 0] += 1 }
+        if orphans.contains(hash) {
+            // A tip announced again while its chain is still being fetched.
+            if let peer, !headers.contains(hash) { requestHeaders(from: peer) }
+            return
+        }
         if let problem = bodyProblem(block, bytesCount: bytes.count) {
             logger.warning("invalid block", metadata: ["hash": "\(hash)", "reason": "\(problem)"])
             if let peer { peers.disconnect(peer, reason: "invalid proof-of-work block: \(problem)", misbehaving: true) }
             return
         }
         if !tree.contains(block.header.previousHash) {
-            // Its chain is not connected yet: hold it and ask for the oldest missing ancestor.
+            // Its chain is not connected yet: hold it. A body we asked for waits for its
+            // parent's body, already asked for; otherwise ask the peer for the headers.
             orphans.add(block)
             if let message { peers.forget(message) }
-            if let peer, let missing = orphans.missingParent(of: hash) { request(missing, from: peer) }
+            if let peer, !headers.contains(block.header.previousHash) { requestHeaders(from: peer) }
             return
         }
-        var pending = [(block, bytes)]
+        var pending = [(block, bytes, solicited)]
         var added = 0
-        while let (next, nextBytes) = pending.popLast() {
-            guard insert(next, bytes: nextBytes, from: peer, message: next.hash == hash ? message : nil) else { continue }
+        while let (next, nextBytes, nextSolicited) = pending.popLast() {
+            guard insert(next, bytes: nextBytes, from: peer, message: next.hash == hash ? message : nil, relay: !nextSolicited) else { continue }
             added += 1
             for child in orphans.takeChildren(of: next.hash) where bodyProblem(child, bytesCount: child.canonicalBytes.count) == nil {
-                pending.append((child, child.canonicalBytes))
+                // Children held as orphans during sync were asked for: not news to relay.
+                pending.append((child, child.canonicalBytes, headers.contains(child.hash)))
             }
         }
-        if added > 0 { updateTip() }
+        if added > 0, movesTipNow(afterSolicited: solicited) { updateTip() }
+        if bodyQueueNext < bodyQueue.count || !bodiesInFlight.isEmpty { requestBodies() } else { bodySyncEnded() }
     }
 
-    private func request(_ hash: PoWHash, from peer: NodeID) {
-        let now = Self.nowMillis()
-        requested = requested.filter { now - $0.value < settings.requestRepeatMillis }
-        guard requested[hash] == nil else { return }
-        requested[hash] = now
-        peers.send(.powBlockRequest(hash: hash.asHash), to: peer)
-    }
-
-    /// Checks a block's header against the tree, stores it and relays it. False when refused.
-    private func insert(_ block: PoWBlock, bytes: [UInt8], from peer: NodeID?, message: NetMessage?) -> Bool {
+    /// Checks a block's header against the tree, stores it and (unless `relay` is false: a
+    /// body fetched by sync, which peers have) relays it. False when refused.
+    private func insert(_ block: PoWBlock, bytes: [UInt8], from peer: NodeID?, message: NetMessage?, relay: Bool) -> Bool {
         let hash = block.hash
         do {
-            _ = try tree.check(block.header, hash: hash, nowSeconds: Self.nowSeconds())
+            _ = try tree.check(block.header, hash: hash, nowSeconds: nowSeconds())
         } catch {
             switch error {
             case .duplicate:
@@ -319,12 +343,13 @@ public actor PoWDriver {
             return false
         }
         do {
-            try tree.insert(block.header, nowSeconds: Self.nowSeconds())
+            try tree.insert(block.header, nowSeconds: nowSeconds())
         } catch {
             return false
         }
-        finality?.noteCheckpointBlock(hash.asHash, height: block.height, nowMillis: Self.nowMillis())
-        peers.broadcast(.powBlock(PoWBlockBytes(bytes)))
+        if !headers.contains(hash) { _ = try? headers.insert(block.header, nowSeconds: nowSeconds()) }
+        finality?.noteCheckpointBlock(hash.asHash, height: block.height, nowMillis: nowMillis())
+        if relay { peers.broadcast(.powBlock(PoWBlockBytes(bytes))) }
         return true
     }
 
@@ -358,6 +383,9 @@ public actor PoWDriver {
             case .invalid(let hash, let reason):
                 logger.warning("invalid block", metadata: ["hash": "\(hash)", "reason": "\(reason)"])
                 tree.markInvalid(hash)
+                // Its header had the work: stop fetching bodies that build on it.
+                headers.markInvalid(hash)
+                rebuildBodyQueue()
             case .failed(let reason):
                 stop(because: reason)
                 return
@@ -412,20 +440,10 @@ public actor PoWDriver {
             case .failure(let error):
                 return .invalid(node.hash, "\(error)")
             case .success(let result):
-                let writes = working.takeWrites()
-                let locations = block.transactions.enumerated().map { index, transaction in
-                    let error = result.transactionErrors[index]
-                    return TransactionLocation(hash: transaction.hash, height: node.height, index: index, code: error?.code ?? 0,
-                                               log: error?.description ?? "")
-                }
-                connected.append((block, locations))
-                connectRecords.append(.init(
-                    height: node.height, hash: node.hash.asHash,
-                    stateWrites: writes.map { StateWrite(key: $0.key, value: $0.value) },
-                    undo: writes.map { StateWrite(key: $0.key, value: before.value(forKey: $0.key)) },
-                    transactions: locations.map {
-                        ($0.hash, BlockStore.transactionLocationBytes(height: $0.height, index: $0.index, code: $0.code, log: $0.log))
-                    }))
+                let connecting = ConnectedBlock(block: block, height: node.height, hash: node.hash, result: result,
+                                                writes: working.takeWrites(), before: before)
+                connected.append((block, connecting.locations))
+                connectRecords.append(connecting.record)
             }
         }
         let newTip = plan.connect.last ?? plan.forkPoint
@@ -467,7 +485,7 @@ public actor PoWDriver {
         }
         reportFinal()
 
-        let now = Self.nowMillis()
+        let now = nowMillis()
         let interval = now - lastTipMillis
         lastTipMillis = now
         var metadata: Logger.Metadata = [
@@ -540,7 +558,7 @@ public actor PoWDriver {
         miningCancel = nil
         guard settings.miningThreads > 0, stopReason == nil, !isShutDown else { return }
         let template = PoWBlockTemplate.make(
-            parent: tip, tree: tree, ledger: ledger, miner: minerAddress, nowSeconds: Self.nowSeconds(),
+            parent: tip, tree: tree, ledger: ledger, miner: minerAddress, nowSeconds: nowSeconds(),
             bytesMax: settings.blockBytesMax, transactionsMax: settings.blockTransactionsMax,
             reap: { mempool.reap(maxBytes: $0, maxCount: $1) })
         guard let target = template.block.header.bits.target else {
@@ -551,7 +569,7 @@ public actor PoWDriver {
         miningCancel = cancel
         miningWithTransactions = !template.block.transactions.isEmpty
         let miner = ParallelMiner(threadCount: settings.miningThreads)
-        let maxTime = Self.nowSeconds() &+ tree.rules.futureLimitSeconds / 2
+        let maxTime = nowSeconds() &+ tree.rules.futureLimitSeconds / 2
         Task.detached { [weak self] in
             let outcome = await miner.mine(template: template.block.header, target: target, roll: .time(maxTime: maxTime),
                                            cancel: cancel)

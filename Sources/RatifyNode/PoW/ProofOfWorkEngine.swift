@@ -26,11 +26,12 @@ enum ProofOfWorkEngine {
     static func recover(genesis: Genesis, config: NodeConfig, store: NodeStore, signer: ValidatorSigner,
                         logger: Logger) throws -> RecoveredEngine {
         let (tree, ledger, tip) = try recover(genesis: genesis, store: store, logger: logger)
-        let settings = PoWDriver.Settings(
+        var settings = PoWDriver.Settings(
             chainID: genesis.chainID, confirmations: genesis.pow.confirmations,
             blockBytesMax: Int(clamping: min(genesis.block.maxBytes, UInt64(PoWBlock.encodedBytesMax))),
             blockTransactionsMax: Int(clamping: min(genesis.block.maxTxs, UInt64(CodecLimits.transactionsPerBlockMax))),
             miningThreads: Int(config.pow.miningThreads))
+        settings.clockOffsetMillis = try ClockOffset.fromEnvironment(logger: logger)
         let finality = genesis.mode == .hybrid
             ? try checkpointFinality(genesis: genesis, ledger: ledger, store: store, signer: signer, logger: logger) : nil
         let ready: Logger.Metadata = [
@@ -140,7 +141,7 @@ extension PoWDriver: ChainEngine {
                                     catchingUp: false, validatorPublicKey: node.validatorPublicKey, votingPower: 0,
                                     build: node.build)
             status.feeMin = node.mempool.feeMin
-            let nowMillis = UInt64(max(PoWDriver.nowMillis(), 0))
+            let nowMillis = UInt64(max(self.nowMillis(), 0))
             status.latestBlockAgeMillis = nowMillis > status.latestBlockTimeMillis ? nowMillis - status.latestBlockTimeMillis : 0
             status.peerCount = node.peers.connectedPeers.count
             status.pow = PoWStatus(tipHash: tip.hash.displayHex, chainWorkHex: tip.chainWork.hex, bitsHex: tip.bits.hex,

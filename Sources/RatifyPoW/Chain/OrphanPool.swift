@@ -1,5 +1,5 @@
 /// Blocks whose parent is not known yet, held until it arrives: at most `capacity`, the oldest
-/// dropped first. Pure; the node asks a peer for each missing parent (`missingParent`).
+/// dropped first. Pure; the node fetches what they lack by headers-first sync.
 public struct OrphanPool: Sendable {
     public let capacity: Int
     private var blocks: [PoWHash: PoWBlock] = [:]
@@ -37,17 +37,5 @@ public struct OrphanPool: Sendable {
         let taken = Set(found)
         order.removeAll { taken.contains($0) }
         return found.compactMap { blocks.removeValue(forKey: $0) }
-    }
-
-    /// The parent to ask peers for so that `hash`'s chain can connect: the oldest ancestor held
-    /// here (following parents through the pool), whose own parent is the missing block.
-    public func missingParent(of hash: PoWHash) -> PoWHash? {
-        guard var block = blocks[hash] else { return nil }
-        var steps = 0
-        while let parent = blocks[block.header.previousHash], steps < capacity {
-            block = parent
-            steps += 1
-        }
-        return block.header.previousHash
     }
 }
