@@ -13,18 +13,8 @@
 set -euo pipefail
 
 blocks=${1:-10000}
-ratify=${2:-.build/release/ratify}
-[ -x "$ratify" ] || { echo "bench-pow-sync: $ratify not found; run: swift build -c release --product ratify" >&2; exit 2; }
-ratify=$(realpath "$ratify")
-
-work=$(mktemp -d /tmp/ratify-bench-pow-sync.XXXXXX)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    [ -n "${KEEP_LOGS:-}" ] && cp "$work"/*.log "$KEEP_LOGS"/ 2>/dev/null; rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
+source "$(dirname "$0")/bench-lib.sh"
+bench_init bench-pow-sync "${2:-.build/release/ratify}"
 
 "$ratify" testnet --mode pow --validators 2 --output "$work/net" --base-port 24800 \
     --pow-initial-bits 207fffff --target-block-ms 1000 >/dev/null

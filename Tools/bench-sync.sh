@@ -21,23 +21,13 @@
 set -euo pipefail
 
 seconds=${1:-20}
-ratify=${2:-.build/release/ratify}
 load_rate=${LOAD_RATE:-0}
 block_ms=${BLOCK_MS:-1000}
 commit_ms=0 set_size=2
 [ "$load_rate" = 0 ] || { commit_ms=$block_ms; set_size=3; }
 sync_node=node$set_size
-[ -x "$ratify" ] || { echo "bench-sync: $ratify not found; run: swift build -c release --product ratify" >&2; exit 2; }
-ratify=$(realpath "$ratify")
-
-work=$(mktemp -d /tmp/ratify-bench-sync.XXXXXX)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    [ -n "${KEEP_LOGS:-}" ] && cp "$work"/*.log "$KEEP_LOGS"/ 2>/dev/null; rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
+source "$(dirname "$0")/bench-lib.sh"
+bench_init bench-sync "${2:-.build/release/ratify}"
 
 "$ratify" testnet --validators $((set_size + 1)) --output "$work/net" --heartbeat-ms 1 --base-port 24600 >/dev/null
 # The last home stays out of the validator set: it is the node that syncs. With a load, node2
