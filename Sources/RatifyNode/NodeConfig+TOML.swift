@@ -5,7 +5,7 @@ import TOMLKit
 /// writing with a comment per key.
 extension NodeConfig {
     static let fileBytesMax = 1024 * 1024
-    static let rootKeys = ["moniker", "log_level", "log", "p2p", "rpc", "instrumentation", "mempool", "pow", "storage", "priv_validator"]
+    static let rootKeys = ["moniker", "log_level", "log", "p2p", "rpc", "instrumentation", "mempool", "pow", "storage", "priv_validator", "statesync"]
     static let rpcKeys = ["listen_address", "max_open_connections", "max_body_bytes", "max_header_bytes", "read_timeout_ms",
                           "timeout_broadcast_tx_commit_ms", "health_max_block_age_ms"]
     static let p2pKeys = ["listen_address", "persistent_peers", "udp_listen_address", "max_inbound_peers", "max_peers",
@@ -78,8 +78,10 @@ extension NodeConfig {
         if let section = try root.section("pow", keys: ["mining_threads"]) {
             if let value = try section.uint64("mining_threads") { pow.miningThreads = value }
         }
-        if let section = try root.section("storage", keys: ["retain_blocks"]) {
+        if let section = try root.section("storage", keys: ["retain_blocks", "snapshot_interval", "snapshot_keep_recent"]) {
             if let value = try section.uint64("retain_blocks") { storage.retainBlocks = value }
+            if let value = try section.uint64("snapshot_interval") { storage.snapshotIntervalHeights = value }
+            if let value = try section.uint64("snapshot_keep_recent") { storage.snapshotKeepRecent = value }
         }
         if let section = try root.section("priv_validator", keys: PrivValidatorConfig.keys) {
             if let value = try section.string("laddr"), !value.isEmpty {
@@ -100,6 +102,25 @@ extension NodeConfig {
             }
             if let value = try section.uint64("request_timeout_ms") { privValidator.requestTimeoutMillis = value }
             if let value = try section.uint64("retry_ms") { privValidator.retryMillis = value }
+        }
+        if let section = try root.section("statesync", keys: StateSyncConfig.keys) {
+            if let value = try section.bool("enable") { stateSync.enable = value }
+            if let value = try section.string("rpc_servers") {
+                stateSync.rpcServers = []
+                for item in value.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
+                    switch HostPort.parse(item, scheme: item.contains("://") ? "http" : nil) {
+                    case .success(let address): stateSync.rpcServers.append(address)
+                    case .failure(let problem): throw section.failure("rpc_servers", "\(item): \(problem.reason)")
+                    }
+                }
+            }
+            if let value = try section.uint64("trust_height") { stateSync.trustHeight = value }
+            if let value = try section.string("trust_hash"), !value.isEmpty {
+                guard value.utf8.count == 64, let hash = Hash(hex: value) else {
+                    throw section.failure("trust_hash", "expected a block hash of 64 hex digits, got \"\(value.prefix(80))\"")
+                }
+                stateSync.trustHash = hash
+            }
         }
         try validate(file: file)
     }
@@ -192,6 +213,10 @@ extension NodeConfig {
         # the background, and requests for them answer 410. 0 keeps every block (an archive node).
         # The default keeps genesis' default staking.evidence_max_age_blocks (docs/STORAGE.md).
         retain_blocks = \(storage.retainBlocks)
+        # A snapshot of the ledger state every this many heights, in data/snapshots, served to
+        # peers that join by state sync; 0 writes none. The newest snapshot_keep_recent are kept.
+        snapshot_interval = \(storage.snapshotIntervalHeights)
+        snapshot_keep_recent = \(storage.snapshotKeepRecent)
 
         [priv_validator]
         # Empty: sign with config/validator_key.json. tcp://HOST:PORT: ask the remote signer
@@ -203,6 +228,15 @@ extension NodeConfig {
         request_timeout_ms = \(privValidator.requestTimeoutMillis)
         # Milliseconds between attempts to reach a signer that is gone.
         retry_ms = \(privValidator.retryMillis)
+
+        [statesync]
+        # Join from a verified snapshot instead of replaying every block (docs/STATESYNC.md); only
+        # when the store is empty. rpc_servers: at least 2 "host:port" of nodes on the chain.
+        # trust_height and trust_hash: a block the operator trusts (ratify init --state-sync-from).
+        enable = \(stateSync.enable)
+        rpc_servers = "\(stateSync.rpcServers.map(\.description).joined(separator: ","))"
+        trust_height = \(stateSync.trustHeight)
+        trust_hash = "\(stateSync.trustHash?.hex ?? "")"
 
         """
     }

@@ -15,6 +15,7 @@ public struct NodeConfig: Hashable, Sendable {
     public var pow = PoWConfig()
     public var storage = StorageConfig()
     public var privValidator = PrivValidatorConfig()
+    public var stateSync = StateSyncConfig()
 
     public init() {}
 
@@ -60,7 +61,11 @@ public struct NodeConfig: Hashable, Sendable {
         if storage.retainBlocks != 0 && storage.retainBlocks < StorageConfig.retainBlocksMin {
             throw fail("storage.retain_blocks", "expected 0 (keep every block) or at least \(StorageConfig.retainBlocksMin), got \(storage.retainBlocks)")
         }
+        if storage.snapshotKeepRecent < 1 || storage.snapshotKeepRecent > 100 {
+            throw fail("storage.snapshot_keep_recent", "expected 1 to 100, got \(storage.snapshotKeepRecent)")
+        }
         try privValidator.validate(fail)
+        try stateSync.validate(fail)
         if mempool.size < 1 { throw fail("mempool.size", "expected at least 1, got 0") }
         if mempool.maxTxsBytes < UInt64(CodecLimits.transactionBytesMax) {
             throw fail("mempool.max_txs_bytes", "expected at least \(CodecLimits.transactionBytesMax) (one transaction), got \(mempool.maxTxsBytes)")

@@ -11,6 +11,12 @@ public struct StorageConfig: Hashable, Sendable {
     /// Fewer kept heights than this would leave a peer a single gossip round behind with no
     /// one to catch up from, and `/block` of the height before the tip unanswerable.
     public static let retainBlocksMin: UInt64 = 2
+    /// A snapshot of the ledger state is written every this many heights, for peers that join by
+    /// state sync (docs/STORAGE.md, "Snapshots"); 0 writes none.
+    public var snapshotIntervalHeights: UInt64 = StorageConfig.snapshotIntervalDefault
+    public static let snapshotIntervalDefault: UInt64 = 1_000
+    /// How many of the newest snapshots are kept (at least 1).
+    public var snapshotKeepRecent: UInt64 = 2
 
     public init() {}
 }

@@ -61,6 +61,10 @@ struct StartCommand: AsyncParsableCommand {
             if let walked {
                 logger.info("store walked", metadata: ["result": "\(walked)", "elapsed": "\(ContinuousClock.now - walkStarted)"])
             }
+            if let config, config.stateSync.enable {
+                _ = try await StateSyncRunner(home: nodeHome, config: config.stateSync, genesis: try nodeHome.loadGenesis(),
+                                              logger: logger).runIfNeeded()
+            }
             node = try Node.open(home: nodeHome, logger: logger, metricsRegistry: registry, endpoints: NodeEndpoints.standard)
         } catch {
             throw StandardError.fail(error)

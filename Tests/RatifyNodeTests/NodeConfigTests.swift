@@ -80,6 +80,37 @@ struct NodeConfigTests {
         #expect(error("[storage]\nkeep_blocks = 5").contains("keep_blocks"))
     }
 
+    @Test("[storage] snapshots and [statesync] parse, round-trip, and name the key when bad or incomplete")
+    func snapshotsAndStateSync() throws {
+        #expect(NodeConfig().storage.snapshotIntervalHeights == 1_000 && NodeConfig().storage.snapshotKeepRecent == 2)
+        #expect(!NodeConfig().stateSync.enable)
+        var config = NodeConfig()
+        config.storage.snapshotIntervalHeights = 50
+        config.storage.snapshotKeepRecent = 3
+        config.stateSync.enable = true
+        config.stateSync.rpcServers = [HostPort(host: "10.0.0.5", port: 26657), HostPort(host: "10.0.0.6", port: 26657)]
+        config.stateSync.trustHeight = 1_200
+        config.stateSync.trustHash = Hash.sha256([9])
+        #expect(try NodeConfig(toml: config.tomlText) == config)
+        let servers = try NodeConfig(toml: """
+            [statesync]
+            enable = true
+            rpc_servers = "http://10.0.0.5:26657, 10.0.0.6:26657"
+            trust_height = 5
+            trust_hash = "\(Hash.sha256([9]).hex)"
+            """).stateSync.rpcServers
+        #expect(servers == config.stateSync.rpcServers)
+        #expect(error("[statesync]\nenable = true\nrpc_servers = \"10.0.0.5:26657\"\ntrust_height = 5\ntrust_hash = \"\(Hash.sha256([9]).hex)\"")
+            .hasPrefix("config.toml: statesync.rpc_servers: expected at least 2 RPC servers"))
+        #expect(error("[statesync]\nenable = true\nrpc_servers = \"a:1,b:2\"\ntrust_hash = \"\(Hash.sha256([9]).hex)\"")
+            .hasPrefix("config.toml: statesync.trust_height: expected the trusted height"))
+        #expect(error("[statesync]\ntrust_hash = \"abc\"") == "config.toml: statesync.trust_hash: expected a block hash of 64 hex digits, got \"abc\"")
+        #expect(error("[statesync]\nrpc_servers = \"nohost\"").hasPrefix("config.toml: statesync.rpc_servers: nohost: "))
+        #expect(error("[storage]\nsnapshot_keep_recent = 0") == "config.toml: storage.snapshot_keep_recent: expected 1 to 100, got 0")
+        // Disabled, an incomplete section is fine: it is used only with enable = true.
+        #expect(try NodeConfig(toml: "[statesync]\ntrust_height = 9").stateSync.trustHeight == 9)
+    }
+
     @Test("a bad peer address names the key and the entry")
     func badPeer() {
         let id = String(repeating: "ab", count: 20)

@@ -75,6 +75,8 @@ public actor NodeDriver {
 
     let settings: Settings
     let store: NodeStore
+    /// Writes a state snapshot at every `[storage] snapshot_interval` heights; nil writes none.
+    let snapshotter: Snapshotter?
     let peers: PeerManager
     let mempool: Mempool
     let waiters: TransactionWaiters
@@ -140,8 +142,10 @@ public actor NodeDriver {
     public private(set) var storedChain: ChainState
 
     init(settings: Settings, store: NodeStore, peers: PeerManager, verifier: GossipVerifier, mempool: Mempool, waiters: TransactionWaiters,
-         metrics: NodeMetrics?, validatorSigner: ValidatorSigner?, ledger: Ledger, chain: ChainState, lastCommit: Commit?, logger: Logger) {
+         metrics: NodeMetrics?, validatorSigner: ValidatorSigner?, ledger: Ledger, chain: ChainState, lastCommit: Commit?,
+         snapshotter: Snapshotter? = nil, logger: Logger) {
         self.settings = settings
+        self.snapshotter = snapshotter
         self.store = store
         self.peers = peers
         self.verifier = verifier
@@ -675,6 +679,7 @@ public actor NodeDriver {
     func finishStore(_ commit: StoreCommit, result: Result<Void, any Error>, started: Double) -> Double? {
         switch result {
         case .success:
+            if let first = commit.blocks.first?.height { snapshotter?.stored(from: first, through: commit.lastHeight) }
             // Records buffered while an off-actor commit ran are not in it; keep those.
             let written = Set(commit.walRecords.map(\.bytes))
             walBuffer.removeAll { $0.height <= commit.lastHeight || written.contains($0.bytes) }

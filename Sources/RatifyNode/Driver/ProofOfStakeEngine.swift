@@ -39,6 +39,10 @@ enum ProofOfStakeEngine {
         let verifier = GossipVerifier(chain: chain, ledger: ledger)
         let pruner = config.storage.retainBlocks > 0
             ? BlockPruner(blocks: store.blocks, retainBlocks: config.storage.retainBlocks, logger: logger) : nil
+        let snapshotter = config.storage.snapshotIntervalHeights > 0
+            ? Snapshotter(store: store, snapshots: SnapshotStore(dataDirectory: store.environment.path),
+                          intervalHeights: config.storage.snapshotIntervalHeights, keepRecent: Int(config.storage.snapshotKeepRecent),
+                          logger: logger) : nil
         let ready: Logger.Metadata = [
             "height": "\(chain.nextHeight)", "validator": "\(chain.validators.contains(signer.publicKey.address))",
         ]
@@ -46,7 +50,7 @@ enum ProofOfStakeEngine {
                                readyMetadata: ready, pruner: pruner) { parts in
             NodeDriver(settings: settings, store: parts.store, peers: parts.peers, verifier: verifier, mempool: parts.mempool,
                        waiters: parts.waiters, metrics: parts.metrics, validatorSigner: signer, ledger: ledger, chain: chain,
-                       lastCommit: lastCommit, logger: parts.logger)
+                       lastCommit: lastCommit, snapshotter: snapshotter, logger: parts.logger)
         }
     }
 

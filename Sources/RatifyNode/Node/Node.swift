@@ -114,6 +114,19 @@ public final class Node: Service {
         queries.waiters = waiters
         queries.events = engine.events
         queries.netInfo = NetInfo.of(peers)
+        let snapshots = SnapshotStore(dataDirectory: context.store.environment.path)
+        queries.snapshots = { snapshots.list() }
+        queries.snapshotChunk = { height, index in try snapshots.chunk(height: height, index: index) }
+        // Test-only behaviour exists in debug (test) builds only: a release node never serves a bad chunk.
+        #if DEBUG
+        if ProcessInfo.processInfo.environment["RATIFY_TEST_CORRUPT_SNAPSHOT_CHUNKS"] == "1" {
+            queries.snapshotChunk = { height, index in
+                guard var bytes = try snapshots.chunk(height: height, index: index), !bytes.isEmpty else { return nil }
+                bytes[bytes.count / 2] ^= 0xFF
+                return bytes
+            }
+        }
+        #endif
         return queries
     }
 

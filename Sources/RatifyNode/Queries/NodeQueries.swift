@@ -32,6 +32,11 @@ public struct NodeQueries: Sendable {
     public var events: NodeEvents?
     /// The p2p listeners and connected peers (`GET /net_info`).
     public var netInfo: (@Sendable () async -> NetInfo)?
+    /// The state snapshots this node serves, newest first (`GET /snapshots`).
+    public var snapshots: (@Sendable () async -> [SnapshotManifest])?
+    /// One chunk of a served snapshot, checked against its manifest; nil when there is no such
+    /// snapshot or chunk; throws when the file on disk is damaged (`GET /snapshot_chunk`).
+    public var snapshotChunk: (@Sendable (_ height: UInt64, _ index: Int) async throws -> [UInt8]?)?
 
     public init(status: (@Sendable () async -> NodeStatus)? = nil, block: (@Sendable (Height) async -> Block?)? = nil,
                 commit: (@Sendable (Height) async -> Commit?)? = nil,

@@ -9,7 +9,8 @@ import RatifyStore
 ///   heights: the earliest kept (1 unless pruned) through the latest;
 /// - each block links to its parent, carries the right validator-set hashes, and its stored
 ///   commit proves it final: signatures valid, more than 2/3 of its height's voting power;
-/// - the ledger state decodes and hashes to the latest block's stored app hash.
+/// - the ledger state decodes and hashes to the latest block's stored app hash;
+/// - every state snapshot in `data/snapshots` has a manifest and chunks that hash to it.
 public enum StoreCheck {
     public struct Report: Sendable {
         public var latestHeight: Height
@@ -96,6 +97,9 @@ public enum StoreCheck {
             } catch {
                 problems.append(StoreProblem(height: latest, detail: "ledger state: \(error)"))
             }
+        }
+        for snapshotProblem in SnapshotStore(dataDirectory: store.environment.path).check() {
+            problems.append(StoreProblem(height: nil, detail: snapshotProblem))
         }
         return Report(latestHeight: latest, earliestHeight: earliest, problems: Array(problems.prefix(problemsMax)))
     }

@@ -11,6 +11,8 @@ public struct RPCRouter: Sendable {
     public var eventStream: EventStreamSettings
     /// `GET /health` answers 503 when the latest block is older than this.
     public var healthMaxBlockAgeMillis: UInt64
+    /// Shared by every `/snapshot_chunk` request (copies of the router share it).
+    let chunkRequests = ChunkRequestLimiter()
 
     public init(queries: NodeQueries, finalTimeout: Duration = .seconds(10), eventStream: EventStreamSettings = EventStreamSettings(),
                 healthMaxBlockAgeMillis: UInt64 = 60_000) {
@@ -23,6 +25,7 @@ public struct RPCRouter: Sendable {
     /// The paths and the one method each accepts, for 404 versus 405.
     enum Route {
         case health, status, netInfo, events, block, commit, validators, validator(String), account(String), transaction(String), submit
+        case lightBlock, snapshots, snapshotChunk
 
         init?(path: String) {
             let trimmed = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
@@ -35,6 +38,9 @@ public struct RPCRouter: Sendable {
             case "/commit": self = .commit
             case "/validators": self = .validators
             case "/tx": self = .submit
+            case "/light_block": self = .lightBlock
+            case "/snapshots": self = .snapshots
+            case "/snapshot_chunk": self = .snapshotChunk
             default:
                 if trimmed.hasPrefix("/account/") {
                     self = .account(String(trimmed.dropFirst("/account/".count)))
@@ -74,6 +80,9 @@ public struct RPCRouter: Sendable {
         case .account(let text): return await account(text)
         case .transaction(let text): return await transaction(text)
         case .submit: return await submit(request)
+        case .lightBlock: return await lightBlock(request)
+        case .snapshots: return await snapshots()
+        case .snapshotChunk: return await snapshotChunk(request)
         }
     }
 

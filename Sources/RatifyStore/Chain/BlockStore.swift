@@ -100,7 +100,7 @@ public struct BlockStore: Sendable {
         }
     }
 
-    private func put(_ block: DecidedBlockWrite, in transaction: LMDBWriteTransaction) throws {
+    func put(_ block: DecidedBlockWrite, in transaction: LMDBWriteTransaction) throws {
         let heightKey = StoreKey.height(block.height)
         // The same block again at its own height is a rolled-back height being re-executed.
         if let existing = try transaction.get(databases.blockHeights, block.blockHash.bytes), existing != heightKey {

@@ -1,0 +1,100 @@
+import Foundation
+import RatifyCore
+import RatifyNode
+import RatifyOps
+import RatifyStore
+import Testing
+
+/// A node joining a running chain by state sync, with real `ratify start` processes: one
+/// validator, two full nodes serving snapshots over RPC (one of them, a debug-build test
+/// switch, corrupting every chunk it serves) and a fresh node that restores a snapshot.
+@Suite("state sync", .serialized)
+struct StateSyncProcessTests {
+    static func status(_ rpc: HostPort) async -> [String: Any]? {
+        guard let reply = try? await HTTP.request("http://\(rpc.host):\(rpc.port)/status"), reply.status == 200,
+              let object = try? JSONSerialization.jsonObject(with: Data(reply.body.utf8)) as? [String: Any] else { return nil }
+        return object["sync_info"] as? [String: Any]
+    }
+
+    static func number(_ info: [String: Any]?, _ key: String) -> UInt64 { (info?[key] as? NSNumber)?.uint64Value ?? 0 }
+
+    @Test("a fresh node refuses a wrong trust hash and writes nothing; with the right one it drops the server serving corrupted chunks, restores a snapshot from the honest one, starts at its height and follows the chain",
+          .timeLimit(.minutes(4)))
+    func joinsBySnapshot() async throws {
+        let directory = try TemporaryDirectory()
+        guard let time = GenesisTime(unixSeconds: Int64(Date().timeIntervalSince1970)) else { throw TestFailure("clock") }
+        var options = TestnetGenerator.Options(validatorCount: 4, genesisTime: time)
+        options.chainID = "state-sync"
+        options.basePort = try #require(LocalPorts.freeBase(nodes: 4))
+        options.heartbeatMillis = 50
+        var plan = try TestnetGenerator.plan(options)
+        plan.genesis.consensus.timeoutCommitMillis = 10
+        // node0 alone validates; node1 and node2 follow and serve snapshots; node3 joins.
+        plan.genesis.validators = [plan.genesis.validators[0]]
+        for index in plan.nodes.indices {
+            plan.nodes[index].config.storage.snapshotIntervalHeights = 30
+            plan.nodes[index].config.storage.snapshotKeepRecent = 4
+        }
+        let rpcs = plan.nodes.map(\.config.rpc.listenAddress)
+        plan.nodes[3].config.stateSync.enable = true
+        plan.nodes[3].config.stateSync.rpcServers = [rpcs[1], rpcs[2]]
+        plan.nodes[3].config.stateSync.trustHeight = 10
+        plan.nodes[3].config.stateSync.trustHash = Hash.sha256([0xBA, 0xD])  // wrong at first
+        try TestnetGenerator.write(plan, to: directory.path)
+        let nodes = (0..<4).map { NodeProcess(home: "\(directory.path)/node\($0)") }
+        defer { nodes.forEach { $0.kill(SIGKILL) } }
+        try nodes[0].start()
+        try nodes[1].start()
+        try nodes[2].start(environment: ["RATIFY_TEST_CORRUPT_SNAPSHOT_CHUNKS": "1"])
+        #expect(await PoWPartitionProcessTests.eventually(seconds: 90) {
+            let one = await Self.status(rpcs[1]), two = await Self.status(rpcs[2])
+            return Self.number(one, "latest_block_height") >= 100 && Self.number(two, "latest_block_height") >= 100
+        }, "the chain grows past 100 on both servers; node1's log ends:\n\(nodes[1].log.suffix(1_500))")
+
+        // A trust hash that is not block 10's: every server is dropped, start fails, nothing is written.
+        try nodes[3].start()
+        #expect(await PoWPartitionProcessTests.eventually(seconds: 60) { !nodes[3].isRunning }, "start gives up")
+        #expect(nodes[3].log.contains("not the trusted"), "the light client refuses block 10: \(nodes[3].log.suffix(1_500))")
+        #expect(!nodes[3].log.contains("state sync restored"))
+
+        // The right hash, from a node the operator trusts.
+        let block10 = try await HTTP.request("http://\(rpcs[0].host):\(rpcs[0].port)/block?height=10")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(block10.body.utf8)) as? [String: Any])
+        let hashText = try #require((object["block_id"] as? [String: Any])?["hash"] as? String)
+        var config = plan.nodes[3].config
+        config.stateSync.trustHash = try #require(Hash(hex: hashText))
+        try config.tomlText.write(toFile: NodeHome(nodes[3].home).configFile, atomically: true, encoding: .utf8)
+        try nodes[3].start()
+        #expect(await PoWPartitionProcessTests.eventually(seconds: 90) { nodes[3].log.contains("state sync restored") },
+                "the joiner restores a snapshot; its log ends:\n\(nodes[3].log.suffix(2_000))")
+        let log = nodes[3].log
+        #expect(log.contains("dropping RPC server") && log.contains("server=\(rpcs[2])") && log.contains("does not hash to its manifest entry"),
+                "the server serving corrupted chunks is dropped: \(log.suffix(2_000))")
+        let restoredLine = try #require(log.split(separator: "\n").last { $0.contains("state sync restored") })
+        let restoredHeight = try #require(restoredLine.split(separator: " ").first { $0.hasPrefix("height=") }.flatMap { UInt64($0.dropFirst(7)) })
+        #expect(restoredHeight >= 30 && restoredHeight % 30 == 0, "\(restoredLine)")
+
+        // It starts at the snapshot's height (nothing below it is stored) and follows the chain.
+        #expect(await PoWPartitionProcessTests.eventually(seconds: 60) {
+            let joiner = await Self.status(rpcs[3]), tip = await Self.status(rpcs[0])
+            return Self.number(joiner, "latest_block_height") > restoredHeight + 20
+                && Self.number(joiner, "latest_block_height") + 5 >= Self.number(tip, "latest_block_height")
+        }, "the joiner follows the chain; its log ends:\n\(nodes[3].log.suffix(2_000))")
+        #expect(Self.number(await Self.status(rpcs[3]), "earliest_block_height") == restoredHeight)
+        let account = try await HTTP.request("http://\(rpcs[3].host):\(rpcs[3].port)/account/\(plan.nodes[0].validatorKey.publicKey.address.hex)")
+        #expect(account.status == 200 && account.body.contains("balance"), "the restored ledger answers: \(account.body)")
+        for node in nodes { node.kill(SIGTERM) }
+        // The restored store is a whole one, as a store pruned below the snapshot would be.
+        let check = try HistoryCheckProcessTests.ratify(["store", "check", "--home", nodes[3].home])
+        #expect(check.status == 0 && check.output.contains("below \(restoredHeight) pruned"), "store check on the restored node: \(check.output)")
+        // A snapshot damaged on disk is reported by store check (and never served: SnapshotStoreTests).
+        let served = SnapshotStore(dataDirectory: NodeHome(nodes[1].home).dataDirectory)
+        let newest = try #require(served.list().first)
+        let chunkFile = served.directory + "/\(newest.height)/chunk-1"
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: chunkFile)))
+        bytes[bytes.count / 2] ^= 0xFF
+        try Data(bytes).write(to: URL(fileURLWithPath: chunkFile))
+        let damaged = try HistoryCheckProcessTests.ratify(["store", "check", "--home", nodes[1].home])
+        #expect(damaged.status != 0 && damaged.output.contains("snapshot \(newest.height): "), "\(damaged.output)")
+    }
+}
