@@ -64,6 +64,11 @@ public final class ConsensusGossip: PeerReactor {
     /// Verified votes held for resends.
     public var storedVotes: Int { state.withLock { $0.votes.count } }
 
+    /// The highest height a connected peer announced (its word, unverified); 0 before any did.
+    public var peerHeightMax: Height {
+        state.withLock { state in state.known.values.compactMap { $0.announced?.height }.max() ?? 0 }
+    }
+
     // MARK: node -> peers
 
     /// Sends what this node signed or proposes to every peer: a vote or proposal to each peer

@@ -83,6 +83,28 @@ struct StateSyncProcessTests {
         #expect(Self.number(await Self.status(rpcs[3]), "earliest_block_height") == restoredHeight)
         let account = try await HTTP.request("http://\(rpcs[3].host):\(rpcs[3].port)/account/\(plan.nodes[0].validatorKey.publicKey.address.hex)")
         #expect(account.status == 200 && account.body.contains("balance"), "the restored ledger answers: \(account.body)")
+        // The operator's path: `ratify init --state-sync-from` takes the newest snapshot's height
+        // and block hash from one server, confirmed by the other, and the new home joins by them.
+        let initHome = "\(directory.path)/node4"
+        let peers = plan.nodes.prefix(3).map { PeerAddress(nodeID: $0.nodeID, endpoint: $0.config.p2p.listenAddress).description }
+        let made = try HistoryCheckProcessTests.ratify([
+            "init", "--home", initHome, "--genesis", "\(directory.path)/genesis.json", "--moniker", "node4",
+            "--base-port", "\(try #require(LocalPorts.freeBase(nodes: 1)))", "--peers", peers.joined(separator: ","),
+            "--state-sync-from", "http://\(rpcs[1]),\(rpcs[0])",
+        ])
+        #expect(made.status == 0 && made.output.contains("confirm this hash with a source you trust"), "\(made.output)")
+        let written = try NodeHome(initHome).loadConfig().stateSync
+        #expect(written.enable && written.rpcServers == [rpcs[1], rpcs[0]] && written.trustHeight % 30 == 0 && written.trustHash != nil)
+        let initialized = NodeProcess(home: initHome)
+        defer { initialized.kill(SIGKILL) }
+        try initialized.start()
+        #expect(await PoWPartitionProcessTests.eventually(seconds: 60) { initialized.log.contains("state sync restored") },
+                "the home made by init joins by state sync; its log ends:\n\(initialized.log.suffix(1_500))")
+        initialized.kill(SIGTERM)
+        let lonely = try HistoryCheckProcessTests.ratify(["init", "--home", "\(directory.path)/node5", "--genesis", "\(directory.path)/genesis.json",
+                                                          "--state-sync-from", "http://\(rpcs[1])"])
+        #expect(lonely.status == 1 && lonely.output.contains("--state-sync-from: expected at least 2 RPC URLs"), "\(lonely.output)")
+
         for node in nodes { node.kill(SIGTERM) }
         // The restored store is a whole one, as a store pruned below the snapshot would be.
         let check = try HistoryCheckProcessTests.ratify(["store", "check", "--home", nodes[3].home])
@@ -96,5 +118,35 @@ struct StateSyncProcessTests {
         try Data(bytes).write(to: URL(fileURLWithPath: chunkFile))
         let damaged = try HistoryCheckProcessTests.ratify(["store", "check", "--home", nodes[1].home])
         #expect(damaged.status != 0 && damaged.output.contains("snapshot \(newest.height): "), "\(damaged.output)")
+    }
+
+    @Test("a fresh node whose only peer has pruned the heights it needs says so in its log and points to state sync",
+          .timeLimit(.minutes(2)))
+    func prunedPeersExplained() async throws {
+        let directory = try TemporaryDirectory()
+        guard let time = GenesisTime(unixSeconds: Int64(Date().timeIntervalSince1970)) else { throw TestFailure("clock") }
+        var options = TestnetGenerator.Options(validatorCount: 2, genesisTime: time)
+        options.chainID = "pruned-peers"
+        options.basePort = try #require(LocalPorts.freeBase(nodes: 2))
+        options.heartbeatMillis = 50
+        var plan = try TestnetGenerator.plan(options)
+        plan.genesis.consensus.timeoutCommitMillis = 10
+        plan.genesis.consensus.timeoutProposeMillis = 500
+        plan.genesis.validators.removeLast()
+        plan.nodes[0].config.storage.retainBlocks = 20
+        try TestnetGenerator.write(plan, to: directory.path)
+        let nodes = (0..<2).map { NodeProcess(home: "\(directory.path)/node\($0)") }
+        defer { nodes.forEach { $0.kill(SIGKILL) } }
+        let rpc0 = plan.nodes[0].config.rpc.listenAddress
+        try nodes[0].start()
+        #expect(await PoWPartitionProcessTests.eventually(seconds: 60) {
+            Self.number(await Self.status(rpc0), "earliest_block_height") > 5
+        }, "the validator prunes its first heights: \(nodes[0].log.suffix(1_000))")
+        try nodes[1].start()
+        #expect(await PoWPartitionProcessTests.eventually(seconds: 30) {
+            nodes[1].log.contains("peers are ahead but none sends the blocks this node needs")
+        }, "the stuck node explains itself; its log ends:\n\(nodes[1].log.suffix(1_500))")
+        #expect(nodes[1].log.contains("join by state sync"))
+        for node in nodes { node.kill(SIGTERM) }
     }
 }

@@ -30,6 +30,19 @@ extension NodeDriver {
             return
         }
         logger.info("timeout", metadata: metadata)
+        warnIfPeersCannotServe(height: event.height)
+    }
+
+    /// Peers announce heights well past ours, yet none has sent a commit for ours: they have
+    /// most likely pruned it (`[storage] retain_blocks`), and block sync cannot start. Said once
+    /// per timed-out round, which grows longer, so it cannot flood.
+    func warnIfPeersCannotServe(height: Height) {
+        let peerHeight = gossip.peerHeightMax
+        guard peerHeight > height, peerHeight - height >= 2, blockSync.peerCommitHeightMax < height else { return }
+        logger.warning("peers are ahead but none sends the blocks this node needs", metadata: [
+            "height": "\(height)", "peer_height": "\(peerHeight)",
+            "hint": "the peers may have pruned them ([storage] retain_blocks); a node this far behind can join by state sync (docs/STATESYNC.md)",
+        ])
     }
 
     /// The height moved past `previous` without deciding: which precommits that round lacked.

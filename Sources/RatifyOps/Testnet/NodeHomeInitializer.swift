@@ -15,6 +15,8 @@ public enum NodeHomeInitializer {
         public var basePort: UInt16 = 26656
         /// nil: a fresh key is generated.
         public var validatorKey: KeyPair? = nil
+        /// `[statesync]` for the new home (`ratify init --state-sync-from`); nil leaves it off.
+        public var stateSync: StateSyncConfig? = nil
 
         public init(home: String, genesisFile: String, moniker: String) {
             self.home = home
@@ -86,6 +88,7 @@ public enum NodeHomeInitializer {
         }
         var config = NodeConfig(moniker: options.moniker, host: options.host, basePort: options.basePort)
         config.p2p.persistentPeers = options.peers
+        if let stateSync = options.stateSync { config.stateSync = stateSync }
         do {
             try config.validate(file: "--moniker")
         } catch {
