@@ -149,4 +149,63 @@ struct StateSyncProcessTests {
         #expect(nodes[1].log.contains("join by state sync"))
         for node in nodes { node.kill(SIGTERM) }
     }
+
+    @Test("a validator that joins by state sync signs the chain's commits within seconds of restoring its snapshot",
+          .timeLimit(.minutes(2)))
+    func validatorVotesAfterStateSync() async throws {
+        let directory = try TemporaryDirectory()
+        guard let time = GenesisTime(unixSeconds: Int64(Date().timeIntervalSince1970)) else { throw TestFailure("clock") }
+        var options = TestnetGenerator.Options(validatorCount: 3, genesisTime: time)
+        options.chainID = "state-sync-voter"
+        options.basePort = try #require(LocalPorts.freeBase(nodes: 3))
+        options.heartbeatMillis = 50
+        var plan = try TestnetGenerator.plan(options)
+        plan.genesis.consensus.timeoutCommitMillis = 10
+        // node0 holds 100 of 110 power and decides alone; node2 (10) joins later; node1 serves.
+        // Downtime jailing is off: node2 misses every height before it joins.
+        var joiner = plan.genesis.validators[2]
+        joiner.stake = plan.genesis.validators[0].stake / 10
+        plan.genesis.validators = [plan.genesis.validators[0], joiner]
+        plan.genesis.staking.minSignedPerWindow = PartsPerMillion(clamping: 0)
+        for index in plan.nodes.indices { plan.nodes[index].config.storage.snapshotIntervalHeights = 30 }
+        try TestnetGenerator.write(plan, to: directory.path)
+        let nodes = (0..<3).map { NodeProcess(home: "\(directory.path)/node\($0)") }
+        defer { nodes.forEach { $0.kill(SIGKILL) } }
+        let rpcs = plan.nodes.map(\.config.rpc.listenAddress)
+        try nodes[0].start()
+        try nodes[1].start()
+        #expect(await PoWPartitionProcessTests.eventually(seconds: 60) {
+            Self.number(await Self.status(rpcs[1]), "latest_block_height") >= 70
+        }, "the chain grows on node0 alone: \(nodes[0].log.suffix(1_000))")
+
+        let made = try HistoryCheckProcessTests.ratify(["init", "--home", "\(directory.path)/probe", "--genesis", "\(directory.path)/genesis.json",
+                                                        "--state-sync-from", "\(rpcs[1]),\(rpcs[0])", "--json"])
+        #expect(made.status == 0, "\(made.output)")
+        var config = plan.nodes[2].config
+        config.stateSync = try NodeHome("\(directory.path)/probe").loadConfig().stateSync
+        try config.tomlText.write(toFile: NodeHome(nodes[2].home).configFile, atomically: true, encoding: .utf8)
+        try nodes[2].start()
+        var restoredAt: Date?
+        #expect(await PoWPartitionProcessTests.eventually(seconds: 60) {
+            guard nodes[2].log.contains("state sync restored") else { return false }
+            restoredAt = Date()
+            return true
+        }, "the validator restores a snapshot; its log ends:\n\(nodes[2].log.suffix(1_500))")
+        // Its slot (index 1, the smaller power) in the last commit a block carries: node0 decides
+        // on its own precommit, and the late ones join the next block's last_commit.
+        let voted = await PoWPartitionProcessTests.eventually(seconds: 30) {
+            guard let reply = try? await HTTP.request("http://\(rpcs[0].host):\(rpcs[0].port)/block"),
+                  let object = try? JSONSerialization.jsonObject(with: Data(reply.body.utf8)) as? [String: Any],
+                  let commit = (object["block"] as? [String: Any])?["last_commit"] as? [String: Any],
+                  let signatures = commit["signatures"] as? [[String: Any]], signatures.count == 2 else { return false }
+            return (signatures[1]["block_id_flag"] as? NSNumber)?.intValue == 2
+        }
+        #expect(voted, "node2's precommits are in the chain's commits; its log ends:\n\(nodes[2].log.suffix(1_500))")
+        if let restoredAt {
+            let seconds = Date().timeIntervalSince(restoredAt)
+            print("state sync: the joining validator's precommit is in a block \(seconds) s after its snapshot was restored")
+            #expect(seconds < 10)
+        }
+        for node in nodes { node.kill(SIGTERM) }
+    }
 }
