@@ -131,7 +131,8 @@ struct StateSyncRunner {
         var previous = after
         var turn = 0
         var height = first
-        let deadline = Date().addingTimeInterval(Self.nextBlockWaitSeconds)
+        // Per height: a block not there yet (the snapshot may be at the tip) is waited for this long.
+        var deadline = Date().addingTimeInterval(Self.nextBlockWaitSeconds)
         while height <= last {
             guard !servers.isEmpty else { throw StateSyncFailure("every RPC server was dropped; last at light block \(height)") }
             turn = (turn + 1) % servers.count
@@ -139,8 +140,13 @@ struct StateSyncRunner {
             let light: LightBlock
             do {
                 light = try await lightBlock(height, from: server)
+            } catch let failure as StateSyncFailure {
+                // An answer that does not decode: that server is not to be asked again.
+                logger.warning("state sync: dropping RPC server", metadata: ["server": "\(server.address)", "reason": "\(failure)"])
+                servers.remove(at: turn)
+                continue
             } catch let error as ClientError {
-                // Not there yet (the snapshot may be at the tip) or unreachable: ask another, for a while.
+                // Not there yet or unreachable: ask the next server, for a while.
                 guard Date() < deadline else { throw StateSyncFailure("light block \(height): \(error)") }
                 try await Task.sleep(for: .milliseconds(200))
                 continue
@@ -157,6 +163,7 @@ struct StateSyncRunner {
             verified.append(light)
             previous = light
             height += 1
+            deadline = Date().addingTimeInterval(Self.nextBlockWaitSeconds)
         }
         return verified
     }
@@ -167,7 +174,7 @@ struct StateSyncRunner {
               let commit = body["commit"]?.stringValue.flatMap({ Hex.decode($0) }).flatMap({ try? Commit(canonicalBytes: $0) }),
               let set = body["validators"]?.stringValue.flatMap({ Hex.decode($0) }).flatMap({ try? ValidatorSet(canonicalBytes: $0) }),
               block.header.height == height else {
-            throw ClientError.badResponse(node: server.address.description, reason: "light block \(height) does not decode")
+            throw StateSyncFailure("light block \(height) from \(server.address) does not decode, or is for another height")
         }
         return LightBlock(block: block, commit: commit, validators: set)
     }

@@ -1,13 +1,54 @@
 import ArgumentParser
 import Foundation
 import RatifyNode
+import RatifyCore
 import RatifyOps
+import RatifyStore
 
 struct StoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "store",
         abstract: "Inspect a node's data directory.",
-        subcommands: [StoreCheckCommand.self, StoreCopySignerCommand.self, StoreTruncateWALCommand.self, StoreWalkCommand.self])
+        subcommands: [StoreCheckCommand.self, StoreSnapshotsCommand.self, StoreCopySignerCommand.self, StoreTruncateWALCommand.self,
+                      StoreWalkCommand.self])
+}
+
+/// `ratify store snapshots --home DIR`: the state snapshots a node serves (docs/STORAGE.md).
+struct StoreSnapshotsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "snapshots",
+        abstract: "List the state snapshots in a node's data/snapshots, newest first, as peers see them.",
+        discussion: "Reads only the snapshot files, so it also works while the node runs. `ratify store check` reads every chunk against its manifest.")
+
+    @Option(name: .long, help: "The node's home directory.")
+    var home: String
+
+    @Flag(help: "Print JSON: each snapshot's height, hash, chunks, state entries, app hash and block hash.")
+    var json = false
+
+    func run() throws {
+        let snapshots = SnapshotStore(dataDirectory: NodeHome(home).dataDirectory).list()
+        if json {
+            ResultOutput.printJSON(.array(snapshots.map { manifest in
+                .object([
+                    JSONValue.Member("height", .number(String(manifest.height))),
+                    JSONValue.Member("hash", .string(manifest.hash.hex)),
+                    JSONValue.Member("chunks", .number(String(manifest.chunkHashes.count))),
+                    JSONValue.Member("state_entries", .number(String(manifest.stateEntries))),
+                    JSONValue.Member("app_hash", .string(manifest.appHash.hex)),
+                    JSONValue.Member("block_hash", .string(manifest.blockHash.hex)),
+                ])
+            }))
+            return
+        }
+        guard !snapshots.isEmpty else {
+            print("\(home): no snapshots ([storage] snapshot_interval in config.toml; docs/STORAGE.md)")
+            return
+        }
+        print(TextTable.render(headers: ["height", "chunks", "state_entries", "hash", "app_hash"], rows: snapshots.map {
+            [String($0.height), String($0.chunkHashes.count), String($0.stateEntries), $0.hash.hex, $0.appHash.hex]
+        }))
+    }
 }
 
 struct StoreCheckCommand: ParsableCommand {

@@ -112,6 +112,8 @@ struct StateSyncProcessTests {
         // A snapshot damaged on disk is reported by store check (and never served: SnapshotStoreTests).
         let served = SnapshotStore(dataDirectory: NodeHome(nodes[1].home).dataDirectory)
         let newest = try #require(served.list().first)
+        let listed = try HistoryCheckProcessTests.ratify(["store", "snapshots", "--home", nodes[1].home])
+        #expect(listed.status == 0 && listed.output.contains("\(newest.height)  ") && listed.output.contains(newest.hash.hex), "\(listed.output)")
         let chunkFile = served.directory + "/\(newest.height)/chunk-1"
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: chunkFile)))
         bytes[bytes.count / 2] ^= 0xFF
