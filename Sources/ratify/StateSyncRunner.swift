@@ -123,8 +123,9 @@ struct StateSyncRunner {
     }
 
     /// Light blocks `first ... last`, each verified against the one before (the first against
-    /// `after`, or against the trusted hash), each asked of the servers in turn; a server whose
-    /// block fails is dropped.
+    /// `after`, or against the trusted hash), asked of the servers in turn a run at a time
+    /// (`/light_blocks`, up to 100 a request); a server whose answer does not decode or whose
+    /// block fails is dropped, keeping the blocks of its run that verified before it.
     func verifiedLightBlocks(from first: UInt64, through last: UInt64, after: LightBlock?, trustHash: Hash,
                              servers: inout [Server]) async throws -> [LightBlock] {
         var verified: [LightBlock] = []
@@ -137,46 +138,62 @@ struct StateSyncRunner {
             guard !servers.isEmpty else { throw StateSyncFailure("every RPC server was dropped; last at light block \(height)") }
             turn = (turn + 1) % servers.count
             let server = servers[turn]
-            let light: LightBlock
+            let run: [LightBlock]
             do {
-                light = try await lightBlock(height, from: server)
+                run = try await lightBlocks(from: height, count: min(last - height + 1, 100), server: server)
             } catch let failure as StateSyncFailure {
-                // An answer that does not decode: that server is not to be asked again.
                 logger.warning("state sync: dropping RPC server", metadata: ["server": "\(server.address)", "reason": "\(failure)"])
                 servers.remove(at: turn)
                 continue
             } catch let error as ClientError {
-                // Not there yet or unreachable: ask the next server, for a while.
+                // Unreachable, or busy: ask the next server, for a while.
                 guard Date() < deadline else { throw StateSyncFailure("light block \(height): \(error)") }
                 try await Task.sleep(for: .milliseconds(200))
                 continue
             }
-            do {
-                let chain = (previous.map { [$0] } ?? []) + [light]
-                try StateSyncVerifier.verifyChain(chainID: genesis.chainID, trustHash: previous?.header.blockID.hash ?? trustHash,
-                                                  blocks: chain)
-            } catch {
-                logger.warning("state sync: dropping RPC server", metadata: ["server": "\(server.address)", "reason": "\(error)"])
-                servers.remove(at: turn)
+            guard !run.isEmpty else {
+                // Not there yet (the snapshot may be at the tip): ask again, for a while.
+                guard Date() < deadline else { throw StateSyncFailure("no RPC server has light block \(height)") }
+                try await Task.sleep(for: .milliseconds(200))
                 continue
             }
-            verified.append(light)
-            previous = light
-            height += 1
-            deadline = Date().addingTimeInterval(Self.nextBlockWaitSeconds)
+            for light in run {
+                do {
+                    let chain = (previous.map { [$0] } ?? []) + [light]
+                    try StateSyncVerifier.verifyChain(chainID: genesis.chainID, trustHash: previous?.header.blockID.hash ?? trustHash,
+                                                      blocks: chain)
+                } catch {
+                    logger.warning("state sync: dropping RPC server", metadata: ["server": "\(server.address)", "reason": "\(error)"])
+                    servers.remove(at: turn)
+                    break
+                }
+                verified.append(light)
+                previous = light
+                height += 1
+                deadline = Date().addingTimeInterval(Self.nextBlockWaitSeconds)
+            }
         }
         return verified
     }
 
-    func lightBlock(_ height: UInt64, from server: Server) async throws -> LightBlock {
-        let body = try await server.client.get("/light_block?height=\(height)").success()
-        guard let block = body["block"]?.stringValue.flatMap({ Hex.decode($0) }).flatMap({ try? Block(canonicalBytes: $0) }),
-              let commit = body["commit"]?.stringValue.flatMap({ Hex.decode($0) }).flatMap({ try? Commit(canonicalBytes: $0) }),
-              let set = body["validators"]?.stringValue.flatMap({ Hex.decode($0) }).flatMap({ try? ValidatorSet(canonicalBytes: $0) }),
-              block.header.height == height else {
-            throw StateSyncFailure("light block \(height) from \(server.address) does not decode, or is for another height")
+    /// Up to `count` consecutive light blocks from `height` (fewer when the server has fewer).
+    func lightBlocks(from height: UInt64, count: UInt64, server: Server) async throws -> [LightBlock] {
+        let body = try await server.client.get("/light_blocks?from=\(height)&count=\(count)").success()
+        guard let items = body["light_blocks"]?.arrayValue, UInt64(items.count) <= count else {
+            throw StateSyncFailure("light blocks from \(height) from \(server.address): not a list of at most \(count)")
         }
-        return LightBlock(block: block, commit: commit, validators: set)
+        var run: [LightBlock] = []
+        for (offset, item) in items.enumerated() {
+            let expected = height + UInt64(offset)
+            guard let block = item["block"]?.stringValue.flatMap({ Hex.decode($0) }).flatMap({ try? Block(canonicalBytes: $0) }),
+                  let commit = item["commit"]?.stringValue.flatMap({ Hex.decode($0) }).flatMap({ try? Commit(canonicalBytes: $0) }),
+                  let set = item["validators"]?.stringValue.flatMap({ Hex.decode($0) }).flatMap({ try? ValidatorSet(canonicalBytes: $0) }),
+                  block.header.height == expected else {
+                throw StateSyncFailure("light block \(expected) from \(server.address) does not decode, or is for another height")
+            }
+            run.append(LightBlock(block: block, commit: commit, validators: set))
+        }
+        return run
     }
 
     /// Every chunk of `manifest`, asked of `sources` in turn; a chunk that does not hash to its

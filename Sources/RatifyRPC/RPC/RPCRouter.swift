@@ -25,7 +25,7 @@ public struct RPCRouter: Sendable {
     /// The paths and the one method each accepts, for 404 versus 405.
     enum Route {
         case health, status, netInfo, events, block, commit, validators, validator(String), account(String), transaction(String), submit
-        case lightBlock, snapshots, snapshotChunk
+        case lightBlock, lightBlocks, snapshots, snapshotChunk
 
         init?(path: String) {
             let trimmed = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
@@ -39,6 +39,7 @@ public struct RPCRouter: Sendable {
             case "/validators": self = .validators
             case "/tx": self = .submit
             case "/light_block": self = .lightBlock
+            case "/light_blocks": self = .lightBlocks
             case "/snapshots": self = .snapshots
             case "/snapshot_chunk": self = .snapshotChunk
             default:
@@ -81,6 +82,7 @@ public struct RPCRouter: Sendable {
         case .transaction(let text): return await transaction(text)
         case .submit: return await submit(request)
         case .lightBlock: return await lightBlock(request)
+        case .lightBlocks: return await lightBlocks(request)
         case .snapshots: return await snapshots()
         case .snapshotChunk: return await snapshotChunk(request)
         }
