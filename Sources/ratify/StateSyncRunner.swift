@@ -108,7 +108,8 @@ struct StateSyncRunner {
                 for item in body["snapshots"]?.arrayValue ?? [] {
                     guard let hex = item["manifest"]?.stringValue, let bytes = Hex.decode(hex),
                           let manifest = try? SnapshotManifest(canonicalBytes: bytes),
-                          manifest.height >= config.trustHeight, manifest.format == SnapshotManifest.currentFormat else { continue }
+                          manifest.height >= config.trustHeight, manifest.height < UInt64.max - 2,
+                          manifest.format == SnapshotManifest.currentFormat else { continue }
                     offers[manifest.hash, default: (manifest, [])].servers.append(server.address)
                 }
             } catch {

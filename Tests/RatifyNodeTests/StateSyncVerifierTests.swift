@@ -112,5 +112,15 @@ struct StateSyncVerifierTests {
             .contains("not the verified block") == true)
         #expect(Self.failure { _ = try StateSyncVerifier.verifySnapshot(chain.manifest, chunks: Array(chain.chunks.dropLast()), at: at, next: next) }?
             .contains("were fetched") == true)
+        // A height at the end of the range is refused, never added to.
+        var farBlock = at
+        farBlock.block.header.height = .max
+        #expect(Self.failure { _ = try StateSyncVerifier.verifySnapshot(chain.manifest, chunks: chain.chunks, at: farBlock, next: next) }?
+            .contains("out of range") == true)
+        var farChain = chain.lights
+        farChain[0].block.header.height = .max
+        #expect(Self.failure {
+            try StateSyncVerifier.verifyChain(chainID: ChainFixture.chainID, trustHash: farChain[0].header.blockID.hash, blocks: farChain)
+        } != nil)
     }
 }

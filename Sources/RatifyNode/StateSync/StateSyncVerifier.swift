@@ -51,7 +51,9 @@ public enum StateSyncVerifier {
                 throw StateSyncFailure("the validator set given for height \(header.height) is not the one its header names")
             }
             if let previous {
-                guard header.height == previous.header.height + 1, header.lastBlockID == previous.header.blockID else {
+                // Heights are a server's word: compared without adding past 2^64-1.
+                guard previous.header.height < .max, header.height == previous.header.height + 1,
+                      header.lastBlockID == previous.header.blockID else {
                     throw StateSyncFailure("block \(header.height) does not follow block \(previous.header.height)")
                 }
                 guard header.validatorsHash == previous.header.nextValidatorsHash else {
@@ -84,6 +86,8 @@ public enum StateSyncVerifier {
     public static func verifySnapshot(_ manifest: SnapshotManifest, chunks: [[UInt8]], at snapshot: LightBlock,
                                       next: LightBlock) throws(StateSyncFailure) -> Restorable {
         let height = snapshot.header.height
+        // The sets of height + 2 are checked below: heights near 2^64-1 are refused, not added to.
+        guard height < UInt64.max - 2 else { throw StateSyncFailure("snapshot height \(height) is out of range") }
         guard manifest.format == SnapshotManifest.currentFormat else {
             throw StateSyncFailure("snapshot format \(manifest.format) is not the format \(SnapshotManifest.currentFormat) this node restores")
         }
