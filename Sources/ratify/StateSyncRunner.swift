@@ -160,9 +160,7 @@ struct StateSyncRunner {
             }
             for light in run {
                 do {
-                    let chain = (previous.map { [$0] } ?? []) + [light]
-                    try StateSyncVerifier.verifyChain(chainID: genesis.chainID, trustHash: previous?.header.blockID.hash ?? trustHash,
-                                                      blocks: chain)
+                    try StateSyncVerifier.verifyNext(light, after: previous, trustHash: trustHash, chainID: genesis.chainID)
                 } catch {
                     logger.warning("state sync: dropping RPC server", metadata: ["server": "\(server.address)", "reason": "\(error)"])
                     servers.remove(at: turn)

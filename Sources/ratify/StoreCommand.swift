@@ -23,22 +23,13 @@ struct StoreSnapshotsCommand: ParsableCommand {
     @Option(name: .long, help: "The node's home directory.")
     var home: String
 
-    @Flag(help: "Print JSON: each snapshot's height, hash, chunks, state entries, app hash and block hash.")
+    @Flag(help: "Print JSON: each snapshot as GET /snapshots shows it.")
     var json = false
 
     func run() throws {
         let snapshots = SnapshotStore(dataDirectory: NodeHome(home).dataDirectory).list()
         if json {
-            ResultOutput.printJSON(.array(snapshots.map { manifest in
-                .object([
-                    JSONValue.Member("height", .number(String(manifest.height))),
-                    JSONValue.Member("hash", .string(manifest.hash.hex)),
-                    JSONValue.Member("chunks", .number(String(manifest.chunkHashes.count))),
-                    JSONValue.Member("state_entries", .number(String(manifest.stateEntries))),
-                    JSONValue.Member("app_hash", .string(manifest.appHash.hex)),
-                    JSONValue.Member("block_hash", .string(manifest.blockHash.hex)),
-                ])
-            }))
+            ResultOutput.printJSON(.array(snapshots.map(\.json)))
             return
         }
         guard !snapshots.isEmpty else {

@@ -30,45 +30,52 @@ public struct StateSyncFailure: Error, Equatable, Sendable, CustomStringConverti
 /// verified headers. Nothing here trusts a server; the caller fetches, this decides.
 public enum StateSyncVerifier {
     /// Checks `blocks` (consecutive heights, the first at the trusted height) from the trusted
-    /// block hash on: each header's validator set is the one the previous header named as next,
-    /// each block links to the previous one, each commit is for its block and carries 2/3+ of
-    /// its set's power with valid signatures. Returns nothing; throws at the first break.
+    /// block hash on, one `verifyNext` each. Throws at the first break.
     public static func verifyChain(chainID: String, trustHash: Hash, blocks: [LightBlock]) throws(StateSyncFailure) {
-        guard let first = blocks.first else { throw StateSyncFailure("no light blocks to verify") }
-        guard first.header.blockID.hash == trustHash else {
-            throw StateSyncFailure("block \(first.header.height) has hash \(first.header.blockID.hash.hex), not the trusted \(trustHash.hex)")
-        }
+        guard !blocks.isEmpty else { throw StateSyncFailure("no light blocks to verify") }
         var previous: LightBlock?
         for light in blocks {
-            let header = light.header
-            guard header.chainID == chainID else { throw StateSyncFailure("block \(header.height) is for chain \(header.chainID)") }
-            do {
-                try light.block.validateBody()
-            } catch {
-                throw StateSyncFailure("block \(header.height)'s body does not match its header: \(error)")
-            }
-            guard light.validators.hash == header.validatorsHash else {
-                throw StateSyncFailure("the validator set given for height \(header.height) is not the one its header names")
-            }
-            if let previous {
-                // Heights are a server's word: compared without adding past 2^64-1.
-                guard previous.header.height < .max, header.height == previous.header.height + 1,
-                      header.lastBlockID == previous.header.blockID else {
-                    throw StateSyncFailure("block \(header.height) does not follow block \(previous.header.height)")
-                }
-                guard header.validatorsHash == previous.header.nextValidatorsHash else {
-                    throw StateSyncFailure("block \(header.height)'s validator set is not the next set block \(previous.header.height) named")
-                }
-            }
-            guard light.commit.height == header.height, light.commit.blockID == header.blockID else {
-                throw StateSyncFailure("the commit given for height \(header.height) is for another block")
-            }
-            do {
-                try light.commit.verify(chainID: chainID, validators: light.validators)
-            } catch {
-                throw StateSyncFailure("the commit of height \(header.height) does not prove it final: \(error)")
-            }
+            try verifyNext(light, after: previous, trustHash: trustHash, chainID: chainID)
             previous = light
+        }
+    }
+
+    /// Checks one light block: the first (`previous` nil) must hash to `trustHash`; any other
+    /// must follow `previous`, already verified, with the validator set it named as next. Its
+    /// body matches its header, its set is the one its header names, and its commit is for it and
+    /// carries 2/3+ of that set's power with valid signatures. Each commit is checked once.
+    public static func verifyNext(_ light: LightBlock, after previous: LightBlock?, trustHash: Hash,
+                                  chainID: String) throws(StateSyncFailure) {
+        let header = light.header
+        if previous == nil, header.blockID.hash != trustHash {
+            throw StateSyncFailure("block \(header.height) has hash \(header.blockID.hash.hex), not the trusted \(trustHash.hex)")
+        }
+        guard header.chainID == chainID else { throw StateSyncFailure("block \(header.height) is for chain \(header.chainID)") }
+        do {
+            try light.block.validateBody()
+        } catch {
+            throw StateSyncFailure("block \(header.height)'s body does not match its header: \(error)")
+        }
+        guard light.validators.hash == header.validatorsHash else {
+            throw StateSyncFailure("the validator set given for height \(header.height) is not the one its header names")
+        }
+        if let previous {
+            // Heights are a server's word: compared without adding past 2^64-1.
+            guard previous.header.height < .max, header.height == previous.header.height + 1,
+                  header.lastBlockID == previous.header.blockID else {
+                throw StateSyncFailure("block \(header.height) does not follow block \(previous.header.height)")
+            }
+            guard header.validatorsHash == previous.header.nextValidatorsHash else {
+                throw StateSyncFailure("block \(header.height)'s validator set is not the next set block \(previous.header.height) named")
+            }
+        }
+        guard light.commit.height == header.height, light.commit.blockID == header.blockID else {
+            throw StateSyncFailure("the commit given for height \(header.height) is for another block")
+        }
+        do {
+            try light.commit.verify(chainID: chainID, validators: light.validators)
+        } catch {
+            throw StateSyncFailure("the commit of height \(header.height) does not prove it final: \(error)")
         }
     }
 

@@ -63,18 +63,7 @@ extension RPCRouter {
 
     func snapshots() async -> HTTPResponse {
         guard let snapshots = queries.snapshots else { return Self.notWired("snapshots") }
-        return .json(.object([.init("snapshots", .array(await snapshots().map { manifest in
-            .object([
-                .init("height", RPCJSON.number(manifest.height)),
-                .init("format", RPCJSON.number(manifest.format)),
-                .init("hash", RPCJSON.hex(manifest.hash)),
-                .init("chunks", RPCJSON.number(manifest.chunkHashes.count)),
-                .init("state_entries", RPCJSON.number(manifest.stateEntries)),
-                .init("app_hash", RPCJSON.hex(manifest.appHash)),
-                .init("block_hash", RPCJSON.hex(manifest.blockHash)),
-                .init("manifest", .string(Hex.encode(manifest.canonicalBytes))),
-            ])
-        }))]))
+        return .json(.object([.init("snapshots", .array(await snapshots().map(\.json)))]))
     }
 
     /// The chunk's bytes in hex; at most `snapshotChunksPerSecond` a

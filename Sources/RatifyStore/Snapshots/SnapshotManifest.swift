@@ -38,6 +38,21 @@ public struct SnapshotManifest: Hashable, Sendable, CanonicalCodable {
     /// The snapshot's identity: SHA-256 of the manifest's canonical bytes.
     public var hash: Hash { Hash.sha256(canonicalBytes) }
 
+    /// As `GET /snapshots` and `ratify store snapshots --json` show it; `manifest` is the
+    /// canonical encoding in hex, which a restoring node decodes and hashes itself.
+    public var json: JSONValue {
+        .object([
+            JSONValue.Member("height", .number(String(height))),
+            JSONValue.Member("format", .number(String(format))),
+            JSONValue.Member("hash", .string(hash.hex)),
+            JSONValue.Member("chunks", .number(String(chunkHashes.count))),
+            JSONValue.Member("state_entries", .number(String(stateEntries))),
+            JSONValue.Member("app_hash", .string(appHash.hex)),
+            JSONValue.Member("block_hash", .string(blockHash.hex)),
+            JSONValue.Member("manifest", .string(Hex.encode(canonicalBytes))),
+        ])
+    }
+
     public func encode(to writer: inout ByteWriter) {
         writer.write(format)
         writer.write(height)
