@@ -288,7 +288,7 @@ struct ByzantineBytesProcessTests {
         var forge = ForgedMessages(chainID: localnet.chainID, seed: 0x0FEE)
         let overP2P = (0..<20).map { forge.zeroFeeTransaction($0) }
         let overRPC = (0..<20).map { forge.zeroFeeTransaction($0) }
-        #expect(adversary.send(overP2P.map(NetMessage.transaction)))
+        #expect(adversary.send(overP2P.map { .transaction(TransactionGossip($0)) }))
         var acceptedByRPC = 0
         for transaction in overRPC {
             let (status, _) = try await HTTP.request("\(localnet.rpcURL(1))/tx", method: "POST", body: Hex.encode(transaction.canonicalBytes))
@@ -317,8 +317,8 @@ struct ByzantineBytesProcessTests {
             guard let key = localnet.validator(validator).key else { continue }
             for nonce in UInt64(0)..<100 {
                 let to = Address((0..<20).map { _ in UInt8.random(in: 0...255, using: &random) }) ?? .zero
-                transfers.append(.transaction(Transaction.signed(chainID: localnet.chainID, sender: key, nonce: nonce, fee: 1_000_000,
-                                                                 payload: .transfer(to: to, amount: 1))))
+                transfers.append(.transaction(TransactionGossip(Transaction.signed(chainID: localnet.chainID, sender: key, nonce: nonce,
+                                                                                   fee: 1_000_000, payload: .transfer(to: to, amount: 1)))))
             }
         }
         #expect(feeder.send(transfers))

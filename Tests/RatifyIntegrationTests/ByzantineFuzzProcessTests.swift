@@ -90,7 +90,7 @@ struct MessageMutator {
             .vote(forge.vote(.prevote, height: height, round: 0, address: address, index: index)),
             .proposal(forge.proposal(for: block, round: 0, proposer: address)),
             .block(block),
-            .transaction(forge.zeroFeeTransaction(0)),
+            .transaction(TransactionGossip(forge.zeroFeeTransaction(0))),
             .blockRequest(height: height),
             .peerState(PeerState(height: height, round: 0, step: .prevote)),
         ]
@@ -167,10 +167,10 @@ struct MessageMutator {
             first.round = extremeRound()
             second.round = first.round
             return (try? DuplicateVoteEvidence(first, second)).map(NetMessage.evidence) ?? message
-        case .transaction(var transaction):
-            transaction.nonce = Self.extremeWords[Int.random(in: 0..<Self.extremeWords.count, using: &random)]
-            transaction.fee = Self.extremeWords[Int.random(in: 0..<Self.extremeWords.count, using: &random)]
-            return .transaction(transaction)
+        case .transaction(var gossip):
+            gossip.transaction.nonce = Self.extremeWords[Int.random(in: 0..<Self.extremeWords.count, using: &random)]
+            gossip.transaction.fee = Self.extremeWords[Int.random(in: 0..<Self.extremeWords.count, using: &random)]
+            return .transaction(gossip)
         default:
             return message
         }

@@ -19,6 +19,13 @@ struct ByzantineGossipTests {
         return c
     }
 
+    /// The test verifier, except that transactions are left to the node (`unverified`), as the
+    /// node's own verifier does.
+    static let deferringTransactions: MessageVerifier = { message in
+        if case .transaction = message { return .unverified }
+        return testVerifier(message)
+    }
+
     /// A raw peer with a throwaway node key that completed the handshake with `target`.
     static func attacker(of target: PeerManager) async throws -> (RawPeer, FrameCipher) {
         let raw = try await RawPeer(port: try #require(target.listeningPort))
@@ -154,11 +161,7 @@ struct ByzantineGossipTests {
     @Test("a transaction judged unverified is delivered but relayed only by the node, after it admits it")
     func unverifiedIsNotRelayedByTheNetwork() async throws {
         let logs = LogStore()
-        let deferring: MessageVerifier = { message in
-            if case .transaction = message { return .unverified }
-            return testVerifier(message)
-        }
-        let b = PeerManager(config: makeConfig(1), group: testGroup, logger: logs.logger(), verifier: deferring)
+        let b = PeerManager(config: makeConfig(1), group: testGroup, logger: logs.logger(), verifier: Self.deferringTransactions)
         _ = ConsensusGossip(peers: b)  // relays the marker vote b verified to its observer
         try await b.start()
         let a = PeerManager(config: makeConfig(0, peers: [address(of: b)]), group: testGroup, logger: logs.logger(),
@@ -167,16 +170,79 @@ struct ByzantineGossipTests {
         #expect(await Wait.until { a.connectedPeers.count == 1 && b.connectedPeers.count == 1 })
         let c = try await Self.observer(of: b, logs)
         let atB = Inbox(b), atC = Inbox(c)
-        let transaction = NetSamples.transaction()
-        a.broadcast(.transaction(transaction))
+        a.broadcast(.transaction(TransactionGossip(NetSamples.transaction())))
         let marker = NetSamples.vote(height: 7, validator: 2)
         a.broadcast(.vote(marker))
         #expect(await Wait.until { atC.votes().contains(marker) })
-        #expect(atB.count { if case .transaction = $0.message { true } else { false } } == 1)
+        let received = try #require(atB.snapshot().first { if case .transaction = $0.message { true } else { false } })
         #expect(atC.count { if case .transaction = $0.message { true } else { false } } == 0)
-        // The node admitted it: now it goes on, to everyone but the peer it came from.
-        b.relay(.transaction(transaction), from: a.nodeID)
+        // The node admitted it: now it goes on, to everyone its sender did not name, naming
+        // them, the sender and the sender's list.
+        b.relay(received.message, from: received.peer)
         #expect(await Wait.until { atC.count { if case .transaction = $0.message { true } else { false } } == 1 })
+        let relayed = try #require(atC.snapshot().first { if case .transaction = $0.message { true } else { false } })
+        guard case .transaction(let gossip) = relayed.message else { return }
+        #expect(Set(gossip.sentTo) == [c.nodeID, a.nodeID, b.nodeID])
         for manager in [a, b, c] { await manager.shutdown() }
+    }
+
+    @Test("in a full mesh a transaction crosses each link once: the first send names every peer, so nobody relays it")
+    func transactionCrossesEachLinkOnce() async throws {
+        let logs = LogStore()
+        let deferring = Self.deferringTransactions
+        let a = PeerManager(config: makeConfig(0), group: testGroup, logger: logs.logger(), verifier: deferring)
+        try await a.start()
+        let b = PeerManager(config: makeConfig(1, peers: [address(of: a)]), group: testGroup, logger: logs.logger(), verifier: deferring)
+        try await b.start()
+        let c = PeerManager(config: makeConfig(2, peers: [address(of: a), address(of: b)]), group: testGroup,
+                            logger: logs.logger(), verifier: deferring)
+        try await c.start()
+        #expect(await Wait.until { [a, b, c].allSatisfy { $0.connectedPeers.count == 2 } })
+        let atB = Inbox(b), atC = Inbox(c)
+        let isTransaction: (InboundMessage) -> Bool = { if case .transaction = $0.message { true } else { false } }
+        a.broadcast(.transaction(TransactionGossip(NetSamples.transaction())))
+        #expect(await Wait.until { atB.count(where: isTransaction) == 1 && atC.count(where: isTransaction) == 1 })
+        // Both admit it and relay it as the node does: neither sends it on.
+        for (manager, inbox) in [(b, atB), (c, atC)] {
+            let received = try #require(inbox.snapshot().first(where: isTransaction))
+            guard case .transaction(let gossip) = received.message else { return }
+            #expect(Set(gossip.sentTo) == [b.nodeID, c.nodeID])
+            manager.relay(received.message, from: received.peer)
+        }
+        // A marker vote from each after the relays: when it is in, any relayed copy was too.
+        let markerB = NetSamples.vote(height: 7, validator: 1), markerC = NetSamples.vote(height: 7, validator: 2)
+        b.broadcast(.vote(markerB))
+        c.broadcast(.vote(markerC))
+        #expect(await Wait.until { atC.votes().contains(markerB) && atB.votes().contains(markerC) })
+        #expect(b.stats.duplicatesDropped == 0 && c.stats.duplicatesDropped == 0)
+        #expect(atB.count(where: isTransaction) == 1 && atC.count(where: isTransaction) == 1)
+        for manager in [a, b, c] { await manager.shutdown() }
+    }
+
+    @Test("a relayed transaction's list is cut at 64 names, and a longer list does not decode")
+    func sentToListIsBounded() throws {
+        let many = (0..<100).map { NetSamples.nodeKey($0).publicKey.address }
+        let gossip = TransactionGossip(NetSamples.transaction(), sentTo: Array(many.prefix(TransactionGossip.sentToMax)))
+        let relayed = gossip.relayed(to: Array(many.suffix(30)), from: many[99])
+        #expect(relayed.sentTo.count == TransactionGossip.sentToMax)
+        #expect(Array(relayed.sentTo.prefix(30)) == Array(many.suffix(30)), "its own recipients first")
+        #expect(Set(relayed.sentTo).count == relayed.sentTo.count, "no name twice")
+        var writer = ByteWriter()
+        writer.write(NetMessage.Kind.transaction.rawValue)
+        writer.write(NetSamples.transaction())
+        writer.write(UInt32(TransactionGossip.sentToMax + 1))
+        for peer in many.prefix(TransactionGossip.sentToMax + 1) { writer.write(peer) }
+        #expect(throws: NetMessage.DecodingError.self) { try NetMessage.decode(writer.bytes, chainID: NetSamples.chainID) }
+    }
+
+    @Test("one transaction sent with two different lists is one message to the duplicate filter")
+    func sentToListIsOutsideTheDigest() {
+        let transaction = NetSamples.transaction()
+        let bare = NetMessage.transaction(TransactionGossip(transaction))
+        let named = NetMessage.transaction(TransactionGossip(transaction, sentTo: [NetSamples.nodeKey(3).publicKey.address]))
+        #expect(bare.encoded != named.encoded)
+        #expect(bare.seenDigest == named.seenDigest)
+        #expect(bare.seenDigest != NetMessage.transaction(TransactionGossip(NetSamples.transaction(nonce: 2))).seenDigest)
+        #expect(NetMessage.vote(NetSamples.vote()).seenDigest == Hash.sha256(NetMessage.vote(NetSamples.vote()).encoded))
     }
 }

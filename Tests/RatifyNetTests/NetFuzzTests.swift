@@ -45,7 +45,7 @@ struct NetFuzzTests {
     @Test("frame decoder, AEAD and codec pipeline: mutated streams never trap and never yield a message that was not sent")
     func framePipeline() throws {
         let key = Bytes32([UInt8](repeating: 3, count: 32)) ?? .zero
-        let sent: [NetMessage] = [.vote(NetSamples.vote()), .transaction(NetSamples.transaction()), .peerState(NetSamples.peerState())]
+        let sent: [NetMessage] = [.vote(NetSamples.vote()), .transaction(TransactionGossip(NetSamples.transaction())), .peerState(NetSamples.peerState())]
         var sender = FrameCipher(key: key)
         var stream: [UInt8] = []
         for message in sent { stream += try RawPeer.sealedFrame(message, &sender) }

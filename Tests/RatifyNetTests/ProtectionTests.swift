@@ -18,8 +18,8 @@ struct ProtectionTests {
         let vote = NetSamples.vote(validator: 2)
         let transaction = NetSamples.transaction(nonce: 77)
         #expect(a.send(.vote(vote), to: b.nodeID))
-        #expect(b.send(.transaction(transaction), to: a.nodeID))
-        #expect(await Wait.until { inboxB.votes() == [vote] && inboxA.count { $0.message == .transaction(transaction) } == 1 })
+        #expect(b.send(.transaction(TransactionGossip(transaction)), to: a.nodeID))
+        #expect(await Wait.until { inboxB.votes() == [vote] && inboxA.count { $0.message == .transaction(TransactionGossip(transaction)) } == 1 })
         let wire = capture.snapshot
         #expect(wire.count > vote.canonicalBytes.count + transaction.canonicalBytes.count, "the tap saw the traffic")
         for secret in [vote.canonicalBytes, transaction.canonicalBytes, vote.signature.bytes, transaction.signature.bytes,

@@ -155,7 +155,7 @@ struct ByzantineInputTests {
         #expect(PoWDriver.messageVerifier(.evidence(try Self.evidence(height: 1, index: 0, set: fixture.state.validators))) == .ignored)
         #expect(PoWDriver.messageVerifier(.block(fixture.proposal { _, _ in [] })) == .ignored)
         var other = try ChainFixture()
-        #expect(PoWDriver.messageVerifier(.transaction(other.transfer(ChainFixture.alice))) == .unverified)
+        #expect(PoWDriver.messageVerifier(.transaction(TransactionGossip(other.transfer(ChainFixture.alice)))) == .unverified)
         #expect(PoWDriver.messageVerifier(.powBlockRequest(hash: Hash.sha256([1]))) == .unverified)
         #expect(PoWDriver.messageVerifier(.powHeadersRequest(PoWLocator([Hash.sha256([1])]))) == .unverified)
         #expect(PoWDriver.messageVerifier(.powHeaders(PoWHeaderBatch([]))) == .unverified)

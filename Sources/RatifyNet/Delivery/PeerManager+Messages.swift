@@ -12,7 +12,8 @@ extension PeerManager {
     public func broadcast(_ message: NetMessage) {
         markSeen(message)
         let sessions = state.withLock { Array($0.sessions.values) }
-        for session in sessions { deliver(message, to: session, alsoByDatagram: false) }
+        let sent = Self.naming(sessions, in: message)
+        for session in sessions { deliver(sent, to: session, alsoByDatagram: false) }
     }
 
     /// Sends a message to one peer over TCP (a block too large for one frame in parts), and with
@@ -41,15 +42,30 @@ extension PeerManager {
     }
 
     /// Sends a message the node admitted after delivery (a transaction its mempool took) to
-    /// every peer but the one it came from.
+    /// every peer but the one it came from; a transaction only to the peers its `sentTo` list
+    /// does not name, with a list that names them too.
     public func relay(_ message: NetMessage, from origin: NodeID) {
-        let sessions = state.withLock { state in state.sessions.values.filter { $0.nodeID != origin } }
-        for session in sessions { deliver(message, to: session, alsoByDatagram: false) }
+        var skipped: Set<NodeID> = [origin]
+        if case .transaction(let gossip) = message { skipped.formUnion(gossip.sentTo) }
+        let sessions = state.withLock { state in state.sessions.values.filter { !skipped.contains($0.nodeID) } }
+        guard !sessions.isEmpty else { return }
+        var relayed = message
+        if case .transaction(let gossip) = message {
+            relayed = .transaction(gossip.relayed(to: sessions.map(\.nodeID), from: origin))
+        }
+        for session in sessions { deliver(relayed, to: session, alsoByDatagram: false) }
+    }
+
+    /// `message` as sent to `sessions`: a transaction names them in its `sentTo` list, so that
+    /// none of them relays it to another.
+    static func naming(_ sessions: [PeerSession], in message: NetMessage) -> NetMessage {
+        guard case .transaction(let gossip) = message else { return message }
+        return .transaction(TransactionGossip(gossip.transaction, sentTo: Array(sessions.lazy.map(\.nodeID).prefix(TransactionGossip.sentToMax))))
     }
 
     /// Counts `message` as seen, so a copy a peer echoes back is dropped before verification.
     public func markSeen(_ message: NetMessage) {
-        let digest = Hash.sha256(message.encoded)
+        let digest = message.seenDigest
         state.withLock { _ = $0.seen.insert(digest) }
     }
 
@@ -57,7 +73,7 @@ extension PeerManager {
     /// again. The node calls this for messages it could not use yet, such as a block for a
     /// height it has not reached: without it, the duplicate filter would drop every copy.
     public func forget(_ message: NetMessage) {
-        let digest = Hash.sha256(message.encoded)
+        let digest = message.seenDigest
         state.withLock { $0.seen.remove(digest) }
     }
 

@@ -22,8 +22,8 @@ public enum NetMessage: Hashable, Sendable {
     case commit(Commit)
     /// Proof of a double vote.
     case evidence(DuplicateVoteEvidence)
-    /// A signed transaction for the mempool.
-    case transaction(Transaction)
+    /// A signed transaction for the mempool, with the peers its sender knows were sent it.
+    case transaction(TransactionGossip)
     /// Asks the peer for the decided block (and its commit) at a height.
     case blockRequest(height: Height)
     /// Proof-of-work chains: a mined block (a canonical `PoWBlock`, which RatifyNet does not
@@ -157,6 +157,19 @@ public enum NetMessage: Hashable, Sendable {
         return writer.bytes
     }
 
+    /// The key of the duplicate filter: the SHA-256 of the encoding, without a transaction's
+    /// `sentTo` list, so one transaction relayed with different lists is one message.
+    public var seenDigest: Hash {
+        let bytes = encoded
+        return Hash.sha256(bytes[..<seenBytes(of: bytes.count)])
+    }
+
+    /// How many of the message's `encodedBytes` bytes the duplicate filter hashes.
+    func seenBytes(of encodedBytes: Int) -> Int {
+        guard case .transaction(let gossip) = self else { return encodedBytes }
+        return encodedBytes - gossip.sentToEncodedBytes
+    }
+
     /// Decodes one whole message and checks every chain id it carries against `chainID`.
     public static func decode(_ buffer: UnsafeRawBufferPointer, chainID: String) throws(DecodingError) -> NetMessage {
         guard buffer.count <= NetLimits.messageBytesMax else { throw .tooLarge(bytes: buffer.count) }
@@ -186,7 +199,7 @@ public enum NetMessage: Hashable, Sendable {
         switch self {
         case .hello(let hello): hello.chainID
         case .block(let block): block.header.chainID
-        case .transaction(let transaction): transaction.chainID
+        case .transaction(let gossip): gossip.transaction.chainID
         default: nil
         }
     }
@@ -207,7 +220,7 @@ public enum NetMessage: Hashable, Sendable {
         case .vote: return .vote(try Vote(from: &reader))
         case .commit: return .commit(try Commit(from: &reader))
         case .evidence: return .evidence(try DuplicateVoteEvidence(from: &reader))
-        case .transaction: return .transaction(try Transaction(from: &reader))
+        case .transaction: return .transaction(try TransactionGossip(from: &reader))
         case .blockRequest: return .blockRequest(height: try reader.readUInt64("block_request.height"))
         case .powBlock: return .powBlock(try PoWBlockBytes(from: &reader))
         case .powBlockRequest: return .powBlockRequest(hash: try reader.readHash("pow_block_request.hash"))

@@ -127,7 +127,7 @@ public final class PeerManager: Sendable {
     /// Checks what can be checked without the validator set: transaction signatures. Anything
     /// else counts as verified, which only a test network of trusted peers may assume.
     public static let selfContainedVerifier: MessageVerifier = { message in
-        if case .transaction(let transaction) = message, !transaction.verifySignature() { return .invalid("transaction") }
+        if case .transaction(let gossip) = message, !gossip.transaction.verifySignature() { return .invalid("transaction") }
         return .verified
     }
 

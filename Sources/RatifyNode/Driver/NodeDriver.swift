@@ -839,9 +839,9 @@ public actor NodeDriver {
                 }
             }
             catchUpLater()
-        case .transaction(let transaction):
+        case .transaction(let gossip):
             do {
-                _ = try await mempool.add(transaction.canonicalBytes)
+                _ = try await mempool.add(gossip.transaction.canonicalBytes)
                 // Relayed only once the mempool has checked it (verify, then relay).
                 peers.relay(inbound.message, from: inbound.peer)
                 transactionAdded()

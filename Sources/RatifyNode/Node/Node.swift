@@ -107,7 +107,7 @@ public final class Node: Service {
         queries.stakingValidators = { await engine.stakingValidators() }
         queries.transaction = NodeQueries.storedTransaction(in: context.store)
         queries.submit = NodeQueries.submitting(to: mempool) { transaction in
-            peers.broadcast(.transaction(transaction))
+            peers.broadcast(.transaction(TransactionGossip(transaction)))
             await engine.transactionAdded()
         }
         queries.checkTransaction = { await mempool.check($0) }

@@ -270,7 +270,7 @@ extension PoWDriver {
         Task { [mempool, peers] in
             do throws(MempoolError) {
                 _ = try await mempool.add(transaction.canonicalBytes)
-                peers.broadcast(.transaction(transaction))
+                peers.broadcast(.transaction(TransactionGossip(transaction)))
                 self.transactionAdded()
             } catch {
                 self.logger.warning("slashing evidence refused by the mempool", metadata: ["reason": "\(error)"])

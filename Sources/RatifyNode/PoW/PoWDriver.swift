@@ -238,8 +238,8 @@ public actor PoWDriver {
             serveHeaders(after: locator, to: inbound.peer)
         case .powHeaders(let batch):
             received(batch, from: inbound.peer)
-        case .transaction(let transaction):
-            let bytes = transaction.canonicalBytes
+        case .transaction(let gossip):
+            let bytes = gossip.transaction.canonicalBytes
             Task {
                 do throws(MempoolError) {
                     _ = try await mempool.add(bytes)
@@ -475,7 +475,7 @@ public actor PoWDriver {
                 for (transaction, result) in zip(returning, results) {
                     guard case .success = result else { continue }
                     readmitted += 1
-                    peers.broadcast(.transaction(transaction))
+                    peers.broadcast(.transaction(TransactionGossip(transaction)))
                 }
                 self.logger.info("returned disconnected transactions to the mempool", metadata: [
                     "transactions": "\(batch.count)", "readmitted": "\(readmitted)",
