@@ -27,6 +27,31 @@ struct GoldenTransactionTests {
         #expect(dump == Self.documented, "docs/CODEC.md is out of date; the new values are:\n\(dump)")
     }
 
+    @Test("the kept hash and sender address follow every change of a field and equal what decoding reads")
+    func keptHashFollowsTheFields() throws {
+        var transaction = try Self.example()
+        func consistent(_ transaction: Transaction) -> Bool {
+            transaction.hash == Hash.sha256(transaction.canonicalBytes) && transaction.senderAddress == transaction.sender.address
+        }
+        #expect(consistent(transaction))
+        let decoded = try Transaction(canonicalBytes: transaction.canonicalBytes)
+        #expect(decoded.hash == transaction.hash && decoded == transaction && consistent(decoded))
+        var seen: Set<Hash> = [transaction.hash]
+        transaction.chainID = "other-chain"
+        #expect(consistent(transaction) && seen.insert(transaction.hash).inserted)
+        transaction.sender = try #require(KeyPair(seed: [UInt8](repeating: 0x02, count: 32))).publicKey
+        #expect(consistent(transaction) && seen.insert(transaction.hash).inserted)
+        transaction.nonce = 7
+        #expect(consistent(transaction) && seen.insert(transaction.hash).inserted)
+        transaction.fee = 9
+        #expect(consistent(transaction) && seen.insert(transaction.hash).inserted)
+        transaction.payload = .unjail(validator: transaction.sender)
+        #expect(consistent(transaction) && seen.insert(transaction.hash).inserted)
+        transaction.signature = .zero
+        #expect(consistent(transaction) && seen.insert(transaction.hash).inserted)
+        #expect(transaction != decoded && Set([transaction, decoded, decoded]).count == 2)
+    }
+
     @Test("docs/CODEC.md states the byte counts of the hex it prints, and the example key's address")
     func documentedCounts() throws {
         let transaction = try Self.example()

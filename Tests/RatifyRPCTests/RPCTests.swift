@@ -189,6 +189,23 @@ struct RPCTests {
         }
     }
 
+    @Test("a POST /tx body of bare hex, read from its bytes, decodes as the general path decodes it")
+    func bareHexBody() throws {
+        let bytes: [UInt8] = [0x00, 0xab, 0xcd, 0xef]
+        for body in ["00abcdef", " \n00ABCDEF\t\r\n", "0x00abcdef", "0X00abcdef  "] {
+            #expect(TransactionBody.bareHex(Array(body.utf8)) == bytes, "\(body)")
+            #expect(try TransactionBody.decode(Array(body.utf8), contentType: nil).get() == bytes, "\(body)")
+        }
+        // Not bare hex: left to the general path, whose answers are unchanged.
+        for body in ["", "   ", "abc", "00ab cd", "\u{00A0}00ab", "AAECAw==", "{\"tx\": \"00\"}"] {
+            #expect(TransactionBody.bareHex(Array(body.utf8)) == nil, "\(body)")
+        }
+        #expect(TransactionBody.decode(Array("   ".utf8), contentType: nil) == .failure(.empty))
+        #expect(TransactionBody.decode(Array("abc".utf8), contentType: nil) == .failure(.notHexOrBase64))
+        #expect(TransactionBody.decode(Array("\u{00A0}00ab".utf8), contentType: nil) == .success([0x00, 0xab]), "Unicode space trimmed")
+        #expect(TransactionBody.decode(Array("AAECAw==".utf8), contentType: nil) == .success([0, 1, 2, 3]), "base64")
+    }
+
     @Test("oversized bodies get 413, oversized headers 431, malformed HTTP 400, all as JSON")
     func limits() async throws {
         let node = try TestNode()

@@ -156,6 +156,11 @@ public struct ByteReader {
         }
     }
 
+    /// SHA-256 of the bytes read from `start` up to here.
+    func sha256(from start: Int) -> Hash {
+        Hash.sha256(UnsafeRawBufferPointer(rebasing: buffer[start..<offset]))
+    }
+
     public func failure(_ kind: DecodeError.Kind, _ field: StaticString, at offset: Int? = nil) -> DecodeError {
         DecodeError(kind, field: "\(field)", offset: offset ?? self.offset)
     }

@@ -14,7 +14,12 @@ public enum Hex {
 
     /// Decodes upper- or lower-case hex, with an optional `0x` prefix; nil on anything else.
     public static func decode(_ text: some StringProtocol) -> [UInt8]? {
-        var utf8 = Substring(text).utf8[...]
+        decode(utf8: Substring(text).utf8)
+    }
+
+    /// `decode` over the UTF-8 bytes of the text, without making a string of them first.
+    public static func decode(utf8 text: some Collection<UInt8>) -> [UInt8]? {
+        var utf8 = text[...]
         if utf8.starts(with: "0x".utf8) || utf8.starts(with: "0X".utf8) { utf8 = utf8.dropFirst(2) }
         guard utf8.count % 2 == 0 else { return nil }
         var output: [UInt8] = []

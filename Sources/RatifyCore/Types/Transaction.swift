@@ -85,13 +85,28 @@ public enum TransactionPayload: Hashable, Sendable, CanonicalCodable {
 /// A signed transaction. The sender's address is derived from `sender`; `nonce` is the
 /// sender account's next nonce (replay protection); `fee` is paid whether or not the payload
 /// succeeds. The signature covers `signBytes`: domain tag, chain id and every field but itself.
+///
+/// The hash and the sender's address are computed once, when the transaction is made or decoded
+/// (from the bytes read) and again whenever a field changes, not on every use: a node asks for a
+/// transaction's hash about seven times between admission and storage. Equality and `Hashable`
+/// go by the hash, which covers every field.
 public struct Transaction: Hashable, Sendable, CanonicalCodable {
-    public var chainID: String
-    public var sender: PublicKey
-    public var nonce: UInt64
-    public var fee: UInt64
-    public var payload: TransactionPayload
-    public var signature: Signature
+    public var chainID: String { didSet { hash = Hash.sha256(canonicalBytes) } }
+    public var sender: PublicKey {
+        didSet {
+            senderAddress = sender.address
+            hash = Hash.sha256(canonicalBytes)
+        }
+    }
+    public var nonce: UInt64 { didSet { hash = Hash.sha256(canonicalBytes) } }
+    public var fee: UInt64 { didSet { hash = Hash.sha256(canonicalBytes) } }
+    public var payload: TransactionPayload { didSet { hash = Hash.sha256(canonicalBytes) } }
+    public var signature: Signature { didSet { hash = Hash.sha256(canonicalBytes) } }
+
+    /// SHA-256 of the canonical encoding: the transaction's id.
+    public private(set) var hash: Hash
+    /// The address of `sender`.
+    public private(set) var senderAddress: Address
 
     public init(chainID: String, sender: PublicKey, nonce: UInt64, fee: UInt64,
                 payload: TransactionPayload, signature: Signature = .zero) {
@@ -101,6 +116,9 @@ public struct Transaction: Hashable, Sendable, CanonicalCodable {
         self.fee = fee
         self.payload = payload
         self.signature = signature
+        senderAddress = sender.address
+        hash = .zero
+        hash = Hash.sha256(canonicalBytes)
     }
 
     /// Builds and signs a transaction with the sender's key pair.
@@ -111,7 +129,9 @@ public struct Transaction: Hashable, Sendable, CanonicalCodable {
         return transaction
     }
 
-    public var senderAddress: Address { sender.address }
+    public static func == (lhs: Transaction, rhs: Transaction) -> Bool { lhs.hash == rhs.hash }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(hash) }
 
     public var signBytes: [UInt8] {
         var writer = ByteWriter(capacity: 160)
@@ -119,8 +139,6 @@ public struct Transaction: Hashable, Sendable, CanonicalCodable {
         encodeUnsigned(to: &writer)
         return writer.bytes
     }
-
-    public var hash: Hash { Hash.sha256(canonicalBytes) }
 
     public func verifySignature() -> Bool {
         sender.verify(signature, message: signBytes)
@@ -151,6 +169,9 @@ public struct Transaction: Hashable, Sendable, CanonicalCodable {
         if size > CodecLimits.transactionBytesMax {
             throw reader.failure(.lengthTooLarge(length: size, max: CodecLimits.transactionBytesMax), "tx", at: start)
         }
+        // The encoding is canonical: the bytes just read are the transaction's canonical bytes.
+        hash = reader.sha256(from: start)
+        senderAddress = sender.address
     }
 
     /// The smallest possible encoding (a transfer with an empty chain id), used to bound

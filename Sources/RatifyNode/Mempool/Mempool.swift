@@ -144,10 +144,8 @@ public final class Mempool: Sendable {
         } catch {
             return .failure(.malformed(error))
         }
-        // The encoding is canonical, so the input bytes are the transaction's canonical bytes.
-        let hash = Hash.sha256(bytes)
         if let error = TransactionPool.checkStateless(transaction, parameters: parameters) { return .failure(error) }
-        return .success((transaction, hash))
+        return .success((transaction, transaction.hash))
     }
 
     /// Transactions for a proposal: at most `maxCount` whose encodings total at most

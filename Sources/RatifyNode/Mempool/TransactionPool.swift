@@ -83,10 +83,9 @@ struct TransactionPool: Sendable {
         let entry = Entry(transaction: transaction, hash: hash, bytesCount: bytesCount,
                           cost: transaction.fee + Self.spend(of: transaction.payload), sequence: sequenceNext)
         sequenceNext += 1
-        var updated = senders[senderAddress] ?? SenderQueue()
-        updated.entries.append(entry)
-        updated.costTotal += entry.cost
-        senders[senderAddress] = updated
+        // In place: a copy taken out of the dictionary would copy the sender's whole queue to append.
+        senders[senderAddress, default: SenderQueue()].entries.append(entry)
+        senders[senderAddress, default: SenderQueue()].costTotal += entry.cost
         senderByHash[hash] = senderAddress
         bytesTotal += bytesCount
         return nil

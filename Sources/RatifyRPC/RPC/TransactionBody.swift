@@ -10,6 +10,8 @@ enum TransactionBody {
         if contentType?.lowercased().hasPrefix("application/octet-stream") == true {
             return body.isEmpty ? .failure(.empty) : .success(body)
         }
+        // The common body, bare hex, decoded from the bytes: no string, no Foundation trimming.
+        if let bytes = bareHex(body) { return .success(bytes) }
         guard let text = String(validating: body, as: UTF8.self) else { return .failure(.notText) }
         var trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.hasPrefix("{") {
@@ -28,6 +30,14 @@ enum TransactionBody {
         if let bytes = Hex.decode(trimmed) { return .success(bytes) }
         if let data = Data(base64Encoded: trimmed) { return .success(Array(data)) }
         return .failure(.notHexOrBase64)
+    }
+
+    /// The body as hex between ASCII white space, or nil for anything else (which the general
+    /// path then reads, with the same result it would have had).
+    static func bareHex(_ body: [UInt8]) -> [UInt8]? {
+        let isSpace: (UInt8) -> Bool = { $0 == 0x20 || (0x09...0x0D).contains($0) }
+        guard let first = body.firstIndex(where: { !isSpace($0) }), let last = body.lastIndex(where: { !isSpace($0) }) else { return nil }
+        return Hex.decode(utf8: body[first...last])
     }
 }
 
