@@ -91,6 +91,10 @@ final class BenchLocalnet: Sendable {
         for key in keys {
             plan.genesis.accounts.append(GenesisAccount(address: key.publicKey.address, balance: Self.senderBalance))
         }
+        if timing.timeoutCommitMillis > 0 {
+            // A commit wait asked for is waited out, not skipped once every precommit is in.
+            for index in plan.nodes.indices { plan.nodes[index].config.consensus.skipTimeoutCommit = false }
+        }
         if let retainBlocks {
             for index in plan.nodes.indices { plan.nodes[index].config.storage.retainBlocks = retainBlocks }
         }

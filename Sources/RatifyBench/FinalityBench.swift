@@ -114,7 +114,9 @@ public final class FinalityBench: Sendable {
 
     func withLocalnet<T>(validators: Int, chain: BenchLocalnet.Chain = BenchLocalnet.Chain(),
                          _ body: (BenchTarget) async throws -> T) async throws -> T {
-        let localnet = try BenchLocalnet(validators: validators, senders: options.clients, binary: options.binary,
+        var timing = BenchLocalnet.Timing()
+        timing.timeoutCommitMillis = options.timeoutCommitMillis
+        let localnet = try BenchLocalnet(validators: validators, senders: options.clients, binary: options.binary, timing: timing,
                                          retainBlocks: options.retainBlocks, chain: chain, remoteSigners: options.remoteSigners)
         progress("starting \(validators) \(chain.mode.rawValue) nodes in \(localnet.directory)")
         do {

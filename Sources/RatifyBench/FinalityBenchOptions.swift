@@ -32,6 +32,9 @@ public struct FinalityBenchOptions: Sendable {
     public var remoteSigners = false
     /// The localnet's `[storage] retain_blocks` (`--retain-blocks`); nil keeps the node default.
     public var retainBlocks: UInt64?
+    /// The localnet's genesis `timeout_commit_ms` (`--timeout-commit-ms`): how long a height
+    /// waits after its decision. 0, the default, starts the next height at once.
+    public var timeoutCommitMillis: UInt64 = 0
     /// The command line, recorded in the report.
     public var command: String
 
@@ -54,6 +57,10 @@ public struct FinalityBenchOptions: Sendable {
             return "--retain-blocks: expected 0 (keep every block) or at least \(StorageConfig.retainBlocksMin), got \(retainBlocks)"
         }
         if retainBlocks != nil && !attach.isEmpty { return "--retain-blocks configures the benchmark's own localnet; set [storage] retain_blocks on attached nodes instead" }
+        if timeoutCommitMillis > 60_000 { return "--timeout-commit-ms must be at most 60000, got \(timeoutCommitMillis)" }
+        if timeoutCommitMillis != 0 && !attach.isEmpty {
+            return "--timeout-commit-ms configures the benchmark's own localnet; attached nodes keep their genesis timeout_commit_ms"
+        }
         if !sweep.isEmpty && saturate { return "--sweep and --saturate are separate runs; choose one" }
         for url in attach where FinalityBench.endpoint(url) == nil {
             return "--attach: expected http://HOST:PORT, got \"\(url)\""

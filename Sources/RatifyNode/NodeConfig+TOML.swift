@@ -5,7 +5,7 @@ import TOMLKit
 /// writing with a comment per key.
 extension NodeConfig {
     static let fileBytesMax = 1024 * 1024
-    static let rootKeys = ["moniker", "log_level", "log", "p2p", "rpc", "instrumentation", "mempool", "pow", "storage", "priv_validator", "statesync"]
+    static let rootKeys = ["moniker", "log_level", "log", "p2p", "rpc", "instrumentation", "mempool", "pow", "storage", "priv_validator", "statesync", "consensus"]
     static let rpcKeys = ["listen_address", "max_open_connections", "max_body_bytes", "max_header_bytes", "read_timeout_ms",
                           "timeout_broadcast_tx_commit_ms", "health_max_block_age_ms"]
     static let p2pKeys = ["listen_address", "persistent_peers", "udp_listen_address", "max_inbound_peers", "max_peers",
@@ -122,6 +122,9 @@ extension NodeConfig {
                 stateSync.trustHash = hash
             }
         }
+        if let section = try root.section("consensus", keys: ConsensusConfig.keys) {
+            if let value = try section.bool("skip_timeout_commit") { consensus.skipTimeoutCommit = value }
+        }
         try validate(file: file)
     }
 
@@ -237,6 +240,11 @@ extension NodeConfig {
         rpc_servers = "\(stateSync.rpcServers.map(\.description).joined(separator: ","))"
         trust_height = \(stateSync.trustHeight)
         trust_hash = "\(stateSync.trustHash?.hex ?? "")"
+
+        [consensus]
+        # End the commit wait (genesis timeout_commit_ms) as soon as every validator's precommit
+        # is in. false waits it out: heights at least that far apart, more transactions a block.
+        skip_timeout_commit = \(consensus.skipTimeoutCommit)
 
         """
     }

@@ -16,6 +16,7 @@ public struct NodeConfig: Hashable, Sendable {
     public var storage = StorageConfig()
     public var privValidator = PrivValidatorConfig()
     public var stateSync = StateSyncConfig()
+    public var consensus = ConsensusConfig()
 
     public init() {}
 

@@ -49,6 +49,8 @@ struct BenchFinalityCommand: AsyncParsableCommand {
     var remoteSigner = false
     @Option(name: .customLong("retain-blocks"), help: "The localnet's [storage] retain_blocks: heights each node keeps (0 keeps every block; default: the node's, 100000).")
     var retainBlocks: UInt64?
+    @Option(name: .customLong("timeout-commit-ms"), help: "The localnet's genesis timeout_commit_ms: the wait after each decision, waited out in full ([consensus] skip_timeout_commit = false), so heights are at least this far apart. 0, the default, starts the next height at once.")
+    var timeoutCommitMillis: UInt64 = 0
 
     /// This `ratify` binary: the one the benchmark localnets run.
     static var ownBinary: String {
@@ -76,6 +78,7 @@ struct BenchFinalityCommand: AsyncParsableCommand {
         options.confirmation = confirmation
         options.remoteSigners = remoteSigner
         options.retainBlocks = retainBlocks
+        options.timeoutCommitMillis = timeoutCommitMillis
         if let sweep {
             let counts = sweep.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard counts.allSatisfy({ $0 != nil }), !counts.isEmpty else {

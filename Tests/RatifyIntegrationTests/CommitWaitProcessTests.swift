@@ -16,12 +16,8 @@ struct CommitWaitProcessTests {
     @Test("with every precommit in, validators end the commit wait early, and the metric counts each height")
     func commitWaitEndsWhenEveryPrecommitIsIn() async throws {
         let directory = try TemporaryDirectory()
-        guard let time = GenesisTime(unixSeconds: Int64(Date().timeIntervalSince1970)) else { throw TestFailure("clock") }
-        var options = TestnetGenerator.Options(validatorCount: 4, genesisTime: time)
-        options.chainID = "commit-wait"
-        options.basePort = try #require(LocalPorts.freeBase(nodes: 4))
         // The generator's own consensus timeouts, which `ratify testnet` writes.
-        let plan = try TestnetGenerator.plan(options)
+        let plan = try Self.plan()
         #expect(plan.genesis.consensus.timeoutCommitMillis == 1_000)
         try TestnetGenerator.write(plan, to: directory.path)
         let nodes = (0..<4).map { NodeProcess(home: "\(directory.path)/node\($0)") }
@@ -30,13 +26,46 @@ struct CommitWaitProcessTests {
         #expect(eventually(seconds: 60) { nodes.allSatisfy { $0.height >= 4 } }, "heights: \(nodes.map(\.height))")
 
         for (index, node) in plan.nodes.enumerated() {
-            let port = node.config.instrumentation.prometheusListenAddress.port
-            let metrics = try await HTTP.request("http://127.0.0.1:\(port)/metrics").body
-            let skipped = metrics.split(separator: "\n")
-                .first { $0.hasPrefix(ConsensusMetrics.names.commitWaitsSkipped + " ") }
-                .flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+            let skipped = try await Self.commitWaitsSkipped(node)
             // Every node saw all four precommits for most heights on a healthy loopback network.
             #expect(skipped >= 2, "node\(index) ended \(skipped) commit waits early after \(nodes[index].height) heights")
         }
+    }
+
+    @Test("with [consensus] skip_timeout_commit = false the commit wait is waited out: heights at least timeout_commit apart")
+    func commitWaitWaitedOutWhenNotSkipped() async throws {
+        let directory = try TemporaryDirectory()
+        var plan = try Self.plan(heartbeatMillis: 50)
+        plan.genesis.consensus.timeoutCommitMillis = 400
+        for index in plan.nodes.indices { plan.nodes[index].config.consensus.skipTimeoutCommit = false }
+        try TestnetGenerator.write(plan, to: directory.path)
+        let nodes = (0..<4).map { NodeProcess(home: "\(directory.path)/node\($0)") }
+        defer { nodes.forEach { $0.kill(SIGKILL) } }
+        for node in nodes { try node.start() }
+        #expect(eventually(seconds: 60) { nodes.allSatisfy { $0.height >= 3 } }, "heights: \(nodes.map(\.height))")
+        let start = nodes[0].height, started = Date()
+        #expect(eventually(seconds: 30) { nodes[0].height >= start + 5 })
+        let elapsedMillis = Date().timeIntervalSince(started) * 1_000
+        // Five heights, each after a full 400 ms wait (a 50 ms heartbeat would allow 20 a second).
+        #expect(elapsedMillis >= 4 * 400, "5 heights in \(Int(elapsedMillis)) ms")
+        for node in plan.nodes { #expect(try await Self.commitWaitsSkipped(node) == 0) }
+    }
+
+    static func plan(heartbeatMillis: UInt64? = nil) throws -> TestnetGenerator.Plan {
+        guard let time = GenesisTime(unixSeconds: Int64(Date().timeIntervalSince1970)) else { throw TestFailure("clock") }
+        var options = TestnetGenerator.Options(validatorCount: 4, genesisTime: time)
+        options.chainID = "commit-wait"
+        options.basePort = try #require(LocalPorts.freeBase(nodes: 4))
+        if let heartbeatMillis { options.heartbeatMillis = heartbeatMillis }
+        return try TestnetGenerator.plan(options)
+    }
+
+    /// `ratify_consensus_commit_waits_skipped_total` of a running node.
+    static func commitWaitsSkipped(_ node: TestnetGenerator.Node) async throws -> Double {
+        let port = node.config.instrumentation.prometheusListenAddress.port
+        let metrics = try await HTTP.request("http://127.0.0.1:\(port)/metrics").body
+        return metrics.split(separator: "\n")
+            .first { $0.hasPrefix(ConsensusMetrics.names.commitWaitsSkipped + " ") }
+            .flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
     }
 }

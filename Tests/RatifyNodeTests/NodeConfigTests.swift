@@ -111,6 +111,18 @@ struct NodeConfigTests {
         #expect(try NodeConfig(toml: "[statesync]\ntrust_height = 9").stateSync.trustHeight == 9)
     }
 
+    @Test("[consensus] skip_timeout_commit defaults to true, round-trips, and names the key when bad")
+    func consensusSection() throws {
+        #expect(NodeConfig().consensus.skipTimeoutCommit)
+        var config = NodeConfig()
+        config.consensus.skipTimeoutCommit = false
+        #expect(config.tomlText.contains("[consensus]\n"))
+        #expect(try NodeConfig(toml: config.tomlText) == config)
+        #expect(try !NodeConfig(toml: "[consensus]\nskip_timeout_commit = false").consensus.skipTimeoutCommit)
+        #expect(error("[consensus]\nskip_timeout_commit = 1").hasPrefix("config.toml: consensus.skip_timeout_commit: "))
+        #expect(error("[consensus]\ntimeout_commit_ms = 5").contains("timeout_commit_ms"))
+    }
+
     @Test("a bad peer address names the key and the entry")
     func badPeer() {
         let id = String(repeating: "ab", count: 20)

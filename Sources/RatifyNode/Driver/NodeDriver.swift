@@ -41,6 +41,8 @@ public actor NodeDriver {
         public var heartbeatMillis: UInt64
         /// Cap on verified proposals held while waiting for their blocks.
         public var pendingBlocksMax = 96
+        /// `[consensus] skip_timeout_commit`: end the commit wait once every precommit is in.
+        public var skipTimeoutCommit = true
         #if DEBUG
         /// TESTS ONLY, and only in debug builds: with each prevote for a block, also sign and
         /// broadcast a conflicting prevote for nil, bypassing the double-sign guard, so
@@ -480,8 +482,9 @@ public actor NodeDriver {
     /// nothing left to gather, and the wait ends at once (CometBFT's `skip_timeout_commit`,
     /// taken only when it loses nothing). The next height then starts as any commit timeout
     /// would start it, held back on an empty mempool until a transaction or the heartbeat.
+    /// A node configured with `skip_timeout_commit = false` always waits it out.
     private func endCommitWaitIfComplete() {
-        guard consensus.phase == .committing, parkedCommitTimeout == nil, let commit = lastCommit,
+        guard settings.skipTimeoutCommit, consensus.phase == .committing, parkedCommitTimeout == nil, let commit = lastCommit,
               commit.height == consensus.height, !commit.signatures.contains(.absent) else { return }
         metrics?.consensus?.commitWaitsSkipped.increment()
         timerFired(TimeoutEvent(kind: .commit, height: commit.height, round: commit.round))

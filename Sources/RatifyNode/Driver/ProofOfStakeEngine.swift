@@ -18,6 +18,7 @@ enum ProofOfStakeEngine {
         try refuseSignerStateBehindWAL(store: store, height: chain.nextHeight, validator: signer.publicKey.address)
         var settings = NodeDriver.Settings(chainID: genesis.chainID, consensus: ConsensusParameters(genesis.consensus),
                                            heartbeatMillis: genesis.consensus.heartbeatMillis)
+        settings.skipTimeoutCommit = config.consensus.skipTimeoutCommit
         if ProcessInfo.processInfo.environment["RATIFY_TEST_DOUBLE_SIGN"] == "1" {
             // Test-only behaviour exists in debug (test) builds only: a release node never double-signs.
             #if DEBUG
