@@ -6,7 +6,8 @@
 #
 #   Tools/bench-etcd.sh [--puts 2000] [--output FILE]
 #
-# Needs etcd (Debian: apt-get install etcd-server); installs it when missing and run as root.
+# Needs etcd and etcdctl (Debian: apt-get install etcd-server etcd-client); installs them when
+# missing and run as root.
 # Prints p50/p90/p99/max in milliseconds; --output writes them as JSON too.
 set -euo pipefail
 caller_dir=$PWD
@@ -22,11 +23,12 @@ while (($#)); do
 done
 [[ $puts =~ ^[1-9][0-9]*$ ]] || { echo "bench-etcd: --puts expects a positive count, got '$puts'" >&2; exit 2; }
 
-if ! command -v etcd >/dev/null; then
+# etcd-server runs the members; etcd-client's etcdctl checks that the cluster is healthy.
+if ! command -v etcd >/dev/null || ! command -v etcdctl >/dev/null; then
     if [[ $(id -u) == 0 ]]; then
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server >/dev/null
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server etcd-client >/dev/null
     else
-        echo "bench-etcd: etcd is missing; install it with 'apt-get install etcd-server'" >&2; exit 1
+        echo "bench-etcd: etcd or etcdctl is missing; install them with 'apt-get install etcd-server etcd-client'" >&2; exit 1
     fi
 fi
 
