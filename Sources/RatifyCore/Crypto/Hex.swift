@@ -14,27 +14,26 @@ public enum Hex {
 
     /// Decodes upper- or lower-case hex, with an optional `0x` prefix; nil on anything else.
     public static func decode(_ text: some StringProtocol) -> [UInt8]? {
-        decode(utf8: Substring(text).utf8)
+        decode(utf8: ArraySlice(Substring(text).utf8))
     }
 
-    /// `decode` over the UTF-8 bytes of the text, without making a string of them first.
-    public static func decode(utf8 text: some Collection<UInt8>) -> [UInt8]? {
-        var utf8 = text[...]
-        if utf8.starts(with: "0x".utf8) || utf8.starts(with: "0X".utf8) { utf8 = utf8.dropFirst(2) }
-        guard utf8.count % 2 == 0 else { return nil }
-        var output: [UInt8] = []
-        output.reserveCapacity(utf8.count / 2)
-        var high: UInt8? = nil
-        for character in utf8 {
-            guard let nibble = value(of: character) else { return nil }
-            if let h = high {
-                output.append(h << 4 | nibble)
-                high = nil
-            } else {
-                high = nibble
+    /// `decode` over the UTF-8 bytes of the text, without making a string of them first (a
+    /// concrete slice, so that the loop runs without generic dispatch from other modules).
+    public static func decode(utf8 text: ArraySlice<UInt8>) -> [UInt8]? {
+        var digits = text
+        if digits.starts(with: "0x".utf8) || digits.starts(with: "0X".utf8) { digits = digits.dropFirst(2) }
+        guard digits.count % 2 == 0 else { return nil }
+        return digits.withUnsafeBufferPointer { buffer -> [UInt8]? in
+            var output: [UInt8] = []
+            output.reserveCapacity(buffer.count / 2)
+            var index = 0
+            while index < buffer.count {
+                guard let high = value(of: buffer[index]), let low = value(of: buffer[index + 1]) else { return nil }
+                output.append(high << 4 | low)
+                index += 2
             }
+            return output
         }
-        return output
     }
 
     private static func value(of character: UInt8) -> UInt8? {

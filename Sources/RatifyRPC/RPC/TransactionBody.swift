@@ -35,9 +35,15 @@ enum TransactionBody {
     /// The body as hex between ASCII white space, or nil for anything else (which the general
     /// path then reads, with the same result it would have had).
     static func bareHex(_ body: [UInt8]) -> [UInt8]? {
-        let isSpace: (UInt8) -> Bool = { $0 == 0x20 || (0x09...0x0D).contains($0) }
-        guard let first = body.firstIndex(where: { !isSpace($0) }), let last = body.lastIndex(where: { !isSpace($0) }) else { return nil }
-        return Hex.decode(utf8: body[first...last])
+        var first = body.startIndex, end = body.endIndex
+        while first < end, isASCIISpace(body[first]) { first += 1 }
+        while end > first, isASCIISpace(body[end - 1]) { end -= 1 }
+        guard first < end else { return nil }
+        return Hex.decode(utf8: body[first..<end])
+    }
+
+    private static func isASCIISpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || (0x09...0x0D).contains(byte)
     }
 }
 
