@@ -61,5 +61,22 @@ struct ServerSentEventParserTests {
         var parser = ServerSentEventParser()
         let long = [UInt8](repeating: UInt8(ascii: "a"), count: ServerSentEventParser.lineBytesMax + 1)
         #expect(throws: ServerSentEventParser.Failure.self) { _ = try parser.feed(long) }
+        // Exactly the limit, in two chunks, is a line; one more byte in a later chunk is not.
+        var atLimit = ServerSentEventParser()
+        let half = ServerSentEventParser.lineBytesMax / 2
+        let data = Array("data:".utf8)
+        let fill = [UInt8](repeating: UInt8(ascii: "b"), count: ServerSentEventParser.lineBytesMax - data.count - half)
+        #expect(throws: Never.self) { _ = try atLimit.feed(data + fill) }
+        #expect(throws: Never.self) { _ = try atLimit.feed([UInt8](repeating: UInt8(ascii: "b"), count: half)) }
+        #expect(throws: ServerSentEventParser.Failure.self) { _ = try atLimit.feed([UInt8(ascii: "b")]) }
+        var whole = ServerSentEventParser()
+        let items = try? whole.feed(data + fill + [UInt8](repeating: UInt8(ascii: "b"), count: half) + Array("\n\n".utf8))
+        #expect(items?.count == 1)
+    }
+
+    @Test("a sequence without contiguous storage parses as its bytes do")
+    func nonContiguous() throws {
+        var parser = ServerSentEventParser()
+        #expect(try parser.feed(Self.stream.utf8.lazy.map { $0 }) == Self.expected)
     }
 }

@@ -42,28 +42,49 @@ public struct ServerSentEventParser: Sendable {
 
     /// The events and comments completed by `bytes`, in order.
     public mutating func feed(_ bytes: some Sequence<UInt8>) throws(Failure) -> [Item] {
+        // One generic call for the bytes' storage, then a loop over concrete memory: a
+        // byte-by-byte loop over a generic sequence runs unspecialised from other modules.
+        let contiguous = bytes.withContiguousStorageIfAvailable { buffer in
+            Result { () throws(Failure) -> [Item] in try feed(buffer: buffer) }
+        }
+        if let contiguous { return try contiguous.get() }
+        let copy = Array(bytes)
+        return try copy.withUnsafeBufferPointer { buffer in
+            Result { () throws(Failure) -> [Item] in try feed(buffer: buffer) }
+        }.get()
+    }
+
+    private mutating func feed(buffer: UnsafeBufferPointer<UInt8>) throws(Failure) -> [Item] {
         var items: [Item] = []
-        for byte in bytes {
-            switch byte {
-            case UInt8(ascii: "\n"):
+        var segmentStart = 0
+        for index in 0..<buffer.count {
+            let byte = buffer[index]
+            guard byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") else { continue }
+            try appendToLine(UnsafeBufferPointer(rebasing: buffer[segmentStart..<index]))
+            segmentStart = index + 1
+            if byte == UInt8(ascii: "\n") {
                 // The LF of a CRLF: the CR already ended the line.
                 if lastWasCarriageReturn {
                     lastWasCarriageReturn = false
                     continue
                 }
-                if let item = endLine() { items.append(item) }
-            case UInt8(ascii: "\r"):
+            } else {
                 lastWasCarriageReturn = true
-                if let item = endLine() { items.append(item) }
-            default:
-                lastWasCarriageReturn = false
-                guard line.count < Self.lineBytesMax else {
-                    throw Failure(description: "a line of the event stream is longer than \(Self.lineBytesMax) bytes")
-                }
-                line.append(byte)
             }
+            if let item = endLine() { items.append(item) }
         }
+        try appendToLine(UnsafeBufferPointer(rebasing: buffer[segmentStart...]))
         return items
+    }
+
+    /// Bytes of the line in progress (no line ends among them).
+    private mutating func appendToLine(_ bytes: UnsafeBufferPointer<UInt8>) throws(Failure) {
+        guard !bytes.isEmpty else { return }
+        lastWasCarriageReturn = false
+        guard line.count + bytes.count <= Self.lineBytesMax else {
+            throw Failure(description: "a line of the event stream is longer than \(Self.lineBytesMax) bytes")
+        }
+        line.append(contentsOf: bytes)
     }
 
     private mutating func endLine() -> Item? {
