@@ -58,6 +58,11 @@ public enum JSONWriter {
 
     /// A JSON string literal: quotes, backslashes and control characters escaped.
     public static func quoted(_ text: String) -> String {
+        // Most text (hashes, addresses, names) needs no escape: one scan of its UTF-8, one copy.
+        // Bytes of a multi-byte UTF-8 sequence are all 0x80 or above, so none is mistaken here.
+        if !text.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) {
+            return "\"" + text + "\""
+        }
         var output = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
