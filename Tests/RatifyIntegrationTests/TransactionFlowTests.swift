@@ -57,6 +57,30 @@ struct TransactionFlowTests {
         let account = try await HTTP.request("http://\(rpc0.host):\(rpc0.port)/account/\(recipient.hex)")
         #expect(account.body.contains("\"2000\""), "the recipient holds 200 × 10: \(account.body)")
 
+        // Told final, found at once: a node answers wait=final at the decision, before its store
+        // commit, and serves the height from memory until stored. Right after each answer the
+        // same node finds the transaction, its block and commit, the set the block decided, and
+        // reports the height in /status.
+        for nonce in 50..<53 {
+            for sender in 0..<4 {
+                let key = try NodeHome(nodes[sender].home).loadValidatorKey()
+                let transaction = Transaction.signed(chainID: plan.genesis.chainID, sender: key, nonce: UInt64(nonce), fee: 1,
+                                                     payload: .transfer(to: recipient, amount: 10))
+                let rpc = plan.nodes[sender].config.rpc.listenAddress
+                let base = "http://\(rpc.host):\(rpc.port)"
+                let final = try await HTTP.request("\(base)/tx?wait=final", method: "POST", body: Hex.encode(transaction.canonicalBytes))
+                #expect(final.status == 200, "wait=final \(sender)/\(nonce): \(final.body)")
+                let height = try #require(Self.number(final.body, at: ["height"]), "\(final.body)")
+                for path in ["/tx/\(transaction.hash.hex)", "/block?height=\(height)", "/commit?height=\(height)",
+                             "/validators?height=\(height + 2)"] {
+                    let reply = try await HTTP.request(base + path)
+                    #expect(reply.status == 200, "\(path) right after node\(sender) said final: \(reply.body)")
+                }
+                let status = try await HTTP.request(base + "/status")
+                #expect((Self.number(status.body, at: ["sync_info", "latest_block_height"]) ?? 0) >= height, "\(status.body)")
+            }
+        }
+
         // The follower starts late, syncs every block from its peers and then follows.
         try nodes[4].start()
         #expect(eventually(seconds: 90) { nodes[4].height >= nodes[0].height && nodes[4].height > 0 },
@@ -68,5 +92,12 @@ struct TransactionFlowTests {
         let agreement = try StoreAgreement(homes: nodes.map(\.home), genesisHash: plan.genesis.genesisHash)
         #expect(agreement.commonHeight >= followed)
         #expect(agreement.disagreements.isEmpty, "stores disagree at heights \(agreement.disagreements)")
+    }
+
+    /// A number in a JSON body, at a path of object keys.
+    static func number(_ body: String, at path: [String]) -> UInt64? {
+        var value: Any? = try? JSONSerialization.jsonObject(with: Data(body.utf8))
+        for key in path { value = (value as? [String: Any])?[key] }
+        return (value as? NSNumber)?.uint64Value
     }
 }

@@ -62,6 +62,7 @@ struct DecidedBlockStorageTests {
                                 waiters: TransactionWaiters(waitersMax: 16), metrics: nil, validatorSigner: .local(me), ledger: ledger, chain: chain,
                                 lastCommit: lastCommit, logger: Logger(label: "decided-block-storage-test"))
         try await driver.start()
+        let subscription = try await driver.events.subscribe(NodeEvents.Filter())
         let commitsAtStart = store.environment.committedWriteCount
         func lastSigned() throws -> SignPosition? { try store.signer.lastSigned()?.position }
 
@@ -78,7 +79,12 @@ struct DecidedBlockStorageTests {
         #expect(try store.blocks.latestHeight() == 1)
         #expect(try store.blocks.block(height: 1)?.id == first.id)
         #expect(try store.wal.records(height: 1).isEmpty)
-        #expect(await driver.storedChain.lastBlockHeight == 1)
+        #expect(await driver.finalChain.lastBlockHeight == 1)
+        // Subscribers were told of height 1 (at its decision); stored now, it left the tail.
+        var events = subscription.events.makeAsyncIterator()
+        guard case .block(let told)? = await events.next() else { Issue.record("no block event for height 1"); return }
+        #expect(told.height == 1 && told.hash == first.id.hash && told.round == 0 && told.transactionCount == 0)
+        #expect(driver.unstoredTail.block(height: 1) == nil)
         await driver.stop(because: "the test is over")
     }
 }

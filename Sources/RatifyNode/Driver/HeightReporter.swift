@@ -31,14 +31,14 @@ struct HeightReporter {
         var blocksyncTargetHeight: Height
     }
 
-    /// One stored height: logs its `finalized` line, records its metrics, tells observers, and
-    /// returns what observers were told. `storeMillis`: from the decision to its store
+    /// One stored height: logs its `finalized` line, records its metrics and tells observers.
+    /// `storeMillis`: from the decision to its store
     /// transaction's end, which held this height and `storedWith - 1` others (block sync stores
     /// a run of heights at once). `lastCommit`: the block's last commit and the set that signed
     /// it, which the metrics read as the ledger does for downtime (late precommits included).
     mutating func report(_ decision: NodeDriver.ExecutedDecision, nowMillis: Double, lastCommitSigners: ValidatorSet?,
                          storeMillis: Double, storedWith: Int, steps: HeightSteps?, mempoolCount: Int, peerCount: Int,
-                         view: () -> ValidatorView) -> NodeDriver.Finalized {
+                         view: () -> ValidatorView) {
         let block = decision.block
         let finalized = NodeDriver.Finalized(height: block.height, round: decision.commit.round, blockID: block.id,
                                              appHash: decision.executed.result.appHash,
@@ -76,7 +76,6 @@ struct HeightReporter {
             }
         }
         for observer in observers.values { observer.yield(finalized) }
-        return finalized
     }
 
     /// The chain tip at start-up, before any height is reported.

@@ -26,8 +26,13 @@ import RatifyStore
 ///    durable commit for both on the height's critical path. Every other node stores it at
 ///    once on its own, while it waits for that proposal anyway, as does the proposer when
 ///    its proposal is not coming at once (a commit wait, an idle chain, block sync,
-///    shutdown). Nothing of H+1 is signed before H is durable. Clients, subscribers and the
-///    `finalized` log line learn of a height once it is stored.
+///    shutdown). Nothing of H+1 is signed before H is durable;
+/// 4. clients (`wait=final`) and subscribers (`GET /events`) learn of a height at its decision,
+///    before its store commit: 2/3+ of the power precommitted it, and each of those validators
+///    made the block and its precommit durable in its WAL before the precommit left it (1, 2),
+///    so the height is final whatever becomes of this node. The chain queries serve it from
+///    `unstoredTail` until it is stored; the `finalized` log line and the metrics follow the
+///    store commit.
 ///
 /// An actor: inputs from the network, timers and RPC are serialised through it. Block
 /// validation suspends (it verifies signatures in parallel), so after it the height is
@@ -139,9 +144,11 @@ public actor NodeDriver {
     /// Decided heights applied in memory (`chain`, `ledger`) whose store transaction has not
     /// run yet: the next signature's transaction stores them (`authorize`), or `storeDecisions`.
     var unstored: [UnstoredDecision] = []
-    /// The chain as of the last stored height: what `/status` reports, so that it never names
-    /// a height whose block the store cannot serve yet.
-    public private(set) var storedChain: ChainState
+    /// The chain as of the last height clients were told is final: what `/status` reports.
+    /// Its block is served by the store or, until stored, by `unstoredTail`.
+    public private(set) var finalChain: ChainState
+    /// The heights told final and not yet stored, for the chain queries.
+    public nonisolated let unstoredTail = UnstoredTail()
 
     init(settings: Settings, store: NodeStore, peers: PeerManager, verifier: GossipVerifier, mempool: Mempool, waiters: TransactionWaiters,
          metrics: NodeMetrics?, validatorSigner: ValidatorSigner?, ledger: Ledger, chain: ChainState, lastCommit: Commit?,
@@ -158,7 +165,7 @@ public actor NodeDriver {
         self.validatorSigner = validatorSigner
         self.ledger = ledger
         self.chain = chain
-        self.storedChain = chain
+        self.finalChain = chain
         self.lastCommit = lastCommit
         self.logger = logger
         self.consensus = Consensus(parameters: settings.consensus, me: validatorSigner?.publicKey.address,
@@ -580,6 +587,8 @@ public actor NodeDriver {
         var steps: HeightSteps?
         /// The set that signed the block's last commit (the height before it), for the metrics.
         var lastCommitSigners: ValidatorSet?
+        /// Clients and subscribers were told (`tellFinal`); block sync's heights are told once stored.
+        var told = false
     }
 
     /// Executes a block the core decided and moves the chain tip. The next height's proposer
@@ -593,7 +602,9 @@ public actor NodeDriver {
                                      verified: mempool.verifiedHashes(in: block.transactions)) else { return nil }
         let decidedMillis = nowMillis()
         let steps = commit.round == 0 ? timeline.steps(decidedMillis: decidedMillis) : nil
-        unstored += advance(past: [decision], decidedMillis: decidedMillis, steps: steps)
+        var decided = advance(past: [decision], decidedMillis: decidedMillis, steps: steps)
+        tellFinal(&decided)
+        unstored += decided
         // Only the proposer signs at once; a validator storing with its prevote would keep its
         // clients waiting for the next proposal.
         let proposesNext = validatorSigner.map { chain.proposer(round: 0).address == $0.publicKey.address } ?? false
@@ -723,20 +734,35 @@ public actor NodeDriver {
         return advanced
     }
 
-    /// Heights now stored: answers waiting clients, tells subscribers, logs and reports each.
-    func publish(_ stored: [UnstoredDecision]) {
-        for item in stored {
-            let decision = item.decision, block = item.decision.block
-            let now = nowMillis()
-            storedChain = decision.executed.nextState
+    /// Heights just decided: answers waiting clients and tells subscribers, before the store
+    /// commit (see the order at the top); the chain queries serve them from `unstoredTail`
+    /// until stored.
+    func tellFinal(_ decided: inout [UnstoredDecision]) {
+        for index in decided.indices where !decided[index].told {
+            let decision = decided[index].decision, block = decision.block
+            unstoredTail.add(decision)
+            finalChain = decision.executed.nextState
             waiters.finalized(decision.locations)
-            let finalized = reporter.report(decision, nowMillis: now, lastCommitSigners: item.lastCommitSigners,
-                                            storeMillis: now - item.decidedMillis, storedWith: stored.count, steps: item.steps,
-                                            mempoolCount: mempool.count, peerCount: peers.connectedPeers.count, view: validatorView)
+            let latencyMillis = max(0, decided[index].decidedMillis - Double(block.header.timeMillis))
             events.publish(NodeEvent.finalized(FinalizedBlockEvent(
                 height: block.height, hash: block.id.hash, timeMillis: block.header.timeMillis, transactionCount: block.transactions.count,
-                round: decision.commit.round, latencyMillis: finalized.latencyMillis), transactions: decision.locations))
+                round: decision.commit.round, latencyMillis: latencyMillis), transactions: decision.locations))
+            decided[index].told = true
         }
+    }
+
+    /// Heights now stored: tells clients and subscribers of any not told yet, then logs and
+    /// reports each and drops them from `unstoredTail`.
+    func publish(_ stored: [UnstoredDecision]) {
+        var stored = stored
+        tellFinal(&stored)
+        for item in stored {
+            let now = nowMillis()
+            reporter.report(item.decision, nowMillis: now, lastCommitSigners: item.lastCommitSigners,
+                            storeMillis: now - item.decidedMillis, storedWith: stored.count, steps: item.steps,
+                            mempoolCount: mempool.count, peerCount: peers.connectedPeers.count, view: validatorView)
+        }
+        if let last = stored.last?.decision.block.height { unstoredTail.removeStored(through: last) }
     }
 
     /// What the validator metrics read at a reported height.

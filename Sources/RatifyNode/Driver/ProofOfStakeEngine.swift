@@ -106,9 +106,9 @@ extension NodeDriver: ChainEngine {
         return NodeQueries(
             status: {
                 // Read before the chain: pruning follows the store's latest height, which may run ahead
-                // of the driver's stored chain while this closure waits for the driver, never behind it.
+                // of the driver's final chain while this closure waits for the driver, never behind it.
                 let earliest = (try? store.blocks.earliestHeight()) ?? BlockStore.heightFirst
-                let chain = await self.storedChain
+                let chain = await self.finalChain
                 let power = chain.validators.validator(at: node.validatorPublicKey.address)?.votingPower ?? 0
                 var status = NodeStatus(nodeID: node.nodeID, moniker: node.moniker, chainID: chain.chainID,
                                         latestHeight: chain.lastBlockHeight,
@@ -125,9 +125,14 @@ extension NodeDriver: ChainEngine {
                 status.peersRequired = !(chain.validators.count == 1 && power > 0)
                 return status
             },
-            block: { try? store.blocks.block(height: $0) },
-            commit: { try? store.blocks.commit(height: $0) },
-            validators: { try? store.blocks.validatorSet(height: $0) })
+            // The tail first: a height leaves it only once the store holds it.
+            block: { [unstoredTail] in unstoredTail.block(height: $0) ?? (try? store.blocks.block(height: $0)) },
+            commit: { [unstoredTail] in unstoredTail.commit(height: $0) ?? (try? store.blocks.commit(height: $0)) },
+            validators: { [unstoredTail] in unstoredTail.validators(height: $0) ?? (try? store.blocks.validatorSet(height: $0)) },
+            transaction: { [unstoredTail, stored = NodeQueries.storedTransaction(in: store)] hash in
+                if let unstored = unstoredTail.transaction(hash: hash) { return unstored }
+                return await stored(hash)
+            })
     }
 }
 

@@ -99,13 +99,13 @@ public final class Node: Service {
     }
 
     /// The engine's chain questions, and what every engine answers alike: accounts, staking,
-    /// stored transactions, submissions (relayed once admitted), the waiters, events and peers.
+    /// stored transactions (unless the engine answers itself), submissions (relayed once admitted), the waiters, events and peers.
     static func queries(of engine: any ChainEngine, context: NodeQueryContext, waiters: TransactionWaiters) -> NodeQueries {
         var queries = engine.chainQueries(context)
         let mempool = context.mempool, peers = context.peers
         queries.account = { await engine.account($0) }
         queries.stakingValidators = { await engine.stakingValidators() }
-        queries.transaction = NodeQueries.storedTransaction(in: context.store)
+        queries.transaction = queries.transaction ?? NodeQueries.storedTransaction(in: context.store)
         queries.submit = NodeQueries.submitting(to: mempool) { transaction in
             peers.broadcast(.transaction(TransactionGossip(transaction)))
             await engine.transactionAdded()
