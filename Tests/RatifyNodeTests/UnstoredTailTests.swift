@@ -1,3 +1,5 @@
+import Foundation
+import Logging
 import RatifyCore
 import RatifyLedger
 @testable import RatifyNode
@@ -7,8 +9,8 @@ import Testing
 /// The heights told final before their store commit, as the chain queries see them.
 @Suite("unstored tail")
 struct UnstoredTailTests {
-    @Test("a decided height answers block, commit, transaction and the set it decided until stored, then nothing")
-    func servesUntilStored() async throws {
+    /// Height 1 of a fixture chain holding one transfer, executed as the driver does.
+    static func decidedTransfer() async throws -> (decision: NodeDriver.ExecutedDecision, transfer: Transaction) {
         var fixture = try ChainFixture()
         let before = fixture.state
         var ledger = fixture.ledger
@@ -19,8 +21,14 @@ struct UnstoredTailTests {
         let block = fixture.blocks[0], commit = fixture.commits[0]
         #expect(block.transactions.map(\.hash) == [transfer.hash])
         let executed = try BlockExecutor.execute(block, state: before, ledger: &ledger, verifiedTransactions: [])
-        let decision = NodeDriver.ExecutedDecision(block: block, commit: commit, executed: executed,
-                                                   locations: TransactionLocation.all(in: block, result: executed.result))
+        return (NodeDriver.ExecutedDecision(block: block, commit: commit, executed: executed,
+                                            locations: TransactionLocation.all(in: block, result: executed.result)), transfer)
+    }
+
+    @Test("a decided height answers block, commit, transaction and the set it decided until stored, then nothing")
+    func servesUntilStored() async throws {
+        let (decision, transfer) = try await Self.decidedTransfer()
+        let block = decision.block, commit = decision.commit, executed = decision.executed
 
         let tail = UnstoredTail()
         #expect(tail.block(height: 1) == nil && tail.transaction(hash: transfer.hash) == nil)
@@ -37,5 +45,27 @@ struct UnstoredTailTests {
         tail.removeStored(through: 1)
         #expect(tail.block(height: 1) == nil && tail.commit(height: 1) == nil)
         #expect(tail.transaction(hash: transfer.hash) == nil && tail.validators(height: 3) == nil)
+    }
+
+    @Test("the finalized report's latency and interval run to the decision, however late the store commit ends")
+    func reportRunsToTheDecision() async throws {
+        let (decision, _) = try await Self.decidedTransfer()
+        let headerMillis = Double(decision.block.header.timeMillis)
+        var reporter = HeightReporter(logger: Logger(label: "unstored-tail-test"), metrics: nil, startedMillis: headerMillis - 500)
+        let (stream, continuation) = AsyncStream.makeStream(of: NodeDriver.Finalized.self)
+        reporter.addObserver(UUID(), continuation)
+        // Decided 12 ms after the header time, stored 40 ms after that.
+        reporter.report(decision, decidedMillis: headerMillis + 12, lastCommitSigners: nil, storeMillis: 40, storedWith: 1, steps: nil,
+                        mempoolCount: 0, peerCount: 3, view: {
+            Issue.record("without metrics the reporter reads no view")
+            return HeightReporter.ValidatorView(me: nil, chain: decision.executed.nextState, ledgerState: ChainFixture.genesisLedger.state,
+                                                catchingUp: false, blocksyncTargetHeight: 0)
+        })
+        continuation.finish()
+        var reports = stream.makeAsyncIterator()
+        let finalized = try #require(await reports.next())
+        #expect(finalized.height == 1 && finalized.transactionCount == 1)
+        #expect(finalized.latencyMillis == 12)
+        #expect(finalized.intervalMillis == 512)
     }
 }

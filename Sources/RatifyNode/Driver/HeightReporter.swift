@@ -10,14 +10,14 @@ import RatifyLedger
 struct HeightReporter {
     let logger: Logger
     let metrics: NodeMetrics?
-    /// When the last stored height was reported, for the `finalized` line's interval.
-    private var lastFinalizedMillis: Double
+    /// When the last reported height was decided, for the `finalized` line's interval.
+    private var lastDecidedMillis: Double
     private var observers: [UUID: AsyncStream<NodeDriver.Finalized>.Continuation] = [:]
 
     init(logger: Logger, metrics: NodeMetrics?, startedMillis: Double) {
         self.logger = logger
         self.metrics = metrics
-        self.lastFinalizedMillis = startedMillis
+        self.lastDecidedMillis = startedMillis
     }
 
     /// What the validator metrics read from the node when a height is reported; asked for only
@@ -32,20 +32,21 @@ struct HeightReporter {
     }
 
     /// One stored height: logs its `finalized` line, records its metrics and tells observers.
+    /// Its latency and interval run to its decision (`decidedMillis`), when it became final;
     /// `storeMillis`: from the decision to its store
     /// transaction's end, which held this height and `storedWith - 1` others (block sync stores
     /// a run of heights at once). `lastCommit`: the block's last commit and the set that signed
     /// it, which the metrics read as the ledger does for downtime (late precommits included).
-    mutating func report(_ decision: NodeDriver.ExecutedDecision, nowMillis: Double, lastCommitSigners: ValidatorSet?,
+    mutating func report(_ decision: NodeDriver.ExecutedDecision, decidedMillis: Double, lastCommitSigners: ValidatorSet?,
                          storeMillis: Double, storedWith: Int, steps: HeightSteps?, mempoolCount: Int, peerCount: Int,
                          view: () -> ValidatorView) {
         let block = decision.block
         let finalized = NodeDriver.Finalized(height: block.height, round: decision.commit.round, blockID: block.id,
                                              appHash: decision.executed.result.appHash,
                                              transactionCount: block.transactions.count,
-                                             latencyMillis: max(0, nowMillis - Double(block.header.timeMillis)),
-                                             intervalMillis: nowMillis - lastFinalizedMillis)
-        lastFinalizedMillis = nowMillis
+                                             latencyMillis: max(0, decidedMillis - Double(block.header.timeMillis)),
+                                             intervalMillis: decidedMillis - lastDecidedMillis)
+        lastDecidedMillis = decidedMillis
         var metadata: Logger.Metadata = [
             "height": "\(finalized.height)", "round": "\(finalized.round)", "txs": "\(finalized.transactionCount)",
             "interval_ms": "\(Int(finalized.intervalMillis))", "latency_ms": "\(String(format: "%.1f", finalized.latencyMillis))",

@@ -591,9 +591,9 @@ public actor NodeDriver {
         var told = false
     }
 
-    /// Executes a block the core decided and moves the chain tip. The next height's proposer
-    /// stores it with its proposal (see the order at the top); any other node stores it now.
-    /// Returns the validator set it decided for height + 2.
+    /// Executes a block the core decided, moves the chain tip and tells clients. The next
+    /// height's proposer stores it with its proposal (see the order at the top); any other
+    /// node stores it now. Returns the validator set it decided for height + 2.
     func apply(_ block: Block, _ commit: Commit) -> ValidatorSet? {
         // Block sync is storing this height (and more) right now; the core restarts after it.
         guard !blockSync.storeInFlight else { return nil }
@@ -605,8 +605,10 @@ public actor NodeDriver {
         var decided = advance(past: [decision], decidedMillis: decidedMillis, steps: steps)
         tellFinal(&decided)
         unstored += decided
-        // Only the proposer signs at once; a validator storing with its prevote would keep its
-        // clients waiting for the next proposal.
+        // The next proposer signs at once and stores it with its proposal. Every other node
+        // stores it now: waiting for its prevote would leave the height unstored on every node
+        // but the proposer until the next proposal arrives, and a peer that needs the block
+        // from a store then waits too (docs/PERFORMANCE.md, "Final at the decision").
         let proposesNext = validatorSigner.map { chain.proposer(round: 0).address == $0.publicKey.address } ?? false
         if !proposesNext { guard storeDecisions() else { return nil } }
         return decision.executed.nextState.nextValidators
@@ -757,9 +759,8 @@ public actor NodeDriver {
         var stored = stored
         tellFinal(&stored)
         for item in stored {
-            let now = nowMillis()
-            reporter.report(item.decision, nowMillis: now, lastCommitSigners: item.lastCommitSigners,
-                            storeMillis: now - item.decidedMillis, storedWith: stored.count, steps: item.steps,
+            reporter.report(item.decision, decidedMillis: item.decidedMillis, lastCommitSigners: item.lastCommitSigners,
+                            storeMillis: nowMillis() - item.decidedMillis, storedWith: stored.count, steps: item.steps,
                             mempoolCount: mempool.count, peerCount: peers.connectedPeers.count, view: validatorView)
         }
         if let last = stored.last?.decision.block.height { unstoredTail.removeStored(through: last) }
