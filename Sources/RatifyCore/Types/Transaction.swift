@@ -91,17 +91,17 @@ public enum TransactionPayload: Hashable, Sendable, CanonicalCodable {
 /// transaction's hash about seven times between admission and storage. Equality and `Hashable`
 /// go by the hash, which covers every field.
 public struct Transaction: Hashable, Sendable, CanonicalCodable {
-    public var chainID: String { didSet { hash = Hash.sha256(canonicalBytes) } }
+    public var chainID: String { didSet { rehash() } }
     public var sender: PublicKey {
         didSet {
             senderAddress = sender.address
-            hash = Hash.sha256(canonicalBytes)
+            rehash()
         }
     }
-    public var nonce: UInt64 { didSet { hash = Hash.sha256(canonicalBytes) } }
-    public var fee: UInt64 { didSet { hash = Hash.sha256(canonicalBytes) } }
-    public var payload: TransactionPayload { didSet { hash = Hash.sha256(canonicalBytes) } }
-    public var signature: Signature { didSet { hash = Hash.sha256(canonicalBytes) } }
+    public var nonce: UInt64 { didSet { rehash() } }
+    public var fee: UInt64 { didSet { rehash() } }
+    public var payload: TransactionPayload { didSet { rehash() } }
+    public var signature: Signature { didSet { rehash() } }
 
     /// SHA-256 of the canonical encoding: the transaction's id.
     public private(set) var hash: Hash
@@ -118,8 +118,10 @@ public struct Transaction: Hashable, Sendable, CanonicalCodable {
         self.signature = signature
         senderAddress = sender.address
         hash = .zero
-        hash = Hash.sha256(canonicalBytes)
+        rehash()
     }
+
+    private mutating func rehash() { hash = Hash.sha256(canonicalBytes) }
 
     /// Builds and signs a transaction with the sender's key pair.
     public static func signed(chainID: String, sender: KeyPair, nonce: UInt64, fee: UInt64,
