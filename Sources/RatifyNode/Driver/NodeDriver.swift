@@ -14,8 +14,9 @@ import RatifyStore
 /// 1. every input except `.start`, `.proposalBlock` and `.heightApplied` is logged for the WAL
 ///    before the core sees it. Peers' messages and timeouts wait in `walBuffer` (no fsync of
 ///    their own, as CometBFT's `Write` for them against `WriteSync` for its own messages);
-///    they become durable with the next signature or decision, before anything leaves the
-///    process. A crash may lose some of them; peers resend what is missing;
+///    they are written with the next signature or decided block and are durable before the
+///    next signature leaves the process. A crash may lose some of them; peers resend what is
+///    missing;
 /// 2. to sign, the double-sign guard persists the new signer state, the buffered records and
 ///    the signed message's WAL record in one fsynced transaction, then the signature is
 ///    broadcast and fed back to the core;
@@ -26,7 +27,8 @@ import RatifyStore
 ///    durable commit for both on the height's critical path. Every other node stores it at
 ///    once on its own, while it waits for that proposal anyway, as does the proposer when
 ///    its proposal is not coming at once (a commit wait, an idle chain, block sync,
-///    shutdown). Nothing of H+1 is signed before H is durable;
+///    shutdown), with one device flush instead of two: that commit is made durable by the
+///    next signature's (`StoreCommit`). Nothing of H+1 is signed before H is durable;
 /// 4. clients (`wait=final`) and subscribers (`GET /events`) learn of a height at its decision,
 ///    before its store commit: 2/3+ of the power precommitted it, and each of those validators
 ///    made the block and its precommit durable in its WAL before the precommit left it (1, 2),
@@ -652,6 +654,12 @@ public actor NodeDriver {
     }
 
     /// One store transaction prepared from executed decisions.
+    ///
+    /// Committed with one device flush instead of two (`durableWithNextDurableCommit`): nothing
+    /// outside the node acts on it being on disk (clients were told at the decision), the next
+    /// signature's durable commit makes it durable before that signature leaves (LMDB commits
+    /// in order), and a system crash that undoes it is the crash just before it, which the WAL
+    /// replay and block sync already recover from. A clean close flushes it.
     struct StoreCommit: Sendable {
         var lastHeight: Height
         var blocks: [DecidedBlockWrite]
@@ -659,7 +667,7 @@ public actor NodeDriver {
         var store: NodeStore
 
         func run() throws {
-            try store.blocks.commit(blocks, alsoWrite: { [store, walRecords, lastHeight] transaction in
+            try store.blocks.commit(blocks, sync: .durableWithNextDurableCommit, alsoWrite: { [store, walRecords, lastHeight] transaction in
                 try store.wal.trim(below: lastHeight + 1, in: transaction)
                 for entry in walRecords {
                     try store.wal.append(height: entry.height, record: entry.bytes, in: transaction)
