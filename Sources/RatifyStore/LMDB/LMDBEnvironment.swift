@@ -276,7 +276,8 @@ public final class LMDBEnvironment: @unchecked Sendable {
 
     /// liblmdb 0.9 takes `MDB_NOMETASYNC` from the environment's flags at commit time, not per
     /// transaction, so it is set around this commit alone; the caller holds `writerLock`, so no
-    /// other commit of this process runs meanwhile (other processes have their own flags).
+    /// other commit of this process runs meanwhile (other processes have their own flags, and
+    /// read transactions do not look at this one).
     private func commit(_ transaction: LMDBWriteTransaction, _ sync: LMDBCommitSync, _ environment: OpaquePointer) -> Int32 {
         guard sync == .durableWithNextDurableCommit else { return transaction.commit() }
         let setStatus = mdb_env_set_flags(environment, UInt32(MDB_NOMETASYNC), 1)
