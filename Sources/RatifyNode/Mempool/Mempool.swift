@@ -101,7 +101,7 @@ public final class Mempool: Sendable {
         pool.withLock { pool in
             for candidate in admissible {
                 let bytesCount = batch[candidate.index].count
-                if let error = pool.admit(candidate.transaction, hash: candidate.hash, bytesCount: bytesCount) {
+                if let error = pool.admit(candidate.transaction, bytesCount: bytesCount) {
                     results[candidate.index] = .failure(error)
                 } else {
                     results[candidate.index] = .success(candidate.hash)
@@ -124,7 +124,7 @@ public final class Mempool: Sendable {
         let isKnownGood = verifiedSignatures.withLock { $0.contains(hash) }
         if !isKnownGood, await SignatureBatch.verify([transaction]) != [true] { return .failure(.rejected(.badSignature)) }
         return pool.withLock { pool -> Result<AdmissionVerdict, MempoolError> in
-            if let error = pool.check(transaction, hash: hash) { return .failure(error) }
+            if let error = pool.check(transaction) { return .failure(error) }
             return .success(AdmissionVerdict(hash: hash, payloadError: pool.payloadVerdict(transaction)))
         }
     }

@@ -15,12 +15,13 @@ import RatifyLedger
 struct TransactionPool: Sendable {
     struct Entry: Sendable {
         var transaction: Transaction
-        var hash: Hash
         var bytesCount: Int
         /// Fee plus the amount the payload takes from the balance.
         var cost: UInt64
         /// Arrival order across the whole pool, for fair and deterministic reaping.
         var sequence: UInt64
+
+        var hash: Hash { transaction.hash }
     }
 
     /// One sender's pending transactions in nonce order.
@@ -76,25 +77,25 @@ struct TransactionPool: Sendable {
     /// Admits a transaction whose signature has been verified. Validity is checked before
     /// capacity, so a bad transaction hears what is wrong with it rather than "full". A full
     /// pool makes room only by evicting transactions that pay a strictly lower fee.
-    mutating func admit(_ transaction: Transaction, hash: Hash, bytesCount: Int) -> MempoolError? {
-        if let error = check(transaction, hash: hash) { return error }
+    mutating func admit(_ transaction: Transaction, bytesCount: Int) -> MempoolError? {
+        if let error = check(transaction) { return error }
         let senderAddress = transaction.senderAddress
         if let error = makeRoom(bytesCount: bytesCount, fee: transaction.fee, sparing: senderAddress) { return error }
-        let entry = Entry(transaction: transaction, hash: hash, bytesCount: bytesCount,
+        let entry = Entry(transaction: transaction, bytesCount: bytesCount,
                           cost: transaction.fee + Self.spend(of: transaction.payload), sequence: sequenceNext)
         sequenceNext += 1
         // In place: a copy taken out of the dictionary would copy the sender's whole queue to append.
         senders[senderAddress, default: SenderQueue()].entries.append(entry)
         senders[senderAddress, default: SenderQueue()].costTotal += entry.cost
-        senderByHash[hash] = senderAddress
+        senderByHash[transaction.hash] = senderAddress
         bytesTotal += bytesCount
         return nil
     }
 
     /// Every admission check but the pool's capacity, changing nothing: `admit` runs it first,
     /// and a dry run (`POST /tx?dry_run=true`) runs it alone.
-    func check(_ transaction: Transaction, hash: Hash) -> MempoolError? {
-        if contains(hash) { return .duplicate(hash) }
+    func check(_ transaction: Transaction) -> MempoolError? {
+        if contains(transaction.hash) { return .duplicate(transaction.hash) }
         if let error = Self.checkStateless(transaction, parameters: ledger.parameters) { return error }
         let senderAddress = transaction.senderAddress
         let queue = senders[senderAddress] ?? SenderQueue()
