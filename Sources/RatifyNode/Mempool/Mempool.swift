@@ -62,31 +62,31 @@ public final class Mempool: Sendable {
             return batch.map { _ in .failure(.batchTooLarge(count: batch.count, countMax: Self.batchCountMax)) }
         }
         var results = [Result<Hash, MempoolError>?](repeating: nil, count: batch.count)
-        var candidates: [(index: Int, transaction: Transaction, hash: Hash)] = []
+        var candidates: [(index: Int, transaction: Transaction)] = []
         let parameters = pool.withLock { $0.ledger.parameters }
         var seen: Set<Hash> = []
         for (index, bytes) in batch.enumerated() {
             switch Self.decode(bytes, parameters: parameters) {
             case .failure(let error):
                 results[index] = .failure(error)
-            case .success(let (transaction, hash)):
-                if seen.insert(hash).inserted {
-                    candidates.append((index, transaction, hash))
+            case .success(let transaction):
+                if seen.insert(transaction.hash).inserted {
+                    candidates.append((index, transaction))
                 } else {
-                    results[index] = .failure(.duplicate(hash))
+                    results[index] = .failure(.duplicate(transaction.hash))
                 }
             }
         }
         // Duplicates of what is already held are refused before any signature is checked.
         candidates = pool.withLock { pool in
             candidates.filter { candidate in
-                guard pool.contains(candidate.hash) else { return true }
-                results[candidate.index] = .failure(.duplicate(candidate.hash))
+                guard pool.contains(candidate.transaction.hash) else { return true }
+                results[candidate.index] = .failure(.duplicate(candidate.transaction.hash))
                 return false
             }
         }
-        let verified = await verifySignatures(candidates.map { ($0.transaction, $0.hash) })
-        var admissible: [(index: Int, transaction: Transaction, hash: Hash)] = []
+        let verified = await verifySignatures(candidates.map(\.transaction))
+        var admissible: [(index: Int, transaction: Transaction)] = []
         for (candidate, isValid) in zip(candidates, verified) {
             if isValid {
                 admissible.append(candidate)
@@ -104,7 +104,7 @@ public final class Mempool: Sendable {
                 if let error = pool.admit(candidate.transaction, bytesCount: bytesCount) {
                     results[candidate.index] = .failure(error)
                 } else {
-                    results[candidate.index] = .success(candidate.hash)
+                    results[candidate.index] = .success(candidate.transaction.hash)
                 }
             }
         }
@@ -115,17 +115,17 @@ public final class Mempool: Sendable {
     /// then the ledger's verdict on the payload; nothing is admitted and nothing recorded.
     public func check(_ bytes: [UInt8]) async -> Result<AdmissionVerdict, MempoolError> {
         let parameters = pool.withLock { $0.ledger.parameters }
-        let transaction: Transaction, hash: Hash
+        let transaction: Transaction
         switch Self.decode(bytes, parameters: parameters) {
         case .failure(let error): return .failure(error)
-        case .success(let decoded): (transaction, hash) = decoded
+        case .success(let decoded): transaction = decoded
         }
-        if contains(hash) { return .failure(.duplicate(hash)) }
-        let isKnownGood = verifiedSignatures.withLock { $0.contains(hash) }
+        if contains(transaction.hash) { return .failure(.duplicate(transaction.hash)) }
+        let isKnownGood = verifiedSignatures.withLock { $0.contains(transaction.hash) }
         if !isKnownGood, await SignatureBatch.verify([transaction]) != [true] { return .failure(.rejected(.badSignature)) }
         return pool.withLock { pool -> Result<AdmissionVerdict, MempoolError> in
             if let error = pool.check(transaction) { return .failure(error) }
-            return .success(AdmissionVerdict(hash: hash, payloadError: pool.payloadVerdict(transaction)))
+            return .success(AdmissionVerdict(hash: transaction.hash, payloadError: pool.payloadVerdict(transaction)))
         }
     }
 
@@ -134,7 +134,7 @@ public final class Mempool: Sendable {
     private static let unprocessed = MempoolError.malformed(DecodeError(.invalid("not processed"), field: "tx", offset: 0))
 
     /// Size check, decoding, hash and the stateless rules: everything before the signature.
-    static func decode(_ bytes: [UInt8], parameters: LedgerParameters) -> Result<(Transaction, Hash), MempoolError> {
+    static func decode(_ bytes: [UInt8], parameters: LedgerParameters) -> Result<Transaction, MempoolError> {
         guard bytes.count <= CodecLimits.transactionBytesMax else {
             return .failure(.tooLarge(bytes: bytes.count, bytesMax: CodecLimits.transactionBytesMax))
         }
@@ -145,7 +145,7 @@ public final class Mempool: Sendable {
             return .failure(.malformed(error))
         }
         if let error = TransactionPool.checkStateless(transaction, parameters: parameters) { return .failure(error) }
-        return .success((transaction, transaction.hash))
+        return .success(transaction)
     }
 
     /// Transactions for a proposal: at most `maxCount` whose encodings total at most
@@ -180,17 +180,17 @@ public final class Mempool: Sendable {
         }
     }
 
-    /// `result[i]`: is the signature of `items[i]` good? Checks only those not verified before,
+    /// `result[i]`: is the signature of `transactions[i]` good? Checks only those not verified before,
     /// in one parallel batch, and records the good ones.
-    private func verifySignatures(_ items: [(transaction: Transaction, hash: Hash)]) async -> [Bool] {
-        let known = verifiedSignatures.withLock { verified in items.map { verified.contains($0.hash) } }
-        let unknown = items.indices.filter { !known[$0] }
-        let checked = await SignatureBatch.verify(unknown.map { items[$0].transaction })
+    private func verifySignatures(_ transactions: [Transaction]) async -> [Bool] {
+        let known = verifiedSignatures.withLock { verified in transactions.map { verified.contains($0.hash) } }
+        let unknown = transactions.indices.filter { !known[$0] }
+        let checked = await SignatureBatch.verify(unknown.map { transactions[$0] })
         var results = known
         verifiedSignatures.withLock { verified in
             for (index, isValid) in zip(unknown, checked) {
                 results[index] = isValid
-                if isValid { verified.insert(items[index].hash) }
+                if isValid { verified.insert(transactions[index].hash) }
             }
         }
         return results
