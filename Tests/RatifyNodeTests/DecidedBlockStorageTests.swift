@@ -81,8 +81,8 @@ struct DecidedBlockStorageTests {
         #expect(try store.wal.records(height: 1).isEmpty)
         #expect(await driver.finalChain.lastBlockHeight == 1)
         // Subscribers were told of height 1 (at its decision); stored now, it left the tail.
-        var events = subscription.events.makeAsyncIterator()
-        guard case .block(let told)? = await events.next() else { Issue.record("no block event for height 1"); return }
+        var batches = subscription.batches.makeAsyncIterator()
+        guard case .block(let told)? = await batches.next()?.first else { Issue.record("no block event for height 1"); return }
         #expect(told.height == 1 && told.hash == first.id.hash && told.round == 0 && told.transactionCount == 0)
         #expect(driver.unstoredTail.block(height: 1) == nil)
         await driver.stop(because: "the test is over")

@@ -2,10 +2,12 @@ import RatifyCore
 import Synchronization
 
 /// The node's finalized blocks and transactions, fanned out to subscribers (`GET /events`).
-/// The drivers `publish` after each decision; publishing never waits for a subscriber. Each
-/// subscriber has a buffer of at most `bufferedEventsMax` events: one that falls that far behind
-/// is cut off (its stream ends and `endReason` says why) and the node goes on. At most
-/// `subscribersMax` subscribe at once.
+/// The drivers `publish` after each decision; publishing never waits for a subscriber. A
+/// subscriber receives what one `publish` had for it as one batch (a block's event and its
+/// transactions' together), so the event stream writes a block's events to its socket at once
+/// rather than one write each. Each subscriber has a buffer of at most `bufferedEventsMax`
+/// events: one that falls that far behind is cut off (its stream ends and `endReason` says why)
+/// and the node goes on. At most `subscribersMax` subscribe at once.
 public final class NodeEvents: Sendable {
     /// Which events a subscriber wants. `transactionHash` narrows transaction events to one.
     public struct Filter: Sendable, Equatable {
@@ -34,22 +36,49 @@ public final class NodeEvents: Sendable {
         }
     }
 
-    /// One subscriber's events; when `events` ends, `endReason` says why (nil: it was cancelled).
-    /// `cancel` unsubscribes (the hub holds the stream's continuation, so dropping the
-    /// subscription alone does not).
+    /// One subscriber's events, a batch per `publish`; when `batches` ends, `endReason` says why
+    /// (nil: it was cancelled). `cancel` unsubscribes (the hub holds the stream's continuation,
+    /// so dropping the subscription alone does not).
     public final class Subscription: Sendable {
-        public let events: AsyncStream<NodeEvent>
+        public let batches: Batches
         private let reason: EndReason
         private let finish: @Sendable () -> Void
 
-        init(events: AsyncStream<NodeEvent>, reason: EndReason, finish: @escaping @Sendable () -> Void) {
-            self.events = events
+        init(batches: Batches, reason: EndReason, finish: @escaping @Sendable () -> Void) {
+            self.batches = batches
             self.reason = reason
             self.finish = finish
         }
 
         public var endReason: String? { reason.text }
         public func cancel() { finish() }
+    }
+
+    /// A subscriber's batches, never empty, in publishing order. Taking one frees its events'
+    /// room in the subscriber's buffer.
+    public struct Batches: AsyncSequence, Sendable {
+        let stream: AsyncStream<[NodeEvent]>
+        let buffered: BufferedCount
+
+        public func makeAsyncIterator() -> AsyncIterator {
+            AsyncIterator(base: stream.makeAsyncIterator(), buffered: buffered)
+        }
+
+        public struct AsyncIterator: AsyncIteratorProtocol {
+            var base: AsyncStream<[NodeEvent]>.AsyncIterator
+            let buffered: BufferedCount
+
+            public mutating func next() async -> [NodeEvent]? {
+                guard let batch = await base.next() else { return nil }
+                buffered.events.subtract(batch.count, ordering: .relaxed)
+                return batch
+            }
+        }
+    }
+
+    /// Events handed to a subscriber and not yet taken by it.
+    final class BufferedCount: Sendable {
+        let events = Atomic<Int>(0)
     }
 
     /// Why a subscription ended; the first reason given sticks.
@@ -61,7 +90,8 @@ public final class NodeEvents: Sendable {
 
     private struct Subscriber {
         var filter: Filter
-        var continuation: AsyncStream<NodeEvent>.Continuation
+        var continuation: AsyncStream<[NodeEvent]>.Continuation
+        var buffered: BufferedCount
         var reason: EndReason
     }
 
@@ -93,14 +123,16 @@ public final class NodeEvents: Sendable {
     public var subscriberCount: Int { state.withLock { $0.subscribers.count } }
 
     public func subscribe(_ filter: Filter) throws(TooManySubscribers) -> Subscription {
-        let (stream, continuation) = AsyncStream.makeStream(of: NodeEvent.self, bufferingPolicy: .bufferingOldest(bufferedEventsMax))
+        // Unbounded as batches: the bound is on events, kept by `BufferedCount`.
+        let (stream, continuation) = AsyncStream.makeStream(of: [NodeEvent].self, bufferingPolicy: .unbounded)
+        let buffered = BufferedCount()
         let reason = EndReason()
         let admission: Admission = state.withLock { state in
             if let closed = state.closedReason { return .closed(closed) }
             guard state.subscribers.count < subscribersMax else { return .full }
             let id = state.nextID
             state.nextID += 1
-            state.subscribers[id] = Subscriber(filter: filter, continuation: continuation, reason: reason)
+            state.subscribers[id] = Subscriber(filter: filter, continuation: continuation, buffered: buffered, reason: reason)
             return .admitted(id)
         }
         switch admission {
@@ -112,24 +144,27 @@ public final class NodeEvents: Sendable {
         case .admitted(let id):
             continuation.onTermination = { [weak self] _ in self?.remove(id) }
         }
-        return Subscription(events: stream, reason: reason, finish: { continuation.finish() })
+        return Subscription(batches: Batches(stream: stream, buffered: buffered), reason: reason, finish: { continuation.finish() })
     }
 
-    /// Hands events to every subscriber whose filter admits them, in order. A subscriber whose
-    /// buffer is full is cut off, never waited for.
+    /// Hands events to every subscriber whose filter admits them, in order, as one batch. A
+    /// subscriber whose buffer would hold more than `bufferedEventsMax` events is cut off, never
+    /// waited for.
     public func publish(_ events: [NodeEvent]) {
         guard !events.isEmpty else { return }
-        let cutOff: [AsyncStream<NodeEvent>.Continuation] = state.withLock { state in
-            var cutOff: [AsyncStream<NodeEvent>.Continuation] = []
+        let cutOff: [AsyncStream<[NodeEvent]>.Continuation] = state.withLock { state in
+            var cutOff: [AsyncStream<[NodeEvent]>.Continuation] = []
             for (id, subscriber) in state.subscribers {
-                for event in events where subscriber.filter.admits(event) {
-                    if case .dropped = subscriber.continuation.yield(event) {
-                        subscriber.reason.set("too slow: more than \(bufferedEventsMax) events were waiting to be sent")
-                        state.subscribers[id] = nil
-                        cutOff.append(subscriber.continuation)
-                        break
-                    }
+                let admitted = events.filter(subscriber.filter.admits)
+                guard !admitted.isEmpty else { continue }
+                let buffered = subscriber.buffered.events.add(admitted.count, ordering: .relaxed).newValue
+                if buffered > bufferedEventsMax {
+                    subscriber.reason.set("too slow: more than \(bufferedEventsMax) events were waiting to be sent")
+                    state.subscribers[id] = nil
+                    cutOff.append(subscriber.continuation)
+                    continue
                 }
+                subscriber.continuation.yield(admitted)
             }
             return cutOff
         }

@@ -37,8 +37,10 @@ extension RPCRouter {
             guard (try? await send(Array(EventFrame.subscribed(filter).utf8))) != nil else { return }
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    for await event in subscription.events {
-                        guard (try? await send(Array(EventFrame.event(event).utf8))) != nil else { return }
+                    // A batch (a block's events) in one write.
+                    for await batch in subscription.batches {
+                        let frames = batch.reduce(into: [UInt8]()) { $0 += EventFrame.event($1).utf8 }
+                        guard (try? await send(frames)) != nil else { return }
                     }
                     if let reason = subscription.endReason { try? await send(Array(EventFrame.end(reason).utf8)) }
                 }
