@@ -72,6 +72,29 @@ struct MempoolTests {
         #expect(pool.count == 0)
     }
 
+    @Test("a transaction already decoded (a peer's) gets the verdicts its encoding gets, and is held at its encoding's size")
+    func decodedTransactions() async throws {
+        var chain = try ChainFixture()
+        let pool = mempool()
+        let good = chain.transfer(ChainFixture.alice)
+        #expect(try await pool.add(good) == good.hash)
+        #expect(pool.bytesTotal == good.canonicalBytes.count)
+        #expect(pool.verifiedHashes(in: [good]) == [good.hash])
+        await #expect(throws: MempoolError.duplicate(good.hash)) { try await pool.add(good) }
+        #expect(await error(pool, good) == .duplicate(good.hash))
+        var forged = chain.transfer(ChainFixture.bob)
+        forged.payload = .transfer(to: ChainFixture.carol.publicKey.address, amount: 999)
+        await #expect(throws: MempoolError.rejected(.badSignature)) { try await pool.add(forged) }
+        let noFee = chain.transfer(ChainFixture.carol, fee: 0)
+        await #expect(throws: MempoolError.rejected(.feeTooLow(minimum: 1, got: 0))) { try await pool.add(noFee) }
+        let oversized = Transaction.signed(chainID: String(repeating: "x", count: CodecLimits.transactionBytesMax), sender: ChainFixture.bob,
+                                           nonce: 0, fee: 1, payload: .transfer(to: ChainFixture.alice.publicKey.address, amount: 1))
+        let size = oversized.canonicalBytes.count
+        await #expect(throws: MempoolError.tooLarge(bytes: size, bytesMax: CodecLimits.transactionBytesMax)) { try await pool.add(oversized) }
+        #expect(pool.count == 1)
+        #expect(pool.invariantViolation() == nil)
+    }
+
     @Test("nonces must continue the sender's pending sequence: gaps and replays are refused")
     func nonceSequences() async throws {
         var chain = try ChainFixture()

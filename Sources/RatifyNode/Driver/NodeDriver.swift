@@ -879,7 +879,7 @@ public actor NodeDriver {
             catchUpLater()
         case .transaction(let gossip):
             do {
-                _ = try await mempool.add(gossip.transaction.canonicalBytes)
+                _ = try await mempool.add(gossip.transaction)
                 // Relayed only once the mempool has checked it (verify, then relay).
                 peers.relay(inbound.message, from: inbound.peer)
                 transactionAdded()

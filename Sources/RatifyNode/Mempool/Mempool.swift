@@ -54,6 +54,14 @@ public final class Mempool: Sendable {
         return try (results.first ?? .failure(Self.unprocessed)).get()
     }
 
+    /// Admits a transaction already decoded (a peer's gossip, one built in this process): the
+    /// same checks as `add(_:)` on its encoding, without decoding it again.
+    public func add(_ transaction: Transaction) async throws(MempoolError) -> Hash {
+        let parameters = pool.withLock { $0.ledger.parameters }
+        let results = await admit([Self.precheck(transaction, bytesCount: transaction.canonicalBytes.count, parameters: parameters)])
+        return try (results.first ?? .failure(Self.unprocessed)).get()
+    }
+
     /// Admits encoded transactions; `result[i]` is the hash of `batch[i]` or why it was refused.
     /// Within a batch, each sender's transactions are admitted in nonce order whatever their
     /// order in the batch, so a sequence n, n+1, ... can arrive together.
@@ -61,17 +69,22 @@ public final class Mempool: Sendable {
         guard batch.count <= Self.batchCountMax else {
             return batch.map { _ in .failure(.batchTooLarge(count: batch.count, countMax: Self.batchCountMax)) }
         }
-        var results = [Result<Hash, MempoolError>?](repeating: nil, count: batch.count)
-        var candidates: [(index: Int, transaction: Transaction)] = []
         let parameters = pool.withLock { $0.ledger.parameters }
+        return await admit(batch.map { Self.decode($0, parameters: parameters) })
+    }
+
+    /// Steps 2, 4 and 5 of admission for transactions that passed 1 and 3 (or why each did not).
+    private func admit(_ decoded: [Result<(transaction: Transaction, bytesCount: Int), MempoolError>]) async -> [Result<Hash, MempoolError>] {
+        var results = [Result<Hash, MempoolError>?](repeating: nil, count: decoded.count)
+        var candidates: [(index: Int, transaction: Transaction, bytesCount: Int)] = []
         var seen: Set<Hash> = []
-        for (index, bytes) in batch.enumerated() {
-            switch Self.decode(bytes, parameters: parameters) {
+        for (index, outcome) in decoded.enumerated() {
+            switch outcome {
             case .failure(let error):
                 results[index] = .failure(error)
-            case .success(let transaction):
+            case .success(let (transaction, bytesCount)):
                 if seen.insert(transaction.hash).inserted {
-                    candidates.append((index, transaction))
+                    candidates.append((index, transaction, bytesCount))
                 } else {
                     results[index] = .failure(.duplicate(transaction.hash))
                 }
@@ -86,7 +99,7 @@ public final class Mempool: Sendable {
             }
         }
         let verified = await verifySignatures(candidates.map(\.transaction))
-        var admissible: [(index: Int, transaction: Transaction)] = []
+        var admissible: [(index: Int, transaction: Transaction, bytesCount: Int)] = []
         for (candidate, isValid) in zip(candidates, verified) {
             if isValid {
                 admissible.append(candidate)
@@ -100,8 +113,7 @@ public final class Mempool: Sendable {
             .map(\.element)
         pool.withLock { pool in
             for candidate in admissible {
-                let bytesCount = batch[candidate.index].count
-                if let error = pool.admit(candidate.transaction, bytesCount: bytesCount) {
+                if let error = pool.admit(candidate.transaction, bytesCount: candidate.bytesCount) {
                     results[candidate.index] = .failure(error)
                 } else {
                     results[candidate.index] = .success(candidate.transaction.hash)
@@ -118,7 +130,7 @@ public final class Mempool: Sendable {
         let transaction: Transaction
         switch Self.decode(bytes, parameters: parameters) {
         case .failure(let error): return .failure(error)
-        case .success(let decoded): transaction = decoded
+        case .success(let decoded): transaction = decoded.transaction
         }
         if contains(transaction.hash) { return .failure(.duplicate(transaction.hash)) }
         let isKnownGood = verifiedSignatures.withLock { $0.contains(transaction.hash) }
@@ -134,7 +146,8 @@ public final class Mempool: Sendable {
     private static let unprocessed = MempoolError.malformed(DecodeError(.invalid("not processed"), field: "tx", offset: 0))
 
     /// Size check, decoding, hash and the stateless rules: everything before the signature.
-    static func decode(_ bytes: [UInt8], parameters: LedgerParameters) -> Result<Transaction, MempoolError> {
+    static func decode(_ bytes: [UInt8], parameters: LedgerParameters) -> Result<(transaction: Transaction, bytesCount: Int), MempoolError> {
+        // Before decoding, so that oversized input costs no decoding.
         guard bytes.count <= CodecLimits.transactionBytesMax else {
             return .failure(.tooLarge(bytes: bytes.count, bytesMax: CodecLimits.transactionBytesMax))
         }
@@ -144,8 +157,18 @@ public final class Mempool: Sendable {
         } catch {
             return .failure(.malformed(error))
         }
+        return precheck(transaction, bytesCount: bytes.count, parameters: parameters)
+    }
+
+    /// What admission checks before the signature of a transaction decoded from `bytesCount`
+    /// bytes: the size, then the stateless rules.
+    static func precheck(_ transaction: Transaction, bytesCount: Int,
+                         parameters: LedgerParameters) -> Result<(transaction: Transaction, bytesCount: Int), MempoolError> {
+        guard bytesCount <= CodecLimits.transactionBytesMax else {
+            return .failure(.tooLarge(bytes: bytesCount, bytesMax: CodecLimits.transactionBytesMax))
+        }
         if let error = TransactionPool.checkStateless(transaction, parameters: parameters) { return .failure(error) }
-        return .success(transaction)
+        return .success((transaction, bytesCount))
     }
 
     /// Transactions for a proposal: at most `maxCount` whose encodings total at most

@@ -269,7 +269,7 @@ extension PoWDriver {
         ])
         Task { [mempool, peers] in
             do throws(MempoolError) {
-                _ = try await mempool.add(transaction.canonicalBytes)
+                _ = try await mempool.add(transaction)
                 peers.broadcast(.transaction(TransactionGossip(transaction)))
                 self.transactionAdded()
             } catch {
