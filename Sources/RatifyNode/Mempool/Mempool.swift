@@ -58,7 +58,13 @@ public final class Mempool: Sendable {
     /// same checks as `add(_:)` on its encoding, without decoding it again.
     public func add(_ transaction: Transaction) async throws(MempoolError) -> Hash {
         let parameters = pool.withLock { $0.ledger.parameters }
-        let results = await admit([Self.precheck(transaction, bytesCount: transaction.canonicalBytes.count, parameters: parameters)])
+        let bytesCount = transaction.canonicalBytes.count
+        let checked: Result<(transaction: Transaction, bytesCount: Int), MempoolError> = if let refusal = Self.sizeRefusal(bytesCount) {
+            .failure(refusal)
+        } else {
+            Self.statelessCheck(transaction, bytesCount: bytesCount, parameters: parameters)
+        }
+        let results = await admit([checked])
         return try (results.first ?? .failure(Self.unprocessed)).get()
     }
 
@@ -148,25 +154,24 @@ public final class Mempool: Sendable {
     /// Size check, decoding, hash and the stateless rules: everything before the signature.
     static func decode(_ bytes: [UInt8], parameters: LedgerParameters) -> Result<(transaction: Transaction, bytesCount: Int), MempoolError> {
         // Before decoding, so that oversized input costs no decoding.
-        guard bytes.count <= CodecLimits.transactionBytesMax else {
-            return .failure(.tooLarge(bytes: bytes.count, bytesMax: CodecLimits.transactionBytesMax))
-        }
+        if let refusal = sizeRefusal(bytes.count) { return .failure(refusal) }
         let transaction: Transaction
         do {
             transaction = try Transaction(canonicalBytes: bytes)
         } catch {
             return .failure(.malformed(error))
         }
-        return precheck(transaction, bytesCount: bytes.count, parameters: parameters)
+        return statelessCheck(transaction, bytesCount: bytes.count, parameters: parameters)
     }
 
-    /// What admission checks before the signature of a transaction decoded from `bytesCount`
-    /// bytes: the size, then the stateless rules.
-    static func precheck(_ transaction: Transaction, bytesCount: Int,
-                         parameters: LedgerParameters) -> Result<(transaction: Transaction, bytesCount: Int), MempoolError> {
-        guard bytesCount <= CodecLimits.transactionBytesMax else {
-            return .failure(.tooLarge(bytes: bytesCount, bytesMax: CodecLimits.transactionBytesMax))
-        }
+    /// Step 1's size limit, on a transaction's encoding.
+    static func sizeRefusal(_ bytesCount: Int) -> MempoolError? {
+        bytesCount <= CodecLimits.transactionBytesMax ? nil : .tooLarge(bytes: bytesCount, bytesMax: CodecLimits.transactionBytesMax)
+    }
+
+    /// Step 3, the stateless rules, for a transaction of `bytesCount` encoded bytes.
+    static func statelessCheck(_ transaction: Transaction, bytesCount: Int,
+                               parameters: LedgerParameters) -> Result<(transaction: Transaction, bytesCount: Int), MempoolError> {
         if let error = TransactionPool.checkStateless(transaction, parameters: parameters) { return .failure(error) }
         return .success((transaction, bytesCount))
     }
