@@ -27,6 +27,7 @@ struct SnapshotStoreTests {
     @Test("written snapshots are listed newest first and served chunk by chunk; keep_recent prunes the oldest; a partial write is never listed")
     func writeListPrune() throws {
         let directory = try TemporaryDirectory()
+        defer { directory.remove() }
         let store = SnapshotStore(dataDirectory: directory.path)
         #expect(store.list().isEmpty)
         for height in [30, 60, 90] as [UInt64] {
@@ -50,6 +51,7 @@ struct SnapshotStoreTests {
     @Test("a damaged chunk or manifest is reported, never served")
     func damage() throws {
         let directory = try TemporaryDirectory()
+        defer { directory.remove() }
         let store = SnapshotStore(dataDirectory: directory.path)
         try store.write(height: 10, appHash: Hash.sha256([1]), blockHash: Hash.sha256([2]), stateEntries: 3,
                         chunks: [[1, 2, 3], SnapshotChunk.state(Self.pairs(3))[0]])
