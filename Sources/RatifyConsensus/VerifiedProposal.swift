@@ -17,6 +17,17 @@ public struct VerifiedProposal: Hashable, Sendable {
         self.proposal = proposal
     }
 
+    /// Signs `proposal` with `key` here and now, as `VerifiedVote.init(signing:chainID:with:validators:)`
+    /// signs a vote: the proposer it names must be a member with `key`'s public key.
+    public init?(signing proposal: Proposal, chainID: String, with key: KeyPair, validators: ValidatorSet) {
+        guard let index = validators.index(of: proposal.proposerAddress) else { return nil }
+        let members = validators.validators
+        guard members.indices.contains(index), members[index].publicKey == key.publicKey else { return nil }
+        var signed = proposal
+        signed.signature = key.sign(proposal.signBytes(chainID: chainID))
+        self.proposal = signed
+    }
+
     /// For the deterministic simulator only: see `VerifiedVote.init(unchecked:)`.
     @_spi(Simulation)
     public init(unchecked proposal: Proposal) {

@@ -172,6 +172,34 @@ struct VoteBookkeepingTests {
         #expect(VerifiedVote(verifying: f.signedVote(.prevote, round: 0, nil, by: 0), chainID: "other-chain", validators: f.set) == nil)
     }
 
+    @Test("a vote or proposal signed with the member's own key is verified by making it; another key or member is refused")
+    func signedWithOwnKey() throws {
+        let f = try Fixture()
+        let unsigned = Vote(type: .prevote, height: f.height, round: 0, blockID: f.block(1).id,
+                            validatorAddress: f.address(1), validatorIndex: 1)
+        let own = try #require(VerifiedVote(signing: unsigned, chainID: Fixture.chainID, with: f.key(1), validators: f.set))
+        // The signature made is the one verification accepts (Ed25519 is deterministic: the same as signing anywhere).
+        #expect(VerifiedVote(verifying: own.vote, chainID: Fixture.chainID, validators: f.set) == own)
+        #expect(own.vote == f.signedVote(.prevote, round: 0, f.block(1).id, by: 1))
+        #expect(VerifiedVote(signing: unsigned, chainID: Fixture.chainID, with: f.key(2), validators: f.set) == nil)
+        var misplaced = unsigned
+        misplaced.validatorIndex = 2
+        #expect(VerifiedVote(signing: misplaced, chainID: Fixture.chainID, with: f.key(1), validators: f.set) == nil)
+        misplaced.validatorIndex = UInt32(f.count)
+        #expect(VerifiedVote(signing: misplaced, chainID: Fixture.chainID, with: f.key(1), validators: f.set) == nil)
+
+        let proposer = f.proposerIndex(round: 0)
+        let proposal = Proposal(height: f.height, round: 0, polRound: nil, blockID: f.block(1).id, proposerAddress: f.address(proposer))
+        let signed = try #require(VerifiedProposal(signing: proposal, chainID: Fixture.chainID, with: f.key(proposer), validators: f.set))
+        #expect(VerifiedProposal(verifying: signed.proposal, chainID: Fixture.chainID, validators: f.set) == signed)
+        let other = (proposer + 1) % f.count
+        #expect(VerifiedProposal(signing: proposal, chainID: Fixture.chainID, with: f.key(other), validators: f.set) == nil)
+        let stranger = try #require(KeyPair(seed: [UInt8](repeating: 7, count: 32)))
+        var unknown = proposal
+        unknown.proposerAddress = stranger.publicKey.address
+        #expect(VerifiedProposal(signing: unknown, chainID: Fixture.chainID, with: stranger, validators: f.set) == nil)
+    }
+
     @Test("replaying the height's WAL after a crash restores the lock and signs nothing new")
     func replayRestoresState() throws {
         let f = try Fixture()

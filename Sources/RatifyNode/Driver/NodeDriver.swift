@@ -312,13 +312,24 @@ public actor NodeDriver {
         case .signProposal(var proposal, let block):
             guard let validatorSigner else { return [] }
             let signBytes = proposal.signBytes(chainID: settings.chainID)
-            let unsigned = proposal
-            guard let signature = authorize(height: proposal.height, round: proposal.round, step: .proposal, signBytes: signBytes,
-                                            signer: validatorSigner, request: .proposal(chainID: settings.chainID, proposal: unsigned),
-                                            record: { var signed = unsigned; signed.signature = $0; return .proposal(signed, block: block) })
+            let unsigned = proposal, chainID = settings.chainID, validators = chain.validators
+            // The local key's signature is verified by making it; any other (a remote signer's,
+            // or the guard's stored one at a position signed before) is checked below.
+            var signedHere: VerifiedProposal?
+            guard let signature = authorize(
+                height: proposal.height, round: proposal.round, step: .proposal, signBytes: signBytes,
+                sign: { signBytes in
+                    if case .local(let key) = validatorSigner,
+                       let own = VerifiedProposal(signing: unsigned, chainID: chainID, with: key, validators: validators) {
+                        signedHere = own
+                        return own.proposal.signature
+                    }
+                    return try validatorSigner.sign(.proposal(chainID: chainID, proposal: unsigned), signBytes: signBytes)
+                },
+                record: { var signed = unsigned; signed.signature = $0; return .proposal(signed, block: block) })
             else { return [] }
             proposal.signature = signature
-            guard let verified = VerifiedProposal(verifying: proposal, chainID: settings.chainID, validators: chain.validators) else {
+            guard let verified = signedHere ?? VerifiedProposal(verifying: proposal, chainID: chainID, validators: validators) else {
                 return []
             }
             noteProposal(proposal)
@@ -332,14 +343,24 @@ public actor NodeDriver {
         case .signVote(var vote):
             guard let validatorSigner else { return [] }
             let signBytes = vote.signBytes(chainID: settings.chainID)
-            let unsigned = vote
-            guard let signature = authorize(height: vote.height, round: vote.round, step: SignStep(vote.type), signBytes: signBytes,
-                                            signer: validatorSigner, request: .vote(chainID: settings.chainID, vote: unsigned),
-                                            record: { var signed = unsigned; signed.signature = $0; return .vote(signed) },
-                                            signedVote: { var signed = unsigned; signed.signature = $0; return signed })
+            let unsigned = vote, chainID = settings.chainID, validators = validatorSet(ofVoteAt: vote.height)
+            // As for a proposal: the local key's signature is verified by making it.
+            var signedHere: VerifiedVote?
+            guard let signature = authorize(
+                height: vote.height, round: vote.round, step: SignStep(vote.type), signBytes: signBytes,
+                sign: { signBytes in
+                    if case .local(let key) = validatorSigner, let validators,
+                       let own = VerifiedVote(signing: unsigned, chainID: chainID, with: key, validators: validators) {
+                        signedHere = own
+                        return own.vote.signature
+                    }
+                    return try validatorSigner.sign(.vote(chainID: chainID, vote: unsigned), signBytes: signBytes)
+                },
+                record: { var signed = unsigned; signed.signature = $0; return .vote(signed) },
+                signedVote: { var signed = unsigned; signed.signature = $0; return signed })
             else { return [] }
             vote.signature = signature
-            guard let verified = verify(vote) else { return [] }
+            guard let verified = signedHere.map(noteVerified) ?? verify(vote) else { return [] }
             if vote.height == chain.nextHeight, vote.round == 0 {
                 switch vote.type {
                 case .prevote: timeline.prevoteMillis = timeline.prevoteMillis ?? nowMillis()
@@ -396,8 +417,8 @@ public actor NodeDriver {
     /// (`record`) in one transaction before returning the signature. A remote signer is asked
     /// inside that transaction, after this node's guard has agreed, so a signature this node
     /// refuses is never requested.
-    private func authorize(height: Height, round: Round, step: SignStep, signBytes: [UInt8], signer: ValidatorSigner,
-                           request: SignerRequest, record: (Signature) -> WALRecord, signedVote: (Signature) -> Vote? = { _ in nil }) -> Signature? {
+    private func authorize(height: Height, round: Round, step: SignStep, signBytes: [UInt8], sign: ([UInt8]) throws -> Signature,
+                           record: (Signature) -> WALRecord, signedVote: (Signature) -> Vote? = { _ in nil }) -> Signature? {
         let buffered = walBuffer
         let riding = unstored
         let storedThrough = riding.last?.decision.block.height
@@ -412,7 +433,7 @@ public actor NodeDriver {
         defer { timeline.signMillis += nowMillis() - started }
         do {
             let signature = try store.signer.authorize(
-                height: height, round: round, step: step, signBytes: signBytes, sign: { try signer.sign(request, signBytes: $0) }, signedVote: signedVote,
+                height: height, round: round, step: step, signBytes: signBytes, sign: sign, signedVote: signedVote,
                 alsoWrite: { transaction, signature in
                     if let storedThrough {
                         try store.blocks.write(blocks, in: transaction)
@@ -502,17 +523,23 @@ public actor NodeDriver {
     /// A vote of the current or the next height, verified against that height's set: by the
     /// gossip verifier already (taken from it), or here.
     func verify(_ vote: Vote) -> VerifiedVote? {
-        let validators: ValidatorSet? = if vote.height == chain.nextHeight {
-            chain.validators
-        } else if vote.height > chain.nextHeight, vote.height - chain.nextHeight == 1 {
-            chain.nextValidators
-        } else {
-            nil
-        }
-        guard let validators else { return nil }
-        let verified = verifier.takeVerified(vote) ?? VerifiedVote(verifying: vote, chainID: settings.chainID, validators: validators)
-        if verified != nil, vote.type == .precommit, verifiedPrecommits.count < Self.verifiedPrecommitsMax {
-            verifiedPrecommits.insert(vote)
+        guard let validators = validatorSet(ofVoteAt: vote.height),
+              let verified = verifier.takeVerified(vote) ?? VerifiedVote(verifying: vote, chainID: settings.chainID, validators: validators)
+        else { return nil }
+        return noteVerified(verified)
+    }
+
+    /// The set a vote of the current or the next height is verified against; nil for any other height.
+    private func validatorSet(ofVoteAt height: Height) -> ValidatorSet? {
+        if height == chain.nextHeight { return chain.validators }
+        if height > chain.nextHeight, height - chain.nextHeight == 1 { return chain.nextValidators }
+        return nil
+    }
+
+    /// Remembers a verified precommit, which a later proposal's last commit may repeat.
+    private func noteVerified(_ verified: VerifiedVote) -> VerifiedVote {
+        if verified.vote.type == .precommit, verifiedPrecommits.count < Self.verifiedPrecommitsMax {
+            verifiedPrecommits.insert(verified.vote)
         }
         return verified
     }
