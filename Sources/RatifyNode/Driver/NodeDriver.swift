@@ -131,6 +131,8 @@ public actor NodeDriver {
     static let walBufferMax = 1_024
     /// A commit-wait timeout held back because the mempool is empty (no empty blocks).
     var parkedCommitTimeout: TimeoutEvent?
+    /// The core's timeouts not yet due, and the wake-ups armed for them.
+    var timeouts = TimeoutSchedule()
     /// The latest height and round whose timeout of each kind was logged: one line per round
     /// and kind, however often a stuck round's timers fire (NodeDriver+RoundLog.swift).
     var timeoutsLogged: [TimeoutEvent.Kind: (height: Height, round: Round)] = [:]
@@ -547,20 +549,37 @@ public actor NodeDriver {
     // MARK: Timers
 
     private func schedule(_ event: TimeoutEvent, afterMillis: UInt64) {
+        timeouts.removeAll(where: isStale)
+        let due = ContinuousClock.now + .milliseconds(Int64(clamping: afterMillis))
+        if let wakeUp = timeouts.add(event, due: due) { arm(wakeUp) }
+    }
+
+    private func arm(_ wakeUp: TimeoutSchedule.Instant) {
         Task { [weak self] in
-            try? await Task.sleep(nanoseconds: afterMillis * 1_000_000)
-            await self?.timerFired(event)
+            try? await Task.sleep(until: wakeUp, clock: .continuous)
+            await self?.timeoutsDue(armedAt: wakeUp)
         }
     }
 
-    func timerFired(_ event: TimeoutEvent) {
+    private func timeoutsDue(armedAt wakeUp: TimeoutSchedule.Instant) {
+        timeouts.removeAll(where: isStale)
+        for event in timeouts.wake(armedAt: wakeUp, now: .now) { timerFired(event) }
+        if let next = timeouts.nextWakeUp() { arm(next) }
+    }
+
+    /// A timeout the chain or the core has left behind. Heights only grow, so a stale timeout
+    /// never becomes live again.
+    private func isStale(_ event: TimeoutEvent) -> Bool {
         if event.kind == .commit {
             // A commit wait belongs to the height just decided, which the chain has already
             // left; it counts only while the core still waits it out (it may have ended early).
-            guard consensus.phase == .committing, consensus.height == event.height else { return }
-        } else {
-            guard event.height == chain.nextHeight else { return }
+            return consensus.phase != .committing || consensus.height != event.height
         }
+        return event.height != chain.nextHeight
+    }
+
+    func timerFired(_ event: TimeoutEvent) {
+        guard !isStale(event) else { return }
         // A resend changes nothing in the core and is not logged (NodeDriver+Resend.swift).
         if event.kind == .resend { return run([.timeout(event)]) }
         if event.kind == .commit, mempool.count == 0, nowMillis() - lastDecisionMillis < Double(settings.heartbeatMillis) {
