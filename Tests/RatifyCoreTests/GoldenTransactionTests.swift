@@ -27,11 +27,13 @@ struct GoldenTransactionTests {
         #expect(dump == Self.documented, "docs/CODEC.md is out of date; the new values are:\n\(dump)")
     }
 
-    @Test("the kept hash and sender address follow every change of a field and equal what decoding reads")
+    @Test("the kept hash, encoded length and sender address follow every change of a field and equal what decoding reads")
     func keptHashFollowsTheFields() throws {
         var transaction = try Self.example()
         func consistent(_ transaction: Transaction) -> Bool {
-            transaction.hash == Hash.sha256(transaction.canonicalBytes) && transaction.senderAddress == transaction.sender.address
+            let bytes = transaction.canonicalBytes
+            return transaction.hash == Hash.sha256(bytes) && transaction.encodedBytesCount == bytes.count
+                && transaction.senderAddress == transaction.sender.address
         }
         #expect(consistent(transaction))
         let decoded = try Transaction(canonicalBytes: transaction.canonicalBytes)

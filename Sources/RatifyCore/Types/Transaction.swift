@@ -107,6 +107,8 @@ public struct Transaction: Hashable, Sendable, CanonicalCodable {
     public private(set) var hash: Hash
     /// The address of `sender`.
     public private(set) var senderAddress: Address
+    /// The length of the canonical encoding, known with the hash (the mempool's size limit).
+    public private(set) var encodedBytesCount: Int
 
     public init(chainID: String, sender: PublicKey, nonce: UInt64, fee: UInt64,
                 payload: TransactionPayload, signature: Signature = .zero) {
@@ -118,10 +120,15 @@ public struct Transaction: Hashable, Sendable, CanonicalCodable {
         self.signature = signature
         senderAddress = sender.address
         hash = .zero
+        encodedBytesCount = 0
         rehash()
     }
 
-    private mutating func rehash() { hash = Hash.sha256(canonicalBytes) }
+    private mutating func rehash() {
+        let bytes = canonicalBytes
+        hash = Hash.sha256(bytes)
+        encodedBytesCount = bytes.count
+    }
 
     /// Builds and signs a transaction with the sender's key pair.
     public static func signed(chainID: String, sender: KeyPair, nonce: UInt64, fee: UInt64,
@@ -173,6 +180,7 @@ public struct Transaction: Hashable, Sendable, CanonicalCodable {
         }
         // The encoding is canonical: the bytes just read are the transaction's canonical bytes.
         hash = reader.sha256(from: start)
+        encodedBytesCount = size
         senderAddress = sender.address
     }
 

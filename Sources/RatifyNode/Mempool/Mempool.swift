@@ -58,11 +58,10 @@ public final class Mempool: Sendable {
     /// same checks as `add(_:)` on its encoding, without decoding it again.
     public func add(_ transaction: Transaction) async throws(MempoolError) -> Hash {
         let parameters = pool.withLock { $0.ledger.parameters }
-        let bytesCount = transaction.canonicalBytes.count
-        let checked: Result<(transaction: Transaction, bytesCount: Int), MempoolError> = if let refusal = Self.sizeRefusal(bytesCount) {
+        let checked: Result<Transaction, MempoolError> = if let refusal = Self.sizeRefusal(transaction.encodedBytesCount) {
             .failure(refusal)
         } else {
-            Self.statelessCheck(transaction, bytesCount: bytesCount, parameters: parameters)
+            Self.statelessCheck(transaction, parameters: parameters)
         }
         let results = await admit([checked])
         return try (results.first ?? .failure(Self.unprocessed)).get()
@@ -80,17 +79,17 @@ public final class Mempool: Sendable {
     }
 
     /// Steps 2, 4 and 5 of admission for transactions that passed 1 and 3 (or why each did not).
-    private func admit(_ decoded: [Result<(transaction: Transaction, bytesCount: Int), MempoolError>]) async -> [Result<Hash, MempoolError>] {
+    private func admit(_ decoded: [Result<Transaction, MempoolError>]) async -> [Result<Hash, MempoolError>] {
         var results = [Result<Hash, MempoolError>?](repeating: nil, count: decoded.count)
-        var candidates: [(index: Int, transaction: Transaction, bytesCount: Int)] = []
+        var candidates: [(index: Int, transaction: Transaction)] = []
         var seen: Set<Hash> = []
         for (index, outcome) in decoded.enumerated() {
             switch outcome {
             case .failure(let error):
                 results[index] = .failure(error)
-            case .success(let (transaction, bytesCount)):
+            case .success(let transaction):
                 if seen.insert(transaction.hash).inserted {
-                    candidates.append((index, transaction, bytesCount))
+                    candidates.append((index, transaction))
                 } else {
                     results[index] = .failure(.duplicate(transaction.hash))
                 }
@@ -105,7 +104,7 @@ public final class Mempool: Sendable {
             }
         }
         let verified = await verifySignatures(candidates.map(\.transaction))
-        var admissible: [(index: Int, transaction: Transaction, bytesCount: Int)] = []
+        var admissible: [(index: Int, transaction: Transaction)] = []
         for (candidate, isValid) in zip(candidates, verified) {
             if isValid {
                 admissible.append(candidate)
@@ -119,7 +118,7 @@ public final class Mempool: Sendable {
             .map(\.element)
         pool.withLock { pool in
             for candidate in admissible {
-                if let error = pool.admit(candidate.transaction, bytesCount: candidate.bytesCount) {
+                if let error = pool.admit(candidate.transaction) {
                     results[candidate.index] = .failure(error)
                 } else {
                     results[candidate.index] = .success(candidate.transaction.hash)
@@ -136,7 +135,7 @@ public final class Mempool: Sendable {
         let transaction: Transaction
         switch Self.decode(bytes, parameters: parameters) {
         case .failure(let error): return .failure(error)
-        case .success(let decoded): transaction = decoded.transaction
+        case .success(let decoded): transaction = decoded
         }
         if contains(transaction.hash) { return .failure(.duplicate(transaction.hash)) }
         let isKnownGood = verifiedSignatures.withLock { $0.contains(transaction.hash) }
@@ -152,7 +151,7 @@ public final class Mempool: Sendable {
     private static let unprocessed = MempoolError.malformed(DecodeError(.invalid("not processed"), field: "tx", offset: 0))
 
     /// Size check, decoding, hash and the stateless rules: everything before the signature.
-    static func decode(_ bytes: [UInt8], parameters: LedgerParameters) -> Result<(transaction: Transaction, bytesCount: Int), MempoolError> {
+    static func decode(_ bytes: [UInt8], parameters: LedgerParameters) -> Result<Transaction, MempoolError> {
         // Before decoding, so that oversized input costs no decoding.
         if let refusal = sizeRefusal(bytes.count) { return .failure(refusal) }
         let transaction: Transaction
@@ -161,7 +160,7 @@ public final class Mempool: Sendable {
         } catch {
             return .failure(.malformed(error))
         }
-        return statelessCheck(transaction, bytesCount: bytes.count, parameters: parameters)
+        return statelessCheck(transaction, parameters: parameters)
     }
 
     /// Step 1's size limit, on a transaction's encoding.
@@ -169,11 +168,10 @@ public final class Mempool: Sendable {
         bytesCount <= CodecLimits.transactionBytesMax ? nil : .tooLarge(bytes: bytesCount, bytesMax: CodecLimits.transactionBytesMax)
     }
 
-    /// Step 3, the stateless rules, for a transaction of `bytesCount` encoded bytes.
-    static func statelessCheck(_ transaction: Transaction, bytesCount: Int,
-                               parameters: LedgerParameters) -> Result<(transaction: Transaction, bytesCount: Int), MempoolError> {
+    /// Step 3, the stateless rules.
+    static func statelessCheck(_ transaction: Transaction, parameters: LedgerParameters) -> Result<Transaction, MempoolError> {
         if let error = TransactionPool.checkStateless(transaction, parameters: parameters) { return .failure(error) }
-        return .success((transaction, bytesCount))
+        return .success(transaction)
     }
 
     /// Transactions for a proposal: at most `maxCount` whose encodings total at most

@@ -15,13 +15,13 @@ import RatifyLedger
 struct TransactionPool: Sendable {
     struct Entry: Sendable {
         var transaction: Transaction
-        var bytesCount: Int
         /// Fee plus the amount the payload takes from the balance.
         var cost: UInt64
         /// Arrival order across the whole pool, for fair and deterministic reaping.
         var sequence: UInt64
 
         var hash: Hash { transaction.hash }
+        var bytesCount: Int { transaction.encodedBytesCount }
     }
 
     /// One sender's pending transactions in nonce order.
@@ -77,12 +77,12 @@ struct TransactionPool: Sendable {
     /// Admits a transaction whose signature has been verified. Validity is checked before
     /// capacity, so a bad transaction hears what is wrong with it rather than "full". A full
     /// pool makes room only by evicting transactions that pay a strictly lower fee.
-    mutating func admit(_ transaction: Transaction, bytesCount: Int) -> MempoolError? {
+    mutating func admit(_ transaction: Transaction) -> MempoolError? {
         if let error = check(transaction) { return error }
         let senderAddress = transaction.senderAddress
+        let bytesCount = transaction.encodedBytesCount
         if let error = makeRoom(bytesCount: bytesCount, fee: transaction.fee, sparing: senderAddress) { return error }
-        let entry = Entry(transaction: transaction, bytesCount: bytesCount,
-                          cost: transaction.fee + Self.spend(of: transaction.payload), sequence: sequenceNext)
+        let entry = Entry(transaction: transaction, cost: transaction.fee + Self.spend(of: transaction.payload), sequence: sequenceNext)
         sequenceNext += 1
         // In place: a copy taken out of the dictionary would copy the sender's whole queue to append.
         senders[senderAddress, default: SenderQueue()].entries.append(entry)
