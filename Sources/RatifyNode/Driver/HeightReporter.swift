@@ -49,8 +49,8 @@ struct HeightReporter {
         lastDecidedMillis = decidedMillis
         var metadata: Logger.Metadata = [
             "height": "\(finalized.height)", "round": "\(finalized.round)", "txs": "\(finalized.transactionCount)",
-            "interval_ms": "\(Int(finalized.intervalMillis))", "latency_ms": "\(String(format: "%.1f", finalized.latencyMillis))",
-            "store_ms": "\(String(format: "%.1f", storeMillis))", "hash": "\(finalized.blockID.hash.short)",
+            "interval_ms": "\(Int(finalized.intervalMillis))", "latency_ms": "\(finalized.latencyMillis.fixedPoint(fractionDigits: 1))",
+            "store_ms": "\(storeMillis.fixedPoint(fractionDigits: 1))", "hash": "\(finalized.blockID.hash.short)",
             "app_hash": "\(finalized.appHash.short)",
         ]
         if storedWith > 1 { metadata["stored_with"] = "\(storedWith)" }
@@ -59,7 +59,7 @@ struct HeightReporter {
             for (name, millis) in [(names.propose, steps.proposeMillis), (names.prevote, steps.prevoteMillis),
                                    (names.precommit, steps.precommitMillis), (names.commit, steps.commitMillis),
                                    (names.sign, steps.signMillis)] {
-                metadata[name] = "\(String(format: "%.2f", millis))"
+                metadata[name] = "\(millis.fixedPoint(fractionDigits: 2))"
             }
         }
         logger.info("finalized", metadata: metadata)

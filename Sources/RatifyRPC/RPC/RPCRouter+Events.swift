@@ -137,7 +137,7 @@ extension RPCJSON {
             Member("time_ms", number(block.timeMillis)),
             Member("num_txs", number(block.transactionCount)),
             Member("round", block.round.map(number) ?? .null),
-            Member("latency_ms", block.latencyMillis.isFinite ? .number(String(format: "%.1f", block.latencyMillis)) : .null),
+            Member("latency_ms", block.latencyMillis.isFinite ? .number(block.latencyMillis.fixedPoint(fractionDigits: 1)) : .null),
         ])
     }
 }
