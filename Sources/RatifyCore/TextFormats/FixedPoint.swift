@@ -3,8 +3,8 @@ extension Double {
     /// (halves away from zero), for figures the node writes on every height: the `finalized`
     /// line's milliseconds and the `block` event's `latency_ms`. Foundation's
     /// `String(format: "%.1f")` does the same through its format parser and a bridged string,
-    /// about 5 µs a number. Non-finite values and magnitudes past 2^53 fall back to it; a value
-    /// that rounds to zero prints without a sign.
+    /// about 5 µs a number. Non-finite values and magnitudes past 2^53 print as Swift describes
+    /// them (`nan`, `inf`, `1e+20`); a value that rounds to zero prints without a sign.
     public func fixedPoint(fractionDigits: Int) -> String {
         let digits = Swift.min(Swift.max(fractionDigits, 0), 9)
         var scale: UInt64 = 1
