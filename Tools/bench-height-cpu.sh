@@ -7,12 +7,16 @@
 #   2. how busy the machine's cores are while a height is in progress: `perf record -a` samples
 #      every CPU at 2,999 Hz, each sample counts as busy unless the CPU was idle (`swapper`),
 #      and the busy share is taken per millisecond; a run of milliseconds with any activity
-#      (gaps of at most 2 ms, at least 4 ms long) is one height's activity window.
+#      (gaps of at most 2 ms, at least 4 ms long) is one height's activity window;
+#   3. the wake-ups on the whole machine per height, by cause: `perf record -a -g -e
+#      sched:sched_wakeup` for 2 s, each wake-up named by the first known function in the kernel
+#      stack that made it (a device flush and its completion, socket data, an eventfd write to an
+#      event loop, a futex, a timer, a pipe).
 #
 #   Tools/bench-height-cpu.sh [--binary PATH] [--window SECONDS] [-- BENCH ARGUMENTS...]
 #
 # The bench arguments default to one transfer at a time (`--rate 20 --clients 1`); the run
-# lasts WINDOW (default 6) + 14 seconds. Needs perf (Debian: linux-perf) and python3, as root.
+# lasts WINDOW (default 6) + 18 seconds. Needs perf (Debian: linux-perf) and python3, as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,7 +46,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-"$binary" bench finality --validators 4 "${bench_args[@]}" --duration $((window + 10)) --warmup 3 \
+"$binary" bench finality --validators 4 "${bench_args[@]}" --duration $((window + 14)) --warmup 3 \
     --json-file "$work/bench.json" > "$work/bench.out" 2>&1 &
 bench_pid=$!
 sleep 8
@@ -58,13 +62,16 @@ height_before=$(height)
 perf stat -x, -e task-clock,context-switches -p "$(IFS=,; echo "${nodes[*]}")" -- sleep "$window" 2> "$work/stat.csv"
 height_after=$(height)
 perf record -q -a -F 2999 -o "$work/perf.data" -- sleep 4 2> /dev/null
+perf record -q -a -g -e sched:sched_wakeup -o "$work/wake.data" -- sleep 2 2> /dev/null
 perf script -i "$work/perf.data" -F comm,cpu,time 2> /dev/null > "$work/samples.txt"
+perf script -i "$work/wake.data" -F comm,time,event,ip,sym 2> /dev/null > "$work/wakeups.txt"
 wait "$bench_pid" || { echo "bench-height-cpu: the benchmark failed" >&2; cat "$work/bench.out" >&2; exit 1; }
 bench_pid=
 
-python3 - "$height_before" "$height_after" "$work/stat.csv" "$work/samples.txt" "$work/bench.json" <<'PY'
-import collections, json, statistics, sys
-before, after, stat_path, samples_path, bench_path = sys.argv[1:]
+python3 - "$height_before" "$height_after" "$work/stat.csv" "$work/samples.txt" "$work/bench.json" \
+    "$window" "$work/wakeups.txt" <<'PY'
+import collections, json, re, statistics, sys
+before, after, stat_path, samples_path, bench_path, window, wakeups_path = sys.argv[1:]
 heights = float(after) - float(before)
 if heights <= 0:
     sys.exit("bench-height-cpu: no height was made during the window")
@@ -111,6 +118,38 @@ if windows:
     print(f"cores busy over 4 s: {overall:.2f} of {len(cpus)}")
     print(f"activity windows: {len(windows)}, {statistics.median(lengths)} ms long (p50); cores busy in a window "
           f"{statistics.median(cores):.2f} of {len(cpus)} (p50); every core busy in {full:.0%} of their milliseconds")
+
+# Each wake-up is named by the first rule whose function is in the kernel stack that made it.
+rules = [
+    ('eventfd_write', 'a thread hands work to an event loop (eventfd)'),
+    ('pipe_write', 'a log line through a pipe'),
+    ('tcp_', 'socket data for its reader (TCP)'),
+    ('udp_', 'socket data for its reader (UDP)'),
+    ('unix_', 'socket data for its reader (Unix)'),
+    ('blk_', 'the storage stack: device flushes, their completions, written pages'),
+    ('folio_end_writeback', 'the storage stack: device flushes, their completions, written pages'),
+    ('end_buffer_write_sync', 'the storage stack: device flushes, their completions, written pages'),
+    ('ext4_', 'the storage stack: device flushes, their completions, written pages'),
+    ('futex', 'a semaphore or lock (futex): mostly a thread pool waking a worker'),
+    ('hrtimer', 'a timer'),
+    ('timerfd', 'a timer'),
+]
+causes, wakeups, stamps = collections.Counter(), 0, []
+for block in open(wakeups_path).read().split('\n\n'):
+    lines = block.strip().split('\n')
+    # perf's own wake-ups (its start and stop) are not the chain's.
+    if 'sched:sched_wakeup' not in lines[0] or lines[0].split()[0].startswith('perf'):
+        continue
+    wakeups += 1
+    stamps.append(float(re.search(r'\s(\d+\.\d+):\s', lines[0]).group(1)))
+    frames = [line.split()[1] for line in lines[1:] if len(line.split()) > 1]
+    causes[next((name for key, name in rules if any(key in frame for frame in frames)), 'other')] += 1
+# The heights of the traced span, at the rate of the first measurement's window.
+wake_heights = (max(stamps) - min(stamps)) * heights / float(window) if stamps else 0
+if wake_heights > 0:
+    print(f"wake-ups on the machine per height: {wakeups / wake_heights:.1f} (over {wake_heights:.0f} heights)")
+    for cause, count in causes.most_common():
+        print(f"  {count / wake_heights:6.1f}  {cause}")
 run = json.load(open(bench_path))['runs'][0]
 final = run['latency_ms']['submit_to_final']
 print(f"submit -> final: p50 {final['p50']:.2f} ms, p99 {final['p99']:.2f} ms; {run['blocks']['per_s']} blocks/s")
