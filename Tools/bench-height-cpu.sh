@@ -9,9 +9,9 @@
 #      and the busy share is taken per millisecond; a run of milliseconds with any activity
 #      (gaps of at most 2 ms, at least 4 ms long) is one height's activity window;
 #   3. the wake-ups on the whole machine per height, by cause: `perf record -a -g -e
-#      sched:sched_wakeup` for 2 s, each wake-up named by the first known function in the kernel
-#      stack that made it (a device flush and its completion, socket data, an eventfd write to an
-#      event loop, a futex, a timer, a pipe).
+#      sched:sched_wakeup` for 2 s, each wake-up named by the innermost known function of the
+#      kernel stack that made it (a device flush and its completion, socket data, an eventfd
+#      write to an event loop, a futex, a timer, a pipe).
 #
 #   Tools/bench-height-cpu.sh [--binary PATH] [--window SECONDS] [-- BENCH ARGUMENTS...]
 #
@@ -119,7 +119,8 @@ if windows:
     print(f"activity windows: {len(windows)}, {statistics.median(lengths)} ms long (p50); cores busy in a window "
           f"{statistics.median(cores):.2f} of {len(cpus)} (p50); every core busy in {full:.0%} of their milliseconds")
 
-# Each wake-up is named by the first rule whose function is in the kernel stack that made it.
+# Each wake-up is named by the innermost frame of the kernel stack that made it that a rule
+# knows: an I/O completion that interrupts a socket write is the storage stack's, not TCP's.
 rules = [
     ('eventfd_write', 'a thread hands work to an event loop (eventfd)'),
     ('pipe_write', 'a log line through a pipe'),
@@ -143,7 +144,7 @@ for block in open(wakeups_path).read().split('\n\n'):
     wakeups += 1
     stamps.append(float(re.search(r'\s(\d+\.\d+):\s', lines[0]).group(1)))
     frames = [line.split()[1] for line in lines[1:] if len(line.split()) > 1]
-    causes[next((name for key, name in rules if any(key in frame for frame in frames)), 'other')] += 1
+    causes[next((name for frame in frames for key, name in rules if key in frame), 'other')] += 1
 # The heights of the traced span, at the rate of the first measurement's window.
 wake_heights = (max(stamps) - min(stamps)) * heights / float(window) if stamps else 0
 if wake_heights > 0:
