@@ -122,18 +122,15 @@ if windows:
 # Each wake-up is named by the innermost frame of the kernel stack that made it that a rule
 # knows: an I/O completion that interrupts a socket write is the storage stack's, not TCP's.
 rules = [
-    ('eventfd_write', 'a thread hands work to an event loop (eventfd)'),
-    ('pipe_write', 'a log line through a pipe'),
-    ('tcp_', 'socket data for its reader (TCP)'),
-    ('udp_', 'socket data for its reader (UDP)'),
-    ('unix_', 'socket data for its reader (Unix)'),
-    ('blk_', 'the storage stack: device flushes, their completions, written pages'),
-    ('folio_end_writeback', 'the storage stack: device flushes, their completions, written pages'),
-    ('end_buffer_write_sync', 'the storage stack: device flushes, their completions, written pages'),
-    ('ext4_', 'the storage stack: device flushes, their completions, written pages'),
-    ('futex', 'a semaphore or lock (futex): mostly a thread pool waking a worker'),
-    ('hrtimer', 'a timer'),
-    ('timerfd', 'a timer'),
+    (('eventfd_write',), 'a thread hands work to an event loop (eventfd)'),
+    (('pipe_write',), 'a log line through a pipe'),
+    (('tcp_',), 'socket data for its reader (TCP)'),
+    (('udp_',), 'socket data for its reader (UDP)'),
+    (('unix_',), 'socket data for its reader (Unix)'),
+    (('blk_', 'folio_end_writeback', 'end_buffer_write_sync', 'ext4_'),
+     'the storage stack: device flushes, their completions, written pages'),
+    (('futex',), 'a semaphore or lock (futex): mostly a thread pool waking a worker'),
+    (('hrtimer', 'timerfd'), 'a timer'),
 ]
 causes, wakeups, stamps = collections.Counter(), 0, []
 for block in open(wakeups_path).read().split('\n\n'):
@@ -144,7 +141,7 @@ for block in open(wakeups_path).read().split('\n\n'):
     wakeups += 1
     stamps.append(float(re.search(r'\s(\d+\.\d+):\s', lines[0]).group(1)))
     frames = [line.split()[1] for line in lines[1:] if len(line.split()) > 1]
-    causes[next((name for frame in frames for key, name in rules if key in frame), 'other')] += 1
+    causes[next((name for frame in frames for keys, name in rules if any(key in frame for key in keys)), 'other')] += 1
 # The heights of the traced span, at the rate of the first measurement's window.
 wake_heights = (max(stamps) - min(stamps)) * heights / float(window) if stamps else 0
 if wake_heights > 0:
