@@ -1,4 +1,5 @@
 import RatifyCore
+import Synchronization
 import Testing
 @testable import RatifyNode
 
@@ -58,6 +59,30 @@ struct NodeEventsTests {
         #expect(hub.subscriberCount == 0)
         #expect(await batches.next() == Self.finalized(2))
         #expect(await batches.next() == Self.finalized(3))
+        #expect(await batches.next() == nil)
+        #expect(subscription.endReason == "too slow: more than 7 events were waiting to be sent")
+    }
+
+    @Test("pushed batches arrive at publish, in order and filtered; their room stays taken until written, and past the bound the subscriber is cut off")
+    func pushedBatches() async throws {
+        let hub = NodeEvents(subscribersMax: 2, bufferedEventsMax: 7)
+        let pushed = Mutex<[[NodeEvent]]>([])
+        let subscription = try hub.subscribe(NodeEvents.Filter(blocks: true, transactions: true)) { batch in
+            pushed.withLock { $0.append(batch) }
+        }
+        hub.publish(Self.finalized(1))
+        hub.publish(Self.finalized(2))
+        // Handed over by publish itself: nothing to await.
+        #expect(pushed.withLock { $0 } == [Self.finalized(1), Self.finalized(2)])
+        // Six held; writing the first batch frees three, so two more batches fit.
+        subscription.written(3)
+        hub.publish(Self.finalized(3))
+        #expect(hub.subscriberCount == 1)
+        hub.publish(Self.finalized(4))
+        #expect(hub.subscriberCount == 0)
+        #expect(pushed.withLock { $0 } == [Self.finalized(1), Self.finalized(2), Self.finalized(3)])
+        // The batches sequence carries nothing pushed and ends with the subscription.
+        var batches = subscription.batches.makeAsyncIterator()
         #expect(await batches.next() == nil)
         #expect(subscription.endReason == "too slow: more than 7 events were waiting to be sent")
     }

@@ -8,7 +8,15 @@ import Synchronization
 /// rather than one write each. Each subscriber has a buffer of at most `bufferedEventsMax`
 /// events: one that falls that far behind is cut off (its stream ends and `endReason` says why)
 /// and the node goes on. At most `subscribersMax` subscribe at once.
+///
+/// A subscriber either takes its batches from `Subscription.batches` or has them pushed: with a
+/// `push` closure, `publish` hands each batch to it on the publisher's thread, so a batch
+/// reaches an event stream's socket without a task in between (the driver publishes at a
+/// decision). A pushed batch holds its room in the buffer until `Subscription.written` frees it.
 public final class NodeEvents: Sendable {
+    /// Takes a subscriber's batch on the publisher's thread, in publishing order; must not block.
+    public typealias Push = @Sendable ([NodeEvent]) -> Void
+
     /// Which events a subscriber wants. `transactionHash` narrows transaction events to one.
     public struct Filter: Sendable, Equatable {
         public var blocks: Bool
@@ -36,9 +44,9 @@ public final class NodeEvents: Sendable {
         }
     }
 
-    /// One subscriber's events, a batch per `publish`; when `batches` ends, `endReason` says why
-    /// (nil: it was cancelled). `cancel` unsubscribes (the hub holds the stream's continuation,
-    /// so dropping the subscription alone does not).
+    /// One subscriber's events, a batch per `publish` (none when they are pushed); when
+    /// `batches` ends, `endReason` says why (nil: it was cancelled). `cancel` unsubscribes (the
+    /// hub holds the stream's continuation, so dropping the subscription alone does not).
     public final class Subscription: Sendable {
         public let batches: Batches
         private let reason: EndReason
@@ -52,6 +60,11 @@ public final class NodeEvents: Sendable {
 
         public var endReason: String? { reason.text }
         public func cancel() { finish() }
+
+        /// Frees the room of `count` pushed events, once they are sent.
+        public func written(_ count: Int) {
+            batches.buffered.events.subtract(count, ordering: .relaxed)
+        }
     }
 
     /// A subscriber's batches, never empty, in publishing order. Taking one frees its events'
@@ -93,6 +106,7 @@ public final class NodeEvents: Sendable {
         var continuation: AsyncStream<[NodeEvent]>.Continuation
         var buffered: BufferedCount
         var reason: EndReason
+        var push: Push?
     }
 
     private enum Admission {
@@ -122,7 +136,9 @@ public final class NodeEvents: Sendable {
 
     public var subscriberCount: Int { state.withLock { $0.subscribers.count } }
 
-    public func subscribe(_ filter: Filter) throws(TooManySubscribers) -> Subscription {
+    /// Subscribes to the events `filter` admits: taken from the subscription's `batches`, or,
+    /// with `push`, handed to it by `publish` (the subscription's `batches` then only ends).
+    public func subscribe(_ filter: Filter, push: Push? = nil) throws(TooManySubscribers) -> Subscription {
         // Unbounded as batches: the bound is on events, kept by `BufferedCount`.
         let (stream, continuation) = AsyncStream.makeStream(of: [NodeEvent].self, bufferingPolicy: .unbounded)
         let buffered = BufferedCount()
@@ -132,7 +148,8 @@ public final class NodeEvents: Sendable {
             guard state.subscribers.count < subscribersMax else { return .full }
             let id = state.nextID
             state.nextID += 1
-            state.subscribers[id] = Subscriber(filter: filter, continuation: continuation, buffered: buffered, reason: reason)
+            state.subscribers[id] = Subscriber(filter: filter, continuation: continuation, buffered: buffered, reason: reason,
+                                               push: push)
             return .admitted(id)
         }
         switch admission {
@@ -149,7 +166,7 @@ public final class NodeEvents: Sendable {
 
     /// Hands events to every subscriber whose filter admits them, in order, as one batch. A
     /// subscriber whose buffer would hold more than `bufferedEventsMax` events is cut off, never
-    /// waited for.
+    /// waited for. Pushes run under the hub's lock, so concurrent publishers cannot reorder them.
     public func publish(_ events: [NodeEvent]) {
         guard !events.isEmpty else { return }
         let cutOff: [AsyncStream<[NodeEvent]>.Continuation] = state.withLock { state in
@@ -164,7 +181,11 @@ public final class NodeEvents: Sendable {
                     cutOff.append(subscriber.continuation)
                     continue
                 }
-                subscriber.continuation.yield(admitted)
+                if let push = subscriber.push {
+                    push(admitted)
+                } else {
+                    subscriber.continuation.yield(admitted)
+                }
             }
             return cutOff
         }

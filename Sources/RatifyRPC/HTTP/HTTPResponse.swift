@@ -6,12 +6,27 @@ import RatifyCore
 /// (`{"error": {"code": N, "message": "..."}}`) are built with `json` and `error`. A streamed
 /// response (`GET /events`) has a `stream` instead of a body.
 public struct HTTPResponse: Sendable {
-    /// Sends one part of a streamed body and flushes it; throws once the client is gone or has
-    /// not taken the part within `HTTPServerLimits.streamWriteTimeoutMillis`.
-    public typealias StreamSend = @Sendable ([UInt8]) async throws -> Void
-    /// Writes a streamed body through `send`; the response ends (and the connection closes) when
-    /// it returns. It is cancelled when the client goes or the server closes.
-    public typealias Stream = @Sendable (_ send: @escaping StreamSend) async -> Void
+    /// Writes a streamed body through `writer`; the response ends (and the connection closes)
+    /// when it returns. It is cancelled when the client goes or the server closes.
+    public typealias Stream = @Sendable (_ writer: StreamWriter) async -> Void
+
+    /// Writes the parts of a streamed body, each flushed at once. A part the client has not
+    /// taken within `HTTPServerLimits.streamWriteTimeoutMillis` ends the stream.
+    public struct StreamWriter: Sendable {
+        let sendPart: @Sendable ([UInt8]) async throws -> Void
+        let enqueuePart: @Sendable (_ make: @escaping @Sendable () -> [UInt8], _ written: @escaping @Sendable () -> Void) -> Void
+
+        /// Sends one part; throws once the client is gone or the part timed out.
+        public func send(_ bytes: [UInt8]) async throws { try await sendPart(bytes) }
+
+        /// Writes a part without waiting, from any thread: `make` runs on the connection's event
+        /// loop and its bytes are written there, in the order of the calls and after every `send`
+        /// that has returned. `written` runs once the socket has taken them (never if the client
+        /// is gone). For a producer that must not wait, such as a publisher of events.
+        public func enqueue(_ make: @escaping @Sendable () -> [UInt8], written: @escaping @Sendable () -> Void) {
+            enqueuePart(make, written)
+        }
+    }
 
     public var status: HTTPResponseStatus
     public var contentType: String

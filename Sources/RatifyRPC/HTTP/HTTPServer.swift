@@ -146,9 +146,10 @@ public final class HTTPServer: Sendable {
         }
     }
 
-    /// A streamed response: the head, then each part as `stream` sends it, flushed at once,
-    /// until `stream` returns, the client goes or a part waits longer than
-    /// `streamWriteTimeoutMillis` (a client that stopped reading). The connection then closes.
+    /// A streamed response: the head, then each part as `stream` sends or enqueues it, flushed
+    /// at once, until `stream` returns (then the body's end, once the parts before it are
+    /// written), the client goes or a part waits longer than `streamWriteTimeoutMillis` (a client
+    /// that stopped reading). The connection then closes.
     private func writeStreaming(_ response: HTTPResponse, _ stream: @escaping HTTPResponse.Stream,
                                 to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>, channel: any Channel) async throws {
         var headers = HTTPHeaders()
@@ -160,21 +161,41 @@ public final class HTTPServer: Sendable {
             try await outbound.write(.head(HTTPResponseHead(version: .http1_1, status: response.status, headers: headers)))
         } catch {
             // The stream still runs once, so it can release what it holds (a subscription).
-            await stream { _ in throw error }
+            await stream(HTTPResponse.StreamWriter(sendPart: { _ in throw error }, enqueuePart: { _, _ in }))
             throw error
         }
         let writes = PendingWrites()
-        let send: HTTPResponse.StreamSend = { bytes in
-            writes.begin()
-            defer { writes.end() }
-            try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: bytes))))
-        }
+        let writer = HTTPResponse.StreamWriter(
+            sendPart: { bytes in
+                writes.begin()
+                defer { writes.end() }
+                try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: bytes))))
+            },
+            // Straight to the channel, past the async writer: the pipeline below takes the same
+            // parts, and the loop runs these in order after the writer's earlier writes.
+            enqueuePart: { make, written in
+                writes.begin()
+                channel.eventLoop.execute {
+                    let part = HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(bytes: make())))
+                    channel.writeAndFlush(part).whenComplete { result in
+                        writes.end()
+                        if case .success = result { written() }
+                    }
+                }
+            })
         // An AsyncStream rather than `closeFuture.get()`, which would not end when cancelled.
         let (gone, clientGone) = AsyncStream.makeStream(of: Void.self)
         channel.closeFuture.whenComplete { _ in clientGone.finish() }
         let writeTimeout = Duration.milliseconds(limits.streamWriteTimeoutMillis)
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await stream(send) }
+            group.addTask {
+                await stream(writer)
+                // The body's end goes the way the enqueued parts went, after them, and is waited
+                // for: closing the connection earlier would drop parts still queued in the channel.
+                writes.begin()
+                try? await channel.eventLoop.flatSubmit { channel.writeAndFlush(HTTPServerResponsePart.end(nil)) }.get()
+                writes.end()
+            }
             group.addTask { for await _ in gone {} }
             // One watchdog rather than a timer per part: closing the channel fails the stuck write.
             group.addTask {
@@ -188,9 +209,7 @@ public final class HTTPServer: Sendable {
             await group.next()
             group.cancelAll()
         }
-        // A client that stopped reading would not take the end either.
         if writes.stalled { throw StreamWriteTimedOut() }
-        try await outbound.write(.end(nil))
     }
 
     /// Thrown when a client has not taken a streamed part in time.

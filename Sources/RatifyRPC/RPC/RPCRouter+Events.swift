@@ -2,6 +2,7 @@ import Foundation
 import RatifyNode
 import NIOHTTP1
 import RatifyCore
+import Synchronization
 
 /// `GET /events[?types=block,tx][&tx=HASH]`: finalized blocks and transactions as Server-Sent
 /// Events (docs/RPC.md). The subscription is taken before the head is sent, so nothing
@@ -24,29 +25,30 @@ extension RPCRouter {
         guard let events = queries.events else { return Self.notWired("the event stream") }
         let filter: NodeEvents.Filter
         do throws(RPCFailure) { filter = try Self.eventFilter(request.query) } catch { return error.response }
+        let relay = EventRelay()
         let subscription: NodeEvents.Subscription
         do throws(NodeEvents.TooManySubscribers) {
-            subscription = try events.subscribe(filter)
+            subscription = try events.subscribe(filter, push: relay.push)
         } catch {
             return .error(.serviceUnavailable, error.description)
         }
         let keepAlive = Duration.milliseconds(eventStream.keepAliveMillis)
-        return .streaming(contentType: "text/event-stream") { send in
+        return .streaming(contentType: "text/event-stream") { writer in
             defer { subscription.cancel() }
             // At once, so the client knows it is subscribed (and a dead connection is found now).
-            guard (try? await send(Array(EventFrame.subscribed(filter).utf8))) != nil else { return }
+            guard (try? await writer.send(Array(EventFrame.subscribed(filter).utf8))) != nil else { return }
+            relay.start(writer, subscription)
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    // A batch (a block's events) in one write.
-                    for await batch in subscription.batches {
-                        let frames = batch.reduce(into: [UInt8]()) { $0 += EventFrame.event($1).utf8 }
-                        guard (try? await send(frames)) != nil else { return }
+                    // The batches are pushed; this sequence only ends, with the subscription.
+                    for await _ in subscription.batches {}
+                    if let reason = subscription.endReason {
+                        writer.enqueue({ Array(EventFrame.end(reason).utf8) }, written: {})
                     }
-                    if let reason = subscription.endReason { try? await send(Array(EventFrame.end(reason).utf8)) }
                 }
                 group.addTask {
                     while (try? await Task.sleep(for: keepAlive)) != nil {
-                        guard (try? await send(Array(EventFrame.keepAlive.utf8))) != nil else { return }
+                        guard (try? await writer.send(Array(EventFrame.keepAlive.utf8))) != nil else { return }
                     }
                 }
                 await group.next()
@@ -82,6 +84,45 @@ extension RPCRouter {
             filter.transactions = transactions
         }
         return filter
+    }
+}
+
+/// Carries an event subscription's pushed batches to its stream: from the publisher (the
+/// driver, at a decision) straight to the connection's event loop, which encodes a batch and
+/// writes it in one part, with no task between them. Batches published before the stream's
+/// head went out wait here until it has.
+final class EventRelay: Sendable {
+    private enum Target {
+        case waiting([[NodeEvent]])
+        case writing(HTTPResponse.StreamWriter, NodeEvents.Subscription)
+    }
+
+    private let target = Mutex(Target.waiting([]))
+
+    func push(_ batch: [NodeEvent]) {
+        target.withLock { target in
+            switch target {
+            case .waiting(let batches): target = .waiting(batches + [batch])
+            case .writing(let writer, let subscription): Self.write(batch, writer, subscription)
+            }
+        }
+    }
+
+    /// Writes the batches held so far, then every later one as it comes.
+    func start(_ writer: HTTPResponse.StreamWriter, _ subscription: NodeEvents.Subscription) {
+        target.withLock { target in
+            if case .waiting(let batches) = target {
+                for batch in batches { Self.write(batch, writer, subscription) }
+            }
+            target = .writing(writer, subscription)
+        }
+    }
+
+    /// Encoded on the event loop rather than the publisher's thread: a block of thousands of
+    /// transactions is thousands of frames.
+    private static func write(_ batch: [NodeEvent], _ writer: HTTPResponse.StreamWriter, _ subscription: NodeEvents.Subscription) {
+        writer.enqueue({ batch.reduce(into: [UInt8]()) { $0 += EventFrame.event($1).utf8 } },
+                       written: { subscription.written(batch.count) })
     }
 }
 
