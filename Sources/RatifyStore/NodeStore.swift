@@ -1,7 +1,9 @@
 import RatifyCore
 
 /// Everything a node keeps on disk, in one LMDB environment under `<home>/data`: decided
-/// blocks and commits, ledger state, the consensus WAL and the double-sign guard's state.
+/// blocks and commits, ledger state, the consensus WAL and the double-sign guard's state; and
+/// beside it the consensus journal (`consensus.journal`), where the guard makes each signature
+/// durable first (`SignerJournal`), folded into LMDB whenever the store opens.
 ///
 /// Opening checks, before anything is read or written, that no other process has the
 /// directory (`StoreError.dataDirectoryInUse`), that the data file is intact
@@ -22,14 +24,14 @@ public final class NodeStore: Sendable {
     public let pow: PoWChainStore
     let databases: ChainDatabases
 
-    private init(environment: LMDBEnvironment, databases: ChainDatabases, genesisHash: Hash) {
+    private init(environment: LMDBEnvironment, databases: ChainDatabases, genesisHash: Hash, journal: SignerJournal) {
         self.environment = environment
         self.databases = databases
         self.genesisHash = genesisHash
         self.blocks = BlockStore(environment: environment, databases: databases)
         self.state = StateStore(environment: environment, databases: databases)
         self.wal = ConsensusWAL(environment: environment, database: databases.wal)
-        self.signer = DoubleSignGuard(environment: environment, database: databases.signer)
+        self.signer = DoubleSignGuard(journal: journal)
         self.checkpointSigner = CheckpointSignerStore(environment: environment, database: databases.signer)
         self.checkpointVotes = CheckpointVoteStore(environment: environment, database: databases.ffgVotes)
         self.pow = PoWChainStore(environment: environment, databases: databases)
@@ -42,7 +44,9 @@ public final class NodeStore: Sendable {
         do {
             let databases = try ChainDatabases.open(in: environment)
             try claimOrCheckGenesis(genesisHash, environment, databases)
-            return NodeStore(environment: environment, databases: databases, genesisHash: genesisHash)
+            // Before anything reads the signer state or the WAL: the journal may hold later ones.
+            let journal = try SignerJournal.open(directory: dataDirectory, environment: environment, databases: databases)
+            return NodeStore(environment: environment, databases: databases, genesisHash: genesisHash, journal: journal)
         } catch {
             environment.close()
             throw error
@@ -54,8 +58,10 @@ public final class NodeStore: Sendable {
         try open(dataDirectory: dataDirectory, genesisHash: genesis.genesisHash, options: options)
     }
 
-    /// Closes the environment and releases the data directory.
+    /// Folds the consensus journal into LMDB, closes the environment and releases the data
+    /// directory. A journal that cannot be folded now is folded when the store next opens.
     public func close() {
+        try? signer.journal.checkpointPending()
         environment.close()
     }
 

@@ -57,7 +57,9 @@ enum CrashWorker {
                 let position = SignPosition(height: height, round: 0, step: step)
                 if let last = try store.signer.lastSigned()?.position, position < last { continue }
                 let bytes = Array("sign \(height) 0 \(step.rawValue)".utf8)
-                _ = try store.signer.authorize(height: height, round: 0, step: step, signBytes: bytes) { key.sign($0) }
+                // The signed message's WAL record goes in the signature's own journal append.
+                _ = try store.signer.authorize(height: height, round: 0, step: step, signBytes: bytes, sign: { key.sign($0) },
+                                               walRecords: { _ in [JournalEntry.WALRecord(height: height, bytes: Array("vote \(height) \(step.rawValue)".utf8))] })
                 say("signed \(height) 0 \(step.rawValue)")
             }
             let block = blockBytes(height)

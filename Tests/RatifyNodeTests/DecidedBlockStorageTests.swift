@@ -4,14 +4,14 @@ import RatifyCore
 import RatifyLedger
 @testable import RatifyNet
 @testable import RatifyNode
-import RatifyStore
+@testable import RatifyStore
 import RatifyTestSupport
 import Testing
 
-/// A validator's driver on a real store, fed its peers' proposals and votes directly: the next
-/// height's proposer stores a decided block in the double-sign guard's transaction for its
-/// proposal, one durable commit for both.
-@Suite("decided blocks stored with the next signature", .serialized)
+/// A validator's driver on a real store, fed its peers' proposals and votes directly: each
+/// signature is one journal append carrying its WAL records, and a decided block one durable
+/// LMDB commit of its own, made before anything of the next height is signed.
+@Suite("signatures in the journal, decided blocks stored before the next height", .serialized)
 struct DecidedBlockStorageTests {
     static func proposal(_ block: Block, by key: KeyPair) -> Proposal {
         var proposal = Proposal(height: block.height, round: 0, polRound: nil, blockID: block.id, proposerAddress: key.publicKey.address)
@@ -31,7 +31,7 @@ struct DecidedBlockStorageTests {
         InboundMessage(peer: ChainFixture.key(99).publicKey.address, message: message, transport: .tcp)
     }
 
-    @Test("the next height's proposer stores a decided block in its proposal's durable commit: four commits for two prevotes, a precommit and a proposal")
+    @Test("two prevotes, a precommit and a proposal are four journal appends; the decided block is one LMDB commit, stored before the proposal")
     func proposerStoresBlockWithProposal() async throws {
         // Block 1 as its proposer builds it, and who proposes height 2.
         var fixture = try ChainFixture()
@@ -64,6 +64,7 @@ struct DecidedBlockStorageTests {
         try await driver.start()
         let subscription = try await driver.events.subscribe(NodeEvents.Filter())
         let commitsAtStart = store.environment.committedWriteCount
+        let appendsAtStart = store.signer.journal.journal.nextSequence
         func lastSigned() throws -> SignPosition? { try store.signer.lastSigned()?.position }
 
         await driver.receive(Self.message(.proposal(Self.proposal(first, by: try key(firstProposer)))))
@@ -75,7 +76,17 @@ struct DecidedBlockStorageTests {
         // Decided; height 2 starts at once and this node proposes it, then prevotes its proposal.
         #expect(await HeldDataTests.until { (try? lastSigned()) == SignPosition(height: 2, round: 0, step: .prevote) })
 
-        #expect(store.environment.committedWriteCount - commitsAtStart == 4)
+        #expect(store.environment.committedWriteCount - commitsAtStart == 1)
+        #expect(store.signer.journal.journal.nextSequence - appendsAtStart == 4)
+        // Each signature's append holds its signed message for the WAL; the proposal's is height 2's.
+        let entries = try #require(try ConsensusJournal.records(atPath: store.signer.journal.journal.path))
+            .map { try JournalEntry(canonicalBytes: $0.payload) }
+        #expect(entries.compactMap(\.signerState?.position) == [
+            SignPosition(height: 1, round: 0, step: .prevote), SignPosition(height: 1, round: 0, step: .precommit),
+            SignPosition(height: 2, round: 0, step: .proposal), SignPosition(height: 2, round: 0, step: .prevote),
+        ])
+        #expect(entries.allSatisfy { !$0.walRecords.isEmpty })
+        #expect(entries[2].walRecords.last?.height == 2)
         #expect(try store.blocks.latestHeight() == 1)
         #expect(try store.blocks.block(height: 1)?.id == first.id)
         #expect(try store.wal.records(height: 1).isEmpty)

@@ -137,32 +137,6 @@ struct BlockStoreTests {
         #expect(try store.blocks.verify().isEmpty)
     }
 
-    @Test("a decided block written in the double-sign guard's transaction is stored with the signature, or neither is")
-    func blockWithSignature() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let store = try NodeStore.open(dataDirectory: directory.path, genesisHash: Self.genesis)
-        let key = KeyPair.generate()
-        try Self.commitHeight(store, 1)
-        // Block 3 where 2 is due: the guard's transaction fails, so the signature is not recorded either.
-        #expect(throws: StoreError.heightOutOfOrder(path: store.environment.path, expected: 2, got: 3)) {
-            _ = try store.signer.authorize(height: 3, round: 0, step: .prevote, signBytes: [3], sign: { key.sign($0) },
-                                           alsoWrite: { transaction, _ in try store.blocks.write([Self.write(3)], in: transaction) })
-        }
-        #expect(try store.signer.lastSigned() == nil)
-        #expect(try store.blocks.latestHeight() == 1)
-        let signature = try store.signer.authorize(height: 3, round: 0, step: .prevote, signBytes: [3], sign: { key.sign($0) },
-                                                   alsoWrite: { transaction, _ in try store.blocks.write([Self.write(2)], in: transaction) })
-        store.close()
-
-        let reopened = try NodeStore.open(dataDirectory: directory.path, genesisHash: Self.genesis)
-        defer { reopened.close() }
-        #expect(try reopened.signer.lastSigned()?.signature == signature)
-        #expect(try reopened.blocks.latestHeight() == 2)
-        #expect(try reopened.blocks.blockBytes(height: 2) == Array("block 2".utf8))
-        #expect(try reopened.blocks.verify(hashOfBlock: Hash.sha256).isEmpty)
-    }
-
     @Test("a store made from one genesis refuses to open for another")
     func genesisMismatch() throws {
         let directory = try TemporaryDirectory()

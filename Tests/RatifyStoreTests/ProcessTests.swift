@@ -107,8 +107,15 @@ struct ProcessTests {
             #expect(range.upperBound <= latest + 1, "cycle \(cycle): WAL reaches \(range.upperBound), latest \(latest)")
             for height in range {
                 let records = try store.wal.records(height: height)
-                #expect(records.allSatisfy { $0 == Array("proposal \(height)".utf8) }, "cycle \(cycle): WAL height \(height)")
+                #expect(records.allSatisfy { $0 == Array("proposal \(height)".utf8) || $0.starts(with: Array("vote \(height) ".utf8)) },
+                        "cycle \(cycle): WAL height \(height)")
             }
+        }
+        // A signature of the height in progress left with its WAL record (one journal append).
+        if let signed = reported.signed, signed.height > latest {
+            let vote = Array("vote \(signed.height) \(signed.step.rawValue)".utf8)
+            #expect(try store.wal.records(height: signed.height).contains(vote),
+                    "cycle \(cycle): signed \(signed) but its WAL record is missing")
         }
         try checkSigner(store, latest: latest, reported: reported, cycle: cycle)
     }

@@ -14,21 +14,18 @@ import RatifyStore
 /// 1. every input except `.start`, `.proposalBlock` and `.heightApplied` is logged for the WAL
 ///    before the core sees it. Peers' messages and timeouts wait in `walBuffer` (no fsync of
 ///    their own, as CometBFT's `Write` for them against `WriteSync` for its own messages);
-///    they are written with the next signature or decided block and are durable before the
-///    next signature leaves the process. A crash may lose some of them; peers resend what is
-///    missing;
-/// 2. to sign, the double-sign guard persists the new signer state, the buffered records and
-///    the signed message's WAL record in one fsynced transaction, then the signature is
-///    broadcast and fed back to the core;
+///    they are written with the next signature, or on their own when the buffer fills, and
+///    are durable before the next signature leaves the process. A crash may lose some of
+///    them; peers resend what is missing;
+/// 2. to sign, the double-sign guard makes the new signer state, the buffered records and the
+///    signed message's WAL record durable in one append to the store's consensus journal (one
+///    device flush; `NodeStore.open` folds the journal into LMDB before anything reads the
+///    WAL), then the signature is broadcast and fed back to the core;
 /// 3. a decided block, its commit, the ledger state it produces, the validator set it decides
-///    for H+2, its transactions' results, the buffered next-height records and the trimmed
-///    WAL are stored in one LMDB transaction. The proposer of H+1's first round stores it in
-///    the double-sign guard's transaction for its proposal, which follows at once: one
-///    durable commit for both on the height's critical path. Every other node stores it at
-///    once on its own, while it waits for that proposal anyway, as does the proposer when
-///    its proposal is not coming at once (a commit wait, an idle chain, block sync,
-///    shutdown), with one device flush instead of two: that commit is made durable by the
-///    next signature's (`StoreCommit`). Nothing of H+1 is signed before H is durable;
+///    for H+2, its transactions' results and the WAL trimmed past it are stored in one durable
+///    LMDB transaction at the decision (`StoreCommit`), before the core starts H+1, so nothing
+///    of H+1 is signed before H is durable: a restart after any signature of H+1 starts at
+///    H+1 and replays that height's WAL;
 /// 4. clients (`wait=final`) and subscribers (`GET /events`) learn of a height at its decision,
 ///    before its store commit: 2/3+ of the power precommitted it, and each of those validators
 ///    made the block and its precommit durable in its WAL before the precommit left it (1, 2),
@@ -382,12 +379,7 @@ public actor NodeDriver {
 
         case .scheduleTimeout(let event, let afterMillis):
             schedule(event, afterMillis: afterMillis)
-            if event.kind == .commit {
-                endCommitWaitIfComplete()
-                // A commit wait still running holds the next signature back: the decided block
-                // is stored now rather than make its clients wait the commit wait out.
-                if afterMillis > 0, consensus.phase == .committing { storeDecisions() }
-            }
+            if event.kind == .commit { endCommitWaitIfComplete() }
             return []
 
         case .decide(let block, let commit):
@@ -414,42 +406,27 @@ public actor NodeDriver {
         }
     }
 
-    /// Persist, then sign: the guard fsyncs its new state, the unstored decided blocks (with
-    /// the WAL trimmed past them), the buffered WAL records and the signed message's record
-    /// (`record`) in one transaction before returning the signature. A remote signer is asked
-    /// inside that transaction, after this node's guard has agreed, so a signature this node
-    /// refuses is never requested.
+    /// Persist, then sign: decided heights not yet stored are stored first (durably: nothing of
+    /// a height is signed before the heights below it are on disk), then the guard makes its new
+    /// state, the buffered WAL records and the signed message's record (`record`) durable in one
+    /// journal append before returning the signature. A remote signer is asked inside the
+    /// guard's decision, after this node's guard has agreed, so a signature this node refuses is
+    /// never requested.
     private func authorize(height: Height, round: Round, step: SignStep, signBytes: [UInt8], sign: ([UInt8]) throws -> Signature,
                            record: (Signature) -> WALRecord, signedVote: (Signature) -> Vote? = { _ in nil }) -> Signature? {
+        guard storeDecisions() else { return nil }
         let buffered = walBuffer
-        let riding = unstored
-        let storedThrough = riding.last?.decision.block.height
-        let blocks: [DecidedBlockWrite]
-        do {
-            blocks = try decidedWrites(riding.map(\.decision))
-        } catch {
-            stop(because: "cannot store decided block \(storedThrough ?? 0): \(error)")
-            return nil
-        }
         let started = nowMillis()
         defer { timeline.signMillis += nowMillis() - started }
         do {
             let signature = try store.signer.authorize(
                 height: height, round: round, step: step, signBytes: signBytes, sign: sign, signedVote: signedVote,
-                alsoWrite: { transaction, signature in
-                    if let storedThrough {
-                        try store.blocks.write(blocks, in: transaction)
-                        try store.wal.trim(below: storedThrough + 1, in: transaction)
-                    }
-                    for entry in buffered where entry.height > storedThrough ?? 0 {
-                        try store.wal.append(height: entry.height, record: entry.bytes, in: transaction)
-                    }
+                walRecords: { signature in
                     let signed = record(signature)
-                    try store.wal.append(height: walHeight(signed), record: signed.canonicalBytes, in: transaction)
+                    return buffered.map { JournalEntry.WALRecord(height: $0.height, bytes: $0.bytes) }
+                        + [JournalEntry.WALRecord(height: walHeight(signed), bytes: signed.canonicalBytes)]
                 })
             walBuffer.removeFirst(buffered.count)
-            unstored.removeFirst(riding.count)
-            publish(riding)
             return signature
         } catch {
             // An unreachable signer is logged by its client, at most once per interval.
@@ -457,9 +434,6 @@ public actor NodeDriver {
                 logger.error("refused to sign", metadata: ["height": "\(height)", "round": "\(round)", "step": "\(step)",
                                                            "reason": "\(error)"])
             }
-            // The decided blocks that were to ride with this signature must not wait for another
-            // (while a remote signer is gone, none would come).
-            storeDecisions()
             return nil
         }
     }
@@ -471,15 +445,14 @@ public actor NodeDriver {
         return chain.nextHeight
     }
 
-    /// Makes the buffered WAL records durable on their own (the buffer is full).
+    /// Makes the buffered WAL records durable on their own (the buffer is full), through the
+    /// guard's journal like every other WAL record, so the WAL keeps their order.
     private func flushWAL() -> Bool {
         // Unstored decisions first: the WAL of their heights is trimmed with them.
         guard storeDecisions() else { return false }
         let buffered = walBuffer
         do {
-            try store.environment.write { transaction in
-                for entry in buffered { try store.wal.append(height: entry.height, record: entry.bytes, in: transaction) }
-            }
+            try store.signer.appendWAL(buffered.map { JournalEntry.WALRecord(height: $0.height, bytes: $0.bytes) })
             walBuffer.removeFirst(buffered.count)
             return true
         } catch {
@@ -639,9 +612,8 @@ public actor NodeDriver {
         var told = false
     }
 
-    /// Executes a block the core decided, moves the chain tip and tells clients. The next
-    /// height's proposer stores it with its proposal (see the order at the top); any other
-    /// node stores it now. Returns the validator set it decided for height + 2.
+    /// Executes a block the core decided, moves the chain tip, tells clients and stores it (see
+    /// the order at the top). Returns the validator set it decided for height + 2.
     func apply(_ block: Block, _ commit: Commit) -> ValidatorSet? {
         // Block sync is storing this height (and more) right now; the core restarts after it.
         guard !blockSync.storeInFlight else { return nil }
@@ -653,17 +625,12 @@ public actor NodeDriver {
         var decided = advance(past: [decision], decidedMillis: decidedMillis, steps: steps)
         tellFinal(&decided)
         unstored += decided
-        // The next proposer signs at once and stores it with its proposal. Every other node
-        // stores it now: storing it with the prevote instead (one commit less) was tried and
-        // stalled heights for up to 1.5 s at load, for a cause not traced (docs/PERFORMANCE.md,
-        // "Final at the decision").
-        let proposesNext = validatorSigner.map { chain.proposer(round: 0).address == $0.publicKey.address } ?? false
-        if !proposesNext { guard storeDecisions() else { return nil } }
+        guard storeDecisions() else { return nil }
         return decision.executed.nextState.nextValidators
     }
 
-    /// Stores the unstored decisions in a transaction of their own, when no signature is coming
-    /// soon to carry them, and publishes them. False when the store refused (the node stops).
+    /// Stores the unstored decisions in a durable transaction of their own and publishes them.
+    /// False when the store refused (the node stops).
     @discardableResult
     func storeDecisions() -> Bool {
         guard stopReason == nil else { return false }
@@ -699,25 +666,21 @@ public actor NodeDriver {
         return finishStore(commit, result: Result { try commit.run() }, started: started)
     }
 
-    /// One store transaction prepared from executed decisions.
+    /// One store transaction prepared from executed decisions, with the WAL of their heights
+    /// trimmed.
     ///
-    /// Committed with one device flush instead of two (`durableWithNextDurableCommit`): nothing
-    /// outside the node acts on it being on disk (clients were told at the decision), the next
-    /// signature's durable commit makes it durable before that signature leaves (LMDB commits
-    /// in order), and a system crash that undoes it is the crash just before it, which the WAL
-    /// replay and block sync already recover from. A clean close flushes it.
+    /// Durable (two device flushes) before anything of a later height is signed: signatures no
+    /// longer go through LMDB (the guard's journal makes them durable), so no later commit would
+    /// carry this one to the disk, and a signer state past a height whose block a system crash
+    /// undid would restart the node below it without the WAL of the heights it signed in.
     struct StoreCommit: Sendable {
         var lastHeight: Height
         var blocks: [DecidedBlockWrite]
-        var walRecords: [(height: Height, bytes: [UInt8])]
         var store: NodeStore
 
         func run() throws {
-            try store.blocks.commit(blocks, sync: .durableWithNextDurableCommit, alsoWrite: { [store, walRecords, lastHeight] transaction in
+            try store.blocks.commit(blocks, alsoWrite: { [store, lastHeight] transaction in
                 try store.wal.trim(below: lastHeight + 1, in: transaction)
-                for entry in walRecords {
-                    try store.wal.append(height: entry.height, record: entry.bytes, in: transaction)
-                }
             })
         }
     }
@@ -738,8 +701,8 @@ public actor NodeDriver {
         do {
             let blocks = try decidedWrites(decisions)
             // The stored heights' WAL records are trimmed with them; the buffered records of
-            // later heights are written now, and leave the buffer once stored.
-            return StoreCommit(lastHeight: last, blocks: blocks, walRecords: walBuffer.filter { $0.height > last }, store: store)
+            // later heights wait for the next journal append.
+            return StoreCommit(lastHeight: last, blocks: blocks, store: store)
         } catch {
             stop(because: "cannot store decided block \(last): \(error)")
             return nil
@@ -750,9 +713,7 @@ public actor NodeDriver {
         switch result {
         case .success:
             if let first = commit.blocks.first?.height { snapshotter?.stored(from: first, through: commit.lastHeight) }
-            // Records buffered while an off-actor commit ran are not in it; keep those.
-            let written = Set(commit.walRecords.map(\.bytes))
-            walBuffer.removeAll { $0.height <= commit.lastHeight || written.contains($0.bytes) }
+            walBuffer.removeAll { $0.height <= commit.lastHeight }
             return nowMillis() - started
         case .failure(let error):
             stop(because: "cannot store decided block\(commit.blocks.count > 1 ? "s up to" : "") \(commit.lastHeight): \(error)")

@@ -73,20 +73,16 @@ public struct BlockStore: Sendable {
     }
 
     /// Stores consecutive decided blocks, the first at `latestHeight() + 1`, in one atomic and
-    /// durable write transaction (or as `sync` says): block sync applies a run of blocks with
-    /// one commit instead of one per block. All or none of them are stored.
-    public func commit(_ blocks: [DecidedBlockWrite], sync: LMDBCommitSync = .durable,
-                       alsoWrite: (LMDBWriteTransaction) throws -> Void = { _ in }) throws {
-        try environment.write(sync: sync) { transaction in
+    /// durable write transaction: block sync applies a run of blocks with one commit instead of
+    /// one per block. All or none of them are stored.
+    public func commit(_ blocks: [DecidedBlockWrite], alsoWrite: (LMDBWriteTransaction) throws -> Void = { _ in }) throws {
+        try environment.write { transaction in
             try write(blocks, in: transaction)
             try alsoWrite(transaction)
         }
     }
 
-    /// `commit(_:)` inside a write transaction the caller commits: the node stores a decided
-    /// block in the double-sign guard's transaction for its next signature, one device sync
-    /// for both. Atomic and durable with that transaction.
-    public func write(_ blocks: [DecidedBlockWrite], in transaction: LMDBWriteTransaction) throws {
+    private func write(_ blocks: [DecidedBlockWrite], in transaction: LMDBWriteTransaction) throws {
         for block in blocks where block.stateWrites.count > Self.stateWritesPerBlockMax {
             throw StoreError.tooManyRecords(database: databases.state.name, max: Self.stateWritesPerBlockMax)
         }

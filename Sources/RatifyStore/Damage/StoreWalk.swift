@@ -68,8 +68,12 @@ public enum StoreWalk {
     /// other table, so that they can be saved from a store whose other tables are damaged.
     /// Empty when the store never signed; a store without a signer table is damaged. Same
     /// errors, lock and child-process caveat as `run`.
+    /// The guard's `state` is the later of the table's and the latest in the directory's
+    /// consensus journal (`SignerJournal`), which holds the signatures made since the store was
+    /// last opened or closed; a table record that does not decode is left as it is, for the
+    /// adoption to refuse.
     public static func signerRecords(dataDirectory: String) throws -> [(key: [UInt8], value: [UInt8])] {
-        try withReadTransaction(dataDirectory) { walker, _ in
+        var records: [(key: [UInt8], value: [UInt8])] = try withReadTransaction(dataDirectory) { walker, _ in
             // A damaged table list can hide the signer table: "not found" is only believed after
             // the whole list was read, and every store `NodeStore.open` made has one.
             guard try walker.tableNames().contains(signerTable) else {
@@ -81,6 +85,29 @@ public enum StoreWalk {
             }
             return records
         } ?? []
+        guard let journaled = try latestJournaledState(dataDirectory) else { return records }
+        if let index = records.firstIndex(where: { $0.key == DoubleSignGuard.stateKey }) {
+            guard let stored = try? SignerState(canonicalBytes: records[index].value),
+                  stored.position < journaled.position else { return records }
+            records[index].value = journaled.canonicalBytes
+        } else {
+            records.append((DoubleSignGuard.stateKey, journaled.canonicalBytes))
+        }
+        return records
+    }
+
+    /// The latest signer state in the directory's consensus journal, by position.
+    static func latestJournaledState(_ dataDirectory: String) throws -> SignerState? {
+        guard let records = try ConsensusJournal.records(atPath: dataDirectory + "/" + SignerJournal.fileName) else { return nil }
+        var latest: SignerState?
+        for record in records {
+            do {
+                latest = SignerJournal.later(latest, try JournalEntry(canonicalBytes: record.payload).signerState)
+            } catch {
+                throw Damage(reason: "consensus journal record \(record.sequence) does not decode: \(error)")
+            }
+        }
+        return latest
     }
 
     /// Takes `ratify.lock`, checks the file as `LMDBEnvironment.open` does, opens the

@@ -2,27 +2,27 @@ import RatifyCore
 
 /// Stands between the consensus driver and the validator key: every signature goes through
 /// `authorize`, which never signs at a position earlier than the last one, never signs two
-/// different byte strings at one position, and makes the new position durable (a committed,
-/// fsynced LMDB transaction) before the signature is returned. A crash at any instant
+/// different byte strings at one position, and makes the new position durable before the
+/// signature is returned: one append to the store's consensus journal (`SignerJournal`, one
+/// device flush), folded into LMDB's `signer` table at checkpoints. A crash at any instant
 /// therefore never leads to a double sign: if the signature left the process, the record of
-/// it is on disk.
+/// it is on disk, and every `NodeStore.open` replays the journal before anything reads it.
 ///
-/// The state is read from LMDB inside the same write transaction that updates it, so two
-/// guards on one environment, or concurrent callers, still see one linear history.
+/// Decisions are made under the journal's lock against the later of its own latest state and
+/// LMDB's, so concurrent callers, and states merged into LMDB since (an adoption, a raised
+/// floor), still see one linear history.
 public struct DoubleSignGuard: Sendable {
-    let environment: LMDBEnvironment
-    let database: LMDBDatabase
+    let journal: SignerJournal
 
     static let stateKey = Array("state".utf8)
 
-    init(environment: LMDBEnvironment, database: LMDBDatabase) {
-        self.environment = environment
-        self.database = database
+    init(journal: SignerJournal) {
+        self.journal = journal
     }
 
     /// The last signature made, or nil if this store never signed.
     public func lastSigned() throws -> SignerState? {
-        try environment.read { try Self.load($0, database) }
+        try journal.lastSigned()
     }
 
     /// Returns a signature over `signBytes` for `(height, round, step)`:
@@ -30,44 +30,25 @@ public struct DoubleSignGuard: Sendable {
     /// - at the last signed position with the same bytes: returns the stored signature
     ///   without calling `sign`;
     /// - at the last signed position with different bytes: throws `SignerRefusal.conflict`;
-    /// - later: calls `sign` once, stores the new position durably, then returns the signature.
-    /// If `sign` throws or storing fails, nothing changes and no signature is returned.
+    /// - later: calls `sign` once, makes the new position durable, then returns the signature.
+    /// If `sign` throws or the write fails, nothing changes and no signature is returned.
     /// `signedVote` builds the signed vote from the new signature, to be stored with the
-    /// position (`SignerState.vote`; nil for a proposal). `alsoWrite` runs inside the same
-    /// transaction with the signature (the driver logs the signed message to the WAL there):
-    /// one fsync for both. Both may run more than once (the transaction is retried after the
-    /// map grows); they must not have effects outside it.
+    /// position (`SignerState.vote`; nil for a proposal). `walRecords` are the consensus WAL
+    /// records to make durable in the same append (the driver's buffered records and the signed
+    /// message's own), so the signature and what justified it reach the disk together.
     public func authorize(
         height: UInt64, round: UInt32, step: SignStep, signBytes: [UInt8],
         sign: ([UInt8]) throws -> Signature,
         signedVote: (Signature) -> Vote? = { _ in nil },
-        alsoWrite: (LMDBWriteTransaction, Signature) throws -> Void = { _, _ in }
+        walRecords: (Signature) -> [JournalEntry.WALRecord] = { _ in [] }
     ) throws -> Signature {
-        let requested = SignPosition(height: height, round: round, step: step)
-        let requestedHash = Hash.sha256(signBytes)
-        // The write closure may run again after the map grows; sign at most once regardless.
-        var produced: Signature?
-        return try environment.write { transaction in
-            if let last = try Self.load(transaction, database) {
-                if requested < last.position {
-                    throw SignerRefusal.regression(requested: requested, lastSigned: last.position)
-                }
-                if requested == last.position {
-                    guard requestedHash == last.signBytesHash else {
-                        throw SignerRefusal.conflict(position: requested, signedHash: last.signBytesHash, requestedHash: requestedHash)
-                    }
-                    try alsoWrite(transaction, last.signature)
-                    return last.signature
-                }
-            }
-            let signature = try produced ?? sign(signBytes)
-            produced = signature
-            let state = SignerState(position: requested, signBytesHash: requestedHash, signature: signature,
-                                    vote: signedVote(signature))
-            try transaction.put(database, Self.stateKey, state.canonicalBytes)
-            try alsoWrite(transaction, signature)
-            return signature
-        }
+        try journal.authorize(SignPosition(height: height, round: round, step: step), signBytes: signBytes, sign: sign,
+                              signedVote: signedVote, walRecords: walRecords)
+    }
+
+    /// Makes consensus WAL records durable on their own, through the same journal.
+    public func appendWAL(_ records: [JournalEntry.WALRecord]) throws {
+        try journal.appendWAL(records)
     }
 
     static func load(_ transaction: LMDBTransaction, _ database: LMDBDatabase) throws -> SignerState? {

@@ -45,10 +45,12 @@ extension NodeStore {
     @discardableResult
     public func mergeSignerState(_ state: SignerState?, checkpointEpochs: (source: UInt64, target: UInt64)?) throws -> SignerAdoption {
         let database = databases.signer
+        // Read before the write transaction: the journal takes its lock before LMDB's writer lock.
+        let appended = signer.journal.latestAppended
         return try environment.write { transaction in
             var lines: [String] = []
             if let moved = state {
-                let current = try DoubleSignGuard.load(transaction, database)
+                let current = SignerJournal.later(try DoubleSignGuard.load(transaction, database), appended)
                 if let current, !(current.position < moved.position) {
                     lines.append("kept this store's signer state (\(current.position)): it is not earlier than the moved one (\(moved.position))")
                 } else {
@@ -77,8 +79,10 @@ extension NodeStore {
         let floor = SignerState(position: SignPosition(height: height, round: .max, step: .precommit), signBytesHash: .zero,
                                 signature: .zero)
         let database = databases.signer
+        let appended = signer.journal.latestAppended
         return try environment.write { transaction in
-            if let current = try DoubleSignGuard.load(transaction, database), !(current.position < floor.position) {
+            if let current = SignerJournal.later(try DoubleSignGuard.load(transaction, database), appended),
+               !(current.position < floor.position) {
                 return "kept this store's signer state (\(current.position)): it is past height \(height)"
             }
             try transaction.put(database, DoubleSignGuard.stateKey, floor.canonicalBytes)

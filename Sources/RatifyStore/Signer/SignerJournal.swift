@@ -1,0 +1,160 @@
+import RatifyCore
+import Synchronization
+
+/// Where the double-sign guard makes a signature durable: one `ConsensusJournal` append (one
+/// device flush) holding the guard's new state and the consensus WAL records that must be on
+/// disk with it, instead of an LMDB commit (two). The journal is folded into LMDB, the store
+/// every other reader uses, by a checkpoint: when the store opens, and when the journal passes
+/// `checkpointBytes`.
+///
+/// A checkpoint replays, in one durable LMDB transaction, every record past the sequence number
+/// LMDB last took (`appliedKey` in the `signer` table, which a chain reset keeps): a signer
+/// state later than the stored one replaces it; WAL records of heights not yet stored are
+/// appended in journal order (those of stored heights are obsolete). The journal then starts
+/// over with its numbering carried on, so what is left of the old records scans as stale.
+///
+/// Lock order: the journal's lock, then LMDB's writer lock (a checkpoint inside `authorize`);
+/// never the journal's inside an LMDB write transaction.
+final class SignerJournal: Sendable {
+    static let fileName = "consensus.journal"
+    /// The last journal sequence number LMDB holds, `u64`, in the `signer` table.
+    static let appliedKey = Array("journal_applied".utf8)
+    /// A checkpoint runs once the records since the last one take this much of the file.
+    static let checkpointBytesDefault = 8 << 20
+
+    private struct State {
+        /// The latest signer state this journal made durable (nil: none since the store opened).
+        var latest: SignerState?
+        /// Records appended since the last checkpoint, for the next one.
+        var pending: [ConsensusJournal.Record] = []
+    }
+
+    let journal: ConsensusJournal
+    let environment: LMDBEnvironment
+    let databases: ChainDatabases
+    let checkpointBytes: Int
+    private let state = Mutex(State())
+
+    private init(journal: ConsensusJournal, environment: LMDBEnvironment, databases: ChainDatabases, checkpointBytes: Int) {
+        self.journal = journal
+        self.environment = environment
+        self.databases = databases
+        self.checkpointBytes = checkpointBytes
+    }
+
+    /// Opens the journal in `directory` (creating it), folds what it holds into LMDB and starts
+    /// it over.
+    static func open(directory: String, environment: LMDBEnvironment, databases: ChainDatabases,
+                     checkpointBytes: Int = checkpointBytesDefault) throws -> SignerJournal {
+        let (journal, records) = try ConsensusJournal.open(path: directory + "/" + fileName)
+        let opened = SignerJournal(journal: journal, environment: environment, databases: databases, checkpointBytes: checkpointBytes)
+        try opened.checkpoint(records)
+        return opened
+    }
+
+    /// The later of the journal's latest state and LMDB's (which an adoption or a raised floor
+    /// may have moved since the store opened).
+    func lastSigned() throws -> SignerState? {
+        let latest = state.withLock { $0.latest }
+        return Self.later(latest, try environment.read { try DoubleSignGuard.load($0, databases.signer) })
+    }
+
+    /// The guard's decision and write, under the journal's lock (see `DoubleSignGuard.authorize`).
+    func authorize(_ requested: SignPosition, signBytes: [UInt8], sign: ([UInt8]) throws -> Signature,
+                   signedVote: (Signature) -> Vote?, walRecords: (Signature) -> [JournalEntry.WALRecord]) throws -> Signature {
+        let requestedHash = Hash.sha256(signBytes)
+        return try state.withLock { state in
+            let stored = try environment.read { try DoubleSignGuard.load($0, databases.signer) }
+            if let last = Self.later(state.latest, stored) {
+                if requested < last.position {
+                    throw SignerRefusal.regression(requested: requested, lastSigned: last.position)
+                }
+                if requested == last.position {
+                    guard requestedHash == last.signBytesHash else {
+                        throw SignerRefusal.conflict(position: requested, signedHash: last.signBytesHash, requestedHash: requestedHash)
+                    }
+                    let records = walRecords(last.signature)
+                    if !records.isEmpty { try append(JournalEntry(signerState: nil, walRecords: records), &state) }
+                    return last.signature
+                }
+            }
+            let signature = try sign(signBytes)
+            let new = SignerState(position: requested, signBytesHash: requestedHash, signature: signature, vote: signedVote(signature))
+            try append(JournalEntry(signerState: new, walRecords: walRecords(signature)), &state)
+            state.latest = new
+            return signature
+        }
+    }
+
+    /// The latest state this journal made durable since the store opened, without LMDB's.
+    var latestAppended: SignerState? { state.withLock { $0.latest } }
+
+    /// Folds the records appended since the last checkpoint into LMDB (the store is closing).
+    func checkpointPending() throws {
+        try state.withLock { state in
+            guard !state.pending.isEmpty else { return }
+            try checkpoint(state.pending)
+            state.pending = []
+        }
+    }
+
+    /// Makes WAL records durable without a signature (the driver's buffer filled).
+    func appendWAL(_ records: [JournalEntry.WALRecord]) throws {
+        guard !records.isEmpty else { return }
+        try state.withLock { state in try append(JournalEntry(signerState: nil, walRecords: records), &state) }
+    }
+
+    private func append(_ entry: JournalEntry, _ state: inout State) throws {
+        let payload = entry.canonicalBytes
+        let sequence = try journal.append(payload)
+        state.pending.append(ConsensusJournal.Record(sequence: sequence, payload: payload))
+        if journal.bytesUsed >= checkpointBytes {
+            try checkpoint(state.pending)
+            state.pending = []
+        }
+    }
+
+    /// Folds `records` into LMDB (those past what it took), durably, then starts the journal over.
+    private func checkpoint(_ records: [ConsensusJournal.Record]) throws {
+        let path = journal.path
+        let applied = try environment.write { transaction -> UInt64 in
+            var applied: UInt64 = 0
+            if let bytes = try transaction.get(databases.signer, Self.appliedKey) {
+                guard bytes.count == 8 else {
+                    throw StoreError.corrupted(path: path, reason: "the journal's applied sequence is \(bytes.count) bytes, not 8")
+                }
+                applied = bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            }
+            let fresh = records.filter { $0.sequence > applied }
+            guard let last = fresh.last?.sequence else { return applied }
+            let nextHeight = try BlockStore.latestHeight(in: transaction, databases) + 1
+            let wal = ConsensusWAL(environment: environment, database: databases.wal)
+            var stored = try DoubleSignGuard.load(transaction, databases.signer)
+            for record in fresh {
+                let entry: JournalEntry
+                do {
+                    entry = try JournalEntry(canonicalBytes: record.payload)
+                } catch {
+                    // Intact (its digest holds) yet unreadable: not written by this code.
+                    throw StoreError.corrupted(path: path, reason: "journal record \(record.sequence) does not decode: \(error)")
+                }
+                if let new = entry.signerState, stored.map({ $0.position < new.position }) ?? true {
+                    try transaction.put(databases.signer, DoubleSignGuard.stateKey, new.canonicalBytes)
+                    stored = new
+                }
+                for walRecord in entry.walRecords where walRecord.height >= nextHeight {
+                    try wal.append(height: walRecord.height, record: walRecord.bytes, in: transaction)
+                }
+            }
+            try transaction.put(databases.signer, Self.appliedKey, StoreKey.height(last))
+            return last
+        }
+        try journal.restart(after: max(applied, journal.nextSequence - 1))
+    }
+
+    static func later(_ first: SignerState?, _ second: SignerState?) -> SignerState? {
+        guard let first else { return second }
+        guard let second else { return first }
+        return first.position < second.position ? second : first
+    }
+}
