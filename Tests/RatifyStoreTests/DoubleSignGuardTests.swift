@@ -196,4 +196,48 @@ struct DoubleSignGuardTests {
         unknown[0] = 3
         #expect(throws: DecodeError.self) { _ = try SignerState(canonicalBytes: unknown) }
     }
+
+    @Test("past its size the journal folds itself into LMDB and starts over; reopened, the latest state and every height's WAL records are there, in order")
+    func journalCheckpointsWhenFull() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let environment = try LMDBEnvironment.open(directory: directory.path)
+        defer { environment.close() }
+        let databases = try ChainDatabases.open(in: environment)
+        let key = KeyPair.generate()
+        let last = SignPosition(height: 60, round: 0, step: .precommit)
+        var restarts = 0, lagging = 0
+        do {
+            let journal = try SignerJournal.open(directory: directory.path, environment: environment, databases: databases,
+                                                 checkpointBytes: 2_048)
+            for height in UInt64(1)...60 {
+                for step in [SignStep.prevote, .precommit] {
+                    let before = journal.journal.bytesUsed
+                    _ = try journal.authorize(SignPosition(height: height, round: 0, step: step), signBytes: Array("\(height) \(step)".utf8),
+                                              sign: key.sign, signedVote: { _ in nil },
+                                              walRecords: { _ in [JournalEntry.WALRecord(height: height, bytes: Array("\(height) \(step.rawValue)".utf8))] })
+                    if journal.journal.bytesUsed < before { restarts += 1 }
+                    #expect(journal.journal.bytesUsed < 2_048)
+                    // Between checkpoints LMDB holds an older state; the guard answers with the journal's.
+                    let stored = try environment.read { try DoubleSignGuard.load($0, databases.signer) }
+                    if stored.map({ $0.position < SignPosition(height: height, round: 0, step: step) }) ?? true { lagging += 1 }
+                    #expect(try journal.lastSigned()?.position == SignPosition(height: height, round: 0, step: step))
+                }
+            }
+            #expect(restarts >= 5)
+            #expect(lagging > restarts)
+        }
+        // As after a crash: a new journal over the same file folds in what the last checkpoint left.
+        let reopened = try SignerJournal.open(directory: directory.path, environment: environment, databases: databases)
+        #expect(try environment.read { try DoubleSignGuard.load($0, databases.signer) }?.position == last)
+        #expect(try reopened.lastSigned()?.position == last)
+        let wal = ConsensusWAL(environment: environment, database: databases.wal)
+        for height in UInt64(1)...60 {
+            #expect(try wal.records(height: height) == [Array("\(height) 2".utf8), Array("\(height) 3".utf8)], "height \(height)")
+        }
+        #expect(throws: SignerRefusal.self) {
+            _ = try reopened.authorize(SignPosition(height: 60, round: 0, step: .prevote), signBytes: [1], sign: key.sign,
+                                       signedVote: { _ in nil }, walRecords: { _ in [] })
+        }
+    }
 }
