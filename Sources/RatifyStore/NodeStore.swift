@@ -58,10 +58,10 @@ public final class NodeStore: Sendable {
         try open(dataDirectory: dataDirectory, genesisHash: genesis.genesisHash, options: options)
     }
 
-    /// Folds the consensus journal into LMDB, closes the environment and releases the data
-    /// directory. A journal that cannot be folded now is folded when the store next opens.
+    /// Folds the consensus journal into LMDB and closes it, closes the environment and releases
+    /// the data directory. A journal that cannot be folded now is folded when the store next opens.
     public func close() {
-        try? signer.journal.checkpointPending()
+        signer.journal.close()
         environment.close()
     }
 

@@ -80,7 +80,7 @@ struct ConsensusJournalTests {
         #expect(unchanged.map(\.sequence) == [13, 14])
     }
 
-    @Test("a journal grows past what was written out ahead, and a record past the limit or an empty one is refused")
+    @Test("a journal grows past what was written out ahead; a record past the limit, an empty one, or one after close is refused")
     func growthAndLimits() throws {
         let directory = try TemporaryDirectory("journal")
         defer { directory.remove() }
@@ -92,6 +92,9 @@ struct ConsensusJournalTests {
         #expect(throws: StoreError.self) { try journal.append([UInt8](repeating: 1, count: ConsensusJournal.payloadBytesMax + 1)) }
         #expect(throws: StoreError.self) { try journal.append([]) }
         #expect(try journal.append([9]) == 6)
+        journal.close()
+        #expect(throws: StoreError.self) { try journal.append([10]) }
+        #expect(try ConsensusJournal.open(path: path).1.count == 6)
     }
 
     @Test("a journal that cannot be opened says where and why")

@@ -89,12 +89,12 @@ final class SignerJournal: Sendable {
     /// The latest state this journal made durable since the store opened, without LMDB's.
     var latestAppended: SignerState? { state.withLock { $0.latest } }
 
-    /// Folds the records appended since the last checkpoint into LMDB (the store is closing).
-    func checkpointPending() throws {
-        try state.withLock { state in
-            guard !state.pending.isEmpty else { return }
-            try checkpoint(state.pending)
-            state.pending = []
+    /// Folds the records appended since the last checkpoint into LMDB and closes the journal
+    /// (the store is closing). Records it could not fold wait for the next open.
+    func close() {
+        state.withLock { state in
+            if !state.pending.isEmpty, (try? checkpoint(state.pending)) != nil { state.pending = [] }
+            journal.close()
         }
     }
 

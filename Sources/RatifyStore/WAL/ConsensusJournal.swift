@@ -107,7 +107,7 @@ public final class ConsensusJournal: Sendable {
             throw StoreError.valueTooLarge(database: "journal", length: payload.count, max: Self.payloadBytesMax)
         }
         return try state.withLock { state in
-            if let failure = state.failure { throw StoreError.corrupted(path: path, reason: "an earlier write failed (\(failure)); reopen the store") }
+            try refuseIfUnusable(state)
             let frame = Self.frame(sequence: state.nextSequence, payload: payload)
             do {
                 if state.offset + frame.count > state.fileBytes {
@@ -119,7 +119,7 @@ public final class ConsensusJournal: Sendable {
                 try Self.writeFully(state.descriptor, path, frame, at: state.offset)
                 guard fdatasync(state.descriptor) == 0 else { throw Self.ioError(path, "fdatasync") }
             } catch {
-                state.failure = "\(error)"
+                state.failure = "a write failed: \(error)"
                 throw error
             }
             state.offset += frame.count
@@ -136,13 +136,27 @@ public final class ConsensusJournal: Sendable {
     /// the caller skips them by sequence number.
     public func restart(after sequence: UInt64) throws {
         try state.withLock { state in
-            if let failure = state.failure { throw StoreError.corrupted(path: path, reason: "an earlier write failed (\(failure)); reopen the store") }
+            try refuseIfUnusable(state)
             guard sequence &+ 1 >= state.nextSequence else {
                 throw StoreError.invalidRecord(database: "journal", reason: "restart after \(sequence), but \(state.nextSequence - 1) records were appended")
             }
             state.offset = 0
             state.nextSequence = sequence &+ 1
         }
+    }
+
+    /// Closes the file; later appends and restarts throw.
+    public func close() {
+        state.withLock { state in
+            guard state.descriptor >= 0 else { return }
+            _ = Glibc.close(state.descriptor)
+            state.descriptor = -1
+            state.failure = state.failure ?? "the journal is closed"
+        }
+    }
+
+    private func refuseIfUnusable(_ state: State) throws {
+        if let failure = state.failure { throw StoreError.corrupted(path: path, reason: "the journal takes no more records (\(failure)); reopen the store") }
     }
 
     /// Bytes from the start of the file to the end of the last record.
