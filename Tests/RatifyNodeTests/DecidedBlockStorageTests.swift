@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import RatifyConsensus
 import RatifyCore
@@ -9,8 +10,10 @@ import RatifyTestSupport
 import Testing
 
 /// A validator's driver on a real store, fed its peers' proposals and votes directly: each
-/// signature is one journal append carrying its WAL records, and a decided block one durable
-/// LMDB commit of its own, made before anything of the next height is signed.
+/// signature is one journal append carrying its WAL records, and a decided block one LMDB
+/// commit of its own (one device flush), made before anything of the next height is signed;
+/// should a system crash undo that commit, the restart decides the block again from the WAL
+/// and replays the next height's.
 @Suite("signatures in the journal, decided blocks stored before the next height", .serialized)
 struct DecidedBlockStorageTests {
     static func proposal(_ block: Block, by key: KeyPair) -> Proposal {
@@ -20,8 +23,12 @@ struct DecidedBlockStorageTests {
     }
 
     static func vote(_ type: VoteType, for block: Block, by key: KeyPair, in validators: ValidatorSet) -> Vote {
+        vote(type, height: block.height, for: block.id, by: key, in: validators)
+    }
+
+    static func vote(_ type: VoteType, height: Height, for blockID: BlockID, by key: KeyPair, in validators: ValidatorSet) -> Vote {
         let index = validators.validators.firstIndex { $0.address == key.publicKey.address } ?? 0
-        var vote = Vote(type: type, height: block.height, round: 0, blockID: block.id, validatorAddress: key.publicKey.address,
+        var vote = Vote(type: type, height: height, round: 0, blockID: blockID, validatorAddress: key.publicKey.address,
                         validatorIndex: UInt32(index))
         vote.signature = key.sign(vote.signBytes(chainID: ChainFixture.chainID))
         return vote
@@ -31,50 +38,79 @@ struct DecidedBlockStorageTests {
         InboundMessage(peer: ChainFixture.key(99).publicKey.address, message: message, transport: .tcp)
     }
 
+    /// Height 1 of a fresh four-validator chain as its proposer built it, seen by the proposer of
+    /// height 2 (`me`), whose driver runs on a store in `directory` with a transfer pending.
+    struct Scenario {
+        var first: Block
+        var validators: ValidatorSet
+        var firstProposer: KeyPair
+        var me: KeyPair
+        var voters: [KeyPair]
+        var transfer: Transaction
+
+        init() async throws {
+            var fixture = try ChainFixture()
+            validators = fixture.state.validators
+            let emptyPool = Mempool(limits: MempoolTests.limits, ledger: ChainFixture.genesisLedger)
+            let firstProposerAddress = fixture.state.proposer(round: 0).address
+            try await fixture.commitBlock(mempool: emptyPool)
+            let secondProposer = fixture.state.proposer(round: 0).address
+            first = fixture.blocks[0]
+            func key(_ address: Address) throws -> KeyPair { try #require(ChainFixture.validatorKeys.first { $0.publicKey.address == address }) }
+            firstProposer = try key(firstProposerAddress)
+            me = try key(secondProposer)
+            voters = Array(ChainFixture.validatorKeys.filter { $0.publicKey.address != secondProposer }.prefix(2))
+            transfer = try fixture.transfer(ChainFixture.alice)
+        }
+
+        /// A driver for `me` over `store`, at the height the store holds, not yet started.
+        func driver(store: NodeStore) async throws -> NodeDriver {
+            let genesis = ChainFixture.genesis
+            let (ledger, chain, lastCommit) = try ProofOfStakeEngine.recover(genesis: genesis, store: store)
+            try ProofOfStakeEngine.refuseSignerStateBehindWAL(store: store, height: chain.nextHeight, validator: me.publicKey.address)
+            // No timeout fires during the test; a zero commit wait starts height 2 at once.
+            let consensus = ConsensusParameters(timeoutProposeBaseMillis: 600_000, timeoutPrevoteBaseMillis: 600_000,
+                                                timeoutPrecommitBaseMillis: 600_000, commitWaitMillis: 0)
+            let settings = NodeDriver.Settings(chainID: genesis.chainID, consensus: consensus, heartbeatMillis: 600_000)
+            let mempool = Mempool(limits: MempoolTests.limits, ledger: ledger)
+            // A pending transaction, so height 2 is not held back for an empty mempool.
+            _ = try await mempool.add(transfer.canonicalBytes)
+            return NodeDriver(settings: settings, store: store, peers: PeerManager(config: NetConfig(chainID: genesis.chainID, nodeKey: KeyPair.generate())),
+                              verifier: GossipVerifier(chain: chain, ledger: ledger), mempool: mempool,
+                              waiters: TransactionWaiters(waitersMax: 16), metrics: nil, validatorSigner: .local(me), ledger: ledger, chain: chain,
+                              lastCommit: lastCommit, logger: Logger(label: "decided-block-storage-test"))
+        }
+
+        /// Feeds height 1 to `driver` until it has decided it and prevoted its own proposal of
+        /// height 2; the other validators' precommits come after its own.
+        func decideFirst(_ driver: NodeDriver, store: NodeStore) async {
+            func lastSigned() -> SignPosition? { (try? store.signer.lastSigned())?.position }
+            typealias Tests = DecidedBlockStorageTests
+            await driver.receive(Tests.message(.proposal(Tests.proposal(first, by: firstProposer))))
+            await driver.receive(Tests.message(.block(first)))
+            #expect(await HeldDataTests.until { lastSigned() == SignPosition(height: 1, round: 0, step: .prevote) })
+            for voter in voters { await driver.receive(Tests.message(.vote(Tests.vote(.prevote, for: first, by: voter, in: validators)))) }
+            #expect(await HeldDataTests.until { lastSigned() == SignPosition(height: 1, round: 0, step: .precommit) })
+            for voter in voters { await driver.receive(Tests.message(.vote(Tests.vote(.precommit, for: first, by: voter, in: validators)))) }
+            // Decided; height 2 starts at once and this node proposes it, then prevotes its proposal.
+            #expect(await HeldDataTests.until { lastSigned() == SignPosition(height: 2, round: 0, step: .prevote) })
+        }
+    }
+
     @Test("two prevotes, a precommit and a proposal are four journal appends; the decided block is one LMDB commit, stored before the proposal")
     func proposerStoresBlockWithProposal() async throws {
-        // Block 1 as its proposer builds it, and who proposes height 2.
-        var fixture = try ChainFixture()
-        let validators = fixture.state.validators
-        let emptyPool = Mempool(limits: MempoolTests.limits, ledger: ChainFixture.genesisLedger)
-        let firstProposer = fixture.state.proposer(round: 0).address
-        try await fixture.commitBlock(mempool: emptyPool)
-        let secondProposer = fixture.state.proposer(round: 0).address
-        let first = fixture.blocks[0]
-        func key(_ address: Address) throws -> KeyPair { try #require(ChainFixture.validatorKeys.first { $0.publicKey.address == address }) }
-        let me = try key(secondProposer)
-        let voters = ChainFixture.validatorKeys.filter { $0.publicKey.address != me.publicKey.address }.prefix(2)
-
+        let scenario = try await Scenario()
+        let first = scenario.first
         let directory = try TemporaryDirectory()
-        let genesis = ChainFixture.genesis
-        let store = try NodeStore.open(dataDirectory: directory.path, genesis: genesis)
+        let store = try NodeStore.open(dataDirectory: directory.path, genesis: ChainFixture.genesis)
         defer { store.close() }
-        let (ledger, chain, lastCommit) = try ProofOfStakeEngine.recover(genesis: genesis, store: store)
-        // No timeout fires during the test; a zero commit wait starts height 2 at once.
-        let consensus = ConsensusParameters(timeoutProposeBaseMillis: 600_000, timeoutPrevoteBaseMillis: 600_000,
-                                            timeoutPrecommitBaseMillis: 600_000, commitWaitMillis: 0)
-        let settings = NodeDriver.Settings(chainID: genesis.chainID, consensus: consensus, heartbeatMillis: 600_000)
-        let mempool = Mempool(limits: MempoolTests.limits, ledger: ledger)
-        // A pending transaction, so height 2 is not held back for an empty mempool.
-        _ = try await mempool.add(fixture.transfer(ChainFixture.alice).canonicalBytes)
-        let driver = NodeDriver(settings: settings, store: store, peers: PeerManager(config: NetConfig(chainID: genesis.chainID, nodeKey: KeyPair.generate())),
-                                verifier: GossipVerifier(chain: chain, ledger: ledger), mempool: mempool,
-                                waiters: TransactionWaiters(waitersMax: 16), metrics: nil, validatorSigner: .local(me), ledger: ledger, chain: chain,
-                                lastCommit: lastCommit, logger: Logger(label: "decided-block-storage-test"))
+        let driver = try await scenario.driver(store: store)
         try await driver.start()
         let subscription = try await driver.events.subscribe(NodeEvents.Filter())
         let commitsAtStart = store.environment.committedWriteCount
         let appendsAtStart = store.signer.journal.journal.nextSequence
-        func lastSigned() throws -> SignPosition? { try store.signer.lastSigned()?.position }
 
-        await driver.receive(Self.message(.proposal(Self.proposal(first, by: try key(firstProposer)))))
-        await driver.receive(Self.message(.block(first)))
-        #expect(await HeldDataTests.until { (try? lastSigned()) == SignPosition(height: 1, round: 0, step: .prevote) })
-        for voter in voters { await driver.receive(Self.message(.vote(Self.vote(.prevote, for: first, by: voter, in: validators)))) }
-        #expect(await HeldDataTests.until { (try? lastSigned()) == SignPosition(height: 1, round: 0, step: .precommit) })
-        for voter in voters { await driver.receive(Self.message(.vote(Self.vote(.precommit, for: first, by: voter, in: validators)))) }
-        // Decided; height 2 starts at once and this node proposes it, then prevotes its proposal.
-        #expect(await HeldDataTests.until { (try? lastSigned()) == SignPosition(height: 2, round: 0, step: .prevote) })
+        await scenario.decideFirst(driver, store: store)
 
         #expect(store.environment.committedWriteCount - commitsAtStart == 1)
         #expect(store.signer.journal.journal.nextSequence - appendsAtStart == 4)
@@ -86,6 +122,9 @@ struct DecidedBlockStorageTests {
             SignPosition(height: 2, round: 0, step: .proposal), SignPosition(height: 2, round: 0, step: .prevote),
         ])
         #expect(entries.allSatisfy { !$0.walRecords.isEmpty })
+        // The precommits that decided height 1 came after this node's own: they ride with the
+        // first signature of height 2, ahead of its proposal.
+        #expect(entries[2].walRecords.map(\.height).prefix(2) == [1, 1])
         #expect(entries[2].walRecords.last?.height == 2)
         #expect(try store.blocks.latestHeight() == 1)
         #expect(try store.blocks.block(height: 1)?.id == first.id)
@@ -96,6 +135,57 @@ struct DecidedBlockStorageTests {
         guard case .block(let told)? = await batches.next()?.first else { Issue.record("no block event for height 1"); return }
         #expect(told.height == 1 && told.hash == first.id.hash && told.round == 0 && told.transactionCount == 0)
         #expect(driver.unstoredTail.block(height: 1) == nil)
+        await driver.stop(because: "the test is over")
+    }
+
+    @Test("a block whose store commit a system crash undid is decided again from the WAL, and the next height's votes and lock come back")
+    func blockUndoneByCrashIsDecidedAgain() async throws {
+        let scenario = try await Scenario()
+        let directory = try TemporaryDirectory()
+        let dataFile = directory.path + "/" + DataFileIntegrity.dataFileName
+        let undoneCopy = directory.path + "/undone.mdb", journalCopy = directory.path + "/journal.copy"
+        let journalPath: String, proposed: BlockID
+        do {
+            let store = try NodeStore.open(dataDirectory: directory.path, genesis: ChainFixture.genesis)
+            let driver = try await scenario.driver(store: store)
+            try await driver.start()
+            // The data file as a system crash would leave it if no meta page written after this
+            // point reached the disk: without block 1.
+            try FileManager.default.copyItem(atPath: dataFile, toPath: undoneCopy)
+            await scenario.decideFirst(driver, store: store)
+            // Locked on its own proposal: 2/3+ prevotes for it, and its precommit.
+            proposed = try #require(try store.signer.lastSigned()?.vote?.blockID)
+            for voter in scenario.voters {
+                await driver.receive(Self.message(.vote(Self.vote(.prevote, height: 2, for: proposed, by: voter, in: scenario.validators))))
+            }
+            #expect(await HeldDataTests.until { (try? store.signer.lastSigned())??.position == SignPosition(height: 2, round: 0, step: .precommit) })
+            #expect(try store.blocks.latestHeight() == 1)
+            // Every journal append survived (each was flushed before its signature left).
+            journalPath = store.signer.journal.journal.path
+            try FileManager.default.copyItem(atPath: journalPath, toPath: journalCopy)
+            await driver.stop(because: "the system crashed")
+            store.close()
+        }
+        for (copy, original) in [(undoneCopy, dataFile), (journalCopy, journalPath)] {
+            try FileManager.default.removeItem(atPath: original)
+            try FileManager.default.moveItem(atPath: copy, toPath: original)
+        }
+
+        let store = try NodeStore.open(dataDirectory: directory.path, genesis: ChainFixture.genesis)
+        defer { store.close() }
+        #expect(try store.blocks.latestHeight() == 0)
+        let driver = try await scenario.driver(store: store)
+        try await driver.start()
+        // Height 1 decided again from its WAL and stored; height 2's WAL replayed before any
+        // peer's message: the core holds this validator's prevote and precommit there, and the
+        // guard refused nothing it had to sign again.
+        #expect(try store.blocks.latestHeight() == 1)
+        #expect(try store.blocks.block(height: 1)?.id == scenario.first.id)
+        #expect(await driver.chain.nextHeight == 2)
+        let ownVotes = await driver.consensus.latestOwnVotes()
+        #expect(ownVotes.map(\.type) == [.prevote, .precommit])
+        #expect(ownVotes.allSatisfy { $0.height == 2 && $0.blockID == proposed })
+        #expect(try store.signer.lastSigned()?.position == SignPosition(height: 2, round: 0, step: .precommit))
         await driver.stop(because: "the test is over")
     }
 }

@@ -41,6 +41,33 @@ struct LMDBEnvironmentTests {
         #expect(try Self.count(reopened, again) == 2)
     }
 
+    @Test("commits whose meta flush waits for the next durable one read back at once, grow the map, and survive a close")
+    func deferredMetaSync() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let environment = try LMDBEnvironment.open(directory: directory.path, options: LMDBOptions(mapBytesInitial: 64 << 10))
+        let database = try environment.openDatabase(named: "things")
+        let value = [UInt8](repeating: 0xCD, count: 1_000)
+        // Alternating, so each durable commit follows a deferred one; the big one grows the map.
+        for index in 0..<40 {
+            let sync: LMDBCommitSync = index.isMultiple(of: 2) ? .durableWithNextDurableCommit : .durable
+            try environment.write(sync: sync) { try $0.put(database, StoreKey.height(UInt64(index)), value) }
+            #expect(try Self.get(environment, database, StoreKey.height(UInt64(index))) == value)
+        }
+        try environment.write(sync: .durableWithNextDurableCommit) { transaction in
+            for index in 40..<400 { try transaction.put(database, StoreKey.height(UInt64(index)), value) }
+        }
+        #expect(try environment.mapBytes() > 64 << 10)
+        // The last commit before the close is a deferred one: the close flushes it.
+        environment.close()
+
+        let reopened = try LMDBEnvironment.open(directory: directory.path)
+        defer { reopened.close() }
+        let again = try reopened.openDatabase(named: "things")
+        #expect(try Self.count(reopened, again) == 400)
+        #expect(try Self.get(reopened, again, StoreKey.height(399)) == value)
+    }
+
     @Test("big-endian height keys scan in numeric order, from a start key and backwards from the end")
     func cursorOrder() throws {
         let directory = try TemporaryDirectory()

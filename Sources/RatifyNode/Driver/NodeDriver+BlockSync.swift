@@ -94,7 +94,7 @@ extension NodeDriver {
     /// core and other catch-ups from storing meanwhile.
     private func storeSynced(_ decisions: [ExecutedDecision]) async -> Double? {
         // The heights before these, decided by the core, are stored first.
-        guard storeDecisions(), let commit = storeCommit(for: decisions) else { return nil }
+        guard storeDecisions(), let commit = storeCommit(for: decisions, sync: .durable) else { return nil }
         blockSync.storeInFlight = true
         defer { blockSync.storeInFlight = false }
         let started = nowMillis()

@@ -22,10 +22,14 @@ import RatifyStore
 ///    device flush; `NodeStore.open` folds the journal into LMDB before anything reads the
 ///    WAL), then the signature is broadcast and fed back to the core;
 /// 3. a decided block, its commit, the ledger state it produces, the validator set it decides
-///    for H+2, its transactions' results and the WAL trimmed past it are stored in one durable
-///    LMDB transaction at the decision (`StoreCommit`), before the core starts H+1, so nothing
-///    of H+1 is signed before H is durable: a restart after any signature of H+1 starts at
-///    H+1 and replays that height's WAL;
+///    for H+2, its transactions' results and the WAL trimmed past it are stored in one LMDB
+///    transaction at the decision (`StoreCommit`), before the core starts H+1, with one device
+///    flush: its meta page reaches the disk with the next commit's, so a system crash may undo
+///    the last stored block, never half of it. The WAL records that decided H are journaled
+///    before anything of H+1 is signed (the first signature of H+1 carries those still
+///    buffered), so a restart after any signature of H+1 finds H stored or decides it again
+///    from its WAL, then replays H+1's WAL before it takes a peer's message (`start`): the
+///    core gets back its locks and votes at H+1, and the guard its state, in the journal;
 /// 4. clients (`wait=final`) and subscribers (`GET /events`) learn of a height at its decision,
 ///    before its store commit: 2/3+ of the power precommitted it, and each of those validators
 ///    made the block and its precommit durable in its WAL before the precommit left it (1, 2),
@@ -125,6 +129,8 @@ public actor NodeDriver {
     /// WAL records not yet durable (peers' messages, timeouts), in arrival order; written with
     /// the next durable write, or on their own once `walBufferMax` are held.
     var walBuffer: [(height: Height, bytes: [UInt8])] = []
+    /// `start` is feeding the WAL to the core: a refusal to sign an earlier position is expected.
+    private var replayingWAL = false
     static let walBufferMax = 1_024
     /// A commit-wait timeout held back because the mempool is empty (no empty blocks).
     var parkedCommitTimeout: TimeoutEvent?
@@ -198,10 +204,12 @@ public actor NodeDriver {
 
     // MARK: Starting
 
-    /// Starts the current height and replays what the WAL holds for it (after a crash).
+    /// Starts the current height and replays what the WAL holds for it (after a crash). When
+    /// the replay decides the height (a system crash undid its block's store commit, see 3 at
+    /// the top), the next height's records are replayed too, before any peer's message is taken.
     func start() async throws {
-        let height = chain.nextHeight
-        let records = try store.wal.records(height: height)
+        var height = chain.nextHeight
+        var records = try store.wal.records(height: height)
         logger.info("starting consensus", metadata: [
             "height": "\(height)", "validators": "\(chain.validators.count)",
             "validator": "\(consensus.isValidator)", "wal_records": "\(records.count)",
@@ -214,6 +222,21 @@ public actor NodeDriver {
             return (block, commit)
         }
         run([.start])
+        replayingWAL = true
+        defer { replayingWAL = false }
+        while true {
+            try await replay(records, height: height)
+            guard chain.nextHeight > height, stopReason == nil else { break }
+            height = chain.nextHeight
+            records = try store.wal.records(height: height)
+            logger.info("decided again from the WAL", metadata: ["height": "\(height - 1)", "wal_records": "\(records.count)"])
+        }
+        resendSignedVotes(walRecords: records)
+        announce()
+    }
+
+    /// Feeds one height's WAL records to the core, while it is at that height.
+    private func replay(_ records: [[UInt8]], height: Height) async throws {
         for bytes in records {
             let record: WALRecord
             do {
@@ -228,8 +251,6 @@ public actor NodeDriver {
                 run([input])
             }
         }
-        resendSignedVotes(walRecords: records)
-        announce()
     }
 
     private func replayInput(_ record: WALRecord) async -> ConsensusInput? {
@@ -406,10 +427,10 @@ public actor NodeDriver {
         }
     }
 
-    /// Persist, then sign: decided heights not yet stored are stored first (durably: nothing of
-    /// a height is signed before the heights below it are on disk), then the guard makes its new
-    /// state, the buffered WAL records and the signed message's record (`record`) durable in one
-    /// journal append before returning the signature. A remote signer is asked inside the
+    /// Persist, then sign: decided heights not yet stored are stored first, then the guard makes
+    /// its new state, the buffered WAL records (those of the heights just decided among them,
+    /// see 3 at the top) and the signed message's record (`record`) durable in one journal
+    /// append before returning the signature. A remote signer is asked inside the
     /// guard's decision, after this node's guard has agreed, so a signature this node refuses is
     /// never requested.
     private func authorize(height: Height, round: Round, step: SignStep, signBytes: [UInt8], sign: ([UInt8]) throws -> Signature,
@@ -429,6 +450,13 @@ public actor NodeDriver {
             walBuffer.removeFirst(buffered.count)
             return signature
         } catch {
+            if replayingWAL, case SignerRefusal.regression = error {
+                // The core asks again for what it signed before the restart; the WAL record
+                // of that signature comes next in the replay.
+                logger.debug("not signing again during the WAL replay", metadata: ["height": "\(height)", "round": "\(round)",
+                                                                                  "step": "\(step)", "reason": "\(error)"])
+                return nil
+            }
             // An unreachable signer is logged by its client, at most once per interval.
             if case RemoteSignerError.unavailable = error {} else {
                 logger.error("refused to sign", metadata: ["height": "\(height)", "round": "\(round)", "step": "\(step)",
@@ -661,7 +689,7 @@ public actor NodeDriver {
     /// LMDB transaction with the WAL trimmed past them. Returns the commit's duration, or nil
     /// (and the node stops) if the store refused it.
     private func store(_ decisions: [ExecutedDecision]) -> Double? {
-        guard let commit = storeCommit(for: decisions) else { return nil }
+        guard let commit = storeCommit(for: decisions, sync: .durableWithNextDurableCommit) else { return nil }
         let started = nowMillis()
         return finishStore(commit, result: Result { try commit.run() }, started: started)
     }
@@ -669,17 +697,19 @@ public actor NodeDriver {
     /// One store transaction prepared from executed decisions, with the WAL of their heights
     /// trimmed.
     ///
-    /// Durable (two device flushes) before anything of a later height is signed: signatures no
-    /// longer go through LMDB (the guard's journal makes them durable), so no later commit would
-    /// carry this one to the disk, and a signer state past a height whose block a system crash
-    /// undid would restart the node below it without the WAL of the heights it signed in.
+    /// The core's decisions are committed with one device flush
+    /// (`LMDBCommitSync.durableWithNextDurableCommit`): a system crash may undo the last of
+    /// them, never half of one, and the node then decides it again from its WAL (see 3 at the
+    /// top). Block sync's blocks came from peers, not through this node's WAL, so their commit
+    /// is durable (two flushes).
     struct StoreCommit: Sendable {
         var lastHeight: Height
         var blocks: [DecidedBlockWrite]
         var store: NodeStore
+        var sync: LMDBCommitSync
 
         func run() throws {
-            try store.blocks.commit(blocks, alsoWrite: { [store, lastHeight] transaction in
+            try store.blocks.commit(blocks, sync: sync, alsoWrite: { [store, lastHeight] transaction in
                 try store.wal.trim(below: lastHeight + 1, in: transaction)
             })
         }
@@ -696,13 +726,13 @@ public actor NodeDriver {
         }
     }
 
-    func storeCommit(for decisions: [ExecutedDecision]) -> StoreCommit? {
+    func storeCommit(for decisions: [ExecutedDecision], sync: LMDBCommitSync) -> StoreCommit? {
         guard let last = decisions.last?.block.height else { return nil }
         do {
             let blocks = try decidedWrites(decisions)
             // The stored heights' WAL records are trimmed with them; the buffered records of
             // later heights wait for the next journal append.
-            return StoreCommit(lastHeight: last, blocks: blocks, store: store)
+            return StoreCommit(lastHeight: last, blocks: blocks, store: store, sync: sync)
         } catch {
             stop(because: "cannot store decided block \(last): \(error)")
             return nil
@@ -713,7 +743,13 @@ public actor NodeDriver {
         switch result {
         case .success:
             if let first = commit.blocks.first?.height { snapshotter?.stored(from: first, through: commit.lastHeight) }
-            walBuffer.removeAll { $0.height <= commit.lastHeight }
+            // A validator keeps the stored heights' records not yet journaled (the precommits
+            // that decided them, when they came after its own) until its next journal append:
+            // should a system crash undo this commit, that append is what lets a restart decide
+            // these heights again from the WAL before it replays the next one (3 at the top).
+            if commit.sync == .durable || validatorSigner == nil {
+                walBuffer.removeAll { $0.height <= commit.lastHeight }
+            }
             return nowMillis() - started
         case .failure(let error):
             stop(because: "cannot store decided block\(commit.blocks.count > 1 ? "s up to" : "") \(commit.lastHeight): \(error)")

@@ -3,12 +3,13 @@ import RatifyStore
 
 extension ProofOfStakeEngine {
     /// Refuses to start a validator whose signer state is older than what its own WAL shows it
-    /// signed at the height being decided: such a store (a copied or restored data directory,
-    /// or a signer state that did not come along in a move) would let the guard sign a second,
-    /// different message at a position this validator already signed.
+    /// signed at the height being decided, or at the one after it (whose WAL a restart replays
+    /// when a system crash undid the last block's store commit): such a store (a copied or
+    /// restored data directory, or a signer state that did not come along in a move) would let
+    /// the guard sign a second, different message at a position this validator already signed.
     static func refuseSignerStateBehindWAL(store: NodeStore, height: Height, validator: Address) throws {
         var signedMax: SignPosition?
-        for bytes in try store.wal.records(height: height) {
+        for bytes in try store.wal.records(height: height) + store.wal.records(height: height + 1) {
             guard let record = try? WALRecord(canonicalBytes: bytes) else { continue }
             let position: SignPosition
             switch record {

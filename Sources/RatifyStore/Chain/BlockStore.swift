@@ -73,10 +73,11 @@ public struct BlockStore: Sendable {
     }
 
     /// Stores consecutive decided blocks, the first at `latestHeight() + 1`, in one atomic and
-    /// durable write transaction: block sync applies a run of blocks with one commit instead of
-    /// one per block. All or none of them are stored.
-    public func commit(_ blocks: [DecidedBlockWrite], alsoWrite: (LMDBWriteTransaction) throws -> Void = { _ in }) throws {
-        try environment.write { transaction in
+    /// durable write transaction (or as `sync` says): block sync applies a run of blocks with
+    /// one commit instead of one per block. All or none of them are stored.
+    public func commit(_ blocks: [DecidedBlockWrite], sync: LMDBCommitSync = .durable,
+                       alsoWrite: (LMDBWriteTransaction) throws -> Void = { _ in }) throws {
+        try environment.write(sync: sync) { transaction in
             try write(blocks, in: transaction)
             try alsoWrite(transaction)
         }

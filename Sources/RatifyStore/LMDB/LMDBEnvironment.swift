@@ -11,7 +11,8 @@ import Synchronization
 ///   Swift task may read on whatever thread it runs on, and reads may nest. Transactions are
 ///   closure-scoped and synchronous, so none outlives the thread or scope that began it.
 /// - Opened without `MDB_NOSYNC`/`MDB_NOMETASYNC`: `mdb_txn_commit` returns only after the
-///   data and meta pages are fsynced. `write` returning means the write survives a crash.
+///   data and meta pages are fsynced. `write` returning means the write survives a crash,
+///   unless the caller asked for `LMDBCommitSync.durableWithNextDurableCommit`.
 /// - `MDB_MAP_FULL` grows the map (doubling, up to `LMDBOptions.mapBytesMax`) and reruns the
 ///   write closure, so write closures must only touch the transaction they are given.
 public final class LMDBEnvironment: @unchecked Sendable {
@@ -136,6 +137,9 @@ public final class LMDBEnvironment: @unchecked Sendable {
         gate.unlock()
         writerLock.unlock()
         guard let closing else { return }
+        // Commits made `durableWithNextDurableCommit` are flushed now: a cleanly closed store
+        // survives a system crash whole.
+        _ = mdb_env_sync(closing, 1)
         mdb_env_close(closing)
         // Before the lock is released, so no other process can write in between.
         CleanCloseStamp.record(directory: path)
@@ -185,17 +189,17 @@ public final class LMDBEnvironment: @unchecked Sendable {
         throw LMDBError(code: MDB_MAP_RESIZED, operation: "mdb_txn_begin", path: path)
     }
 
-    /// Runs `body` in a write transaction and commits it durably (fsync) before returning. If
-    /// `body` throws, nothing it wrote is kept. `body` may run more than once (after the map
-    /// grows), so it must have no effects outside the transaction.
-    public func write<Result>(_ body: (LMDBWriteTransaction) throws -> Result) throws -> Result {
+    /// Runs `body` in a write transaction and commits it durably (fsync) before returning, or as
+    /// `sync` says. If `body` throws, nothing it wrote is kept. `body` may run more than once
+    /// (after the map grows), so it must have no effects outside the transaction.
+    public func write<Result>(sync: LMDBCommitSync = .durable, _ body: (LMDBWriteTransaction) throws -> Result) throws -> Result {
         try enterTransaction(writing: true)
         defer { leaveTransaction() }
         writerLock.lock()
         defer { writerLock.unlock() }
         var growths = 0
         for _ in 0...(options.mapGrowthsPerWriteMax + 1) {
-            switch try attemptWrite(body) {
+            switch try attemptWrite(sync, body) {
             case .committed(let result):
                 return result
             case .mapFull:
@@ -238,7 +242,7 @@ public final class LMDBEnvironment: @unchecked Sendable {
         return ReadResult(value: try body(transaction))
     }
 
-    private func attemptWrite<Result>(_ body: (LMDBWriteTransaction) throws -> Result) throws -> WriteOutcome<Result> {
+    private func attemptWrite<Result>(_ sync: LMDBCommitSync, _ body: (LMDBWriteTransaction) throws -> Result) throws -> WriteOutcome<Result> {
         gate.lockShared()
         defer { gate.unlock() }
         guard let environment = handle else { throw StoreError.environmentClosed(path: path) }
@@ -261,13 +265,28 @@ public final class LMDBEnvironment: @unchecked Sendable {
             transaction.abort()
             return .mapFull
         }
-        let commitStatus = transaction.commit()
+        let commitStatus = commit(transaction, sync, environment)
         if commitStatus == MDB_MAP_FULL { return .mapFull }
         guard commitStatus == 0 else {
             throw LMDBError(code: commitStatus, operation: "mdb_txn_commit", path: path)
         }
         committedWrites.add(1, ordering: .relaxed)
         return .committed(result)
+    }
+
+    /// liblmdb 0.9 takes `MDB_NOMETASYNC` from the environment's flags at commit time, not per
+    /// transaction, so it is set around this commit alone; the caller holds `writerLock`, so no
+    /// other commit of this process runs meanwhile (other processes have their own flags, and
+    /// read transactions do not look at this one).
+    private func commit(_ transaction: LMDBWriteTransaction, _ sync: LMDBCommitSync, _ environment: OpaquePointer) -> Int32 {
+        guard sync == .durableWithNextDurableCommit else { return transaction.commit() }
+        let setStatus = mdb_env_set_flags(environment, UInt32(MDB_NOMETASYNC), 1)
+        guard setStatus == 0 else {
+            transaction.abort()
+            return setStatus
+        }
+        defer { mdb_env_set_flags(environment, UInt32(MDB_NOMETASYNC), 0) }
+        return transaction.commit()
     }
 
     /// Doubles the map, with no transaction open in this process (the caller holds `writerLock`
