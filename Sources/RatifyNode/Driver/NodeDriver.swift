@@ -747,9 +747,11 @@ public actor NodeDriver {
             // that decided them, when they came after its own) until its next journal append:
             // should a system crash undo this commit, that append is what lets a restart decide
             // these heights again from the WAL before it replays the next one (3 at the top).
-            if commit.sync == .durable || validatorSigner == nil {
-                walBuffer.removeAll { $0.height <= commit.lastHeight }
-            }
+            // Those of heights stored before are dropped, so a node that signs nothing for a
+            // while (out of the set, jailed) holds one commit's worth at most.
+            let keptFrom = commit.sync == .durable || validatorSigner == nil
+                ? commit.lastHeight + 1 : commit.blocks.first?.height ?? commit.lastHeight + 1
+            walBuffer.removeAll { $0.height < keptFrom }
             return nowMillis() - started
         case .failure(let error):
             stop(because: "cannot store decided block\(commit.blocks.count > 1 ? "s up to" : "") \(commit.lastHeight): \(error)")
