@@ -63,11 +63,12 @@ struct DecidedBlockStorageTests {
             transfer = try fixture.transfer(ChainFixture.alice)
         }
 
-        /// A driver for `me` over `store`, at the height the store holds, not yet started.
-        func driver(store: NodeStore) async throws -> NodeDriver {
+        /// A driver for `me` (or `signer`) over `store`, at the height the store holds, not yet started.
+        func driver(store: NodeStore, signer: KeyPair? = nil) async throws -> NodeDriver {
+            let signer = signer ?? me
             let genesis = ChainFixture.genesis
             let (ledger, chain, lastCommit) = try ProofOfStakeEngine.recover(genesis: genesis, store: store)
-            try ProofOfStakeEngine.refuseSignerStateBehindWAL(store: store, height: chain.nextHeight, validator: me.publicKey.address)
+            try ProofOfStakeEngine.refuseSignerStateBehindWAL(store: store, height: chain.nextHeight, validator: signer.publicKey.address)
             // No timeout fires during the test; a zero commit wait starts height 2 at once.
             let consensus = ConsensusParameters(timeoutProposeBaseMillis: 600_000, timeoutPrevoteBaseMillis: 600_000,
                                                 timeoutPrecommitBaseMillis: 600_000, commitWaitMillis: 0)
@@ -77,7 +78,7 @@ struct DecidedBlockStorageTests {
             _ = try await mempool.add(transfer.canonicalBytes)
             return NodeDriver(settings: settings, store: store, peers: PeerManager(config: NetConfig(chainID: genesis.chainID, nodeKey: KeyPair.generate())),
                               verifier: GossipVerifier(chain: chain, ledger: ledger), mempool: mempool,
-                              waiters: TransactionWaiters(waitersMax: 16), metrics: nil, validatorSigner: .local(me), ledger: ledger, chain: chain,
+                              waiters: TransactionWaiters(waitersMax: 16), metrics: nil, validatorSigner: .local(signer), ledger: ledger, chain: chain,
                               lastCommit: lastCommit, logger: Logger(label: "decided-block-storage-test"))
         }
 
@@ -186,6 +187,40 @@ struct DecidedBlockStorageTests {
         #expect(ownVotes.map(\.type) == [.prevote, .precommit])
         #expect(ownVotes.allSatisfy { $0.height == 2 && $0.blockID == proposed })
         #expect(try store.signer.lastSigned()?.position == SignPosition(height: 2, round: 0, step: .precommit))
+        await driver.stop(because: "the test is over")
+    }
+
+    @Test("a node whose key is outside the validator set holds the WAL records of the last decided height only")
+    func outsideTheSetHoldsOneHeight() async throws {
+        var fixture = try ChainFixture()
+        let validators = fixture.state.validators
+        let emptyPool = Mempool(limits: MempoolTests.limits, ledger: ChainFixture.genesisLedger)
+        var proposers: [Address] = []
+        for _ in 0..<2 {
+            proposers.append(fixture.state.proposer(round: 0).address)
+            try await fixture.commitBlock(mempool: emptyPool)
+        }
+        let scenario = try await Scenario()
+        let directory = try TemporaryDirectory()
+        let store = try NodeStore.open(dataDirectory: directory.path, genesis: ChainFixture.genesis)
+        defer { store.close() }
+        let driver = try await scenario.driver(store: store, signer: ChainFixture.key(98))
+        try await driver.start()
+        for (block, proposer) in zip(fixture.blocks, proposers) {
+            let proposerKey = try #require(ChainFixture.validatorKeys.first { $0.publicKey.address == proposer })
+            await driver.receive(Self.message(.proposal(Self.proposal(block, by: proposerKey))))
+            await driver.receive(Self.message(.block(block)))
+            for type in [VoteType.prevote, .precommit] {
+                for voter in ChainFixture.validatorKeys {
+                    await driver.receive(Self.message(.vote(Self.vote(type, for: block, by: voter, in: validators))))
+                }
+            }
+            #expect(await HeldDataTests.until { (try? store.blocks.latestHeight()) == block.height })
+        }
+        // Nothing signed, nothing journaled: height 1's records went when height 2 was stored.
+        let held = await driver.walBuffer.map(\.height)
+        #expect(!held.isEmpty && held.allSatisfy { $0 >= 2 })
+        #expect(try store.signer.lastSigned() == nil)
         await driver.stop(because: "the test is over")
     }
 }
