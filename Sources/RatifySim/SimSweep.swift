@@ -1,4 +1,7 @@
+import Dispatch
+import Foundation
 import RatifyCore
+import Synchronization
 
 /// Many runs from consecutive seeds, summarized; and the shrinking of a failing run to a
 /// short trace.
@@ -70,17 +73,47 @@ public enum SimSweep {
     /// Runs `runs` seeds starting at `base.seed` and summarizes them; `progress` is called
     /// after each run with the count done and the summary so far. Stops early after
     /// `stopAfterViolations` violations.
+    ///
+    /// Runs are independent, so they go in batches across the cores; their results are added
+    /// in seed order, so the summary, the progress calls and where a sweep stops are the same
+    /// as one run after another (a batch may compute a few runs past the stop, unused).
     public static func run(_ base: SimConfig, runs: Int, stopAfterViolations: Int = .max,
                            progress: (Int, Summary) -> Void = { _, _ in }) -> Summary {
         var summary = Summary()
-        for offset in 0..<runs {
-            var config = base
-            config.seed = base.seed &+ UInt64(offset)
-            summary.add(Simulation.run(config))
-            progress(offset + 1, summary)
-            if summary.violations.count >= stopAfterViolations { break }
+        var offset = 0
+        while offset < runs {
+            let batch = runBatch(base, offsets: offset..<min(offset + batchRuns, runs))
+            for result in batch {
+                offset += 1
+                summary.add(result)
+                progress(offset, summary)
+                if summary.violations.count >= stopAfterViolations { return summary }
+            }
         }
         return summary
+    }
+
+    /// Cores the sweep runs on, read once.
+    static let coreCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Runs per batch: a few per core, so a long run does not leave the other cores idle long.
+    static let batchRuns = coreCount * 4
+
+    private static func runBatch(_ base: SimConfig, offsets: Range<Int>) -> [SimRunResult] {
+        guard offsets.count > 1, coreCount > 1 else {
+            return offsets.map { offset in Simulation.run(seeded(base, offset)) }
+        }
+        let results = Mutex([SimRunResult?](repeating: nil, count: offsets.count))
+        DispatchQueue.concurrentPerform(iterations: offsets.count) { index in
+            let result = Simulation.run(seeded(base, offsets.lowerBound + index))
+            results.withLock { $0[index] = result }
+        }
+        return results.withLock { $0.compactMap { $0 } }
+    }
+
+    private static func seeded(_ base: SimConfig, _ offset: Int) -> SimConfig {
+        var config = base
+        config.seed = base.seed &+ UInt64(offset)
+        return config
     }
 
     /// Makes a failing run shorter, keeping the same kind of violation: stop at the violating
