@@ -51,6 +51,37 @@ struct CommitWaitProcessTests {
         for node in plan.nodes { #expect(try await Self.commitWaitsSkipped(node) == 0) }
     }
 
+    @Test("on an idle chain a transaction starts the held height at once, whichever node it reaches first and whether by RPC or from a peer")
+    func idleChainStartsAHeightForATransaction() async throws {
+        let directory = try TemporaryDirectory()
+        // A heartbeat far beyond the test's bound: a height that waited for it would fail.
+        let plan = try Self.plan(heartbeatMillis: 60_000)
+        try TestnetGenerator.write(plan, to: directory.path)
+        let nodes = (0..<4).map { NodeProcess(home: "\(directory.path)/node\($0)") }
+        defer { nodes.forEach { $0.kill(SIGKILL) } }
+        for node in nodes { try node.start() }
+        #expect(eventually(seconds: 60) { nodes.allSatisfy { $0.height >= 1 } }, "heights: \(nodes.map(\.height))")
+        let recipient = KeyPair.generate().publicKey.address
+        // Each validator's transfer through its own RPC, one at a time, each on an idle chain:
+        // the next height's proposer hears of it by RPC or, mostly, from a peer.
+        for sender in 0..<4 {
+            let key = try NodeHome(nodes[sender].home).loadValidatorKey()
+            let transaction = Transaction.signed(chainID: plan.genesis.chainID, sender: key, nonce: 0, fee: 1,
+                                                 payload: .transfer(to: recipient, amount: 10))
+            let rpc = plan.nodes[sender].config.rpc.listenAddress
+            // Idle: the last decided height's commit wait (1 s) is over and the next is held.
+            try await Task.sleep(nanoseconds: 1_500_000_000)
+            let started = Date()
+            let reply = try await HTTP.request("http://\(rpc.host):\(rpc.port)/tx?wait=final", method: "POST",
+                                               body: Hex.encode(transaction.canonicalBytes))
+            let elapsedMillis = Int(Date().timeIntervalSince(started) * 1_000)
+            #expect(reply.status == 200, "node\(sender): \(reply.body)")
+            // Milliseconds on an idle machine; the bound leaves room for a loaded CI machine,
+            // and is a tenth of the heartbeat a held height would otherwise wait for.
+            #expect(elapsedMillis < 6_000, "node\(sender)'s transfer final after \(elapsedMillis) ms")
+        }
+    }
+
     static func plan(heartbeatMillis: UInt64? = nil) throws -> TestnetGenerator.Plan {
         guard let time = GenesisTime(unixSeconds: Int64(Date().timeIntervalSince1970)) else { throw TestFailure("clock") }
         var options = TestnetGenerator.Options(validatorCount: 4, genesisTime: time)

@@ -42,10 +42,14 @@ struct ByzantineInputTests {
 
     // MARK: Gossip verifier
 
+    static func verifier(_ fixture: ChainFixture) -> GossipVerifier {
+        GossipVerifier(chain: fixture.state, ledger: fixture.ledger, mempool: Mempool(limits: MempoolTests.limits, ledger: fixture.ledger))
+    }
+
     @Test("a vote at height 2^64-1 and round max is ignored without a trap; one of H or H+1 is verified once and handed to the driver")
     func votesByHeight() throws {
         let fixture = try ChainFixture()
-        let verifier = GossipVerifier(chain: fixture.state, ledger: fixture.ledger)
+        let verifier = Self.verifier(fixture)
         let set = fixture.state.validators
         let extreme = try Self.vote(height: .max, round: .max, index: 0, set: set)
         #expect(verifier.verdict(.vote(extreme)) == .ignored)
@@ -62,7 +66,7 @@ struct ByzantineInputTests {
     @Test("a forged vote for a real validator's slot, or an index past the set, is invalid and never handed to the driver")
     func forgedVotes() throws {
         let fixture = try ChainFixture()
-        let verifier = GossipVerifier(chain: fixture.state, ledger: fixture.ledger)
+        let verifier = Self.verifier(fixture)
         let real = try Self.vote(height: 1, index: 2, set: fixture.state.validators)
         let forged = Self.forged(real)
         #expect(verifier.verdict(.vote(forged)) == .invalid("vote"))
@@ -76,7 +80,7 @@ struct ByzantineInputTests {
     @Test("after a height moves the window: late precommits of H-1 are verified against the last set, its prevotes ignored")
     func windowMovesWithTheChain() async throws {
         var fixture = try ChainFixture()
-        let verifier = GossipVerifier(chain: fixture.state, ledger: fixture.ledger)
+        let verifier = Self.verifier(fixture)
         let firstSet = fixture.state.validators
         try await fixture.commitBlock(mempool: Mempool(limits: MempoolTests.limits, ledger: fixture.ledger))
         verifier.update(chain: fixture.state, ledger: fixture.ledger)
@@ -88,7 +92,7 @@ struct ByzantineInputTests {
     @Test("proposals: only the window's height, signed by a member of its set")
     func proposals() throws {
         let fixture = try ChainFixture()
-        let verifier = GossipVerifier(chain: fixture.state, ledger: fixture.ledger)
+        let verifier = Self.verifier(fixture)
         let block = fixture.proposal { _, _ in [] }
         let proposerKey = try #require(ChainFixture.validatorKeys.first { $0.publicKey.address == block.header.proposerAddress })
         func signed(height: Height, round: Round = 0) -> Proposal {
@@ -109,7 +113,7 @@ struct ByzantineInputTests {
     @Test("blocks: past the block-sync window ignored, a body that does not match its header invalid, others go to the driver")
     func blocks() throws {
         let fixture = try ChainFixture()
-        let verifier = GossipVerifier(chain: fixture.state, ledger: fixture.ledger)
+        let verifier = Self.verifier(fixture)
         let block = fixture.proposal { _, _ in [] }
         #expect(verifier.verdict(.block(block)) == .unverified)
         var far = block
@@ -131,7 +135,7 @@ struct ByzantineInputTests {
     @Test("evidence at 2^64-1, about a stranger or with a forged vote is never verified; a real double vote is")
     func evidenceVerdicts() throws {
         let fixture = try ChainFixture()
-        let verifier = GossipVerifier(chain: fixture.state, ledger: fixture.ledger)
+        let verifier = Self.verifier(fixture)
         let set = fixture.state.validators
         #expect(verifier.verdict(.evidence(try Self.evidence(height: 1, index: 0, set: set))) == .verified)
         #expect(verifier.verdict(.evidence(try Self.evidence(height: .max, index: 0, set: set))) == .ignored)
@@ -145,6 +149,22 @@ struct ByzantineInputTests {
         b.blockID = BlockID(hash: Hash.sha256([3]))
         b.signature = stranger.sign(b.signBytes(chainID: Self.chainID))
         #expect(verifier.verdict(.evidence(try DuplicateVoteEvidence(a, b))) == .ignored)
+    }
+
+    @Test("a gossiped transaction is admitted by the verifier itself: a good one is held and relayed, a copy dropped, a forged one invalid")
+    func transactionVerdicts() throws {
+        var fixture = try ChainFixture()
+        let verifier = Self.verifier(fixture)
+        let good = fixture.transfer(ChainFixture.alice)
+        #expect(verifier.verdict(.transaction(TransactionGossip(good))) == .admitted)
+        #expect(verifier.mempool.contains(good.hash))
+        #expect(verifier.verdict(.transaction(TransactionGossip(good, sentTo: [Self.config(0x51).nodeID]))) == .ignored)
+        var forged = fixture.transfer(ChainFixture.bob)
+        forged.payload = .transfer(to: ChainFixture.carol.publicKey.address, amount: 999)
+        #expect(verifier.verdict(.transaction(TransactionGossip(forged))) == .invalid("transaction"))
+        let gap = fixture.transfer(ChainFixture.carol, nonce: 5)
+        #expect(verifier.verdict(.transaction(TransactionGossip(gap))) == .ignored)
+        #expect(verifier.mempool.count == 1)
     }
 
     @Test("a proof-of-work node ignores proof-of-stake messages and leaves its own and transactions to the driver, which relays what it checked")
@@ -245,6 +265,9 @@ struct ByzantineInputTests {
     final class Collected: Sendable {
         let messages = Mutex<[NetMessage]>([])
         var votes: [Vote] { messages.withLock { $0.compactMap { if case .vote(let vote) = $0 { vote } else { nil } } } }
+        var transactions: [Transaction] {
+            messages.withLock { $0.compactMap { if case .transaction(let gossip) = $0 { gossip.transaction } else { nil } } }
+        }
     }
 
     static func collect(_ manager: PeerManager) -> Collected {
@@ -266,6 +289,18 @@ struct ByzantineInputTests {
         return config
     }
 
+    /// Plain peers (no verifier of their own) that dial `node`, returned once all are connected.
+    static func peers(dialing node: PeerManager, seeds: [UInt8], group: MultiThreadedEventLoopGroup, logger: Logger) async throws -> [PeerManager] {
+        var peers: [PeerManager] = []
+        for seed in seeds {
+            let peer = PeerManager(config: Self.config(seed, dialing: node), group: group, logger: logger)
+            try await peer.start()
+            peers.append(peer)
+        }
+        #expect(await Self.until { node.connectedPeers.count == seeds.count })
+        return peers
+    }
+
     static func until(seconds: Double = 20, _ condition: () -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         while ContinuousClock.now < deadline {
@@ -282,20 +317,14 @@ struct ByzantineInputTests {
         let group = MultiThreadedEventLoopGroup.singleton
         let logger = Logger(label: "byzantine-test")
         let node = PeerManager(config: Self.config(0x31), group: group, logger: logger,
-                               verifier: GossipVerifier(chain: fixture.state, ledger: fixture.ledger).messageVerifier)
+                               verifier: Self.verifier(fixture).messageVerifier)
         let gossip = ConsensusGossip(peers: node)
         try await node.start()
         gossip.updateLocalState(height: 1, round: 0, step: .prevote)
         let atNode = Self.collect(node)
-        var others: [PeerManager] = []
-        for seed: UInt8 in [0x32, 0x33, 0x34] {
-            let peer = PeerManager(config: Self.config(seed, dialing: node), group: group, logger: logger)
-            try await peer.start()
-            others.append(peer)
-        }
+        let others = try await Self.peers(dialing: node, seeds: [0x32, 0x33, 0x34], group: group, logger: logger)
         let (honest, observer, attacker) = (others[0], others[1], others[2])
         let atObserver = Self.collect(observer)
-        #expect(await Self.until { node.connectedPeers.count == 3 })
 
         let extreme = try Self.vote(height: .max, round: .max, index: 0, set: set)
         let real = try Self.vote(height: 1, index: 0, set: set)
@@ -314,13 +343,43 @@ struct ByzantineInputTests {
         for manager in others + [node] { await manager.shutdown() }
     }
 
+    @Test("with the node's verifier: a peer's transaction is admitted and relayed without reaching the driver; a forged one cuts off its sender")
+    func transactionsOverRealSessions() async throws {
+        var fixture = try ChainFixture()
+        let group = MultiThreadedEventLoopGroup.singleton
+        let logger = Logger(label: "byzantine-test")
+        let verifier = Self.verifier(fixture)
+        let node = PeerManager(config: Self.config(0x61), group: group, logger: logger, verifier: verifier.messageVerifier)
+        try await node.start()
+        let atNode = Self.collect(node)
+        let others = try await Self.peers(dialing: node, seeds: [0x62, 0x63, 0x64], group: group, logger: logger)
+        let (honest, observer, attacker) = (others[0], others[1], others[2])
+        let atObserver = Self.collect(observer)
+
+        // Sent to the node alone: the observer can only have it from the node's relay.
+        let good = fixture.transfer(ChainFixture.alice)
+        #expect(honest.send(.transaction(TransactionGossip(good)), to: node.nodeID))
+        #expect(await Self.until { atObserver.transactions.contains(good) })
+        #expect(verifier.mempool.contains(good.hash))
+
+        var forged = fixture.transfer(ChainFixture.bob)
+        forged.payload = .transfer(to: ChainFixture.carol.publicKey.address, amount: 999)
+        #expect(attacker.send(.transaction(TransactionGossip(forged)), to: node.nodeID))
+        #expect(await Self.until { !node.connectedPeers.contains(attacker.nodeID) })
+        #expect(node.stats.disconnects["invalid_signature", default: 0] == 1)
+        #expect(!verifier.mempool.contains(forged.hash))
+        #expect(!atObserver.transactions.contains(forged))
+        #expect(atNode.messages.withLock { $0.isEmpty }, "a transaction never reaches the driver's inbound stream")
+        for manager in others + [node] { await manager.shutdown() }
+    }
+
     @Test("junk proposals: 200 for a future height are ignored and relayed to no one (no flood); a forged one for the current height cuts off its sender")
     func junkProposalsOverRealSessions() async throws {
         let fixture = try ChainFixture()
         let group = MultiThreadedEventLoopGroup.singleton
         let logger = Logger(label: "byzantine-test")
         let node = PeerManager(config: Self.config(0x41), group: group, logger: logger,
-                               verifier: GossipVerifier(chain: fixture.state, ledger: fixture.ledger).messageVerifier)
+                               verifier: Self.verifier(fixture).messageVerifier)
         let gossip = ConsensusGossip(peers: node)
         try await node.start()
         gossip.updateLocalState(height: 1, round: 0, step: .propose)

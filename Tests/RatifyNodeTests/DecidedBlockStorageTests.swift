@@ -60,7 +60,7 @@ struct DecidedBlockStorageTests {
             firstProposer = try key(firstProposerAddress)
             me = try key(secondProposer)
             voters = Array(ChainFixture.validatorKeys.filter { $0.publicKey.address != secondProposer }.prefix(2))
-            transfer = try fixture.transfer(ChainFixture.alice)
+            transfer = fixture.transfer(ChainFixture.alice)
         }
 
         /// A driver for `me` (or `signer`) over `store`, at the height the store holds, not yet started.
@@ -77,7 +77,7 @@ struct DecidedBlockStorageTests {
             // A pending transaction, so height 2 is not held back for an empty mempool.
             _ = try await mempool.add(transfer.canonicalBytes)
             return NodeDriver(settings: settings, store: store, peers: PeerManager(config: NetConfig(chainID: genesis.chainID, nodeKey: KeyPair.generate())),
-                              verifier: GossipVerifier(chain: chain, ledger: ledger), mempool: mempool,
+                              verifier: GossipVerifier(chain: chain, ledger: ledger, mempool: mempool),
                               waiters: TransactionWaiters(waitersMax: 16), metrics: nil, validatorSigner: .local(signer), ledger: ledger, chain: chain,
                               lastCommit: lastCommit, logger: Logger(label: "decided-block-storage-test"))
         }

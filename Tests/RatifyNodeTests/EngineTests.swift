@@ -50,9 +50,9 @@ struct EngineTests {
         var net = NetConfig(chainID: genesis.chainID, nodeKey: KeyPair.generate())
         net.listenHost = "127.0.0.1"
         let peers = PeerManager(config: net, verifier: recovered.verifier)
-        let mempool = Mempool(limits: MempoolTests.limits, ledger: recovered.ledger)
+        let mempool = recovered.mempool
         let (metrics, _) = NodeMetrics.prometheus(kind: recovered.metricsKind)
-        let engine = recovered.make(EngineParts(store: store, peers: peers, mempool: mempool, waiters: TransactionWaiters(waitersMax: 16),
+        let engine = recovered.make(EngineParts(store: store, peers: peers, waiters: TransactionWaiters(waitersMax: 16),
                                                 metrics: metrics, logger: logger))
         try await engine.start()
         let context = NodeQueryContext(nodeID: peers.nodeID, moniker: "engine-test", validatorPublicKey: signer.publicKey,

@@ -32,8 +32,8 @@ struct HeldDataTests {
         let peers = PeerManager(config: config)
         let settings = NodeDriver.Settings(chainID: genesis.chainID, consensus: ConsensusParameters(genesis.consensus),
                                            heartbeatMillis: genesis.consensus.heartbeatMillis)
-        let driver = NodeDriver(settings: settings, store: store, peers: peers, verifier: GossipVerifier(chain: chain, ledger: ledger),
-                                mempool: Mempool(limits: MempoolTests.limits, ledger: ledger), waiters: TransactionWaiters(waitersMax: 16),
+        let driver = NodeDriver(settings: settings, store: store, peers: peers, verifier: GossipVerifier(chain: chain, ledger: ledger, mempool: Mempool(limits: MempoolTests.limits, ledger: ledger)),
+                                waiters: TransactionWaiters(waitersMax: 16),
                                 metrics: nil, validatorSigner: nil, ledger: ledger, chain: chain, lastCommit: lastCommit,
                                 logger: Logger(label: "held-data-test"))
         return Node(directory: directory, store: store, driver: driver, peers: peers, chain: chain)

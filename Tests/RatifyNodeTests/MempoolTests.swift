@@ -2,6 +2,7 @@ import RatifyTestSupport
 import Testing
 import RatifyCore
 import RatifyLedger
+import Synchronization
 @testable import RatifyNode
 
 @Suite("mempool")
@@ -77,22 +78,65 @@ struct MempoolTests {
         var chain = try ChainFixture()
         let pool = mempool()
         let good = chain.transfer(ChainFixture.alice)
-        #expect(try await pool.add(good) == good.hash)
+        #expect(try pool.add(good) == good.hash)
         #expect(pool.bytesTotal == good.canonicalBytes.count)
         #expect(pool.verifiedHashes(in: [good]) == [good.hash])
-        await #expect(throws: MempoolError.duplicate(good.hash)) { try await pool.add(good) }
+        #expect(throws: MempoolError.duplicate(good.hash)) { try pool.add(good) }
         #expect(await error(pool, good) == .duplicate(good.hash))
         var forged = chain.transfer(ChainFixture.bob)
         forged.payload = .transfer(to: ChainFixture.carol.publicKey.address, amount: 999)
-        await #expect(throws: MempoolError.rejected(.badSignature)) { try await pool.add(forged) }
+        #expect(throws: MempoolError.rejected(.badSignature)) { try pool.add(forged) }
         let noFee = chain.transfer(ChainFixture.carol, fee: 0)
-        await #expect(throws: MempoolError.rejected(.feeTooLow(minimum: 1, got: 0))) { try await pool.add(noFee) }
+        #expect(throws: MempoolError.rejected(.feeTooLow(minimum: 1, got: 0))) { try pool.add(noFee) }
         let oversized = Transaction.signed(chainID: String(repeating: "x", count: CodecLimits.transactionBytesMax), sender: ChainFixture.bob,
                                            nonce: 0, fee: 1, payload: .transfer(to: ChainFixture.alice.publicKey.address, amount: 1))
         let size = oversized.canonicalBytes.count
-        await #expect(throws: MempoolError.tooLarge(bytes: size, bytesMax: CodecLimits.transactionBytesMax)) { try await pool.add(oversized) }
+        #expect(throws: MempoolError.tooLarge(bytes: size, bytesMax: CodecLimits.transactionBytesMax)) { try pool.add(oversized) }
         #expect(pool.count == 1)
         #expect(pool.invariantViolation() == nil)
+    }
+
+    @Test("a client's submission is decoded once and admitted on the calling thread, with the verdicts of `add`")
+    func submissions() throws {
+        var chain = try ChainFixture()
+        let pool = mempool()
+        let good = chain.transfer(ChainFixture.alice)
+        #expect(try pool.addDecoding(good.canonicalBytes) == good)
+        #expect(pool.contains(good.hash))
+        #expect(throws: MempoolError.duplicate(good.hash)) { try pool.addDecoding(good.canonicalBytes) }
+        var forged = chain.transfer(ChainFixture.bob)
+        forged.payload = .transfer(to: ChainFixture.carol.publicKey.address, amount: 999)
+        #expect(throws: MempoolError.rejected(.badSignature)) { try pool.addDecoding(forged.canonicalBytes) }
+        #expect(throws: MempoolError.tooLarge(bytes: CodecLimits.transactionBytesMax + 1, bytesMax: CodecLimits.transactionBytesMax)) {
+            try pool.addDecoding([UInt8](repeating: 0, count: CodecLimits.transactionBytesMax + 1))
+        }
+        #expect((try? pool.addDecoding([1, 2, 3])) == nil)
+        #expect(pool.count == 1)
+    }
+
+    @Test("a waiter for the next admission is woken once, by an admission only; with unlessHolding a pool that holds some registers none")
+    func admissionWaiter() async throws {
+        var chain = try ChainFixture()
+        let pool = mempool()
+        let wakes = Mutex(0)
+        let wake: @Sendable () -> Void = { wakes.withLock { $0 += 1 } }
+        #expect(pool.wakeOnNextAdmission(unlessHolding: true, wake))
+        var forged = chain.transfer(ChainFixture.bob)
+        forged.payload = .transfer(to: ChainFixture.carol.publicKey.address, amount: 999)
+        #expect(throws: MempoolError.self) { try pool.add(forged) }
+        #expect(wakes.withLock { $0 } == 0, "a refused transaction wakes no one")
+        _ = try pool.add(chain.transfer(ChainFixture.alice))
+        #expect(wakes.withLock { $0 } == 1)
+        _ = try pool.add(chain.transfer(ChainFixture.alice))
+        #expect(wakes.withLock { $0 } == 1, "once")
+        #expect(!pool.wakeOnNextAdmission(unlessHolding: true, wake), "the pool holds transactions: nothing to wait for")
+        _ = try pool.add(chain.transfer(ChainFixture.alice))
+        #expect(wakes.withLock { $0 } == 1)
+        // Without unlessHolding (a miner whose block carries none of what the pool holds), and by a batch.
+        #expect(pool.wakeOnNextAdmission(unlessHolding: false, wake))
+        let results = await pool.add(batch: [chain.transfer(ChainFixture.alice).canonicalBytes])
+        #expect(results.allSatisfy { (try? $0.get()) != nil })
+        #expect(wakes.withLock { $0 } == 2)
     }
 
     @Test("nonces must continue the sender's pending sequence: gaps and replays are refused")

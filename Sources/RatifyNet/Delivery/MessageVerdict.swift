@@ -4,8 +4,12 @@ public enum MessageVerdict: Sendable, Equatable {
     /// Checked in full (signatures against the right validator set, height in the window):
     /// delivered, kept for resends, counted as known, relayed.
     case verified
+    /// Checked in full and taken in by the verifier's node on the spot (a transaction its
+    /// mempool admitted): relayed, never delivered, so the node's consensus loop does not wake
+    /// for it.
+    case admitted
     /// As far as it can be checked before the node uses it (a block's body against its
-    /// header, a transaction before the mempool's batch check): delivered, never kept or
+    /// header, a transaction for a node that admits them itself): delivered, never kept or
     /// relayed here. The node relays what it then admits; a block is relayed only when a
     /// verified proposal names it.
     case unverified

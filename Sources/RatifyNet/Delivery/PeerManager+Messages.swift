@@ -186,6 +186,9 @@ extension PeerManager {
         switch verdict {
         case .verified, .unverified:
             break
+        case .admitted:
+            relay(message, from: session.nodeID)
+            return
         case .ignored:
             state.withLock { $0.seen.remove(digest) }
             metrics.ignored.increment()

@@ -11,7 +11,10 @@ import Synchronization
 /// being decided) and the ledger's evidence rules.
 ///
 /// Each vote and proposal signature is checked once: what passes here is kept, and the
-/// driver takes it (`takeVerified`) instead of checking the signature again.
+/// driver takes it (`takeVerified`) instead of checking the signature again. A transaction is
+/// admitted to the mempool here, its signature checked on the network thread that read it, and
+/// never reaches the driver: the driver hears of transactions only when it waits for one
+/// (`Mempool.wakeOnNextAdmission`).
 public final class GossipVerifier: Sendable {
     struct Window: Sendable {
         var height: Height
@@ -33,11 +36,13 @@ public final class GossipVerifier: Sendable {
     static let verifiedProposalsMax = 64
 
     let chainID: String
+    let mempool: Mempool
     private let window: Mutex<Window>
     private let verified = Mutex(Verified())
 
-    public init(chain: ChainState, ledger: Ledger) {
+    public init(chain: ChainState, ledger: Ledger, mempool: Mempool) {
         chainID = chain.chainID
+        self.mempool = mempool
         window = Mutex(Self.window(chain: chain, ledger: ledger))
     }
 
@@ -99,9 +104,17 @@ public final class GossipVerifier: Sendable {
         case .commit(let commit):
             // Checked against its height's set when block sync reaches it.
             return Self.isHeld(commit.height, window) ? .unverified : .ignored
-        case .transaction:
-            // The mempool checks signatures in parallel batches; the driver relays what it admits.
-            return .unverified
+        case .transaction(let gossip):
+            // Verify, then relay: only what the mempool admits goes on.
+            do throws(MempoolError) {
+                _ = try mempool.add(gossip.transaction)
+                return .admitted
+            } catch where error.code == TransactionError.badSignature.code {
+                return .invalid("transaction")
+            } catch {
+                // Duplicates, spent nonces, a full pool: expected under gossip, nothing to relay.
+                return .ignored
+            }
         case .powBlock, .powBlockRequest, .powHeadersRequest, .powHeaders, .checkpointVote:
             // Proof-of-work messages: of no use to a proof-of-stake node.
             return .ignored

@@ -157,7 +157,8 @@ public actor NodeDriver {
     /// The heights told final and not yet stored, for the chain queries.
     public nonisolated let unstoredTail = UnstoredTail()
 
-    init(settings: Settings, store: NodeStore, peers: PeerManager, verifier: GossipVerifier, mempool: Mempool, waiters: TransactionWaiters,
+    /// `verifier` admits peers' transactions to its mempool, which the driver proposes from.
+    init(settings: Settings, store: NodeStore, peers: PeerManager, verifier: GossipVerifier, waiters: TransactionWaiters,
          metrics: NodeMetrics?, validatorSigner: ValidatorSigner?, ledger: Ledger, chain: ChainState, lastCommit: Commit?,
          snapshotter: Snapshotter? = nil, logger: Logger) {
         self.settings = settings
@@ -166,7 +167,7 @@ public actor NodeDriver {
         self.peers = peers
         self.verifier = verifier
         gossip = ConsensusGossip(peers: peers)
-        self.mempool = mempool
+        mempool = verifier.mempool
         self.waiters = waiters
         self.metrics = metrics
         self.validatorSigner = validatorSigner
@@ -583,9 +584,11 @@ public actor NodeDriver {
         guard !isStale(event) else { return }
         // A resend changes nothing in the core and is not logged (NodeDriver+Resend.swift).
         if event.kind == .resend { return run([.timeout(event)]) }
-        if event.kind == .commit, mempool.count == 0, nowMillis() - lastDecisionMillis < Double(settings.heartbeatMillis) {
-            // No transactions: hold the next height until one arrives or the heartbeat is due,
-            // and store the decided block now instead of with the next signature.
+        if event.kind == .commit, nowMillis() - lastDecisionMillis < Double(settings.heartbeatMillis),
+           mempool.wakeOnNextAdmission(unlessHolding: true, { [weak self] in Task { await self?.transactionAdded() } }) {
+            // No transactions: hold the next height until one arrives (the mempool wakes the
+            // driver) or the heartbeat is due, and store the decided block now instead of with
+            // the next signature.
             parkedCommitTimeout = event
             storeDecisions()
             let remaining = Double(settings.heartbeatMillis) - (nowMillis() - lastDecisionMillis)
@@ -602,8 +605,9 @@ public actor NodeDriver {
         afterProgress()
     }
 
-    /// A transaction arrived: a height held back for lack of transactions may start now.
-    public func transactionAdded() {
+    /// The mempool admitted a transaction while a height was held back for lack of them: it
+    /// may start now. A wake-up that comes after the heartbeat started it changes nothing.
+    func transactionAdded() {
         guard let event = parkedCommitTimeout else { return }
         parkedCommitTimeout = nil
         timeline = HeightTimeline(startedMillis: nowMillis())
@@ -922,17 +926,6 @@ public actor NodeDriver {
                 }
             }
             catchUpLater()
-        case .transaction(let gossip):
-            do {
-                _ = try await mempool.add(gossip.transaction)
-                // Relayed only once the mempool has checked it (verify, then relay).
-                peers.relay(inbound.message, from: inbound.peer)
-                transactionAdded()
-            } catch let error where error.code == TransactionError.badSignature.code {
-                peers.disconnect(inbound.peer, reason: "transaction with an invalid signature", misbehaving: true)
-            } catch {
-                // Duplicates, spent nonces, a full pool: expected under gossip, nothing to do.
-            }
         case .evidence(let evidence):
             switch EvidenceRules(ledger: ledger).problem(evidence, includedAt: height) {
             case nil:
@@ -943,6 +936,9 @@ public actor NodeDriver {
                 // Outside what this node can use now; no sign of bad faith.
                 break
             }
+        case .transaction:
+            // Admitted and relayed on the network thread (`GossipVerifier`), never delivered.
+            break
         case .hello, .auth, .peerState, .blockPart, .blockRequest, .powBlock, .powBlockRequest, .powHeadersRequest, .powHeaders, .checkpointVote,
              .keepAlive:
             break

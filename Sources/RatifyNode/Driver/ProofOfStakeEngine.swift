@@ -35,9 +35,9 @@ enum ProofOfStakeEngine {
             ])
         }
         // Votes, proposals and evidence are verified before the network relays or keeps them,
-        // once (the driver takes the result); transactions by the mempool, in parallel batches,
-        // before the driver relays them.
-        let verifier = GossipVerifier(chain: chain, ledger: ledger)
+        // once (the driver takes the result); transactions are admitted to the mempool there too.
+        let mempool = Mempool(config: config.mempool, ledger: ledger)
+        let verifier = GossipVerifier(chain: chain, ledger: ledger, mempool: mempool)
         let pruner = config.storage.retainBlocks > 0
             ? BlockPruner(blocks: store.blocks, retainBlocks: config.storage.retainBlocks, logger: logger) : nil
         let snapshotter = config.storage.snapshotIntervalHeights > 0
@@ -47,9 +47,9 @@ enum ProofOfStakeEngine {
         let ready: Logger.Metadata = [
             "height": "\(chain.nextHeight)", "validator": "\(chain.validators.contains(signer.publicKey.address))",
         ]
-        return RecoveredEngine(ledger: ledger, verifier: verifier.messageVerifier, metricsKind: .proofOfStake,
+        return RecoveredEngine(mempool: mempool, verifier: verifier.messageVerifier, metricsKind: .proofOfStake,
                                readyMetadata: ready, pruner: pruner) { parts in
-            NodeDriver(settings: settings, store: parts.store, peers: parts.peers, verifier: verifier, mempool: parts.mempool,
+            NodeDriver(settings: settings, store: parts.store, peers: parts.peers, verifier: verifier,
                        waiters: parts.waiters, metrics: parts.metrics, validatorSigner: signer, ledger: ledger, chain: chain,
                        lastCommit: lastCommit, snapshotter: snapshotter, logger: parts.logger)
         }

@@ -2,8 +2,9 @@ import RatifyCore
 import RatifyLedger
 import Synchronization
 
-/// Transactions waiting for a block. Shared by the RPC (submissions), gossip (batches from
-/// peers) and the consensus driver (reap when proposing, update after each block).
+/// Transactions waiting for a block. Shared by the RPC (submissions), the network (a peer's
+/// transaction, admitted on the thread that read it) and the engine (reap when proposing,
+/// update after each block, a wake-up when it waits for a transaction).
 ///
 /// Admission, in order (docs/NODE.md, "Mempool"):
 /// 1. size at most `CodecLimits.transactionBytesMax`, then canonical decoding;
@@ -32,6 +33,8 @@ public final class Mempool: Sendable {
     /// its transaction's signature, so one found here stands for a good signature: a
     /// transaction met first in a proposal, or gossiped again after its block, is checked once.
     private let verifiedSignatures = Mutex(SeenSet(capacity: Mempool.verifiedSignaturesMax))
+    /// Who `finish` wakes after the next admission (`wakeOnNextAdmission`).
+    private let admissionWaiter = Mutex<(@Sendable () -> Void)?>(nil)
 
     public init(limits: MempoolLimits, ledger: Ledger) {
         pool = Mutex(TransactionPool(limits: limits, ledger: ledger))
@@ -55,16 +58,29 @@ public final class Mempool: Sendable {
     }
 
     /// Admits a transaction already decoded (a peer's gossip, one built in this process): the
-    /// same checks as `add(_:)` on its encoding, without decoding it again.
-    public func add(_ transaction: Transaction) async throws(MempoolError) -> Hash {
+    /// same checks as `add(_:)` on its encoding, without decoding it again. Synchronous: its
+    /// one signature is checked on the calling thread (for a peer's gossip, the network thread
+    /// that read it: `GossipVerifier`).
+    public func add(_ transaction: Transaction) throws(MempoolError) -> Hash {
         let parameters = pool.withLock { $0.ledger.parameters }
-        let checked: Result<Transaction, MempoolError> = if let refusal = Self.sizeRefusal(transaction.encodedBytesCount) {
-            .failure(refusal)
-        } else {
-            Self.statelessCheck(transaction, parameters: parameters)
-        }
-        let results = await admit([checked])
-        return try (results.first ?? .failure(Self.unprocessed)).get()
+        if let refusal = Self.sizeRefusal(transaction.encodedBytesCount) { throw refusal }
+        return try admitNow(Self.statelessCheck(transaction, parameters: parameters))
+    }
+
+    /// Admits one encoded transaction (a client's submission) as `add(_:)` does, on the calling
+    /// thread; returns it decoded, for the node to gossip.
+    public func addDecoding(_ bytes: [UInt8]) throws(MempoolError) -> Transaction {
+        let checked = Self.decode(bytes, parameters: pool.withLock { $0.ledger.parameters })
+        _ = try admitNow(checked)
+        return try checked.get()
+    }
+
+    /// Steps 2, 4 and 5 for one transaction, its signature checked on the calling thread.
+    private func admitNow(_ checked: Result<Transaction, MempoolError>) throws(MempoolError) -> Hash {
+        var screened = screen([checked])
+        let unknown = unverifiedSignatures(screened.candidates)
+        settle(&screened, unknown: unknown, checked: SignatureBatch.verifyHere(unknown.map(\.transaction)))
+        return try (finish(screened).first ?? .failure(Self.unprocessed)).get()
     }
 
     /// Admits encoded transactions; `result[i]` is the hash of `batch[i]` or why it was refused.
@@ -78,54 +94,111 @@ public final class Mempool: Sendable {
         return await admit(batch.map { Self.decode($0, parameters: parameters) })
     }
 
-    /// Steps 2, 4 and 5 of admission for transactions that passed 1 and 3 (or why each did not).
+    /// Steps 2, 4 and 5 of admission for transactions that passed 1 and 3 (or why each did not);
+    /// the signatures not checked before are checked in parallel batches.
     private func admit(_ decoded: [Result<Transaction, MempoolError>]) async -> [Result<Hash, MempoolError>] {
-        var results = [Result<Hash, MempoolError>?](repeating: nil, count: decoded.count)
-        var candidates: [(index: Int, transaction: Transaction)] = []
+        var screened = screen(decoded)
+        let unknown = unverifiedSignatures(screened.candidates)
+        let checked = await SignatureBatch.verify(unknown.map(\.transaction))
+        settle(&screened, unknown: unknown, checked: checked)
+        return finish(screened)
+    }
+
+    /// A batch on its way through admission: each transaction's result once it has one, and
+    /// the candidates still to be admitted.
+    private struct Screening {
+        var results: [Result<Hash, MempoolError>?]
+        var candidates: [(index: Int, transaction: Transaction)]
+    }
+
+    /// Step 4's outcome: candidates with a bad signature get their refusal; the good signatures
+    /// checked now are remembered.
+    private func settle(_ screening: inout Screening, unknown: [(index: Int, transaction: Transaction)], checked: [Bool]) {
+        var bad = Set<Int>()
+        verifiedSignatures.withLock { verified in
+            for (candidate, isValid) in zip(unknown, checked) {
+                if isValid {
+                    verified.insert(candidate.transaction.hash)
+                } else {
+                    bad.insert(candidate.index)
+                    screening.results[candidate.index] = .failure(.rejected(.badSignature))
+                }
+            }
+        }
+        screening.candidates.removeAll { bad.contains($0.index) }
+    }
+
+    /// Step 2: the decoding and stateless failures get their results; duplicates, within the
+    /// batch or of what is already held, are refused before any signature is checked.
+    private func screen(_ decoded: [Result<Transaction, MempoolError>]) -> Screening {
+        var screening = Screening(results: Array(repeating: nil, count: decoded.count), candidates: [])
         var seen: Set<Hash> = []
         for (index, outcome) in decoded.enumerated() {
             switch outcome {
             case .failure(let error):
-                results[index] = .failure(error)
+                screening.results[index] = .failure(error)
             case .success(let transaction):
                 if seen.insert(transaction.hash).inserted {
-                    candidates.append((index, transaction))
+                    screening.candidates.append((index, transaction))
                 } else {
-                    results[index] = .failure(.duplicate(transaction.hash))
+                    screening.results[index] = .failure(.duplicate(transaction.hash))
                 }
             }
         }
-        // Duplicates of what is already held are refused before any signature is checked.
-        candidates = pool.withLock { pool in
-            candidates.filter { candidate in
+        screening.candidates = pool.withLock { pool in
+            screening.candidates.filter { candidate in
                 guard pool.contains(candidate.transaction.hash) else { return true }
-                results[candidate.index] = .failure(.duplicate(candidate.transaction.hash))
+                screening.results[candidate.index] = .failure(.duplicate(candidate.transaction.hash))
                 return false
             }
         }
-        let verified = await verifySignatures(candidates.map(\.transaction))
-        var admissible: [(index: Int, transaction: Transaction)] = []
-        for (candidate, isValid) in zip(candidates, verified) {
-            if isValid {
-                admissible.append(candidate)
-            } else {
-                results[candidate.index] = .failure(.rejected(.badSignature))
-            }
-        }
+        return screening
+    }
+
+    /// The candidates whose signatures still need a check: those this node has not verified before.
+    private func unverifiedSignatures(_ candidates: [(index: Int, transaction: Transaction)]) -> [(index: Int, transaction: Transaction)] {
+        verifiedSignatures.withLock { verified in candidates.filter { !verified.contains($0.transaction.hash) } }
+    }
+
+    /// Step 5, under the lock, each sender's transactions in nonce order; then wakes whoever
+    /// waits for an admission (`wakeOnNextAdmission`).
+    private func finish(_ screening: Screening) -> [Result<Hash, MempoolError>] {
+        var results = screening.results
         // Stable: equal nonces keep batch order.
-        admissible = admissible.enumerated()
+        let admissible = screening.candidates.enumerated()
             .sorted { ($0.element.transaction.nonce, $0.offset) < ($1.element.transaction.nonce, $1.offset) }
             .map(\.element)
+        var admittedAny = false
         pool.withLock { pool in
             for candidate in admissible {
                 if let error = pool.admit(candidate.transaction) {
                     results[candidate.index] = .failure(error)
                 } else {
                     results[candidate.index] = .success(candidate.transaction.hash)
+                    admittedAny = true
                 }
             }
         }
+        // After the pool's lock: a waiter registered before this admission is woken by it; one
+        // registered after saw the pool hold it (see `wakeOnNextAdmission`).
+        if admittedAny, let wake = admissionWaiter.withLock({ $0.take() }) { wake() }
         return results.map { $0 ?? .failure(Self.unprocessed) }
+    }
+
+    /// Calls `wake` once, right after the next admission: how an engine with nothing to put in
+    /// a block (a height held back on an idle chain, an empty block being mined) hears of the
+    /// first transaction without a message for every one. With `unlessHolding`, nothing is
+    /// registered and false returned when the pool already holds transactions. A later call
+    /// replaces the waiter.
+    @discardableResult
+    public func wakeOnNextAdmission(unlessHolding: Bool, _ wake: @escaping @Sendable () -> Void) -> Bool {
+        // The waiter's lock is held across the pool's count, and `finish` takes it after the
+        // pool's: an admission is either counted here or sees the waiter.
+        admissionWaiter.withLock { waiter in
+            if unlessHolding, pool.withLock({ $0.count }) > 0 { return false }
+            waiter = wake
+            return true
+        }
     }
 
     /// A dry run of `add`: the same checks in the same order (but for the pool's capacity),
@@ -204,22 +277,6 @@ public final class Mempool: Sendable {
         verifiedSignatures.withLock { verified in
             for hash in hashes { verified.insert(hash) }
         }
-    }
-
-    /// `result[i]`: is the signature of `transactions[i]` good? Checks only those not verified before,
-    /// in one parallel batch, and records the good ones.
-    private func verifySignatures(_ transactions: [Transaction]) async -> [Bool] {
-        let known = verifiedSignatures.withLock { verified in transactions.map { verified.contains($0.hash) } }
-        let unknown = transactions.indices.filter { !known[$0] }
-        let checked = await SignatureBatch.verify(unknown.map { transactions[$0] })
-        var results = known
-        verifiedSignatures.withLock { verified in
-            for (index, isValid) in zip(unknown, checked) {
-                results[index] = isValid
-                if isValid { verified.insert(transactions[index].hash) }
-            }
-        }
-        return results
     }
 
     /// For tests: nil when every invariant of the pool holds, else the first broken one.

@@ -8,7 +8,8 @@ import RatifyStore
 /// consensus) or the proof-of-work engine (`PoWDriver`, mining and fork choice, with checkpoint
 /// finality on a hybrid chain). `Node` opens everything an engine shares with the other (home,
 /// store, peers, mempool, waiters, metrics, the RPC and metrics endpoints) once, and hands the
-/// engine the network's messages and the mempool's news through this interface.
+/// engine the network's messages through this interface; an engine that waits for a transaction
+/// hears of it from the mempool (`Mempool.wakeOnNextAdmission`).
 protocol ChainEngine: Actor {
     /// After the network is up, before the first message: recovery that needs the network
     /// (replaying the WAL and re-sending signed votes, moving to the most-work tip), then the
@@ -17,8 +18,6 @@ protocol ChainEngine: Actor {
     /// One message from a peer, already checked by the network for its frame, MAC, chain id
     /// and, where the engine's verifier judged it, its signature.
     func receive(_ inbound: InboundMessage) async
-    /// The mempool admitted a transaction from a client (a peer's comes through `receive`).
-    func transactionAdded()
     /// Why the engine stopped for good (the store refused a write), nil while it runs.
     var stopReason: String? { get }
     /// After the serving loop ends, before the servers close and the store closes: what must be
@@ -49,7 +48,8 @@ struct NodeQueryContext: Sendable {
 /// mempool checks against its `ledger`, the network judges with its `verifier`, the metrics
 /// are those of its kind; `make` then builds the engine over those parts.
 struct RecoveredEngine {
-    var ledger: Ledger
+    /// Made over the recovered ledger; the engine's verifier may admit peers' transactions to it.
+    var mempool: Mempool
     var verifier: MessageVerifier
     var metricsKind: NodeMetrics.Kind
     /// What the "node ready" line says of this engine beyond what every node says.
@@ -63,7 +63,6 @@ struct RecoveredEngine {
 struct EngineParts {
     var store: NodeStore
     var peers: PeerManager
-    var mempool: Mempool
     var waiters: TransactionWaiters
     var metrics: NodeMetrics
     var logger: Logger

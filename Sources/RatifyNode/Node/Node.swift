@@ -74,10 +74,10 @@ public final class Node: Service {
             }
             let peers = PeerManager(config: config.p2p.netConfig(chainID: genesis.chainID, nodeKey: nodeKey), logger: logger,
                                     verifier: recovered.verifier)
-            let mempool = Mempool(limits: MempoolLimits(config.mempool), ledger: recovered.ledger)
+            let mempool = recovered.mempool
             let waiters = TransactionWaiters(waitersMax: 10_000)
             let (metrics, registry) = NodeMetrics.prometheus(registry: metricsRegistry, kind: recovered.metricsKind)
-            let engine = recovered.make(EngineParts(store: store, peers: peers, mempool: mempool, waiters: waiters,
+            let engine = recovered.make(EngineParts(store: store, peers: peers, waiters: waiters,
                                                     metrics: metrics, logger: logger))
             // Looked up here, before serving (it runs git once), not inside a request.
             let context = NodeQueryContext(nodeID: nodeKey.publicKey.address, moniker: config.moniker,
@@ -106,9 +106,10 @@ public final class Node: Service {
         queries.account = { await engine.account($0) }
         queries.stakingValidators = { await engine.stakingValidators() }
         queries.transaction = queries.transaction ?? NodeQueries.storedTransaction(in: context.store)
+        // The engine is not told: one waiting for a transaction hears from the mempool
+        // (`Mempool.wakeOnNextAdmission`).
         queries.submit = NodeQueries.submitting(to: mempool) { transaction in
             peers.broadcast(.transaction(TransactionGossip(transaction)))
-            await engine.transactionAdded()
         }
         queries.checkTransaction = { await mempool.check($0) }
         queries.waiters = waiters

@@ -267,14 +267,11 @@ extension PoWDriver {
             "validator": "\(evidence.voteA.validatorAddress.hex)", "vote_a": "\(evidence.voteA.source)->\(evidence.voteA.target)",
             "vote_b": "\(evidence.voteB.source)->\(evidence.voteB.target)", "tx": "\(transaction.hash)",
         ])
-        Task { [mempool, peers] in
-            do throws(MempoolError) {
-                _ = try await mempool.add(transaction)
-                peers.broadcast(.transaction(TransactionGossip(transaction)))
-                self.transactionAdded()
-            } catch {
-                self.logger.warning("slashing evidence refused by the mempool", metadata: ["reason": "\(error)"])
-            }
+        do throws(MempoolError) {
+            _ = try mempool.add(transaction)
+            peers.broadcast(.transaction(TransactionGossip(transaction)))
+        } catch {
+            logger.warning("slashing evidence refused by the mempool", metadata: ["reason": "\(error)"])
         }
     }
 }

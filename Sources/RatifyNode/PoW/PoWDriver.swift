@@ -239,18 +239,14 @@ public actor PoWDriver {
         case .powHeaders(let batch):
             received(batch, from: inbound.peer)
         case .transaction(let gossip):
-            let bytes = gossip.transaction.canonicalBytes
-            Task {
-                do throws(MempoolError) {
-                    _ = try await mempool.add(bytes)
-                    // Relayed only once the mempool has checked it (verify, then relay).
-                    peers.relay(inbound.message, from: inbound.peer)
-                    transactionAdded()
-                } catch let error where error.code == TransactionError.badSignature.code {
-                    peers.disconnect(inbound.peer, reason: "transaction with an invalid signature", misbehaving: true)
-                } catch {
-                    // Duplicates, spent nonces, a full pool: expected under gossip.
-                }
+            do throws(MempoolError) {
+                _ = try mempool.add(gossip.transaction)
+                // Relayed only once the mempool has checked it (verify, then relay).
+                peers.relay(inbound.message, from: inbound.peer)
+            } catch where error.code == TransactionError.badSignature.code {
+                peers.disconnect(inbound.peer, reason: "transaction with an invalid signature", misbehaving: true)
+            } catch {
+                // Duplicates, spent nonces, a full pool: expected under gossip.
             }
         case .checkpointVote(let vote):
             receive(vote, from: inbound.peer)
@@ -480,7 +476,6 @@ public actor PoWDriver {
                 self.logger.info("returned disconnected transactions to the mempool", metadata: [
                     "transactions": "\(batch.count)", "readmitted": "\(readmitted)",
                 ])
-                self.transactionAdded()
             }
         }
         reportFinal()
@@ -546,8 +541,9 @@ public actor PoWDriver {
 
     // MARK: Mining
 
-    /// A transaction arrived: if the block being mined carries none, mine a new one with it.
-    public func transactionAdded() {
+    /// The mempool admitted a transaction while the block being mined carries none: mine a new
+    /// one with it.
+    func transactionAdded() {
         guard settings.miningThreads > 0, !miningWithTransactions, mempool.count > 0 else { return }
         startMining()
     }
@@ -568,6 +564,9 @@ public actor PoWDriver {
         let cancel = CancellationFlag()
         miningCancel = cancel
         miningWithTransactions = !template.block.transactions.isEmpty
+        if !miningWithTransactions {
+            mempool.wakeOnNextAdmission(unlessHolding: false) { [weak self] in Task { await self?.transactionAdded() } }
+        }
         let miner = ParallelMiner(threadCount: settings.miningThreads)
         let maxTime = nowSeconds() &+ tree.rules.futureLimitSeconds / 2
         Task.detached { [weak self] in

@@ -39,10 +39,11 @@ enum ProofOfWorkEngine {
         ]
         // Transactions are verified by the mempool, blocks and checkpoint votes by the driver,
         // each before the driver relays it; the network relays nothing itself.
-        return RecoveredEngine(ledger: ledger, verifier: PoWDriver.messageVerifier,
+        let mempool = Mempool(config: config.mempool, ledger: ledger)
+        return RecoveredEngine(mempool: mempool, verifier: PoWDriver.messageVerifier,
                                metricsKind: .proofOfWork(hybrid: genesis.mode == .hybrid), readyMetadata: ready,
                                pruner: nil) { parts in
-            PoWDriver(settings: settings, store: parts.store, peers: parts.peers, mempool: parts.mempool, waiters: parts.waiters,
+            PoWDriver(settings: settings, store: parts.store, peers: parts.peers, mempool: mempool, waiters: parts.waiters,
                       metrics: parts.metrics, minerAddress: signer.publicKey.address, tree: tree, ledger: ledger, tip: tip,
                       finality: finality, logger: parts.logger)
         }

@@ -63,14 +63,14 @@ public struct NodeQueries: Sendable {
     }
 
     /// `submit` backed by a mempool; an admitted transaction is handed to `admitted` (a node
-    /// gossips it and tells its driver).
-    public static func submitting(to mempool: Mempool, admitted: @escaping @Sendable (Transaction) async -> Void = { _ in })
+    /// gossips it).
+    public static func submitting(to mempool: Mempool, admitted: @escaping @Sendable (Transaction) -> Void = { _ in })
         -> @Sendable ([UInt8]) async -> Result<Hash, MempoolError> {
         { bytes in
-            let result: Result<Hash, MempoolError>
-            do throws(MempoolError) { result = .success(try await mempool.add(bytes)) } catch { result = .failure(error) }
-            if case .success = result, let transaction = try? Transaction(canonicalBytes: bytes) { await admitted(transaction) }
-            return result
+            let transaction: Transaction
+            do throws(MempoolError) { transaction = try mempool.addDecoding(bytes) } catch { return .failure(error) }
+            admitted(transaction)
+            return .success(transaction.hash)
         }
     }
 
