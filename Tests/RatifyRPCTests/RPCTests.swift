@@ -13,7 +13,9 @@ func withRPC(_ queries: NodeQueries, limits: HTTPServerLimits = HTTPServerLimits
              _ body: (RawHTTPClient) async throws -> Void) async throws {
     let router = RPCRouter(queries: queries, finalTimeout: finalTimeout, eventStream: eventStream,
                            healthMaxBlockAgeMillis: healthMaxBlockAgeMillis)
-    let server = try await HTTPServer.bind(host: "127.0.0.1", port: 0, limits: limits, logger: Logger(label: "rpc-test")) {
+    // Wired as `RPCServer` wires it: submissions are answered on the event loop.
+    let server = try await HTTPServer.bind(host: "127.0.0.1", port: 0, limits: limits, logger: Logger(label: "rpc-test"),
+                                           immediate: router.answerNow) {
         await router.handle($0)
     }
     let serving = Task { await server.run() }
@@ -186,6 +188,32 @@ struct RPCTests {
             let notText = try await client.send("POST", "/tx", body: [0xff, 0xfe, 0x00])
             #expect(notText.status == 400)
             #expect(try await client.post("/tx?wait=soon", Hex.encode(hexTx.canonicalBytes)).status == 400)
+        }
+    }
+
+    @Test("submissions answered on the event loop and requests answered by the connection's task keep their order when pipelined")
+    func pipelinedSubmissions() async throws {
+        let node = try TestNode()
+        try await withRPC(node.queries, limits: HTTPServerLimits(bodyBytesMax: 4_096)) { client in
+            let first = await node.transfer(ChainFixture.alice), second = await node.transfer(ChainFixture.alice)
+            func post(_ transaction: Transaction, _ query: String = "") -> String {
+                let body = Hex.encode(transaction.canonicalBytes)
+                return "POST /tx\(query) HTTP/1.1\r\nHost: localhost\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            }
+            let requests = post(first) + "GET /status HTTP/1.1\r\nHost: localhost\r\n\r\n" + post(second)
+                + post(first, "?dry_run=true") + post(second)
+                + "POST /tx HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5000\r\nConnection: close\r\n\r\n"
+                + String(repeating: "0", count: 5_000)
+            let responses = try await client.exchangeAll(Array(requests.utf8))
+            #expect(responses.map(\.status) == [200, 200, 200, 409, 409, 413], "\(responses.map(\.body))")
+            #expect(responses.count == 6)
+            guard responses.count == 6 else { return }
+            #expect(text(responses[0], "hash") == first.hash.hex)
+            #expect(field(responses[1], "sync_info.latest_block_height") != nil)
+            #expect(text(responses[2], "hash") == second.hash.hex)
+            #expect(text(responses[3], "error.code") == "102", "the dry run sees the first transaction held: \(responses[3].body)")
+            #expect(responses.prefix(5).allSatisfy { $0.headers["connection"] == "keep-alive" })
+            #expect(node.mempool.count == 2)
         }
     }
 

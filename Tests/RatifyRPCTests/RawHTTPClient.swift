@@ -59,6 +59,45 @@ struct RawHTTPClient {
         }
     }
 
+    /// Sends `request` (several pipelined requests, the last with `Connection: close`) and
+    /// returns every response, in the order read, once the server closes the connection.
+    func exchangeAll(_ request: [UInt8], readTimeout: Duration = .seconds(10)) async throws -> [Response] {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        let bytes = try await channel.executeThenClose { inbound, outbound in
+            try await outbound.write(ByteBuffer(bytes: request))
+            return try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
+                group.addTask {
+                    var bytes: [UInt8] = []
+                    for try await buffer in inbound { bytes.append(contentsOf: buffer.readableBytesView) }
+                    return bytes
+                }
+                group.addTask {
+                    try await Task.sleep(for: readTimeout)
+                    return nil
+                }
+                let bytes = try await group.next().flatMap { $0 } ?? []
+                group.cancelAll()
+                return bytes
+            }
+        }
+        var responses: [Response] = []
+        var rest = bytes[...]
+        while let split = Self.headerEnd(Array(rest)) {
+            let head = Self.parse(Array(rest.prefix(split + 4)))
+            let length = Int(head.headers["content-length"] ?? "") ?? 0
+            let end = rest.startIndex + split + 4 + length
+            guard end <= rest.endIndex else { break }
+            responses.append(Self.parse(Array(rest[rest.startIndex..<end])))
+            rest = rest[end...]
+        }
+        return responses
+    }
+
     func get(_ path: String, extraHeaders: String = "") async throws -> Response {
         try await exchange(Array("GET \(path) HTTP/1.1\r\nHost: localhost\r\n\(extraHeaders)Connection: close\r\n\r\n".utf8))
     }

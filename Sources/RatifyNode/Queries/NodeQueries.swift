@@ -22,8 +22,8 @@ public struct NodeQueries: Sendable {
     public var stakingValidators: (@Sendable () async -> [StakingValidatorInfo])?
     /// Where a final transaction is, nil when not (yet) final.
     public var transaction: (@Sendable (Hash) async -> TransactionLocation?)?
-    /// Admits an encoded transaction (the mempool's `add`).
-    public var submit: (@Sendable ([UInt8]) async -> Result<Hash, MempoolError>)?
+    /// Admits an encoded transaction on the calling thread (the mempool's `addDecoding`).
+    public var submit: (@Sendable ([UInt8]) -> Result<Hash, MempoolError>)?
     /// Checks an encoded transaction as `submit` would, admitting nothing (the mempool's `check`).
     public var checkTransaction: (@Sendable ([UInt8]) async -> Result<AdmissionVerdict, MempoolError>)?
     /// Tickets for `POST /tx?wait=final`; the driver reports final transactions to it.
@@ -44,7 +44,7 @@ public struct NodeQueries: Sendable {
                 account: (@Sendable (Address) async -> AccountInfo)? = nil,
                 stakingValidators: (@Sendable () async -> [StakingValidatorInfo])? = nil,
                 transaction: (@Sendable (Hash) async -> TransactionLocation?)? = nil,
-                submit: (@Sendable ([UInt8]) async -> Result<Hash, MempoolError>)? = nil,
+                submit: (@Sendable ([UInt8]) -> Result<Hash, MempoolError>)? = nil,
                 checkTransaction: (@Sendable ([UInt8]) async -> Result<AdmissionVerdict, MempoolError>)? = nil,
                 waiters: TransactionWaiters? = nil, events: NodeEvents? = nil,
                 netInfo: (@Sendable () async -> NetInfo)? = nil) {
@@ -65,7 +65,7 @@ public struct NodeQueries: Sendable {
     /// `submit` backed by a mempool; an admitted transaction is handed to `admitted` (a node
     /// gossips it).
     public static func submitting(to mempool: Mempool, admitted: @escaping @Sendable (Transaction) -> Void = { _ in })
-        -> @Sendable ([UInt8]) async -> Result<Hash, MempoolError> {
+        -> @Sendable ([UInt8]) -> Result<Hash, MempoolError> {
         { bytes in
             let transaction: Transaction
             do throws(MempoolError) { transaction = try mempool.addDecoding(bytes) } catch { return .failure(error) }

@@ -15,6 +15,9 @@ import Synchronization
 /// task is cancelled or `close` is called.
 public final class HTTPServer: Sendable {
     public typealias Handler = @Sendable (HTTPRequest) async -> HTTPResponse
+    /// Answers a request on the connection's event loop, or nil to leave it to `Handler`; for
+    /// requests that need no waiting (`RPCRouter.answerNow`).
+    public typealias ImmediateHandler = @Sendable (HTTPRequest) -> HTTPResponse?
     typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
 
     private let channel: NIOAsyncChannel<Connection, Never>
@@ -37,7 +40,7 @@ public final class HTTPServer: Sendable {
 
     /// Binds `host:port`. Errors are NIO's (address in use, cannot assign address) and name the address.
     public static func bind(host: String, port: Int, limits: HTTPServerLimits, logger: Logger,
-                            handler: @escaping Handler) async throws -> HTTPServer {
+                            immediate: ImmediateHandler? = nil, handler: @escaping Handler) async throws -> HTTPServer {
         let readTimeout = TimeAmount.milliseconds(limits.readTimeoutMillis)
         let decoderLimits = {
             var configuration = NIOHTTPDecoderLimitConfiguration()
@@ -59,6 +62,7 @@ public final class HTTPServer: Sendable {
                     try pipeline.addHandler(HTTPServerPipelineHandler())
                     try pipeline.addHandler(HTTPErrorResponder())
                     try pipeline.addHandler(RequestTimeoutHandler(timeout: readTimeout))
+                    if let immediate { try pipeline.addHandler(ImmediateResponder(answer: immediate, bodyBytesMax: limits.bodyBytesMax)) }
                     return try Connection(wrappingChannelSynchronously: child)
                 }
             }
@@ -246,15 +250,18 @@ public final class HTTPServer: Sendable {
 
     private func write(_ response: HTTPResponse, keepAlive: Bool,
                        to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>) async throws {
+        for part in Self.parts(of: response, keepAlive: keepAlive) { try await outbound.write(part) }
+        try await outbound.write(.end(nil))
+    }
+
+    /// A whole (not streamed) response's head and body, without the end.
+    static func parts(of response: HTTPResponse, keepAlive: Bool) -> [HTTPServerResponsePart] {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: response.contentType)
         headers.add(name: "Content-Length", value: String(response.body.count))
         headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
         for (name, value) in response.extraHeaders { headers.add(name: name, value: value) }
-        try await outbound.write(.head(HTTPResponseHead(version: .http1_1, status: response.status, headers: headers)))
-        if !response.body.isEmpty {
-            try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: response.body))))
-        }
-        try await outbound.write(.end(nil))
+        let head = HTTPServerResponsePart.head(HTTPResponseHead(version: .http1_1, status: response.status, headers: headers))
+        return response.body.isEmpty ? [head] : [head, .body(.byteBuffer(ByteBuffer(bytes: response.body)))]
     }
 }

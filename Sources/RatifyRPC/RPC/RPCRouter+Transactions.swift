@@ -20,31 +20,81 @@ extension RPCRouter {
         return .json(RPCJSON.location(location))
     }
 
-    func submit(_ request: HTTPRequest) async -> HTTPResponse {
+    /// What a `POST /tx` asks for.
+    enum SubmitMode { case dryRun, admit, waitFinal }
+
+    /// The mode its `dry_run` and `wait` parameters ask for, or the 400 for asking wrongly.
+    static func submitMode(_ request: HTTPRequest) throws(RPCFailure) -> SubmitMode {
         switch request.query["dry_run"] {
         case nil, "", "false": break
-        case "true": return await dryRun(request)
+        case "true": return .dryRun
         case let other?:
-            return .error(.badRequest, "dry_run must be \"true\", \"false\" or absent, got \(JSONWriter.quoted(String(other.prefix(40))))")
+            throw RPCFailure(.error(.badRequest, "dry_run must be \"true\", \"false\" or absent, got \(JSONWriter.quoted(String(other.prefix(40))))"))
         }
-        guard let submit = queries.submit else { return Self.notWired("transaction submission (mempool)") }
-        let waitFinal: Bool
         switch request.query["wait"] {
-        case nil, "": waitFinal = false
-        case "final": waitFinal = true
+        case nil, "": return .admit
+        case "final": return .waitFinal
         case let other?:
-            return .error(.badRequest, "wait must be \"final\" or absent, got \(JSONWriter.quoted(String(other.prefix(40))))")
+            throw RPCFailure(.error(.badRequest, "wait must be \"final\" or absent, got \(JSONWriter.quoted(String(other.prefix(40))))"))
         }
-        let bytes: [UInt8]
+    }
+
+    /// The answer to a request that needs no waiting, made on the calling thread: a submission
+    /// without `wait` or `dry_run` (the mempool admits it there). Nil for every other request,
+    /// which `handle` answers. The HTTP server asks this first, on the connection's event loop,
+    /// so the commonest write of a busy node costs no hand-off to a task and back.
+    public func answerNow(_ request: HTTPRequest) -> HTTPResponse? {
+        guard request.method == .POST, case .submit? = Route(path: request.path), (try? Self.submitMode(request)) == .admit else {
+            return nil
+        }
+        return admit(request)
+    }
+
+    func submit(_ request: HTTPRequest) async -> HTTPResponse {
+        let mode: SubmitMode
+        do {
+            mode = try Self.submitMode(request)
+        } catch {
+            return error.response
+        }
+        switch mode {
+        case .dryRun: return await dryRun(request)
+        case .admit: return admit(request)
+        case .waitFinal: return await submitWaitingFinal(request)
+        }
+    }
+
+    /// The node's submission and the request's transaction, or the answer saying why not.
+    func submission(_ request: HTTPRequest) throws(RPCFailure)
+        -> (submit: @Sendable ([UInt8]) -> Result<Hash, MempoolError>, bytes: [UInt8]) {
+        guard let submit = queries.submit else { throw RPCFailure(Self.notWired("transaction submission (mempool)")) }
         switch TransactionBody.decode(request.body, contentType: request.headers.first(name: "content-type")) {
-        case .success(let decoded): bytes = decoded
-        case .failure(let error): return .error(.badRequest, error.description)
+        case .success(let bytes): return (submit, bytes)
+        case .failure(let error): throw RPCFailure(.error(.badRequest, error.description))
         }
-        guard waitFinal else {
-            switch await submit(bytes) {
-            case .success(let hash): return .json(.object([.init("hash", RPCJSON.hex(hash)), .init("code", .number("0"))]))
-            case .failure(let error): return Self.rejection(error)
-            }
+    }
+
+    /// `POST /tx`: admitted or refused now.
+    func admit(_ request: HTTPRequest) -> HTTPResponse {
+        let (submit, bytes): (@Sendable ([UInt8]) -> Result<Hash, MempoolError>, [UInt8])
+        do {
+            (submit, bytes) = try submission(request)
+        } catch {
+            return error.response
+        }
+        switch submit(bytes) {
+        case .success(let hash): return .json(.object([.init("hash", RPCJSON.hex(hash)), .init("code", .number("0"))]))
+        case .failure(let error): return Self.rejection(error)
+        }
+    }
+
+    /// `POST /tx?wait=final`: admitted, then answered once final (or 504 after `finalTimeout`).
+    func submitWaitingFinal(_ request: HTTPRequest) async -> HTTPResponse {
+        let (submit, bytes): (@Sendable ([UInt8]) -> Result<Hash, MempoolError>, [UInt8])
+        do {
+            (submit, bytes) = try submission(request)
+        } catch {
+            return error.response
         }
         guard let waiters = queries.waiters else { return Self.notWired("waiting for finality (wait=final)") }
         let started = ContinuousClock.now
@@ -55,7 +105,7 @@ extension RPCRouter {
         } catch {
             return .error(.serviceUnavailable, error.description)
         }
-        if case .failure(let error) = await submit(bytes) {
+        if case .failure(let error) = submit(bytes) {
             waiters.cancel(ticket)
             return Self.rejection(error)
         }

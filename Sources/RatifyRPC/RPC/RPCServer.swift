@@ -10,7 +10,7 @@ public enum RPCServer {
                                finalTimeout: .milliseconds(Int64(clamping: config.timeoutBroadcastTxCommitMillis)),
                                healthMaxBlockAgeMillis: config.healthMaxBlockAgeMillis)
         return try await HTTPServer.bind(host: config.listenAddress.host, port: portOverride ?? Int(config.listenAddress.port),
-                                         limits: config.httpLimits, logger: logger) { request in
+                                         limits: config.httpLimits, logger: logger, immediate: router.answerNow) { request in
             await router.handle(request)
         }
     }
