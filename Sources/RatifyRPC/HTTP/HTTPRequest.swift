@@ -19,7 +19,7 @@ public struct HTTPRequest: Sendable {
         self.body = body
         let parts = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         let rawPath = parts.first.map(String.init) ?? "/"
-        path = rawPath.removingPercentEncoding ?? rawPath
+        path = Self.percentDecoded(rawPath) ?? rawPath
         var query: [String: String] = [:]
         if parts.count > 1 {
             for pair in parts[1].split(separator: "&") {
@@ -34,7 +34,13 @@ public struct HTTPRequest: Sendable {
     }
 
     private static func decodeQueryComponent(_ text: Substring) -> String {
-        let spaced = text.replacingOccurrences(of: "+", with: " ")
-        return spaced.removingPercentEncoding ?? spaced
+        let spaced = text.utf8.contains(UInt8(ascii: "+")) ? text.replacingOccurrences(of: "+", with: " ") : String(text)
+        return percentDecoded(spaced) ?? spaced
+    }
+
+    /// `text` percent-decoded, nil for a malformed escape. Text without `%` is returned as it
+    /// is: Foundation's decoding bridges every string it is given, a few microseconds a request.
+    static func percentDecoded(_ text: String) -> String? {
+        text.utf8.contains(UInt8(ascii: "%")) ? text.removingPercentEncoding : text
     }
 }
