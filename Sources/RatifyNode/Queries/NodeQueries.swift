@@ -6,6 +6,9 @@ import RatifyStore
 /// driver fills them from its store, ledger and mempool; tests fill them from an in-memory
 /// chain. An endpoint whose closure is nil answers 503 saying what is not wired.
 public struct NodeQueries: Sendable {
+    /// Admits an encoded transaction on the calling thread: its hash, or why it was refused.
+    public typealias Submit = @Sendable ([UInt8]) -> Result<Hash, MempoolError>
+
     public var status: (@Sendable () async -> NodeStatus)?
     /// The block at a height, nil when there is none (yet).
     public var block: (@Sendable (Height) async -> Block?)?
@@ -23,7 +26,7 @@ public struct NodeQueries: Sendable {
     /// Where a final transaction is, nil when not (yet) final.
     public var transaction: (@Sendable (Hash) async -> TransactionLocation?)?
     /// Admits an encoded transaction on the calling thread (the mempool's `addDecoding`).
-    public var submit: (@Sendable ([UInt8]) -> Result<Hash, MempoolError>)?
+    public var submit: Submit?
     /// Checks an encoded transaction as `submit` would, admitting nothing (the mempool's `check`).
     public var checkTransaction: (@Sendable ([UInt8]) async -> Result<AdmissionVerdict, MempoolError>)?
     /// Tickets for `POST /tx?wait=final`; the driver reports final transactions to it.
@@ -44,7 +47,7 @@ public struct NodeQueries: Sendable {
                 account: (@Sendable (Address) async -> AccountInfo)? = nil,
                 stakingValidators: (@Sendable () async -> [StakingValidatorInfo])? = nil,
                 transaction: (@Sendable (Hash) async -> TransactionLocation?)? = nil,
-                submit: (@Sendable ([UInt8]) -> Result<Hash, MempoolError>)? = nil,
+                submit: Submit? = nil,
                 checkTransaction: (@Sendable ([UInt8]) async -> Result<AdmissionVerdict, MempoolError>)? = nil,
                 waiters: TransactionWaiters? = nil, events: NodeEvents? = nil,
                 netInfo: (@Sendable () async -> NetInfo)? = nil) {
@@ -65,7 +68,7 @@ public struct NodeQueries: Sendable {
     /// `submit` backed by a mempool; an admitted transaction is handed to `admitted` (a node
     /// gossips it).
     public static func submitting(to mempool: Mempool, admitted: @escaping @Sendable (Transaction) -> Void = { _ in })
-        -> @Sendable ([UInt8]) -> Result<Hash, MempoolError> {
+        -> Submit {
         { bytes in
             let transaction: Transaction
             do throws(MempoolError) { transaction = try mempool.addDecoding(bytes) } catch { return .failure(error) }

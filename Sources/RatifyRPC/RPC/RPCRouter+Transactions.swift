@@ -65,8 +65,7 @@ extension RPCRouter {
     }
 
     /// The node's submission and the request's transaction, or the answer saying why not.
-    func submission(_ request: HTTPRequest) throws(RPCFailure)
-        -> (submit: @Sendable ([UInt8]) -> Result<Hash, MempoolError>, bytes: [UInt8]) {
+    func submission(_ request: HTTPRequest) throws(RPCFailure) -> (submit: NodeQueries.Submit, bytes: [UInt8]) {
         guard let submit = queries.submit else { throw RPCFailure(Self.notWired("transaction submission (mempool)")) }
         switch TransactionBody.decode(request.body, contentType: request.headers.first(name: "content-type")) {
         case .success(let bytes): return (submit, bytes)
@@ -76,26 +75,26 @@ extension RPCRouter {
 
     /// `POST /tx`: admitted or refused now.
     func admit(_ request: HTTPRequest) -> HTTPResponse {
-        let (submit, bytes): (@Sendable ([UInt8]) -> Result<Hash, MempoolError>, [UInt8])
         do {
-            (submit, bytes) = try submission(request)
+            let (submit, bytes) = try submission(request)
+            switch submit(bytes) {
+            case .success(let hash): return .json(.object([.init("hash", RPCJSON.hex(hash)), .init("code", .number("0"))]))
+            case .failure(let error): return Self.rejection(error)
+            }
         } catch {
             return error.response
-        }
-        switch submit(bytes) {
-        case .success(let hash): return .json(.object([.init("hash", RPCJSON.hex(hash)), .init("code", .number("0"))]))
-        case .failure(let error): return Self.rejection(error)
         }
     }
 
     /// `POST /tx?wait=final`: admitted, then answered once final (or 504 after `finalTimeout`).
     func submitWaitingFinal(_ request: HTTPRequest) async -> HTTPResponse {
-        let (submit, bytes): (@Sendable ([UInt8]) -> Result<Hash, MempoolError>, [UInt8])
+        let submission: (submit: NodeQueries.Submit, bytes: [UInt8])
         do {
-            (submit, bytes) = try submission(request)
+            submission = try self.submission(request)
         } catch {
             return error.response
         }
+        let (submit, bytes) = submission
         guard let waiters = queries.waiters else { return Self.notWired("waiting for finality (wait=final)") }
         let started = ContinuousClock.now
         // Registered before submitting: a block that finalizes the transaction at once is not missed.
