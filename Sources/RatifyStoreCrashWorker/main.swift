@@ -8,7 +8,8 @@
 //   RatifyStoreCrashWorker walk|signer <data-dir>         the child of StoreWalkChild (ratify's hidden `store walk`)
 //
 // In churn mode each line is printed only AFTER the durable write it reports has returned:
-// "wal H" after `ConsensusWAL.append`, "signed H R S" after `authorize`, "committed H" after
+// "wal H" after `ConsensusWAL.append`, "signed H R S" after `authorize` (at even heights, after
+// the one `flush` both signatures of the height were held for), "committed H" after
 // `BlockStore.commit`. The block, state
 // and sign-bytes formulas are mirrored in Tests/RatifyStoreTests/CrashFixture.swift.
 import RatifyCore
@@ -50,6 +51,10 @@ enum CrashWorker {
         for height in first..<(first + heights) {
             try store.wal.append(height: height, record: Array("proposal \(height)".utf8))
             say("wal \(height)")
+            // Even heights hold both signatures for one flush, as a driver does with signatures
+            // made in a row: neither is reported before that flush returns.
+            let holdFlush = height % 2 == 0
+            var held: [String] = []
             for step in [SignStep.prevote, .precommit] {
                 // Like a restarted driver: a step signed before the crash is not signed again
                 // (the guard would refuse it as a regression); the last one is re-requested
@@ -59,9 +64,13 @@ enum CrashWorker {
                 let bytes = Array("sign \(height) 0 \(step.rawValue)".utf8)
                 // The signed message's WAL record goes in the signature's own journal append.
                 _ = try store.signer.authorize(height: height, round: 0, step: step, signBytes: bytes, sign: { key.sign($0) },
-                                               walRecords: { _ in [JournalEntry.WALRecord(height: height, bytes: Array("vote \(height) \(step.rawValue)".utf8))] })
-                say("signed \(height) 0 \(step.rawValue)")
+                                               walRecords: { _ in [JournalEntry.WALRecord(height: height, bytes: Array("vote \(height) \(step.rawValue)".utf8))] },
+                                               flushNow: !holdFlush)
+                held.append("signed \(height) 0 \(step.rawValue)")
+                if !holdFlush { held.forEach(say); held = [] }
             }
+            try store.signer.flush()
+            held.forEach(say)
             let block = blockBytes(height)
             try store.blocks.commit(
                 height: height, blockBytes: block, commitBytes: Array("commit \(height)".utf8),

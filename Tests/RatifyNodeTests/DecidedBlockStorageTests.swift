@@ -10,7 +10,8 @@ import RatifyTestSupport
 import Testing
 
 /// A validator's driver on a real store, fed its peers' proposals and votes directly: each
-/// signature is one journal append carrying its WAL records, and a decided block one LMDB
+/// signature is one journal record carrying its WAL records, signatures made in a row share one
+/// flush, and a decided block is one LMDB
 /// commit of its own (one device flush), made before anything of the next height is signed;
 /// should a system crash undo that commit, the restart decides the block again from the WAL
 /// and replays the next height's.
@@ -98,7 +99,7 @@ struct DecidedBlockStorageTests {
         }
     }
 
-    @Test("two prevotes, a precommit and a proposal are four journal appends; the decided block is one LMDB commit, stored before the proposal")
+    @Test("two prevotes, a precommit and a proposal are four journal records in three flushes (the proposal and its proposer's prevote share one); the decided block is one LMDB commit, stored before the proposal")
     func proposerStoresBlockWithProposal() async throws {
         let scenario = try await Scenario()
         let first = scenario.first
@@ -110,11 +111,13 @@ struct DecidedBlockStorageTests {
         let subscription = try await driver.events.subscribe(NodeEvents.Filter())
         let commitsAtStart = store.environment.committedWriteCount
         let appendsAtStart = store.signer.journal.journal.nextSequence
+        let flushesAtStart = store.signer.journal.journal.recordFlushes
 
         await scenario.decideFirst(driver, store: store)
 
         #expect(store.environment.committedWriteCount - commitsAtStart == 1)
         #expect(store.signer.journal.journal.nextSequence - appendsAtStart == 4)
+        #expect(store.signer.journal.journal.recordFlushes - flushesAtStart == 3)
         // Each signature's append holds its signed message for the WAL; the proposal's is height 2's.
         let entries = try #require(try ConsensusJournal.records(atPath: store.signer.journal.journal.path))
             .map { try JournalEntry(canonicalBytes: $0.payload) }

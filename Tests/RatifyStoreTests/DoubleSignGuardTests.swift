@@ -197,6 +197,56 @@ struct DoubleSignGuardTests {
         #expect(throws: DecodeError.self) { _ = try SignerState(canonicalBytes: unknown) }
     }
 
+    @Test("signatures with their flush held count at once, reach the journal together with the next flush, and are dropped if the journal closes first")
+    func heldSignatures() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let environment = try LMDBEnvironment.open(directory: directory.path)
+        defer { environment.close() }
+        let databases = try ChainDatabases.open(in: environment)
+        let key = CountingKey()
+        let journalPath = directory.path + "/" + SignerJournal.fileName
+        let precommit = SignPosition(height: 2, round: 0, step: .precommit)
+        let proposal = SignPosition(height: 3, round: 0, step: .proposal), prevote = SignPosition(height: 3, round: 0, step: .prevote)
+        /// The signer states in the journal file: what a crash would leave.
+        func journaled() throws -> [SignPosition] {
+            try (ConsensusJournal.records(atPath: journalPath) ?? []).compactMap { try JournalEntry(canonicalBytes: $0.payload).signerState?.position }
+        }
+        do {
+            let journal = try SignerJournal.open(directory: directory.path, environment: environment, databases: databases)
+            func authorize(_ position: SignPosition, flushNow: Bool) throws -> Signature {
+                let bytes = Array("\(position.height) \(position.step)".utf8)
+                return try journal.authorize(position, signBytes: bytes, sign: key.sign, signedVote: { _ in nil },
+                                             walRecords: { _ in [JournalEntry.WALRecord(height: position.height, bytes: bytes)] },
+                                             flushNow: flushNow)
+            }
+            _ = try authorize(precommit, flushNow: true)
+            let flushes = journal.journal.recordFlushes
+            let proposed = try authorize(proposal, flushNow: false)
+            _ = try authorize(prevote, flushNow: false)
+            // Held: not on disk, yet the guard's history already counts them.
+            #expect(try journaled() == [precommit])
+            #expect(try journal.lastSigned()?.position == prevote)
+            #expect(throws: SignerRefusal.self) { _ = try authorize(proposal, flushNow: false) }
+            #expect(throws: SignerRefusal.self) { _ = try authorize(precommit, flushNow: true) }
+            #expect(try authorize(prevote, flushNow: false) == (try authorize(prevote, flushNow: false)))
+            #expect(key.signatures == 3)
+            try journal.flush()
+            #expect(journal.journal.recordFlushes == flushes + 1)
+            #expect(try journaled() == [precommit, proposal, prevote])
+            #expect(key.key.publicKey.verify(proposed, message: Array("3 proposal".utf8)))
+            // Held, then the store closes: never flushed, so never released, and dropped.
+            _ = try authorize(SignPosition(height: 3, round: 0, step: .precommit), flushNow: false)
+            journal.close()
+        }
+        let reopened = try SignerJournal.open(directory: directory.path, environment: environment, databases: databases)
+        #expect(try reopened.lastSigned()?.position == prevote)
+        let wal = ConsensusWAL(environment: environment, database: databases.wal)
+        // The prevote asked for again carried its WAL record again each time; the dropped
+        // precommit's record is not there.
+        #expect(try wal.records(height: 3) == ["3 proposal", "3 prevote", "3 prevote", "3 prevote"].map { Array($0.utf8) })
+    }
+
     @Test("past its size the journal folds itself into LMDB and starts over; reopened, the latest state and every height's WAL records are there, in order")
     func journalCheckpointsWhenFull() throws {
         let directory = try TemporaryDirectory()

@@ -17,10 +17,15 @@ import RatifyStore
 ///    they are written with the next signature, or on their own when the buffer fills, and
 ///    are durable before the next signature leaves the process. A crash may lose some of
 ///    them; peers resend what is missing;
-/// 2. to sign, the double-sign guard makes the new signer state, the buffered records and the
-///    signed message's WAL record durable in one append to the store's consensus journal (one
-///    device flush; `NodeStore.open` folds the journal into LMDB before anything reads the
-///    WAL), then the signature is broadcast and fed back to the core;
+/// 2. to sign, the double-sign guard takes the new signer state, the buffered records and the
+///    signed message's WAL record as one record of the store's consensus journal (`NodeStore.open`
+///    folds the journal into LMDB before anything reads the WAL), and the signature is fed back
+///    to the core. Signed messages are held (`heldBroadcasts`) and leave only after one device
+///    flush has made every record before them durable (`releaseSigned`): at the end of the
+///    core's run, or before any effect other than signing or a timer. Signatures made in a row
+///    share that flush: a proposal and the proposer's own prevote for it, one flush instead of
+///    two. Nothing held was seen outside the process, so a crash before the flush loses only
+///    what no peer saw;
 /// 3. a decided block, its commit, the ledger state it produces, the validator set it decides
 ///    for H+2, its transactions' results and the WAL trimmed past it are stored in one LMDB
 ///    transaction at the decision (`StoreCommit`), before the core starts H+1, with one device
@@ -129,6 +134,9 @@ public actor NodeDriver {
     /// WAL records not yet durable (peers' messages, timeouts), in arrival order; written with
     /// the next durable write, or on their own once `walBufferMax` are held.
     var walBuffer: [(height: Height, bytes: [UInt8])] = []
+    /// Signed proposals, their blocks and votes, in signing order, waiting for the journal flush
+    /// that makes their signatures durable (see 2 at the top).
+    var heldBroadcasts: [NetMessage] = []
     /// `start` is feeding the WAL to the core: a refusal to sign an earlier position is expected.
     private var replayingWAL = false
     static let walBufferMax = 1_024
@@ -307,9 +315,11 @@ public actor NodeDriver {
             let effects = consensus.handle(queue[index])
             index += 1
             for effect in effects {
+                if !Self.keepsSignaturesHeld(effect) { releaseSigned() }
                 queue += perform(effect)
             }
         }
+        releaseSigned()
         if consensus.height == before.height, consensus.round > before.round { logRoundChange(from: before.round) }
     }
 
@@ -320,6 +330,33 @@ public actor NodeDriver {
             guard flushWAL() else { return }
         }
         run([input])
+    }
+
+    /// Signing and arming a timer take no time worth a signed message's wait; before anything
+    /// else (executing a decided block, building one) held signatures are released.
+    private static func keepsSignaturesHeld(_ effect: ConsensusEffect) -> Bool {
+        switch effect {
+        case .signProposal, .signVote, .scheduleTimeout: true
+        case .requestProposalBlock, .decide, .evidence, .requestBlock, .resendVotes: false
+        }
+    }
+
+    /// Makes the journal records of the held signatures durable with one device flush, then
+    /// broadcasts the held messages in signing order. If the flush fails nothing held leaves
+    /// and the node stops.
+    private func releaseSigned() {
+        guard !heldBroadcasts.isEmpty else { return }
+        let held = heldBroadcasts
+        heldBroadcasts = []
+        let started = nowMillis()
+        do {
+            try store.signer.flush()
+        } catch {
+            stop(because: "cannot write the consensus journal: \(error)")
+            return
+        }
+        timeline.signMillis += nowMillis() - started
+        for message in held { gossip.broadcast(message) }
     }
 
     private func perform(_ effect: ConsensusEffect) -> [ConsensusInput] {
@@ -354,8 +391,7 @@ public actor NodeDriver {
                 return []
             }
             noteProposal(proposal)
-            gossip.broadcast(.proposal(proposal))
-            gossip.broadcast(.block(block))
+            heldBroadcasts += [.proposal(proposal), .block(block)]
             metrics?.consensus?.proposals.increment()
             logger.debug("proposed", metadata: ["height": "\(proposal.height)", "round": "\(proposal.round)",
                                                 "txs": "\(block.transactions.count)"])
@@ -388,7 +424,7 @@ public actor NodeDriver {
                 case .precommit: timeline.precommitMillis = timeline.precommitMillis ?? nowMillis()
                 }
             }
-            gossip.broadcast(.vote(vote))
+            heldBroadcasts.append(.vote(vote))
             #if DEBUG
             if settings.doubleSignForTesting, case .local(let key) = validatorSigner, vote.type == .prevote, vote.blockID != nil {
                 var conflicting = vote
@@ -428,10 +464,10 @@ public actor NodeDriver {
         }
     }
 
-    /// Persist, then sign: decided heights not yet stored are stored first, then the guard makes
+    /// Persist, then sign: decided heights not yet stored are stored first, then the guard stages
     /// its new state, the buffered WAL records (those of the heights just decided among them,
-    /// see 3 at the top) and the signed message's record (`record`) durable in one journal
-    /// append before returning the signature. A remote signer is asked inside the
+    /// see 3 at the top) and the signed message's record (`record`) as one journal record, made
+    /// durable by `releaseSigned` before the signed message leaves. A remote signer is asked inside the
     /// guard's decision, after this node's guard has agreed, so a signature this node refuses is
     /// never requested.
     private func authorize(height: Height, round: Round, step: SignStep, signBytes: [UInt8], sign: ([UInt8]) throws -> Signature,
@@ -447,7 +483,8 @@ public actor NodeDriver {
                     let signed = record(signature)
                     return buffered.map { JournalEntry.WALRecord(height: $0.height, bytes: $0.bytes) }
                         + [JournalEntry.WALRecord(height: walHeight(signed), bytes: signed.canonicalBytes)]
-                })
+                },
+                flushNow: false)
             walBuffer.removeFirst(buffered.count)
             return signature
         } catch {

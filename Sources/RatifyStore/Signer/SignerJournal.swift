@@ -3,9 +3,10 @@ import Synchronization
 
 /// Where the double-sign guard makes a signature durable: one `ConsensusJournal` append (one
 /// device flush) holding the guard's new state and the consensus WAL records that must be on
-/// disk with it, instead of an LMDB commit (two). The journal is folded into LMDB, the store
-/// every other reader uses, by a checkpoint: when the store opens, and when the journal passes
-/// `checkpointBytes`.
+/// disk with it, instead of an LMDB commit (two). Signatures authorized with their flush held
+/// are staged and share the next flush. The journal is folded into LMDB, the store every other
+/// reader uses, by a checkpoint: when the store opens, and when the journal passes
+/// `checkpointBytes`; staged records are folded only once flushed.
 ///
 /// A checkpoint replays, in one durable LMDB transaction, every record past the sequence number
 /// LMDB last took (`appliedKey` in the `signer` table, which a chain reset keeps): a signer
@@ -23,10 +24,13 @@ final class SignerJournal: Sendable {
     static let checkpointBytesDefault = 8 << 20
 
     private struct State {
-        /// The latest signer state this journal made durable (nil: none since the store opened).
+        /// The latest signer state this journal took, staged or durable (nil: none since the
+        /// store opened).
         var latest: SignerState?
-        /// Records appended since the last checkpoint, for the next one.
+        /// Records flushed since the last checkpoint, for the next one.
         var pending: [ConsensusJournal.Record] = []
+        /// Records staged and not yet flushed, in order.
+        var staged: [ConsensusJournal.Record] = []
     }
 
     let journal: ConsensusJournal
@@ -59,9 +63,11 @@ final class SignerJournal: Sendable {
         return Self.later(latest, try environment.read { try DoubleSignGuard.load($0, databases.signer) })
     }
 
-    /// The guard's decision and write, under the journal's lock (see `DoubleSignGuard.authorize`).
+    /// The guard's decision and write, under the journal's lock (see `DoubleSignGuard.authorize`);
+    /// with `flushNow` false the write is staged for the next flush.
     func authorize(_ requested: SignPosition, signBytes: [UInt8], sign: ([UInt8]) throws -> Signature,
-                   signedVote: (Signature) -> Vote?, walRecords: (Signature) -> [JournalEntry.WALRecord]) throws -> Signature {
+                   signedVote: (Signature) -> Vote?, walRecords: (Signature) -> [JournalEntry.WALRecord],
+                   flushNow: Bool = true) throws -> Signature {
         let requestedHash = Hash.sha256(signBytes)
         return try state.withLock { state in
             let stored = try environment.read { try DoubleSignGuard.load($0, databases.signer) }
@@ -74,23 +80,24 @@ final class SignerJournal: Sendable {
                         throw SignerRefusal.conflict(position: requested, signedHash: last.signBytesHash, requestedHash: requestedHash)
                     }
                     let records = walRecords(last.signature)
-                    if !records.isEmpty { try append(JournalEntry(signerState: nil, walRecords: records), &state) }
+                    if !records.isEmpty { try append(JournalEntry(signerState: nil, walRecords: records), &state, flushNow: flushNow) }
                     return last.signature
                 }
             }
             let signature = try sign(signBytes)
             let new = SignerState(position: requested, signBytesHash: requestedHash, signature: signature, vote: signedVote(signature))
-            try append(JournalEntry(signerState: new, walRecords: walRecords(signature)), &state)
+            try append(JournalEntry(signerState: new, walRecords: walRecords(signature)), &state, flushNow: flushNow)
             state.latest = new
             return signature
         }
     }
 
-    /// The latest state this journal made durable since the store opened, without LMDB's.
+    /// The latest state this journal took since the store opened, without LMDB's.
     var latestAppended: SignerState? { state.withLock { $0.latest } }
 
-    /// Folds the records appended since the last checkpoint into LMDB and closes the journal
-    /// (the store is closing). Records it could not fold wait for the next open.
+    /// Folds the records flushed since the last checkpoint into LMDB and closes the journal
+    /// (the store is closing). Records it could not fold wait for the next open; records still
+    /// staged were never flushed, so no signature they hold left the process, and are dropped.
     func close() {
         state.withLock { state in
             if !state.pending.isEmpty, (try? checkpoint(state.pending)) != nil { state.pending = [] }
@@ -98,16 +105,30 @@ final class SignerJournal: Sendable {
         }
     }
 
-    /// Makes WAL records durable without a signature (the driver's buffer filled).
+    /// Makes WAL records durable without a signature (the driver's buffer filled), after any
+    /// staged records.
     func appendWAL(_ records: [JournalEntry.WALRecord]) throws {
         guard !records.isEmpty else { return }
-        try state.withLock { state in try append(JournalEntry(signerState: nil, walRecords: records), &state) }
+        try state.withLock { state in try append(JournalEntry(signerState: nil, walRecords: records), &state, flushNow: true) }
     }
 
-    private func append(_ entry: JournalEntry, _ state: inout State) throws {
+    /// Writes the staged records with one device flush.
+    func flush() throws {
+        try state.withLock { state in try flushStaged(&state) }
+    }
+
+    private func append(_ entry: JournalEntry, _ state: inout State, flushNow: Bool) throws {
         let payload = entry.canonicalBytes
-        let sequence = try journal.append(payload)
-        state.pending.append(ConsensusJournal.Record(sequence: sequence, payload: payload))
+        let sequence = try journal.stage(payload)
+        state.staged.append(ConsensusJournal.Record(sequence: sequence, payload: payload))
+        if flushNow { try flushStaged(&state) }
+    }
+
+    private func flushStaged(_ state: inout State) throws {
+        guard !state.staged.isEmpty else { return }
+        try journal.flush()
+        state.pending += state.staged
+        state.staged = []
         if journal.bytesUsed >= checkpointBytes {
             try checkpoint(state.pending)
             state.pending = []
