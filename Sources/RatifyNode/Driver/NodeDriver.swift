@@ -355,8 +355,18 @@ public actor NodeDriver {
             stop(because: "cannot write the consensus journal: \(error)")
             return
         }
-        timeline.signMillis += nowMillis() - started
-        for message in held { gossip.broadcast(message) }
+        let released = nowMillis()
+        timeline.signMillis += released - started
+        for message in held {
+            // The height's steps count an own vote from when it is durable and leaves.
+            if case .vote(let vote) = message, vote.height == chain.nextHeight, vote.round == 0 {
+                switch vote.type {
+                case .prevote: timeline.prevoteMillis = timeline.prevoteMillis ?? released
+                case .precommit: timeline.precommitMillis = timeline.precommitMillis ?? released
+                }
+            }
+            gossip.broadcast(message)
+        }
     }
 
     private func perform(_ effect: ConsensusEffect) -> [ConsensusInput] {
@@ -418,12 +428,6 @@ public actor NodeDriver {
             else { return [] }
             vote.signature = signature
             guard let verified = signedHere.map(noteVerified) ?? verify(vote) else { return [] }
-            if vote.height == chain.nextHeight, vote.round == 0 {
-                switch vote.type {
-                case .prevote: timeline.prevoteMillis = timeline.prevoteMillis ?? nowMillis()
-                case .precommit: timeline.precommitMillis = timeline.precommitMillis ?? nowMillis()
-                }
-            }
             heldBroadcasts.append(.vote(vote))
             #if DEBUG
             if settings.doubleSignForTesting, case .local(let key) = validatorSigner, vote.type == .prevote, vote.blockID != nil {
