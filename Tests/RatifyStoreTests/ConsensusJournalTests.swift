@@ -97,41 +97,6 @@ struct ConsensusJournalTests {
         #expect(try ConsensusJournal.open(path: path).1.count == 6)
     }
 
-    @Test("staged records reach the file only with the next flush or append, in one write, one flush and in order; a crash before loses only them")
-    func stagedRecords() throws {
-        let directory = try TemporaryDirectory("journal")
-        defer { directory.remove() }
-        let path = directory.sub("consensus.journal")
-        let (journal, _) = try ConsensusJournal.open(path: path, preallocationBytes: 4 << 10)
-        try journal.append(Self.payload(0))
-        #expect(try journal.stage(Self.payload(1)) == 2)
-        // Two records staged past what was written out ahead: the flush grows the file for both.
-        #expect(try journal.stage(Self.payload(2, bytes: 5_000)) == 3)
-        // Nothing staged is written: a crash now leaves the first record alone.
-        #expect(try ConsensusJournal.records(atPath: path)?.map(\.sequence) == [1])
-        #expect(journal.bytesUsed == ConsensusJournal.frameHeaderBytes + 40)
-        #expect(journal.recordFlushes == 1)
-        #expect(throws: StoreError.self) { try journal.restart(after: 3) }
-        try journal.flush()
-        #expect(journal.recordFlushes == 2)
-        #expect(try ConsensusJournal.records(atPath: path)?.map(\.payload) == [Self.payload(0), Self.payload(1), Self.payload(2, bytes: 5_000)])
-        // Nothing staged: nothing written, no flush.
-        try journal.flush()
-        #expect(journal.recordFlushes == 2)
-        // An append takes what is staged before it along, in the same flush.
-        #expect(try journal.stage(Self.payload(3)) == 4)
-        #expect(try journal.append(Self.payload(4)) == 5)
-        #expect(journal.recordFlushes == 3)
-        // Staged when the journal closes: never written.
-        #expect(try journal.stage(Self.payload(5)) == 6)
-        journal.close()
-        #expect(throws: StoreError.self) { try journal.flush() }
-        let (reopened, found) = try ConsensusJournal.open(path: path)
-        #expect(found.map(\.sequence) == [1, 2, 3, 4, 5])
-        #expect(found.map(\.payload) == [Self.payload(0), Self.payload(1), Self.payload(2, bytes: 5_000), Self.payload(3), Self.payload(4)])
-        #expect(reopened.nextSequence == 6)
-    }
-
     @Test("a journal that cannot be opened says where and why")
     func unopenable() throws {
         let directory = try TemporaryDirectory("journal")

@@ -197,7 +197,7 @@ struct DoubleSignGuardTests {
         #expect(throws: DecodeError.self) { _ = try SignerState(canonicalBytes: unknown) }
     }
 
-    @Test("signatures with their flush held count at once, reach the journal together with the next flush, and are dropped if the journal closes first")
+    @Test("signatures with their flush held count at once, reach the journal as one record with the next flush, and are dropped if the journal closes first")
     func heldSignatures() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -208,9 +208,9 @@ struct DoubleSignGuardTests {
         let journalPath = directory.path + "/" + SignerJournal.fileName
         let precommit = SignPosition(height: 2, round: 0, step: .precommit)
         let proposal = SignPosition(height: 3, round: 0, step: .proposal), prevote = SignPosition(height: 3, round: 0, step: .prevote)
-        /// The signer states in the journal file: what a crash would leave.
-        func journaled() throws -> [SignPosition] {
-            try (ConsensusJournal.records(atPath: journalPath) ?? []).compactMap { try JournalEntry(canonicalBytes: $0.payload).signerState?.position }
+        /// The journal file's records: what a crash would leave.
+        func journaled() throws -> [JournalEntry] {
+            try (ConsensusJournal.records(atPath: journalPath) ?? []).map { try JournalEntry(canonicalBytes: $0.payload) }
         }
         do {
             let journal = try SignerJournal.open(directory: directory.path, environment: environment, databases: databases)
@@ -221,19 +221,21 @@ struct DoubleSignGuardTests {
                                              flushNow: flushNow)
             }
             _ = try authorize(precommit, flushNow: true)
-            let flushes = journal.journal.recordFlushes
             let proposed = try authorize(proposal, flushNow: false)
             _ = try authorize(prevote, flushNow: false)
             // Held: not on disk, yet the guard's history already counts them.
-            #expect(try journaled() == [precommit])
+            #expect(try journaled().compactMap(\.signerState?.position) == [precommit])
             #expect(try journal.lastSigned()?.position == prevote)
             #expect(throws: SignerRefusal.self) { _ = try authorize(proposal, flushNow: false) }
             #expect(throws: SignerRefusal.self) { _ = try authorize(precommit, flushNow: true) }
-            #expect(try authorize(prevote, flushNow: false) == (try authorize(prevote, flushNow: false)))
+            #expect(key.signatures == 2 + 1)
+            // Asked again for the held prevote with a flush: the same signature, now durable, in
+            // one record with the proposal: the later state and the three WAL records in order.
+            #expect(try authorize(prevote, flushNow: true) == (try authorize(prevote, flushNow: true)))
             #expect(key.signatures == 3)
-            try journal.flush()
-            #expect(journal.journal.recordFlushes == flushes + 1)
-            #expect(try journaled() == [precommit, proposal, prevote])
+            let entries = try journaled()
+            #expect(entries.map(\.signerState?.position) == [precommit, prevote, nil])
+            #expect(entries[1].walRecords.map(\.bytes) == ["3 proposal", "3 prevote", "3 prevote"].map { Array($0.utf8) })
             #expect(key.key.publicKey.verify(proposed, message: Array("3 proposal".utf8)))
             // Held, then the store closes: never flushed, so never released, and dropped.
             _ = try authorize(SignPosition(height: 3, round: 0, step: .precommit), flushNow: false)
@@ -242,9 +244,37 @@ struct DoubleSignGuardTests {
         let reopened = try SignerJournal.open(directory: directory.path, environment: environment, databases: databases)
         #expect(try reopened.lastSigned()?.position == prevote)
         let wal = ConsensusWAL(environment: environment, database: databases.wal)
-        // The prevote asked for again carried its WAL record again each time; the dropped
-        // precommit's record is not there.
         #expect(try wal.records(height: 3) == ["3 proposal", "3 prevote", "3 prevote", "3 prevote"].map { Array($0.utf8) })
+    }
+
+    @Test("held entries too large to share a record are appended one by one, in order; a flush past the checkpoint size folds them into LMDB")
+    func heldEntriesBeyondOneRecord() throws {
+        let large = JournalEntry.WALRecord(height: 4, bytes: [UInt8](repeating: 7, count: ConsensusJournal.payloadBytesMax / 2 + 1))
+        let small = JournalEntry.WALRecord(height: 4, bytes: [1, 2, 3])
+        let staged = [JournalEntry(signerState: nil, walRecords: [large]), JournalEntry(signerState: nil, walRecords: [large, small])]
+        #expect(SignerJournal.payloads(merging: staged) == staged.map(\.canonicalBytes))
+        let fitting = [JournalEntry(signerState: nil, walRecords: [small]), JournalEntry(signerState: nil, walRecords: [small, small])]
+        #expect(SignerJournal.payloads(merging: fitting) == [JournalEntry(signerState: nil, walRecords: [small, small, small]).canonicalBytes])
+
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let environment = try LMDBEnvironment.open(directory: directory.path)
+        defer { environment.close() }
+        let databases = try ChainDatabases.open(in: environment)
+        let key = KeyPair.generate()
+        let journal = try SignerJournal.open(directory: directory.path, environment: environment, databases: databases, checkpointBytes: 1_024)
+        for step in [SignStep.proposal, .prevote, .precommit] {
+            _ = try journal.authorize(SignPosition(height: 4, round: 0, step: step), signBytes: [step.rawValue], sign: key.sign,
+                                      signedVote: { _ in nil }, walRecords: { _ in [JournalEntry.WALRecord(height: 4, bytes: [UInt8](repeating: step.rawValue, count: 600))] },
+                                      flushNow: false)
+        }
+        // Nothing in LMDB yet; the flush passes 1 KiB and checkpoints the one record it wrote.
+        #expect(try environment.read { try DoubleSignGuard.load($0, databases.signer) } == nil)
+        try journal.flush()
+        #expect(try environment.read { try DoubleSignGuard.load($0, databases.signer) }?.position == SignPosition(height: 4, round: 0, step: .precommit))
+        #expect(try ConsensusWAL(environment: environment, database: databases.wal).records(height: 4)
+                == [SignStep.proposal, .prevote, .precommit].map { [UInt8](repeating: $0.rawValue, count: 600) })
+        #expect(journal.journal.bytesUsed == 0)
     }
 
     @Test("past its size the journal folds itself into LMDB and starts over; reopened, the latest state and every height's WAL records are there, in order")

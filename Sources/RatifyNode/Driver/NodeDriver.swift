@@ -315,7 +315,12 @@ public actor NodeDriver {
             let effects = consensus.handle(queue[index])
             index += 1
             for effect in effects {
-                if !Self.keepsSignaturesHeld(effect) { releaseSigned() }
+                if !Self.keepsSignaturesHeld(effect) {
+                    releaseSigned()
+                    // A failed flush stopped the node: nothing that follows from the held
+                    // signatures (a decision its own precommit completed) may be acted on.
+                    guard stopReason == nil else { break }
+                }
                 queue += perform(effect)
             }
         }

@@ -4,9 +4,12 @@ import Synchronization
 /// Where the double-sign guard makes a signature durable: one `ConsensusJournal` append (one
 /// device flush) holding the guard's new state and the consensus WAL records that must be on
 /// disk with it, instead of an LMDB commit (two). Signatures authorized with their flush held
-/// are staged and share the next flush. The journal is folded into LMDB, the store every other
-/// reader uses, by a checkpoint: when the store opens, and when the journal passes
-/// `checkpointBytes`; staged records are folded only once flushed.
+/// are staged in memory and written with the next flush as one record: the latest staged
+/// state (a checkpoint keeps only the latest anyway) and every staged WAL record in order, so a
+/// flush is still one frame that a crash either leaves whole or tears, never a run of frames of
+/// which a later one survives an earlier one. The journal is folded into LMDB, the store every
+/// other reader uses, by a checkpoint: when the store opens, and when the journal passes
+/// `checkpointBytes`; what is staged never reaches a checkpoint.
 ///
 /// A checkpoint replays, in one durable LMDB transaction, every record past the sequence number
 /// LMDB last took (`appliedKey` in the `signer` table, which a chain reset keeps): a signer
@@ -29,8 +32,8 @@ final class SignerJournal: Sendable {
         var latest: SignerState?
         /// Records flushed since the last checkpoint, for the next one.
         var pending: [ConsensusJournal.Record] = []
-        /// Records staged and not yet flushed, in order.
-        var staged: [ConsensusJournal.Record] = []
+        /// Entries staged and not yet flushed, in order.
+        var staged: [JournalEntry] = []
     }
 
     let journal: ConsensusJournal
@@ -80,13 +83,16 @@ final class SignerJournal: Sendable {
                         throw SignerRefusal.conflict(position: requested, signedHash: last.signBytesHash, requestedHash: requestedHash)
                     }
                     let records = walRecords(last.signature)
-                    if !records.isEmpty { try append(JournalEntry(signerState: nil, walRecords: records), &state, flushNow: flushNow) }
+                    if !records.isEmpty { state.staged.append(JournalEntry(signerState: nil, walRecords: records)) }
+                    // The stored signature may itself be staged: asked to flush, flush it too.
+                    if flushNow { try flushStaged(&state) }
                     return last.signature
                 }
             }
             let signature = try sign(signBytes)
             let new = SignerState(position: requested, signBytesHash: requestedHash, signature: signature, vote: signedVote(signature))
-            try append(JournalEntry(signerState: new, walRecords: walRecords(signature)), &state, flushNow: flushNow)
+            state.staged.append(JournalEntry(signerState: new, walRecords: walRecords(signature)))
+            if flushNow { try flushStaged(&state) }
             state.latest = new
             return signature
         }
@@ -96,7 +102,7 @@ final class SignerJournal: Sendable {
     var latestAppended: SignerState? { state.withLock { $0.latest } }
 
     /// Folds the records flushed since the last checkpoint into LMDB and closes the journal
-    /// (the store is closing). Records it could not fold wait for the next open; records still
+    /// (the store is closing). Records it could not fold wait for the next open; entries still
     /// staged were never flushed, so no signature they hold left the process, and are dropped.
     func close() {
         state.withLock { state in
@@ -109,30 +115,41 @@ final class SignerJournal: Sendable {
     /// staged records.
     func appendWAL(_ records: [JournalEntry.WALRecord]) throws {
         guard !records.isEmpty else { return }
-        try state.withLock { state in try append(JournalEntry(signerState: nil, walRecords: records), &state, flushNow: true) }
+        try state.withLock { state in
+            state.staged.append(JournalEntry(signerState: nil, walRecords: records))
+            try flushStaged(&state)
+        }
     }
 
-    /// Writes the staged records with one device flush.
+    /// Writes the staged entries as one record, with one device flush.
     func flush() throws {
         try state.withLock { state in try flushStaged(&state) }
     }
 
-    private func append(_ entry: JournalEntry, _ state: inout State, flushNow: Bool) throws {
-        let payload = entry.canonicalBytes
-        let sequence = try journal.stage(payload)
-        state.staged.append(ConsensusJournal.Record(sequence: sequence, payload: payload))
-        if flushNow { try flushStaged(&state) }
-    }
-
     private func flushStaged(_ state: inout State) throws {
         guard !state.staged.isEmpty else { return }
-        try journal.flush()
-        state.pending += state.staged
+        for payload in Self.payloads(merging: state.staged) {
+            let sequence = try journal.append(payload)
+            state.pending.append(ConsensusJournal.Record(sequence: sequence, payload: payload))
+        }
         state.staged = []
         if journal.bytesUsed >= checkpointBytes {
             try checkpoint(state.pending)
             state.pending = []
         }
+    }
+
+    /// The records to append for the staged entries: one holding the latest signer state and
+    /// every WAL record in order, unless it would exceed a record's limits (a rare burst of
+    /// blocks in the WAL buffer); then each entry as it was staged, one append each.
+    static func payloads(merging staged: [JournalEntry]) -> [[UInt8]] {
+        guard staged.count > 1 else { return staged.map(\.canonicalBytes) }
+        let walRecords = staged.flatMap(\.walRecords)
+        let merged = JournalEntry(signerState: staged.last { $0.signerState != nil }?.signerState, walRecords: walRecords).canonicalBytes
+        guard walRecords.count <= ConsensusWAL.recordsPerHeightMax, merged.count <= ConsensusJournal.payloadBytesMax else {
+            return staged.map(\.canonicalBytes)
+        }
+        return [merged]
     }
 
     /// Folds `records` into LMDB (those past what it took), durably, then starts the journal over.

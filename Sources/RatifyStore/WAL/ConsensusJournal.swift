@@ -2,10 +2,9 @@ import Glibc
 import RatifyCore
 import Synchronization
 
-/// An append-only file of records, made durable by one write and one device flush: the
+/// An append-only file of records, each made durable by one write and one device flush: the
 /// signer's state and the WAL records that must be on disk before a signature leaves, without
-/// LMDB's second flush for its meta page. Records staged one after another (`stage`) reach the
-/// file together with the next `flush` or `append`, in one write and one flush.
+/// LMDB's second flush for its meta page.
 ///
 /// The file is written out with zeros ahead of use, so an append overwrites allocated blocks
 /// and changes no file metadata: `fdatasync` then flushes the record's pages alone. Each record
@@ -38,10 +37,6 @@ public final class ConsensusJournal: Sendable {
         var offset: Int
         var nextSequence: UInt64
         var fileBytes: Int
-        /// Frames staged and not yet written, in order: they go to `offset` with the next flush.
-        var staged: [UInt8] = []
-        /// Flushes that made records durable since the journal opened.
-        var recordFlushes: UInt64 = 0
         /// Set when a write or flush failed: what reached the disk is then unknown, so nothing
         /// more is appended.
         var failure: String?
@@ -103,20 +98,9 @@ public final class ConsensusJournal: Sendable {
         return scan(try readAll(descriptor, path))
     }
 
-    /// Appends `payload` and returns its sequence number once it is on disk, with every record
-    /// staged before it.
+    /// Appends `payload` and returns its sequence number once it is on disk.
     @discardableResult
     public func append(_ payload: [UInt8]) throws -> UInt64 {
-        let sequence = try stage(payload)
-        try flush()
-        return sequence
-    }
-
-    /// Numbers `payload` and holds its frame after those staged before it; nothing reaches the
-    /// file until the next `flush` or `append`. A crash before then loses it and the records
-    /// staged with it, never a record flushed before them.
-    @discardableResult
-    public func stage(_ payload: [UInt8]) throws -> UInt64 {
         // An empty record would read back as the end of the journal.
         guard !payload.isEmpty else { throw StoreError.invalidRecord(database: "journal", reason: "an empty record") }
         guard payload.count <= Self.payloadBytesMax else {
@@ -124,34 +108,24 @@ public final class ConsensusJournal: Sendable {
         }
         return try state.withLock { state in
             try refuseIfUnusable(state)
-            state.staged += Self.frame(sequence: state.nextSequence, payload: payload)
-            let sequence = state.nextSequence
-            state.nextSequence &+= 1
-            return sequence
-        }
-    }
-
-    /// Writes the staged records in one write and makes them durable with one device flush.
-    public func flush() throws {
-        try state.withLock { state in
-            try refuseIfUnusable(state)
-            guard !state.staged.isEmpty else { return }
+            let frame = Self.frame(sequence: state.nextSequence, payload: payload)
             do {
-                if state.offset + state.staged.count > state.fileBytes {
+                if state.offset + frame.count > state.fileBytes {
                     // Grown rarely and by a lot: the growth's flush carries the new size.
-                    let grown = max(state.fileBytes * 2, state.offset + state.staged.count + preallocationBytes)
+                    let grown = max(state.fileBytes * 2, state.offset + frame.count + preallocationBytes)
                     try Self.writeZeros(state.descriptor, path, from: state.fileBytes, to: grown)
                     state.fileBytes = grown
                 }
-                try Self.writeFully(state.descriptor, path, state.staged, at: state.offset)
+                try Self.writeFully(state.descriptor, path, frame, at: state.offset)
                 guard fdatasync(state.descriptor) == 0 else { throw Self.ioError(path, "fdatasync") }
             } catch {
                 state.failure = "a write failed: \(error)"
                 throw error
             }
-            state.offset += state.staged.count
-            state.staged = []
-            state.recordFlushes += 1
+            state.offset += frame.count
+            let sequence = state.nextSequence
+            state.nextSequence &+= 1
+            return sequence
         }
     }
 
@@ -163,9 +137,6 @@ public final class ConsensusJournal: Sendable {
     public func restart(after sequence: UInt64) throws {
         try state.withLock { state in
             try refuseIfUnusable(state)
-            guard state.staged.isEmpty else {
-                throw StoreError.invalidRecord(database: "journal", reason: "restart with records staged and not flushed")
-            }
             guard sequence &+ 1 >= state.nextSequence else {
                 throw StoreError.invalidRecord(database: "journal", reason: "restart after \(sequence), but \(state.nextSequence - 1) records were appended")
             }
@@ -188,12 +159,8 @@ public final class ConsensusJournal: Sendable {
         if let failure = state.failure { throw StoreError.corrupted(path: path, reason: "the journal takes no more records (\(failure)); reopen the store") }
     }
 
-    /// Bytes from the start of the file to the end of the last record written.
+    /// Bytes from the start of the file to the end of the last record.
     public var bytesUsed: Int { state.withLock { $0.offset } }
-
-    /// How many device flushes made records durable since the journal opened (a file's growth
-    /// not counted).
-    public var recordFlushes: UInt64 { state.withLock { $0.recordFlushes } }
 
     /// The sequence number the next record gets.
     public var nextSequence: UInt64 { state.withLock { $0.nextSequence } }
