@@ -17,6 +17,16 @@ struct DoubleSignGuardTests {
         }
     }
 
+    /// A fresh directory with an LMDB environment and the chain's databases, as a signer journal
+    /// sits in a store, for `body`; removed afterwards.
+    static func withJournalStore(_ body: (_ path: String, LMDBEnvironment, ChainDatabases) throws -> Void) throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let environment = try LMDBEnvironment.open(directory: directory.path)
+        defer { environment.close() }
+        try body(directory.path, environment, try ChainDatabases.open(in: environment))
+    }
+
     @Test("the same position and bytes return the stored signature, also after reopening, without signing again")
     func sameBytesSameSignature() throws {
         let directory = try TemporaryDirectory()
@@ -199,52 +209,49 @@ struct DoubleSignGuardTests {
 
     @Test("signatures with their flush held count at once, reach the journal as one record with the next flush, and are dropped if the journal closes first")
     func heldSignatures() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let environment = try LMDBEnvironment.open(directory: directory.path)
-        defer { environment.close() }
-        let databases = try ChainDatabases.open(in: environment)
-        let key = CountingKey()
-        let journalPath = directory.path + "/" + SignerJournal.fileName
-        let precommit = SignPosition(height: 2, round: 0, step: .precommit)
-        let proposal = SignPosition(height: 3, round: 0, step: .proposal), prevote = SignPosition(height: 3, round: 0, step: .prevote)
-        /// The journal file's records: what a crash would leave.
-        func journaled() throws -> [JournalEntry] {
-            try (ConsensusJournal.records(atPath: journalPath) ?? []).map { try JournalEntry(canonicalBytes: $0.payload) }
-        }
-        do {
-            let journal = try SignerJournal.open(directory: directory.path, environment: environment, databases: databases)
-            func authorize(_ position: SignPosition, flushNow: Bool) throws -> Signature {
-                let bytes = Array("\(position.height) \(position.step)".utf8)
-                return try journal.authorize(position, signBytes: bytes, sign: key.sign, signedVote: { _ in nil },
-                                             walRecords: { _ in [JournalEntry.WALRecord(height: position.height, bytes: bytes)] },
-                                             flushNow: flushNow)
+        try Self.withJournalStore { path, environment, databases in
+            let key = CountingKey()
+            let journalPath = path + "/" + SignerJournal.fileName
+            let precommit = SignPosition(height: 2, round: 0, step: .precommit)
+            let proposal = SignPosition(height: 3, round: 0, step: .proposal), prevote = SignPosition(height: 3, round: 0, step: .prevote)
+            /// The journal file's records: what a crash would leave.
+            func journaled() throws -> [JournalEntry] {
+                try (ConsensusJournal.records(atPath: journalPath) ?? []).map { try JournalEntry(canonicalBytes: $0.payload) }
             }
-            _ = try authorize(precommit, flushNow: true)
-            let proposed = try authorize(proposal, flushNow: false)
-            _ = try authorize(prevote, flushNow: false)
-            // Held: not on disk, yet the guard's history already counts them.
-            #expect(try journaled().compactMap(\.signerState?.position) == [precommit])
-            #expect(try journal.lastSigned()?.position == prevote)
-            #expect(throws: SignerRefusal.self) { _ = try authorize(proposal, flushNow: false) }
-            #expect(throws: SignerRefusal.self) { _ = try authorize(precommit, flushNow: true) }
-            #expect(key.signatures == 2 + 1)
-            // Asked again for the held prevote with a flush: the same signature, now durable, in
-            // one record with the proposal: the later state and the three WAL records in order.
-            #expect(try authorize(prevote, flushNow: true) == (try authorize(prevote, flushNow: true)))
-            #expect(key.signatures == 3)
-            let entries = try journaled()
-            #expect(entries.map(\.signerState?.position) == [precommit, prevote, nil])
-            #expect(entries[1].walRecords.map(\.bytes) == ["3 proposal", "3 prevote", "3 prevote"].map { Array($0.utf8) })
-            #expect(key.key.publicKey.verify(proposed, message: Array("3 proposal".utf8)))
-            // Held, then the store closes: never flushed, so never released, and dropped.
-            _ = try authorize(SignPosition(height: 3, round: 0, step: .precommit), flushNow: false)
-            journal.close()
+            do {
+                let journal = try SignerJournal.open(directory: path, environment: environment, databases: databases)
+                func authorize(_ position: SignPosition, flushNow: Bool) throws -> Signature {
+                    let bytes = Array("\(position.height) \(position.step)".utf8)
+                    return try journal.authorize(position, signBytes: bytes, sign: key.sign, signedVote: { _ in nil },
+                                                 walRecords: { _ in [JournalEntry.WALRecord(height: position.height, bytes: bytes)] },
+                                                 flushNow: flushNow)
+                }
+                _ = try authorize(precommit, flushNow: true)
+                let proposed = try authorize(proposal, flushNow: false)
+                _ = try authorize(prevote, flushNow: false)
+                // Held: not on disk, yet the guard's history already counts them.
+                #expect(try journaled().compactMap(\.signerState?.position) == [precommit])
+                #expect(try journal.lastSigned()?.position == prevote)
+                #expect(throws: SignerRefusal.self) { _ = try authorize(proposal, flushNow: false) }
+                #expect(throws: SignerRefusal.self) { _ = try authorize(precommit, flushNow: true) }
+                #expect(key.signatures == 2 + 1)
+                // Asked again for the held prevote with a flush: the same signature, now durable, in
+                // one record with the proposal: the later state and the three WAL records in order.
+                #expect(try authorize(prevote, flushNow: true) == (try authorize(prevote, flushNow: true)))
+                #expect(key.signatures == 3)
+                let entries = try journaled()
+                #expect(entries.map(\.signerState?.position) == [precommit, prevote, nil])
+                #expect(entries[1].walRecords.map(\.bytes) == ["3 proposal", "3 prevote", "3 prevote"].map { Array($0.utf8) })
+                #expect(key.key.publicKey.verify(proposed, message: Array("3 proposal".utf8)))
+                // Held, then the store closes: never flushed, so never released, and dropped.
+                _ = try authorize(SignPosition(height: 3, round: 0, step: .precommit), flushNow: false)
+                journal.close()
+            }
+            let reopened = try SignerJournal.open(directory: path, environment: environment, databases: databases)
+            #expect(try reopened.lastSigned()?.position == prevote)
+            let wal = ConsensusWAL(environment: environment, database: databases.wal)
+            #expect(try wal.records(height: 3) == ["3 proposal", "3 prevote", "3 prevote", "3 prevote"].map { Array($0.utf8) })
         }
-        let reopened = try SignerJournal.open(directory: directory.path, environment: environment, databases: databases)
-        #expect(try reopened.lastSigned()?.position == prevote)
-        let wal = ConsensusWAL(environment: environment, database: databases.wal)
-        #expect(try wal.records(height: 3) == ["3 proposal", "3 prevote", "3 prevote", "3 prevote"].map { Array($0.utf8) })
     }
 
     @Test("held entries too large to share a record are appended one by one, in order; a flush past the checkpoint size folds them into LMDB")
@@ -256,68 +263,62 @@ struct DoubleSignGuardTests {
         let fitting = [JournalEntry(signerState: nil, walRecords: [small]), JournalEntry(signerState: nil, walRecords: [small, small])]
         #expect(SignerJournal.payloads(merging: fitting) == [JournalEntry(signerState: nil, walRecords: [small, small, small]).canonicalBytes])
 
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let environment = try LMDBEnvironment.open(directory: directory.path)
-        defer { environment.close() }
-        let databases = try ChainDatabases.open(in: environment)
-        let key = KeyPair.generate()
-        let journal = try SignerJournal.open(directory: directory.path, environment: environment, databases: databases, checkpointBytes: 1_024)
-        for step in [SignStep.proposal, .prevote, .precommit] {
-            _ = try journal.authorize(SignPosition(height: 4, round: 0, step: step), signBytes: [step.rawValue], sign: key.sign,
-                                      signedVote: { _ in nil }, walRecords: { _ in [JournalEntry.WALRecord(height: 4, bytes: [UInt8](repeating: step.rawValue, count: 600))] },
-                                      flushNow: false)
+        try Self.withJournalStore { path, environment, databases in
+            let key = KeyPair.generate()
+            let journal = try SignerJournal.open(directory: path, environment: environment, databases: databases, checkpointBytes: 1_024)
+            for step in [SignStep.proposal, .prevote, .precommit] {
+                _ = try journal.authorize(SignPosition(height: 4, round: 0, step: step), signBytes: [step.rawValue], sign: key.sign,
+                                          signedVote: { _ in nil }, walRecords: { _ in [JournalEntry.WALRecord(height: 4, bytes: [UInt8](repeating: step.rawValue, count: 600))] },
+                                          flushNow: false)
+            }
+            // Nothing in LMDB yet; the flush passes 1 KiB and checkpoints the one record it wrote.
+            #expect(try environment.read { try DoubleSignGuard.load($0, databases.signer) } == nil)
+            try journal.flush()
+            #expect(try environment.read { try DoubleSignGuard.load($0, databases.signer) }?.position == SignPosition(height: 4, round: 0, step: .precommit))
+            #expect(try ConsensusWAL(environment: environment, database: databases.wal).records(height: 4)
+                    == [SignStep.proposal, .prevote, .precommit].map { [UInt8](repeating: $0.rawValue, count: 600) })
+            #expect(journal.journal.bytesUsed == 0)
         }
-        // Nothing in LMDB yet; the flush passes 1 KiB and checkpoints the one record it wrote.
-        #expect(try environment.read { try DoubleSignGuard.load($0, databases.signer) } == nil)
-        try journal.flush()
-        #expect(try environment.read { try DoubleSignGuard.load($0, databases.signer) }?.position == SignPosition(height: 4, round: 0, step: .precommit))
-        #expect(try ConsensusWAL(environment: environment, database: databases.wal).records(height: 4)
-                == [SignStep.proposal, .prevote, .precommit].map { [UInt8](repeating: $0.rawValue, count: 600) })
-        #expect(journal.journal.bytesUsed == 0)
     }
 
     @Test("past its size the journal folds itself into LMDB and starts over; reopened, the latest state and every height's WAL records are there, in order")
     func journalCheckpointsWhenFull() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let environment = try LMDBEnvironment.open(directory: directory.path)
-        defer { environment.close() }
-        let databases = try ChainDatabases.open(in: environment)
-        let key = KeyPair.generate()
-        let last = SignPosition(height: 60, round: 0, step: .precommit)
-        var restarts = 0, lagging = 0
-        do {
-            let journal = try SignerJournal.open(directory: directory.path, environment: environment, databases: databases,
-                                                 checkpointBytes: 2_048)
-            for height in UInt64(1)...60 {
-                for step in [SignStep.prevote, .precommit] {
-                    let before = journal.journal.bytesUsed
-                    _ = try journal.authorize(SignPosition(height: height, round: 0, step: step), signBytes: Array("\(height) \(step)".utf8),
-                                              sign: key.sign, signedVote: { _ in nil },
-                                              walRecords: { _ in [JournalEntry.WALRecord(height: height, bytes: Array("\(height) \(step.rawValue)".utf8))] })
-                    if journal.journal.bytesUsed < before { restarts += 1 }
-                    #expect(journal.journal.bytesUsed < 2_048)
-                    // Between checkpoints LMDB holds an older state; the guard answers with the journal's.
-                    let stored = try environment.read { try DoubleSignGuard.load($0, databases.signer) }
-                    if stored.map({ $0.position < SignPosition(height: height, round: 0, step: step) }) ?? true { lagging += 1 }
-                    #expect(try journal.lastSigned()?.position == SignPosition(height: height, round: 0, step: step))
+        try Self.withJournalStore { path, environment, databases in
+            let key = KeyPair.generate()
+            let last = SignPosition(height: 60, round: 0, step: .precommit)
+            var restarts = 0, lagging = 0
+            do {
+                let journal = try SignerJournal.open(directory: path, environment: environment, databases: databases,
+                                                     checkpointBytes: 2_048)
+                for height in UInt64(1)...60 {
+                    for step in [SignStep.prevote, .precommit] {
+                        let before = journal.journal.bytesUsed
+                        _ = try journal.authorize(SignPosition(height: height, round: 0, step: step), signBytes: Array("\(height) \(step)".utf8),
+                                                  sign: key.sign, signedVote: { _ in nil },
+                                                  walRecords: { _ in [JournalEntry.WALRecord(height: height, bytes: Array("\(height) \(step.rawValue)".utf8))] })
+                        if journal.journal.bytesUsed < before { restarts += 1 }
+                        #expect(journal.journal.bytesUsed < 2_048)
+                        // Between checkpoints LMDB holds an older state; the guard answers with the journal's.
+                        let stored = try environment.read { try DoubleSignGuard.load($0, databases.signer) }
+                        if stored.map({ $0.position < SignPosition(height: height, round: 0, step: step) }) ?? true { lagging += 1 }
+                        #expect(try journal.lastSigned()?.position == SignPosition(height: height, round: 0, step: step))
+                    }
                 }
+                #expect(restarts >= 5)
+                #expect(lagging > restarts)
             }
-            #expect(restarts >= 5)
-            #expect(lagging > restarts)
-        }
-        // As after a crash: a new journal over the same file folds in what the last checkpoint left.
-        let reopened = try SignerJournal.open(directory: directory.path, environment: environment, databases: databases)
-        #expect(try environment.read { try DoubleSignGuard.load($0, databases.signer) }?.position == last)
-        #expect(try reopened.lastSigned()?.position == last)
-        let wal = ConsensusWAL(environment: environment, database: databases.wal)
-        for height in UInt64(1)...60 {
-            #expect(try wal.records(height: height) == [Array("\(height) 2".utf8), Array("\(height) 3".utf8)], "height \(height)")
-        }
-        #expect(throws: SignerRefusal.self) {
-            _ = try reopened.authorize(SignPosition(height: 60, round: 0, step: .prevote), signBytes: [1], sign: key.sign,
-                                       signedVote: { _ in nil }, walRecords: { _ in [] })
+            // As after a crash: a new journal over the same file folds in what the last checkpoint left.
+            let reopened = try SignerJournal.open(directory: path, environment: environment, databases: databases)
+            #expect(try environment.read { try DoubleSignGuard.load($0, databases.signer) }?.position == last)
+            #expect(try reopened.lastSigned()?.position == last)
+            let wal = ConsensusWAL(environment: environment, database: databases.wal)
+            for height in UInt64(1)...60 {
+                #expect(try wal.records(height: height) == [Array("\(height) 2".utf8), Array("\(height) 3".utf8)], "height \(height)")
+            }
+            #expect(throws: SignerRefusal.self) {
+                _ = try reopened.authorize(SignPosition(height: 60, round: 0, step: .prevote), signBytes: [1], sign: key.sign,
+                                           signedVote: { _ in nil }, walRecords: { _ in [] })
+            }
         }
     }
 }
