@@ -146,6 +146,33 @@ struct DecidedBlockStorageTests {
         await driver.stop(because: "the test is over")
     }
 
+    @Test("a signature whose journal flush fails never leaves: the node stops and its vote is neither sent nor kept for gossip")
+    func failedFlushReleasesNothing() async throws {
+        let scenario = try await Scenario()
+        for journalWorks in [true, false] {
+            let directory = try TemporaryDirectory()
+            let store = try NodeStore.open(dataDirectory: directory.path, genesis: ChainFixture.genesis)
+            let driver = try await scenario.driver(store: store)
+            try await driver.start()
+            // A closed journal refuses the flush, as one whose write failed does.
+            if !journalWorks { store.signer.journal.journal.close() }
+            await driver.receive(Self.message(.proposal(Self.proposal(scenario.first, by: scenario.firstProposer))))
+            await driver.receive(Self.message(.block(scenario.first)))
+            if journalWorks {
+                // The control: the prevote is flushed, then broadcast and kept in the vote store.
+                #expect(await HeldDataTests.until { await driver.gossip.storedVotes == 1 })
+                #expect(await driver.stopReason == nil)
+            } else {
+                #expect(await HeldDataTests.until { await driver.stopReason != nil })
+                #expect(await driver.stopReason?.contains("cannot write the consensus journal") == true)
+                #expect(await driver.gossip.storedVotes == 0)
+                #expect(try ConsensusJournal.records(atPath: store.signer.journal.journal.path)?.isEmpty == true)
+            }
+            await driver.stop(because: "the test is over")
+            store.close()
+        }
+    }
+
     @Test("a block whose store commit a system crash undid is decided again from the WAL, and the next height's votes and lock come back")
     func blockUndoneByCrashIsDecidedAgain() async throws {
         let scenario = try await Scenario()
