@@ -259,9 +259,9 @@ struct DoubleSignGuardTests {
         let large = JournalEntry.WALRecord(height: 4, bytes: [UInt8](repeating: 7, count: ConsensusJournal.payloadBytesMax / 2 + 1))
         let small = JournalEntry.WALRecord(height: 4, bytes: [1, 2, 3])
         let staged = [JournalEntry(signerState: nil, walRecords: [large]), JournalEntry(signerState: nil, walRecords: [large, small])]
-        #expect(SignerJournal.payloads(merging: staged) == staged.map(\.canonicalBytes))
+        #expect(SignerJournal.payloads(merging: staged).map(\.payload) == staged.map(\.canonicalBytes))
         let fitting = [JournalEntry(signerState: nil, walRecords: [small]), JournalEntry(signerState: nil, walRecords: [small, small])]
-        #expect(SignerJournal.payloads(merging: fitting) == [JournalEntry(signerState: nil, walRecords: [small, small, small]).canonicalBytes])
+        #expect(SignerJournal.payloads(merging: fitting).map(\.payload) == [JournalEntry(signerState: nil, walRecords: [small, small, small]).canonicalBytes])
 
         try Self.withJournalStore { path, environment, databases in
             let key = KeyPair.generate()
@@ -278,6 +278,27 @@ struct DoubleSignGuardTests {
             #expect(try ConsensusWAL(environment: environment, database: databases.wal).records(height: 4)
                     == [SignStep.proposal, .prevote, .precommit].map { [UInt8](repeating: $0.rawValue, count: 600) })
             #expect(journal.journal.bytesUsed == 0)
+        }
+    }
+
+    @Test("a flushing authorization whose record the journal refuses returns no signature and leaves nothing staged; what was held before still flushes")
+    func refusedRecordLeavesNothingStaged() throws {
+        try Self.withJournalStore { path, environment, databases in
+            let journal = try SignerJournal.open(directory: path, environment: environment, databases: databases)
+            let key = KeyPair.generate()
+            let held = SignPosition(height: 5, round: 0, step: .proposal)
+            _ = try journal.authorize(held, signBytes: [1], sign: key.sign, signedVote: { _ in nil },
+                                      walRecords: { _ in [JournalEntry.WALRecord(height: 5, bytes: [1])] }, flushNow: false)
+            let tooLarge = JournalEntry.WALRecord(height: 5, bytes: [UInt8](repeating: 0, count: ConsensusJournal.payloadBytesMax))
+            #expect(throws: StoreError.self) {
+                _ = try journal.authorize(SignPosition(height: 5, round: 0, step: .prevote), signBytes: [2], sign: key.sign,
+                                          signedVote: { _ in nil }, walRecords: { _ in [tooLarge] })
+            }
+            try journal.flush()
+            let entries = try (ConsensusJournal.records(atPath: path + "/" + SignerJournal.fileName) ?? [])
+                .map { try JournalEntry(canonicalBytes: $0.payload) }
+            #expect(entries.map(\.signerState?.position) == [held])
+            #expect(entries.flatMap(\.walRecords).map(\.bytes) == [[1]])
         }
     }
 

@@ -83,16 +83,18 @@ final class SignerJournal: Sendable {
                         throw SignerRefusal.conflict(position: requested, signedHash: last.signBytesHash, requestedHash: requestedHash)
                     }
                     let records = walRecords(last.signature)
-                    if !records.isEmpty { state.staged.append(JournalEntry(signerState: nil, walRecords: records)) }
-                    // The stored signature may itself be staged: asked to flush, flush it too.
-                    if flushNow { try flushStaged(&state) }
+                    if !records.isEmpty {
+                        try stage(JournalEntry(signerState: nil, walRecords: records), flushNow: flushNow, &state)
+                    } else if flushNow {
+                        // The stored signature may itself be staged: asked to flush, flush it too.
+                        try flushStaged(&state)
+                    }
                     return last.signature
                 }
             }
             let signature = try sign(signBytes)
             let new = SignerState(position: requested, signBytesHash: requestedHash, signature: signature, vote: signedVote(signature))
-            state.staged.append(JournalEntry(signerState: new, walRecords: walRecords(signature)))
-            if flushNow { try flushStaged(&state) }
+            try stage(JournalEntry(signerState: new, walRecords: walRecords(signature)), flushNow: flushNow, &state)
             state.latest = new
             return signature
         }
@@ -115,10 +117,7 @@ final class SignerJournal: Sendable {
     /// staged records.
     func appendWAL(_ records: [JournalEntry.WALRecord]) throws {
         guard !records.isEmpty else { return }
-        try state.withLock { state in
-            state.staged.append(JournalEntry(signerState: nil, walRecords: records))
-            try flushStaged(&state)
-        }
+        try state.withLock { state in try stage(JournalEntry(signerState: nil, walRecords: records), flushNow: true, &state) }
     }
 
     /// Writes the staged entries as one record, with one device flush.
@@ -126,30 +125,46 @@ final class SignerJournal: Sendable {
         try state.withLock { state in try flushStaged(&state) }
     }
 
+    /// Stages `entry`; with `flushNow`, flushes it with everything staged before it, and if that
+    /// fails takes it back out, so a failed flushing call leaves what was staged as it was.
+    private func stage(_ entry: JournalEntry, flushNow: Bool, _ state: inout State) throws {
+        state.staged.append(entry)
+        guard flushNow else { return }
+        do {
+            try flushStaged(&state)
+        } catch {
+            if state.staged.last == entry { state.staged.removeLast() }
+            throw error
+        }
+    }
+
     private func flushStaged(_ state: inout State) throws {
         guard !state.staged.isEmpty else { return }
-        for payload in Self.payloads(merging: state.staged) {
+        for (payload, entries) in Self.payloads(merging: state.staged) {
             let sequence = try journal.append(payload)
             state.pending.append(ConsensusJournal.Record(sequence: sequence, payload: payload))
+            // Written: no longer staged, whatever becomes of the entries after it.
+            state.staged.removeFirst(entries)
         }
-        state.staged = []
         if journal.bytesUsed >= checkpointBytes {
             try checkpoint(state.pending)
             state.pending = []
         }
     }
 
-    /// The records to append for the staged entries: one holding the latest signer state and
-    /// every WAL record in order, unless it would exceed a record's limits (a rare burst of
-    /// blocks in the WAL buffer); then each entry as it was staged, one append each.
-    static func payloads(merging staged: [JournalEntry]) -> [[UInt8]] {
-        guard staged.count > 1 else { return staged.map(\.canonicalBytes) }
-        let walRecords = staged.flatMap(\.walRecords)
-        let merged = JournalEntry(signerState: staged.last { $0.signerState != nil }?.signerState, walRecords: walRecords).canonicalBytes
-        guard walRecords.count <= ConsensusWAL.recordsPerHeightMax, merged.count <= ConsensusJournal.payloadBytesMax else {
-            return staged.map(\.canonicalBytes)
+    /// The records to append for the staged entries, each with how many entries it holds: one
+    /// holding the latest signer state and every WAL record in order, unless it would exceed a
+    /// record's limits (a rare burst of blocks in the WAL buffer); then each entry as it was
+    /// staged, one append each.
+    static func payloads(merging staged: [JournalEntry]) -> [(payload: [UInt8], entries: Int)] {
+        if staged.count > 1 {
+            let walRecords = staged.flatMap(\.walRecords)
+            let merged = JournalEntry(signerState: staged.last { $0.signerState != nil }?.signerState, walRecords: walRecords).canonicalBytes
+            if walRecords.count <= ConsensusWAL.recordsPerHeightMax, merged.count <= ConsensusJournal.payloadBytesMax {
+                return [(merged, staged.count)]
+            }
         }
-        return [merged]
+        return staged.map { ($0.canonicalBytes, 1) }
     }
 
     /// Folds `records` into LMDB (those past what it took), durably, then starts the journal over.
