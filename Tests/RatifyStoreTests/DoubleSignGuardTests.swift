@@ -254,12 +254,21 @@ struct DoubleSignGuardTests {
         }
     }
 
-    @Test("held entries too large to share a record are appended one by one, in order; a flush past the checkpoint size folds them into LMDB")
+    @Test("held entries too large to share a record are appended one by one, one too large alone over several, in order; a flush past the checkpoint size folds them into LMDB")
     func heldEntriesBeyondOneRecord() throws {
         let large = JournalEntry.WALRecord(height: 4, bytes: [UInt8](repeating: 7, count: ConsensusJournal.payloadBytesMax / 2 + 1))
         let small = JournalEntry.WALRecord(height: 4, bytes: [1, 2, 3])
         let staged = [JournalEntry(signerState: nil, walRecords: [large]), JournalEntry(signerState: nil, walRecords: [large, small])]
         #expect(SignerJournal.payloads(merging: staged).map(\.payload) == staged.map(\.canonicalBytes))
+        // One entry too large for a record: its WAL records over two, the signer state with the last.
+        let state = SignerState(position: SignPosition(height: 4, round: 0, step: .prevote), signBytesHash: Hash.sha256([4]),
+                                signature: KeyPair.generate().sign([4]), vote: nil)
+        let split = SignerJournal.payloads(merging: [JournalEntry(signerState: state, walRecords: [large, small, large])])
+        #expect(split.map(\.entries) == [0, 1])
+        #expect(try split.map { try JournalEntry(canonicalBytes: $0.payload) } == [
+            JournalEntry(signerState: nil, walRecords: [large, small]), JournalEntry(signerState: state, walRecords: [large]),
+        ])
+        #expect(split.allSatisfy { $0.payload.count <= ConsensusJournal.payloadBytesMax })
         let fitting = [JournalEntry(signerState: nil, walRecords: [small]), JournalEntry(signerState: nil, walRecords: [small, small])]
         #expect(SignerJournal.payloads(merging: fitting).map(\.payload) == [JournalEntry(signerState: nil, walRecords: [small, small, small]).canonicalBytes])
 

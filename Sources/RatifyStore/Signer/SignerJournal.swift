@@ -152,10 +152,10 @@ final class SignerJournal: Sendable {
         }
     }
 
-    /// The records to append for the staged entries, each with how many entries it holds: one
-    /// holding the latest signer state and every WAL record in order, unless it would exceed a
-    /// record's limits (a rare burst of blocks in the WAL buffer); then each entry as it was
-    /// staged, one append each.
+    /// The records to append for the staged entries, each with how many entries it completes:
+    /// one holding the latest signer state and every WAL record in order, unless it would exceed
+    /// a record's limits (a rare burst of blocks in the WAL buffer); then each entry as it was
+    /// staged, itself split if it is too large (`parts`).
     static func payloads(merging staged: [JournalEntry]) -> [(payload: [UInt8], entries: Int)] {
         if staged.count > 1 {
             let walRecords = staged.flatMap(\.walRecords)
@@ -164,7 +164,35 @@ final class SignerJournal: Sendable {
                 return [(merged, staged.count)]
             }
         }
-        return staged.map { ($0.canonicalBytes, 1) }
+        return staged.flatMap { entry in
+            let parts = Self.parts(of: entry)
+            return parts.indices.map { (parts[$0], $0 == parts.count - 1 ? 1 : 0) }
+        }
+    }
+
+    /// `entry` as records within a record's limits: itself, or its WAL records in order over
+    /// several, the signer state with the last. A WAL record alone always fits
+    /// (`ConsensusWAL.recordBytesMax` leaves room under `ConsensusJournal.payloadBytesMax`).
+    static func parts(of entry: JournalEntry) -> [[UInt8]] {
+        let whole = entry.canonicalBytes
+        if entry.walRecords.count <= ConsensusWAL.recordsPerHeightMax, whole.count <= ConsensusJournal.payloadBytesMax { return [whole] }
+        // Room for the version, the signer state and the counts beside the records' bytes.
+        let chunkBytesMax = ConsensusJournal.payloadBytesMax - (32 << 10)
+        var chunks: [[JournalEntry.WALRecord]] = [[]]
+        var chunkBytes = 0
+        for record in entry.walRecords {
+            let bytes = record.bytes.count + 16
+            if !chunks[chunks.count - 1].isEmpty,
+               chunkBytes + bytes > chunkBytesMax || chunks[chunks.count - 1].count == ConsensusWAL.recordsPerHeightMax {
+                chunks.append([])
+                chunkBytes = 0
+            }
+            chunks[chunks.count - 1].append(record)
+            chunkBytes += bytes
+        }
+        return chunks.indices.map { index in
+            JournalEntry(signerState: index == chunks.count - 1 ? entry.signerState : nil, walRecords: chunks[index]).canonicalBytes
+        }
     }
 
     /// Folds `records` into LMDB (those past what it took), durably, then starts the journal over.
