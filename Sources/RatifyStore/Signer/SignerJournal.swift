@@ -160,9 +160,7 @@ final class SignerJournal: Sendable {
         if staged.count > 1 {
             let walRecords = staged.flatMap(\.walRecords)
             let merged = JournalEntry(signerState: staged.last { $0.signerState != nil }?.signerState, walRecords: walRecords).canonicalBytes
-            if walRecords.count <= ConsensusWAL.recordsPerHeightMax, merged.count <= ConsensusJournal.payloadBytesMax {
-                return [(merged, staged.count)]
-            }
+            if Self.fitsOneRecord(walRecords: walRecords.count, bytes: merged.count) { return [(merged, staged.count)] }
         }
         return staged.flatMap { entry in
             let parts = Self.parts(of: entry)
@@ -170,12 +168,18 @@ final class SignerJournal: Sendable {
         }
     }
 
+    /// Whether an entry of `walRecords` WAL records, `bytes` encoded, is one journal record that
+    /// appends and decodes.
+    static func fitsOneRecord(walRecords: Int, bytes: Int) -> Bool {
+        walRecords <= ConsensusWAL.recordsPerHeightMax && bytes <= ConsensusJournal.payloadBytesMax
+    }
+
     /// `entry` as records within a record's limits: itself, or its WAL records in order over
     /// several, the signer state with the last. A WAL record alone always fits
     /// (`ConsensusWAL.recordBytesMax` leaves room under `ConsensusJournal.payloadBytesMax`).
     static func parts(of entry: JournalEntry) -> [[UInt8]] {
         let whole = entry.canonicalBytes
-        if entry.walRecords.count <= ConsensusWAL.recordsPerHeightMax, whole.count <= ConsensusJournal.payloadBytesMax { return [whole] }
+        if Self.fitsOneRecord(walRecords: entry.walRecords.count, bytes: whole.count) { return [whole] }
         // Room for the version, the signer state and the counts beside the records' bytes.
         let chunkBytesMax = ConsensusJournal.payloadBytesMax - (32 << 10)
         var chunks: [[JournalEntry.WALRecord]] = [[]]
