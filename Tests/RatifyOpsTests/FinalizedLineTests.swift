@@ -22,3 +22,15 @@ struct FinalizedLineTests {
         #expect(FinalizedLine("info ratify: height=12 [RatifyNode] starting consensus") == nil)
     }
 }
+
+@Suite("localnet output")
+struct LocalnetOutputTests {
+    @Test("a node's error and critical lines are told from the rest by their level")
+    func errorLines() {
+        #expect(Localnet.isErrorLine("2026-12-07T03:00:00+0000 error ratify: store failed [RatifyNode] stopping"))
+        #expect(Localnet.isErrorLine("2026-12-07T03:00:00+0000 critical ratify: journal damaged [RatifyNode] stopping"))
+        #expect(!Localnet.isErrorLine("2026-12-07T03:00:00+0000 info ratify: height=12 txs=3 [RatifyNode] finalized"))
+        #expect(!Localnet.isErrorLine("2026-12-07T03:00:00+0000 warning ratify: reason=errors_seen [RatifyNode] peer dropped"))
+        #expect(!Localnet.isErrorLine(""))
+    }
+}

@@ -278,24 +278,40 @@ public final class Localnet: Sendable {
         process.standardError = pipe
         process.standardOutput = pipe
         let log = options.logFileName.flatMap { name in Self.openLog(home + "/" + name) }
-        pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard !data.isEmpty else {
-                handle.readabilityHandler = nil
-                try? log?.close()
-                return
-            }
-            log?.write(data)
-            self?.consume(Array(data), from: index)
-        }
         do {
             try process.run()
         } catch {
+            try? log?.close()
             throw Failure(description: "cannot start \(options.binary): \(error)")
         }
+        follow(pipe.fileHandleForReading, of: index, log: log)
         processes.withLock { processes in
             if processes.indices.contains(index) { processes[index] = process } else { processes.append(process) }
         }
+    }
+
+    /// Reads node `index`'s output until it closes it (the process exited), on a thread of its
+    /// own that sleeps in `read`: a line the node writes wakes that one thread, where a dispatch
+    /// source (`readabilityHandler`) woke two, and the benchmarks measure a machine whose cores
+    /// these wake-ups share with the nodes. Started after the process, whose launch closed this
+    /// process's copy of the pipe's write end, so the read ends when the node's ends.
+    func follow(_ output: FileHandle, of index: Int, log: FileHandle?) {
+        let reader = Thread { [weak self] in
+            let descriptor = output.fileDescriptor
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            while true {
+                let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+                if count < 0, errno == EINTR { continue }
+                guard count > 0 else { break }
+                let bytes = Array(buffer[..<count])
+                log?.write(Data(bytes))
+                self?.consume(bytes, from: index)
+            }
+            try? output.close()
+            try? log?.close()
+        }
+        reader.name = "node\(index) output"
+        reader.start()
     }
 
     /// Starts `ratify signer start` for node home `home`'s signer, its output in the signer
@@ -337,7 +353,7 @@ public final class Localnet: Sendable {
             return lines
         }
         for line in lines {
-            if options.echoErrors, line.contains(" error ") || line.contains(" critical ") { print("node\(node): \(line)") }
+            if options.echoErrors, Self.isErrorLine(line) { print("node\(node): \(line)") }
             if let tip = PoWTipLine(line[...]) {
                 options.onTip?(tip, node)
                 recordTip(tip, from: node)
@@ -351,6 +367,13 @@ public final class Localnet: Sendable {
             options.onFinalized?(finalized, node)
             record(finalized, from: node)
         }
+    }
+
+    /// Whether a node's log line is at level error or critical. Searches the bytes: `contains`
+    /// with Foundation imported bridges every line to `NSString`, and this runs on each line
+    /// the nodes of a benchmark print.
+    static func isErrorLine(_ line: String) -> Bool {
+        line.utf8.firstRange(of: " error ".utf8) != nil || line.utf8.firstRange(of: " critical ".utf8) != nil
     }
 
     func record(_ line: FinalizedLine, from node: Int) {
