@@ -33,10 +33,11 @@ extension ConsensusGossip {
     /// Only what was verified counts as the peer's, is kept or relayed; a block is relayed when
     /// a verified proposal names it. A vote the node could not take (`delivered` false) stays
     /// out of the store, so announcements say this node still lacks it. Relays wait
-    /// `relayDelayMillis`, then go to the peers that still need them (`relayFlush`).
+    /// `relayDelayMillis` and the rest of their slot (`relayDue`), then go to the peers that
+    /// still need them (`relayFlush`).
     public func received(_ message: NetMessage, verdict: MessageVerdict, delivered: Bool, from origin: NodeID) {
         enum Next { case nothing, schedule, flushNow }
-        let dueNanos = NIODeadline.now().uptimeNanoseconds + UInt64(Self.relayDelayMillis) * 1_000_000
+        let dueNanos = Self.relayDue(takenNanos: NIODeadline.now().uptimeNanoseconds)
         let next = state.withLock { state -> Next in
             switch message {
             case .vote(let vote) where verdict == .verified:
@@ -65,7 +66,9 @@ extension ConsensusGossip {
         }
         switch next {
         case .nothing: break
-        case .schedule: scheduleRelayFlush(in: Self.relayDelayMillis * 1_000_000)
+        case .schedule:
+            let now = NIODeadline.now().uptimeNanoseconds
+            scheduleRelayFlush(in: Int64(dueNanos > now ? dueNanos - now : 0))
         case .flushNow: relayFlush(all: true)
         }
     }

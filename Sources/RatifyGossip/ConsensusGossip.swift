@@ -49,6 +49,19 @@ public final class ConsensusGossip: PeerReactor {
     /// its consensus messages (docs/PERFORMANCE.md, "Relays"). Where a peer does depend on the
     /// relay (a sentry in front of a validator), it arrives this much later.
     static let relayDelayMillis: Int64 = 10
+    /// Relays falling due within the same slot of this many milliseconds share one flush: a due
+    /// time is rounded up to the slot's end, so the votes of a step, taken over a millisecond or
+    /// two, cost one timer wake-up rather than one each. A relay waits `relayDelayMillis` to
+    /// `relayDelayMillis + relaySlotMillis`.
+    static let relaySlotMillis: Int64 = 4
+
+    /// When a relay taken at `nowNanos` falls due: `relayDelayMillis` later, rounded up to the
+    /// end of its `relaySlotMillis` slot.
+    static func relayDue(takenNanos nowNanos: UInt64) -> UInt64 {
+        let slotNanos = UInt64(relaySlotMillis) * 1_000_000
+        let earliest = nowNanos + UInt64(relayDelayMillis) * 1_000_000
+        return (earliest / slotNanos + (earliest % slotNanos == 0 ? 0 : 1)) * slotNanos
+    }
     /// Relays waiting at most; past this, the oldest are sent at once.
     static let pendingRelaysMax = 1_024
 

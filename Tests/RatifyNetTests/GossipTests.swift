@@ -315,6 +315,23 @@ struct UnitTests {
         #expect(ConsensusGossip.relayNeeded(.block(block), proposedBlocks: proposed, known: &behind))
     }
 
+    @Test("a relay falls due the relay delay after it was taken, at the end of its slot, so relays taken close together share a flush")
+    func relaySlots() {
+        let millis: UInt64 = 1_000_000
+        let delay = UInt64(ConsensusGossip.relayDelayMillis) * millis, slot = UInt64(ConsensusGossip.relaySlotMillis) * millis
+        for taken in [0, 1, slot - 1, slot, 5 * slot + 3 * millis, 1_000_000 * slot + 1] as [UInt64] {
+            let due = ConsensusGossip.relayDue(takenNanos: taken)
+            #expect(due % slot == 0, "due at the end of a slot")
+            #expect(due >= taken + delay && due < taken + delay + slot, "waits the delay and less than one slot more")
+        }
+        // Relays whose delay ends within one slot (40 to 41 slots in) fall due together at its end.
+        let slotStart = 40 * slot - delay
+        #expect(ConsensusGossip.relayDue(takenNanos: slotStart + 1) == 41 * slot)
+        #expect(ConsensusGossip.relayDue(takenNanos: slotStart + slot) == 41 * slot, "one slot, one flush")
+        #expect(ConsensusGossip.relayDue(takenNanos: slotStart) == 40 * slot, "a delay ending on a slot's end waits no longer")
+        #expect(ConsensusGossip.relayDue(takenNanos: slotStart + slot + 1) == 42 * slot, "the next slot")
+    }
+
     @Test("the vote store stays within its vote and set caps, dropping the lowest heights first")
     func voteStore() {
         var store = VoteStore(capacity: 100)
