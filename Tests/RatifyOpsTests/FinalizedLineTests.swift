@@ -31,6 +31,9 @@ struct LocalnetOutputTests {
         #expect(Localnet.isErrorLine("2026-12-07T03:00:00+0000 critical ratify: journal damaged [RatifyNode] stopping"))
         #expect(!Localnet.isErrorLine("2026-12-07T03:00:00+0000 info ratify: height=12 txs=3 [RatifyNode] finalized"))
         #expect(!Localnet.isErrorLine("2026-12-07T03:00:00+0000 warning ratify: reason=errors_seen [RatifyNode] peer dropped"))
+        #expect(!Localnet.isErrorLine("2026-12-07T03:00:00+0000 info ratify: reason=\"read error \" [RatifyNode] peer dropped"),
+                "the level, not a word in the line")
+        #expect(!Localnet.isErrorLine("error"), "no level after a time")
         #expect(!Localnet.isErrorLine(""))
     }
 }

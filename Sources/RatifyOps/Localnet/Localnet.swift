@@ -369,11 +369,14 @@ public final class Localnet: Sendable {
         }
     }
 
-    /// Whether a node's log line is at level error or critical. Searches the bytes: `contains`
-    /// with Foundation imported bridges every line to `NSString`, and this runs on each line
-    /// the nodes of a benchmark print.
+    /// Whether a node's log line is at level error or critical: its second word, after the
+    /// time (`TIME LEVEL LABEL: ...`, docs/NODE.md). Runs on every line the nodes of a benchmark
+    /// print, so it reads a few bytes instead of searching the line.
     static func isErrorLine(_ line: String) -> Bool {
-        line.utf8.firstRange(of: " error ".utf8) != nil || line.utf8.firstRange(of: " critical ".utf8) != nil
+        let bytes = line.utf8
+        guard let space = bytes.firstIndex(of: UInt8(ascii: " ")) else { return false }
+        let level = bytes[bytes.index(after: space)...].prefix { $0 != UInt8(ascii: " ") }
+        return level.elementsEqual("error".utf8) || level.elementsEqual("critical".utf8)
     }
 
     func record(_ line: FinalizedLine, from node: Int) {
