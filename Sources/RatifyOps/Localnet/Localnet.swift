@@ -297,6 +297,8 @@ public final class Localnet: Sendable {
     /// process's copy of the pipe's write end, so the read ends when the node's ends.
     func follow(_ output: FileHandle, of index: Int, log: FileHandle?) {
         let reader = Thread { [weak self] in
+            // Named from inside: Foundation names only the calling thread (`ps -T`, `perf`).
+            Thread.current.name = "node\(index) output"
             let descriptor = output.fileDescriptor
             var buffer = [UInt8](repeating: 0, count: 65_536)
             while true {
@@ -310,7 +312,6 @@ public final class Localnet: Sendable {
             try? output.close()
             try? log?.close()
         }
-        reader.name = "node\(index) output"
         reader.start()
     }
 
