@@ -66,11 +66,13 @@ enum CrashWorker {
                 _ = try store.signer.authorize(height: height, round: 0, step: step, signBytes: bytes, sign: { key.sign($0) },
                                                walRecords: { _ in [JournalEntry.WALRecord(height: height, bytes: Array("vote \(height) \(step.rawValue)".utf8))] },
                                                flushNow: !holdFlush)
-                held.append("signed \(height) 0 \(step.rawValue)")
-                if !holdFlush { held.forEach(say); held = [] }
+                let line = "signed \(height) 0 \(step.rawValue)"
+                if holdFlush { held.append(line) } else { say(line) }
             }
-            try store.signer.flush()
-            held.forEach(say)
+            if holdFlush {
+                try store.signer.flush()
+                held.forEach(say)
+            }
             let block = blockBytes(height)
             try store.blocks.commit(
                 height: height, blockBytes: block, commitBytes: Array("commit \(height)".utf8),
