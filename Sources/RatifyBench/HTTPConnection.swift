@@ -44,6 +44,13 @@ public final class HTTPConnection: Sendable {
 
     public func request(_ method: HTTPMethod, _ uri: String, body: [UInt8]? = nil,
                         contentType: String = "text/plain") async throws -> Response {
+        try await start(method, uri, body: body, contentType: contentType).get()
+    }
+
+    /// Sends the request and returns the response's future, completed on the connection's event
+    /// loop: for callers that handle the answer there, without a task waiting for it.
+    public func start(_ method: HTTPMethod, _ uri: String, body: [UInt8]? = nil,
+                      contentType: String = "text/plain") -> EventLoopFuture<Response> {
         var head = HTTPRequestHead(version: .http1_1, method: method, uri: uri)
         head.headers.add(name: "Host", value: host)
         if let body {
@@ -53,7 +60,7 @@ public final class HTTPConnection: Sendable {
         let promise = channel.eventLoop.makePromise(of: Response.self)
         let exchange = HTTPExchange(head: head, body: body.map { ByteBuffer(bytes: $0) }, promise: promise)
         channel.writeAndFlush(exchange).whenFailure { promise.fail($0) }
-        return try await promise.futureResult.get()
+        return promise.futureResult
     }
 
     public func close() {

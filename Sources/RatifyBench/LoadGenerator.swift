@@ -122,12 +122,19 @@ final class LoadGenerator: Sendable {
                 }
                 for index in due {
                     let sender = await pool.acquire()
-                    group.addTask { await self.send(index, sender: sender, startNanos: startNanos) }
+                    if !sendOnOpenConnection(index, sender: sender, startNanos: startNanos) {
+                        group.addTask { await self.send(index, sender: sender, startNanos: startNanos) }
+                    }
                 }
                 counters.withLock { $0.progress.scheduled = due.upperBound }
                 next = due.upperBound
             }
         }
+        // The sends made without a task are not the group's: each holds its sender until its
+        // answer is recorded, so holding every sender means every answer is in.
+        var held: [Int] = []
+        for _ in senders { held.append(await pool.acquire()) }
+        held.forEach(pool.release)
         if confirmation == .events {
             await drain()
             closeStreams()
@@ -206,27 +213,83 @@ final class LoadGenerator: Sendable {
         }
     }
 
+    /// The request target: answered on admission with `events`, at finality with `wait`.
+    private var submitTarget: String { confirmation == .events ? "/tx" : "/tx?wait=final" }
+
+    /// The common send, without a task: the sender's connection is open and its nonce in step,
+    /// so the request is written from the schedule's loop the moment it is due, and its answer
+    /// is handled on the connection's event loop; a task per send put a task's start and a
+    /// thread hop between the due time and the write. False when the send needs `send`: a
+    /// connection to open or a nonce to read back first.
+    private func sendOnOpenConnection(_ index: Int, sender slot: Int, startNanos: UInt64) -> Bool {
+        let sender = senders[slot]
+        guard let connection = sender.connection, connection.isActive, !(resyncNonces && sender.needsResync) else { return false }
+        let (body, transactionHash, sent) = begin(index, sender: sender, startNanos: startNanos)
+        connection.start(.POST, submitTarget, body: body).whenComplete { [self] outcome in
+            switch outcome {
+            case .success(let response):
+                finish(index, sender: slot, transactionHash: transactionHash, sent: sent, result: answer(response), startNanos: startNanos)
+            case .failure(let error) where error is HTTPConnection.Failure:
+                // The node closed the idle connection (its read timeout) as the request left:
+                // sent once more on a new connection, as `post` does.
+                connection.close()
+                sender.connection = nil
+                Task {
+                    let result: TransactionOutcome.Result
+                    do {
+                        let response = try await post(body, from: sender, target: submitTarget, attempts: 1)
+                        result = answer(response)
+                    } catch {
+                        result = .failed("connection: \(error)")
+                    }
+                    finish(index, sender: slot, transactionHash: transactionHash, sent: sent, result: result, startNanos: startNanos)
+                }
+            case .failure(let error):
+                finish(index, sender: slot, transactionHash: transactionHash, sent: sent, result: .failed("connection: \(error)"), startNanos: startNanos)
+            }
+        }
+        return true
+    }
+
+    /// A send that may first read the sender's nonce back or open its connection.
     private func send(_ index: Int, sender slot: Int, startNanos: UInt64) async {
         let sender = senders[slot]
-        defer { pool.release(slot) }
         if resyncNonces, sender.needsResync,
            let nonce = try? await ChainReader(endpoint: endpoints[sender.node], group: group).nonce(of: sender.key.publicKey.address) {
             sender.reset(nonce: nonce)
             sender.needsResync = false
         }
+        let (body, transactionHash, sent) = begin(index, sender: sender, startNanos: startNanos)
+        let result: TransactionOutcome.Result
+        do {
+            result = answer(try await post(body, from: sender, target: submitTarget))
+        } catch {
+            result = .failed("connection: \(error)")
+        }
+        finish(index, sender: slot, transactionHash: transactionHash, sent: sent, result: result, startNanos: startNanos)
+    }
+
+    /// What a send records before its request leaves: the body, its hash, the time sent.
+    private func begin(_ index: Int, sender: BenchSender, startNanos: UInt64) -> (body: [UInt8], hash: Hash, sent: UInt64) {
         let body = sender.nextBody()
         let transactionHash = sender.nextHash()
         // Awaited before it is sent: its event cannot arrive unclaimed.
         if confirmation == .events { awaited.withLock { $0[transactionHash] = Awaited(index: index, node: sender.node) } }
         let sent = Self.elapsedNanos(since: startNanos)
         counters.withLock { $0.progress.sent += 1 }
-        var result: TransactionOutcome.Result
-        do {
-            let response = try await post(body, from: sender, target: confirmation == .events ? "/tx" : "/tx?wait=final")
-            result = confirmation == .events ? Self.classifyAdmission(response) : Self.classify(response)
-        } catch {
-            result = .failed("connection: \(error)")
-        }
+        return (body, transactionHash, sent)
+    }
+
+    private func answer(_ response: HTTPConnection.Response) -> TransactionOutcome.Result {
+        confirmation == .events ? Self.classifyAdmission(response) : Self.classify(response)
+    }
+
+    /// Records a send's answer and frees its sender for the next send.
+    private func finish(_ index: Int, sender slot: Int, transactionHash: Hash, sent: UInt64,
+                        result outcome: TransactionOutcome.Result, startNanos: UInt64) {
+        let sender = senders[slot]
+        defer { pool.release(slot) }
+        var result = outcome
         let answered = Self.elapsedNanos(since: startNanos)
         switch result {
         case .final, .timedOut:
@@ -266,10 +329,10 @@ final class LoadGenerator: Sendable {
     }
 
     /// Sends on the sender's connection, opening it first if needed; a connection the node
-    /// closed while idle (its read timeout) is replaced once.
-    private func post(_ body: [UInt8], from sender: BenchSender, target: String) async throws -> HTTPConnection.Response {
+    /// closed while idle (its read timeout) is replaced, up to `attempts` tries in all.
+    private func post(_ body: [UInt8], from sender: BenchSender, target: String, attempts: Int = 2) async throws -> HTTPConnection.Response {
         let endpoint = endpoints[sender.node]
-        for attempt in 0..<2 {
+        for attempt in 0..<attempts {
             let connection: HTTPConnection
             if let open = sender.connection, open.isActive {
                 connection = open
@@ -280,7 +343,7 @@ final class LoadGenerator: Sendable {
             }
             do {
                 return try await connection.request(.POST, target, body: body)
-            } catch is HTTPConnection.Failure where attempt == 0 {
+            } catch is HTTPConnection.Failure where attempt < attempts - 1 {
                 connection.close()
                 sender.connection = nil
             }
