@@ -105,8 +105,7 @@ public final class ConsensusGossip: PeerReactor {
                 return connected
             }
         }
-        peers.markSeen(message)
-        peers.send(message, toEach: targets, alsoByDatagram: message.kind == .vote || message.kind == .proposal)
+        peers.send(message, toEach: targets, alsoByDatagram: message.kind == .vote || message.kind == .proposal, markingSeen: true)
     }
 
     /// Keeps a verified vote for peers whose announcements say they lack it, without sending it

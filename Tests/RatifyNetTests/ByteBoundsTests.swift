@@ -221,7 +221,7 @@ struct ByteBoundsTests {
         let session = try #require(a.state.withLock { $0.sessions[b.nodeID] })
         let sent = 2_000
         let start = ContinuousClock.now
-        for index in 0..<sent { a.sendDatagram(.vote(NetSamples.vote(height: 5_000 + Height(index))), to: session) }
+        for index in 0..<sent { a.sendDatagram(encoded: NetMessage.vote(NetSamples.vote(height: 5_000 + Height(index))).encoded, to: session) }
         _ = await Wait.until(seconds: 5) { b.stats.udpRejected["rate_limited", default: 0] + inbox.count { $0.transport == .udp } >= sent }
         let elapsed = ContinuousClock.now - start
         let delivered = inbox.count { $0.transport == .udp }

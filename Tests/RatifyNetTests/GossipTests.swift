@@ -200,7 +200,7 @@ struct GossipTests {
         let inbox = Inbox(b)
         let session = try #require(a.state.withLock { $0.sessions[b.nodeID] })
         let vote = NetSamples.vote(validator: 0)
-        a.sendDatagram(.vote(vote), to: session)
+        a.sendDatagram(encoded: NetMessage.vote(vote).encoded, to: session)
         #expect(await Wait.until { inbox.snapshot().contains { $0.transport == .udp && $0.message == .vote(vote) } })
 
         // Play an attacker on UDP with a datagram sealed under the real key, sent twice, and junk.

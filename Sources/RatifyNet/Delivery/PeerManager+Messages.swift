@@ -10,10 +10,10 @@ extension PeerManager {
     /// Sends a message to every peer over TCP, splitting a block too large for one frame, and
     /// marks it seen so that copies peers echo back are dropped.
     public func broadcast(_ message: NetMessage) {
-        markSeen(message)
         let sessions = state.withLock { Array($0.sessions.values) }
-        let sent = Self.naming(sessions, in: message)
-        for session in sessions { deliver(sent, to: session, alsoByDatagram: false) }
+        let outgoing = Outgoing(Self.naming(sessions, in: message))
+        markSeen(outgoing)
+        for session in sessions { deliver(outgoing, to: session, alsoByDatagram: false) }
     }
 
     /// Sends a message to one peer over TCP (a block too large for one frame in parts), and with
@@ -22,14 +22,17 @@ extension PeerManager {
     @discardableResult
     public func send(_ message: NetMessage, to peer: NodeID, alsoByDatagram: Bool = false) -> Bool {
         guard let session = state.withLock({ $0.sessions[peer] }) else { return false }
-        return deliver(message, to: session, alsoByDatagram: alsoByDatagram)
+        return deliver(Outgoing(message), to: session, alsoByDatagram: alsoByDatagram)
     }
 
-    /// `send` to each of `peers`, with one look-up of the sessions.
-    public func send(_ message: NetMessage, toEach peers: [NodeID], alsoByDatagram: Bool = false) {
-        guard !peers.isEmpty else { return }
+    /// `send` to each of `peers`, with one look-up of the sessions and one encoding of the
+    /// message; with `markingSeen`, copies that peers echo back are dropped (`markSeen`).
+    public func send(_ message: NetMessage, toEach peers: [NodeID], alsoByDatagram: Bool = false, markingSeen: Bool = false) {
+        guard !peers.isEmpty || markingSeen else { return }
+        let outgoing = Outgoing(message)
+        if markingSeen { markSeen(outgoing) }
         let sessions = state.withLock { state in peers.compactMap { state.sessions[$0] } }
-        for session in sessions { deliver(message, to: session, alsoByDatagram: alsoByDatagram) }
+        for session in sessions { deliver(outgoing, to: session, alsoByDatagram: alsoByDatagram) }
     }
 
     /// Sends messages to one peer over TCP in order, stopping at the first that cannot be
@@ -37,7 +40,7 @@ extension PeerManager {
     @discardableResult
     public func send(_ messages: [NetMessage], to peer: NodeID) -> Bool {
         guard let session = state.withLock({ $0.sessions[peer] }) else { return false }
-        for message in messages where !deliver(message, to: session, alsoByDatagram: false) { return false }
+        for message in messages where !deliver(Outgoing(message), to: session, alsoByDatagram: false) { return false }
         return true
     }
 
@@ -53,7 +56,8 @@ extension PeerManager {
         if case .transaction(let gossip) = message {
             relayed = .transaction(gossip.relayed(to: sessions.map(\.nodeID), from: origin))
         }
-        for session in sessions { deliver(relayed, to: session, alsoByDatagram: false) }
+        let outgoing = Outgoing(relayed)
+        for session in sessions { deliver(outgoing, to: session, alsoByDatagram: false) }
     }
 
     /// `message` as sent to `sessions`: a transaction names them in its `sentTo` list, so that
@@ -65,7 +69,11 @@ extension PeerManager {
 
     /// Counts `message` as seen, so a copy a peer echoes back is dropped before verification.
     public func markSeen(_ message: NetMessage) {
-        let digest = message.seenDigest
+        markSeen(Outgoing(message))
+    }
+
+    func markSeen(_ outgoing: Outgoing) {
+        let digest = outgoing.seenDigest
         state.withLock { _ = $0.seen.insert(digest) }
     }
 
@@ -77,19 +85,32 @@ extension PeerManager {
         state.withLock { $0.seen.remove(digest) }
     }
 
-    @discardableResult
-    func deliver(_ message: NetMessage, to session: PeerSession, alsoByDatagram: Bool) -> Bool {
-        if case .block(let block) = message { return sendBlock(block, to: session) }
-        if alsoByDatagram { sendDatagram(message, to: session) }
-        return session.send(message)
+    /// A message encoded once for every session it goes to: as one frame's body, or, for a
+    /// block too large for one frame, as its parts' (`BlockPart.split`).
+    struct Outgoing {
+        let message: NetMessage
+        let encoded: [UInt8]
+        let frames: [[UInt8]]
+
+        init(_ message: NetMessage) {
+            self.message = message
+            encoded = message.encoded
+            if case .block(let block) = message, encoded.count > NetLimits.messageBytesMax {
+                frames = BlockPart.split(block).map { NetMessage.blockPart($0).encoded }
+            } else {
+                frames = [encoded]
+            }
+        }
+
+        var seenDigest: Hash { message.seenDigest(encoded: encoded) }
     }
 
-    func sendBlock(_ block: Block, to session: PeerSession) -> Bool {
-        // One byte of message tag; the rest must fit one frame.
-        if block.canonicalBytes.count + 1 <= NetLimits.messageBytesMax {
-            return session.send(.block(block))
-        }
-        for part in BlockPart.split(block) where !session.send(.blockPart(part)) { return false }
+    /// Queues `outgoing` for a session, a sealed UDP copy first with `alsoByDatagram` (never for
+    /// a block); false when a frame could not be queued.
+    @discardableResult
+    func deliver(_ outgoing: Outgoing, to session: PeerSession, alsoByDatagram: Bool) -> Bool {
+        if alsoByDatagram, outgoing.message.kind != .block { sendDatagram(encoded: outgoing.encoded, to: session) }
+        for frame in outgoing.frames where !session.send(encoded: frame) { return false }
         return true
     }
 
@@ -106,7 +127,7 @@ extension PeerManager {
     func serveCatchUp(height: Height, to session: PeerSession) {
         guard session.canServe, let provider = state.withLock({ $0.blockProvider }), let (block, commit) = provider(height) else { return }
         guard session.send(.commit(commit)) else { return }
-        _ = sendBlock(block, to: session)
+        deliver(Outgoing(.block(block)), to: session, alsoByDatagram: false)
     }
 
     // MARK: network -> node

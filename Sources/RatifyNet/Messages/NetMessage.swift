@@ -159,9 +159,11 @@ public enum NetMessage: Hashable, Sendable {
 
     /// The key of the duplicate filter: the SHA-256 of the encoding, without a transaction's
     /// `sentTo` list, so one transaction relayed with different lists is one message.
-    public var seenDigest: Hash {
-        let bytes = encoded
-        return Hash.sha256(bytes[..<seenBytes(of: bytes.count)])
+    public var seenDigest: Hash { seenDigest(encoded: encoded) }
+
+    /// `seenDigest` from the message's encoding (`encoded`), when the caller has it already.
+    func seenDigest(encoded bytes: [UInt8]) -> Hash {
+        Hash.sha256(bytes[..<seenBytes(of: bytes.count)])
     }
 
     /// How many of the message's `encodedBytes` bytes the duplicate filter hashes.

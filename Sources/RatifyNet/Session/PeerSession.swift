@@ -119,10 +119,15 @@ final class PeerSession: Sendable {
     /// `sendQueueBytesMax` bytes or its part of the send budget, and the session is closed.
     @discardableResult
     func send(_ message: NetMessage) -> Bool {
-        var writer = ByteWriter(capacity: 192)
-        message.encode(to: &writer)
-        guard writer.bytes.count <= NetLimits.messageBytesMax else { return false }
-        let cost = Self.queuedCost(plaintextBytes: writer.bytes.count)
+        send(encoded: message.encoded)
+    }
+
+    /// `send` for a message already encoded (`NetMessage.encoded`): a message for several peers
+    /// is encoded once.
+    @discardableResult
+    func send(encoded bytes: [UInt8]) -> Bool {
+        guard bytes.count <= NetLimits.messageBytesMax else { return false }
+        let cost = Self.queuedCost(plaintextBytes: bytes.count)
         let queued = pending.wrappingAdd(cost, ordering: .relaxed).newValue
         let total = budget.queuedBytes.wrappingAdd(cost, ordering: .relaxed).newValue
         guard queued <= limits.sendQueueBytesMax, budget.admits(sessionBytes: queued, totalBytes: total) else {
@@ -131,8 +136,8 @@ final class PeerSession: Sendable {
             close(.sendQueueFull(bytes: queued - cost))
             return false
         }
-        var buffer = channel.allocator.buffer(capacity: writer.bytes.count)
-        buffer.writeBytes(writer.bytes)
+        var buffer = channel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
         let drainNeeded = outbox.withLock { outbox in
             outbox.append(buffer)
             return outbox.count == 1

@@ -26,10 +26,10 @@ extension PeerManager {
         state.withLock { $0.udpRejected[reason, default: 0] += 1 }
     }
 
-    /// Sends a sealed copy of a vote or proposal if the peer announced a UDP port.
-    func sendDatagram(_ message: NetMessage, to session: PeerSession) {
+    /// Sends a sealed copy of a vote or proposal (its `NetMessage.encoded` bytes) if the peer
+    /// announced a UDP port.
+    func sendDatagram(encoded plaintext: [UInt8], to session: PeerSession) {
         guard let remote = session.udpRemoteAddress, let channel = state.withLock({ $0.udpChannel }) else { return }
-        let plaintext = message.encoded
         let total = Self.datagramHeaderBytes + plaintext.count + NetLimits.tagBytes
         guard total <= NetLimits.datagramBytesMax else { return }
         let counter = session.udpSendCounter.wrappingAdd(1, ordering: .relaxed).oldValue
