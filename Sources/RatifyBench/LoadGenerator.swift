@@ -2,6 +2,7 @@ import Dispatch
 import NIOCore
 import NIOHTTP1
 import RatifyCore
+import RatifyNode
 import Synchronization
 
 /// Sends signed transfers open-loop: send `i` is due at `schedule.intendedNanos(i)` and goes
@@ -86,23 +87,39 @@ final class LoadGenerator: Sendable {
         return now > start ? now - start : 0
     }
 
-    /// With `events`: subscribes to every node a sender submits to, before anything is sent.
-    /// A node that refuses (an older node without `/events`) is an error naming `--confirm wait`.
-    func subscribe() async throws {
-        guard confirmation == .events else { return }
+    /// With `events`: subscribes to every node a sender submits to, before anything is sent, for
+    /// the transactions of the senders that submit there (all transactions when they are more
+    /// than one subscription may name, or the node does not take `account=`). A node that
+    /// refuses (an older node without `/events`) is an error naming `--confirm wait`. True when
+    /// every stream is narrowed to its senders' accounts.
+    @discardableResult
+    func subscribe() async throws -> Bool {
+        guard confirmation == .events else { return false }
+        var byAccount = true
         for node in Set(senders.map(\.node)).sorted() {
             let endpoint = endpoints[node]
-            do {
-                let stream = try await TransactionEventStream.open(
-                    host: endpoint.host, port: endpoint.port, group: group,
+            let accounts = senders.filter { $0.node == node }.map(\.key.publicKey.address)
+            let open = { [self] (accounts: [Address]) in
+                try await TransactionEventStream.open(
+                    host: endpoint.host, port: endpoint.port, group: group, accounts: accounts,
                     onFinal: { [self] hash, height in confirmed(hash, height: height, node: node) },
                     onEnd: { [self] reason in streamEnded(node: node, reason: reason) })
+            }
+            do {
+                let stream: TransactionEventStream
+                if accounts.count <= NodeEvents.Filter.accountsMax, let filtered = try? await open(accounts) {
+                    stream = filtered
+                } else {
+                    stream = try await open([])
+                    byAccount = false
+                }
                 streams.withLock { $0.append(stream) }
             } catch {
                 closeStreams()
                 throw BenchError("cannot follow finality on node\(node) (\(endpoint.host):\(endpoint.port)) with GET /events: \(error); an older node without /events needs --confirm wait")
             }
         }
+        return byAccount
     }
 
     /// Runs the schedule from `startNanos` and waits for every answer (and, with `events`, for

@@ -4,7 +4,8 @@ import NIOPosix
 import RatifyClient
 import RatifyCore
 
-/// One `GET /events?types=tx` stream from a node, held open for a whole finality run: each
+/// One `GET /events?types=tx` stream from a node (narrowed to the accounts of the senders that
+/// submit there, when given), held open for a whole finality run: each
 /// `tx` event's hash and height go to `onFinal` as they arrive (on the connection's event
 /// loop, so the stamp is the moment the bytes were read). The stream's end, however it
 /// comes (the node's `end` event when it cut a slow subscriber off or shut down, a closed
@@ -22,8 +23,10 @@ final class TransactionEventStream: Sendable {
     }
 
     /// Connects and subscribes; returns once the node says the subscription is in place, so
-    /// every transaction submitted afterwards has its event delivered.
-    static func open(host: String, port: Int, group: EventLoopGroup,
+    /// every transaction submitted afterwards has its event delivered. With `accounts`, only the
+    /// transactions naming one of them (`account=`): the node writes, and the stream carries,
+    /// the events of this generator's senders there, not every transaction of every block.
+    static func open(host: String, port: Int, group: EventLoopGroup, accounts: [Address] = [],
                      onFinal: @escaping @Sendable (Hash, UInt64) -> Void,
                      onEnd: @escaping @Sendable (String) -> Void) async throws -> TransactionEventStream {
         let subscribed = group.next().makePromise(of: Void.self)
@@ -43,7 +46,8 @@ final class TransactionEventStream: Sendable {
             subscribed.fail(error)
             throw error
         }
-        var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/events?types=tx")
+        let only = accounts.isEmpty ? "" : "&account=" + accounts.map(\.hex).joined(separator: ",")
+        var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/events?types=tx" + only)
         head.headers.add(name: "Host", value: "\(host):\(port)")
         head.headers.add(name: "Accept", value: "text/event-stream")
         channel.write(HTTPClientRequestPart.head(head), promise: nil)

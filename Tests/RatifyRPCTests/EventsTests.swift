@@ -84,13 +84,62 @@ struct EventsTests {
         }
     }
 
+    @Test("account=ADDRESS,... gives the transactions naming one of the accounts, as sender or recipient, and nothing else; a subscription takes 256 accounts")
+    func accountFilter() async throws {
+        let node = try TestNode()
+        let fromAlice = await node.transfer(ChainFixture.alice, amount: 1)
+        let fromBob = await node.transfer(ChainFixture.bob, amount: 2)
+        let fromCarol = await node.transfer(ChainFixture.carol, amount: 3)
+        // Addresses no transaction names, to fill a subscription to the cap.
+        let strangers = (0..<(NodeEvents.Filter.accountsMax - 1)).compactMap { index in
+            Address([UInt8](repeating: 0xee, count: 18) + [UInt8(index >> 8), UInt8(index & 0xff)])
+        }
+        #expect(strangers.count == NodeEvents.Filter.accountsMax - 1)
+        let alice = ChainFixture.alice.publicKey.address, dave = ChainFixture.dave.publicKey.address
+        try await withRPC(node.queries) { client in
+            let events = EventStreamClient(port: client.port)
+            try await events.subscribe("/events?account=\(alice.hex)") { sender in
+                try await events.subscribe("/events?account=\(dave.hex)") { recipient in
+                    try await events.subscribe("/events?types=block,tx&account=" + ([alice] + strangers).map(\.hex).joined(separator: ",")) { full in
+                        #expect(try await sender.head().status == 200)
+                        #expect(try await recipient.head().status == 200)
+                        #expect(try await full.head().status == 200)
+                        #expect(try await sender.nextFrame()?.data == "subscribed to tx events of account \(alice.hex)")
+                        #expect(try await recipient.nextFrame()?.data == "subscribed to tx events of account \(dave.hex)")
+                        #expect(try await full.nextFrame()?.data == "subscribed to block,tx events of \(NodeEvents.Filter.accountsMax) accounts")
+                        for transaction in [fromBob, fromAlice, fromCarol] { _ = try await node.mempool.add(transaction.canonicalBytes) }
+                        try await node.finalizeBlock()
+                        try await node.finalizeBlock()
+                        // Alice's transfer only, then nothing of the second block.
+                        let mine = try await sender.nextEvent()
+                        #expect(mine?.name == "tx" && value(mine, "hash") == fromAlice.hash.hex)
+                        // Dave receives all three, in block order.
+                        var received: [String?] = []
+                        for _ in 0..<3 { received.append(value(try await recipient.nextEvent(), "hash")) }
+                        let blockOrder = try #require(await node.block(1)).transactions.map(\.hash.hex)
+                        #expect(received == blockOrder.map(Optional.some))
+                        // Blocks pass a filter that asks for them; transactions only when named.
+                        let first = try await full.nextEvent(), only = try await full.nextEvent(), second = try await full.nextEvent()
+                        #expect(first?.name == "block" && value(first, "height") == "1")
+                        #expect(only?.name == "tx" && value(only, "hash") == fromAlice.hash.hex)
+                        #expect(second?.name == "block" && value(second, "height") == "2")
+                    }
+                }
+            }
+        }
+    }
+
     @Test("bad query parameters get 400 with a one-line error naming the parameter")
     func badParameters() async throws {
         let node = try TestNode()
         try await withRPC(node.queries) { client in
             for (query, expected) in [("types=blocks", "types must list block and/or tx"), ("types=", "types must list block and/or tx"),
                                       ("tx=abc", "tx must be a transaction hash of 64 hex digits"),
-                                      ("type=tx", "unknown parameter \"type\" for /events")] {
+                                      ("account=abc", "account must list addresses of 40 hex digits (20 bytes), comma-separated; got \"abc\""),
+                                      ("account=", "account must list addresses of 40 hex digits"),
+                                      ("account=" + Array(repeating: ChainFixture.alice.publicKey.address.hex, count: NodeEvents.Filter.accountsMax + 1).joined(separator: ","),
+                                       "account names 257 addresses; one subscription takes at most 256"),
+                                      ("type=tx", "unknown parameter \"type\" for /events; it takes types, tx and account")] {
                 let response = try await client.get("/events?\(query)")
                 #expect(response.status == 400, "\(query)")
                 let message = text(response, "error.message") ?? ""

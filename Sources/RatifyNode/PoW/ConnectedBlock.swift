@@ -15,9 +15,7 @@ struct ConnectedBlock {
     init(block: PoWBlock, height: UInt64, hash: PoWHash, result: Ledger.BlockResult, writes: [(key: [UInt8], value: [UInt8]?)],
          before: LedgerState) {
         let locations = block.transactions.enumerated().map { index, transaction in
-            let error = result.transactionErrors[index]
-            return TransactionLocation(hash: transaction.hash, height: height, index: index, code: error?.code ?? 0,
-                                       log: error?.description ?? "")
+            TransactionLocation(transaction, height: height, index: index, error: result.transactionErrors[index])
         }
         self.locations = locations
         record = PoWChainStore.Connected(

@@ -524,7 +524,8 @@ public actor PoWDriver {
             for transaction in block.transactions {
                 if let found = try? store.blocks.transactionLocation(hash: transaction.hash) {
                     blockLocations.append(TransactionLocation(hash: transaction.hash, height: found.height, index: found.index,
-                                                              code: found.code, log: found.log))
+                                                              code: found.code, log: found.log,
+                                                              accounts: TransactionLocation.accounts(of: transaction)))
                 }
             }
             locations += blockLocations

@@ -17,22 +17,30 @@ public final class NodeEvents: Sendable {
     /// Takes a subscriber's batch on the publisher's thread, in publishing order; must not block.
     public typealias Push = @Sendable ([NodeEvent]) -> Void
 
-    /// Which events a subscriber wants. `transactionHash` narrows transaction events to one.
+    /// Which events a subscriber wants. `transactionHash` narrows transaction events to one,
+    /// `accounts` to those of transactions naming one of the accounts (`TransactionLocation.accounts`).
     public struct Filter: Sendable, Equatable {
         public var blocks: Bool
         public var transactions: Bool
         public var transactionHash: Hash?
+        public var accounts: Set<Address>?
+        /// The most accounts one filter names: 256 addresses are a request line of about 10 KiB
+        /// (`GET /events?account=`).
+        public static let accountsMax = 256
 
-        public init(blocks: Bool = true, transactions: Bool = true, transactionHash: Hash? = nil) {
+        public init(blocks: Bool = true, transactions: Bool = true, transactionHash: Hash? = nil, accounts: Set<Address>? = nil) {
             self.blocks = blocks
             self.transactions = transactions
             self.transactionHash = transactionHash
+            self.accounts = accounts
         }
 
         public func admits(_ event: NodeEvent) -> Bool {
             switch event {
             case .block: blocks
-            case .transaction(let location): transactions && (transactionHash.map { $0 == location.hash } ?? true)
+            case .transaction(let location):
+                transactions && (transactionHash.map { $0 == location.hash } ?? true)
+                    && (accounts.map { accounts in location.accounts.contains(where: accounts.contains) } ?? true)
             }
         }
     }

@@ -4,7 +4,7 @@ import NIOHTTP1
 import RatifyCore
 import Synchronization
 
-/// `GET /events[?types=block,tx][&tx=HASH]`: finalized blocks and transactions as Server-Sent
+/// `GET /events[?types=block,tx][&tx=HASH][&account=ADDRESS,...]`: finalized blocks and transactions as Server-Sent
 /// Events (docs/RPC.md). The subscription is taken before the head is sent, so nothing
 /// finalized after the client sees the head is missed.
 extension RPCRouter {
@@ -19,7 +19,7 @@ extension RPCRouter {
         }
     }
 
-    static let eventParameters = ["types", "tx"]
+    static let eventParameters = ["types", "tx", "account"]
 
     func events(_ request: HTTPRequest) -> HTTPResponse {
         guard let events = queries.events else { return Self.notWired("the event stream") }
@@ -57,18 +57,35 @@ extension RPCRouter {
         }
     }
 
-    /// `types` (a comma-separated subset of `block` and `tx`) and `tx` (a transaction hash,
-    /// which alone selects transaction events only).
+    /// `types` (a comma-separated subset of `block` and `tx`), `tx` (a transaction hash) and
+    /// `account` (comma-separated addresses: the transactions naming one of them as sender or
+    /// recipient); `tx` or `account` without `types` selects transaction events only.
     static func eventFilter(_ query: [String: String]) throws(RPCFailure) -> NodeEvents.Filter {
         if let unknown = query.keys.sorted().first(where: { !eventParameters.contains($0) }) {
-            throw RPCFailure(.error(.badRequest, "unknown parameter \(JSONWriter.quoted(String(unknown.prefix(40)))) for /events; it takes types and tx"))
+            throw RPCFailure(.error(.badRequest, "unknown parameter \(JSONWriter.quoted(String(unknown.prefix(40)))) for /events; it takes types, tx and account"))
         }
         var filter = NodeEvents.Filter(blocks: true, transactions: true)
         if let text = query["tx"] {
             guard let hash = Hash(hex: text) else {
                 throw RPCFailure(.error(.badRequest, "tx must be a transaction hash of 64 hex digits (32 bytes), got \(JSONWriter.quoted(String(text.prefix(80))))"))
             }
-            filter = NodeEvents.Filter(blocks: false, transactions: true, transactionHash: hash)
+            filter.blocks = false
+            filter.transactionHash = hash
+        }
+        if let text = query["account"] {
+            let names = text.split(separator: ",", omittingEmptySubsequences: false)
+            guard names.count <= NodeEvents.Filter.accountsMax else {
+                throw RPCFailure(.error(.badRequest, "account names \(names.count) addresses; one subscription takes at most \(NodeEvents.Filter.accountsMax)"))
+            }
+            var accounts = Set<Address>()
+            for name in names {
+                guard let address = Address(hex: name) else {
+                    throw RPCFailure(.error(.badRequest, "account must list addresses of 40 hex digits (20 bytes), comma-separated; got \(JSONWriter.quoted(String(name.prefix(60))))"))
+                }
+                accounts.insert(address)
+            }
+            filter.blocks = false
+            filter.accounts = accounts
         }
         if let text = query["types"] {
             var blocks = false, transactions = false
@@ -134,8 +151,12 @@ enum EventFrame {
 
     static func subscribed(_ filter: NodeEvents.Filter) -> String {
         let types = [filter.blocks ? "block" : nil, filter.transactions ? "tx" : nil].compactMap { $0 }
-        let only = filter.transactionHash.map { " for transaction \($0.hex)" } ?? ""
-        return ": subscribed to \(types.isEmpty ? "no" : types.joined(separator: ",")) events\(only)\n\n"
+        let transaction = filter.transactionHash.map { " for transaction \($0.hex)" } ?? ""
+        var accounts = ""
+        if let named = filter.accounts {
+            accounts = named.count == 1 ? " of account \(named.first?.hex ?? "")" : " of \(named.count) accounts"
+        }
+        return ": subscribed to \(types.isEmpty ? "no" : types.joined(separator: ",")) events\(transaction)\(accounts)\n\n"
     }
 
     static func event(_ event: NodeEvent) -> String {
