@@ -75,12 +75,21 @@ public final class Mempool: Sendable {
         return try checked.get()
     }
 
-    /// Steps 2, 4 and 5 for one transaction, its signature checked on the calling thread.
+    /// Steps 2, 4 and 5 for one transaction, its signature checked on the calling thread: what
+    /// `admit` does for a batch of one, without a batch's arrays and sorting (every client
+    /// submission and peer's transaction comes this way).
     private func admitNow(_ checked: Result<Transaction, MempoolError>) throws(MempoolError) -> Hash {
-        var screened = screen([checked])
-        let unknown = unverifiedSignatures(screened.candidates)
-        settle(&screened, unknown: unknown, checked: SignatureBatch.verifyHere(unknown.map(\.transaction)))
-        return try (finish(screened).first ?? .failure(Self.unprocessed)).get()
+        let transaction = try checked.get()
+        let hash = transaction.hash
+        if pool.withLock({ $0.contains(hash) }) { throw .duplicate(hash) }
+        if !verifiedSignatures.withLock({ $0.contains(hash) }) {
+            guard SignatureBatch.verifyHere(transaction) else { throw .rejected(.badSignature) }
+            verifiedSignatures.withLock { _ = $0.insert(hash) }
+        }
+        if let error = pool.withLock({ $0.admit(transaction) }) { throw error }
+        // After the pool's lock, as in `finish`.
+        if let wake = admissionWaiter.withLock({ $0.take() }) { wake() }
+        return hash
     }
 
     /// Admits encoded transactions; `result[i]` is the hash of `batch[i]` or why it was refused.

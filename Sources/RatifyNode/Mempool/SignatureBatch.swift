@@ -43,10 +43,10 @@ enum SignatureBatch {
         return await verify(transactions) { $0.verifySignature() }
     }
 
-    /// Transactions' own signatures, on the calling thread: for a few, where a task costs more
-    /// than the checks (a peer's gossiped transaction, on the network thread that read it).
-    static func verifyHere(_ transactions: [Transaction]) -> [Bool] {
-        transactionVerifications.increment(by: transactions.count)
-        return transactions.map { $0.verifySignature() }
+    /// One transaction's own signature, on the calling thread, where a task costs more than the
+    /// check (a peer's gossiped transaction, on the network thread that read it).
+    static func verifyHere(_ transaction: Transaction) -> Bool {
+        transactionVerifications.increment()
+        return transaction.verifySignature()
     }
 }
