@@ -67,11 +67,7 @@ extension PeerManager {
         return .transaction(TransactionGossip(gossip.transaction, sentTo: Array(sessions.lazy.map(\.nodeID).prefix(TransactionGossip.sentToMax))))
     }
 
-    /// Counts `message` as seen, so a copy a peer echoes back is dropped before verification.
-    public func markSeen(_ message: NetMessage) {
-        markSeen(Outgoing(message))
-    }
-
+    /// Counts a message as seen, so a copy a peer echoes back is dropped before verification.
     func markSeen(_ outgoing: Outgoing) {
         let digest = outgoing.seenDigest
         state.withLock { _ = $0.seen.insert(digest) }
