@@ -7,9 +7,10 @@ public struct BenchDocument: Sendable, Codable, Equatable {
 
     public struct Saturation: Sendable, Codable, Equatable {
         public var p99BoundMillis: Double
-        /// The highest stepped rate at which the run was sustainable; nil if none was.
+        /// The highest measured rate at which the run was sustainable; nil if none was.
         public var sustainableRateTxPerSecond: Double?
-        /// Why the search stopped at the first unsustainable step.
+        /// Why the lowest unsustainable rate measured was not sustainable (or that the ladder
+        /// reached its top).
         public var stoppedBecause: String
 
         enum CodingKeys: String, CodingKey {

@@ -78,29 +78,29 @@ public final class FinalityBench: Sendable {
         return BenchDocument(mode: "single", command: options.command, runs: [report])
     }
 
-    /// Steps the rate up by half each time, from `--rate`, until a step is not sustainable.
+    /// Steps the rate up by half each time, from `--rate`, until a step is not sustainable, then
+    /// refines between the last sustainable and the first unsustainable rate (`SaturationLadder`).
     func saturate(_ target: BenchTarget) async throws -> ([BenchReport], BenchDocument.Saturation) {
         var runs: [BenchReport] = []
-        var rate = options.ratePerSecond
-        var sustainable: Double?
+        var ladder = SaturationLadder(start: options.ratePerSecond, refinements: options.saturateRefinements)
+        var next: Double? = ladder.rate
         var reason = "reached 1000000 tx/s"
-        while rate <= 1_000_000 {
+        while let rate = next {
             progress(String(format: "saturate: %.0f tx/s", rate))
             let report = try await measure(target, rate: rate)
             runs.append(report)
-            if report.isSustainable(p99BoundMillis: options.p99BoundMillis) {
-                sustainable = rate
-            } else {
+            let sustainable = report.isSustainable(p99BoundMillis: options.p99BoundMillis)
+            if !sustainable {
+                // Each unsustainable step is lower than the one before: the reason is the lowest's.
                 let t = report.throughput
                 reason = t.finalized != t.offered
                     ? String(format: "at %.0f tx/s, %d of %d offered transactions were final", rate, t.finalized, t.offered)
                     : String(format: "at %.0f tx/s, p99 %.1f ms exceeds the %.1f ms bound", rate,
                              report.latencyMillis.submitToFinal.p99, options.p99BoundMillis)
-                break
             }
-            rate = (rate * 1.5 / 100).rounded(.up) * 100
+            next = ladder.record(sustainable: sustainable)
         }
-        return (runs, BenchDocument.Saturation(p99BoundMillis: options.p99BoundMillis, sustainableRateTxPerSecond: sustainable,
+        return (runs, BenchDocument.Saturation(p99BoundMillis: options.p99BoundMillis, sustainableRateTxPerSecond: ladder.sustainable,
                                                stoppedBecause: reason))
     }
 

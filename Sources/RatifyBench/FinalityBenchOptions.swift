@@ -24,6 +24,9 @@ public struct FinalityBenchOptions: Sendable {
     /// The `ratify` binary the localnet runs.
     public var binary: String
     public var saturate = false
+    /// Steps `--saturate` adds between the last sustainable and the first unsustainable rate
+    /// (`--saturate-refine`, `SaturationLadder`).
+    public var saturateRefinements = 2
     public var confirmation = Confirmation.events
     public var p99BoundMillis = 100.0
     /// Validator counts to sweep over; empty for a single run.
@@ -62,6 +65,7 @@ public struct FinalityBenchOptions: Sendable {
             return "--timeout-commit-ms configures the benchmark's own localnet; attached nodes keep their genesis timeout_commit_ms"
         }
         if !sweep.isEmpty && saturate { return "--sweep and --saturate are separate runs; choose one" }
+        if !(0...8).contains(saturateRefinements) { return "--saturate-refine must be between 0 and 8, got \(saturateRefinements)" }
         for url in attach where FinalityBench.endpoint(url) == nil {
             return "--attach: expected http://HOST:PORT, got \"\(url)\""
         }

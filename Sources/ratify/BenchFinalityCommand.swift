@@ -16,7 +16,8 @@ struct BenchFinalityCommand: AsyncParsableCommand {
             to the answer of POST /tx?wait=final), and reports HdrHistogram percentiles of submit -> final, throughput \
             offered and finalized, blocks per second, transactions per block and rounds. \
             --saturate steps the rate up by half until a step misses --p99-bound-ms or leaves \
-            transactions unfinalized; --sweep repeats the run per validator count. \
+            transactions unfinalized, then halves the gap to the last good step --saturate-refine \
+            times; --sweep repeats the run per validator count. \
             docs/PERFORMANCE.md describes the method and the JSON schema.
             """)
 
@@ -41,6 +42,8 @@ struct BenchFinalityCommand: AsyncParsableCommand {
     var saturate = false
     @Option(name: .customLong("p99-bound-ms"), help: "The p99 bound of --saturate, in milliseconds.")
     var p99BoundMillis = 100.0
+    @Option(name: .customLong("saturate-refine"), help: "Steps --saturate adds between the last sustainable and the first unsustainable rate, each halving the gap (0-8).")
+    var saturateRefine = 2
     @Option(help: "Validator counts to run one after another, comma-separated (4,7,10,16).")
     var sweep: String?
     @Option(help: "How finality is learned: events (POST /tx, then the tx event of one GET /events stream per node) or wait (POST /tx?wait=final per transaction, for nodes without /events).")
@@ -72,6 +75,7 @@ struct BenchFinalityCommand: AsyncParsableCommand {
         options.homes = homes
         options.saturate = saturate
         options.p99BoundMillis = p99BoundMillis
+        options.saturateRefinements = saturateRefine
         guard let confirmation = FinalityBenchOptions.Confirmation(rawValue: confirm) else {
             throw StandardError.fail("--confirm: expected events or wait, got \"\(confirm)\"")
         }
