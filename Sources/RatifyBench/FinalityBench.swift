@@ -20,10 +20,12 @@ import Synchronization
 public final class FinalityBench: Sendable {
     /// The report's `finality_method`: which confirmation path ran.
     /// How finality was learned; `byAccount`: every event stream named its senders' accounts.
-    public static func finalityMethod(_ confirmation: FinalityBenchOptions.Confirmation, byAccount: Bool = true) -> String {
+    /// `batchWindowMillis` > 0: submissions gathered into `POST /txs` (`--batch-window-ms`).
+    public static func finalityMethod(_ confirmation: FinalityBenchOptions.Confirmation, byAccount: Bool = true,
+                                      batchWindowMillis: Double = 0) -> String {
         switch confirmation {
         case .events:
-            "events: POST /tx on keep-alive connections, final at the tx event of GET /events?types=tx\(byAccount ? "&account=<the senders submitting there>" : "") (one stream per node); latency from the intended send time to the event"
+            "events: \(batchWindowMillis > 0 ? "POST /txs per node with the sends due within \(batchWindowMillis) ms" : "POST /tx") on keep-alive connections, final at the tx event of GET /events?types=tx\(byAccount ? "&account=<the senders submitting there>" : "") (one stream per node); latency from the intended send time to the event"
         case .wait:
             "wait: POST /tx?wait=final per transaction, one sender per keep-alive connection; latency from the intended send time to the answer"
         }
@@ -226,7 +228,7 @@ public final class FinalityBench: Sendable {
         let startHeight = try await reader.status().height
         var machine = MachineInfo.current()
         let generator = LoadGenerator(schedule: schedule, senders: target.senders, endpoints: target.endpoints, group: group,
-                                      confirmation: options.confirmation)
+                                      confirmation: options.confirmation, batchWindowNanos: UInt64(options.batchWindowMillis * 1e6))
         let byAccount = try await generator.subscribe()
         let startNanos = LoadGenerator.nowNanos() + 20_000_000
         let startWallMillis = Date().timeIntervalSince1970 * 1_000 + 20
@@ -271,7 +273,8 @@ public final class FinalityBench: Sendable {
             warmupSeconds: options.warmupSeconds, clients: target.senders.count,
             attach: options.attach.isEmpty ? nil : options.attach, timeoutProposeMillis: target.timing?.timeoutProposeMillis,
             timeoutCommitMillis: target.timing?.timeoutCommitMillis, heartbeatMillis: target.timing?.heartbeatMillis,
-            finalityMethod: Self.finalityMethod(options.confirmation, byAccount: byAccount), buildMode: Self.buildMode, durableStorage: true)
+            finalityMethod: Self.finalityMethod(options.confirmation, byAccount: byAccount,
+                                                                                 batchWindowMillis: options.batchWindowMillis), buildMode: Self.buildMode, durableStorage: true)
         let windowSeconds = builder.windowSeconds
         let throughput = builder.throughput(outcomes)
         let verificationsAfter = await signatureVerifications(target)

@@ -28,6 +28,9 @@ public struct FinalityBenchOptions: Sendable {
     /// (`--saturate-refine`, `SaturationLadder`).
     public var saturateRefinements = 2
     public var confirmation = Confirmation.events
+    /// With `events`: gather the sends due within this many milliseconds into one `POST /txs`
+    /// per node (`--batch-window-ms`); 0, the default, sends each as its own `POST /tx`.
+    public var batchWindowMillis = 0.0
     public var p99BoundMillis = 100.0
     /// Validator counts to sweep over; empty for a single run.
     public var sweep: [Int] = []
@@ -66,6 +69,10 @@ public struct FinalityBenchOptions: Sendable {
         }
         if !sweep.isEmpty && saturate { return "--sweep and --saturate are separate runs; choose one" }
         if !(0...8).contains(saturateRefinements) { return "--saturate-refine must be between 0 and 8, got \(saturateRefinements)" }
+        if !(0...1_000).contains(batchWindowMillis) { return "--batch-window-ms must be between 0 and 1000, got \(batchWindowMillis)" }
+        if batchWindowMillis > 0 && confirmation == .wait {
+            return "--batch-window-ms gathers plain submissions into POST /txs; --confirm wait holds one POST /tx?wait=final per transaction"
+        }
         for url in attach where FinalityBench.endpoint(url) == nil {
             return "--attach: expected http://HOST:PORT, got \"\(url)\""
         }

@@ -15,6 +15,11 @@ import Synchronization
 ///   block, block stored). After the last send, transactions get `drainNanos` to be seen final.
 /// - `wait`: each send is `POST /tx?wait=final`, held open until the node answers final (or
 ///   504 after its own timeout), so a sender is busy for the whole of a transaction's life.
+///
+/// With a batch window (`events` only), sends are gathered instead: the window opens at the
+/// first due send and closes `batchWindowNanos` later, and what is due by then leaves as one
+/// `POST /txs` per node, on the connection of one of its senders, as a gateway that submits for
+/// many accounts would. Latency still counts from each send's own intended time.
 final class LoadGenerator: Sendable {
     struct Endpoint: Sendable {
         var host: String
@@ -66,10 +71,15 @@ final class LoadGenerator: Sendable {
     /// `ratify chaos`, where a killed node loses its mempool and a lost answer leaves a
     /// transaction's fate unknown.
     let resyncNonces: Bool
+    /// How long a batch gathers sends; 0 sends each transaction as its own `POST /tx`.
+    let batchWindowNanos: UInt64
+    /// The most transactions one `POST /txs` takes (the node's `RPCRouter.batchCountMax`).
+    static let batchCountMax = 256
 
     init(schedule: OpenLoopSchedule, senders: [BenchSender], endpoints: [Endpoint], group: EventLoopGroup,
-         confirmation: FinalityBenchOptions.Confirmation, resyncNonces: Bool = false) {
+         confirmation: FinalityBenchOptions.Confirmation, resyncNonces: Bool = false, batchWindowNanos: UInt64 = 0) {
         self.resyncNonces = resyncNonces
+        self.batchWindowNanos = confirmation == .events ? batchWindowNanos : 0
         self.schedule = schedule
         self.senders = senders
         self.endpoints = endpoints
@@ -132,19 +142,32 @@ final class LoadGenerator: Sendable {
             var next = 0
             while next < schedule.count, !Task.isCancelled {
                 let elapsed = Self.elapsedNanos(since: startNanos)
+                if batchWindowNanos > 0, case let closes = schedule.intendedNanos(next) + batchWindowNanos, elapsed < closes {
+                    try? await Task.sleep(nanoseconds: closes - elapsed)
+                    continue
+                }
                 let due = schedule.due(from: next, elapsedNanos: elapsed)
                 if due.isEmpty {
                     try? await Task.sleep(nanoseconds: schedule.nanosUntil(next, elapsedNanos: elapsed))
                     continue
                 }
-                for index in due {
-                    let sender = await pool.acquire()
-                    if !sendOnOpenConnection(index, sender: sender, startNanos: startNanos) {
-                        group.addTask { await self.send(index, sender: sender, startNanos: startNanos) }
+                var sentThrough = due.upperBound
+                if batchWindowNanos > 0 {
+                    let (batches, taken) = await gatherBatches(due)
+                    for batch in batches where !sendBatchOnOpenConnection(batch, startNanos: startNanos) {
+                        group.addTask { await self.sendBatch(batch, startNanos: startNanos) }
+                    }
+                    sentThrough = due.lowerBound + taken
+                } else {
+                    for index in due {
+                        let sender = await pool.acquire()
+                        if !sendOnOpenConnection(index, sender: sender, startNanos: startNanos) {
+                            group.addTask { await self.send(index, sender: sender, startNanos: startNanos) }
+                        }
                     }
                 }
-                counters.withLock { $0.progress.scheduled = due.upperBound }
-                next = due.upperBound
+                counters.withLock { $0.progress.scheduled = sentThrough }
+                next = sentThrough
             }
         }
         // The sends made without a task are not the group's: each holds its sender until its
@@ -284,6 +307,133 @@ final class LoadGenerator: Sendable {
             result = .failed("connection: \(error)")
         }
         finish(index, sender: slot, transactionHash: transactionHash, sent: sent, result: result, startNanos: startNanos)
+    }
+
+    /// One schedule entry of a batch and the sender that sends it.
+    struct BatchedSend: Sendable {
+        var index: Int
+        var slot: Int
+    }
+
+    /// The first of the due sends, each with a free sender, grouped by the node their senders
+    /// submit to and cut to `batchCountMax`, and how many sends that took. Only the first waits
+    /// for a sender: the rest take what is free, since a sender held here is freed only once
+    /// its batch is answered.
+    private func gatherBatches(_ due: Range<Int>) async -> (batches: [[BatchedSend]], taken: Int) {
+        var byNode: [Int: [BatchedSend]] = [:]
+        var taken = 0
+        for index in due {
+            guard let slot = taken == 0 ? await pool.acquire() : pool.tryAcquire() else { break }
+            byNode[senders[slot].node, default: []].append(BatchedSend(index: index, slot: slot))
+            taken += 1
+        }
+        let batches = byNode.keys.sorted().flatMap { node in
+            let sends = byNode[node] ?? []
+            return stride(from: 0, to: sends.count, by: Self.batchCountMax).map {
+                Array(sends[$0..<min($0 + Self.batchCountMax, sends.count)])
+            }
+        }
+        return (batches, taken)
+    }
+
+    /// A batch without a task, as `sendOnOpenConnection` for one send: false when its first
+    /// sender's connection must be opened or a nonce read back first (`sendBatch`).
+    private func sendBatchOnOpenConnection(_ batch: [BatchedSend], startNanos: UInt64) -> Bool {
+        guard let first = batch.first, let connection = senders[first.slot].connection, connection.isActive,
+              !(resyncNonces && batch.contains { senders[$0.slot].needsResync }) else { return false }
+        let begun = batch.map { begin($0.index, sender: senders[$0.slot], startNanos: startNanos) }
+        let body = Self.batchBody(begun.map(\.body))
+        connection.start(.POST, "/txs", body: body).whenComplete { [self] outcome in
+            switch outcome {
+            case .success(let response):
+                finishBatch(batch, begun: begun, results: Self.classifyBatch(response, count: batch.count), startNanos: startNanos)
+            case .failure(let error) where error is HTTPConnection.Failure:
+                // The node closed the idle connection as the request left: once more, as `post` does.
+                connection.close()
+                senders[first.slot].connection = nil
+                Task {
+                    let results: [TransactionOutcome.Result]
+                    do {
+                        let response = try await post(body, from: senders[first.slot], target: "/txs", attempts: 1)
+                        results = Self.classifyBatch(response, count: batch.count)
+                    } catch {
+                        results = Array(repeating: .failed("connection: \(error)"), count: batch.count)
+                    }
+                    finishBatch(batch, begun: begun, results: results, startNanos: startNanos)
+                }
+            case .failure(let error):
+                finishBatch(batch, begun: begun, results: Array(repeating: .failed("connection: \(error)"), count: batch.count),
+                            startNanos: startNanos)
+            }
+        }
+        return true
+    }
+
+    /// A batch that may first read its senders' nonces back or open its first sender's connection.
+    private func sendBatch(_ batch: [BatchedSend], startNanos: UInt64) async {
+        guard let first = batch.first else { return }
+        for send in batch {
+            let sender = senders[send.slot]
+            if resyncNonces, sender.needsResync,
+               let nonce = try? await ChainReader(endpoint: endpoints[sender.node], group: group).nonce(of: sender.key.publicKey.address) {
+                sender.reset(nonce: nonce)
+                sender.needsResync = false
+            }
+        }
+        let begun = batch.map { begin($0.index, sender: senders[$0.slot], startNanos: startNanos) }
+        let results: [TransactionOutcome.Result]
+        do {
+            let response = try await post(Self.batchBody(begun.map(\.body)), from: senders[first.slot], target: "/txs")
+            results = Self.classifyBatch(response, count: batch.count)
+        } catch {
+            results = Array(repeating: .failed("connection: \(error)"), count: batch.count)
+        }
+        finishBatch(batch, begun: begun, results: results, startNanos: startNanos)
+    }
+
+    private func finishBatch(_ batch: [BatchedSend], begun: [(body: [UInt8], hash: Hash, sent: UInt64)],
+                             results: [TransactionOutcome.Result], startNanos: UInt64) {
+        for (position, send) in batch.enumerated() {
+            finish(send.index, sender: send.slot, transactionHash: begun[position].hash, sent: begun[position].sent,
+                   result: results[position], startNanos: startNanos)
+        }
+    }
+
+    /// A `POST /txs` body: the transactions' hex, one per line.
+    static func batchBody(_ bodies: [[UInt8]]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bodies.reduce(0) { $0 + $1.count + 1 })
+        for body in bodies {
+            out += body
+            out.append(UInt8(ascii: "\n"))
+        }
+        return out
+    }
+
+    /// The answer to a `POST /txs` of `count` transactions, one result each: admitted (`timedOut`
+    /// until its event says final) or refused with the status and message `POST /tx` would have
+    /// given. A refusal of the whole request refuses each; an answer that cannot be read fails each.
+    static func classifyBatch(_ response: HTTPConnection.Response, count: Int) -> [TransactionOutcome.Result] {
+        guard response.status == 200 else { return Array(repeating: classify(response), count: count) }
+        if jsonUInt64(response.body, key: "refused") == 0, jsonUInt64(response.body, key: "admitted") == UInt64(count) {
+            return Array(repeating: .timedOut, count: count)
+        }
+        let unreadable = Array(repeating: TransactionOutcome.Result.failed("unreadable POST /txs answer: \(response.text.prefix(80))"), count: count)
+        guard case .object(let members)? = try? JSONParser.parse(response.body, file: "POST /txs answer"),
+              case .array(let results)? = members.first(where: { $0.key == "results" })?.value, results.count == count else {
+            return unreadable
+        }
+        return results.map { result in
+            guard case .object(let fields) = result else { return unreadable[0] }
+            if fields.contains(where: { $0.key == "hash" }) { return .timedOut }
+            let status = fields.first { $0.key == "status" }.flatMap { if case .number(let text) = $0.value { text } else { nil } } ?? "?"
+            var message = "?"
+            if case .object(let error)? = fields.first(where: { $0.key == "error" })?.value,
+               case .string(let text)? = error.first(where: { $0.key == "message" })?.value {
+                message = text
+            }
+            return .rejected("\(status) \(message.prefix(60))")
+        }
     }
 
     /// What a send records before its request leaves: the body, its hash, the time sent.

@@ -17,14 +17,17 @@ final class SenderPool: Sendable {
 
     var freeCount: Int { state.withLock { $0.free.count - $0.head } }
 
-    func acquire() async -> Int {
-        if let index = state.withLock({ state -> Int? in
+    /// A free sender, or nil at once when none is.
+    func tryAcquire() -> Int? {
+        state.withLock { state -> Int? in
             guard state.head < state.free.count else { return nil }
             defer { state.head += 1 }
             return state.free[state.head]
-        }) {
-            return index
         }
+    }
+
+    func acquire() async -> Int {
+        if let index = tryAcquire() { return index }
         return await withCheckedContinuation { continuation in
             let index: Int? = state.withLock { state in
                 if state.head < state.free.count {

@@ -48,6 +48,8 @@ struct BenchFinalityCommand: AsyncParsableCommand {
     var sweep: String?
     @Option(help: "How finality is learned: events (POST /tx, then the tx event of one GET /events stream per node) or wait (POST /tx?wait=final per transaction, for nodes without /events).")
     var confirm = "events"
+    @Option(name: .customLong("batch-window-ms"), help: "Gather the sends due within this many milliseconds into one POST /txs per node, as a gateway submitting for many accounts would (latency still counts from each send's intended time). 0, the default, sends each transfer as its own POST /tx.")
+    var batchWindowMillis = 0.0
     @Flag(name: .customLong("remote-signer"), help: "The localnet's validators sign through `ratify signer start` processes over loopback.")
     var remoteSigner = false
     @Option(name: .customLong("retain-blocks"), help: "The localnet's [storage] retain_blocks: heights each node keeps (0 keeps every block; default: the node's, 100000).")
@@ -80,6 +82,7 @@ struct BenchFinalityCommand: AsyncParsableCommand {
             throw StandardError.fail("--confirm: expected events or wait, got \"\(confirm)\"")
         }
         options.confirmation = confirmation
+        options.batchWindowMillis = batchWindowMillis
         options.remoteSigners = remoteSigner
         options.retainBlocks = retainBlocks
         options.timeoutCommitMillis = timeoutCommitMillis

@@ -190,5 +190,38 @@ struct ReportTests {
         #expect(options.problem == "--retain-blocks: expected 0 (keep every block) or at least 2, got 1")
         options.retainBlocks = 0
         #expect(options.problem == nil)
+        options.batchWindowMillis = 5
+        #expect(options.problem == nil)
+        options.batchWindowMillis = -1
+        #expect(options.problem == "--batch-window-ms must be between 0 and 1000, got -1.0")
+        options.batchWindowMillis = 5
+        options.confirmation = .wait
+        #expect(options.problem?.hasPrefix("--batch-window-ms gathers plain submissions") == true)
+    }
+
+    @Test("a POST /txs batch: one hex line per transaction, and one result per transaction read back in order")
+    func batchAnswers() {
+        #expect(LoadGenerator.batchBody([Array("ab".utf8), Array("cd".utf8)]) == Array("ab\ncd\n".utf8))
+        // All admitted: read from the counts alone.
+        let admitted = Array(#"{"admitted": 2, "refused": 0, "results": [{"hash": "ab", "code": 0}, {"hash": "cd", "code": 0}]}"#.utf8)
+        #expect(LoadGenerator.classifyBatch(.init(status: 200, body: admitted), count: 2) == [.timedOut, .timedOut])
+        // Some refused: each with the status and message its own POST /tx would have had.
+        let mixed = Array(#"""
+            {"admitted": 1, "refused": 2, "results": [
+              {"error": {"code": 102, "message": "duplicate transaction"}, "status": 409},
+              {"hash": "cd", "code": 0},
+              {"error": {"code": 103, "message": "mempool full"}, "status": 429}]}
+            """#.utf8)
+        #expect(LoadGenerator.classifyBatch(.init(status: 200, body: mixed), count: 3)
+                == [.rejected("409 duplicate transaction"), .timedOut, .rejected("429 mempool full")])
+        // The whole request refused: every transaction with it.
+        let refused = Array(#"{"error":{"code":400,"message":"a batch takes at most 256 transactions; split it"}}"#.utf8)
+        #expect(LoadGenerator.classifyBatch(.init(status: 400, body: refused), count: 2)
+                == Array(repeating: .rejected("400 a batch takes at most 256 transactions; split it"), count: 2))
+        // An answer with the wrong number of results, or none, fails every transaction of it.
+        for body in [#"{"admitted": 1, "refused": 1, "results": [{"hash": "ab"}]}"#, "not json"] {
+            let results = LoadGenerator.classifyBatch(.init(status: 200, body: Array(body.utf8)), count: 2)
+            #expect(results.count == 2 && results.allSatisfy { if case .failed = $0 { true } else { false } }, "\(body)")
+        }
     }
 }

@@ -7,11 +7,12 @@ import Testing
 /// measured by running the benchmark (docs/PERFORMANCE.md), never asserted in a test.
 @Suite("finality benchmark", .serialized)
 struct FinalityBenchTests {
-    @Test("a short run against a fresh 4-validator localnet finalizes every offered transfer and reports all of it, learning finality from /events (the default) or from held wait=final requests",
-          arguments: FinalityBenchOptions.Confirmation.allCases)
-    func shortRun(confirmation: FinalityBenchOptions.Confirmation) async throws {
+    @Test("a short run against a fresh 4-validator localnet finalizes every offered transfer and reports all of it, learning finality from /events (the default) or from held wait=final requests, submitting one transfer a request or batches (POST /txs)",
+          arguments: [(FinalityBenchOptions.Confirmation.events, 0.0), (.wait, 0), (.events, 20)])
+    func shortRun(confirmation: FinalityBenchOptions.Confirmation, batchWindowMillis: Double) async throws {
         var options = FinalityBenchOptions(binary: NodeProcess.binary, command: "ratify bench finality (test)")
         options.confirmation = confirmation
+        options.batchWindowMillis = batchWindowMillis
         options.validators = 4
         options.ratePerSecond = 40
         options.durationSeconds = 3
@@ -22,7 +23,8 @@ struct FinalityBenchTests {
 
         #expect(document.schema == "ratify.bench.finality/v1" && document.mode == "single")
         let run = try #require(document.runs.first)
-        #expect(run.settings.finalityMethod == FinalityBench.finalityMethod(confirmation))
+        #expect(run.settings.finalityMethod == FinalityBench.finalityMethod(confirmation, batchWindowMillis: batchWindowMillis))
+        #expect(run.settings.finalityMethod.contains("POST /txs") == (batchWindowMillis > 0))
         #expect(run.settings.finalityMethod.hasPrefix("\(confirmation.rawValue):"), "the report says which path ran")
         #expect(run.throughput.offered == 120)
         #expect(run.throughput.finalized == run.throughput.offered,

@@ -2,7 +2,7 @@ import RatifyNode
 import NIOHTTP1
 import RatifyCore
 
-/// `GET /tx/HASH` and `POST /tx[?wait=final|?dry_run=true]`.
+/// `GET /tx/HASH`, `POST /tx[?wait=final|?dry_run=true]` and `POST /txs`.
 extension RPCRouter {
     func transaction(_ text: String) async -> HTTPResponse {
         guard let transaction = queries.transaction else { return Self.notWired("transaction lookup") }
@@ -44,10 +44,12 @@ extension RPCRouter {
     /// which `handle` answers. The HTTP server asks this first, on the connection's event loop,
     /// so the commonest write of a busy node costs no hand-off to a task and back.
     public func answerNow(_ request: HTTPRequest) -> HTTPResponse? {
-        guard request.method == .POST, case .submit? = Route(path: request.path), (try? Self.submitMode(request)) == .admit else {
-            return nil
+        guard request.method == .POST else { return nil }
+        switch Route(path: request.path) {
+        case .submit? where (try? Self.submitMode(request)) == .admit: return admit(request)
+        case .submitBatch?: return admitBatch(request)
+        default: return nil
         }
-        return admit(request)
     }
 
     func submit(_ request: HTTPRequest) async -> HTTPResponse {
@@ -84,6 +86,41 @@ extension RPCRouter {
         } catch {
             return error.response
         }
+    }
+
+    /// The most transactions one `POST /txs` takes. All are admitted on the event loop that read
+    /// the request, so this bounds how long one request holds it: 256 signature checks, about
+    /// 12 ms here.
+    public static let batchCountMax = 256
+
+    /// `POST /txs`: each transaction admitted or refused now, in the order given, exactly as
+    /// that many `POST /tx`s in that order would be. 200 with one result per transaction, in
+    /// order: `{"hash", "code": 0}` or the refusal `POST /tx` would have answered, its HTTP
+    /// status in `status`. A body that cannot be read is refused whole (400, nothing admitted).
+    func admitBatch(_ request: HTTPRequest) -> HTTPResponse {
+        guard let submit = queries.submit else { return Self.notWired("transaction submission (mempool)") }
+        if let name = request.query.keys.sorted().first {
+            return .error(.badRequest, "POST /txs takes no parameters (wait and dry_run are POST /tx's), got \(JSONWriter.quoted(String(name.prefix(40))))")
+        }
+        let transactions: [[UInt8]]
+        switch TransactionBody.decodeBatch(request.body, countMax: Self.batchCountMax) {
+        case .success(let decoded): transactions = decoded
+        case .failure(let error): return .error(.badRequest, error.description)
+        }
+        var admitted = 0
+        let results: [JSONValue] = transactions.map { bytes in
+            switch submit(bytes) {
+            case .success(let hash):
+                admitted += 1
+                return .object([.init("hash", RPCJSON.hex(hash)), .init("code", .number("0"))])
+            case .failure(let error):
+                return .object([.init("error", .object([.init("code", .number(String(error.code))), .init("message", .string(error.description))])),
+                                .init("status", .number(String(Self.rejectionStatus(error).code)))])
+            }
+        }
+        return .json(.object([.init("admitted", RPCJSON.number(admitted)),
+                              .init("refused", RPCJSON.number(transactions.count - admitted)),
+                              .init("results", .array(results))]))
     }
 
     /// `POST /tx?wait=final`: admitted, then answered once final (or 504 after `finalTimeout`).
@@ -147,12 +184,15 @@ extension RPCRouter {
     /// 429 when the pool or the sender's share is full (retry later). The code and message are
     /// the mempool's or the ledger's.
     static func rejection(_ error: MempoolError) -> HTTPResponse {
-        let status: HTTPResponseStatus = switch error {
+        .error(rejectionStatus(error), error.description, code: error.code)
+    }
+
+    static func rejectionStatus(_ error: MempoolError) -> HTTPResponseStatus {
+        switch error {
         case .duplicate: .conflict
         case .tooLarge, .batchTooLarge: .payloadTooLarge
         case .full, .senderFull: .tooManyRequests
         case .malformed, .rejected: .badRequest
         }
-        return .error(status, error.description, code: error.code)
     }
 }

@@ -24,7 +24,7 @@ public struct RPCRouter: Sendable {
 
     /// The paths and the one method each accepts, for 404 versus 405.
     enum Route {
-        case health, status, netInfo, events, block, commit, validators, validator(String), account(String), transaction(String), submit
+        case health, status, netInfo, events, block, commit, validators, validator(String), account(String), transaction(String), submit, submitBatch
         case lightBlock, lightBlocks, snapshots, snapshotChunk
 
         init?(path: String) {
@@ -38,6 +38,7 @@ public struct RPCRouter: Sendable {
             case "/commit": self = .commit
             case "/validators": self = .validators
             case "/tx": self = .submit
+            case "/txs": self = .submitBatch
             case "/light_block": self = .lightBlock
             case "/light_blocks": self = .lightBlocks
             case "/snapshots": self = .snapshots
@@ -56,8 +57,10 @@ public struct RPCRouter: Sendable {
         }
 
         var method: HTTPMethod {
-            if case .submit = self { return .POST }
-            return .GET
+            switch self {
+            case .submit, .submitBatch: .POST
+            default: .GET
+            }
         }
     }
 
@@ -81,6 +84,7 @@ public struct RPCRouter: Sendable {
         case .account(let text): return await account(text)
         case .transaction(let text): return await transaction(text)
         case .submit: return await submit(request)
+        case .submitBatch: return admitBatch(request)
         case .lightBlock: return await lightBlock(request)
         case .lightBlocks: return await lightBlocks(request)
         case .snapshots: return await snapshots()
