@@ -252,6 +252,8 @@ public final class FinalityBench: Sendable {
         }
         let outcomes = await generator.run(startNanos: startNanos)
         monitor.cancel()
+        // Interrupted (`ratify bench` on SIGINT or SIGTERM): no report; the caller stops the localnet.
+        try Task.checkCancellation()
         sampler.sample(windowStarted: false, windowEnded: true)
         let clientCPU = Self.processCPUSeconds() - clientCPUStart
         machine.loadAverageEnd = MachineInfo.loadAverage()

@@ -62,7 +62,7 @@ struct BenchCompareCommand: AsyncParsableCommand {
         try TestnetCommand.apply(powInitialBits: powInitialBits, targetBlockMillis: targetBlockMillis, to: &options.pow)
         if let problem = options.problem { throw StandardError.fail(problem) }
 
-        try await BenchReporting.run({ try await CompareBench(options: options, progress: $0).run() },
+        try await BenchReporting.run({ [options] in try await CompareBench(options: options, progress: $0).run() },
                                        text: CompareTable.text, output: output)
     }
 }

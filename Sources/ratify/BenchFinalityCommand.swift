@@ -105,7 +105,7 @@ struct BenchFinalityCommand: AsyncParsableCommand {
         } else {
             plotter = nil
         }
-        try await BenchReporting.run({ try await FinalityBench(options: options, progress: $0).run() },
+        try await BenchReporting.run({ [options] in try await FinalityBench(options: options, progress: $0).run() },
                                        text: BenchSummary.text, output: output)
         if let plot, let plotter, let jsonFile = output.jsonFile {
             do { try plotter.plot(json: jsonFile, png: plot) } catch { throw StandardError.fail(error) }

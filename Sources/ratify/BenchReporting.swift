@@ -1,5 +1,6 @@
 import Foundation
 import RatifyBench
+import Synchronization
 
 /// A benchmark's result document: what `--json` prints and `--json-file` writes.
 protocol BenchJSONDocument {
@@ -9,11 +10,16 @@ protocol BenchJSONDocument {
 extension BenchDocument: BenchJSONDocument {}
 extension CompareDocument: BenchJSONDocument {}
 
+/// Set by SIGINT or SIGTERM while a benchmark runs.
+private let interrupted = Atomic<Bool>(false)
+
 /// How `ratify bench` commands run: progress on standard error (the live `[...]` line redrawn
 /// in place on a terminal), then the text or the JSON on standard output, and the JSON file.
+/// SIGINT or SIGTERM cancels the run: the localnet it started is stopped and its directory
+/// removed, and the command fails without a report.
 enum BenchReporting {
-    static func run<Document: BenchJSONDocument>(
-        _ body: (@escaping @Sendable (String) -> Void) async throws -> Document, text: (Document) -> String,
+    static func run<Document: BenchJSONDocument & Sendable>(
+        _ body: @escaping @Sendable (@escaping @Sendable (String) -> Void) async throws -> Document, text: (Document) -> String,
         output: ReportOutputOptions
     ) async throws {
         let interactive = isatty(STDERR_FILENO) == 1
@@ -21,9 +27,21 @@ enum BenchReporting {
             let text = line.hasPrefix("[") && interactive ? "\r\u{1B}[2K" + line : line + "\n"
             FileHandle.standardError.write(Data(text.utf8))
         }
+        // A handler, not SIG_IGN: handlers reset to the default in the nodes the run starts, so
+        // they still stop on a signal of their own; an ignored signal would be inherited.
+        signal(SIGINT) { _ in interrupted.store(true, ordering: .relaxed) }
+        signal(SIGTERM) { _ in interrupted.store(true, ordering: .relaxed) }
+        let task = Task { try await body(progress) }
+        let watcher = Task {
+            while !Task.isCancelled, !interrupted.load(ordering: .relaxed) { try? await Task.sleep(nanoseconds: 100_000_000) }
+            if interrupted.load(ordering: .relaxed) { task.cancel() }
+        }
+        defer { watcher.cancel() }
+        let result = await task.result
+        if interrupted.load(ordering: .relaxed) { throw StandardError.fail("interrupted; the benchmark's nodes were stopped") }
         let document: Document
         do {
-            document = try await body(progress)
+            document = try result.get()
         } catch let error as BenchError {
             throw StandardError.fail(error)
         }

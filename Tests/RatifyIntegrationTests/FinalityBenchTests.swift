@@ -53,6 +53,41 @@ struct FinalityBenchTests {
         #expect(summary.contains("finality latency") && summary.contains("p99.9"))
         #expect(summary.contains("final: \(confirmation.rawValue): "), "the summary names the confirmation path")
     }
+
+    @Test("SIGTERM while `ratify bench finality` measures stops the localnet it started, removes its directory, and fails without a report")
+    func interrupted() throws {
+        let outputPath = NSTemporaryDirectory() + "bench-interrupted-\(UUID().uuidString).txt"
+        guard FileManager.default.createFile(atPath: outputPath, contents: nil),
+              let output = FileHandle(forWritingAtPath: outputPath) else { throw TestFailure("cannot create \(outputPath)") }
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: NodeProcess.binary)
+        process.arguments = ["bench", "finality", "--validators", "2", "--rate", "20", "--clients", "4", "--warmup", "1", "--duration", "120"]
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let started = Date()
+        func text() -> String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
+        while process.isRunning, !text().contains("measuring"), Date().timeIntervalSince(started) < 60 { usleep(100_000) }
+        let directory = try #require(text().split(separator: "\n").first { $0.hasPrefix("starting ") }?.split(separator: " ").last.map(String.init),
+                                     "the run names its localnet: \(text().suffix(300))")
+        #expect(FileManager.default.fileExists(atPath: directory))
+        kill(process.processIdentifier, SIGTERM)
+        let signalled = Date()
+        while process.isRunning, Date().timeIntervalSince(signalled) < 30 { usleep(100_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        try output.close()
+        #expect(process.terminationReason == .exit && process.terminationStatus != 0, "\(text().suffix(300))")
+        #expect(text().contains("interrupted; the benchmark's nodes were stopped"), "\(text().suffix(300))")
+        #expect(!text().contains("finality latency"), "no report")
+        #expect(!FileManager.default.fileExists(atPath: directory), "the localnet's directory is removed")
+        let processes = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        let left = processes.filter { pid in
+            Int(pid) != nil && ((try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? "").contains(directory)
+        }
+        #expect(left.isEmpty, "no node of the run is left running: \(left)")
+    }
 }
 
 /// Progress lines collected from the benchmark's callback.
