@@ -18,12 +18,15 @@ public struct BenchReport: Sendable, Codable, Equatable {
         /// Build mode of this binary (and of the nodes, when the run started them).
         public var buildMode: String
         public var durableStorage: Bool
+        /// `--batch-window-ms` when submissions were gathered into `POST /txs`; nil for one
+        /// `POST /tx` a transaction.
+        public var batchWindowMillis: Double?
 
         enum CodingKeys: String, CodingKey {
             case validators, rateTxPerSecond = "rate_tx_per_s", durationSeconds = "duration_s", warmupSeconds = "warmup_s"
             case clients, attach, timeoutProposeMillis = "timeout_propose_ms", timeoutCommitMillis = "timeout_commit_ms"
             case heartbeatMillis = "heartbeat_ms", finalityMethod = "finality_method", buildMode = "build_mode"
-            case durableStorage = "durable_storage"
+            case durableStorage = "durable_storage", batchWindowMillis = "batch_window_ms"
         }
     }
 

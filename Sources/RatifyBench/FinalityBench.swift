@@ -275,8 +275,8 @@ public final class FinalityBench: Sendable {
             warmupSeconds: options.warmupSeconds, clients: target.senders.count,
             attach: options.attach.isEmpty ? nil : options.attach, timeoutProposeMillis: target.timing?.timeoutProposeMillis,
             timeoutCommitMillis: target.timing?.timeoutCommitMillis, heartbeatMillis: target.timing?.heartbeatMillis,
-            finalityMethod: Self.finalityMethod(options.confirmation, byAccount: byAccount,
-                                                                                 batchWindowMillis: options.batchWindowMillis), buildMode: Self.buildMode, durableStorage: true)
+            finalityMethod: Self.finalityMethod(options.confirmation, byAccount: byAccount, batchWindowMillis: options.batchWindowMillis),
+            buildMode: Self.buildMode, durableStorage: true, batchWindowMillis: options.batchWindowMillis > 0 ? options.batchWindowMillis : nil)
         let windowSeconds = builder.windowSeconds
         let throughput = builder.throughput(outcomes)
         let verificationsAfter = await signatureVerifications(target)

@@ -25,6 +25,7 @@ struct FinalityBenchTests {
         let run = try #require(document.runs.first)
         #expect(run.settings.finalityMethod == FinalityBench.finalityMethod(confirmation, batchWindowMillis: batchWindowMillis))
         #expect(run.settings.finalityMethod.contains("POST /txs") == (batchWindowMillis > 0))
+        #expect(run.settings.batchWindowMillis == (batchWindowMillis > 0 ? batchWindowMillis : nil))
         #expect(run.settings.finalityMethod.hasPrefix("\(confirmation.rawValue):"), "the report says which path ran")
         #expect(run.throughput.offered == 120)
         #expect(run.throughput.finalized == run.throughput.offered,
