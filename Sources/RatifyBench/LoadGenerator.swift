@@ -151,18 +151,20 @@ final class LoadGenerator: Sendable {
                     try? await Task.sleep(nanoseconds: schedule.nanosUntil(next, elapsedNanos: elapsed))
                     continue
                 }
+                // A request leaves as soon as it has its senders: one waiting for a sender must
+                // not hold senders of its own that only its answer frees.
                 var sentThrough = due.upperBound
                 if batchWindowNanos > 0 {
                     let (batches, taken) = await gatherBatches(due)
-                    for batch in batches where !sendBatchOnOpenConnection(batch, startNanos: startNanos) {
-                        group.addTask { await self.sendBatch(batch, startNanos: startNanos) }
+                    for sends in batches where !sendOnOpenConnection(sends, startNanos: startNanos) {
+                        group.addTask { await self.send(sends, startNanos: startNanos) }
                     }
-                    sentThrough = due.lowerBound + taken
+                    sentThrough = taken
                 } else {
                     for index in due {
-                        let sender = await pool.acquire()
-                        if !sendOnOpenConnection(index, sender: sender, startNanos: startNanos) {
-                            group.addTask { await self.send(index, sender: sender, startNanos: startNanos) }
+                        let sends = [ScheduledSend(index: index, slot: await pool.acquire())]
+                        if !sendOnOpenConnection(sends, startNanos: startNanos) {
+                            group.addTask { await self.send(sends, startNanos: startNanos) }
                         }
                     }
                 }
@@ -253,79 +255,23 @@ final class LoadGenerator: Sendable {
         }
     }
 
-    /// The request target: answered on admission with `events`, at finality with `wait`.
-    private var submitTarget: String { confirmation == .events ? "/tx" : "/tx?wait=final" }
-
-    /// The common send, without a task: the sender's connection is open and its nonce in step,
-    /// so the request is written from the schedule's loop the moment it is due, and its answer
-    /// is handled on the connection's event loop; a task per send put a task's start and a
-    /// thread hop between the due time and the write. False when the send needs `send`: a
-    /// connection to open or a nonce to read back first.
-    private func sendOnOpenConnection(_ index: Int, sender slot: Int, startNanos: UInt64) -> Bool {
-        let sender = senders[slot]
-        guard let connection = sender.connection, connection.isActive, !(resyncNonces && sender.needsResync) else { return false }
-        let (body, transactionHash, sent) = begin(index, sender: sender, startNanos: startNanos)
-        connection.start(.POST, submitTarget, body: body).whenComplete { [self] outcome in
-            switch outcome {
-            case .success(let response):
-                finish(index, sender: slot, transactionHash: transactionHash, sent: sent, result: answer(response), startNanos: startNanos)
-            case .failure(let error) where error is HTTPConnection.Failure:
-                // The node closed the idle connection (its read timeout) as the request left:
-                // sent once more on a new connection, as `post` does.
-                connection.close()
-                sender.connection = nil
-                Task {
-                    let result: TransactionOutcome.Result
-                    do {
-                        let response = try await post(body, from: sender, target: submitTarget, attempts: 1)
-                        result = answer(response)
-                    } catch {
-                        result = .failed("connection: \(error)")
-                    }
-                    finish(index, sender: slot, transactionHash: transactionHash, sent: sent, result: result, startNanos: startNanos)
-                }
-            case .failure(let error):
-                finish(index, sender: slot, transactionHash: transactionHash, sent: sent, result: .failed("connection: \(error)"), startNanos: startNanos)
-            }
-        }
-        return true
-    }
-
-    /// A send that may first read the sender's nonce back or open its connection.
-    private func send(_ index: Int, sender slot: Int, startNanos: UInt64) async {
-        let sender = senders[slot]
-        if resyncNonces, sender.needsResync,
-           let nonce = try? await ChainReader(endpoint: endpoints[sender.node], group: group).nonce(of: sender.key.publicKey.address) {
-            sender.reset(nonce: nonce)
-            sender.needsResync = false
-        }
-        let (body, transactionHash, sent) = begin(index, sender: sender, startNanos: startNanos)
-        let result: TransactionOutcome.Result
-        do {
-            result = answer(try await post(body, from: sender, target: submitTarget))
-        } catch {
-            result = .failed("connection: \(error)")
-        }
-        finish(index, sender: slot, transactionHash: transactionHash, sent: sent, result: result, startNanos: startNanos)
-    }
-
-    /// One schedule entry of a batch and the sender that sends it.
-    struct BatchedSend: Sendable {
+    /// One schedule entry and the sender that sends it.
+    struct ScheduledSend: Sendable {
         var index: Int
         var slot: Int
     }
 
     /// The first of the due sends, each with a free sender, grouped by the node their senders
-    /// submit to and cut to `batchCountMax`, and how many sends that took. Only the first waits
-    /// for a sender: the rest take what is free, since a sender held here is freed only once
-    /// its batch is answered.
-    private func gatherBatches(_ due: Range<Int>) async -> (batches: [[BatchedSend]], taken: Int) {
-        var byNode: [Int: [BatchedSend]] = [:]
-        var taken = 0
+    /// submit to and cut to `batchCountMax`, and the schedule index after the last one taken.
+    /// Only the first waits for a sender: the rest take what is free, since a sender held here
+    /// is freed only once its batch is answered.
+    private func gatherBatches(_ due: Range<Int>) async -> (batches: [[ScheduledSend]], sentThrough: Int) {
+        var byNode: [Int: [ScheduledSend]] = [:]
+        var sentThrough = due.lowerBound
         for index in due {
-            guard let slot = taken == 0 ? await pool.acquire() : pool.tryAcquire() else { break }
-            byNode[senders[slot].node, default: []].append(BatchedSend(index: index, slot: slot))
-            taken += 1
+            guard let slot = index == due.lowerBound ? await pool.acquire() : pool.tryAcquire() else { break }
+            byNode[senders[slot].node, default: []].append(ScheduledSend(index: index, slot: slot))
+            sentThrough = index + 1
         }
         let batches = byNode.keys.sorted().flatMap { node in
             let sends = byNode[node] ?? []
@@ -333,46 +279,60 @@ final class LoadGenerator: Sendable {
                 Array(sends[$0..<min($0 + Self.batchCountMax, sends.count)])
             }
         }
-        return (batches, taken)
+        return (batches, sentThrough)
     }
 
-    /// A batch without a task, as `sendOnOpenConnection` for one send: false when its first
-    /// sender's connection must be opened or a nonce read back first (`sendBatch`).
-    private func sendBatchOnOpenConnection(_ batch: [BatchedSend], startNanos: UInt64) -> Bool {
-        guard let first = batch.first, let connection = senders[first.slot].connection, connection.isActive,
-              !(resyncNonces && batch.contains { senders[$0.slot].needsResync }) else { return false }
-        let begun = batch.map { begin($0.index, sender: senders[$0.slot], startNanos: startNanos) }
-        let body = Self.batchBody(begun.map(\.body))
-        connection.start(.POST, "/txs", body: body).whenComplete { [self] outcome in
+    /// The request for `begun` sends and how to read its answer, one result per send: a batch
+    /// window posts them as `POST /txs`; otherwise there is one, a `POST /tx` answered on
+    /// admission with `events`, at finality with `wait`.
+    private func request(_ begun: [(body: [UInt8], hash: Hash, sent: UInt64)])
+        -> (target: String, body: [UInt8], results: @Sendable (HTTPConnection.Response) -> [TransactionOutcome.Result]) {
+        if batchWindowNanos > 0 {
+            let count = begun.count
+            return ("/txs", Self.batchBody(begun.map(\.body)), { Self.classifyBatch($0, count: count) })
+        }
+        if confirmation == .events { return ("/tx", begun[0].body, { [Self.classifyAdmission($0)] }) }
+        return ("/tx?wait=final", begun[0].body, { [Self.classify($0)] })
+    }
+
+    /// The common send, without a task: the first sender's connection is open and every
+    /// sender's nonce in step, so the request is written from the schedule's loop the moment it
+    /// is due, and its answer is handled on the connection's event loop; a task per send put a
+    /// task's start and a thread hop between the due time and the write. False when the sends
+    /// need `send`: a connection to open or a nonce to read back first.
+    private func sendOnOpenConnection(_ sends: [ScheduledSend], startNanos: UInt64) -> Bool {
+        guard let first = sends.first, let connection = senders[first.slot].connection, connection.isActive,
+              !(resyncNonces && sends.contains { senders[$0.slot].needsResync }) else { return false }
+        let begun = sends.map { begin($0.index, sender: senders[$0.slot], startNanos: startNanos) }
+        let (target, body, results) = request(begun)
+        connection.start(.POST, target, body: body).whenComplete { [self] outcome in
             switch outcome {
             case .success(let response):
-                finishBatch(batch, begun: begun, results: Self.classifyBatch(response, count: batch.count), startNanos: startNanos)
+                finish(sends, begun: begun, results: results(response), startNanos: startNanos)
             case .failure(let error) where error is HTTPConnection.Failure:
-                // The node closed the idle connection as the request left: once more, as `post` does.
+                // The node closed the idle connection (its read timeout) as the request left:
+                // sent once more on a new connection, as `post` does.
                 connection.close()
                 senders[first.slot].connection = nil
                 Task {
-                    let results: [TransactionOutcome.Result]
                     do {
-                        let response = try await post(body, from: senders[first.slot], target: "/txs", attempts: 1)
-                        results = Self.classifyBatch(response, count: batch.count)
+                        let response = try await post(body, from: senders[first.slot], target: target, attempts: 1)
+                        finish(sends, begun: begun, results: results(response), startNanos: startNanos)
                     } catch {
-                        results = Array(repeating: .failed("connection: \(error)"), count: batch.count)
+                        finish(sends, begun: begun, failure: error, startNanos: startNanos)
                     }
-                    finishBatch(batch, begun: begun, results: results, startNanos: startNanos)
                 }
             case .failure(let error):
-                finishBatch(batch, begun: begun, results: Array(repeating: .failed("connection: \(error)"), count: batch.count),
-                            startNanos: startNanos)
+                finish(sends, begun: begun, failure: error, startNanos: startNanos)
             }
         }
         return true
     }
 
-    /// A batch that may first read its senders' nonces back or open its first sender's connection.
-    private func sendBatch(_ batch: [BatchedSend], startNanos: UInt64) async {
-        guard let first = batch.first else { return }
-        for send in batch {
+    /// A send that may first read its senders' nonces back or open its first sender's connection.
+    private func send(_ sends: [ScheduledSend], startNanos: UInt64) async {
+        guard let first = sends.first else { return }
+        for send in sends {
             let sender = senders[send.slot]
             if resyncNonces, sender.needsResync,
                let nonce = try? await ChainReader(endpoint: endpoints[sender.node], group: group).nonce(of: sender.key.publicKey.address) {
@@ -380,23 +340,27 @@ final class LoadGenerator: Sendable {
                 sender.needsResync = false
             }
         }
-        let begun = batch.map { begin($0.index, sender: senders[$0.slot], startNanos: startNanos) }
-        let results: [TransactionOutcome.Result]
+        let begun = sends.map { begin($0.index, sender: senders[$0.slot], startNanos: startNanos) }
+        let (target, body, results) = request(begun)
         do {
-            let response = try await post(Self.batchBody(begun.map(\.body)), from: senders[first.slot], target: "/txs")
-            results = Self.classifyBatch(response, count: batch.count)
+            finish(sends, begun: begun, results: results(try await post(body, from: senders[first.slot], target: target)), startNanos: startNanos)
         } catch {
-            results = Array(repeating: .failed("connection: \(error)"), count: batch.count)
+            finish(sends, begun: begun, failure: error, startNanos: startNanos)
         }
-        finishBatch(batch, begun: begun, results: results, startNanos: startNanos)
     }
 
-    private func finishBatch(_ batch: [BatchedSend], begun: [(body: [UInt8], hash: Hash, sent: UInt64)],
-                             results: [TransactionOutcome.Result], startNanos: UInt64) {
-        for (position, send) in batch.enumerated() {
+    private func finish(_ sends: [ScheduledSend], begun: [(body: [UInt8], hash: Hash, sent: UInt64)],
+                        results: [TransactionOutcome.Result], startNanos: UInt64) {
+        for (position, send) in sends.enumerated() {
             finish(send.index, sender: send.slot, transactionHash: begun[position].hash, sent: begun[position].sent,
                    result: results[position], startNanos: startNanos)
         }
+    }
+
+    /// No answer: every send of the request failed with the connection.
+    private func finish(_ sends: [ScheduledSend], begun: [(body: [UInt8], hash: Hash, sent: UInt64)], failure: any Error,
+                        startNanos: UInt64) {
+        finish(sends, begun: begun, results: Array(repeating: .failed("connection: \(failure)"), count: sends.count), startNanos: startNanos)
     }
 
     /// A `POST /txs` body: the transactions' hex, one per line.
@@ -445,10 +409,6 @@ final class LoadGenerator: Sendable {
         let sent = Self.elapsedNanos(since: startNanos)
         counters.withLock { $0.progress.sent += 1 }
         return (body, transactionHash, sent)
-    }
-
-    private func answer(_ response: HTTPConnection.Response) -> TransactionOutcome.Result {
-        confirmation == .events ? Self.classifyAdmission(response) : Self.classify(response)
     }
 
     /// Records a send's answer and frees its sender for the next send.

@@ -1,6 +1,5 @@
 import Foundation
 import RatifyBench
-import Synchronization
 
 /// A benchmark's result document: what `--json` prints and `--json-file` writes.
 protocol BenchJSONDocument {
@@ -9,9 +8,6 @@ protocol BenchJSONDocument {
 
 extension BenchDocument: BenchJSONDocument {}
 extension CompareDocument: BenchJSONDocument {}
-
-/// Set by SIGINT or SIGTERM while a benchmark runs.
-private let interrupted = Atomic<Bool>(false)
 
 /// How `ratify bench` commands run: progress on standard error (the live `[...]` line redrawn
 /// in place on a terminal), then the text or the JSON on standard output, and the JSON file.
@@ -27,18 +23,8 @@ enum BenchReporting {
             let text = line.hasPrefix("[") && interactive ? "\r\u{1B}[2K" + line : line + "\n"
             FileHandle.standardError.write(Data(text.utf8))
         }
-        // A handler, not SIG_IGN: handlers reset to the default in the nodes the run starts, so
-        // they still stop on a signal of their own; an ignored signal would be inherited.
-        signal(SIGINT) { _ in interrupted.store(true, ordering: .relaxed) }
-        signal(SIGTERM) { _ in interrupted.store(true, ordering: .relaxed) }
-        let task = Task { try await body(progress) }
-        let watcher = Task {
-            while !Task.isCancelled, !interrupted.load(ordering: .relaxed) { try? await Task.sleep(nanoseconds: 100_000_000) }
-            if interrupted.load(ordering: .relaxed) { task.cancel() }
-        }
-        defer { watcher.cancel() }
-        let result = await task.result
-        if interrupted.load(ordering: .relaxed) { throw StandardError.fail("interrupted; the benchmark's nodes were stopped") }
+        let result = await Interruption.cancellingOnSignal { try await body(progress) }
+        if Interruption.happened { throw StandardError.fail("interrupted; the benchmark's nodes were stopped") }
         let document: Document
         do {
             document = try result.get()

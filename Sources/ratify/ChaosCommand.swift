@@ -1,10 +1,6 @@
 import ArgumentParser
 import Foundation
 import RatifyBench
-import Synchronization
-
-/// Set by SIGINT/SIGTERM while `ratify chaos` runs.
-private let interrupted = Atomic<Bool>(false)
 
 /// `ratify chaos`: parses, runs `ChaosRunner`, prints its progress and its report as text or JSON, writes the JSON file.
 struct ChaosCommand: AsyncParsableCommand {
@@ -70,19 +66,9 @@ struct ChaosCommand: AsyncParsableCommand {
             try output.emit(text: lines.joined(separator: "\n"), json: runner.planJSON)
             return
         }
-        // A handler, not SIG_IGN: handlers reset to the default in the nodes this run starts
-        // (and restarts), so they still stop on SIGTERM; an ignored signal would be inherited.
-        signal(SIGINT) { _ in interrupted.store(true, ordering: .relaxed) }
-        signal(SIGTERM) { _ in interrupted.store(true, ordering: .relaxed) }
-        let task = Task { try await runner.run() }
-        let watcher = Task {
-            while !Task.isCancelled, !interrupted.load(ordering: .relaxed) { try? await Task.sleep(nanoseconds: 100_000_000) }
-            if interrupted.load(ordering: .relaxed) { task.cancel() }
-        }
-        defer { watcher.cancel() }
         let report: ChaosReport
         do {
-            report = try await task.value
+            report = try await Interruption.cancellingOnSignal { try await runner.run() }.get()
         } catch {
             throw StandardError.fail(error)
         }
