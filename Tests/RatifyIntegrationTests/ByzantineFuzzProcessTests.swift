@@ -91,6 +91,7 @@ struct MessageMutator {
             .proposal(forge.proposal(for: block, round: 0, proposer: address)),
             .block(block),
             .transaction(TransactionGossip(forge.zeroFeeTransaction(0))),
+            .transactions(TransactionBatch([forge.zeroFeeTransaction(0), forge.zeroFeeTransaction(1)])),
             .blockRequest(height: height),
             .peerState(PeerState(height: height, round: 0, step: .prevote)),
         ]
@@ -171,6 +172,11 @@ struct MessageMutator {
             gossip.transaction.nonce = Self.extremeWords[Int.random(in: 0..<Self.extremeWords.count, using: &random)]
             gossip.transaction.fee = Self.extremeWords[Int.random(in: 0..<Self.extremeWords.count, using: &random)]
             return .transaction(gossip)
+        case .transactions(var batch):
+            let index = Int.random(in: 0..<batch.transactions.count, using: &random)
+            batch.transactions[index].nonce = Self.extremeWords[Int.random(in: 0..<Self.extremeWords.count, using: &random)]
+            if Bool.random(using: &random) { batch.transactions.append(batch.transactions[0]) }
+            return .transactions(batch)
         default:
             return message
         }

@@ -76,6 +76,7 @@ enum NetSamples {
             .commit(commit()),
             .transaction(TransactionGossip(transaction())),
             .transaction(TransactionGossip(transaction(), sentTo: [nodeKey(1).publicKey.address, nodeKey(2).publicKey.address])),
+            .transactions(TransactionBatch([transaction(nonce: 1), transaction(nonce: 2)], sentTo: [nodeKey(1).publicKey.address])),
             .blockRequest(height: 42),
             .powBlock(PoWBlockBytes([UInt8](repeating: 7, count: 200))),
             .powBlockRequest(hash: Hash.sha256([1, 2, 3])),

@@ -362,6 +362,13 @@ struct ByzantineInputTests {
         #expect(await Self.until { atObserver.transactions.contains(good) })
         #expect(verifier.mempool.contains(good.hash))
 
+        // A batch: each of its transactions takes the same road, one after the other.
+        let batch = [fixture.transfer(ChainFixture.alice), fixture.transfer(ChainFixture.alice)]
+        #expect(honest.send(.transactions(TransactionBatch(batch)), to: node.nodeID))
+        #expect(await Self.until { batch.allSatisfy { atObserver.transactions.contains($0) } })
+        #expect(batch.allSatisfy { verifier.mempool.contains($0.hash) })
+
+        // A forged transaction, alone and then inside a batch after a good one.
         var forged = fixture.transfer(ChainFixture.bob)
         forged.payload = .transfer(to: ChainFixture.carol.publicKey.address, amount: 999)
         #expect(attacker.send(.transaction(TransactionGossip(forged)), to: node.nodeID))
@@ -369,6 +376,12 @@ struct ByzantineInputTests {
         #expect(node.stats.disconnects["invalid_signature", default: 0] == 1)
         #expect(!verifier.mempool.contains(forged.hash))
         #expect(!atObserver.transactions.contains(forged))
+        let beforeForged = fixture.transfer(ChainFixture.carol)
+        #expect(observer.send(.transactions(TransactionBatch([beforeForged, forged])), to: node.nodeID))
+        #expect(await Self.until { !node.connectedPeers.contains(observer.nodeID) })
+        #expect(node.stats.disconnects["invalid_signature", default: 0] == 2)
+        #expect(verifier.mempool.contains(beforeForged.hash))
+        #expect(!verifier.mempool.contains(forged.hash))
         #expect(atNode.messages.withLock { $0.isEmpty }, "a transaction never reaches the driver's inbound stream")
         for manager in others + [node] { await manager.shutdown() }
     }

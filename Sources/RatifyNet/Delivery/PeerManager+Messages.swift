@@ -1,4 +1,5 @@
 import NIOCore
+import NIOPosix
 import RatifyCore
 
 /// Messages between the node and its peers: what the node sends, what arrives from peers
@@ -44,41 +45,77 @@ extension PeerManager {
         return true
     }
 
+    /// Sends a transaction this node admitted from a client to every peer, with the others
+    /// admitted in the same turn of the calling thread's event loop: as one `transactions`
+    /// message for them all (`TransactionBatch.messages(carrying:)`), a lone one as
+    /// `transaction`. The `POST`s an event loop reads together, or one `POST /txs`, cost each
+    /// peer one frame instead of one a transaction. Off an event loop, the transaction goes in
+    /// the next turn of the timer's loop.
+    public func broadcast(admitted transaction: Transaction) {
+        let first = pendingTransactions.withLock { pending in
+            pending.append(transaction)
+            return pending.count == 1
+        }
+        guard first else { return }
+        (MultiThreadedEventLoopGroup.currentEventLoop ?? timerLoop).execute { self.broadcastPendingTransactions() }
+    }
+
+    private func broadcastPendingTransactions() {
+        let transactions = pendingTransactions.withLock { pending in
+            defer { pending.removeAll(keepingCapacity: true) }
+            return pending
+        }
+        for message in TransactionBatch.messages(carrying: transactions) { broadcast(message) }
+    }
+
     /// Sends a message the node admitted after delivery (a transaction its mempool took) to
-    /// every peer but the one it came from; a transaction only to the peers its `sentTo` list
-    /// does not name, with a list that names them too.
+    /// every peer but the one it came from; a transaction or batch only to the peers its
+    /// `sentTo` list does not name, with a list that names them too.
     public func relay(_ message: NetMessage, from origin: NodeID) {
         var skipped: Set<NodeID> = [origin]
         if case .transaction(let gossip) = message { skipped.formUnion(gossip.sentTo) }
+        if case .transactions(let batch) = message { skipped.formUnion(batch.sentTo) }
         let sessions = state.withLock { state in state.sessions.values.filter { !skipped.contains($0.nodeID) } }
         guard !sessions.isEmpty else { return }
         var relayed = message
         if case .transaction(let gossip) = message {
             relayed = .transaction(gossip.relayed(to: sessions.map(\.nodeID), from: origin))
         }
+        if case .transactions(let batch) = message {
+            relayed = .transactions(batch.relayed(to: sessions.map(\.nodeID), from: origin))
+        }
         let outgoing = Outgoing(relayed)
         for session in sessions { deliver(outgoing, to: session, alsoByDatagram: false) }
     }
 
-    /// `message` as sent to `sessions`: a transaction names them in its `sentTo` list, so that
-    /// none of them relays it to another.
+    /// `message` as sent to `sessions`: a transaction or batch names them in its `sentTo`
+    /// list, so that none of them relays it to another.
     static func naming(_ sessions: [PeerSession], in message: NetMessage) -> NetMessage {
-        guard case .transaction(let gossip) = message else { return message }
-        return .transaction(TransactionGossip(gossip.transaction, sentTo: Array(sessions.lazy.map(\.nodeID).prefix(TransactionGossip.sentToMax))))
+        let names = Array(sessions.lazy.map(\.nodeID).prefix(TransactionGossip.sentToMax))
+        switch message {
+        case .transaction(let gossip): return .transaction(TransactionGossip(gossip.transaction, sentTo: names))
+        case .transactions(let batch): return .transactions(TransactionBatch(batch.transactions, sentTo: names))
+        default: return message
+        }
     }
 
-    /// Counts a message as seen, so a copy a peer echoes back is dropped before verification.
+    /// Counts a message as seen (a batch's transactions each), so a copy a peer echoes back is
+    /// dropped before verification.
     func markSeen(_ outgoing: Outgoing) {
-        let digest = outgoing.seenDigest
-        state.withLock { _ = $0.seen.insert(digest) }
+        let digests = outgoing.message.seenDigests(encoded: outgoing.encoded)
+        state.withLock { state in
+            for digest in digests { _ = state.seen.insert(digest) }
+        }
     }
 
     /// Forgets that `message` was seen, so a later copy (a resend, a catch-up) is delivered
     /// again. The node calls this for messages it could not use yet, such as a block for a
     /// height it has not reached: without it, the duplicate filter would drop every copy.
     public func forget(_ message: NetMessage) {
-        let digest = message.seenDigest
-        state.withLock { $0.seen.remove(digest) }
+        let digests = message.seenDigests(encoded: message.encoded)
+        state.withLock { state in
+            for digest in digests { state.seen.remove(digest) }
+        }
     }
 
     /// A message encoded once for every session it goes to: as one frame's body, or, for a
@@ -97,8 +134,6 @@ extension PeerManager {
                 frames = [encoded]
             }
         }
-
-        var seenDigest: Hash { message.seenDigest(encoded: encoded) }
     }
 
     /// Queues `outgoing` for a session, a sealed UDP copy first with `alsoByDatagram` (never for
@@ -167,6 +202,8 @@ extension PeerManager {
                 let whole = NetMessage.block(block)
                 accept(whole, digest: Hash.sha256(whole.encoded), from: session, transport: transport)
             }
+        case .transactions(let batch):
+            accept(batch, from: session, transport: transport)
         default:
             accept(message, digest: received.digest, from: session, transport: transport)
         }
@@ -189,6 +226,40 @@ extension PeerManager {
     /// and evidence that were verified are relayed here. A forged vote is never handed on as
     /// verified, so it cannot stand in for the real one in the reactor's state.
     func accept(_ message: NetMessage, digest: Hash, from session: PeerSession, transport: InboundMessage.Transport) {
+        if acceptance(of: message, digest: digest, from: session, transport: transport) == .relay {
+            relay(message, from: session.nodeID)
+        }
+    }
+
+    /// A batch's transactions, in order, each on the path of a `transaction` message of its
+    /// own (`acceptance`): a key of its own in the duplicate filter, its own verdict. Those to
+    /// relay go on together; the first invalid one closes the session and ends the batch.
+    func accept(_ batch: TransactionBatch, from session: PeerSession, transport: InboundMessage.Transport) {
+        var relayed: [Transaction] = []
+        for transaction in batch.transactions {
+            let message = NetMessage.transaction(TransactionGossip(transaction, sentTo: batch.sentTo))
+            let outcome = acceptance(of: message, digest: NetMessage.seenDigest(of: transaction), from: session, transport: transport)
+            if outcome == .relay { relayed.append(transaction) }
+            if outcome == .refused { break }
+        }
+        for message in TransactionBatch.messages(carrying: relayed, sentTo: batch.sentTo) {
+            relay(message, from: session.nodeID)
+        }
+    }
+
+    /// What became of a message `acceptance` took.
+    enum Acceptance: Equatable {
+        /// Verified or admitted, and for this layer to relay (a transaction, evidence).
+        case relay
+        /// Dropped as a copy, ignored, delivered, or left to the reactor.
+        case taken
+        /// Invalid: the session is closed.
+        case refused
+    }
+
+    /// Everything of `accept` but the relay, which it leaves to its caller.
+    func acceptance(of message: NetMessage, digest: Hash, from session: PeerSession,
+                    transport: InboundMessage.Transport) -> Acceptance {
         let (fresh, reactor) = state.withLock { state in
             let fresh = state.seen.insert(digest)
             if !fresh { state.duplicatesDropped += 1 }
@@ -197,23 +268,22 @@ extension PeerManager {
         guard fresh else {
             reactor?.receivedCopy(message, from: session.nodeID)
             metrics.duplicatesDropped.increment()
-            return
+            return .taken
         }
         let verdict = verifier(message)
         switch verdict {
         case .verified, .unverified:
             break
         case .admitted:
-            relay(message, from: session.nodeID)
-            return
+            return .relay
         case .ignored:
             state.withLock { $0.seen.remove(digest) }
             metrics.ignored.increment()
-            return
+            return .taken
         case .invalid(let what):
             state.withLock { $0.seen.remove(digest) }
             session.close(.invalidSignature(what))
-            return
+            return .refused
         }
         let delivered: Bool
         switch continuation.yield(InboundMessage(peer: session.nodeID, message: message, transport: transport)) {
@@ -228,15 +298,15 @@ extension PeerManager {
             metrics.deliveryDropped.increment()
             delivered = false
         case .terminated:
-            return
+            return .taken
         @unknown default:
-            return
+            return .taken
         }
         reactor?.received(message, verdict: verdict, delivered: delivered, from: session.nodeID)
-        guard delivered, verdict == .verified else { return }
+        guard delivered, verdict == .verified else { return .taken }
         switch message {
-        case .evidence, .transaction: relay(message, from: session.nodeID)
-        default: break
+        case .evidence, .transaction: return .relay
+        default: return .taken
         }
     }
 

@@ -30,8 +30,7 @@ final class MessageCodecHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let result = buffer.withUnsafeReadableBytes { bytes in
             Result { () throws(NetMessage.DecodingError) -> ReceivedMessage in
                 let message = try NetMessage.decode(bytes, chainID: chainID)
-                let seen = UnsafeRawBufferPointer(rebasing: bytes[..<message.seenBytes(of: bytes.count)])
-                return ReceivedMessage(message: message, digest: Hash.sha256(seen), bytes: bytes.count)
+                return ReceivedMessage(message: message, digest: message.seenDigest(encoded: bytes), bytes: bytes.count)
             }
         }
         switch result {

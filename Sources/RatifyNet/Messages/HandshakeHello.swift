@@ -3,9 +3,10 @@ import RatifyCore
 /// The first, plaintext frame each side sends: who it is, which chain it is on, and a fresh
 /// X25519 public key for this connection only. docs/NETWORK.md, "Handshake".
 public struct HandshakeHello: Hashable, Sendable, CanonicalCodable {
-    /// 2 since transactions carry the peers they were sent to (`TransactionGossip`); a node
-    /// refuses a hello of any other version.
-    public static let protocolVersion: UInt16 = 2
+    /// 2 since transactions carry the peers they were sent to (`TransactionGossip`), 3 since
+    /// they also travel in batches (`TransactionBatch`); a node refuses a hello of any other
+    /// version, rather than meet a message kind it does not know later in the session.
+    public static let protocolVersion: UInt16 = 3
 
     public var version: UInt16
     public var chainID: String

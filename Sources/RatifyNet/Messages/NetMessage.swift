@@ -24,6 +24,9 @@ public enum NetMessage: Hashable, Sendable {
     case evidence(DuplicateVoteEvidence)
     /// A signed transaction for the mempool, with the peers its sender knows were sent it.
     case transaction(TransactionGossip)
+    /// Signed transactions a node passes on together (2 to 256), with the peers its sender knows
+    /// were sent them; taken one by one, in order, as `transaction`s.
+    case transactions(TransactionBatch)
     /// Asks the peer for the decided block (and its commit) at a height.
     case blockRequest(height: Height)
     /// Proof-of-work chains: a mined block (a canonical `PoWBlock`, which RatifyNet does not
@@ -65,6 +68,7 @@ public enum NetMessage: Hashable, Sendable {
         case keepAlive = 22
         case powHeadersRequest = 23
         case powHeaders = 24
+        case transactions = 25
 
         /// A label for metrics and logs.
         public var label: String {
@@ -86,6 +90,7 @@ public enum NetMessage: Hashable, Sendable {
             case .keepAlive: "keep_alive"
             case .powHeadersRequest: "pow_headers_request"
             case .powHeaders: "pow_headers"
+            case .transactions: "transactions"
             }
         }
     }
@@ -109,6 +114,7 @@ public enum NetMessage: Hashable, Sendable {
         case .keepAlive: .keepAlive
         case .powHeadersRequest: .powHeadersRequest
         case .powHeaders: .powHeaders
+        case .transactions: .transactions
         }
     }
 
@@ -148,6 +154,7 @@ public enum NetMessage: Hashable, Sendable {
         case .keepAlive: break
         case .powHeadersRequest(let locator): writer.write(locator)
         case .powHeaders(let batch): writer.write(batch)
+        case .transactions(let batch): writer.write(batch)
         }
     }
 
@@ -157,19 +164,37 @@ public enum NetMessage: Hashable, Sendable {
         return writer.bytes
     }
 
-    /// The key of the duplicate filter: the SHA-256 of the encoding, without a transaction's
-    /// `sentTo` list, so one transaction relayed with different lists is one message.
+    /// The key of the duplicate filter: the SHA-256 of the encoding; of a transaction, of its
+    /// tag and hash (`seenDigest(of:)`), so one transaction relayed with different lists, alone
+    /// or in a batch, is one message. A batch has no key of its own: each of its transactions is
+    /// looked up alone, and this is the zero hash, never stored.
     public var seenDigest: Hash { seenDigest(encoded: encoded) }
 
     /// `seenDigest` from the message's encoding (`encoded`), when the caller has it already.
     func seenDigest(encoded bytes: [UInt8]) -> Hash {
-        Hash.sha256(bytes[..<seenBytes(of: bytes.count)])
+        bytes.withUnsafeBytes { seenDigest(encoded: $0) }
     }
 
-    /// How many of the message's `encodedBytes` bytes the duplicate filter hashes.
-    func seenBytes(of encodedBytes: Int) -> Int {
-        guard case .transaction(let gossip) = self else { return encodedBytes }
-        return encodedBytes - gossip.sentToEncodedBytes
+    func seenDigest(encoded bytes: UnsafeRawBufferPointer) -> Hash {
+        switch self {
+        case .transaction(let gossip): Self.seenDigest(of: gossip.transaction)
+        case .transactions: .zero
+        default: Hash.sha256(bytes)
+        }
+    }
+
+    /// The duplicate filter's key of a transaction, alone or in a batch: the SHA-256 of the
+    /// `transaction` tag and the transaction's hash, which covers all of it.
+    public static func seenDigest(of transaction: Transaction) -> Hash {
+        var bytes: [UInt8] = [Kind.transaction.rawValue]
+        bytes.append(contentsOf: transaction.hash.bytes)
+        return Hash.sha256(bytes)
+    }
+
+    /// The keys `markSeen` and `forget` act on: the message's own, or a batch's transactions'.
+    func seenDigests(encoded bytes: [UInt8]) -> [Hash] {
+        guard case .transactions(let batch) = self else { return [seenDigest(encoded: bytes)] }
+        return batch.transactions.map(Self.seenDigest(of:))
     }
 
     /// Decodes one whole message and checks every chain id it carries against `chainID`.
@@ -183,7 +208,7 @@ public enum NetMessage: Hashable, Sendable {
         } catch {
             throw .malformed(error)
         }
-        if let foreign = message.chainID, foreign != chainID {
+        if let foreign = message.foreignChainID(ours: chainID) {
             throw .foreignChain(expected: chainID, got: foreign)
         }
         return message
@@ -196,14 +221,22 @@ public enum NetMessage: Hashable, Sendable {
         return try result.get()
     }
 
-    /// The chain id the message names, if it names one.
+    /// The chain id the message names, if it names one; a batch names its first transaction's.
     public var chainID: String? {
         switch self {
         case .hello(let hello): hello.chainID
         case .block(let block): block.header.chainID
         case .transaction(let gossip): gossip.transaction.chainID
+        case .transactions(let batch): batch.transactions.first?.chainID
         default: nil
         }
+    }
+
+    /// The first chain id the message names that is not `ours`: every transaction of a batch
+    /// is checked, not only the first.
+    func foreignChainID(ours: String) -> String? {
+        if case .transactions(let batch) = self { return batch.transactions.lazy.map(\.chainID).first { $0 != ours } }
+        return chainID.flatMap { $0 == ours ? nil : $0 }
     }
 
     private static func decodeBody(_ reader: inout ByteReader) throws(DecodeError) -> NetMessage {
@@ -230,6 +263,7 @@ public enum NetMessage: Hashable, Sendable {
         case .keepAlive: return .keepAlive
         case .powHeadersRequest: return .powHeadersRequest(try PoWLocator(from: &reader))
         case .powHeaders: return .powHeaders(try PoWHeaderBatch(from: &reader))
+        case .transactions: return .transactions(try TransactionBatch(from: &reader))
         }
     }
 }

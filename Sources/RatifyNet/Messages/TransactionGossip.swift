@@ -7,7 +7,8 @@ import RatifyCore
 ///
 /// The list is a hint, not a claim anyone checks: a peer that lies in it can only keep its own
 /// relays short, which it could do anyway by not relaying. The duplicate filter keys on the
-/// transaction alone (`NetMessage.seenDigest`), so copies with different lists are one message.
+/// transaction alone (`NetMessage.seenDigest(of:)`), so copies with different lists, alone or
+/// in a `TransactionBatch`, are one message.
 public struct TransactionGossip: Hashable, Sendable, CanonicalCodable {
     /// A longer list is cut to this on relay (a few more duplicates downstream) and refused on
     /// decoding; 64 is the default `max_peers` bound of most nodes.
@@ -21,31 +22,44 @@ public struct TransactionGossip: Hashable, Sendable, CanonicalCodable {
         self.sentTo = sentTo
     }
 
-    /// The bytes of the list's encoding: a u32 count and 20 bytes per node id.
-    var sentToEncodedBytes: Int { 4 + 20 * sentTo.count }
-
     public func encode(to writer: inout ByteWriter) {
         writer.write(transaction)
-        writer.write(UInt32(truncatingIfNeeded: sentTo.count))
-        for peer in sentTo { writer.write(peer) }
+        Self.write(sentTo, to: &writer)
     }
 
     public init(from reader: inout ByteReader) throws(DecodeError) {
         transaction = try Transaction(from: &reader)
-        let count = try reader.readCount(max: Self.sentToMax, "transaction.sent_to")
-        sentTo = []
-        sentTo.reserveCapacity(count)
-        for _ in 0..<count { sentTo.append(try reader.readAddress("transaction.sent_to")) }
+        sentTo = try Self.readList(&reader, "transaction.sent_to")
     }
 
-    /// The message to send on to `recipients`, having come from `sender`: the list names them,
-    /// then the sender and what it named, without repeats, at most `sentToMax`.
+    /// A `sent_to` list on the wire: a u32 count, then 20 bytes a node id.
+    static func write(_ list: [NodeID], to writer: inout ByteWriter) {
+        writer.write(UInt32(truncatingIfNeeded: list.count))
+        for peer in list { writer.write(peer) }
+    }
+
+    /// Reads a `sent_to` list of at most `sentToMax` names.
+    static func readList(_ reader: inout ByteReader, _ field: StaticString) throws(DecodeError) -> [NodeID] {
+        let count = try reader.readCount(max: sentToMax, field)
+        var list: [NodeID] = []
+        list.reserveCapacity(count)
+        for _ in 0..<count { list.append(try reader.readAddress(field)) }
+        return list
+    }
+
+    /// The message to send on to `recipients`, having come from `sender` (`relayList`).
     func relayed(to recipients: [NodeID], from sender: NodeID) -> TransactionGossip {
+        TransactionGossip(transaction, sentTo: Self.relayList(recipients: recipients, sender: sender, sentTo: sentTo))
+    }
+
+    /// The list a relay to `recipients` carries, of what came from `sender` with `sentTo`: the
+    /// recipients, then the sender and what it named, without repeats, at most `sentToMax`.
+    static func relayList(recipients: [NodeID], sender: NodeID, sentTo: [NodeID]) -> [NodeID] {
         var listed = Set<NodeID>()
         var list: [NodeID] = []
-        for peer in recipients + [sender] + sentTo where list.count < Self.sentToMax && listed.insert(peer).inserted {
+        for peer in recipients + [sender] + sentTo where list.count < sentToMax && listed.insert(peer).inserted {
             list.append(peer)
         }
-        return TransactionGossip(transaction, sentTo: list)
+        return list
     }
 }

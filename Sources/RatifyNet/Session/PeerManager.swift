@@ -17,7 +17,8 @@ public typealias BlockProvider = @Sendable (Height) -> (block: Block, commit: Co
 /// on `inbound`; only what the verifier verified is relayed or handed to the reactor as verified.
 /// What peers hold of consensus and what to resend to them is the reactor's (`PeerReactor`).
 ///
-/// Threading: all state sits behind one mutex (`state`); channel operations are never made
+/// Threading: all state sits behind one mutex (`state`), but for the transactions waiting to be
+/// broadcast together (`pendingTransactions`); channel operations are never made
 /// while holding it, because a close can call back into the manager on the same thread.
 /// Lock order: manager state, then a session's own locks, never the reverse. The reactor is called
 /// with no lock held.
@@ -35,6 +36,9 @@ public final class PeerManager: Sendable {
     let metrics = NetMetrics()
     let verifier: MessageVerifier
     let state: Mutex<State>
+    /// Transactions admitted from clients in this turn of an event loop, waiting to go to every
+    /// peer together (`broadcast(admitted:)`). A lock of its own, never held with `state`.
+    let pendingTransactions = Mutex<[Transaction]>([])
     /// Persistent and unconditional peers: admitted beyond the peer limits and address bans.
     let reservedPeers: Set<NodeID>
     /// Hosts of persistent peers as configured: connections from them are not refused at accept

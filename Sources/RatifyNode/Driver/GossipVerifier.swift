@@ -118,8 +118,9 @@ public final class GossipVerifier: Sendable {
         case .powBlock, .powBlockRequest, .powHeadersRequest, .powHeaders, .checkpointVote:
             // Proof-of-work messages: of no use to a proof-of-stake node.
             return .ignored
-        case .hello, .auth, .peerState, .blockPart, .blockRequest, .keepAlive:
-            // Handled by the network layer before any verdict.
+        case .hello, .auth, .peerState, .blockPart, .blockRequest, .keepAlive, .transactions:
+            // Handled by the network layer before any verdict (a batch's transactions are judged
+            // one by one).
             return .unverified
         }
     }

@@ -982,8 +982,9 @@ public actor NodeDriver {
                 // Outside what this node can use now; no sign of bad faith.
                 break
             }
-        case .transaction:
-            // Admitted and relayed on the network thread (`GossipVerifier`), never delivered.
+        case .transaction, .transactions:
+            // Admitted and relayed on the network thread (`GossipVerifier`), never delivered; a
+            // batch is taken apart before that (`PeerManager`).
             break
         case .hello, .auth, .peerState, .blockPart, .blockRequest, .powBlock, .powBlockRequest, .powHeadersRequest, .powHeaders, .checkpointVote,
              .keepAlive:

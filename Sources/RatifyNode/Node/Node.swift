@@ -109,7 +109,7 @@ public final class Node: Service {
         // The engine is not told: one waiting for a transaction hears from the mempool
         // (`Mempool.wakeOnNextAdmission`).
         queries.submit = NodeQueries.submitting(to: mempool) { transaction in
-            peers.broadcast(.transaction(TransactionGossip(transaction)))
+            peers.broadcast(admitted: transaction)
         }
         queries.checkTransaction = { await mempool.check($0) }
         queries.waiters = waiters

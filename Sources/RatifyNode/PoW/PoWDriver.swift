@@ -216,7 +216,7 @@ public actor PoWDriver {
         switch message {
         case .powBlock, .powBlockRequest, .powHeadersRequest, .powHeaders, .checkpointVote, .transaction: .unverified
         case .vote, .proposal, .block, .commit, .evidence: .ignored
-        case .hello, .auth, .peerState, .blockPart, .blockRequest, .keepAlive: .unverified
+        case .hello, .auth, .peerState, .blockPart, .blockRequest, .keepAlive, .transactions: .unverified
         }
     }
 
@@ -252,6 +252,9 @@ public actor PoWDriver {
             receive(vote, from: inbound.peer)
         case .hello, .auth, .peerState, .proposal, .blockPart, .block, .vote, .commit, .evidence, .blockRequest, .keepAlive:
             // Proof-of-stake messages: a PoW peer never sends them; nothing to do.
+            break
+        case .transactions:
+            // Delivered one by one as `transaction`s: the network takes a batch apart.
             break
         }
     }
