@@ -84,7 +84,7 @@ struct TransactionBatchTests {
         #expect(batch.sentTo == [peer.nodeID], "names every peer it went to, so none relays it")
 
         let lone = NetSamples.transaction(nonce: 9)
-        a.broadcast(admitted: lone)  // off an event loop: the timer loop's next turn
+        a.broadcast(admitted: lone)  // off an event loop: at once
         guard case .transaction(let gossip) = try await peer.next() else {
             Issue.record("a lone transaction did not come as `transaction`")
             return

@@ -49,15 +49,19 @@ extension PeerManager {
     /// admitted in the same turn of the calling thread's event loop: as one `transactions`
     /// message for them all (`TransactionBatch.messages(carrying:)`), a lone one as
     /// `transaction`. The `POST`s an event loop reads together, or one `POST /txs`, cost each
-    /// peer one frame instead of one a transaction. Off an event loop, the transaction goes in
-    /// the next turn of the timer's loop.
+    /// peer one frame instead of one a transaction. Off an event loop (a `wait=final` request
+    /// answered from a task), it goes at once, after any still waiting.
     public func broadcast(admitted transaction: Transaction) {
+        guard let loop = MultiThreadedEventLoopGroup.currentEventLoop else {
+            pendingTransactions.withLock { $0.append(transaction) }
+            broadcastPendingTransactions()
+            return
+        }
         let first = pendingTransactions.withLock { pending in
             pending.append(transaction)
             return pending.count == 1
         }
-        guard first else { return }
-        (MultiThreadedEventLoopGroup.currentEventLoop ?? timerLoop).execute { self.broadcastPendingTransactions() }
+        if first { loop.execute { self.broadcastPendingTransactions() } }
     }
 
     private func broadcastPendingTransactions() {
