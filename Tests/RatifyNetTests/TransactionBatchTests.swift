@@ -149,6 +149,38 @@ struct TransactionBatchTests {
         await b.shutdown()
     }
 
+    @Test("a batch counts one frame a transaction against the peer's receive rate: batching lifts no peer past it",
+          .timeLimit(.minutes(1)))
+    func batchesAreRateLimitedByTransaction() async throws {
+        let admitting = Admitting()
+        var config = makeConfig(1)
+        config.inboundFramesPerSecond = 200  // burst: one second's worth
+        let b = PeerManager(config: config, group: testGroup, logger: LogStore().logger(), verifier: admitting.verifier)
+        try await b.start()
+        var peer = try await RawSession(of: b)
+        #expect(await Wait.until { b.connectedPeers == [peer.nodeID] })
+
+        // 1,000 transactions in five frames: NIO reads what is there in one go, so they are all
+        // taken, and the peer owes 800 frames; it would owe none if a batch counted as one.
+        let transactions = Self.transactions(1_000)
+        var bytes: [UInt8] = []
+        for start in stride(from: 0, to: transactions.count, by: 200) {
+            bytes += try RawPeer.sealedFrame(.transactions(TransactionBatch(Array(transactions[start..<start + 200]))), &peer.sender)
+        }
+        try await peer.raw.write(bytes)
+        #expect(await Wait.until { admitting.snapshot.count == transactions.count })
+        // The next frame waits until the debt is repaid, about four seconds at 200 a second.
+        let marker = NetSamples.transaction(nonce: 5_000)
+        let sent = ContinuousClock.now
+        try await peer.send(.transaction(TransactionGossip(marker)))
+        #expect(await Wait.until { admitting.snapshot.last == marker })
+        #expect(ContinuousClock.now - sent >= .seconds(2), "the batch was not charged one frame a transaction")
+        #expect(admitting.snapshot == transactions + [marker])
+        #expect(b.connectedPeers == [peer.nodeID], "slowed, not disconnected")
+        await peer.raw.close()
+        await b.shutdown()
+    }
+
     @Test("a batch decodes with 2 to 256 transactions, every one on this chain, and splits to fit a frame")
     func limits() throws {
         let batch = NetMessage.transactions(TransactionBatch(Self.transactions(TransactionBatch.countMax)))

@@ -3,7 +3,8 @@ import RatifyCore
 
 /// Decodes opened frames into `NetMessage`s (checking every chain id they carry) and counts
 /// outgoing ones. Handshake messages after the handshake, malformed bytes or a foreign chain
-/// fail the channel.
+/// fail the channel. A batch of transactions is charged against the peer's receive rate as one
+/// frame a transaction (`InboundRateLimitHandler.ExtraFrames`).
 final class MessageCodecHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ReceivedMessage
@@ -42,6 +43,10 @@ final class MessageCodecHandler: ChannelDuplexHandler, RemovableChannelHandler {
             switch received.message {
             case .hello, .auth:
                 fail(context, .unexpectedMessage(received.message.kind.label))
+            case .transactions(let batch):
+                // One frame a transaction against the peer's receive rate, as if each came alone.
+                context.triggerUserOutboundEvent(InboundRateLimitHandler.ExtraFrames(count: batch.transactions.count - 1), promise: nil)
+                context.fireChannelRead(wrapInboundOut(received))
             default:
                 context.fireChannelRead(wrapInboundOut(received))
             }

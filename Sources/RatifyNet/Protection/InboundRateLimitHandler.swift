@@ -3,10 +3,19 @@ import NIOCore
 /// Per-peer inbound rate limit on frames and bytes. When either token bucket is in debt the
 /// handler withholds `read()` until it is repaid, so a flooding peer is slowed by TCP's own
 /// flow control instead of growing buffers here; an honest peer under the limit never waits.
+/// A `transactions` batch counts as one frame a transaction (`ExtraFrames`), so batching lifts
+/// no peer's transaction rate past the frame rate.
 final class InboundRateLimitHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
     typealias OutboundIn = ByteBuffer
+
+    /// Frames to charge beyond the one a frame costs, sent toward this handler as an outbound
+    /// user event by `MessageCodecHandler` once it has decoded a batch of that many more
+    /// transactions (this handler sees only sealed frames).
+    struct ExtraFrames {
+        let count: Int
+    }
 
     private var frames: TokenBucket
     private var bytes: TokenBucket
@@ -25,6 +34,15 @@ final class InboundRateLimitHandler: ChannelDuplexHandler, RemovableChannelHandl
         _ = frames.take(1, nowNanos: now)
         _ = bytes.take(Double(frame.readableBytes + FrameDecoder.headerBytes), nowNanos: now)
         context.fireChannelRead(data)
+    }
+
+    func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
+        guard let extra = event as? ExtraFrames else {
+            context.triggerUserOutboundEvent(event, promise: promise)
+            return
+        }
+        _ = frames.take(Double(extra.count), nowNanos: NIODeadline.now().uptimeNanoseconds)
+        promise?.succeed(())
     }
 
     func read(context: ChannelHandlerContext) {
