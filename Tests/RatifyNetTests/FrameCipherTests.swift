@@ -64,7 +64,7 @@ struct FrameCipherTests {
         #expect(throws: HandshakeError.self) { try dialer.verify(peer: dialerAuth) }
     }
 
-    @Test("the dialer refuses a peer whose node key is not the id it dialed, and another chain")
+    @Test("the dialer refuses a peer whose node key is not the id it dialed, another chain and another protocol version")
     func handshakeChecks() {
         let a = NetSamples.nodeKey(0), b = NetSamples.nodeKey(1), c = NetSamples.nodeKey(2)
         var dialer = Handshake(role: .dialer, chainID: NetSamples.chainID, nodeKey: a, udpPort: 0, expectedPeer: c.publicKey.address)
@@ -76,6 +76,12 @@ struct FrameCipherTests {
         #expect(throws: HandshakeError.foreignChain(expected: "other", got: NetSamples.chainID)) { try other.receive(peer: acceptor.hello) }
         var selfish = Handshake(role: .dialer, chainID: NetSamples.chainID, nodeKey: b, udpPort: 0, expectedPeer: nil)
         #expect(throws: HandshakeError.selfConnection) { try selfish.receive(peer: acceptor.hello) }
+        var older = Handshake(role: .dialer, chainID: NetSamples.chainID, nodeKey: a, udpPort: 0, expectedPeer: nil)
+        var oldHello = acceptor.hello
+        oldHello.version = HandshakeHello.protocolVersion - 1
+        #expect(throws: HandshakeError.protocolVersion(ours: HandshakeHello.protocolVersion, peer: oldHello.version)) {
+            try older.receive(peer: oldHello)
+        }
         var lowOrder = Handshake(role: .dialer, chainID: NetSamples.chainID, nodeKey: a, udpPort: 0, expectedPeer: nil)
         var hello = acceptor.hello
         hello.ephemeralKey = .zero

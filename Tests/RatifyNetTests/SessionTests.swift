@@ -66,6 +66,24 @@ struct SessionTests {
         await b.shutdown()
     }
 
+    @Test("a node refuses a peer of another protocol version at its hello, naming both versions")
+    func otherProtocolVersion() async throws {
+        let logs = LogStore()
+        let b = PeerManager(config: makeConfig(1), group: testGroup, logger: logs.logger())
+        try await b.start()
+        var hello = Handshake(role: .dialer, chainID: NetSamples.chainID, nodeKey: NetSamples.nodeKey(7), udpPort: 0,
+                              expectedPeer: nil).hello
+        hello.version = HandshakeHello.protocolVersion - 1
+        let old = try await RawPeer(port: b.listeningPort ?? 0)
+        try await old.write(RawPeer.frame(NetMessage.hello(hello).encoded))
+        let ours = HandshakeHello.protocolVersion
+        #expect(await Wait.until { logs.contains("peer speaks protocol version \(ours - 1), this node \(ours)") })
+        #expect(await Wait.until { b.stats.handshakeFailures["protocol_version", default: 0] == 1 })
+        #expect(b.connectedPeers.isEmpty)
+        await old.close()
+        await b.shutdown()
+    }
+
     @Test("peers on different chains refuse each other, naming both chain ids")
     func differentChain() async throws {
         let logs = LogStore()

@@ -4,8 +4,9 @@ import RatifyCore
 /// X25519 public key for this connection only. docs/NETWORK.md, "Handshake".
 public struct HandshakeHello: Hashable, Sendable, CanonicalCodable {
     /// 2 since transactions carry the peers they were sent to (`TransactionGossip`), 3 since
-    /// they also travel in batches (`TransactionBatch`); a node refuses a hello of any other
-    /// version, rather than meet a message kind it does not know later in the session.
+    /// they also travel in batches (`TransactionBatch`). The handshake refuses a hello of any
+    /// other version (`HandshakeError.protocolVersion`), rather than meet a message kind it does
+    /// not know later in the session.
     public static let protocolVersion: UInt16 = 3
 
     public var version: UInt16
@@ -33,11 +34,7 @@ public struct HandshakeHello: Hashable, Sendable, CanonicalCodable {
     }
 
     public init(from reader: inout ByteReader) throws(DecodeError) {
-        let start = reader.offset
         version = try reader.readUInt16("hello.version")
-        guard version == HandshakeHello.protocolVersion else {
-            throw reader.failure(.unknownTag(UInt64(version)), "hello.version", at: start)
-        }
         chainID = try reader.readString(max: CodecLimits.chainIDBytesMax, "hello.chain_id")
         nodeKey = try reader.readPublicKey("hello.node_key")
         ephemeralKey = try reader.readBytes32("hello.ephemeral_key")

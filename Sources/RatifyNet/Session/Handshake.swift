@@ -58,6 +58,9 @@ public struct Handshake: Sendable {
     /// Step 2: takes the peer's hello; returns the auth to seal and send, and the session keys.
     public mutating func receive(peer: HandshakeHello) throws(HandshakeError) -> (auth: HandshakeAuth, keys: SessionKeys) {
         guard peerHello == nil else { throw .unexpectedMessage("second hello") }
+        guard peer.version == HandshakeHello.protocolVersion else {
+            throw .protocolVersion(ours: HandshakeHello.protocolVersion, peer: peer.version)
+        }
         guard peer.chainID == chainID else { throw .foreignChain(expected: chainID, got: peer.chainID) }
         if let expectedPeer, peer.nodeKey.address != expectedPeer {
             throw .wrongNodeID(dialed: expectedPeer, presented: peer.nodeKey.address)

@@ -3,6 +3,8 @@ import RatifyCore
 /// Why a handshake failed. Each case reads as one line naming what is wrong.
 public enum HandshakeError: Error, Equatable, Sendable, CustomStringConvertible {
     case foreignChain(expected: String, got: String)
+    /// The peer speaks another version of the peer protocol (`HandshakeHello.protocolVersion`).
+    case protocolVersion(ours: UInt16, peer: UInt16)
     case wrongNodeID(dialed: NodeID, presented: NodeID)
     case badSignature(peer: NodeID)
     case selfConnection
@@ -19,6 +21,8 @@ public enum HandshakeError: Error, Equatable, Sendable, CustomStringConvertible 
     public var description: String {
         switch self {
         case .foreignChain(let expected, let got): "handshake failed: peer is on chain '\(got)', this node is on '\(expected)'"
+        case .protocolVersion(let ours, let peer):
+            "handshake failed: peer speaks protocol version \(peer), this node \(ours); every node of a chain must run the same version"
         case .wrongNodeID(let dialed, let presented): "handshake failed: dialed node \(dialed) but the peer is \(presented)"
         case .badSignature(let peer): "handshake failed: invalid transcript signature from node \(peer)"
         case .selfConnection: "handshake failed: connected to itself (same node key)"
@@ -36,6 +40,7 @@ public enum HandshakeError: Error, Equatable, Sendable, CustomStringConvertible 
     public var reason: String {
         switch self {
         case .foreignChain: "foreign_chain"
+        case .protocolVersion: "protocol_version"
         case .wrongNodeID: "wrong_node_id"
         case .badSignature: "bad_signature"
         case .selfConnection: "self"
