@@ -168,7 +168,7 @@ public enum NetMessage: Hashable, Sendable {
     /// tag and hash (`seenDigest(of:)`), so one transaction relayed with different lists, alone
     /// or in a batch, is one message. A batch has no key of its own: each of its transactions is
     /// looked up alone, and this is the zero hash, never stored.
-    public var seenDigest: Hash { seenDigest(encoded: encoded) }
+    var seenDigest: Hash { seenDigest(encoded: encoded) }
 
     /// `seenDigest` from the message's encoding (`encoded`), when the caller has it already.
     func seenDigest(encoded bytes: [UInt8]) -> Hash {
@@ -185,7 +185,7 @@ public enum NetMessage: Hashable, Sendable {
 
     /// The duplicate filter's key of a transaction, alone or in a batch: the SHA-256 of the
     /// `transaction` tag and the transaction's hash, which covers all of it.
-    public static func seenDigest(of transaction: Transaction) -> Hash {
+    static func seenDigest(of transaction: Transaction) -> Hash {
         var bytes: [UInt8] = [Kind.transaction.rawValue]
         bytes.append(contentsOf: transaction.hash.bytes)
         return Hash.sha256(bytes)
