@@ -53,12 +53,16 @@ struct TransactionBatchTests {
         var snapshot: [Transaction] { admitted.withLock { $0 } }
     }
 
-    /// A started node whose verifier admits transactions (`Admitting`).
-    static func admittingNode() async throws -> (PeerManager, Admitting) {
+    /// A started node whose verifier admits transactions (`Admitting`), with two raw peers
+    /// connected: one to send from, one to watch what the node relays.
+    static func admittingNodeWithTwoPeers() async throws -> (PeerManager, Admitting, origin: RawSession, downstream: RawSession) {
         let admitting = Admitting()
         let node = PeerManager(config: makeConfig(1), group: testGroup, logger: LogStore().logger(), verifier: admitting.verifier)
         try await node.start()
-        return (node, admitting)
+        let origin = try await RawSession(of: node)
+        let downstream = try await RawSession(of: node)
+        #expect(await Wait.until { Set(node.connectedPeers) == [origin.nodeID, downstream.nodeID] })
+        return (node, admitting, origin, downstream)
     }
 
     static func transactions(_ count: Int, from first: UInt64 = 1) -> [Transaction] {
@@ -97,10 +101,7 @@ struct TransactionBatchTests {
     @Test("a peer's batch is taken one transaction at a time: each admitted once, in order, copies dropped, and relayed on together",
           .timeLimit(.minutes(1)))
     func batchIsTakenOneByOne() async throws {
-        let (b, admitting) = try await Self.admittingNode()
-        var origin = try await RawSession(of: b)
-        var downstream = try await RawSession(of: b)
-        #expect(await Wait.until { Set(b.connectedPeers) == [origin.nodeID, downstream.nodeID] })
+        var (b, admitting, origin, downstream) = try await Self.admittingNodeWithTwoPeers()
 
         let transactions = Self.transactions(4)
         try await origin.send(.transaction(TransactionGossip(transactions[0])))
@@ -128,10 +129,7 @@ struct TransactionBatchTests {
     @Test("a bad signature inside a batch disconnects its sender; the transactions before it stay admitted and go on, none after it",
           .timeLimit(.minutes(1)))
     func badSignatureEndsTheBatch() async throws {
-        let (b, admitting) = try await Self.admittingNode()
-        var origin = try await RawSession(of: b)
-        var downstream = try await RawSession(of: b)
-        #expect(await Wait.until { Set(b.connectedPeers) == [origin.nodeID, downstream.nodeID] })
+        var (b, admitting, origin, downstream) = try await Self.admittingNodeWithTwoPeers()
 
         var transactions = Self.transactions(3)
         transactions[1].fee += 1  // the signature no longer matches

@@ -66,7 +66,7 @@ extension PeerManager {
 
     private func broadcastPendingTransactions() {
         let transactions = pendingTransactions.withLock { pending in
-            defer { pending.removeAll(keepingCapacity: true) }
+            defer { pending = [] }
             return pending
         }
         for message in TransactionBatch.messages(carrying: transactions) { broadcast(message) }

@@ -185,10 +185,13 @@ public enum NetMessage: Hashable, Sendable {
 
     /// The duplicate filter's key of a transaction, alone or in a batch: the SHA-256 of the
     /// `transaction` tag and the transaction's hash, which covers all of it.
+    /// On the stack: it runs for every transaction a peer sends and every one broadcast.
     static func seenDigest(of transaction: Transaction) -> Hash {
-        var bytes: [UInt8] = [Kind.transaction.rawValue]
-        bytes.append(contentsOf: transaction.hash.bytes)
-        return Hash.sha256(bytes)
+        withUnsafeTemporaryAllocation(byteCount: 33, alignment: 1) { buffer in
+            buffer[0] = Kind.transaction.rawValue
+            transaction.hash.raw.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[1...]).copyMemory(from: $0) }
+            return Hash.sha256(UnsafeRawBufferPointer(buffer))
+        }
     }
 
     /// The keys `markSeen` and `forget` act on: the message's own, or a batch's transactions'.
