@@ -134,7 +134,8 @@ extension ConsensusGossip {
 
     /// Sends each peer at this node's height the votes of its round (and of this node's round,
     /// and of a POL round it asks for) that it lacks, up to `votesPerPeerPerTick`, and the
-    /// proposal with its block; sends a peer that is behind the next decided block; announces
+    /// proposal with its block; sends a peer that is behind that height's decided block
+    /// (`PeerKnownState.takeCatchUp`: not while it is deciding or storing it); announces
     /// this node's state about once a second so a lost or late announcement heals.
     public func tick(peers connected: [NodeID]) {
         let now = NIODeadline.now().uptimeNanoseconds
@@ -171,12 +172,8 @@ extension ConsensusGossip {
                         plan.messages.append(.proposal(proposal))
                         if let block = state.proposalBlock { plan.messages.append(.block(block)) }
                     }
-                } else if announced.height < local.height, servesBlocks {
-                    let recent = known.lastCatchUp.map { $0.height == announced.height && now &- $0.nanos < 1_000_000_000 } ?? false
-                    if !recent {
-                        known.lastCatchUp = (announced.height, now)
-                        plan.catchUp = announced.height
-                    }
+                } else if servesBlocks {
+                    plan.catchUp = known.takeCatchUp(localHeight: local.height, nowNanos: now)
                 }
                 if !plan.messages.isEmpty || plan.catchUp != nil { plans.append(plan) }
             }

@@ -11,6 +11,35 @@ struct PeerKnownState: Sendable {
     private var votes: [VoteKey: VoteBitmap] = [:]
     var proposalKnown: (height: Height, round: Round)?
     var lastCatchUp: (height: Height, nanos: UInt64)?
+    /// Since when the peer has announced the height it is at now, if that is below this node's.
+    var behindSince: (height: Height, nanos: UInt64)?
+
+    /// How long a peer one height behind is left to finish that height itself before this node
+    /// sends it the decided block: a peer that is still counting the height's precommits, or
+    /// storing its block, needs nothing (docs/NODE.md, "Catch-up").
+    static let oneBehindGraceNanos: UInt64 = 500_000_000
+    /// A peer is sent the same height's block at most this often.
+    static let catchUpRepeatNanos: UInt64 = 1_000_000_000
+
+    /// Whether to send the peer, now, the decided block (and commit) of the height it announced,
+    /// with this node at `localHeight`; records the send. Never to a peer that announces step
+    /// `commit` (it has decided and holds the block), to one two or more heights behind at once,
+    /// to one a height behind once it has stayed there `oneBehindGraceNanos`; a height at most
+    /// once every `catchUpRepeatNanos`.
+    mutating func takeCatchUp(localHeight: Height, nowNanos: UInt64) -> Height? {
+        guard let announced, announced.height < localHeight else {
+            behindSince = nil
+            return nil
+        }
+        if behindSince?.height != announced.height { behindSince = (announced.height, nowNanos) }
+        guard announced.step != .commit else { return nil }
+        if localHeight - announced.height == 1, let since = behindSince?.nanos, nowNanos &- since < Self.oneBehindGraceNanos {
+            return nil
+        }
+        if let last = lastCatchUp, last.height == announced.height, nowNanos &- last.nanos < Self.catchUpRepeatNanos { return nil }
+        lastCatchUp = (announced.height, nowNanos)
+        return announced.height
+    }
 
     mutating func update(_ state: PeerState) {
         if let previous = announced, previous.height != state.height {

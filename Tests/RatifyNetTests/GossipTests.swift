@@ -117,6 +117,47 @@ struct GossipTests {
         await b.shutdown()
     }
 
+    @Test("catch-up goes at once to a peer two heights behind, to one a height behind only once it stays there, never to one that has decided")
+    func catchUpRule() {
+        let second: UInt64 = 1_000_000_000, grace = PeerKnownState.oneBehindGraceNanos
+        // A height behind, still voting: left to finish the height itself for the grace.
+        var oneBehind = PeerKnownState()
+        oneBehind.update(PeerState(height: 8, round: 0, step: .precommit))
+        #expect(oneBehind.takeCatchUp(localHeight: 9, nowNanos: 10 * second) == nil)
+        #expect(oneBehind.takeCatchUp(localHeight: 9, nowNanos: 10 * second + grace - 1) == nil)
+        #expect(oneBehind.takeCatchUp(localHeight: 9, nowNanos: 10 * second + grace) == 8)
+        #expect(oneBehind.takeCatchUp(localHeight: 9, nowNanos: 10 * second + grace + 1) == nil, "once a second")
+        #expect(oneBehind.takeCatchUp(localHeight: 9, nowNanos: 10 * second + grace + second) == 8)
+        // It moves on, and falls a height behind again: the grace starts over.
+        oneBehind.update(PeerState(height: 9, round: 0, step: .prevote))
+        #expect(oneBehind.takeCatchUp(localHeight: 10, nowNanos: 20 * second) == nil)
+        #expect(oneBehind.takeCatchUp(localHeight: 10, nowNanos: 20 * second + grace) == 9)
+
+        // Decided, executing and storing: nothing, however long, however far behind.
+        var deciding = PeerKnownState()
+        deciding.update(PeerState(height: 8, round: 1, step: .commit))
+        for (local, seconds) in [(9, 0), (9, 5), (12, 60)] as [(Height, UInt64)] {
+            #expect(deciding.takeCatchUp(localHeight: local, nowNanos: seconds * second) == nil)
+        }
+
+        // Two or more heights behind: at once.
+        var far = PeerKnownState()
+        far.update(PeerState(height: 5, round: 2, step: .prevote))
+        #expect(far.takeCatchUp(localHeight: 7, nowNanos: 3) == 5)
+        // At a height a node one behind has reached by the time it is two behind: at once too.
+        var slipping = PeerKnownState()
+        slipping.update(PeerState(height: 8, round: 0, step: .prevote))
+        #expect(slipping.takeCatchUp(localHeight: 9, nowNanos: second) == nil)
+        #expect(slipping.takeCatchUp(localHeight: 10, nowNanos: second + 1) == 8)
+
+        // Level with this node, or ahead of it: nothing.
+        var level = PeerKnownState()
+        level.update(PeerState(height: 9, round: 0, step: .propose))
+        #expect(level.takeCatchUp(localHeight: 9, nowNanos: 60 * second) == nil)
+        level.update(PeerState(height: UInt64.max, round: 0, step: .propose))
+        #expect(level.takeCatchUp(localHeight: 9, nowNanos: 60 * second) == nil)
+    }
+
     @Test("a relayed vote goes, after the relay delay, only to the peers that have not announced it")
     func relaysSkipPeersThatAnnouncedTheVote() async throws {
         let logs = LogStore()

@@ -162,7 +162,7 @@ extension PeerManager {
     func serveCatchUp(height: Height, to session: PeerSession) {
         guard session.canServe, let provider = state.withLock({ $0.blockProvider }), let (block, commit) = provider(height) else { return }
         guard session.send(.commit(commit)) else { return }
-        deliver(Outgoing(.block(block)), to: session, alsoByDatagram: false)
+        if deliver(Outgoing(.block(block)), to: session, alsoByDatagram: false) { metrics.catchUpBlocksServed.increment() }
     }
 
     // MARK: network -> node

@@ -18,6 +18,8 @@ struct NetMetrics: Sendable {
     let assemblyDropped = Counter(label: "ratify_p2p_assembly_dropped_total")
     /// Messages the node's verifier could not judge yet (a height outside its window).
     let ignored = Counter(label: "ratify_p2p_ignored_total")
+    /// Decided blocks sent, with their commits, to peers behind this node (catch-up).
+    let catchUpBlocksServed = Counter(label: "ratify_p2p_catch_up_blocks_served_total")
 
     func handshakeFailure(_ reason: String) {
         Counter(label: "ratify_p2p_handshake_failures_total", dimensions: [("reason", reason)]).increment()
@@ -44,6 +46,7 @@ public enum NetMetricHelp {
         "ratify_p2p_delivery_dropped_total": "Messages dropped because the node's inbound queue was full.",
         "ratify_p2p_assembly_dropped_total": "Partly reassembled blocks dropped to stay within the assembly memory cap.",
         "ratify_p2p_ignored_total": "Messages the verifier could not judge yet (a height outside its window).",
+        "ratify_p2p_catch_up_blocks_served_total": "Decided blocks sent with their commits to peers behind this node.",
         "ratify_p2p_handshake_failures_total": "Failed peer handshakes, by reason.",
         "ratify_p2p_disconnects_total": "Peer disconnections, by reason.",
         "ratify_p2p_udp_rejected_total": "UDP datagrams rejected, by reason.",

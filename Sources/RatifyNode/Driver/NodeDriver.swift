@@ -450,7 +450,13 @@ public actor NodeDriver {
             return []
 
         case .decide(let block, let commit):
-            guard block.height == chain.nextHeight, let validatorsForHeightPlus2 = apply(block, commit) else { return [] }
+            guard block.height == chain.nextHeight else { return [] }
+            // Before the block's execution and store, which take a while for a large block:
+            // peers that see this node still voting at the height they passed would send it
+            // the decided block again (`ConsensusGossip` serves catch-up to peers behind it,
+            // but not to one that announces it has decided).
+            announce()
+            guard let validatorsForHeightPlus2 = apply(block, commit) else { return [] }
             return [.heightApplied(block.height, validatorsForHeightPlus2: validatorsForHeightPlus2)]
 
         case .evidence(let evidence):
