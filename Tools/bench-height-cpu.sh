@@ -91,7 +91,8 @@ for line in open(samples_path):
     fields = line.split()
     if len(fields) < 3:
         continue
-    comm, cpu, stamp = fields[0], int(fields[1].strip('[]')), float(fields[2].rstrip(':'))
+    # A thread's name may hold spaces: the CPU and the time are the last two fields.
+    comm, cpu, stamp = ' '.join(fields[:-2]), int(fields[-2].strip('[]')), float(fields[-1].rstrip(':'))
     cpus.add(cpu)
     cell = busy[int(stamp * 1000)][cpu]
     cell[1] += 1
